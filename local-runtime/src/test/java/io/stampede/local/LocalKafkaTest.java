@@ -1,0 +1,131 @@
+package io.stampede.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.stampede.model.Topics;
+
+/** The launcher against a real broker: one broker for the class, several scenarios on it. */
+class LocalKafkaTest {
+
+    @TempDir
+    static Path directory;
+
+    static LocalKafka kafka;
+
+    @BeforeAll
+    static void start() throws IOException {
+        kafka = LocalKafka.start(LocalKafka.Options.in(directory.resolve("broker")).exitWithParent(true));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void createsEveryStampedeTopicWithItsPartitionsAndCompaction() throws Exception {
+        kafka.createTopics(Topics.all(List.of("dc1", "dc2")), 4, Duration.ofSeconds(30));
+        // Creating again is harmless: existing topics are left alone.
+        kafka.createTopics(Topics.all(List.of("dc1")), 4, Duration.ofSeconds(30));
+
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            List<String> names = Topics.all(List.of("dc1", "dc2")).stream().map(Topics.TopicSpec::name).toList();
+            Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+            assertThat(topics).hasSize(8);
+            assertThat(topics.values()).allSatisfy(topic -> assertThat(topic.partitions()).hasSize(4));
+
+            ConfigResource state = new ConfigResource(ConfigResource.Type.TOPIC, Topics.JOB_STATE);
+            String policy = admin.describeConfigs(List.of(state)).all().get(10, TimeUnit.SECONDS)
+                    .get(state).get("cleanup.policy").value();
+            assertThat(policy).isEqualTo("compact");
+        }
+    }
+
+    @Test
+    void carriesRecordsFromAProducerToAConsumer() {
+        kafka.createTopics(List.of(new Topics.TopicSpec("roundtrip", false)), 1, Duration.ofSeconds(30));
+        Properties producerProperties = new Properties();
+        producerProperties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        producerProperties.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProperties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        try (var producer = new KafkaProducer<>(producerProperties, new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>("roundtrip", "job-1", "hello")).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+
+        Properties consumerProperties = new Properties();
+        consumerProperties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        consumerProperties.put(ConsumerConfig.GROUP_ID_CONFIG, "roundtrip-test");
+        consumerProperties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (var consumer = new KafkaConsumer<>(consumerProperties, new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of("roundtrip"));
+            ConsumerRecords<String, String> records = ConsumerRecords.empty();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (records.isEmpty() && System.nanoTime() < deadline) {
+                records = consumer.poll(Duration.ofMillis(500));
+            }
+            assertThat(records.count()).isEqualTo(1);
+            assertThat(records.iterator().next().key()).isEqualTo("job-1");
+            assertThat(records.iterator().next().value()).isEqualTo("hello");
+        }
+    }
+
+    @Test
+    void aBrokerThatCannotBindItsPortFailsWithItsLogAndLeavesNoProcess() throws IOException {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            LocalKafka.Options options = new LocalKafka.Options(directory.resolve("clash"), taken.getLocalPort(), 0,
+                    true, Duration.ofSeconds(60), List.of("-Xmx256m"));
+
+            assertThatThrownBy(() -> LocalKafka.start(options))
+                    .isInstanceOf(BrokerStartException.class)
+                    .hasMessageContaining("exited with code")
+                    .hasMessageContaining("last lines of");
+        }
+        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .filter(child -> child.pid() != kafka.process().pid())).isEmpty();
+    }
+
+    @Test
+    void stopsTheBrokerProcess() throws IOException {
+        LocalKafka second = LocalKafka.start(LocalKafka.Options.in(directory.resolve("second")).exitWithParent(true));
+        ProcessHandle process = second.process();
+        assertThat(process.isAlive()).isTrue();
+
+        second.close();
+
+        assertThat(process.isAlive()).isFalse();
+    }
+}

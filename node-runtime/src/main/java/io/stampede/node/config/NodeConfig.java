@@ -1,0 +1,56 @@
+package io.stampede.node.config;
+
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/**
+ * Settings every node reads, under {@code stampede.*}. Each key can also be set by environment
+ * variable: upper case, dots and dashes as underscores ({@code STAMPEDE_NODE_DATACENTER}).
+ * Values are checked at start-up by {@link NodeSettings#problems()}.
+ */
+@ConfigMapping(prefix = "stampede")
+public interface NodeConfig {
+
+    /** Who this node is. */
+    Node node();
+
+    /** How to reach Kafka. */
+    Kafka kafka();
+
+    /** Where this node listens. */
+    Ports ports();
+
+    interface Node {
+        /** Unique id in the cluster; default: role, datacenter and a random suffix, e.g. {@code worker-dc1-3f9a2c}. */
+        Optional<String> id();
+
+        /** Datacenter this node belongs to (lower-case letters, digits, dashes); required for managers and workers. */
+        Optional<String> datacenter();
+
+        /** Nodes to join through, as comma-separated host:udp-port; none means this node starts a cluster. */
+        Optional<List<String>> seeds();
+    }
+
+    interface Kafka {
+        /** Kafka bootstrap servers, comma-separated host:port. */
+        @WithDefault("localhost:9092")
+        String bootstrapServers();
+    }
+
+    interface Ports {
+        /** HTTP port for REST, health and metrics; each service sets its own default. */
+        @WithDefault("8080")
+        int http();
+
+        /** gRPC port for node control calls; 0 until the node serves gRPC. */
+        @WithDefault("0")
+        int grpc();
+
+        /** UDP port for membership and failure detection; 0 until the node runs membership. */
+        @WithDefault("0")
+        int udp();
+    }
+}

@@ -1,0 +1,18 @@
+package io.stampede.model;
+
+import java.util.Locale;
+
+/** The three kinds of node in a Stampede cluster. */
+public enum NodeRole {
+    /** Accepts jobs from users and routes them to datacenters. */
+    GATE,
+    /** Leads a datacenter: splits workflows across its workers and merges their statistics. */
+    MANAGER,
+    /** Generates the load. */
+    WORKER;
+
+    /** The lower-case name used in configuration, node ids and output. */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}
