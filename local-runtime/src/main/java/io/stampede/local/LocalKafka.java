@@ -85,6 +85,13 @@ public final class LocalKafka implements AutoCloseable {
         public Options startTimeout(Duration value) {
             return new Options(directory, port, controllerPort, exitWithParent, value, jvmOptions);
         }
+
+        /** These options plus one more JVM option. */
+        public Options jvmOption(String option) {
+            List<String> more = new ArrayList<>(jvmOptions);
+            more.add(option);
+            return new Options(directory, port, controllerPort, exitWithParent, startTimeout, List.copyOf(more));
+        }
     }
 
     /** Starts a broker and waits until it answers. */
@@ -105,8 +112,11 @@ public final class LocalKafka implements AutoCloseable {
         command.add("-Dlog4j2.configurationFile=" + logConfig);
         command.add("-Dstampede.broker.exit-with-parent=" + options.exitWithParent());
         command.add("-Dstampede.broker.dir=" + directory);
-        command.add("-cp");
-        command.add(brokerClasspath());
+        // The classpath goes in an argument file: a short command line stays readable in ps and
+        // in ProcessHandle.Info, which is how `stampede local down` recognises its own processes.
+        Path classpathFile = directory.resolve("classpath.args");
+        Files.writeString(classpathFile, "-cp \"" + brokerClasspath().replace("\\", "\\\\") + "\"\n");
+        command.add("@" + classpathFile);
         command.add(BrokerMain.class.getName());
         command.add(Uuid.randomUuid().toString());
         command.add(properties.toString());

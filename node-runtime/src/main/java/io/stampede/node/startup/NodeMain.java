@@ -48,12 +48,26 @@ public final class NodeMain {
             if (cause instanceof ConfigValidationException validation) {
                 List<String> problems = new ArrayList<>();
                 for (int i = 0; i < validation.getProblemCount(); i++) {
-                    problems.add(validation.getProblem(i).getMessage().replace('\n', ' '));
+                    problems.add(validation.getProblem(i).getMessage().replace('\n', ' ')
+                            .replaceFirst("^java\\.lang\\.IllegalArgumentException: ", ""));
                 }
-                return problems;
+                return withoutEchoes(problems);
             }
         }
         return List.of();
+    }
+
+    /**
+     * Quarkus keys such as {@code quarkus.http.port} take their values from ours
+     * ({@code stampede.ports.http}), so one bad value fails twice. When any problem names one of our
+     * keys, the Quarkus echoes are left out: the user set our key, so that is the one to name.
+     */
+    static List<String> withoutEchoes(List<String> problems) {
+        boolean oursFailed = problems.stream().anyMatch(problem -> problem.contains(" stampede."));
+        if (!oursFailed) {
+            return problems;
+        }
+        return problems.stream().filter(problem -> !problem.contains(" quarkus.")).toList();
     }
 
     /** The node's main loop: wait until asked to stop. */

@@ -1,0 +1,204 @@
+package io.stampede.cli.local;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import io.stampede.cli.ExitCodes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "local", mixinStandardHelpOptions = true,
+        description = "Run a whole Stampede cluster on this machine: a real Kafka broker, gates, managers and"
+                + " workers as child processes on loopback. State and logs go to .stampede/local.",
+        subcommands = {LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Down.class})
+public final class LocalCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--dir", paramLabel = "DIR", defaultValue = ".stampede/local",
+            description = "Where the cluster's state, data and logs live (default: ${DEFAULT-VALUE}).")
+    Path directory;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    LocalCluster cluster(CommandSpec command) {
+        return new LocalCluster(directory, command.commandLine().getOut(), Clock.systemUTC());
+    }
+
+    static void printTable(PrintWriter out, LocalCluster cluster, ClusterState state, boolean live) {
+        Map<ClusterState.Node, String> health = live ? cluster.health(state) : null;
+        Table table = new Table("ROLE", "ID", "DATACENTER", "PID", "HTTP", "STATE");
+        table.row("kafka", "kafka", null, state.kafka().pid(), state.bootstrapServers(),
+                live ? (cluster.brokerRunning(state) ? "running" : "stopped") : "running");
+        for (ClusterState.Node node : state.nodes()) {
+            table.row(node.role(), node.id(), node.datacenter(), node.process().pid(), node.url(),
+                    live ? health.get(node) : "ready");
+        }
+        table.print(out);
+    }
+
+    @Command(name = "up", mixinStandardHelpOptions = true,
+            description = "Start Kafka and the nodes, wait until every node is ready, print them and return."
+                    + " Does nothing if a cluster is already running here.")
+    static final class Up implements Callable<Integer> {
+
+        @ParentCommand
+        LocalCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--datacenters", defaultValue = "2", description = "Datacenters (default: ${DEFAULT-VALUE}).")
+        int datacenters;
+
+        @Option(names = "--managers-per-dc", defaultValue = "1",
+                description = "Managers in each datacenter (default: ${DEFAULT-VALUE}).")
+        int managers;
+
+        @Option(names = "--workers-per-dc", defaultValue = "2",
+                description = "Workers in each datacenter (default: ${DEFAULT-VALUE}).")
+        int workers;
+
+        @Option(names = "--gates", defaultValue = "1", description = "Gates (default: ${DEFAULT-VALUE}).")
+        int gates;
+
+        @Option(names = "--partitions", defaultValue = "3",
+                description = "Partitions of each Stampede topic (default: ${DEFAULT-VALUE}).")
+        int partitions;
+
+        @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS",
+                description = "How long everything may take to become ready (default: ${DEFAULT-VALUE} s).")
+        int timeoutSeconds;
+
+        @Option(names = "--node-jvm-option", paramLabel = "OPTION",
+                description = "An extra JVM option for every node, e.g. --node-jvm-option=-Xmx1g (repeatable).")
+        List<String> jvmOptions = new ArrayList<>();
+
+        @Option(names = {"-D", "--node-property"}, paramLabel = "KEY=VALUE",
+                description = "A configuration property for every node, e.g. -D quarkus.log.level=DEBUG"
+                        + " (repeatable; overrides what local sets).")
+        Map<String, String> nodeProperties = new LinkedHashMap<>();
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            LocalCluster cluster = parent.cluster(spec);
+            Optional<ClusterState> running = cluster.running();
+            if (running.isPresent()) {
+                out.println("A local cluster is already running in " + running.get().directory()
+                        + "; nothing was changed. `stampede local down` stops it.");
+                printTable(out, cluster, running.get(), true);
+                return ExitCodes.OK;
+            }
+            LocalCluster.Layout layout = new LocalCluster.Layout(datacenters, managers, workers, gates, partitions,
+                    Duration.ofSeconds(timeoutSeconds), jvmOptions, nodeProperties);
+            Thread stopOnInterrupt = new Thread(() -> stopAfterInterrupt(cluster, out), "stop-on-interrupt");
+            Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
+            try {
+                ClusterState state = cluster.up(layout, Distribution.locate());
+                printTable(out, cluster, state, false);
+                out.println();
+                out.println("Logs: " + state.directory().resolve("logs") + "   Stop: stampede local down");
+                return ExitCodes.OK;
+            } catch (LocalCluster.NodeFailedException e) {
+                spec.commandLine().getErr().println("stampede local up: " + e.getMessage());
+                return ExitCodes.FAILURE;
+            } finally {
+                removeHook(stopOnInterrupt);
+            }
+        }
+
+        /** Ctrl-C during {@code up}: stop what was started rather than leave half a cluster. */
+        private static void stopAfterInterrupt(LocalCluster cluster, PrintWriter out) {
+            try {
+                Optional<ClusterState> state = cluster.running();
+                if (state.isPresent()) {
+                    out.println("Interrupted: stopping what was started ...");
+                    out.flush();
+                    cluster.down(state.get());
+                }
+            } catch (IOException e) {
+                // Exiting anyway; `stampede local down` can finish the job.
+            }
+        }
+
+        private static void removeHook(Thread hook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // The JVM is already shutting down and the hook is running.
+            }
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Print the cluster's processes with their live health. Exit code 0 only when every"
+                    + " node is ready.")
+    static final class Status implements Callable<Integer> {
+
+        @ParentCommand
+        LocalCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            LocalCluster cluster = parent.cluster(spec);
+            Optional<ClusterState> state = cluster.running();
+            if (state.isEmpty()) {
+                out.println("No local cluster is running in " + parent.directory.toAbsolutePath().normalize() + ".");
+                return ExitCodes.FAILURE;
+            }
+            printTable(out, cluster, state.get(), true);
+            boolean allReady = cluster.health(state.get()).values().stream().allMatch("ready"::equals)
+                    && cluster.brokerRunning(state.get());
+            return allReady ? ExitCodes.OK : ExitCodes.FAILURE;
+        }
+    }
+
+    @Command(name = "down", mixinStandardHelpOptions = true,
+            description = "Stop every process `local up` started here (SIGTERM, then SIGKILL after a grace"
+                    + " period) and nothing else. Logs are kept.")
+    static final class Down implements Callable<Integer> {
+
+        @ParentCommand
+        LocalCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            LocalCluster cluster = parent.cluster(spec);
+            Optional<ClusterState> state = ClusterState.load(parent.directory.toAbsolutePath().normalize());
+            if (state.isEmpty()) {
+                out.println("Nothing to stop: no local cluster was started in "
+                        + parent.directory.toAbsolutePath().normalize() + ".");
+                return ExitCodes.OK;
+            }
+            int stopped = cluster.down(state.get());
+            out.println("Stopped " + stopped + " process" + (stopped == 1 ? "" : "es") + ". Logs are in "
+                    + state.get().directory().resolve("logs") + ".");
+            return ExitCodes.OK;
+        }
+    }
+}

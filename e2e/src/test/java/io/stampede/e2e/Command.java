@@ -1,0 +1,72 @@
+package io.stampede.e2e;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.stampede.local.Processes;
+
+/** Runs a command to completion with a time limit, capturing what it printed. */
+final class Command {
+
+    /** Where the checkout is: the build passes it in, so tests run what users run. */
+    static final Path HOME = Path.of(System.getProperty("stampede.home", "..")).toAbsolutePath().normalize();
+
+    record Result(int exitCode, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
+        }
+    }
+
+    private Command() {
+    }
+
+    /** {@code stampede <args>} from the packaged jar, in {@code directory}. */
+    static Result stampede(Path directory, Duration timeout, String... args) {
+        List<String> command = new ArrayList<>(List.of(Processes.javaExecutable(),
+                "-Dstampede.home=" + HOME, "-jar", HOME.resolve("client-cli/target/stampede.jar").toString()));
+        command.addAll(List.of(args));
+        return run(directory, command, Map.of(), timeout);
+    }
+
+    /** A service's packaged jar with extra JVM options and environment. */
+    static Result service(String service, Path directory, List<String> jvmOptions, Map<String, String> environment,
+            Duration timeout) {
+        List<String> command = new ArrayList<>(List.of(Processes.javaExecutable()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", HOME.resolve(service + "/target/quarkus-app/quarkus-run.jar").toString()));
+        return run(directory, command, environment, timeout);
+    }
+
+    private static Result run(Path directory, List<String> command, Map<String, String> environment,
+            Duration timeout) {
+        try {
+            Path out = Files.createTempFile(directory, "out", ".txt");
+            Path err = Files.createTempFile(directory, "err", ".txt");
+            ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            builder.environment().putAll(environment);
+            Process process = builder.start();
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                Processes.stop(process.toHandle(), Duration.ofSeconds(5));
+                throw new AssertionError("timed out after " + timeout + ": " + command + "\n"
+                        + Files.readString(out, StandardCharsets.UTF_8) + Files.readString(err, StandardCharsets.UTF_8));
+            }
+            return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new AssertionError("could not run " + command, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted running " + command, e);
+        }
+    }
+}

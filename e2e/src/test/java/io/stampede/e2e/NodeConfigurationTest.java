@@ -1,0 +1,69 @@
+package io.stampede.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node with a wrong or missing setting stops at start-up with exit code 2 and one line per
+ * problem naming the key: checked on the packaged services, configured the ways users configure
+ * them (system properties and environment variables).
+ */
+class NodeConfigurationTest {
+
+    private static final Duration TIMEOUT = Duration.ofMinutes(1);
+
+    @TempDir
+    Path directory;
+
+    @Test
+    void aManagerWithoutADatacenterSaysWhichKeyIsMissing() {
+        Command.Result result = Command.service("manager", directory, List.of(), Map.of(), TIMEOUT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err().lines().filter(line -> !line.isBlank())).containsExactly(
+                "stampede-manager: invalid configuration: stampede.node.datacenter: required for a manager"
+                        + " (set -Dstampede.node.datacenter=<name> or STAMPEDE_NODE_DATACENTER)");
+    }
+
+    @Test
+    void environmentVariablesAreCheckedLikeProperties() {
+        Command.Result result = Command.service("worker", directory, List.of(),
+                Map.of("STAMPEDE_NODE_DATACENTER", "dc1", "STAMPEDE_PORTS_UDP", "99999",
+                        "STAMPEDE_KAFKA_BOOTSTRAP_SERVERS", "kafka"), TIMEOUT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err().lines().filter(line -> !line.isBlank())).containsExactly(
+                "stampede-worker: invalid configuration: stampede.kafka.bootstrap-servers: 'kafka' is not host:port",
+                "stampede-worker: invalid configuration: stampede.ports.udp: 99999 is not a port (0 to 65535)");
+    }
+
+    @Test
+    void aValueOfTheWrongTypeNamesTheKeyAndTheValue() {
+        Command.Result result = Command.service("gate", directory, List.of("-Dstampede.ports.http=eighty"), Map.of(),
+                TIMEOUT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        List<String> lines = result.err().lines().filter(line -> !line.isBlank()).toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).startsWith("stampede-gate: invalid configuration:")
+                .contains("stampede.ports.http").contains("eighty");
+    }
+
+    @Test
+    void aMisspelledKeyIsRejectedRatherThanIgnored() {
+        Command.Result result = Command.service("gate", directory, List.of("-Dstampede.node.datacentre=dc1"), Map.of(),
+                TIMEOUT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        List<String> lines = result.err().lines().filter(line -> !line.isBlank()).toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).startsWith("stampede-gate: invalid configuration:").contains("stampede.node.datacentre");
+    }
+}
