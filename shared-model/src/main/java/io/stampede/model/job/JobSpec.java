@@ -1,0 +1,57 @@
+package io.stampede.model.job;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A load test as the user described it: workflows of HTTP steps, run from one or more datacenters.
+ * Built only by {@link JobSpecParser}, which guarantees every rule of docs/job-spec.md holds.
+ *
+ * @param name        what the job is called in reports
+ * @param datacenters where it runs
+ * @param timeout     the whole job's time limit, if any
+ * @param variables   values every template may use by name
+ * @param workflows   in the order written; {@link #workflowsInDependencyOrder()} orders them for running
+ */
+public record JobSpec(String name, Datacenters datacenters, Optional<Duration> timeout, Map<String, String> variables,
+        List<WorkflowSpec> workflows) {
+
+    public JobSpec {
+        variables = Map.copyOf(variables);
+        workflows = List.copyOf(workflows);
+    }
+
+    /** Which datacenters run the job. */
+    public sealed interface Datacenters permits AllHealthy, Count, Named {
+    }
+
+    /** Every healthy datacenter (the default). */
+    public record AllHealthy() implements Datacenters {
+    }
+
+    /** This many datacenters, chosen by the gate. */
+    public record Count(int count) implements Datacenters {
+    }
+
+    /** Exactly these datacenters. */
+    public record Named(List<String> names) implements Datacenters {
+        public Named {
+            names = List.copyOf(names);
+        }
+    }
+
+    /** The workflow with this name. */
+    public Optional<WorkflowSpec> workflow(String workflowName) {
+        return workflows.stream().filter(workflow -> workflow.name().equals(workflowName)).findFirst();
+    }
+
+    /**
+     * The workflows with every workflow after those it depends on; workflows that do not depend on
+     * each other keep the order in which they were written.
+     */
+    public List<WorkflowSpec> workflowsInDependencyOrder() {
+        return DependencyOrder.sort(workflows);
+    }
+}
