@@ -15,22 +15,20 @@ final class DependencyOrder {
     private DependencyOrder() {
     }
 
-    /** Stable topological order; the graph must be acyclic (the parser has checked it). */
+    /**
+     * Topological order that, at each point, takes the earliest-written workflow whose dependencies
+     * are all placed. The graph must be acyclic (the parser has checked it).
+     */
     static List<WorkflowSpec> sort(List<WorkflowSpec> workflows) {
         List<WorkflowSpec> ordered = new ArrayList<>();
         Set<String> placed = new HashSet<>();
         while (ordered.size() < workflows.size()) {
-            boolean progress = false;
-            for (WorkflowSpec workflow : workflows) {
-                if (!placed.contains(workflow.name()) && placed.containsAll(workflow.dependsOn())) {
-                    ordered.add(workflow);
-                    placed.add(workflow.name());
-                    progress = true;
-                }
-            }
-            if (!progress) {
-                throw new IllegalStateException("workflows depend on each other in a cycle");
-            }
+            WorkflowSpec next = workflows.stream()
+                    .filter(workflow -> !placed.contains(workflow.name()) && placed.containsAll(workflow.dependsOn()))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("workflows depend on each other in a cycle"));
+            ordered.add(next);
+            placed.add(next.name());
         }
         return ordered;
     }

@@ -116,8 +116,9 @@ public final class JobSpecParser {
         } catch (JsonProcessingException e) {
             String where = e.getLocation() == null ? ""
                     : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
-            problem("", where + (e instanceof JsonParseException && e.getOriginalMessage().contains("Duplicate")
-                    ? e.getOriginalMessage() : "not valid YAML or JSON: " + e.getOriginalMessage()));
+            String message = oneLine(e.getOriginalMessage());
+            problem("", where + (e instanceof JsonParseException && message.startsWith("Duplicate")
+                    ? message : "not valid YAML or JSON: " + message));
             return new Result(Optional.empty(), problems);
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
@@ -271,7 +272,8 @@ public final class JobSpecParser {
         Map<String, List<String>> known = new LinkedHashMap<>();
         dependencies.forEach((name, targets) -> {
             if (names.containsKey(name)) {
-                known.put(name, targets.stream().filter(names::containsKey).toList());
+                // Self-dependencies are reported on their own; here they would be a second report.
+                known.put(name, targets.stream().filter(names::containsKey).filter(t -> !t.equals(name)).toList());
             }
         });
         DependencyOrder.findCycle(known).ifPresent(cycle -> {
@@ -1001,6 +1003,15 @@ public final class JobSpecParser {
             problem(path, "not a JSONPath: " + e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * The YAML library's messages quote the source under a caret over several indented lines; the
+     * location is already in our prefix, so only the unindented sentences are kept.
+     */
+    private static String oneLine(String message) {
+        return String.join("; ", message.lines().filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
+                .toList());
     }
 
     private static List<String> textList(JsonNode node) {
