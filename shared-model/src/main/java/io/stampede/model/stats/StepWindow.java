@@ -1,0 +1,57 @@
+package io.stampede.model.stats;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What one step did in one window (or, merged, over a longer time): counts, failures by reason,
+ * bytes, checks, and its latency histogram (compressed HdrHistogram, microseconds).
+ *
+ * @param failures      failed requests by reason: {@code http_4xx}, {@code http_5xx},
+ *                      {@code check:<name>}, {@code timeout}, {@code connection_refused},
+ *                      {@code connection_reset}, {@code dns}, {@code tls}, {@code interrupted}, …
+ * @param bytesSent     request body bytes
+ * @param bytesReceived response body bytes
+ * @param checks        each check's passes and failures, by check name
+ * @param latency       {@link LatencyHistograms#encode encoded} histogram of every completed request
+ */
+public record StepWindow(String step, long requests, long successes, Map<String, Long> failures, long bytesSent,
+        long bytesReceived, Map<String, CheckTally> checks, byte[] latency) {
+
+    public StepWindow {
+        failures = Map.copyOf(failures);
+        checks = Map.copyOf(checks);
+    }
+
+    /** Passes and failures of one check. */
+    public record CheckTally(long passed, long failed) {
+        public CheckTally plus(CheckTally other) {
+            return new CheckTally(passed + other.passed, failed + other.failed);
+        }
+    }
+
+    /** Requests that failed, whatever the reason. */
+    public long failed() {
+        return requests - successes;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof StepWindow that && step.equals(that.step) && requests == that.requests
+                && successes == that.successes && failures.equals(that.failures) && bytesSent == that.bytesSent
+                && bytesReceived == that.bytesReceived && checks.equals(that.checks)
+                && LatencyHistograms.decode(latency).equals(LatencyHistograms.decode(that.latency));
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(step, requests, successes, failures, bytesSent, bytesReceived, checks,
+                Arrays.hashCode(latency));
+    }
+
+    @Override
+    public String toString() {
+        return "StepWindow[" + step + ": " + requests + " requests, " + successes + " ok, failures " + failures + "]";
+    }
+}

@@ -1,0 +1,608 @@
+package io.stampede.worker.engine;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+import io.stampede.model.job.StepSpec;
+import io.stampede.model.job.Template;
+import io.stampede.model.job.WorkflowSpec;
+import io.stampede.model.stats.StepWindow;
+import io.stampede.model.stats.WorkflowAccumulator;
+import io.stampede.model.stats.WorkflowWindow;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
+
+/**
+ * One workflow share running on the engine.
+ *
+ * <p>Threading: the work is split into lanes, one per event loop. A virtual user lives on one
+ * lane and everything it does (rendering, sending, checking, recording) runs on that lane's
+ * thread, so the counters need no locks. Run-wide state (stopping, counts of running iterations,
+ * the open model's dropped iterations) is atomic.
+ *
+ * <p>Lifecycle: RUNNING → STOPPING (no new iteration starts; in-flight requests get the
+ * workflow's graceful-stop period) → DONE. {@link #cancel()} goes straight to DONE, interrupting
+ * every in-flight request.
+ */
+public final class WorkflowRun {
+
+    private final Vertx vertx;
+    private final WorkflowShare share;
+    private final WorkflowSpec workflow;
+    private final List<CompiledStep> steps;
+    private final Consumer<WorkflowWindow> windows;
+    private final List<Lane> lanes = new ArrayList<>();
+    private final CompletableFuture<WorkflowResult> completion = new CompletableFuture<>();
+    private final WorkflowAccumulator totals;
+    private final Set<String> exported;
+
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final AtomicBoolean finishing = new AtomicBoolean();
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicBoolean scheduleDone = new AtomicBoolean();
+    private final ConcurrentLinkedQueue<Long> freeVuNumbers = new ConcurrentLinkedQueue<>();
+
+    private long startNanos;
+    private long deadlineNanos = Long.MAX_VALUE;
+    private long windowStartMillis;
+    private long windowTimer = -1;
+    private final Object emitLock = new Object();
+
+    WorkflowRun(Vertx vertx, List<Context> contexts, HttpClientFactory clients, WorkflowShare share,
+            Consumer<WorkflowWindow> windows) {
+        this.vertx = vertx;
+        this.share = share;
+        this.workflow = share.workflow();
+        this.windows = windows;
+        this.totals = new WorkflowAccumulator(workflow.name());
+        this.exported = Set.copyOf(workflow.exports());
+        List<CompiledStep> compiled = new ArrayList<>();
+        for (int i = 0; i < workflow.steps().size(); i++) {
+            compiled.add(new CompiledStep(workflow.steps().get(i), i));
+        }
+        this.steps = List.copyOf(compiled);
+        int laneCount = workflow.load() instanceof WorkflowSpec.Closed
+                ? Math.max(1, Math.min(contexts.size(), share.vus())) : contexts.size();
+        int perLane = workflow.load() instanceof WorkflowSpec.Closed
+                ? (share.vus() + laneCount - 1) / laneCount
+                : Math.max(1, (share.maxVus() + laneCount - 1) / laneCount);
+        int connections = workflow.http().connections().orElse(Math.max(1, perLane));
+        for (int i = 0; i < laneCount; i++) {
+            lanes.add(new Lane(i, contexts.get(i), clients.create(workflow.http(), connections),
+                    new SplittableRandom(share.seed() + i)));
+        }
+    }
+
+    /** Completes when the run has ended and its last window has been emitted. */
+    public CompletableFuture<WorkflowResult> completion() {
+        return completion;
+    }
+
+    /** Stops all load now: in-flight requests are abandoned and counted as interrupted. */
+    public void cancel() {
+        if (cancelled.compareAndSet(false, true)) {
+            stopping.set(true);
+            scheduleDone.set(true);
+            for (Lane lane : lanes) {
+                lane.context.runOnContext(v -> lane.interruptAll());
+            }
+            checkFinished();
+        }
+    }
+
+    // ------------------------------------------------------------------ start
+
+    void start() {
+        startNanos = System.nanoTime();
+        windowStartMillis = System.currentTimeMillis();
+        workflow.load().duration().ifPresent(duration -> deadlineNanos = startNanos + duration.toNanos());
+        windowTimer = vertx.setPeriodic(share.window().toMillis(), id -> emitWindow(false));
+        if (workflow.load().duration().isPresent()) {
+            long untilEnd = Math.max(1, workflow.load().duration().get().toMillis());
+            vertx.setTimer(untilEnd, id -> beginStopping());
+        }
+        if (workflow.load() instanceof WorkflowSpec.Closed) {
+            startClosed();
+        } else {
+            startOpen((WorkflowSpec.Open) workflow.load());
+        }
+    }
+
+    private void startClosed() {
+        scheduleDone.set(true);
+        int vus = share.vus();
+        running.set(vus);
+        if (vus == 0) {
+            checkFinished();
+            return;
+        }
+        long iterations = ((WorkflowSpec.Closed) workflow.load()).iterations().orElse(Long.MAX_VALUE);
+        for (int i = 0; i < vus; i++) {
+            Lane lane = lanes.get(i % lanes.size());
+            long number = share.firstVu() + i;
+            lane.context.runOnContext(v -> {
+                VirtualUser vu = new VirtualUser(lane, number, iterations);
+                lane.activeVus++;
+                lane.nextIteration(vu);
+            });
+        }
+    }
+
+    private void startOpen(WorkflowSpec.Open open) {
+        for (long i = 0; i < share.maxVus(); i++) {
+            freeVuNumbers.add(share.firstVu() + i);
+        }
+        ArrivalSchedule schedule = new ArrivalSchedule(open.rate(), open.stages(), share.rateFactor());
+        Lane scheduler = lanes.get(0);
+        scheduler.context.runOnContext(v -> scheduleArrivals(schedule, schedule.nextArrivalNanos(), 0));
+    }
+
+    /**
+     * Starts every iteration that is due, then sleeps until the next one. Runs on the first lane;
+     * iterations go to the lanes in turn, each carrying its intended start time.
+     */
+    private void scheduleArrivals(ArrivalSchedule schedule, long nextArrival, int nextLane) {
+        long arrival = nextArrival;
+        int lane = nextLane;
+        while (arrival >= 0 && !stopping.get()) {
+            long now = System.nanoTime() - startNanos;
+            if (arrival > now) {
+                long delayMillis = Math.max(1, (arrival - now) / 1_000_000);
+                long due = arrival;
+                int laneForNext = lane;
+                vertx.setTimer(delayMillis, id -> scheduleArrivals(schedule, due, laneForNext));
+                return;
+            }
+            startOpenIteration(lanes.get(lane), startNanos + arrival);
+            lane = (lane + 1) % lanes.size();
+            arrival = schedule.nextArrivalNanos();
+        }
+        scheduleDone.set(true);
+        checkFinished();
+    }
+
+    private void startOpenIteration(Lane lane, long intendedStartNanos) {
+        Long number = freeVuNumbers.poll();
+        if (number == null) {
+            dropped.incrementAndGet();
+            return;
+        }
+        running.incrementAndGet();
+        lane.context.runOnContext(v -> {
+            VirtualUser vu = new VirtualUser(lane, number, 1);
+            lane.activeVus++;
+            vu.openStart = intendedStartNanos;
+            lane.nextIteration(vu);
+        });
+    }
+
+    // ------------------------------------------------------------------ stop
+
+    private void beginStopping() {
+        if (stopping.compareAndSet(false, true)) {
+            scheduleDone.set(true);
+            long grace = Math.max(1, workflow.gracefulStop().toMillis());
+            vertx.setTimer(grace, id -> {
+                for (Lane lane : lanes) {
+                    lane.context.runOnContext(v -> lane.interruptAll());
+                }
+            });
+            for (Lane lane : lanes) {
+                lane.context.runOnContext(v -> lane.cutThinking());
+            }
+        }
+        checkFinished();
+    }
+
+    private void vuFinished() {
+        running.decrementAndGet();
+        checkFinished();
+    }
+
+    private void checkFinished() {
+        if (scheduleDone.get() && running.get() == 0 && finishing.compareAndSet(false, true)) {
+            vertx.cancelTimer(windowTimer);
+            emitWindow(true);
+        }
+    }
+
+    // ------------------------------------------------------------------ windows
+
+    /** Drains every lane on its own thread, merges, and hands the window on. */
+    private void emitWindow(boolean last) {
+        List<CompletableFuture<WorkflowWindow>> parts = new ArrayList<>();
+        for (Lane lane : lanes) {
+            CompletableFuture<WorkflowWindow> part = new CompletableFuture<>();
+            lane.context.runOnContext(v -> part.complete(lane.drain()));
+            parts.add(part);
+        }
+        CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenRun(() -> {
+            synchronized (emitLock) {
+                long end = System.currentTimeMillis();
+                List<WorkflowWindow> windowParts = parts.stream().map(CompletableFuture::join).toList();
+                WorkflowAccumulator merged = new WorkflowAccumulator(workflow.name());
+                windowParts.forEach(merged::addConcurrent);
+                WorkflowWindow raw = merged.toWindow();
+                WorkflowWindow window = new WorkflowWindow(workflow.name(), windowStartMillis, end,
+                        raw.iterations(), dropped.getAndSet(0), raw.activeVus(), raw.steps());
+                windowStartMillis = end;
+                totals.addLater(window);
+                try {
+                    windows.accept(window);
+                } catch (RuntimeException e) {
+                    // A listener's failure must not stop the load or lose the totals.
+                }
+                if (last) {
+                    Map<String, String> exports = new LinkedHashMap<>();
+                    lanes.forEach(lane -> exports.putAll(lane.exports));
+                    for (Lane lane : lanes) {
+                        lane.client.close();
+                    }
+                    completion.complete(new WorkflowResult(workflow.name(),
+                            cancelled.get() ? WorkflowResult.Outcome.CANCELLED : WorkflowResult.Outcome.COMPLETED,
+                            totals.toWindow(), exports));
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ lanes
+
+    /** The part of the run on one event loop. Every method runs on that event loop's thread. */
+    private final class Lane {
+        final int index;
+        final Context context;
+        final HttpClient client;
+        final RandomGenerator random;
+        final StepRecorder[] recorders;
+        final Set<Exchange> inFlight = new HashSet<>();
+        final Set<VirtualUser> thinking = new HashSet<>();
+        final Map<String, String> exports = new HashMap<>();
+        long iterations;
+        long activeVus;
+
+        Lane(int index, Context context, HttpClient client, RandomGenerator random) {
+            this.index = index;
+            this.context = context;
+            this.client = client;
+            this.random = random;
+            this.recorders = new StepRecorder[steps.size()];
+            for (int i = 0; i < steps.size(); i++) {
+                StepSpec spec = steps.get(i).spec;
+                recorders[i] = new StepRecorder(spec.name(), spec.checks().stream().map(StepSpec.Check::name).toList());
+            }
+        }
+
+        WorkflowWindow drain() {
+            List<StepWindow> stepWindows = new ArrayList<>(recorders.length);
+            for (StepRecorder recorder : recorders) {
+                stepWindows.add(recorder.drain());
+            }
+            WorkflowWindow window = new WorkflowWindow(workflow.name(), 0, 0, iterations, 0, activeVus, stepWindows);
+            iterations = 0;
+            return window;
+        }
+
+        void nextIteration(VirtualUser vu) {
+            boolean open = vu.openStart >= 0;
+            if (stopping.get() || vu.iterationsLeft == 0 || (!open && System.nanoTime() >= deadlineNanos)) {
+                finish(vu);
+                return;
+            }
+            vu.iterationsLeft--;
+            vu.iteration++;
+            vu.extracted.clear();
+            runStep(vu, 0, open ? vu.openStart : System.nanoTime());
+        }
+
+        void finish(VirtualUser vu) {
+            if (vu.finished) {
+                return;
+            }
+            vu.finished = true;
+            activeVus--;
+            thinking.remove(vu);
+            if (vu.openStart >= 0) {
+                freeVuNumbers.add(vu.number);
+            }
+            vuFinished();
+        }
+
+        void runStep(VirtualUser vu, int index, long intendedStartNanos) {
+            CompiledStep step = steps.get(index);
+            RequestOptions options;
+            Buffer body;
+            try {
+                options = step.options(vu);
+                body = step.body(vu);
+            } catch (Template.MissingVariableException e) {
+                recorders[index].failure(FailureReasons.missingVariable(e.variable()), 0, 0, 0);
+                afterStep(vu, index);
+                return;
+            } catch (IllegalArgumentException e) {
+                recorders[index].failure(FailureReasons.INVALID_URL, 0, 0, 0);
+                afterStep(vu, index);
+                return;
+            }
+            Exchange exchange = new Exchange(vu, step, intendedStartNanos, body == null ? 0 : body.length());
+            inFlight.add(exchange);
+            exchange.timer = vertx.setTimer(Math.max(1, step.timeoutMillis), id -> exchange.fail(FailureReasons.TIMEOUT));
+            client.request(options).onComplete(requested -> {
+                if (requested.failed()) {
+                    exchange.fail(FailureReasons.classify(requested.cause()));
+                    return;
+                }
+                HttpClientRequest request = requested.result();
+                if (exchange.done) {
+                    request.reset();
+                    return;
+                }
+                exchange.request = request;
+                (body == null ? request.send() : request.send(body)).onComplete(sent -> {
+                    if (sent.failed()) {
+                        exchange.fail(FailureReasons.classify(sent.cause()));
+                    } else {
+                        receive(exchange, sent.result());
+                    }
+                });
+            });
+        }
+
+        private void receive(Exchange exchange, HttpClientResponse response) {
+            if (exchange.done) {
+                return;
+            }
+            if (exchange.step.needsBody) {
+                response.body().onComplete(read -> {
+                    if (read.failed()) {
+                        exchange.fail(FailureReasons.classify(read.cause()));
+                    } else {
+                        byte[] bytes = read.result().getBytes();
+                        exchange.received = bytes.length;
+                        exchange.complete(response, bytes);
+                    }
+                });
+            } else {
+                response.handler(chunk -> exchange.received += chunk.length());
+                response.end().onComplete(ended -> {
+                    if (ended.failed()) {
+                        exchange.fail(FailureReasons.classify(ended.cause()));
+                    } else {
+                        exchange.complete(response, null);
+                    }
+                });
+            }
+        }
+
+        void afterStep(VirtualUser vu, int index) {
+            if (vu.finished) {
+                return;
+            }
+            int next = index + 1;
+            StepSpec spec = steps.get(index).spec;
+            if (spec.think().isPresent() && !stopping.get()) {
+                long millis = thinkMillis(spec.think().get());
+                thinking.add(vu);
+                vu.thinkTimer = vertx.setTimer(Math.max(1, millis), id -> {
+                    thinking.remove(vu);
+                    vu.thinkTimer = -1;
+                    continueAfter(vu, next);
+                });
+                return;
+            }
+            continueAfter(vu, next);
+        }
+
+        private void continueAfter(VirtualUser vu, int next) {
+            if (vu.finished) {
+                return;
+            }
+            if (next < steps.size()) {
+                runStep(vu, next, System.nanoTime());
+                return;
+            }
+            iterations++;
+            if (vu.openStart >= 0) {
+                finish(vu);
+            } else {
+                // A fresh task per iteration keeps the stack flat when requests fail at once.
+                context.runOnContext(v -> nextIteration(vu));
+            }
+        }
+
+        private long thinkMillis(StepSpec.ThinkTime think) {
+            long min = think.min().toMillis();
+            long max = think.max().toMillis();
+            return min == max ? min : random.nextLong(min, max + 1);
+        }
+
+        /** Stopping: nobody waits out a think time, they move on (and find no new iteration). */
+        void cutThinking() {
+            for (VirtualUser vu : List.copyOf(thinking)) {
+                if (vu.thinkTimer >= 0) {
+                    vertx.cancelTimer(vu.thinkTimer);
+                    vu.thinkTimer = -1;
+                }
+                thinking.remove(vu);
+                finish(vu);
+            }
+        }
+
+        /** Abandons every in-flight request (counted as interrupted) and ends every virtual user here. */
+        void interruptAll() {
+            for (Exchange exchange : List.copyOf(inFlight)) {
+                exchange.interrupt();
+            }
+            cutThinking();
+        }
+
+        /** A request in flight, and its outcome. */
+        private final class Exchange {
+            final VirtualUser vu;
+            final CompiledStep step;
+            final long startNanos;
+            final long sent;
+            long received;
+            long timer = -1;
+            HttpClientRequest request;
+            boolean done;
+
+            Exchange(VirtualUser vu, CompiledStep step, long startNanos, long sent) {
+                this.vu = vu;
+                this.step = step;
+                this.startNanos = startNanos;
+                this.sent = sent;
+            }
+
+            private long latencyMicros() {
+                return (System.nanoTime() - startNanos) / 1_000;
+            }
+
+            private boolean close() {
+                if (done) {
+                    return false;
+                }
+                done = true;
+                inFlight.remove(this);
+                if (timer >= 0) {
+                    vertx.cancelTimer(timer);
+                }
+                return true;
+            }
+
+            void fail(String reason) {
+                if (!close()) {
+                    return;
+                }
+                if (request != null) {
+                    request.reset();
+                }
+                recorders[step.index].failure(reason, latencyMicros(), sent, received);
+                afterStep(vu, step.index);
+            }
+
+            void interrupt() {
+                if (!close()) {
+                    return;
+                }
+                if (request != null) {
+                    request.reset();
+                }
+                recorders[step.index].failure(FailureReasons.INTERRUPTED, latencyMicros(), sent, received);
+                finish(vu);
+            }
+
+            void complete(HttpClientResponse response, byte[] body) {
+                if (!close()) {
+                    return;
+                }
+                long latency = latencyMicros();
+                ResponseEvaluator.Response seen = new ResponseEvaluator.Response(response.statusCode(),
+                        response::getHeader, body, latency);
+                StepRecorder recorder = recorders[step.index];
+                String failure = null;
+                for (int i = 0; i < step.checks.size(); i++) {
+                    StepSpec.Check check = step.checks.get(i);
+                    boolean passed = ResponseEvaluator.passes(check, seen);
+                    recorder.check(i, passed);
+                    if (!passed && failure == null) {
+                        failure = FailureReasons.check(check.name());
+                    }
+                }
+                if (failure == null && !step.checksStatus) {
+                    failure = FailureReasons.forStatus(response.statusCode());
+                }
+                if (failure == null) {
+                    recorder.success(latency, sent, received);
+                } else {
+                    recorder.failure(failure, latency, sent, received);
+                }
+                if (!step.spec.extract().isEmpty()) {
+                    ResponseEvaluator.extract(step.spec.extract(), seen, vu.extracted);
+                    for (StepSpec.Extract extract : step.spec.extract()) {
+                        String value = vu.extracted.get(extract.variable());
+                        if (value != null && exported.contains(extract.variable())) {
+                            exports.put(extract.variable(), value);
+                        }
+                    }
+                }
+                afterStep(vu, step.index);
+            }
+        }
+    }
+
+    /** A virtual user: its number, its iteration, and the values it extracted in this iteration. */
+    private final class VirtualUser implements Template.Scope {
+        final Lane lane;
+        final long number;
+        final Map<String, String> extracted = new HashMap<>();
+        long iterationsLeft;
+        long iteration = -1;
+        long openStart = -1;
+        long thinkTimer = -1;
+        boolean finished;
+
+        VirtualUser(Lane lane, long number, long iterations) {
+            this.lane = lane;
+            this.number = number;
+            this.iterationsLeft = iterations;
+        }
+
+        @Override
+        public String variable(String name) {
+            String value = extracted.get(name);
+            return value != null ? value : share.variables().get(name);
+        }
+
+        @Override
+        public long vu() {
+            return number;
+        }
+
+        @Override
+        public long iteration() {
+            return iteration;
+        }
+
+        @Override
+        public long nextSequence() {
+            return sequence.incrementAndGet();
+        }
+
+        @Override
+        public RandomGenerator random() {
+            return lane.random;
+        }
+
+        @Override
+        public long epochMillis() {
+            return System.currentTimeMillis();
+        }
+    }
+
+    /** Makes one HTTP client per lane. */
+    interface HttpClientFactory {
+        HttpClient create(WorkflowSpec.HttpOptions options, int connections);
+    }
+}
