@@ -307,6 +307,34 @@ class LoadEngineTest {
     }
 
     @Test
+    void aDependentWorkflowStartsAfterItsDependencyAndUsesItsExports() {
+        JobSpec job = job("""
+                  - name: browse
+                    dependsOn: [login]
+                    vus: 2
+                    iterations: 2
+                    steps:
+                      - {name: me, request: {url: "{{base}}/me", headers: {Authorization: "Bearer {{token}}"}}}
+                  - name: login
+                    vus: 1
+                    iterations: 1
+                    exports: [token]
+                    steps:
+                      - name: sign-in
+                        request: {method: POST, url: "{{base}}/login", body: {json: {user: "first"}}}
+                        extract: [{var: token, jsonPath: $.token}]
+                """);
+        java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+
+        Map<String, WorkflowResult> results = EngineMain.run(engine, job, new java.io.PrintStream(printed, true));
+
+        assertThat(results.keySet()).containsExactly("login", "browse");
+        assertThat(step(results.get("browse"), "me").successes()).isEqualTo(4);
+        assertThat(server.authorizations()).containsOnly("Bearer tok-first").hasSize(4);
+        assertThat(printed.toString()).contains("RESULT workflow=login requests=1", "RESULT workflow=browse requests=4");
+    }
+
+    @Test
     void speaksHttp2WithPriorKnowledge() {
         JobSpec job = job("""
                   - name: h2
