@@ -9,6 +9,8 @@ public final class ExitCodes {
     public static final int FAILURE = 1;
     /** The command line was wrong (picocli's own code for usage errors). */
     public static final int USAGE = 2;
+    /** The job file has problems; each is printed with its path. */
+    public static final int INVALID_JOB = 3;
 
     private ExitCodes() {
     }

@@ -14,6 +14,11 @@ public final class Main {
 
     /** Runs the command and returns its exit code. */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The command, ready to execute; tests redirect its output. */
+    public static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new StampedeCommand());
         commandLine.setExecutionExceptionHandler((failure, line, parsed) -> {
             line.getErr().println("stampede: " + (failure.getMessage() == null ? failure : failure.getMessage()));
@@ -22,6 +27,6 @@ public final class Main {
             }
             return ExitCodes.FAILURE;
         });
-        return commandLine.execute(args);
+        return commandLine;
     }
 }

@@ -1,5 +1,7 @@
 package io.stampede.cli;
 
+import io.stampede.cli.job.NewCommand;
+import io.stampede.cli.job.ValidateCommand;
 import io.stampede.cli.local.LocalCommand;
 import io.stampede.model.Stampede;
 import picocli.CommandLine.Command;
@@ -7,7 +9,7 @@ import picocli.CommandLine.IVersionProvider;
 
 @Command(name = "stampede", mixinStandardHelpOptions = true, versionProvider = StampedeCommand.Version.class,
         description = "Distributed load testing: describe a job, run it from several datacenters, read exact numbers.",
-        subcommands = {LocalCommand.class})
+        subcommands = {LocalCommand.class, ValidateCommand.class, NewCommand.class})
 public final class StampedeCommand implements Runnable {
 
     @picocli.CommandLine.Spec
