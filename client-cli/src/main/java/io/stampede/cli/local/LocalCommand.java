@@ -38,7 +38,12 @@ public final class LocalCommand implements Runnable {
     }
 
     LocalCluster cluster(CommandSpec command) {
-        return new LocalCluster(directory, command.commandLine().getOut(), Clock.systemUTC());
+        return new LocalCluster(directory(), command.commandLine().getOut(), Clock.systemUTC());
+    }
+
+    /** The cluster directory, absolute. */
+    Path directory() {
+        return directory.toAbsolutePath().normalize();
     }
 
     static void printTable(PrintWriter out, LocalCluster cluster, ClusterState state, boolean live) {
@@ -164,7 +169,7 @@ public final class LocalCommand implements Runnable {
             LocalCluster cluster = parent.cluster(spec);
             Optional<ClusterState> state = cluster.running();
             if (state.isEmpty()) {
-                out.println("No local cluster is running in " + parent.directory.toAbsolutePath().normalize() + ".");
+                out.println("No local cluster is running in " + parent.directory() + ".");
                 return ExitCodes.FAILURE;
             }
             printTable(out, cluster, state.get(), true);
@@ -189,10 +194,9 @@ public final class LocalCommand implements Runnable {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             LocalCluster cluster = parent.cluster(spec);
-            Optional<ClusterState> state = ClusterState.load(parent.directory.toAbsolutePath().normalize());
+            Optional<ClusterState> state = ClusterState.load(parent.directory());
             if (state.isEmpty()) {
-                out.println("Nothing to stop: no local cluster was started in "
-                        + parent.directory.toAbsolutePath().normalize() + ".");
+                out.println("Nothing to stop: no local cluster was started in " + parent.directory() + ".");
                 return ExitCodes.OK;
             }
             int stopped = cluster.down(state.get());

@@ -89,7 +89,7 @@ public final class WorkflowRun {
                 : Math.max(1, (share.maxVus() + laneCount - 1) / laneCount);
         int connections = workflow.http().connections().orElse(Math.max(1, perLane));
         for (int i = 0; i < laneCount; i++) {
-            lanes.add(new Lane(i, contexts.get(i), clients.create(workflow.http(), connections),
+            lanes.add(new Lane(contexts.get(i), clients.create(workflow.http(), connections),
                     new SplittableRandom(share.seed() + i)));
         }
     }
@@ -271,7 +271,6 @@ public final class WorkflowRun {
 
     /** The part of the run on one event loop. Every method runs on that event loop's thread. */
     private final class Lane {
-        final int index;
         final Context context;
         final HttpClient client;
         final RandomGenerator random;
@@ -282,8 +281,7 @@ public final class WorkflowRun {
         long iterations;
         long activeVus;
 
-        Lane(int index, Context context, HttpClient client, RandomGenerator random) {
-            this.index = index;
+        Lane(Context context, HttpClient client, RandomGenerator random) {
             this.context = context;
             this.client = client;
             this.random = random;
@@ -491,26 +489,29 @@ public final class WorkflowRun {
                 return true;
             }
 
+            /** A failed request: recorded, and the virtual user moves on to its next step. */
             void fail(String reason) {
+                if (abandon(reason)) {
+                    afterStep(vu, step.index);
+                }
+            }
+
+            /** Cut off by a stop or cancel: recorded, and the virtual user ends. */
+            void interrupt() {
+                if (abandon(FailureReasons.INTERRUPTED)) {
+                    finish(vu);
+                }
+            }
+
+            private boolean abandon(String reason) {
                 if (!close()) {
-                    return;
+                    return false;
                 }
                 if (request != null) {
                     request.reset();
                 }
                 recorders[step.index].failure(reason, latencyMicros(), sent, received);
-                afterStep(vu, step.index);
-            }
-
-            void interrupt() {
-                if (!close()) {
-                    return;
-                }
-                if (request != null) {
-                    request.reset();
-                }
-                recorders[step.index].failure(FailureReasons.INTERRUPTED, latencyMicros(), sent, received);
-                finish(vu);
+                return true;
             }
 
             void complete(HttpClientResponse response, byte[] body) {
