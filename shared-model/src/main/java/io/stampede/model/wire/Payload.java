@@ -1,0 +1,64 @@
+package io.stampede.model.wire;
+
+import java.util.Map;
+
+import io.stampede.model.job.LoadShare;
+import io.stampede.model.stats.WorkflowWindow;
+
+/**
+ * What a record says. One record type per message; the families follow the topics
+ * (docs/architecture.md). Records are JSON, so readers ignore fields they do not know.
+ */
+public sealed interface Payload {
+
+    /** Gate → managers of a datacenter: run this job's share here. */
+    record JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis)
+            implements Payload {
+        public JobSubmitted {
+            shares = Map.copyOf(shares);
+        }
+    }
+
+    /** Gate → managers, or manager → workers: stop the job now. */
+    record JobCancelRequested(String reason) implements Payload {
+    }
+
+    /**
+     * Manager leader → one worker: run this share of a workflow.
+     *
+     * @param spec      the job as submitted, so the worker compiles exactly what was validated
+     * @param variables the job's variables plus what the workflow's dependencies exported
+     */
+    record WorkflowDispatched(String workflow, String worker, String spec, LoadShare share,
+            Map<String, String> variables, long deadlineEpochMillis) implements Payload {
+        public WorkflowDispatched {
+            variables = Map.copyOf(variables);
+        }
+    }
+
+    /** Manager leader → one worker: stop this workflow's share. */
+    record WorkflowCancelRequested(String workflow, String worker) implements Payload {
+    }
+
+    /** Worker → manager leader: one window of a workflow share's statistics. */
+    record WorkflowWindowReported(String workflow, String worker, WorkflowWindow window) implements Payload {
+    }
+
+    /**
+     * Worker → manager leader: a workflow share has ended.
+     *
+     * @param outcome {@code COMPLETED}, {@code CANCELLED} or {@code FAILED}
+     * @param error   why it failed; empty otherwise
+     */
+    record WorkflowFinished(String workflow, String worker, String outcome, WorkflowWindow totals,
+            Map<String, String> exports, String error) implements Payload {
+        public WorkflowFinished {
+            exports = Map.copyOf(exports);
+        }
+    }
+
+    /** Worker → managers of its datacenter: alive, with this much capacity. */
+    record WorkerHeartbeat(String worker, String datacenter, int cores, int freeCores, String version)
+            implements Payload {
+    }
+}

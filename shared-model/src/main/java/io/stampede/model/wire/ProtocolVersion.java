@@ -1,0 +1,38 @@
+package io.stampede.model.wire;
+
+/**
+ * The version of Stampede's record protocol, MAJOR.MINOR. Readers refuse another MAJOR and ignore
+ * fields they do not know, so a MINOR step may add fields but never change or remove one.
+ */
+public record ProtocolVersion(int major, int minor) {
+
+    /** What this build writes. */
+    public static final ProtocolVersion CURRENT = new ProtocolVersion(1, 0);
+
+    /**
+     * Parses {@code MAJOR.MINOR}.
+     *
+     * @throws IllegalArgumentException when it is not that
+     */
+    public static ProtocolVersion parse(String text) {
+        String[] parts = text == null ? new String[0] : text.split("\\.");
+        try {
+            if (parts.length == 2) {
+                return new ProtocolVersion(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
+            }
+        } catch (NumberFormatException e) {
+            // Reported below.
+        }
+        throw new IllegalArgumentException("'" + text + "' is not a protocol version MAJOR.MINOR");
+    }
+
+    /** Whether a reader of this version can read records of {@code other}. */
+    public boolean reads(ProtocolVersion other) {
+        return major == other.major;
+    }
+
+    @Override
+    public String toString() {
+        return major + "." + minor;
+    }
+}

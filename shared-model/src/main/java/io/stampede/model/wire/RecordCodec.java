@@ -1,0 +1,136 @@
+package io.stampede.model.wire;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Records to and from bytes: JSON, so any Kafka tool can read them, with CloudEvents headers.
+ * Decoding never throws: a record that cannot be read comes back as a {@link Rejected} with a
+ * reason, for the consumer to count and skip.
+ */
+public final class RecordCodec {
+
+    /** Records larger than this are refused on decode, in bytes. */
+    public static final int MAX_RECORD_BYTES = 8 * 1024 * 1024;
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private RecordCodec() {
+    }
+
+    /** Why a record could not be read. Each is a metric tag, so the names are stable. */
+    public enum Rejection {
+        TOO_LARGE, NOT_JSON, MISSING_FIELD, UNKNOWN_TYPE, INCOMPATIBLE_VERSION, MALFORMED_PAYLOAD
+    }
+
+    /** The outcome of decoding. */
+    public sealed interface Decoded permits Accepted, Rejected {
+    }
+
+    public record Accepted(Envelope envelope) implements Decoded {
+    }
+
+    public record Rejected(Rejection reason, String detail) implements Decoded {
+    }
+
+    public static byte[] encode(Envelope envelope) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("type", envelope.type().wireName());
+        node.put("jobId", envelope.jobId());
+        node.put("sender", envelope.sender());
+        node.put("fence", envelope.fence());
+        node.put("sequence", envelope.sequence());
+        node.put("protocol", envelope.protocol().toString());
+        node.put("timestamp", envelope.timestampMillis());
+        node.set("payload", JSON.valueToTree(envelope.payload()));
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode a " + envelope.type().wireName() + " record", e);
+        }
+    }
+
+    /** CloudEvents (binary mode) headers describing the record, for other tools. */
+    public static Map<String, String> headers(Envelope envelope) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("ce_specversion", "1.0");
+        headers.put("ce_id", envelope.sender() + "/" + envelope.jobId() + "/" + envelope.sequence());
+        headers.put("ce_source", "stampede://" + envelope.sender());
+        headers.put("ce_type", "io.stampede." + envelope.type().wireName());
+        headers.put("ce_subject", envelope.jobId());
+        headers.put("content-type", "application/json");
+        return headers;
+    }
+
+    public static Decoded decode(byte[] bytes) {
+        if (bytes == null) {
+            return new Rejected(Rejection.NOT_JSON, "no value");
+        }
+        if (bytes.length > MAX_RECORD_BYTES) {
+            return new Rejected(Rejection.TOO_LARGE, bytes.length + " bytes");
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(bytes);
+        } catch (IOException e) {
+            return new Rejected(Rejection.NOT_JSON, String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
+        if (node == null || !node.isObject()) {
+            return new Rejected(Rejection.NOT_JSON, "not a JSON object");
+        }
+        for (String field : new String[] {"type", "jobId", "sender", "fence", "sequence", "protocol", "timestamp",
+            "payload"}) {
+            if (!node.hasNonNull(field)) {
+                return new Rejected(Rejection.MISSING_FIELD, field);
+            }
+        }
+        Optional<RecordType> type = RecordType.byName(node.get("type").asText());
+        if (type.isEmpty()) {
+            return new Rejected(Rejection.UNKNOWN_TYPE, node.get("type").asText());
+        }
+        ProtocolVersion protocol;
+        try {
+            protocol = ProtocolVersion.parse(node.get("protocol").asText());
+        } catch (IllegalArgumentException e) {
+            return new Rejected(Rejection.INCOMPATIBLE_VERSION, e.getMessage());
+        }
+        if (!ProtocolVersion.CURRENT.reads(protocol)) {
+            return new Rejected(Rejection.INCOMPATIBLE_VERSION, protocol + " (this node reads "
+                    + ProtocolVersion.CURRENT.major() + ".x)");
+        }
+        if (!node.get("fence").canConvertToLong() || !node.get("sequence").canConvertToLong()
+                || !node.get("timestamp").canConvertToLong()) {
+            return new Rejected(Rejection.MISSING_FIELD, "fence, sequence and timestamp must be whole numbers");
+        }
+        Payload payload;
+        try {
+            payload = JSON.treeToValue(node.get("payload"), type.get().payloadClass());
+        } catch (IOException | IllegalArgumentException e) {
+            return new Rejected(Rejection.MALFORMED_PAYLOAD, type.get().wireName() + ": " + e.getMessage());
+        }
+        return new Accepted(new Envelope(type.get(), node.get("jobId").asText(), node.get("sender").asText(),
+                node.get("fence").asLong(), node.get("sequence").asLong(), protocol, node.get("timestamp").asLong(),
+                payload));
+    }
+
+    /** For logs: the record's bytes as text, cut short. */
+    public static String preview(byte[] bytes) {
+        if (bytes == null) {
+            return "<null>";
+        }
+        String text = new String(bytes, 0, Math.min(bytes.length, 200), StandardCharsets.UTF_8);
+        return bytes.length > 200 ? text + "…" : text;
+    }
+}
