@@ -2,7 +2,9 @@ package io.stampede.node.startup;
 
 import java.util.List;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import jakarta.inject.Singleton;
 
 import io.quarkus.runtime.StartupEvent;
@@ -13,7 +15,8 @@ import io.stampede.node.config.NodeSettings;
 @Singleton
 public class SettingsCheck {
 
-    void onStart(@Observes StartupEvent event, NodeIdentity identity) {
+    /** Runs before any other start-up work (Kafka channels included), so a bad setting is named first. */
+    void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event, NodeIdentity identity) {
         NodeSettings settings = identity.settings();
         List<String> problems = settings.problems();
         if (!problems.isEmpty()) {

@@ -1,0 +1,111 @@
+package io.stampede.testkit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.RecordCodec;
+
+/**
+ * A test's hands on a real broker: writes records (valid or garbage) and watches topics, keeping
+ * every record that decodes.
+ */
+public final class KafkaProbe implements AutoCloseable {
+
+    private final String bootstrapServers;
+    private final KafkaProducer<String, byte[]> producer;
+    private final List<Watch> watches = new CopyOnWriteArrayList<>();
+
+    public KafkaProbe(String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(ProducerConfig.ACKS_CONFIG, "all");
+        this.producer = new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Writes raw bytes and waits until the broker has them. */
+    public void send(String topic, String key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, key, value)).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not write to " + topic, e);
+        }
+    }
+
+    /** Writes a record, keyed by its job id. */
+    public void send(String topic, Envelope envelope) {
+        send(topic, envelope.jobId(), RecordCodec.encode(envelope));
+    }
+
+    /** Starts collecting every readable record of {@code topic}, from its beginning. */
+    public Watch watch(String topic) {
+        Watch watch = new Watch(topic);
+        watches.add(watch);
+        watch.thread.start();
+        return watch;
+    }
+
+    /** The records of one topic, collected as they arrive. */
+    public final class Watch {
+        private final List<Envelope> envelopes = new CopyOnWriteArrayList<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+
+        private Watch(String topic) {
+            this.thread = new Thread(() -> poll(topic), "watch-" + topic);
+            thread.setDaemon(true);
+        }
+
+        public List<Envelope> envelopes() {
+            return List.copyOf(envelopes);
+        }
+
+        /** Records about one job (or worker, for heartbeats). */
+        public List<Envelope> about(String key) {
+            return envelopes.stream().filter(envelope -> envelope.jobId().equals(key)).toList();
+        }
+
+        private void poll(String topic) {
+            Properties properties = new Properties();
+            properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties, new StringDeserializer(),
+                    new ByteArrayDeserializer())) {
+                List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                        .map(info -> new TopicPartition(topic, info.partition())).toList();
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                while (running.get()) {
+                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                        if (RecordCodec.decode(record.value()) instanceof RecordCodec.Accepted accepted) {
+                            envelopes.add(accepted.envelope());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        watches.forEach(watch -> watch.running.set(false));
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,55 @@
+package io.stampede.worker.load;
+
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import io.stampede.model.Stampede;
+import io.stampede.model.wire.Payload;
+import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.messaging.RecordSender;
+import io.vertx.core.Vertx;
+
+/**
+ * Tells the datacenter's managers every {@value #PERIOD_MILLIS} ms that this worker is alive and
+ * how many cores it has free. Interim liveness: membership (SWIM) replaces it.
+ */
+@Singleton
+public class Heartbeats {
+
+    /** How often a heartbeat is sent, in milliseconds. */
+    static final long PERIOD_MILLIS = 2_000;
+
+    private final NodeIdentity identity;
+    private final RecordSender progress;
+    private final ShareRunner runner;
+    private final Vertx vertx;
+    private long timer = -1;
+
+    public Heartbeats(NodeIdentity identity, @Identifier("progress") RecordSender progress, ShareRunner runner,
+            Vertx vertx) {
+        this.identity = identity;
+        this.progress = progress;
+        this.runner = runner;
+        this.vertx = vertx;
+    }
+
+    void start(@Observes StartupEvent event) {
+        send();
+        timer = vertx.setPeriodic(PERIOD_MILLIS, id -> send());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    private void send() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        progress.send(identity.id(), 0, new Payload.WorkerHeartbeat(identity.id(), identity.datacenter().orElseThrow(),
+                cores, Math.max(0, cores - runner.runningShares()), Stampede.VERSION));
+    }
+}

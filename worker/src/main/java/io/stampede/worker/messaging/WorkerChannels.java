@@ -1,0 +1,37 @@
+package io.stampede.worker.messaging;
+
+import java.time.Clock;
+import java.util.Map;
+
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+
+import io.smallrye.common.annotation.Identifier;
+import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.messaging.RecordSender;
+import io.stampede.node.messaging.Sequences;
+
+/** The worker's Kafka channels: see application.properties for their topics. */
+@Singleton
+public class WorkerChannels {
+
+    /**
+     * Every worker reads every dispatch record (each is addressed to one worker), so each worker is
+     * its own consumer group.
+     */
+    @Produces
+    @Identifier("worker-dispatch")
+    Map<String, Object> dispatchConsumer(NodeIdentity identity) {
+        return Map.of("group.id", "stampede-worker-" + identity.id());
+    }
+
+    @Produces
+    @Singleton
+    @Identifier("progress")
+    RecordSender progress(@Channel("progress") Emitter<byte[]> emitter, NodeIdentity identity, Clock clock) {
+        return new RecordSender(emitter, identity.id(), new Sequences(), clock);
+    }
+}

@@ -1,0 +1,156 @@
+package io.stampede.worker.messaging;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.stampede.model.Topics;
+import io.stampede.model.job.LoadShare;
+import io.stampede.model.stats.StepWindow;
+import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.Payload;
+import io.stampede.testkit.KafkaBrokerResource;
+import io.stampede.testkit.KafkaProbe;
+import io.stampede.testkit.SharedKafka;
+import io.stampede.testkit.TargetServer;
+
+/**
+ * The worker on the real broker: dispatch records in, load out, windows and a final result back
+ * on the progress topic. Scenarios share one broker, one worker and one target; each uses its
+ * own job id and target path.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
+class DispatchFlowTest {
+
+    static final String DISPATCH = Topics.dispatch("dc1");
+    static final String PROGRESS = Topics.progress("dc1");
+
+    static TargetServer target;
+    static KafkaProbe kafka;
+    static KafkaProbe.Watch progress;
+
+    @BeforeAll
+    static void start() {
+        target = TargetServer.start();
+        kafka = new KafkaProbe(SharedKafka.bootstrapServers());
+        progress = kafka.watch(PROGRESS);
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+        target.close();
+    }
+
+    private static String spec(String path, String load) {
+        return """
+                name: dispatched
+                workflows:
+                  - name: w
+                    %s
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(load, target.url(path));
+    }
+
+    private static Envelope dispatch(String jobId, String worker, long sequence, String spec, LoadShare share) {
+        return Envelope.of(jobId, "manager-dc1-1", 7, sequence, System.currentTimeMillis(),
+                new Payload.WorkflowDispatched("w", worker, spec, share, Map.of(), 0));
+    }
+
+    private static Payload.WorkflowFinished finished(String jobId) {
+        await().atMost(30, TimeUnit.SECONDS).until(() -> progress.about(jobId).stream()
+                .anyMatch(envelope -> envelope.payload() instanceof Payload.WorkflowFinished));
+        return progress.about(jobId).stream().map(Envelope::payload)
+                .filter(Payload.WorkflowFinished.class::isInstance).map(Payload.WorkflowFinished.class::cast)
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void runsADispatchedShareAndReportsWindowsAndAResultUnderItsFence() {
+        kafka.send(DISPATCH, dispatch("job-run", "worker-test", 1, spec("/ok?job=run", "vus: 3\n    iterations: 4"),
+                new LoadShare(3, 0, 0, 1)));
+
+        Payload.WorkflowFinished result = finished("job-run");
+
+        assertThat(result.outcome()).isEqualTo("COMPLETED");
+        assertThat(result.worker()).isEqualTo("worker-test");
+        StepWindow get = result.totals().steps().get(0);
+        assertThat(get.requests()).isEqualTo(12).isEqualTo(target.requests("/ok"));
+        List<Envelope> records = progress.about("job-run");
+        long windowed = records.stream().map(Envelope::payload).filter(Payload.WorkflowWindowReported.class::isInstance)
+                .map(payload -> ((Payload.WorkflowWindowReported) payload).window().steps().get(0).requests())
+                .mapToLong(Long::longValue).sum();
+        assertThat(windowed).isEqualTo(12);
+        assertThat(records).allSatisfy(record -> assertThat(record.fence()).isEqualTo(7));
+        assertThat(records).extracting(Envelope::sequence)
+                .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, records.size()).boxed().toList());
+    }
+
+    @Test
+    void skipsGarbageCountsItAndCarriesOn() {
+        kafka.send(DISPATCH, "garbage", "this is not a record".getBytes(StandardCharsets.UTF_8));
+        kafka.send(DISPATCH, "garbage", "{\"type\":\"workflow.teleported\"}".getBytes(StandardCharsets.UTF_8));
+        kafka.send(DISPATCH, dispatch("job-after-garbage", "worker-test", 1,
+                spec("/delay/1?job=garbage", "vus: 1\n    iterations: 2"), new LoadShare(1, 0, 0, 1)));
+
+        assertThat(finished("job-after-garbage").totals().steps().get(0).requests()).isEqualTo(2);
+        given().get("/q/metrics").then()
+                .body(containsString("stampede_records_rejected_total{"))
+                .body(containsString("reason=\"NOT_JSON\""))
+                .body(containsString("reason=\"MISSING_FIELD\""));
+    }
+
+    @Test
+    void runsADuplicatedDispatchOnceAndIgnoresOtherWorkersDispatches() {
+        Envelope once = dispatch("job-once", "worker-test", 1, spec("/delay/5", "vus: 2\n    iterations: 3"),
+                new LoadShare(2, 0, 0, 1));
+        kafka.send(DISPATCH, once);
+        kafka.send(DISPATCH, once);
+        kafka.send(DISPATCH, dispatch("job-elsewhere", "worker-other", 1, spec("/delay/6", "vus: 2\n    iterations: 3"),
+                new LoadShare(2, 0, 0, 1)));
+
+        assertThat(finished("job-once").totals().steps().get(0).requests()).isEqualTo(6);
+        await().during(500, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS)
+                .until(() -> target.requests("/delay/5") == 6);
+        assertThat(target.requests("/delay/6")).isZero();
+        assertThat(progress.about("job-elsewhere")).isEmpty();
+    }
+
+    @Test
+    void aCancelStopsTheShareWithinTwoSeconds() {
+        kafka.send(DISPATCH, dispatch("job-cancel", "worker-test", 1, spec("/delay/20?job=cancel", "vus: 5\n    duration: 5m"),
+                new LoadShare(5, 0, 0, 1)));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> target.requests("/delay/20") > 10);
+
+        long sent = System.nanoTime();
+        kafka.send(DISPATCH, Envelope.of("job-cancel", "manager-dc1-1", 7, 2, System.currentTimeMillis(),
+                new Payload.WorkflowCancelRequested("w", "worker-test")));
+
+        Payload.WorkflowFinished result = finished("job-cancel");
+        double seconds = (System.nanoTime() - sent) / 1e9;
+        System.out.printf("cancel record to final result: %.2f s%n", seconds);
+        assertThat(result.outcome()).isEqualTo("CANCELLED");
+        assertThat(seconds).isLessThan(2.0);
+    }
+
+    @Test
+    void sendsHeartbeatsWithItsCapacity() {
+        await().atMost(10, TimeUnit.SECONDS).until(() -> !progress.about("worker-test").isEmpty());
+        Payload.WorkerHeartbeat heartbeat = (Payload.WorkerHeartbeat) progress.about("worker-test").get(0).payload();
+        assertThat(heartbeat.datacenter()).isEqualTo("dc1");
+        assertThat(heartbeat.cores()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    }
+}
