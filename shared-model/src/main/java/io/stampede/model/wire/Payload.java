@@ -61,4 +61,33 @@ public sealed interface Payload {
     record WorkerHeartbeat(String worker, String datacenter, int cores, int freeCores, String version)
             implements Payload {
     }
+
+    /**
+     * Manager leader → everyone: the datacenter's statistics since its last progress record, one
+     * merged window per workflow that reported, and every workflow's state.
+     */
+    record DatacenterProgress(String datacenter, Map<String, String> states, Map<String, WorkflowWindow> windows)
+            implements Payload {
+        public DatacenterProgress {
+            states = Map.copyOf(states);
+            windows = Map.copyOf(windows);
+        }
+    }
+
+    /**
+     * Manager leader → everyone: the job has ended in this datacenter.
+     *
+     * @param status  {@code COMPLETED}, {@code FAILED}, {@code CANCELLED} or {@code TIMED_OUT}
+     * @param states  each workflow's final state
+     * @param totals  each workflow's statistics, merged exactly over all its workers
+     * @param errors  why workflows failed, by workflow
+     */
+    record DatacenterFinished(String datacenter, String status, Map<String, String> states,
+            Map<String, WorkflowWindow> totals, Map<String, String> errors) implements Payload {
+        public DatacenterFinished {
+            states = Map.copyOf(states);
+            totals = Map.copyOf(totals);
+            errors = Map.copyOf(errors);
+        }
+    }
 }

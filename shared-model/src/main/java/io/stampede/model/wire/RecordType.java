@@ -17,7 +17,9 @@ public enum RecordType {
     WORKFLOW_CANCEL_REQUESTED("workflow.cancel-requested", Payload.WorkflowCancelRequested.class),
     WORKFLOW_WINDOW("workflow.window", Payload.WorkflowWindowReported.class),
     WORKFLOW_FINISHED("workflow.finished", Payload.WorkflowFinished.class),
-    WORKER_HEARTBEAT("worker.heartbeat", Payload.WorkerHeartbeat.class);
+    WORKER_HEARTBEAT("worker.heartbeat", Payload.WorkerHeartbeat.class),
+    DATACENTER_PROGRESS("datacenter.progress", Payload.DatacenterProgress.class),
+    DATACENTER_FINISHED("datacenter.finished", Payload.DatacenterFinished.class);
 
     private static final Map<String, RecordType> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(RecordType::wireName, Function.identity()));

@@ -40,7 +40,12 @@ class RecordCodecTest {
                 Envelope.of("job-1", "worker-1", 0, 2, 5, new Payload.WorkflowFinished("browse", "worker-1",
                         "COMPLETED", new WorkflowWindow("browse", 1, 2, 0, 0, 0, List.of()), Map.of("t", "v"), "")),
                 Envelope.of("worker-1", "worker-1", 0, 7, 5, new Payload.WorkerHeartbeat("worker-1", "dc1", 2, 2,
-                        "0.1.0")));
+                        "0.1.0")),
+                Envelope.of("job-1", "manager-1", 2, 3, 5, new Payload.DatacenterProgress("dc1",
+                        Map.of("browse", "RUNNING"), Map.of("browse", new WorkflowWindow("browse", 1, 2, 0, 0, 0,
+                                List.of())))),
+                Envelope.of("job-1", "manager-1", 2, 4, 5, new Payload.DatacenterFinished("dc1", "FAILED",
+                        Map.of("browse", "FAILED"), Map.of(), Map.of("browse", "worker lost"))));
         for (Envelope envelope : envelopes) {
             RecordCodec.Decoded decoded = RecordCodec.decode(RecordCodec.encode(envelope));
             assertThat(decoded).isEqualTo(new RecordCodec.Accepted(envelope));

@@ -1,0 +1,162 @@
+package io.stampede.manager.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.stampede.model.job.JobSpec;
+import io.stampede.model.job.JobSpecParser;
+import io.stampede.model.job.LoadShare;
+import io.stampede.model.stats.LatencyHistograms;
+import io.stampede.model.stats.StepWindow;
+import io.stampede.model.stats.WorkflowWindow;
+import io.stampede.model.wire.Payload;
+
+class DatacenterJobTest {
+
+    static final String SPEC = """
+            name: shop
+            variables: {base: "http://h"}
+            workflows:
+              - name: login
+                vus: 10
+                iterations: 1
+                exports: [token]
+                steps: [{name: in, request: {url: "{{base}}/in"}, extract: [{var: token, header: X-Token}]}]
+              - name: browse
+                dependsOn: [login]
+                vus: 4
+                duration: 1m
+                steps: [{name: list, request: {url: "{{base}}/list?t={{token}}"}}]
+              - name: report
+                dependsOn: [browse]
+                vus: 1
+                iterations: 1
+                steps: [{name: r, request: {url: "{{base}}/r"}}]
+            """;
+
+    static final List<WorkerRegistry.Worker> WORKERS = List.of(
+            new WorkerRegistry.Worker("w1", 2, 2, "1", Instant.EPOCH),
+            new WorkerRegistry.Worker("w2", 2, 1, "1", Instant.EPOCH));
+
+    private static DatacenterJob job() {
+        JobSpec spec = JobSpecParser.parse(SPEC);
+        return new DatacenterJob("job-1", "dc1", new Payload.JobSubmitted("dc1", SPEC,
+                Map.of("login", new LoadShare(10, 0, 0, 1), "browse", new LoadShare(4, 0, 0, 11)), 0), spec);
+    }
+
+    private static List<Payload.WorkflowDispatched> dispatches(List<DatacenterJob.Command> commands) {
+        return commands.stream().filter(DatacenterJob.Dispatch.class::isInstance)
+                .map(command -> ((DatacenterJob.Dispatch) command).payload()).toList();
+    }
+
+    private static WorkflowWindow window(String workflow, long requests) {
+        var histogram = LatencyHistograms.create();
+        for (int i = 0; i < requests; i++) {
+            histogram.recordValue(1000 + i);
+        }
+        return new WorkflowWindow(workflow, 0, 1000, requests, 0, 1, List.of(new StepWindow("s", requests, requests,
+                Map.of(), 0, 0, Map.of(), LatencyHistograms.encode(histogram))));
+    }
+
+    private static Payload.WorkflowFinished done(String workflow, String worker, long requests, Map<String, String> exports) {
+        return new Payload.WorkflowFinished(workflow, worker, "COMPLETED", window(workflow, requests), exports, "");
+    }
+
+    @Test
+    void runsWorkflowsInDependencyOrderSplitByFreeCoresAndHandsOnExports() {
+        DatacenterJob job = job();
+
+        List<Payload.WorkflowDispatched> first = dispatches(job.advance(WORKERS));
+        assertThat(first).extracting(Payload.WorkflowDispatched::workflow).containsOnly("login");
+        assertThat(first).extracting(dispatch -> dispatch.share().vus()).containsExactly(7, 3);
+        assertThat(first).extracting(dispatch -> dispatch.share().firstVu()).containsExactly(1L, 8L);
+        assertThat(job.states()).containsEntry("login", WorkflowState.DISPATCHED).containsEntry("browse", WorkflowState.PENDING);
+
+        job.onWindow(new Payload.WorkflowWindowReported("login", "w1", window("login", 3)));
+        job.onWindow(new Payload.WorkflowWindowReported("login", "w2", window("login", 2)));
+        assertThat(job.states()).containsEntry("login", WorkflowState.RUNNING);
+        Payload.DatacenterProgress progress = job.progress();
+        assertThat(progress.windows().get("login").steps().get(0).requests()).isEqualTo(5);
+        assertThat(job.progress()).isNull();
+
+        assertThat(job.onFinished(done("login", "w1", 7, Map.of("token", "t-1")), WORKERS)).isEmpty();
+        List<Payload.WorkflowDispatched> second = dispatches(job.onFinished(done("login", "w2", 3, Map.of()), WORKERS));
+        assertThat(second).extracting(Payload.WorkflowDispatched::workflow).containsOnly("browse");
+        assertThat(second).allSatisfy(dispatch -> assertThat(dispatch.variables())
+                .containsEntry("token", "t-1").containsEntry("base", "http://h"));
+        assertThat(second).extracting(dispatch -> dispatch.share().firstVu()).containsExactly(11L, 14L);
+    }
+
+    @Test
+    void finishesWithExactTotalsOnceEveryWorkflowHasEnded() {
+        DatacenterJob job = job();
+        job.advance(WORKERS);
+        job.onFinished(done("login", "w1", 7, Map.of("token", "t")), WORKERS);
+        job.onFinished(done("login", "w2", 3, Map.of()), WORKERS);
+        job.onFinished(done("browse", "w1", 100, Map.of()), WORKERS);
+        List<DatacenterJob.Command> afterBrowse = job.onFinished(done("browse", "w2", 50, Map.of()), WORKERS);
+        assertThat(dispatches(afterBrowse)).extracting(Payload.WorkflowDispatched::workflow).containsOnly("report");
+
+        List<DatacenterJob.Command> end = job.onFinished(done("report", "w1", 1, Map.of()), WORKERS);
+
+        Payload.DatacenterFinished finished = ((DatacenterJob.Finish) end.get(end.size() - 1)).payload();
+        assertThat(finished.status()).isEqualTo("COMPLETED");
+        assertThat(finished.totals().get("browse").steps().get(0).requests()).isEqualTo(150);
+        assertThat(LatencyHistograms.decode(finished.totals().get("login").steps().get(0).latency()).getTotalCount())
+                .isEqualTo(10);
+        assertThat(job.finished()).isTrue();
+        // A late duplicate changes nothing.
+        assertThat(job.onFinished(done("report", "w1", 1, Map.of()), WORKERS)).isEmpty();
+    }
+
+    @Test
+    void aLostWorkerFailsItsWorkflowAndEveryDependent() {
+        DatacenterJob job = job();
+        job.advance(WORKERS);
+        job.onFinished(done("login", "w1", 7, Map.of()), WORKERS);
+
+        List<DatacenterJob.Command> commands = job.workerLost("w2", WORKERS.subList(0, 1));
+
+        Payload.DatacenterFinished finished = ((DatacenterJob.Finish) commands.get(0)).payload();
+        assertThat(finished.status()).isEqualTo("FAILED");
+        assertThat(finished.states()).containsEntry("login", "FAILED").containsEntry("browse", "FAILED")
+                .containsEntry("report", "FAILED");
+        assertThat(finished.errors()).containsEntry("login", "worker w2 went silent")
+                .containsEntry("browse", "not started: login failed");
+    }
+
+    @Test
+    void aStopCancelsRunningSharesAndEndsWhenTheyReport() {
+        DatacenterJob job = job();
+        job.advance(WORKERS);
+
+        List<DatacenterJob.Command> stop = job.stop("CANCELLED");
+
+        assertThat(stop).containsExactly(
+                new DatacenterJob.CancelShare(new Payload.WorkflowCancelRequested("login", "w1")),
+                new DatacenterJob.CancelShare(new Payload.WorkflowCancelRequested("login", "w2")));
+        assertThat(job.stop("TIMED_OUT")).isEmpty();
+        job.onFinished(new Payload.WorkflowFinished("login", "w1", "CANCELLED", window("login", 2), Map.of(), ""), WORKERS);
+        List<DatacenterJob.Command> end = job.onFinished(
+                new Payload.WorkflowFinished("login", "w2", "CANCELLED", window("login", 1), Map.of(), ""), WORKERS);
+
+        Payload.DatacenterFinished finished = ((DatacenterJob.Finish) end.get(0)).payload();
+        assertThat(finished.status()).isEqualTo("CANCELLED");
+        assertThat(finished.states()).containsEntry("login", "CANCELLED").containsEntry("browse", "CANCELLED");
+        assertThat(finished.totals().get("login").steps().get(0).requests()).isEqualTo(3);
+    }
+
+    @Test
+    void withoutWorkersTheJobFailsAndSaysWhy() {
+        List<DatacenterJob.Command> commands = job().advance(List.of());
+
+        Payload.DatacenterFinished finished = ((DatacenterJob.Finish) commands.get(0)).payload();
+        assertThat(finished.status()).isEqualTo("FAILED");
+        assertThat(finished.errors()).containsEntry("login", "no live worker in datacenter dc1");
+    }
+}
