@@ -45,6 +45,15 @@ final class Command {
         return run(directory, command, environment, timeout);
     }
 
+    /** Live processes whose command line carries the marker of the local cluster in {@code directory}. */
+    static List<ProcessHandle> localClusterProcesses(Path directory) {
+        String marker = "-Dstampede-local-cluster=" + directory.resolve(".stampede/local").toAbsolutePath().normalize();
+        return ProcessHandle.allProcesses()
+                .filter(ProcessHandle::isAlive)
+                .filter(process -> process.info().arguments().map(List::of).orElse(List.of()).contains(marker))
+                .toList();
+    }
+
     private static Result run(Path directory, List<String> command, Map<String, String> environment,
             Duration timeout) {
         try {

@@ -129,13 +129,8 @@ class LocalClusterTest {
         return rows;
     }
 
-    /** Live processes whose command line carries this test's cluster directory. */
     private List<ProcessHandle> ourProcesses() {
-        String marker = "-Dstampede-local-cluster=" + directory.resolve(".stampede/local").toAbsolutePath().normalize();
-        return ProcessHandle.allProcesses()
-                .filter(ProcessHandle::isAlive)
-                .filter(process -> process.info().arguments().map(List::of).orElse(List.of()).contains(marker))
-                .toList();
+        return Command.localClusterProcesses(directory);
     }
 
     private static String get(String url) throws IOException, InterruptedException {

@@ -34,6 +34,7 @@ public final class TargetServer implements AutoCloseable {
     private final Map<String, AtomicLong> perPath = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> perVersion = new ConcurrentHashMap<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    private final Map<String, long[]> firstAndLastNanos = new ConcurrentHashMap<>();
     private volatile long stallUntilNanos;
 
     private TargetServer(HttpServerOptions options) {
@@ -76,6 +77,11 @@ public final class TargetServer implements AutoCloseable {
         return perVersion.getOrDefault(version, new AtomicLong()).get();
     }
 
+    /** When the first and the last request for {@code path} arrived ({@code System.nanoTime()}), if any did. */
+    public long[] firstAndLastNanos(String path) {
+        return firstAndLastNanos.get(path);
+    }
+
     /** The most requests held at once. */
     public int peakConcurrency() {
         return peakInFlight.get();
@@ -95,6 +101,9 @@ public final class TargetServer implements AutoCloseable {
         requests.incrementAndGet();
         String path = request.path();
         perPath.computeIfAbsent(path, key -> new AtomicLong()).incrementAndGet();
+        long arrived = System.nanoTime();
+        firstAndLastNanos.compute(path, (key, span) -> span == null ? new long[] {arrived, arrived}
+                : new long[] {Math.min(span[0], arrived), Math.max(span[1], arrived)});
         perVersion.computeIfAbsent(request.version().name(), key -> new AtomicLong()).incrementAndGet();
         int now = inFlight.incrementAndGet();
         peakInFlight.accumulateAndGet(now, Math::max);

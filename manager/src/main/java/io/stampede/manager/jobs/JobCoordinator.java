@@ -1,0 +1,217 @@
+package io.stampede.manager.jobs;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import io.stampede.manager.dispatch.DatacenterJob;
+import io.stampede.manager.dispatch.WorkerRegistry;
+import io.stampede.model.job.JobSpec;
+import io.stampede.model.job.JobSpecParser;
+import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.RecordCodec;
+import io.stampede.model.wire.ReplayFilter;
+import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.messaging.RecordInbox;
+import io.stampede.node.messaging.RecordSender;
+import io.vertx.core.Vertx;
+
+/**
+ * Runs this datacenter's jobs: applies records from the jobs and progress topics to each job's
+ * {@link DatacenterJob}, sends the commands it returns, and once a second expires silent workers,
+ * publishes progress and enforces job deadlines. All state is guarded by this object's lock.
+ */
+@Singleton
+public class JobCoordinator {
+
+    private static final Logger LOG = Logger.getLogger(JobCoordinator.class);
+
+    /** A worker silent this long is gone: three missed heartbeats. */
+    static final Duration WORKER_TIMEOUT = Duration.ofSeconds(6);
+    /** How often progress is published and deadlines and workers checked, in milliseconds. */
+    static final long TICK_MILLIS = 1_000;
+    /**
+     * Interim fence of this manager until leadership (Raft) gives it a term: every manager of a
+     * datacenter uses the same one.
+     */
+    static final long FENCE = 1;
+
+    private final String datacenter;
+    private final RecordInbox inbox;
+    private final RecordSender dispatch;
+    private final RecordSender events;
+    private final Clock clock;
+    private final Vertx vertx;
+    private final WorkerRegistry workers;
+    private final ReplayFilter replays = new ReplayFilter();
+    private final Map<String, DatacenterJob> jobs = new LinkedHashMap<>();
+    private final Map<String, Long> deadlines = new LinkedHashMap<>();
+    private long timer = -1;
+
+    public JobCoordinator(NodeIdentity identity, RecordInbox inbox, @Identifier("dispatch") RecordSender dispatch,
+            @Identifier("events") RecordSender events, Clock clock, Vertx vertx) {
+        this.datacenter = identity.datacenter().orElseThrow();
+        this.inbox = inbox;
+        this.dispatch = dispatch;
+        this.events = events;
+        this.clock = clock;
+        this.vertx = vertx;
+        this.workers = new WorkerRegistry(clock, WORKER_TIMEOUT);
+    }
+
+    void start(@Observes StartupEvent event) {
+        timer = vertx.setPeriodic(TICK_MILLIS, id -> tick());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    /** Jobs running here. */
+    public synchronized int activeJobs() {
+        return (int) jobs.values().stream().filter(job -> !job.finished()).count();
+    }
+
+    /** Live workers. */
+    public synchronized List<WorkerRegistry.Worker> workers() {
+        return workers.live();
+    }
+
+    /** A record from the jobs or progress topic of this datacenter. */
+    public void onRecord(String topic, byte[] value) {
+        inbox.open(topic, value).ifPresent(envelope -> {
+            try {
+                apply(topic, envelope);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "could not apply %s for job %s", envelope.type().wireName(), envelope.jobId());
+            }
+        });
+    }
+
+    /** A record from the progress topic read for heartbeats only (every manager sees every worker). */
+    public void onHeartbeatRecord(String topic, byte[] value) {
+        // Other records on this topic, readable or not, are the job channel's business (and count).
+        if (RecordCodec.decode(value) instanceof RecordCodec.Accepted accepted
+                && accepted.envelope().payload() instanceof Payload.WorkerHeartbeat heartbeat) {
+            synchronized (this) {
+                if (workers.heard(heartbeat.worker(), heartbeat.cores(), heartbeat.freeCores(), heartbeat.version())) {
+                    LOG.infof("worker %s joined (%d cores)", heartbeat.worker(), heartbeat.cores());
+                }
+            }
+        }
+    }
+
+    private synchronized void apply(String topic, Envelope envelope) {
+        Payload payload = envelope.payload();
+        if (payload instanceof Payload.WorkerHeartbeat) {
+            return;
+        }
+        ReplayFilter.Verdict verdict = replays.offer(envelope);
+        if (verdict != ReplayFilter.Verdict.ACCEPTED) {
+            inbox.dropped(topic, envelope, verdict);
+            return;
+        }
+        String jobId = envelope.jobId();
+        if (payload instanceof Payload.JobSubmitted submitted) {
+            submit(jobId, submitted);
+        } else if (payload instanceof Payload.JobCancelRequested cancel) {
+            DatacenterJob job = jobs.get(jobId);
+            if (job != null) {
+                LOG.infof("job %s: cancel (%s)", jobId, cancel.reason());
+                send(jobId, job.stop("CANCELLED"));
+            }
+        } else if (payload instanceof Payload.WorkflowWindowReported window) {
+            DatacenterJob job = jobs.get(jobId);
+            if (job != null) {
+                job.onWindow(window);
+            }
+        } else if (payload instanceof Payload.WorkflowFinished finished) {
+            DatacenterJob job = jobs.get(jobId);
+            if (job != null) {
+                send(jobId, job.onFinished(finished, workers.live()));
+            }
+        }
+    }
+
+    private void submit(String jobId, Payload.JobSubmitted submitted) {
+        if (jobs.containsKey(jobId) || !datacenter.equals(submitted.datacenter())) {
+            return;
+        }
+        JobSpec spec;
+        try {
+            spec = JobSpecParser.parse(submitted.spec());
+        } catch (IllegalArgumentException e) {
+            events.send(jobId, FENCE, new Payload.DatacenterFinished(datacenter, "FAILED", Map.of(), Map.of(),
+                    Map.of("", "the job cannot be read here: " + e.getMessage())));
+            return;
+        }
+        DatacenterJob job = new DatacenterJob(jobId, datacenter, submitted, spec);
+        jobs.put(jobId, job);
+        if (submitted.deadlineEpochMillis() > 0) {
+            deadlines.put(jobId, submitted.deadlineEpochMillis());
+        }
+        LOG.infof("job %s accepted: %d workflows over %d workers", jobId, spec.workflows().size(), workers.live().size());
+        send(jobId, job.advance(workers.live()));
+    }
+
+    private synchronized void tick() {
+        try {
+            for (String gone : workers.expire()) {
+                LOG.warnf("worker %s went silent; its running shares have failed", gone);
+                jobs.forEach((jobId, job) -> send(jobId, job.workerLost(gone, workers.live())));
+            }
+            long now = clock.millis();
+            deadlines.forEach((jobId, deadline) -> {
+                DatacenterJob job = jobs.get(jobId);
+                if (now >= deadline && job != null && !job.finished()) {
+                    LOG.infof("job %s reached its timeout", jobId);
+                    send(jobId, job.stop("TIMED_OUT"));
+                }
+            });
+            jobs.forEach((jobId, job) -> {
+                Payload.DatacenterProgress progress = job.progress();
+                if (progress != null) {
+                    events.send(jobId, FENCE, progress);
+                }
+            });
+            jobs.values().removeIf(DatacenterJob::finished);
+            deadlines.keySet().retainAll(jobs.keySet());
+        } catch (RuntimeException e) {
+            LOG.error("the periodic check failed; it runs again in a second", e);
+        }
+    }
+
+    private void send(String jobId, List<DatacenterJob.Command> commands) {
+        for (DatacenterJob.Command command : commands) {
+            if (command instanceof DatacenterJob.Dispatch dispatched) {
+                dispatch.send(jobId, FENCE, dispatched.payload());
+            } else if (command instanceof DatacenterJob.CancelShare cancel) {
+                dispatch.send(jobId, FENCE, cancel.payload());
+            } else if (command instanceof DatacenterJob.Finish finish) {
+                DatacenterJob job = jobs.get(jobId);
+                if (job != null) {
+                    // Flush the last windows first, so progress never arrives after the result.
+                    Payload.DatacenterProgress progress = job.progress();
+                    if (progress != null) {
+                        events.send(jobId, FENCE, progress);
+                    }
+                }
+                LOG.infof("job %s finished here: %s", jobId, finish.payload().status());
+                events.send(jobId, FENCE, finish.payload());
+            }
+        }
+    }
+}
