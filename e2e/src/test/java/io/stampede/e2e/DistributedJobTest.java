@@ -45,6 +45,7 @@ class DistributedJobTest {
     static KafkaProbe.Watch events;
     static KafkaProbe.Watch dispatches;
     static String managerUrl;
+    static String gateUrl;
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -56,6 +57,9 @@ class DistributedJobTest {
         for (JsonNode node : state.get("nodes")) {
             if (node.get("role").asText().equals("manager")) {
                 managerUrl = "http://127.0.0.1:" + node.get("httpPort").asInt();
+            }
+            if (node.get("role").asText().equals("gate")) {
+                gateUrl = "http://127.0.0.1:" + node.get("httpPort").asInt();
             }
         }
         target = TargetServer.start();
@@ -188,6 +192,44 @@ class DistributedJobTest {
 
         assertThat(result.status()).isEqualTo("TIMED_OUT");
         assertThat(requests(result, "long")).isPositive();
+    }
+
+    @Test
+    void aJobSubmittedToTheGateRunsWithLiveEventsAndAReportThatMatchesTheTarget() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        await().atMost(30, TimeUnit.SECONDS).until(() -> json.readTree(get(gateUrl + "/api/v1/datacenters"))
+                .findValues("healthy").stream().anyMatch(JsonNode::asBoolean));
+        String spec = """
+                name: through the gate
+                workflows:
+                  - name: ping
+                    vus: 3
+                    iterations: 40
+                    steps: [{name: get, request: {url: "%s"}, checks: [{status: 200}]}]
+                """.formatted(target.url("/delay/7"));
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(gateUrl + "/api/v1/jobs"))
+                .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(spec)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String id = json.readTree(accepted.body()).get("id").asText();
+
+        // Follow it live: one event now, one per change, the stream ends with the final state.
+        HttpResponse<java.util.stream.Stream<String>> stream = http.send(HttpRequest.newBuilder(
+                URI.create(gateUrl + "/api/v1/jobs/" + id + "/events")).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        List<JsonNode> events = stream.body().filter(line -> line.startsWith("data:"))
+                .map(line -> { try { return json.readTree(line.substring(5)); } catch (Exception e) {
+                    throw new AssertionError(e); } }).toList();
+        assertThat(events.size()).isGreaterThanOrEqualTo(2);
+        assertThat(events.get(events.size() - 1).get("status").asText()).isEqualTo("COMPLETED");
+
+        JsonNode job = json.readTree(get(gateUrl + "/api/v1/jobs/" + id));
+        assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(120).isEqualTo(target.requests("/delay/7"));
+        assertThat(job.at("/workflows/0/steps/0/successes").asLong()).isEqualTo(120);
+        assertThat(job.at("/datacenters/dc1/status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.at("/workflows/0/steps/0/latencyMs/p99").asDouble()).isGreaterThanOrEqualTo(7.0);
     }
 
     private static String get(String url) throws Exception {

@@ -46,6 +46,8 @@ public class JobCoordinator {
      * datacenter uses the same one.
      */
     static final long FENCE = 1;
+    /** The datacenter's status goes to the gates every this many ticks. */
+    static final int STATUS_EVERY_TICKS = 2;
 
     private final String datacenter;
     private final RecordInbox inbox;
@@ -58,10 +60,13 @@ public class JobCoordinator {
     private final Map<String, DatacenterJob> jobs = new LinkedHashMap<>();
     private final Map<String, Long> deadlines = new LinkedHashMap<>();
     private long timer = -1;
+    private long ticks;
+    private final String managerId;
 
     public JobCoordinator(NodeIdentity identity, RecordInbox inbox, @Identifier("dispatch") RecordSender dispatch,
             @Identifier("events") RecordSender events, Clock clock, Vertx vertx) {
         this.datacenter = identity.datacenter().orElseThrow();
+        this.managerId = identity.id();
         this.inbox = inbox;
         this.dispatch = dispatch;
         this.events = events;
@@ -188,6 +193,12 @@ public class JobCoordinator {
                 }
             });
             jobs.values().removeIf(DatacenterJob::finished);
+            if (++ticks % STATUS_EVERY_TICKS == 0) {
+                List<WorkerRegistry.Worker> live = workers.live();
+                events.send(datacenter, FENCE, new Payload.DatacenterStatus(datacenter, managerId, live.size(),
+                        live.stream().mapToInt(WorkerRegistry.Worker::cores).sum(),
+                        live.stream().mapToInt(WorkerRegistry.Worker::freeCores).sum(), activeJobs()));
+            }
             deadlines.keySet().retainAll(jobs.keySet());
         } catch (RuntimeException e) {
             LOG.error("the periodic check failed; it runs again in a second", e);

@@ -34,11 +34,19 @@ public final class RecordSender {
 
     /** Sends a record about {@code key} (a job id; a node id for heartbeats) under {@code fence}. */
     public CompletionStage<Void> send(String key, long fence, Payload payload) {
+        return sendTo(null, key, fence, payload);
+    }
+
+    /** As {@link #send}, to {@code topic} instead of the channel's own (null: the channel's). */
+    public CompletionStage<Void> sendTo(String topic, String key, long fence, Payload payload) {
         Envelope envelope = Envelope.of(key, sender, fence, sequences.next(key), clock.millis(), payload);
         RecordHeaders headers = new RecordHeaders();
         RecordCodec.headers(envelope).forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
-        OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(key).withHeaders(headers).build();
+        var builder = OutgoingKafkaRecordMetadata.<String>builder().withKey(key).withHeaders(headers);
+        if (topic != null) {
+            builder.withTopic(topic);
+        }
+        OutgoingKafkaRecordMetadata<String> metadata = builder.build();
         CompletableFuture<Void> sent = new CompletableFuture<>();
         emitter.send(Message.of(RecordCodec.encode(envelope))
                 .addMetadata(metadata)

@@ -90,4 +90,25 @@ public sealed interface Payload {
             errors = Map.copyOf(errors);
         }
     }
+
+    /** Manager → gates, every few seconds, keyed by datacenter: its capacity. */
+    record DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores, int activeJobs)
+            implements Payload {
+    }
+
+    /**
+     * Gate → everyone: the job has ended everywhere.
+     *
+     * @param status      {@code COMPLETED}, {@code FAILED}, {@code CANCELLED} or {@code TIMED_OUT}
+     * @param datacenters each target datacenter's final status
+     * @param totals      each workflow's statistics over every datacenter
+     */
+    record JobFinished(String status, Map<String, String> datacenters, Map<String, WorkflowWindow> totals,
+            Map<String, String> errors) implements Payload {
+        public JobFinished {
+            datacenters = Map.copyOf(datacenters);
+            totals = Map.copyOf(totals);
+            errors = Map.copyOf(errors);
+        }
+    }
 }

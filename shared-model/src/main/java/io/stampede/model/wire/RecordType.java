@@ -19,7 +19,9 @@ public enum RecordType {
     WORKFLOW_FINISHED("workflow.finished", Payload.WorkflowFinished.class),
     WORKER_HEARTBEAT("worker.heartbeat", Payload.WorkerHeartbeat.class),
     DATACENTER_PROGRESS("datacenter.progress", Payload.DatacenterProgress.class),
-    DATACENTER_FINISHED("datacenter.finished", Payload.DatacenterFinished.class);
+    DATACENTER_FINISHED("datacenter.finished", Payload.DatacenterFinished.class),
+    DATACENTER_STATUS("datacenter.status", Payload.DatacenterStatus.class),
+    JOB_FINISHED("job.finished", Payload.JobFinished.class);
 
     private static final Map<String, RecordType> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(RecordType::wireName, Function.identity()));

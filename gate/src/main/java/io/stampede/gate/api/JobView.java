@@ -1,0 +1,32 @@
+package io.stampede.gate.api;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.stampede.gate.jobs.GlobalJob;
+import io.stampede.model.stats.WorkflowReport;
+
+/**
+ * A job as {@code GET /api/v1/jobs/{id}} shows it: status, each datacenter's status and
+ * workflow states, and the statistics merged over every datacenter (per datacenter too).
+ */
+public record JobView(String id, String name, String status, Instant submittedAt, Map<String, DatacenterPart> datacenters,
+        List<WorkflowReport> workflows, Map<String, String> errors) {
+
+    /** One datacenter's part of the job. */
+    public record DatacenterPart(String status, Map<String, String> workflows, List<WorkflowReport> statistics) {
+    }
+
+    static JobView of(GlobalJob job, boolean withStatistics) {
+        Map<String, DatacenterPart> parts = new LinkedHashMap<>();
+        for (String dc : job.datacenters()) {
+            parts.put(dc, new DatacenterPart(job.datacenterStatus().get(dc), job.workflowStates().getOrDefault(dc, Map.of()),
+                    withStatistics ? job.perDatacenter(dc).values().stream().map(WorkflowReport::of).toList() : List.of()));
+        }
+        List<WorkflowReport> workflows = withStatistics
+                ? job.totals().values().stream().map(WorkflowReport::of).toList() : List.of();
+        return new JobView(job.id(), job.name(), job.status().name(), job.submittedAt(), parts, workflows, job.errors());
+    }
+}

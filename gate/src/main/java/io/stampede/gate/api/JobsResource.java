@@ -1,0 +1,134 @@
+package io.stampede.gate.api;
+
+import java.net.URI;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.RestStreamElementType;
+
+import io.smallrye.mutiny.Multi;
+import io.stampede.gate.jobs.GlobalJob;
+import io.stampede.gate.jobs.JobService;
+
+/** The jobs API: submit, read, list, follow live, cancel. */
+@Path("/api/v1/jobs")
+public class JobsResource {
+
+    private final JobService jobs;
+
+    public JobsResource(JobService jobs) {
+        this.jobs = jobs;
+    }
+
+    /** What a submission answers. */
+    public record Submitted(String id, String status, List<String> datacenters, String location) {
+    }
+
+    /** A page of jobs. */
+    public record JobPage(List<JobView> jobs, int page, int size, int total) {
+    }
+
+    @POST
+    @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response submit(String body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+        JobService.Submission submission = jobs.submit(body == null ? "" : body, Optional.ofNullable(idempotencyKey)
+                .filter(key -> !key.isBlank()));
+        if (submission instanceof JobService.Invalid invalid) {
+            return ProblemDetail.response(400, "Invalid job", invalid.problems().size() + " problem"
+                    + (invalid.problems().size() == 1 ? "" : "s") + " in the job",
+                    invalid.problems().stream().map(p -> new ProblemDetail.FieldError(p.path(), p.message())).toList());
+        }
+        if (submission instanceof JobService.Conflict conflict) {
+            return ProblemDetail.response(409, "Idempotency key reused", "this Idempotency-Key was used for job "
+                    + conflict.jobId() + " with a different body", List.of());
+        }
+        if (submission instanceof JobService.Unroutable unroutable) {
+            return ProblemDetail.response(503, "No datacenter can run this job", unroutable.reason(), List.of());
+        }
+        GlobalJob job = ((JobService.Accepted) submission).job();
+        URI location = URI.create("/api/v1/jobs/" + job.id());
+        return Response.accepted(new Submitted(job.id(), job.status().name(), job.datacenters(), location.toString()))
+                .location(location).build();
+    }
+
+    @GET
+    @Path("/{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response get(@PathParam("id") String id) {
+        return jobs.get(id).map(job -> Response.ok(JobView.of(job, true)).build()).orElseGet(() -> notFound(id));
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response list(@QueryParam("status") String status, @QueryParam("page") @DefaultValue("0") int page,
+            @QueryParam("size") @DefaultValue("20") int size) {
+        if (page < 0 || size < 1 || size > 200) {
+            return ProblemDetail.response(400, "Bad page", "page must be 0 or more and size 1 to 200", List.of());
+        }
+        List<GlobalJob> matching = jobs.list().stream()
+                .filter(job -> status == null || job.status().name().equalsIgnoreCase(status))
+                .sorted(Comparator.comparing(GlobalJob::submittedAt).reversed()).toList();
+        List<JobView> views = matching.stream().skip((long) page * size).limit(size)
+                .map(job -> JobView.of(job, false)).toList();
+        return Response.ok(new JobPage(views, page, size, matching.size())).build();
+    }
+
+    /** Server-Sent Events: the job now, then again at every change, ending with its final state. */
+    @GET
+    @Path("/{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    public Multi<JobView> events(@PathParam("id") String id) {
+        return Multi.createFrom().emitter(emitter -> {
+            Optional<GlobalJob> current = jobs.get(id);
+            if (current.isEmpty()) {
+                emitter.fail(new jakarta.ws.rs.NotFoundException("no job " + id));
+                return;
+            }
+            Consumer<String> listener = changed -> {
+                if (changed.equals(id)) {
+                    GlobalJob job = jobs.get(id).orElseThrow();
+                    emitter.emit(JobView.of(job, true));
+                    if (job.status().terminal()) {
+                        emitter.complete();
+                    }
+                }
+            };
+            jobs.listen(listener);
+            emitter.onTermination(() -> jobs.unlisten(listener));
+            emitter.emit(JobView.of(current.get(), true));
+            if (current.get().status().terminal()) {
+                emitter.complete();
+            }
+        });
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response cancel(@PathParam("id") String id) {
+        return jobs.cancel(id, "cancelled by a user")
+                .map(job -> Response.accepted(JobView.of(job, false)).build())
+                .orElseGet(() -> notFound(id));
+    }
+
+    private static Response notFound(String id) {
+        return ProblemDetail.response(404, "No such job", "no job " + id + " is known to this gate", List.of());
+    }
+}

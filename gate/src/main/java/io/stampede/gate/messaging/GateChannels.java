@@ -1,0 +1,62 @@
+package io.stampede.gate.messaging;
+
+import java.time.Clock;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import io.smallrye.common.annotation.Identifier;
+import io.stampede.gate.jobs.JobService;
+import io.stampede.gate.routing.CapacityRouter;
+import io.stampede.gate.routing.DatacenterRouter;
+import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.messaging.RecordSender;
+import io.stampede.node.messaging.Sequences;
+
+/** The gate's Kafka channels (topics in application.properties), and its router. */
+@ApplicationScoped
+public class GateChannels {
+
+    private final JobService jobs;
+
+    public GateChannels(JobService jobs) {
+        this.jobs = jobs;
+    }
+
+    @Incoming("events")
+    public void onEvent(ConsumerRecord<String, byte[]> record) {
+        jobs.onEvent(record.topic(), record.value());
+    }
+
+    /** Producers and configuration. */
+    @Singleton
+    public static class Beans {
+
+        /** Every gate reads every event: a consumer group of its own. */
+        @Produces
+        @Identifier("gate-events")
+        Map<String, Object> eventsConsumer(NodeIdentity identity) {
+            return Map.of("group.id", "stampede-gate-" + identity.id());
+        }
+
+        @Produces
+        @Singleton
+        @Identifier("gate-out")
+        RecordSender out(@Channel("gate-out") Emitter<byte[]> emitter, NodeIdentity identity, Clock clock) {
+            return new RecordSender(emitter, identity.id(), new Sequences(), clock);
+        }
+
+        @Produces
+        @Singleton
+        DatacenterRouter router() {
+            return new CapacityRouter();
+        }
+    }
+}

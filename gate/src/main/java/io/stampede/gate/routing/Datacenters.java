@@ -1,0 +1,51 @@
+package io.stampede.gate.routing;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.stampede.model.wire.Payload;
+
+/**
+ * What this gate knows of each datacenter, from the status records its managers send every few
+ * seconds. A datacenter is healthy while its status is fresh and it has at least one worker.
+ * Not thread-safe; time from the given clock.
+ */
+public final class Datacenters {
+
+    /** A datacenter as last reported. */
+    public record View(String name, String manager, int workers, int cores, int freeCores, int activeJobs,
+            Instant lastSeen, boolean healthy) {
+    }
+
+    private final Clock clock;
+    private final Duration staleAfter;
+    private final Map<String, Payload.DatacenterStatus> statuses = new LinkedHashMap<>();
+    private final Map<String, Instant> seen = new LinkedHashMap<>();
+
+    public Datacenters(Clock clock, Duration staleAfter) {
+        this.clock = clock;
+        this.staleAfter = staleAfter;
+    }
+
+    public void heard(Payload.DatacenterStatus status) {
+        statuses.put(status.datacenter(), status);
+        seen.put(status.datacenter(), clock.instant());
+    }
+
+    /** Every datacenter ever heard of, by name, with its health now. */
+    public List<View> all() {
+        Instant cutoff = clock.instant().minus(staleAfter);
+        return statuses.values().stream().sorted(Comparator.comparing(Payload.DatacenterStatus::datacenter))
+                .map(status -> {
+                    Instant lastSeen = seen.get(status.datacenter());
+                    boolean healthy = !lastSeen.isBefore(cutoff) && status.workers() > 0;
+                    return new View(status.datacenter(), status.manager(), status.workers(), status.cores(),
+                            status.freeCores(), status.activeJobs(), lastSeen, healthy);
+                }).toList();
+    }
+}

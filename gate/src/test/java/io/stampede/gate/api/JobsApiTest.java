@@ -1,0 +1,196 @@
+package io.stampede.gate.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.startsWith;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.stampede.model.Topics;
+import io.stampede.model.stats.LatencyHistograms;
+import io.stampede.model.stats.StepWindow;
+import io.stampede.model.stats.WorkflowWindow;
+import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.Payload;
+import io.stampede.testkit.KafkaBrokerResource;
+import io.stampede.testkit.KafkaProbe;
+import io.stampede.testkit.SharedKafka;
+
+/** The gate's API on the real broker, with the test playing the datacenters' managers. */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class JobsApiTest {
+
+    static final String JOB = """
+            name: api
+            workflows:
+              - name: ping
+                vus: 4
+                duration: 30s
+                steps: [{name: get, request: {url: "http://127.0.0.1:1/ok"}}]
+            """;
+
+    static KafkaProbe kafka;
+    static KafkaProbe.Watch dc1Jobs;
+    static KafkaProbe.Watch dc2Jobs;
+    static KafkaProbe.Watch events;
+    static long sequence;
+
+    @BeforeAll
+    static void start() {
+        kafka = new KafkaProbe(SharedKafka.bootstrapServers());
+        dc1Jobs = kafka.watch(Topics.jobs("dc1"));
+        dc2Jobs = kafka.watch(Topics.jobs("dc2"));
+        events = kafka.watch(Topics.JOB_EVENTS);
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+    }
+
+    private static void asManager(String key, Payload payload) {
+        kafka.send(Topics.JOB_EVENTS, Envelope.of(key, "manager-test", 1, ++sequence, System.currentTimeMillis(), payload));
+    }
+
+    private static Response submit(String body, String contentType, String idempotencyKey) {
+        var request = given().contentType(contentType).body(body.getBytes(StandardCharsets.UTF_8));
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
+        }
+        return request.when().post("/api/v1/jobs");
+    }
+
+    @Test
+    @Order(1)
+    void anInvalidJobGets400WithEveryProblem() {
+        submit("name: bad\nworkflows:\n  - {name: w, vus: 0, duraton: 1m, steps: []}\n", "application/yaml", null).then()
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("title", equalTo("Invalid job"))
+                .body("status", equalTo(400))
+                .body("errors.path", hasItem("workflows[0].vus"))
+                .body("errors.path", hasItem("workflows[0].duraton"))
+                .body("errors.path", hasItem("workflows[0].steps"))
+                .body("errors", hasSize(4));
+    }
+
+    @Test
+    @Order(2)
+    void withoutAHealthyDatacenterTheJobIsRefusedWithTheReason() {
+        submit(JOB, "application/yaml", null).then()
+                .statusCode(503)
+                .body("detail", startsWith("no datacenter is healthy"));
+    }
+
+    @Test
+    @Order(3)
+    void aJobIsSplitAcrossDatacentersByFreeCoresAndFollowedToItsEnd() {
+        kafka.send(Topics.JOB_EVENTS, "garbage", "{{{".getBytes(StandardCharsets.UTF_8));
+        asManager("dc1", new Payload.DatacenterStatus("dc1", "manager-dc1", 2, 4, 3, 0));
+        asManager("dc2", new Payload.DatacenterStatus("dc2", "manager-dc2", 1, 2, 1, 0));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/datacenters").jsonPath()
+                .getList("findAll { it.healthy }").size() == 2);
+
+        Response accepted = submit(JOB, "application/yaml", "key-1");
+        accepted.then().statusCode(202).header("Location", containsString("/api/v1/jobs/job-"));
+        String id = accepted.jsonPath().getString("id");
+        assertThat(accepted.jsonPath().getList("datacenters")).containsExactly("dc1", "dc2");
+
+        await().atMost(10, TimeUnit.SECONDS).until(() -> !dc1Jobs.about(id).isEmpty() && !dc2Jobs.about(id).isEmpty());
+        Payload.JobSubmitted toDc1 = (Payload.JobSubmitted) dc1Jobs.about(id).get(0).payload();
+        Payload.JobSubmitted toDc2 = (Payload.JobSubmitted) dc2Jobs.about(id).get(0).payload();
+        assertThat(toDc1.shares().get("ping").vus()).isEqualTo(3);
+        assertThat(toDc2.shares().get("ping").vus()).isEqualTo(1);
+        assertThat(toDc2.shares().get("ping").firstVu()).isEqualTo(4);
+
+        // The same key and body: the same job. The same key and another body: 409.
+        submit(JOB, "application/yaml", "key-1").then().statusCode(202).body("id", equalTo(id));
+        submit(JOB.replace("vus: 4", "vus: 5"), "application/yaml", "key-1").then().statusCode(409);
+
+        asManager(id, new Payload.DatacenterProgress("dc1", Map.of("ping", "RUNNING"), Map.of("ping", window(30))));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id).jsonPath()
+                .getString("status").equals("RUNNING"));
+        asManager(id, new Payload.DatacenterFinished("dc1", "COMPLETED", Map.of("ping", "COMPLETED"),
+                Map.of("ping", window(120)), Map.of()));
+        asManager(id, new Payload.DatacenterFinished("dc2", "COMPLETED", Map.of("ping", "COMPLETED"),
+                Map.of("ping", window(40)), Map.of()));
+
+        await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id).jsonPath()
+                .getString("status").equals("COMPLETED"));
+        given().get("/api/v1/jobs/" + id).then()
+                .body("workflows[0].steps[0].requests", equalTo(160))
+                .body("datacenters.dc1.status", equalTo("COMPLETED"))
+                .body("datacenters.dc2.statistics[0].steps[0].requests", equalTo(40));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> events.about(id).stream()
+                .anyMatch(envelope -> envelope.payload() instanceof Payload.JobFinished finished
+                        && finished.status().equals("COMPLETED")));
+        given().get("/api/v1/jobs?status=completed").then().body("jobs.id", hasItem(id));
+
+        // Cancelling a finished job changes nothing and says how it ended.
+        given().delete("/api/v1/jobs/" + id).then().statusCode(202).body("status", equalTo("COMPLETED"));
+    }
+
+    @Test
+    @Order(4)
+    void cancellingIsPassedToEveryDatacenterAndIsIdempotent() {
+        String id = submit(JOB.replace("name: api", "name: to-cancel"), "application/yaml", null).jsonPath().getString("id");
+
+        given().delete("/api/v1/jobs/" + id).then().statusCode(202);
+        given().delete("/api/v1/jobs/" + id).then().statusCode(202);
+
+        await().atMost(10, TimeUnit.SECONDS).until(() -> dc1Jobs.about(id).stream()
+                .anyMatch(envelope -> envelope.payload() instanceof Payload.JobCancelRequested));
+        assertThat(dc1Jobs.about(id).stream().filter(envelope -> envelope.payload() instanceof Payload.JobCancelRequested))
+                .hasSize(1);
+        asManager(id, new Payload.DatacenterFinished("dc1", "CANCELLED", Map.of(), Map.of("ping", window(5)), Map.of()));
+        asManager(id, new Payload.DatacenterFinished("dc2", "CANCELLED", Map.of(), Map.of("ping", window(1)), Map.of()));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id).jsonPath()
+                .getString("status").equals("CANCELLED"));
+        given().get("/api/v1/jobs/" + id).then().body("workflows[0].steps[0].requests", equalTo(6));
+    }
+
+    @Test
+    @Order(5)
+    void unknownJobsAre404AndOversizedRequests413() throws Exception {
+        given().get("/api/v1/jobs/job-nope").then().statusCode(404).body("title", equalTo("No such job"));
+        given().delete("/api/v1/jobs/job-nope").then().statusCode(404);
+        // Sent with Expect: 100-continue, so the gate refuses it before the body is on the wire.
+        var response = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+                .send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port
+                        + "/api/v1/jobs"))
+                .expectContinue(true).header("Content-Type", "application/yaml")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[5 * 1024 * 1024])).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
+        assertThat(response.statusCode()).isEqualTo(413);
+    }
+
+    private static WorkflowWindow window(long requests) {
+        var histogram = LatencyHistograms.create();
+        for (int i = 0; i < requests; i++) {
+            histogram.recordValue(500 + i);
+        }
+        return new WorkflowWindow("ping", 0, 1000, requests, 0, 1, List.of(new StepWindow("get", requests, requests,
+                Map.of(), 0, 0, Map.of(), LatencyHistograms.encode(histogram))));
+    }
+}
