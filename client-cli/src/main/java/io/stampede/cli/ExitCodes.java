@@ -11,6 +11,27 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     /** The job file has problems; each is printed with its path. */
     public static final int INVALID_JOB = 3;
+    /** The job completed but at least one check failed. */
+    public static final int CHECKS_FAILED = 10;
+    /** The job failed (a workflow failed in some datacenter). */
+    public static final int JOB_FAILED = 11;
+    /** The job was cancelled (Ctrl-C during `run` cancels it). */
+    public static final int JOB_CANCELLED = 12;
+    /** The job reached its timeout. */
+    public static final int JOB_TIMED_OUT = 13;
+    /** The gate could not be reached. */
+    public static final int GATE_UNREACHABLE = 14;
+
+    /** The exit code for a job that ended with {@code status}. */
+    public static int forJob(String status, boolean checksFailed) {
+        return switch (status) {
+            case "COMPLETED" -> checksFailed ? CHECKS_FAILED : OK;
+            case "FAILED" -> JOB_FAILED;
+            case "CANCELLED" -> JOB_CANCELLED;
+            case "TIMED_OUT" -> JOB_TIMED_OUT;
+            default -> FAILURE;
+        };
+    }
 
     private ExitCodes() {
     }

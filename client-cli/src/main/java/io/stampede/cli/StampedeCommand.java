@@ -1,5 +1,7 @@
 package io.stampede.cli;
 
+import io.stampede.cli.gate.DemoCommand;
+import io.stampede.cli.gate.JobCommands;
 import io.stampede.cli.job.NewCommand;
 import io.stampede.cli.job.ValidateCommand;
 import io.stampede.cli.local.LocalCommand;
@@ -9,7 +11,9 @@ import picocli.CommandLine.IVersionProvider;
 
 @Command(name = "stampede", mixinStandardHelpOptions = true, versionProvider = StampedeCommand.Version.class,
         description = "Distributed load testing: describe a job, run it from several datacenters, read exact numbers.",
-        subcommands = {LocalCommand.class, ValidateCommand.class, NewCommand.class})
+        subcommands = {DemoCommand.class, JobCommands.Run.class, JobCommands.Submit.class, JobCommands.Status.class,
+            JobCommands.Watch.class, JobCommands.Cancel.class, JobCommands.Jobs.class, ValidateCommand.class,
+            NewCommand.class, LocalCommand.class})
 public final class StampedeCommand implements Runnable {
 
     @picocli.CommandLine.Spec

@@ -80,4 +80,12 @@ class JobCommandsTest {
         assertThat(stampede("validate", directory.resolve("nope.yaml").toString())).isEqualTo(1);
         assertThat(err.toString()).contains("no such file");
     }
+
+    @Test
+    void anUnreachableGateHasItsOwnExitCode() {
+        String gate = "--gate=http://127.0.0.1:" + io.stampede.local.FreePorts.tcp();
+
+        assertThat(stampede("status", gate, "job-1")).isEqualTo(14);
+        assertThat(err.toString()).contains("cannot reach the gate at http://127.0.0.1:");
+    }
 }

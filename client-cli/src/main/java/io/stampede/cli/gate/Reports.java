@@ -1,0 +1,121 @@
+package io.stampede.cli.gate;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Tables and report files from a job as the gate shows it (docs/reports.md). */
+public final class Reports {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Reports() {
+    }
+
+    /** One snapshot of a job while it runs, for the charts of the HTML report. */
+    public record Sample(double seconds, JsonNode job) {
+    }
+
+    /** The final table: a line per workflow and step. */
+    public static void printTable(JsonNode job, PrintWriter out) {
+        out.printf("%njob %s (%s): %s%n", job.path("id").asText(), job.path("name").asText(), job.path("status").asText());
+        job.path("datacenters").fields().forEachRemaining(dc ->
+                out.printf("  %-10s %s%n", dc.getKey(), dc.getValue().path("status").asText()));
+        job.path("errors").fields().forEachRemaining(error ->
+                out.printf("  error %s: %s%n", error.getKey(), error.getValue().asText()));
+        out.printf("  %-16s %-20s %10s %9s %8s %9s %9s %9s %9s%n", "workflow", "step", "requests", "req/s", "errors",
+                "p50 ms", "p90 ms", "p99 ms", "max ms");
+        for (JsonNode workflow : job.path("workflows")) {
+            for (JsonNode step : workflow.path("steps")) {
+                JsonNode latency = step.path("latencyMs");
+                out.printf(Locale.ROOT, "  %-16s %-20s %10d %9.1f %8d %9.2f %9.2f %9.2f %9.2f%n",
+                        workflow.path("workflow").asText(), step.path("step").asText(), step.path("requests").asLong(),
+                        step.path("requestsPerSecond").asDouble(), step.path("failed").asLong(), latency.path("p50").asDouble(),
+                        latency.path("p90").asDouble(), latency.path("p99").asDouble(), latency.path("max").asDouble());
+                step.path("failures").fields().forEachRemaining(failure ->
+                        out.printf("      %-30s %d%n", failure.getKey(), failure.getValue().asLong()));
+            }
+        }
+        out.flush();
+    }
+
+    /** Checks that failed at least once, as "workflow/step/check". */
+    public static List<String> failedChecks(JsonNode job) {
+        List<String> failed = new ArrayList<>();
+        for (JsonNode workflow : job.path("workflows")) {
+            for (JsonNode step : workflow.path("steps")) {
+                step.path("checks").fields().forEachRemaining(check -> {
+                    if (check.getValue().path("failed").asLong() > 0) {
+                        failed.add(workflow.path("workflow").asText() + "/" + step.path("step").asText() + "/"
+                                + check.getKey());
+                    }
+                });
+            }
+        }
+        return failed;
+    }
+
+    /** Writes the report; the format follows the file's extension (.json, .csv or .html). */
+    public static void write(Path file, JsonNode job, List<Sample> samples) throws IOException {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (name.endsWith(".json")) {
+            ObjectNode report = JSON.createObjectNode();
+            report.put("reportVersion", 1);
+            report.setAll((ObjectNode) job.deepCopy());
+            Files.writeString(file, JSON.writeValueAsString(report), StandardCharsets.UTF_8);
+        } else if (name.endsWith(".csv")) {
+            Files.writeString(file, csv(job), StandardCharsets.UTF_8);
+        } else if (name.endsWith(".html")) {
+            Files.writeString(file, HtmlReport.render(job, samples), StandardCharsets.UTF_8);
+        } else {
+            throw new IllegalArgumentException("a report file must end in .json, .csv or .html: " + file);
+        }
+    }
+
+    static String csv(JsonNode job) {
+        StringBuilder out = new StringBuilder(
+                "scope,workflow,step,requests,successes,failed,requests_per_second,p50_ms,p75_ms,p90_ms,p95_ms,p99_ms,"
+                        + "p999_ms,max_ms,mean_ms\n");
+        appendRows(out, "all", job.path("workflows"));
+        job.path("datacenters").fields().forEachRemaining(dc -> appendRows(out, dc.getKey(), dc.getValue().path("statistics")));
+        return out.toString();
+    }
+
+    private static void appendRows(StringBuilder out, String scope, JsonNode workflows) {
+        for (JsonNode workflow : workflows) {
+            for (JsonNode step : workflow.path("steps")) {
+                JsonNode l = step.path("latencyMs");
+                out.append(String.join(",", quote(scope), quote(workflow.path("workflow").asText()),
+                        quote(step.path("step").asText()), step.path("requests").asText(),
+                        step.path("successes").asText(), step.path("failed").asText(),
+                        format(step.path("requestsPerSecond").asDouble()), format(l.path("p50").asDouble()),
+                        format(l.path("p75").asDouble()), format(l.path("p90").asDouble()), format(l.path("p95").asDouble()),
+                        format(l.path("p99").asDouble()), format(l.path("p999").asDouble()), format(l.path("max").asDouble()),
+                        format(l.path("mean").asDouble()))).append('\n');
+            }
+        }
+    }
+
+    private static String format(double value) {
+        return String.format(Locale.ROOT, "%.3f", value);
+    }
+
+    private static String quote(String value) {
+        return value.contains(",") || value.contains("\"") ? "\"" + value.replace("\"", "\"\"") + "\"" : value;
+    }
+
+    static ArrayNode array() {
+        return JSON.createArrayNode();
+    }
+}

@@ -1,0 +1,43 @@
+package io.stampede.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.stampede.local.Processes;
+
+/** The README's first command, exactly as a newcomer runs it. */
+class DemoTest {
+
+    @TempDir
+    Path directory;
+
+    @AfterEach
+    void stopCluster() {
+        Command.stampede(directory, Duration.ofMinutes(2), "local", "down");
+        Command.localClusterProcesses(directory).forEach(process -> Processes.stop(process, Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void theDemoRunsAJobOnAFreshLocalClusterAndLeavesTheClusterUp() throws Exception {
+        Command.Result demo = Command.stampede(directory, Duration.ofMinutes(4), "demo");
+
+        assertThat(demo.exitCode()).as(demo.toString()).isZero();
+        assertThat(demo.out()).contains("All 7 nodes are ready", "COMPLETED", "login", "browse",
+                "The cluster is still running");
+        assertThat(directory.resolve(".stampede/demo-report.html")).exists();
+        String served = demo.out().replaceAll("(?s).*The demo API served (\\d+) requests.*", "$1");
+        // Table rows: workflow, a two-word step name, then the request count.
+        long reported = demo.out().lines().filter(line -> line.matches("\\s+(login\\s+sign in|browse\\s+list items)\\s.*"))
+                .mapToLong(line -> Long.parseLong(line.trim().split("\\s+")[3])).sum();
+        assertThat(Long.parseLong(served)).isEqualTo(reported);
+        assertThat(Command.stampede(directory, Duration.ofMinutes(1), "local", "status").exitCode()).isZero();
+        assertThat(Files.readString(directory.resolve(".stampede/demo-job.yaml"))).contains("name: stampede demo");
+    }
+}
