@@ -37,6 +37,7 @@ import io.stampede.testkit.TargetServer;
  * workers) started the way users start it; jobs submitted on the datacenter's jobs topic as a gate
  * submits them; results read from the events topic. Scenarios share the cluster.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class DistributedJobTest {
 
     static Path directory;
@@ -44,19 +45,24 @@ class DistributedJobTest {
     static KafkaProbe kafka;
     static KafkaProbe.Watch events;
     static KafkaProbe.Watch dispatches;
-    static String managerUrl;
+    static List<String> managerUrls = new java.util.ArrayList<>();
+    static KafkaProbe.Watch dc2Dispatches;
     static String gateUrl;
+    static long workerDc2Pid;
 
     @BeforeAll
     static void startCluster() throws Exception {
         directory = Files.createTempDirectory("stampede-e2e-");
         Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up",
-                "--datacenters", "1", "--workers-per-dc", "2");
+                "--datacenters", "2", "--workers-per-dc", "2");
         assertThat(up.exitCode()).as(up.toString()).isZero();
         JsonNode state = new ObjectMapper().readTree(directory.resolve(".stampede/local/cluster.json").toFile());
         for (JsonNode node : state.get("nodes")) {
             if (node.get("role").asText().equals("manager")) {
-                managerUrl = "http://127.0.0.1:" + node.get("httpPort").asInt();
+                managerUrls.add("http://127.0.0.1:" + node.get("httpPort").asInt());
+            }
+            if (node.get("id").asText().equals("worker-dc2-2")) {
+                workerDc2Pid = node.at("/process/pid").asLong();
             }
             if (node.get("role").asText().equals("gate")) {
                 gateUrl = "http://127.0.0.1:" + node.get("httpPort").asInt();
@@ -66,9 +72,14 @@ class DistributedJobTest {
         kafka = new KafkaProbe(state.get("bootstrapServers").asText());
         events = kafka.watch(Topics.JOB_EVENTS);
         dispatches = kafka.watch(Topics.dispatch("dc1"));
-        // The manager knows both workers once their heartbeats have arrived.
-        await().atMost(30, TimeUnit.SECONDS).until(() -> new ObjectMapper().readTree(get(managerUrl + "/api/v1/workers"))
-                .get("workers").size() == 2);
+        dc2Dispatches = kafka.watch(Topics.dispatch("dc2"));
+        // Each manager knows its two workers once their heartbeats have arrived, and the gate both datacenters.
+        for (String managerUrl : managerUrls) {
+            await().atMost(30, TimeUnit.SECONDS).until(() -> new ObjectMapper()
+                    .readTree(get(managerUrl + "/api/v1/workers")).get("workers").size() == 2);
+        }
+        await().atMost(30, TimeUnit.SECONDS).until(() -> new ObjectMapper().readTree(get(gateUrl + "/api/v1/datacenters"))
+                .findValues("healthy").stream().filter(JsonNode::asBoolean).count() == 2);
     }
 
     @AfterAll
@@ -84,11 +95,16 @@ class DistributedJobTest {
     }
 
     private static void submit(String jobId, String spec, long deadline) {
+        submit(jobId, spec, deadline, "dc1");
+    }
+
+    /** Submits straight to a datacenter's jobs topic, as a gate does. */
+    private static void submit(String jobId, String spec, long deadline, String datacenter) {
         var job = JobSpecParser.parse(spec);
         Map<String, LoadShare> shares = new java.util.LinkedHashMap<>();
         job.workflows().forEach(workflow -> shares.put(workflow.name(), LoadShare.whole(workflow)));
-        kafka.send(Topics.jobs("dc1"), Envelope.of(jobId, "gate-test", 1, 1, System.currentTimeMillis(),
-                new Payload.JobSubmitted("dc1", spec, shares, deadline)));
+        kafka.send(Topics.jobs(datacenter), Envelope.of(jobId, "gate-test", 1, 1, System.currentTimeMillis(),
+                new Payload.JobSubmitted(datacenter, spec, shares, deadline)));
     }
 
     private static Payload.DatacenterFinished finished(String jobId, Duration within) {
@@ -103,13 +119,14 @@ class DistributedJobTest {
     }
 
     @Test
-    void runsDependentWorkflowsAcrossWorkersAndCountsExactlyWhatTheTargetSaw() {
+    void runsDependentWorkflowsOverTwoDatacentersAndCountsExactlyWhatTheTargetSaw() throws Exception {
         // Poison on every topic first: it must be skipped without holding anything up.
         byte[] garbage = "{ not a record".getBytes(StandardCharsets.UTF_8);
-        for (String topic : List.of(Topics.jobs("dc1"), Topics.progress("dc1"), Topics.dispatch("dc1"), Topics.JOB_EVENTS)) {
-            kafka.send(topic, "job-deps", garbage);
+        for (String topic : List.of(Topics.jobs("dc1"), Topics.progress("dc1"), Topics.dispatch("dc1"),
+                Topics.jobs("dc2"), Topics.progress("dc2"), Topics.dispatch("dc2"), Topics.JOB_EVENTS)) {
+            kafka.send(topic, "garbage", garbage);
         }
-        submit("job-deps", """
+        String spec = """
                 name: deps
                 variables: {base: "%s"}
                 workflows:
@@ -127,31 +144,51 @@ class DistributedJobTest {
                       - name: sign-in
                         request: {method: POST, url: "{{base}}/login", body: {json: {user: "u{{vu}}"}}}
                         extract: [{var: token, jsonPath: $.token}]
-                """.formatted(target.url("")), 0);
+                """.formatted(target.url(""));
+        ObjectMapper json = new ObjectMapper();
+        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
+                .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String id = json.readTree(accepted.body()).get("id").asText();
 
-        Payload.DatacenterFinished result = finished("job-deps", Duration.ofSeconds(60));
+        await().atMost(60, TimeUnit.SECONDS).until(() -> json.readTree(get(gateUrl + "/api/v1/jobs/" + id))
+                .get("status").asText().matches("COMPLETED|FAILED|CANCELLED|TIMED_OUT"));
+        JsonNode job = json.readTree(get(gateUrl + "/api/v1/jobs/" + id));
 
-        assertThat(result.status()).isEqualTo("COMPLETED");
-        assertThat(result.states()).containsEntry("login", "COMPLETED").containsEntry("browse", "COMPLETED");
-        assertThat(requests(result, "login")).isEqualTo(6).isEqualTo(target.requests("/login"));
-        assertThat(requests(result, "browse")).isEqualTo(20).isEqualTo(target.requests("/me"));
-        assertThat(result.totals().get("browse").steps().get(0).successes()).isEqualTo(20);
+        assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.at("/datacenters/dc1/status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.at("/datacenters/dc2/status").asText()).isEqualTo("COMPLETED");
+        assertThat(requestsOf(job.get("workflows"), "login")).isEqualTo(6).isEqualTo(target.requests("/login"));
+        assertThat(requestsOf(job.get("workflows"), "browse")).isEqualTo(20).isEqualTo(target.requests("/me"));
         // browse started after login had completed, with the token login exported.
         assertThat(target.firstAndLastNanos("/me")[0]).isGreaterThan(target.firstAndLastNanos("/login")[1]);
         assertThat(target.authorizations()).hasSize(20).allMatch(value -> value.matches("Bearer tok-u[12]"));
-        // Each workflow was split across both workers.
-        List<Payload.WorkflowDispatched> shares = dispatches.about("job-deps").stream().map(Envelope::payload)
-                .filter(Payload.WorkflowDispatched.class::isInstance).map(Payload.WorkflowDispatched.class::cast).toList();
-        assertThat(shares).filteredOn(share -> share.workflow().equals("browse"))
-                .extracting(Payload.WorkflowDispatched::worker).containsExactlyInAnyOrder("worker-dc1-1", "worker-dc1-2");
-        // Split by the free cores each worker last reported, which depends on what ran just before.
-        List<Integer> browseVus = shares.stream().filter(share -> share.workflow().equals("browse"))
-                .map(share -> share.share().vus()).toList();
-        assertThat(browseVus).hasSize(2).allMatch(vus -> vus > 0);
-        assertThat(browseVus.stream().mapToInt(Integer::intValue).sum()).isEqualTo(4);
-        // Live progress came before the result.
-        assertThat(events.about("job-deps")).extracting(envelope -> envelope.type().wireName())
-                .contains("datacenter.progress").last().isEqualTo("datacenter.finished");
+        // Each datacenter ran exactly its share: the virtual users its workers were dispatched, times 5 iterations.
+        for (String dc : List.of("dc1", "dc2")) {
+            KafkaProbe.Watch watch = dc.equals("dc1") ? dispatches : dc2Dispatches;
+            List<Payload.WorkflowDispatched> browse = watch.about(id).stream().map(Envelope::payload)
+                    .filter(Payload.WorkflowDispatched.class::isInstance).map(Payload.WorkflowDispatched.class::cast)
+                    .filter(share -> share.workflow().equals("browse")).toList();
+            assertThat(browse).as(dc + " shares").isNotEmpty().allMatch(share -> share.share().vus() > 0);
+            int vus = browse.stream().mapToInt(share -> share.share().vus()).sum();
+            assertThat(requestsOf(job.at("/datacenters/" + dc + "/statistics"), "browse")).as(dc).isEqualTo(vus * 5L);
+        }
+        // Live progress came before the result, and the gate published the job's end.
+        assertThat(events.about(id)).extracting(envelope -> envelope.type().wireName())
+                .contains("datacenter.progress", "datacenter.finished").last().isEqualTo("job.finished");
+    }
+
+    private static long requestsOf(JsonNode workflows, String workflow) {
+        long requests = 0;
+        for (JsonNode report : workflows) {
+            if (report.get("workflow").asText().equals(workflow)) {
+                for (JsonNode step : report.get("steps")) {
+                    requests += step.get("requests").asLong();
+                }
+            }
+        }
+        return requests;
     }
 
     @Test
@@ -200,8 +237,6 @@ class DistributedJobTest {
     @Test
     void aJobSubmittedToTheGateRunsWithLiveEventsAndAReportThatMatchesTheTarget() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        await().atMost(30, TimeUnit.SECONDS).until(() -> json.readTree(get(gateUrl + "/api/v1/datacenters"))
-                .findValues("healthy").stream().anyMatch(JsonNode::asBoolean));
         String spec = """
                 name: through the gate
                 workflows:
@@ -263,7 +298,7 @@ class DistributedJobTest {
             assertThat(again.exitCode()).as(again.toString()).isEqualTo(10);
         }
         assertThat(Files.readString(directory.resolve("report.csv"))).startsWith("scope,workflow,step,requests")
-                .contains("all,ping,get,20,0,20,").contains("dc1,ping,get,20,0,20,");
+                .contains("all,ping,get,20,0,20,").contains("\ndc1,ping,get,").contains("\ndc2,ping,get,");
         String html = Files.readString(directory.resolve("report.html"));
         assertThat(html).startsWith("<!DOCTYPE html>").contains("<svg", "Throughput", "checked")
                 .doesNotContain("src=\"http", "href=\"http").doesNotContainIgnoringCase("<script");
@@ -273,6 +308,29 @@ class DistributedJobTest {
         Command.Result refused = Command.stampede(directory, Duration.ofMinutes(1), "run", gate, invalid.toString());
         assertThat(refused.exitCode()).isEqualTo(3);
         assertThat(refused.err()).contains("Invalid job", "workflows: must have at least one workflow");
+    }
+
+    /** Last: it takes a worker away from the shared cluster. */
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void aWorkerKilledMidJobFailsItsShareAndTheJobSaysWhy() {
+        submit("job-kill", """
+                name: kill
+                workflows:
+                  - name: steady
+                    vus: 4
+                    duration: 12s
+                    steps: [{name: slow, request: {url: "%s"}}]
+                """.formatted(target.url("/delay/9")), 0, "dc2");
+        await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/9") > 20);
+
+        ProcessHandle.of(workerDc2Pid).orElseThrow().destroyForcibly();
+
+        Payload.DatacenterFinished result = finished("job-kill", Duration.ofSeconds(40));
+        assertThat(result.status()).isEqualTo("FAILED");
+        assertThat(result.states()).containsEntry("steady", "FAILED");
+        assertThat(result.errors().get("steady")).contains("worker worker-dc2-2 went silent");
+        assertThat(requests(result, "steady")).isPositive();
     }
 
     private static String get(String url) throws Exception {

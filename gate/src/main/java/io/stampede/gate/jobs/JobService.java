@@ -65,6 +65,8 @@ public class JobService {
     private final Map<String, Idempotent> idempotencyKeys = new LinkedHashMap<>();
     private final List<Consumer<String>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final SecureRandom random = new SecureRandom();
+    /** Jobs whose statistics changed since global progress was last published. */
+    private final java.util.Set<String> changedSinceProgress = new java.util.LinkedHashSet<>();
     private long timer = -1;
 
     private record Idempotent(String bodyDigest, String jobId) {
@@ -81,7 +83,10 @@ public class JobService {
     }
 
     void start(@Observes StartupEvent event) {
-        timer = vertx.setPeriodic(1_000, id -> enforceDeadlines());
+        timer = vertx.setPeriodic(1_000, id -> {
+            enforceDeadlines();
+            publishProgress();
+        });
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -217,6 +222,7 @@ public class JobService {
             }
             if (payload instanceof Payload.DatacenterProgress progress) {
                 job.onProgress(progress);
+                changedSinceProgress.add(job.id());
             } else {
                 Payload.JobFinished finished = job.onFinished((Payload.DatacenterFinished) payload);
                 if (finished != null) {
@@ -238,6 +244,17 @@ public class JobService {
                 stopEverywhere(job, "timeout");
             }
         }
+    }
+
+    /** Publishes each running job's merged statistics, once a second at most, when they changed. */
+    private synchronized void publishProgress() {
+        for (String id : changedSinceProgress) {
+            GlobalJob job = jobs.get(id);
+            if (job != null && !job.status().terminal()) {
+                out.send(id, FENCE, new Payload.JobProgress(job.status().name(), job.datacenterStatus(), job.totals()));
+            }
+        }
+        changedSinceProgress.clear();
     }
 
     private void stopEverywhere(GlobalJob job, String reason) {

@@ -130,6 +130,10 @@ class JobsApiTest {
         asManager(id, new Payload.DatacenterProgress("dc1", Map.of("ping", "RUNNING"), Map.of("ping", window(30))));
         await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id).jsonPath()
                 .getString("status").equals("RUNNING"));
+        // The gate publishes the job's merged progress for other readers.
+        await().atMost(10, TimeUnit.SECONDS).until(() -> events.about(id).stream()
+                .anyMatch(envelope -> envelope.payload() instanceof Payload.JobProgress progress
+                        && progress.totals().get("ping").steps().get(0).requests() == 30));
         asManager(id, new Payload.DatacenterFinished("dc1", "COMPLETED", Map.of("ping", "COMPLETED"),
                 Map.of("ping", window(120)), Map.of()));
         asManager(id, new Payload.DatacenterFinished("dc2", "COMPLETED", Map.of("ping", "COMPLETED"),

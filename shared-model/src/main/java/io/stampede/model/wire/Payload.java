@@ -111,4 +111,13 @@ public sealed interface Payload {
             errors = Map.copyOf(errors);
         }
     }
+
+    /** Gate → everyone, at most once a second while the job runs: its statistics over every datacenter so far. */
+    record JobProgress(String status, Map<String, String> datacenters, Map<String, WorkflowWindow> totals)
+            implements Payload {
+        public JobProgress {
+            datacenters = Map.copyOf(datacenters);
+            totals = Map.copyOf(totals);
+        }
+    }
 }

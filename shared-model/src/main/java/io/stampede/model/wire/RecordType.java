@@ -21,7 +21,8 @@ public enum RecordType {
     DATACENTER_PROGRESS("datacenter.progress", Payload.DatacenterProgress.class),
     DATACENTER_FINISHED("datacenter.finished", Payload.DatacenterFinished.class),
     DATACENTER_STATUS("datacenter.status", Payload.DatacenterStatus.class),
-    JOB_FINISHED("job.finished", Payload.JobFinished.class);
+    JOB_FINISHED("job.finished", Payload.JobFinished.class),
+    JOB_PROGRESS("job.progress", Payload.JobProgress.class);
 
     private static final Map<String, RecordType> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(RecordType::wireName, Function.identity()));

@@ -48,7 +48,9 @@ class RecordCodecTest {
                         Map.of("browse", "FAILED"), Map.of(), Map.of("browse", "worker lost"))),
                 Envelope.of("dc1", "manager-1", 2, 5, 5, new Payload.DatacenterStatus("dc1", "manager-1", 2, 4, 3, 1)),
                 Envelope.of("job-1", "gate-1", 1, 9, 5, new Payload.JobFinished("COMPLETED", Map.of("dc1", "COMPLETED"),
-                        Map.of(), Map.of())));
+                        Map.of(), Map.of())),
+                Envelope.of("job-1", "gate-1", 1, 8, 5, new Payload.JobProgress("RUNNING", Map.of("dc1", "RUNNING"),
+                        Map.of())));
         for (Envelope envelope : envelopes) {
             RecordCodec.Decoded decoded = RecordCodec.decode(RecordCodec.encode(envelope));
             assertThat(decoded).isEqualTo(new RecordCodec.Accepted(envelope));
