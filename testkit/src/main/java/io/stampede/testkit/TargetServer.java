@@ -22,7 +22,7 @@ import io.vertx.core.net.JksOptions;
  * milliseconds), {@code /json} (a fixed JSON document), {@code /login} (JSON {@code {"token":
  * "tok-<user>"}} for a JSON body {@code {"user": …}}), {@code /me} (200 when the Authorization
  * header carries a token {@code /login} issued, else 401), {@code /close} (closes the connection
- * without answering). {@link #stallFor} holds every response until a moment has passed.
+ * without answering), {@code /tag/ANY} (200, with every arrival time kept). {@link #stallFor} holds every response until a moment has passed.
  */
 public final class TargetServer implements AutoCloseable {
 
@@ -35,6 +35,7 @@ public final class TargetServer implements AutoCloseable {
     private final Map<String, AtomicLong> perVersion = new ConcurrentHashMap<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final Map<String, long[]> firstAndLastNanos = new ConcurrentHashMap<>();
+    private final Map<String, List<Long>> arrivals = new ConcurrentHashMap<>();
     private volatile long stallUntilNanos;
 
     private TargetServer(HttpServerOptions options) {
@@ -82,6 +83,11 @@ public final class TargetServer implements AutoCloseable {
         return firstAndLastNanos.get(path);
     }
 
+    /** When each request for a {@code /tag/...} path arrived ({@code System.nanoTime()}), in order. */
+    public List<Long> arrivals(String path) {
+        return List.copyOf(arrivals.getOrDefault(path, List.of()));
+    }
+
     /** The most requests held at once. */
     public int peakConcurrency() {
         return peakInFlight.get();
@@ -104,6 +110,9 @@ public final class TargetServer implements AutoCloseable {
         long arrived = System.nanoTime();
         firstAndLastNanos.compute(path, (key, span) -> span == null ? new long[] {arrived, arrived}
                 : new long[] {Math.min(span[0], arrived), Math.max(span[1], arrived)});
+        if (path.startsWith("/tag/")) {
+            arrivals.computeIfAbsent(path, key -> new CopyOnWriteArrayList<>()).add(arrived);
+        }
         perVersion.computeIfAbsent(request.version().name(), key -> new AtomicLong()).incrementAndGet();
         int now = inFlight.incrementAndGet();
         peakInFlight.accumulateAndGet(now, Math::max);
@@ -126,6 +135,10 @@ public final class TargetServer implements AutoCloseable {
         if (path.startsWith("/delay/")) {
             long millis = Long.parseLong(path.substring("/delay/".length()));
             vertx.setTimer(Math.max(1, millis), id -> respond(request, 200, "text/plain", "ok"));
+            return;
+        }
+        if (path.startsWith("/tag/")) {
+            respond(request, 200, "text/plain", "ok");
             return;
         }
         if (path.startsWith("/status/")) {
