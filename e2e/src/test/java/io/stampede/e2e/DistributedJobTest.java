@@ -49,6 +49,7 @@ class DistributedJobTest {
     static KafkaProbe.Watch dc2Dispatches;
     static String gateUrl;
     static long workerDc2Pid;
+    static String bootstrapServers;
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -69,7 +70,8 @@ class DistributedJobTest {
             }
         }
         target = TargetServer.start();
-        kafka = new KafkaProbe(state.get("bootstrapServers").asText());
+        bootstrapServers = state.get("bootstrapServers").asText();
+        kafka = new KafkaProbe(bootstrapServers);
         events = kafka.watch(Topics.JOB_EVENTS);
         dispatches = kafka.watch(Topics.dispatch("dc1"));
         dc2Dispatches = kafka.watch(Topics.dispatch("dc2"));
@@ -161,9 +163,16 @@ class DistributedJobTest {
         assertThat(job.at("/datacenters/dc2/status").asText()).isEqualTo("COMPLETED");
         assertThat(requestsOf(job.get("workflows"), "login")).isEqualTo(6).isEqualTo(target.requests("/login"));
         assertThat(requestsOf(job.get("workflows"), "browse")).isEqualTo(20).isEqualTo(target.requests("/me"));
-        // browse started after login had completed, with the token login exported.
-        assertThat(target.firstAndLastNanos("/me")[0]).isGreaterThan(target.firstAndLastNanos("/login")[1]);
+        // Dependencies hold per datacenter: login's one virtual user there (u1 in one, u2 in the
+        // other) logged in 3 times, and browse there started only afterwards, with that token.
         assertThat(target.authorizations()).hasSize(20).allMatch(value -> value.matches("Bearer tok-u[12]"));
+        for (String user : List.of("u1", "u2")) {
+            long lastLogin = target.logins().stream().filter(seen -> seen.value().equals(user))
+                    .mapToLong(TargetServer.Seen::nanos).max().orElseThrow();
+            long firstBrowse = target.profiles().stream().filter(seen -> seen.value().equals("Bearer tok-" + user))
+                    .mapToLong(TargetServer.Seen::nanos).min().orElseThrow();
+            assertThat(firstBrowse).as("browse of the datacenter of " + user + " after its login").isGreaterThan(lastLogin);
+        }
         // Each datacenter ran exactly its share: the virtual users its workers were dispatched, times 5 iterations.
         for (String dc : List.of("dc1", "dc2")) {
             KafkaProbe.Watch watch = dc.equals("dc1") ? dispatches : dc2Dispatches;
@@ -308,6 +317,43 @@ class DistributedJobTest {
         Command.Result refused = Command.stampede(directory, Duration.ofMinutes(1), "run", gate, invalid.toString());
         assertThat(refused.exitCode()).isEqualTo(3);
         assertThat(refused.err()).contains("Invalid job", "workflows: must have at least one workflow");
+    }
+
+    @Test
+    void ctrlCDuringRunCancelsTheJobAndWatchingFromKafkaSeesItEnd() throws Exception {
+        Path job = directory.resolve("endless.yaml");
+        Files.writeString(job, """
+                name: endless
+                workflows:
+                  - name: forever
+                    vus: 2
+                    duration: 10m
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/delay/11")));
+        Path out = directory.resolve("run.out");
+        Process run = new ProcessBuilder(Processes.javaExecutable(), "-Dstampede.home=" + Command.HOME, "-jar",
+                Command.HOME.resolve("client-cli/target/stampede.jar").toString(), "run", "--gate=" + gateUrl,
+                job.toString()).directory(directory.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+        try {
+            await().atMost(60, TimeUnit.SECONDS).until(() -> target.requests("/delay/11") > 10);
+            String id = Files.readString(out).replaceAll("(?s).*submitted job (job-[0-9a-f]+).*", "$1");
+
+            new ProcessBuilder("kill", "-INT", Long.toString(run.pid())).start().waitFor();
+
+            assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(run.exitValue()).as(Files.readString(out)).isEqualTo(12);
+            assertThat(Files.readString(out)).contains("interrupted: cancelling job " + id, "CANCELLED");
+            assertThat(new ObjectMapper().readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText())
+                    .isEqualTo("CANCELLED");
+
+            Command.Result watch = Command.stampede(directory, Duration.ofMinutes(1), "watch", "--kafka",
+                    bootstrapServers, id);
+            assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(12);
+            assertThat(watch.out()).contains("dc1 finished: CANCELLED", "job " + id + " finished: CANCELLED");
+        } finally {
+            Processes.stop(run.toHandle(), Duration.ofSeconds(5));
+        }
     }
 
     /** Last: it takes a worker away from the shared cluster. */

@@ -36,6 +36,12 @@ public final class TargetServer implements AutoCloseable {
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
     private final Map<String, long[]> firstAndLastNanos = new ConcurrentHashMap<>();
     private final Map<String, List<Long>> arrivals = new ConcurrentHashMap<>();
+    private final List<Seen> logins = new CopyOnWriteArrayList<>();
+    private final List<Seen> profiles = new CopyOnWriteArrayList<>();
+
+    /** A request to {@code /login} (the user) or {@code /me} (the Authorization header), and when it arrived. */
+    public record Seen(String value, long nanos) {
+    }
     private volatile long stallUntilNanos;
 
     private TargetServer(HttpServerOptions options) {
@@ -91,6 +97,16 @@ public final class TargetServer implements AutoCloseable {
     /** The most requests held at once. */
     public int peakConcurrency() {
         return peakInFlight.get();
+    }
+
+    /** Every {@code /login}, with its user, in order of arrival. */
+    public List<Seen> logins() {
+        return List.copyOf(logins);
+    }
+
+    /** Every {@code /me} with an Authorization header, in order of arrival. */
+    public List<Seen> profiles() {
+        return List.copyOf(profiles);
     }
 
     /** Authorization headers {@code /me} received. */
@@ -151,12 +167,14 @@ public final class TargetServer implements AutoCloseable {
                     "{\"token\":\"abc\",\"items\":[{\"id\":1,\"name\":\"one\"},{\"id\":2,\"name\":\"two\"}]}");
             case "/login" -> {
                 String user = body.replaceAll(".*\"user\"\\s*:\\s*\"([^\"]*)\".*", "$1");
+                logins.add(new Seen(user, System.nanoTime()));
                 respond(request, 200, "application/json", "{\"token\":\"tok-" + user + "\"}");
             }
             case "/me" -> {
                 String authorization = request.getHeader("Authorization");
                 if (authorization != null) {
                     authorizations.add(authorization);
+                    profiles.add(new Seen(authorization, System.nanoTime()));
                 }
                 boolean known = authorization != null && authorization.startsWith("Bearer tok-");
                 respond(request, known ? 200 : 401, "text/plain", known ? "me" : "who?");

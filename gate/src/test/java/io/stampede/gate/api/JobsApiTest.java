@@ -175,6 +175,28 @@ class JobsApiTest {
 
     @Test
     @Order(5)
+    void theGateEndsAJobAtItsTimeoutEverywhere() {
+        asManager("dc1", new Payload.DatacenterStatus("dc1", "manager-dc1", 2, 4, 4, 0));
+        asManager("dc2", new Payload.DatacenterStatus("dc2", "manager-dc2", 1, 2, 2, 0));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/datacenters").jsonPath()
+                .getList("findAll { it.healthy }").size() == 2);
+        String id = submit(JOB.replace("name: api", "name: too-slow\ntimeout: 1s"), "application/yaml", null)
+                .jsonPath().getString("id");
+
+        // The gate's own deadline fires: it tells every datacenter to stop.
+        await().atMost(10, TimeUnit.SECONDS).until(() -> List.of(dc1Jobs, dc2Jobs).stream().allMatch(watch ->
+                watch.about(id).stream().anyMatch(envelope -> envelope.payload() instanceof Payload.JobCancelRequested
+                        cancel && cancel.reason().equals("timeout"))));
+        asManager(id, new Payload.DatacenterFinished("dc1", "CANCELLED", Map.of(), Map.of("ping", window(3)), Map.of()));
+        asManager(id, new Payload.DatacenterFinished("dc2", "CANCELLED", Map.of(), Map.of("ping", window(2)), Map.of()));
+
+        await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id).jsonPath()
+                .getString("status").equals("TIMED_OUT"));
+        given().get("/api/v1/jobs/" + id).then().body("workflows[0].steps[0].requests", equalTo(5));
+    }
+
+    @Test
+    @Order(6)
     void unknownJobsAre404AndOversizedRequests413() throws Exception {
         given().get("/api/v1/jobs/job-nope").then().statusCode(404).body("title", equalTo("No such job"));
         given().delete("/api/v1/jobs/job-nope").then().statusCode(404);
