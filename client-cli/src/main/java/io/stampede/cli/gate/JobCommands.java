@@ -44,6 +44,18 @@ public final class JobCommands {
     private JobCommands() {
     }
 
+    /** A command about one job of one gate. */
+    abstract static class OneJob implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Mixin
+        GateOption gate;
+
+        @Parameters(paramLabel = "ID", description = "The job's id.")
+        String id;
+    }
+
     /** {@code --gate URL}, shared by every command here. */
     public static final class GateOption {
         @Option(names = "--gate", paramLabel = "URL",
@@ -113,15 +125,7 @@ public final class JobCommands {
 
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Print a job's status and statistics.")
-    public static final class Status implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        GateOption gate;
-
-        @Parameters(paramLabel = "ID")
-        String id;
+    public static final class Status extends OneJob {
 
         @Override
         public Integer call() {
@@ -138,15 +142,7 @@ public final class JobCommands {
     @Command(name = "watch", mixinStandardHelpOptions = true,
             description = "Follow a running job until it ends, through the gate (Server-Sent Events) or straight"
                     + " from Kafka with --kafka.")
-    public static final class Watch implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        GateOption gate;
-
-        @Parameters(paramLabel = "ID")
-        String id;
+    public static final class Watch extends OneJob {
 
         @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
                 description = "Read stampede.jobs.events from these Kafka bootstrap servers instead of the gate.")
@@ -162,15 +158,7 @@ public final class JobCommands {
     }
 
     @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a job (idempotent).")
-    public static final class Cancel implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        GateOption gate;
-
-        @Parameters(paramLabel = "ID")
-        String id;
+    public static final class Cancel extends OneJob {
 
         @Override
         public Integer call() {

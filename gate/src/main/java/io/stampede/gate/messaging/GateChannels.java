@@ -18,7 +18,6 @@ import io.stampede.gate.routing.CapacityRouter;
 import io.stampede.gate.routing.DatacenterRouter;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.messaging.RecordSender;
-import io.stampede.node.messaging.Sequences;
 
 /** The gate's Kafka channels (topics in application.properties), and its router. */
 @ApplicationScoped
@@ -50,7 +49,7 @@ public class GateChannels {
         @Singleton
         @Identifier("gate-out")
         RecordSender out(@Channel("gate-out") Emitter<byte[]> emitter, NodeIdentity identity, Clock clock) {
-            return new RecordSender(emitter, identity.id(), new Sequences(), clock);
+            return RecordSender.of(emitter, identity, clock);
         }
 
         @Produces

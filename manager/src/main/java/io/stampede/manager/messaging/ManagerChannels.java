@@ -13,7 +13,6 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.messaging.RecordSender;
-import io.stampede.node.messaging.Sequences;
 
 /** The manager's Kafka channels: see application.properties for their topics. */
 @Singleton
@@ -43,13 +42,13 @@ public class ManagerChannels {
     @Singleton
     @Identifier("dispatch")
     RecordSender dispatch(@Channel("dispatch") Emitter<byte[]> emitter, NodeIdentity identity, Clock clock) {
-        return new RecordSender(emitter, identity.id(), new Sequences(), clock);
+        return RecordSender.of(emitter, identity, clock);
     }
 
     @Produces
     @Singleton
     @Identifier("events")
     RecordSender events(@Channel("events") Emitter<byte[]> emitter, NodeIdentity identity, Clock clock) {
-        return new RecordSender(emitter, identity.id(), new Sequences(), clock);
+        return RecordSender.of(emitter, identity, clock);
     }
 }

@@ -32,6 +32,11 @@ public final class RecordSender {
         this.clock = clock;
     }
 
+    /** A sender for this node on a channel, numbering its records from 1 per job. */
+    public static RecordSender of(Emitter<byte[]> emitter, io.stampede.node.config.NodeIdentity identity, Clock clock) {
+        return new RecordSender(emitter, identity.id(), new Sequences(), clock);
+    }
+
     /** Sends a record about {@code key} (a job id; a node id for heartbeats) under {@code fence}. */
     public CompletionStage<Void> send(String key, long fence, Payload payload) {
         return sendTo(null, key, fence, payload);

@@ -12,7 +12,6 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.messaging.RecordSender;
-import io.stampede.node.messaging.Sequences;
 
 /** The worker's Kafka channels: see application.properties for their topics. */
 @Singleton
@@ -32,6 +31,6 @@ public class WorkerChannels {
     @Singleton
     @Identifier("progress")
     RecordSender progress(@Channel("progress") Emitter<byte[]> emitter, NodeIdentity identity, Clock clock) {
-        return new RecordSender(emitter, identity.id(), new Sequences(), clock);
+        return RecordSender.of(emitter, identity, clock);
     }
 }
