@@ -12,7 +12,6 @@ import java.util.Locale;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Tables and report files from a job as the gate shows it (docs/reports.md). */
@@ -113,9 +112,5 @@ public final class Reports {
 
     private static String quote(String value) {
         return value.contains(",") || value.contains("\"") ? "\"" + value.replace("\"", "\"\"") + "\"" : value;
-    }
-
-    static ArrayNode array() {
-        return JSON.createArrayNode();
     }
 }

@@ -46,16 +46,22 @@ public final class LocalCommand implements Runnable {
         return directory.toAbsolutePath().normalize();
     }
 
-    static void printTable(PrintWriter out, LocalCluster cluster, ClusterState state, boolean live) {
+    /**
+     * Prints the cluster; with {@code live}, probes each process once for its state. Returns
+     * whether the broker runs and every node is ready (always true when not live).
+     */
+    static boolean printTable(PrintWriter out, LocalCluster cluster, ClusterState state, boolean live) {
         Map<ClusterState.Node, String> health = live ? cluster.health(state) : null;
+        boolean brokerRunning = !live || cluster.brokerRunning(state);
         Table table = new Table("ROLE", "ID", "DATACENTER", "PID", "HTTP", "STATE");
         table.row("kafka", "kafka", null, state.kafka().pid(), state.bootstrapServers(),
-                live ? (cluster.brokerRunning(state) ? "running" : "stopped") : "running");
+                brokerRunning ? "running" : "stopped");
         for (ClusterState.Node node : state.nodes()) {
             table.row(node.role(), node.id(), node.datacenter(), node.process().pid(), node.url(),
                     live ? health.get(node) : "ready");
         }
         table.print(out);
+        return brokerRunning && (health == null || health.values().stream().allMatch("ready"::equals));
     }
 
     @Command(name = "up", mixinStandardHelpOptions = true,
@@ -172,10 +178,7 @@ public final class LocalCommand implements Runnable {
                 out.println("No local cluster is running in " + parent.directory() + ".");
                 return ExitCodes.FAILURE;
             }
-            printTable(out, cluster, state.get(), true);
-            boolean allReady = cluster.health(state.get()).values().stream().allMatch("ready"::equals)
-                    && cluster.brokerRunning(state.get());
-            return allReady ? ExitCodes.OK : ExitCodes.FAILURE;
+            return printTable(out, cluster, state.get(), true) ? ExitCodes.OK : ExitCodes.FAILURE;
         }
     }
 

@@ -1,7 +1,6 @@
 package io.stampede.gate.api;
 
 import java.net.URI;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -61,17 +60,19 @@ public class JobsResource {
         if (submission instanceof JobService.Unroutable unroutable) {
             return ProblemDetail.response(503, "No datacenter can run this job", unroutable.reason(), List.of());
         }
-        GlobalJob job = ((JobService.Accepted) submission).job();
-        URI location = URI.create("/api/v1/jobs/" + job.id());
-        return Response.accepted(new Submitted(job.id(), job.status().name(), job.datacenters(), location.toString()))
-                .location(location).build();
+        String id = ((JobService.Accepted) submission).job().id();
+        URI location = URI.create("/api/v1/jobs/" + id);
+        Submitted submitted = jobs.read(id, job -> new Submitted(job.id(), job.status().name(), job.datacenters(),
+                location.toString())).orElseThrow();
+        return Response.accepted(submitted).location(location).build();
     }
 
     @GET
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     public Response get(@PathParam("id") String id) {
-        return jobs.get(id).map(job -> Response.ok(JobView.of(job, true)).build()).orElseGet(() -> notFound(id));
+        return jobs.read(id, job -> JobView.of(job, true)).map(view -> Response.ok(view).build())
+                .orElseGet(() -> notFound(id));
     }
 
     @GET
@@ -81,11 +82,9 @@ public class JobsResource {
         if (page < 0 || size < 1 || size > 200) {
             return ProblemDetail.response(400, "Bad page", "page must be 0 or more and size 1 to 200", List.of());
         }
-        List<GlobalJob> matching = jobs.list().stream()
-                .filter(job -> status == null || job.status().name().equalsIgnoreCase(status))
-                .sorted(Comparator.comparing(GlobalJob::submittedAt).reversed()).toList();
-        List<JobView> views = matching.stream().skip((long) page * size).limit(size)
-                .map(job -> JobView.of(job, false)).toList();
+        List<JobView> matching = jobs.readAll(job -> status == null || job.status().name().equalsIgnoreCase(status),
+                job -> JobView.of(job, false));
+        List<JobView> views = matching.stream().skip((long) page * size).limit(size).toList();
         return Response.ok(new JobPage(views, page, size, matching.size())).build();
     }
 
@@ -96,24 +95,25 @@ public class JobsResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<JobView> events(@PathParam("id") String id) {
         return Multi.createFrom().emitter(emitter -> {
-            Optional<GlobalJob> current = jobs.get(id);
+            Optional<JobView> current = jobs.read(id, job -> JobView.of(job, true));
             if (current.isEmpty()) {
                 emitter.fail(new jakarta.ws.rs.NotFoundException("no job " + id));
                 return;
             }
             Consumer<String> listener = changed -> {
                 if (changed.equals(id)) {
-                    GlobalJob job = jobs.get(id).orElseThrow();
-                    emitter.emit(JobView.of(job, true));
-                    if (job.status().terminal()) {
-                        emitter.complete();
-                    }
+                    jobs.read(id, job -> JobView.of(job, true)).ifPresent(view -> {
+                        emitter.emit(view);
+                        if (terminal(view)) {
+                            emitter.complete();
+                        }
+                    });
                 }
             };
             jobs.listen(listener);
             emitter.onTermination(() -> jobs.unlisten(listener));
-            emitter.emit(JobView.of(current.get(), true));
-            if (current.get().status().terminal()) {
+            emitter.emit(current.get());
+            if (terminal(current.get())) {
                 emitter.complete();
             }
         });
@@ -123,9 +123,13 @@ public class JobsResource {
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     public Response cancel(@PathParam("id") String id) {
-        return jobs.cancel(id, "cancelled by a user")
-                .map(job -> Response.accepted(JobView.of(job, false)).build())
+        return jobs.cancel(id, "cancelled by a user", job -> JobView.of(job, false))
+                .map(view -> Response.accepted(view).build())
                 .orElseGet(() -> notFound(id));
+    }
+
+    private static boolean terminal(JobView view) {
+        return GlobalJob.Status.valueOf(view.status()).terminal();
     }
 
     private static Response notFound(String id) {

@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,7 +100,7 @@ public class JobService {
     public sealed interface Submission permits Accepted, Invalid, Conflict, Unroutable {
     }
 
-    public record Accepted(GlobalJob job, boolean repeated) implements Submission {
+    public record Accepted(GlobalJob job) implements Submission {
     }
 
     public record Invalid(List<Problem> problems) implements Submission {
@@ -116,7 +117,7 @@ public class JobService {
         if (idempotencyKey.isPresent()) {
             Idempotent known = idempotencyKeys.get(idempotencyKey.get());
             if (known != null) {
-                return known.bodyDigest().equals(digest) ? new Accepted(jobs.get(known.jobId()), true)
+                return known.bodyDigest().equals(digest) ? new Accepted(jobs.get(known.jobId()))
                         : new Conflict(known.jobId());
             }
         }
@@ -140,7 +141,7 @@ public class JobService {
         publish(jobId, spec, body, chosen, deadline);
         trim();
         LOG.infof("job %s (%s) accepted for %s", jobId, spec.name(), job.datacenters());
-        return new Accepted(job, false);
+        return new Accepted(job);
     }
 
     /** Splits each workflow across the chosen datacenters by free cores and tells each its share. */
@@ -161,20 +162,28 @@ public class JobService {
         }
     }
 
-    public synchronized Optional<GlobalJob> get(String jobId) {
-        return Optional.ofNullable(jobs.get(jobId));
+    /**
+     * Reads a job under this service's lock: {@link GlobalJob} is not thread-safe, and records
+     * from Kafka change it while HTTP threads read it.
+     */
+    public synchronized <T> Optional<T> read(String jobId, java.util.function.Function<GlobalJob, T> reader) {
+        return Optional.ofNullable(jobs.get(jobId)).map(reader);
     }
 
-    public synchronized List<GlobalJob> list() {
-        return List.copyOf(jobs.values());
+    /** Reads every job under this service's lock, newest first. */
+    public synchronized <T> List<T> readAll(java.util.function.Predicate<GlobalJob> filter,
+            java.util.function.Function<GlobalJob, T> reader) {
+        List<GlobalJob> matching = new ArrayList<>(jobs.values().stream().filter(filter).toList());
+        Collections.reverse(matching);
+        return matching.stream().map(reader).toList();
     }
 
     public synchronized List<Datacenters.View> datacenters() {
         return datacenters.all();
     }
 
-    /** Asks every datacenter of the job to stop it; empty when the job is unknown. */
-    public synchronized Optional<GlobalJob> cancel(String jobId, String reason) {
+    /** Asks every datacenter of the job to stop it and reads it; empty when the job is unknown. */
+    public synchronized <T> Optional<T> cancel(String jobId, String reason, java.util.function.Function<GlobalJob, T> reader) {
         GlobalJob job = jobs.get(jobId);
         if (job == null) {
             return Optional.empty();
@@ -182,7 +191,7 @@ public class JobService {
         if (job.requestStop("CANCELLED")) {
             stopEverywhere(job, reason);
         }
-        return Optional.of(job);
+        return Optional.of(reader.apply(job));
     }
 
     /** Called with the job id whenever a job's status or statistics change. */

@@ -67,12 +67,6 @@ public final class WorkflowAccumulator {
                 steps.values().stream().map(StepAccumulator::toWindow).toList());
     }
 
-    /** The merged latency histogram of one step (a copy). */
-    public Histogram latency(String step) {
-        StepAccumulator accumulator = steps.get(step);
-        return accumulator == null ? LatencyHistograms.create() : accumulator.latency.copy();
-    }
-
     /** Merges the windows of one step. */
     static final class StepAccumulator {
         private final String step;
