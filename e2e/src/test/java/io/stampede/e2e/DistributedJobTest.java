@@ -375,8 +375,32 @@ class DistributedJobTest {
         Payload.DatacenterFinished result = finished("job-kill", Duration.ofSeconds(40));
         assertThat(result.status()).isEqualTo("FAILED");
         assertThat(result.states()).containsEntry("steady", "FAILED");
-        assertThat(result.errors().get("steady")).contains("worker worker-dc2-2 went silent");
+        assertThat(result.errors().get("steady")).contains("worker worker-dc2-2 was lost");
         assertThat(requests(result, "steady")).isPositive();
+        // Membership says so too: the datacenter's manager holds the killed worker DEAD.
+        await().atMost(20, TimeUnit.SECONDS).until(() -> memberState(managerUrls.get(1), "worker-dc2-2").equals("dead"));
+    }
+
+    private static String memberState(String nodeUrl, String id) throws Exception {
+        for (JsonNode member : new ObjectMapper().readTree(get(nodeUrl + "/api/v1/cluster")).get("members")) {
+            if (member.get("id").asText().equals(id)) {
+                return member.get("state").asText();
+            }
+        }
+        return "unknown";
+    }
+
+    @Test
+    void eachDatacentersManagerAndWorkersFormOneMembershipClusterAndTheGateAnother() throws Exception {
+        JsonNode dc1 = new ObjectMapper().readTree(get(managerUrls.get(0) + "/api/v1/cluster"));
+        assertThat(dc1.get("cluster").asText()).isEqualTo("stampede/dc/dc1");
+        await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> assertThat(
+                new ObjectMapper().readTree(get(managerUrls.get(0) + "/api/v1/cluster")).get("members"))
+                .extracting(member -> member.get("id").asText() + "=" + member.get("state").asText())
+                .containsExactlyInAnyOrder("manager-dc1-1=alive", "worker-dc1-1=alive", "worker-dc1-2=alive"));
+        JsonNode gates = new ObjectMapper().readTree(get(gateUrl + "/api/v1/cluster"));
+        assertThat(gates.get("cluster").asText()).isEqualTo("stampede/gates");
+        assertThat(gates.get("members")).extracting(member -> member.get("id").asText()).containsExactly("gate-1");
     }
 
     private static String get(String url) throws Exception {

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.startsWith;
 
 import org.junit.jupiter.api.Test;
 
@@ -39,6 +40,25 @@ public abstract class NodeEndpointsContract {
                 .body("pid", equalTo((int) ProcessHandle.current().pid()))
                 .body("ports.http", notNullValue())
                 .body("kafkaBootstrapServers", equalTo(SharedKafka.bootstrapServers()));
+    }
+
+    @Test
+    void clusterApiListsThisNodeAsAnAliveMember() {
+        given().when().get("/api/v1/cluster").then()
+                .statusCode(200)
+                .body("cluster", startsWith("stampede/"))
+                .body("self", equalTo(nodeId))
+                .body("localHealth", equalTo(0))
+                .body("members[0].id", equalTo(nodeId))
+                .body("members[0].state", equalTo("alive"))
+                .body("members[0].role", equalTo(role.label()))
+                .body("members[0].address", startsWith("127.0.0.1:"))
+                .body("droppedDatagrams.malformed", equalTo(0));
+        given().when().get("/q/metrics").then()
+                .statusCode(200)
+                .body(containsString("stampede_membership_members{"))
+                .body(containsString("state=\"alive\""))
+                .body(containsString("stampede_membership_datagrams_dropped_total{"));
     }
 
     @Test

@@ -116,9 +116,20 @@ public final class UdpMembership implements AutoCloseable {
         }
     }
 
-    /** Listens to membership changes (called on the membership thread). */
-    public void addListener(MembershipListener listener) {
-        listeners.add(listener);
+    /**
+     * Follows membership: on the membership thread, the listener first hears of every member known
+     * now (as new), then of every change, so it never misses one in between.
+     */
+    public void watch(MembershipListener listener) {
+        tasks.add(() -> {
+            listeners.add(listener);
+            for (MemberView member : swim.members()) {
+                if (!member.id().equals(self.id())) {
+                    listener.changed(member, null);
+                }
+            }
+        });
+        selector.wakeup();
     }
 
     /** This node as the others know it. */

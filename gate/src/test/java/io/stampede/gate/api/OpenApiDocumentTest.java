@@ -14,7 +14,7 @@ import io.stampede.testkit.KafkaBrokerResource;
 
 /**
  * docs/openapi.yaml is what the gate serves. When the API changes, run the test with
- * {@code -Dstampede.update-openapi=true} to rewrite the document, and commit it.
+ * {@code -Dupdate-openapi=true} to rewrite the document, and commit it.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerResource.class)
@@ -27,10 +27,10 @@ class OpenApiDocumentTest {
         String served = given().queryParam("format", "yaml").get("/q/openapi").then().statusCode(200)
                 .extract().asString();
         assertThat(served).contains("/api/v1/jobs", "/api/v1/jobs/{id}/events", "/api/v1/datacenters");
-        if (Boolean.getBoolean("stampede.update-openapi") || !Files.exists(DOCUMENT)) {
+        if (Boolean.getBoolean("update-openapi") || !Files.exists(DOCUMENT)) {
             Files.writeString(DOCUMENT, served);
         }
         assertThat(Files.readString(DOCUMENT)).as("docs/openapi.yaml is out of date: run `mvn -pl gate test"
-                + " -Dtest=OpenApiDocumentTest -Dstampede.update-openapi=true` and commit it").isEqualTo(served);
+                + " -Dtest=OpenApiDocumentTest -Dupdate-openapi=true` and commit it").isEqualTo(served);
     }
 }

@@ -152,7 +152,7 @@ public final class DatacenterJob {
             if (share != null && !share.finished) {
                 share.finished = true;
                 share.outcome = "FAILED";
-                share.error = "worker " + worker + " went silent";
+                share.error = "worker " + worker + " was lost (membership declared it dead or gone)";
                 settle(workflow);
             }
         }

@@ -1,18 +1,19 @@
 package io.stampede.manager.dispatch;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The workers of this datacenter, as their heartbeats describe them. A worker silent for longer
- * than the timeout is gone. Interim liveness: membership (SWIM) will feed the same interface.
- * Not thread-safe; time comes from the clock it is given.
+ * The workers of this datacenter. Two sources meet here: membership (SWIM) says which workers are
+ * up, and each worker's heartbeat says how many cores it has free. A worker takes work only when
+ * both agree: up in membership, and its capacity known. Not thread-safe; time comes from the
+ * clock it is given.
  */
 public final class WorkerRegistry {
 
@@ -21,42 +22,47 @@ public final class WorkerRegistry {
     }
 
     private final Clock clock;
-    private final Duration timeout;
-    private final Map<String, Worker> workers = new LinkedHashMap<>();
+    private final Map<String, Worker> capacity = new LinkedHashMap<>();
+    private final Set<String> up = new HashSet<>();
+
+    public WorkerRegistry(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Records a worker's capacity report; true when that makes a new worker live. */
+    public boolean heard(String id, int cores, int freeCores, String version) {
+        boolean wasLive = isLive(id);
+        capacity.put(id, new Worker(id, cores, freeCores, version, clock.instant()));
+        return !wasLive && isLive(id);
+    }
+
+    /** Membership says the worker is up (ALIVE, or SUSPECT and may yet refute); true when that makes it live. */
+    public boolean up(String id) {
+        boolean wasLive = isLive(id);
+        up.add(id);
+        return !wasLive && isLive(id);
+    }
 
     /**
-     * @param timeout silence after which a worker is gone (three missed heartbeats is sensible)
+     * Membership says the worker is gone (DEAD, LEFT or forgotten). Its capacity report is
+     * dropped too: a worker that comes back reports afresh.
+     *
+     * @return true when the worker was live, so its running shares have failed
      */
-    public WorkerRegistry(Clock clock, Duration timeout) {
-        this.clock = clock;
-        this.timeout = timeout;
-    }
-
-    /** Records a heartbeat; true when the worker is new. */
-    public boolean heard(String id, int cores, int freeCores, String version) {
-        return workers.put(id, new Worker(id, cores, freeCores, version, clock.instant())) == null;
-    }
-
-    /** Removes and returns the workers silent for longer than the timeout. */
-    public List<String> expire() {
-        Instant cutoff = clock.instant().minus(timeout);
-        List<String> gone = new ArrayList<>();
-        workers.values().removeIf(worker -> {
-            boolean silent = worker.lastSeen().isBefore(cutoff);
-            if (silent) {
-                gone.add(worker.id());
-            }
-            return silent;
-        });
-        return gone;
+    public boolean down(String id) {
+        boolean wasLive = isLive(id);
+        up.remove(id);
+        capacity.remove(id);
+        return wasLive;
     }
 
     /** Live workers, in id order so that splits are reproducible. */
     public List<Worker> live() {
-        return workers.values().stream().sorted(Comparator.comparing(Worker::id)).toList();
+        return capacity.values().stream().filter(worker -> up.contains(worker.id()))
+                .sorted(Comparator.comparing(Worker::id)).toList();
     }
 
     public boolean isLive(String id) {
-        return workers.containsKey(id);
+        return up.contains(id) && capacity.containsKey(id);
     }
 }

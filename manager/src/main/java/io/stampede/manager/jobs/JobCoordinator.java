@@ -1,7 +1,6 @@
 package io.stampede.manager.jobs;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +13,12 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
+import io.stampede.cluster.membership.MemberState;
+import io.stampede.cluster.membership.MemberView;
+import io.stampede.cluster.membership.MembershipListener;
 import io.stampede.manager.dispatch.DatacenterJob;
 import io.stampede.manager.dispatch.WorkerRegistry;
+import io.stampede.model.NodeRole;
 import io.stampede.model.job.JobSpec;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.wire.Envelope;
@@ -23,22 +26,22 @@ import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.ReplayFilter;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.membership.NodeMembership;
 import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.RecordSender;
 import io.vertx.core.Vertx;
 
 /**
  * Runs this datacenter's jobs: applies records from the jobs and progress topics to each job's
- * {@link DatacenterJob}, sends the commands it returns, and once a second expires silent workers,
- * publishes progress and enforces job deadlines. All state is guarded by this object's lock.
+ * {@link DatacenterJob}, sends the commands it returns, and once a second publishes progress and
+ * enforces job deadlines. Workers are live while membership (SWIM) has them up; a worker it
+ * declares DEAD or LEFT loses its running shares. All state is guarded by this object's lock.
  */
 @Singleton
 public class JobCoordinator {
 
     private static final Logger LOG = Logger.getLogger(JobCoordinator.class);
 
-    /** A worker silent this long is gone: three missed heartbeats. */
-    static final Duration WORKER_TIMEOUT = Duration.ofSeconds(6);
     /** How often progress is published and deadlines and workers checked, in milliseconds. */
     static final long TICK_MILLIS = 1_000;
     /**
@@ -62,9 +65,10 @@ public class JobCoordinator {
     private long timer = -1;
     private long ticks;
     private final String managerId;
+    private final NodeMembership membership;
 
     public JobCoordinator(NodeIdentity identity, RecordInbox inbox, @Identifier("dispatch") RecordSender dispatch,
-            @Identifier("events") RecordSender events, Clock clock, Vertx vertx) {
+            @Identifier("events") RecordSender events, Clock clock, Vertx vertx, NodeMembership membership) {
         this.datacenter = identity.datacenter().orElseThrow();
         this.managerId = identity.id();
         this.inbox = inbox;
@@ -72,11 +76,44 @@ public class JobCoordinator {
         this.events = events;
         this.clock = clock;
         this.vertx = vertx;
-        this.workers = new WorkerRegistry(clock, WORKER_TIMEOUT);
+        this.workers = new WorkerRegistry(clock);
+        this.membership = membership;
     }
 
     void start(@Observes StartupEvent event) {
         timer = vertx.setPeriodic(TICK_MILLIS, id -> tick());
+        membership.watch(new MembershipListener() {
+            @Override
+            public void changed(MemberView member, MemberState previous) {
+                // Off the membership thread at once: this coordinator's lock may be busy.
+                vertx.runOnContext(ignored -> workerChanged(member));
+            }
+
+            @Override
+            public void removed(MemberView member) {
+                vertx.runOnContext(ignored -> workerGone(member.id(), "was forgotten by membership"));
+            }
+        });
+    }
+
+    private synchronized void workerChanged(MemberView member) {
+        if (member.role() != NodeRole.WORKER || !datacenter.equals(member.datacenter())) {
+            return;
+        }
+        if (member.up()) {
+            if (workers.up(member.id())) {
+                LOG.infof("worker %s is up (%s)", member.id(), member.state());
+            }
+        } else if (member.state() == MemberState.DEAD || member.state() == MemberState.LEFT) {
+            workerGone(member.id(), "is " + member.state());
+        }
+    }
+
+    private synchronized void workerGone(String id, String why) {
+        if (workers.down(id)) {
+            LOG.warnf("worker %s %s; its running shares have failed", id, why);
+            jobs.forEach((jobId, job) -> send(jobId, job.workerLost(id, workers.live())));
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -113,7 +150,7 @@ public class JobCoordinator {
                 && accepted.envelope().payload() instanceof Payload.WorkerHeartbeat heartbeat) {
             synchronized (this) {
                 if (workers.heard(heartbeat.worker(), heartbeat.cores(), heartbeat.freeCores(), heartbeat.version())) {
-                    LOG.infof("worker %s joined (%d cores)", heartbeat.worker(), heartbeat.cores());
+                    LOG.infof("worker %s is live (%d cores)", heartbeat.worker(), heartbeat.cores());
                 }
             }
         }
@@ -174,10 +211,6 @@ public class JobCoordinator {
 
     private synchronized void tick() {
         try {
-            for (String gone : workers.expire()) {
-                LOG.warnf("worker %s went silent; its running shares have failed", gone);
-                jobs.forEach((jobId, job) -> send(jobId, job.workerLost(gone, workers.live())));
-            }
             long now = clock.millis();
             deadlines.forEach((jobId, deadline) -> {
                 DatacenterJob job = jobs.get(jobId);

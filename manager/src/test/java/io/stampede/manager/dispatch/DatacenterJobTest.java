@@ -126,7 +126,7 @@ class DatacenterJobTest {
         assertThat(finished.status()).isEqualTo("FAILED");
         assertThat(finished.states()).containsEntry("login", "FAILED").containsEntry("browse", "FAILED")
                 .containsEntry("report", "FAILED");
-        assertThat(finished.errors()).containsEntry("login", "worker w2 went silent")
+        assertThat(finished.errors()).containsEntry("login", "worker w2 was lost (membership declared it dead or gone)")
                 .containsEntry("browse", "not started: login failed");
     }
 

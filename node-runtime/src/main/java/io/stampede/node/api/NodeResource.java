@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.MediaType;
 import io.stampede.model.Stampede;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.config.NodeSettings;
+import io.stampede.node.membership.NodeMembership;
 
 /** {@code GET /api/v1/node}: who this node is and where it listens. */
 @Path("/api/v1/node")
@@ -20,10 +21,12 @@ public class NodeResource {
 
     private final NodeIdentity identity;
     private final Clock clock;
+    private final NodeMembership membership;
 
-    public NodeResource(NodeIdentity identity, Clock clock) {
+    public NodeResource(NodeIdentity identity, Clock clock, NodeMembership membership) {
         this.identity = identity;
         this.clock = clock;
+        this.membership = membership;
     }
 
     /** What {@code GET /api/v1/node} answers. */
@@ -32,7 +35,7 @@ public class NodeResource {
             List<String> seeds) {
     }
 
-    /** The node's ports; 0 means the node does not listen on that protocol yet. */
+    /** The node's ports (the membership port as bound); 0 means the node does not listen on that protocol yet. */
     public record Ports(int http, int grpc, int udp) {
     }
 
@@ -44,7 +47,7 @@ public class NodeResource {
         return new NodeView(identity.id(), identity.role().label(), identity.datacenter().orElse(null),
                 Stampede.VERSION, identity.startedAt(), uptime.toString(), uptime.toSeconds(),
                 ProcessHandle.current().pid(),
-                new Ports(settings.httpPort(), settings.grpcPort(), settings.udpPort()),
+                new Ports(settings.httpPort(), settings.grpcPort(), membership.membership().self().address().port()),
                 settings.kafkaBootstrapServers(), settings.seeds());
     }
 }

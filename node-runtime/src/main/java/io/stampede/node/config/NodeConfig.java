@@ -23,6 +23,9 @@ public interface NodeConfig {
     /** Where this node listens. */
     Ports ports();
 
+    /** How this node takes part in membership (SWIM over UDP). */
+    Membership membership();
+
     interface Node {
         /** Unique id in the cluster; default: role, datacenter and a random suffix, e.g. {@code worker-dc1-3f9a2c}. */
         Optional<String> id();
@@ -49,8 +52,35 @@ public interface NodeConfig {
         @WithDefault("0")
         int grpc();
 
-        /** UDP port for membership and failure detection; 0 until the node runs membership. */
+        /**
+         * UDP port for membership and failure detection; 0 picks a free one at start, which suits
+         * every node but those others join through (seeds need a known port).
+         */
         @WithDefault("0")
         int udp();
+    }
+
+    interface Membership {
+        /**
+         * Name of this Stampede installation. Gates form the membership cluster
+         * {@code <name>/gates}; the managers and workers of a datacenter form {@code <name>/dc/<datacenter>}.
+         * Datagrams from any other cluster are dropped.
+         */
+        @WithDefault("stampede")
+        String clusterName();
+
+        /** Host or address other members reach this node at. */
+        @WithDefault("127.0.0.1")
+        String advertiseHost();
+
+        /** Local address the membership socket binds to. */
+        @WithDefault("0.0.0.0")
+        String bindHost();
+
+        /**
+         * Shared secret (at least 16 characters) that signs every membership datagram with
+         * HMAC-SHA256; unsigned or wrongly signed datagrams are dropped. Unset: none are signed.
+         */
+        Optional<String> key();
     }
 }

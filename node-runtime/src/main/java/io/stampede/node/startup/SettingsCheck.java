@@ -1,5 +1,6 @@
 package io.stampede.node.startup;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import jakarta.annotation.Priority;
@@ -8,6 +9,8 @@ import jakarta.interceptor.Interceptor;
 import jakarta.inject.Singleton;
 
 import io.quarkus.runtime.StartupEvent;
+import io.stampede.node.config.MembershipSettings;
+import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.config.NodeSettings;
 
@@ -16,9 +19,11 @@ import io.stampede.node.config.NodeSettings;
 public class SettingsCheck {
 
     /** Runs before any other start-up work (Kafka channels included), so a bad setting is named first. */
-    void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event, NodeIdentity identity) {
+    void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event, NodeIdentity identity,
+            NodeConfig config) {
         NodeSettings settings = identity.settings();
-        List<String> problems = settings.problems();
+        List<String> problems = new ArrayList<>(settings.problems());
+        problems.addAll(MembershipSettings.of(config).problems(identity.role(), identity.datacenter()));
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException(problems);
         }
