@@ -32,7 +32,7 @@ class MembershipSettingsTest {
 
     @Test
     void aClusterIdMustFitItsDatagramField() {
-        MembershipSettings longName = new MembershipSettings("x".repeat(60), "h", "0.0.0.0", Optional.empty());
+        MembershipSettings longName = new MembershipSettings("x".repeat(50), "h", "0.0.0.0", Optional.empty());
 
         assertThat(longName.problems(NodeRole.GATE, Optional.empty())).isEmpty();
         assertThat(longName.problems(NodeRole.MANAGER, Optional.of("datacenter-one")))

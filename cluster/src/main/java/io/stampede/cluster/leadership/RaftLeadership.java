@@ -1,0 +1,267 @@
+package io.stampede.cluster.leadership;
+
+import io.stampede.cluster.net.HostPort;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Leadership of one Raft group (Apache Ratis over gRPC): the managers of a datacenter, or the
+ * gates. The leader's term is its fence token: it only rises, so a record stamped with a lower
+ * one comes from a deposed leader. A leader that loses touch with a majority steps down.
+ *
+ * <p>A group starts from one bootstrapping member (a group of one leads at once); others start
+ * with no peers and wait until the leader adds them ({@link #addPeer}). Listener calls arrive in
+ * order on a thread of their own.
+ */
+public final class RaftLeadership implements AutoCloseable {
+
+    private static final Logger LOG = System.getLogger(RaftLeadership.class.getName());
+
+    /** Told when this member starts or stops leading. */
+    public interface Listener {
+        /** This member leads, and {@code term} is its fence from now on. */
+        void leading(long term);
+
+        /** This member does not lead; {@code leader} is the member that does, if known. */
+        void following(Optional<String> leader, long term);
+    }
+
+    /**
+     * @param bootstrap   true for the member that founds the group (it starts as a group of one,
+     *                    plus {@code peers}); false for one that waits to be added
+     * @param peers       other founding members, by id, with their gRPC addresses
+     * @param electionMin the shortest election timeout (Raft picks one at random up to {@code electionMax})
+     * @param stepDown    how long a leader goes without hearing from a majority before it steps down
+     */
+    public record Settings(String id, HostPort address, String groupName, Path storage, boolean bootstrap,
+            Map<String, HostPort> peers, Duration electionMin, Duration electionMax, Duration stepDown) {
+
+        /** Datacenter-network timings: elections within 300–600 ms, step down after 2 s alone. */
+        public static Settings of(String id, HostPort address, String groupName, Path storage, boolean bootstrap,
+                Map<String, HostPort> peers) {
+            return new Settings(id, address, groupName, storage, bootstrap, peers, Duration.ofMillis(300),
+                    Duration.ofMillis(600), Duration.ofSeconds(2));
+        }
+    }
+
+    private final Settings settings;
+    private final RaftGroupId groupId;
+    private final RaftProperties properties;
+    private final RaftServer server;
+    private final ExecutorService notifications;
+    private final Listener listener;
+    private volatile long leadingTerm = -1;
+
+    private RaftLeadership(Settings settings, Listener listener) throws IOException {
+        this.settings = settings;
+        this.listener = listener;
+        this.groupId = groupId(settings.groupName());
+        this.properties = new RaftProperties();
+        GrpcConfigKeys.Server.setHost(properties, settings.address().host());
+        GrpcConfigKeys.Server.setPort(properties, settings.address().port());
+        RaftServerConfigKeys.setStorageDir(properties, List.of(settings.storage().toFile()));
+        RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(settings.electionMin()));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(settings.electionMax()));
+        RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(properties, millis(settings.stepDown()));
+        RaftGroup group = settings.bootstrap() ? RaftGroup.valueOf(groupId, founders(settings)) : RaftGroup.valueOf(groupId);
+        this.notifications = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "leadership-" + settings.groupName());
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(settings.id())).setGroup(group)
+                .setProperties(properties).setStateMachine(new Machine())
+                .setOption(RaftStorage.StartupOption.RECOVER).build();
+    }
+
+    /**
+     * Starts this member's Raft server.
+     *
+     * @throws UncheckedIOException when it cannot start (port taken, storage unusable)
+     */
+    public static RaftLeadership start(Settings settings, Listener listener) {
+        try {
+            RaftLeadership leadership = new RaftLeadership(settings, listener);
+            leadership.server.start();
+            return leadership;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start Raft member " + settings.id() + " of " + settings.groupName()
+                    + " at " + settings.address() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The Raft group id of a group name: the same name gives the same group everywhere. */
+    static RaftGroupId groupId(String name) {
+        return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("stampede/" + name).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static List<RaftPeer> founders(Settings settings) {
+        Map<String, HostPort> all = new LinkedHashMap<>();
+        all.put(settings.id(), settings.address());
+        all.putAll(settings.peers());
+        List<RaftPeer> peers = new ArrayList<>();
+        all.forEach((id, address) -> peers.add(peer(id, address)));
+        return peers;
+    }
+
+    private static RaftPeer peer(String id, HostPort address) {
+        return RaftPeer.newBuilder().setId(id).setAddress(address.host() + ":" + address.port()).build();
+    }
+
+    private static TimeDuration millis(Duration duration) {
+        return TimeDuration.valueOf(duration.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private Optional<DivisionInfo> info() {
+        try {
+            return Optional.of(server.getDivision(groupId).getInfo());
+        } catch (IOException e) {
+            return Optional.empty(); // not (yet) a member of the group
+        }
+    }
+
+    /** Whether this member leads now, with its leadership confirmed by a committed entry. */
+    public boolean isLeader() {
+        return info().map(DivisionInfo::isLeaderReady).orElse(false);
+    }
+
+    /** This member's current term. */
+    public long term() {
+        return info().map(DivisionInfo::getCurrentTerm).orElse(0L);
+    }
+
+    /** The current leader, if this member knows one. */
+    public Optional<String> leader() {
+        return info().map(DivisionInfo::getLeaderId).map(RaftPeerId::toString);
+    }
+
+    /** The group's members as this member knows them, by id. */
+    public Map<String, String> members() {
+        Map<String, String> members = new LinkedHashMap<>();
+        try {
+            for (RaftPeer peer : server.getDivision(groupId).getGroup().getPeers()) {
+                members.put(peer.getId().toString(), peer.getAddress());
+            }
+        } catch (IOException e) {
+            // Not a member yet: no members known.
+        }
+        return members;
+    }
+
+    public String id() {
+        return settings.id();
+    }
+
+    /** Adds a member to the group; only the leader may. Returns once the change is committed. */
+    public void addPeer(String id, HostPort address) throws IOException {
+        Map<String, String> members = members();
+        if (members.containsKey(id)) {
+            return;
+        }
+        List<RaftPeer> peers = new ArrayList<>();
+        members.forEach((member, where) -> peers.add(RaftPeer.newBuilder().setId(member).setAddress(where).build()));
+        peers.add(peer(id, address));
+        reconfigure(peers);
+    }
+
+    /** Removes a member from the group (it is long dead, or left); only the leader may. */
+    public void removePeer(String id) throws IOException {
+        Map<String, String> members = members();
+        if (!members.containsKey(id)) {
+            return;
+        }
+        List<RaftPeer> peers = new ArrayList<>();
+        members.forEach((member, where) -> {
+            if (!member.equals(id)) {
+                peers.add(RaftPeer.newBuilder().setId(member).setAddress(where).build());
+            }
+        });
+        reconfigure(peers);
+    }
+
+    private void reconfigure(List<RaftPeer> peers) throws IOException {
+        if (!isLeader()) {
+            throw new IOException(settings.id() + " does not lead " + settings.groupName() + "; ask " + leader().orElse("the leader"));
+        }
+        try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
+                .setRaftGroup(server.getDivision(groupId).getGroup()).setLeaderId(server.getId()).build()) {
+            RaftClientReply reply = client.admin().setConfiguration(peers);
+            if (!reply.isSuccess()) {
+                throw new IOException("the group refused the new membership: " + reply.getException());
+            }
+        }
+    }
+
+    /** Stops this member's Raft server; the others elect a new leader if it led. */
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "closing Raft member " + settings.id(), e);
+        }
+        notifications.shutdown();
+    }
+
+    private void notifyLeading() {
+        long term = term();
+        leadingTerm = term;
+        notifications.execute(() -> listener.leading(term));
+    }
+
+    private void notifyFollowing(Optional<String> leader) {
+        long term = term();
+        leadingTerm = -1;
+        notifications.execute(() -> listener.following(leader, term));
+    }
+
+    /** Leadership only: nothing is replicated but the entry each new leader commits to confirm itself. */
+    private final class Machine extends BaseStateMachine {
+        @Override
+        public void notifyLeaderReady() {
+            notifyLeading();
+        }
+
+        @Override
+        public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
+            if (newLeader == null || !newLeader.equals(server.getId())) {
+                notifyFollowing(Optional.ofNullable(newLeader).map(RaftPeerId::toString));
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Raft member " + settings.id() + " of " + settings.groupName() + (leadingTerm >= 0 ? " (leading, term "
+                + leadingTerm + ")" : "");
+    }
+}

@@ -1,0 +1,143 @@
+package io.stampede.cluster.leadership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stampede.cluster.net.HostPort;
+import io.stampede.local.FreePorts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Raft leadership on real gRPC over loopback. */
+class RaftLeadershipTest {
+
+    /** Every leadership won, by anyone: Raft allows at most one leader per term. */
+    private final Map<Long, String> leaders = new ConcurrentHashMap<>();
+    private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final List<RaftLeadership> started = new ArrayList<>();
+
+    @TempDir
+    Path storage;
+
+    @AfterEach
+    void closeAll() {
+        started.forEach(RaftLeadership::close);
+        assertThat(violations).as("two leaders in one term").isEmpty();
+    }
+
+    private RaftLeadership start(String id, HostPort address, boolean bootstrap, Map<String, HostPort> peers)
+            throws IOException {
+        Path directory = Files.createDirectories(storage.resolve(id));
+        RaftLeadership member = RaftLeadership.start(RaftLeadership.Settings.of(id, address, "dc1", directory,
+                bootstrap, peers), new RaftLeadership.Listener() {
+                    @Override
+                    public void leading(long term) {
+                        String previous = leaders.putIfAbsent(term, id);
+                        if (previous != null && !previous.equals(id)) {
+                            violations.add("term " + term + ": " + previous + " and " + id);
+                        }
+                    }
+
+                    @Override
+                    public void following(Optional<String> leader, long term) {
+                    }
+                });
+        started.add(member);
+        return member;
+    }
+
+    private static HostPort free() {
+        return new HostPort("127.0.0.1", FreePorts.tcp());
+    }
+
+    private List<RaftLeadership> threeMembers() throws IOException {
+        Map<String, HostPort> all = new LinkedHashMap<>();
+        for (String id : List.of("m1", "m2", "m3")) {
+            all.put(id, free());
+        }
+        List<RaftLeadership> members = new ArrayList<>();
+        for (Map.Entry<String, HostPort> entry : all.entrySet()) {
+            Map<String, HostPort> others = new LinkedHashMap<>(all);
+            others.remove(entry.getKey());
+            members.add(start(entry.getKey(), entry.getValue(), true, others));
+        }
+        return members;
+    }
+
+    private static Optional<RaftLeadership> leaderOf(List<RaftLeadership> members) {
+        return members.stream().filter(RaftLeadership::isLeader).findFirst();
+    }
+
+    @Test
+    void aGroupOfOneLeadsByItself() throws IOException {
+        RaftLeadership alone = start("solo", free(), true, Map.of());
+
+        await().atMost(Duration.ofSeconds(10)).until(alone::isLeader);
+        assertThat(alone.term()).isPositive();
+        assertThat(leaders).containsValue("solo");
+    }
+
+    @Test
+    void threeMembersElectOneLeaderAndANewOneWithAHigherTermWhenItStops() throws IOException {
+        List<RaftLeadership> members = threeMembers();
+        long began = System.nanoTime();
+        await().atMost(Duration.ofSeconds(15)).until(() -> leaderOf(members).isPresent());
+        double firstElection = (System.nanoTime() - began) / 1e9;
+        RaftLeadership first = leaderOf(members).orElseThrow();
+        long firstTerm = first.term();
+        await().atMost(Duration.ofSeconds(5)).until(() -> members.stream()
+                .allMatch(member -> member.leader().equals(Optional.of(first.id()))));
+
+        long stopped = System.nanoTime();
+        first.close();
+        List<RaftLeadership> rest = members.stream().filter(member -> member != first).toList();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> leaderOf(rest).isPresent());
+        double reElection = (System.nanoTime() - stopped) / 1e9;
+        RaftLeadership second = leaderOf(rest).orElseThrow();
+
+        assertThat(second.term()).as("the fence rises with the new leader").isGreaterThan(firstTerm);
+        assertThat(rest.stream().filter(RaftLeadership::isLeader)).hasSize(1);
+        System.out.printf("Raft leadership, 3 members on loopback: first leader after %.2f s; a new leader %.2f s"
+                + " after the leader stopped (term %d -> %d)%n", firstElection, reElection, firstTerm, second.term());
+    }
+
+    @Test
+    void aMemberStartedEmptyJoinsWhenTheLeaderAddsItAndCanBeRemovedAgain() throws IOException {
+        RaftLeadership founder = start("founder", free(), true, Map.of());
+        await().atMost(Duration.ofSeconds(10)).until(founder::isLeader);
+        HostPort joinerAddress = free();
+        RaftLeadership joiner = start("joiner", joinerAddress, false, Map.of());
+        assertThat(joiner.isLeader()).as("an empty member never elects itself").isFalse();
+
+        founder.addPeer("joiner", joinerAddress);
+
+        assertThat(founder.members()).containsOnlyKeys("founder", "joiner");
+        await().atMost(Duration.ofSeconds(10)).until(() -> joiner.leader().equals(Optional.of("founder")));
+        assertThat(founder.isLeader()).isTrue();
+
+        founder.removePeer("joiner");
+        assertThat(founder.members()).containsOnlyKeys("founder");
+    }
+
+    @Test
+    void aFollowerCannotChangeTheMembership() throws IOException {
+        List<RaftLeadership> members = threeMembers();
+        await().atMost(Duration.ofSeconds(15)).until(() -> leaderOf(members).isPresent());
+        RaftLeadership follower = members.stream().filter(member -> !member.isLeader()).findFirst().orElseThrow();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> follower.removePeer("m1"))
+                .isInstanceOf(IOException.class).hasMessageContaining("does not lead");
+    }
+}
