@@ -101,6 +101,7 @@ public final class LocalCluster {
         ClusterState.delete(directory);
         Path kafkaDirectory = directory.resolve("kafka");
         deleteRecursively(kafkaDirectory);
+        deleteRecursively(directory.resolve("raft"));
         Files.createDirectories(directory.resolve("logs"));
 
         out.printf("Starting Kafka in %s ...%n", kafkaDirectory);
@@ -192,13 +193,22 @@ public final class LocalCluster {
 
     /** UDP ports of the nodes started so far, by id, so later nodes can name them as seeds. */
     private final Map<String, Integer> udpPorts = new LinkedHashMap<>();
+    /** gRPC (Raft) ports of managers, taken for a whole datacenter at once so each can name the others. */
+    private final Map<String, Integer> grpcPorts = new LinkedHashMap<>();
     /** The processes this command started, by node id, for their exit codes. */
     private final Map<String, Process> children = new LinkedHashMap<>();
 
     private ClusterState.Node launch(PlannedNode node, String bootstrapServers, Path jar, Layout layout)
             throws IOException {
         int http = FreePorts.tcp();
-        int grpc = FreePorts.tcp();
+        List<String> raftPeers = new ArrayList<>();
+        if (node.role() == NodeRole.MANAGER) {
+            for (int m = 1; m <= layout.managersPerDatacenter(); m++) {
+                String id = "manager-" + node.datacenter() + "-" + m;
+                raftPeers.add(id + "@127.0.0.1:" + grpcPorts.computeIfAbsent(id, key -> FreePorts.tcp()));
+            }
+        }
+        int grpc = grpcPorts.computeIfAbsent(node.id(), key -> FreePorts.tcp());
         int udp = FreePorts.udp();
         udpPorts.put(node.id(), udp);
         Path log = directory.resolve("logs").resolve(node.id() + ".log");
@@ -216,6 +226,12 @@ public final class LocalCluster {
         command.add("-Dstampede.ports.grpc=" + grpc);
         command.add("-Dstampede.ports.udp=" + udp);
         command.add("-Dstampede.kafka.bootstrap-servers=" + bootstrapServers);
+        if (raftPeers.size() > 1) {
+            command.add("-Dstampede.leadership.peers=" + String.join(",", raftPeers));
+        }
+        if (node.role() == NodeRole.MANAGER) {
+            command.add("-Dstampede.leadership.storage=" + directory.resolve("raft").resolve(node.id()));
+        }
         if (!node.seedIds().isEmpty()) {
             command.add("-Dstampede.node.seeds=" + String.join(",",
                     node.seedIds().stream().map(id -> "127.0.0.1:" + udpPorts.get(id)).toList()));

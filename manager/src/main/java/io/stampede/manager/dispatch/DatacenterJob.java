@@ -71,6 +71,14 @@ public final class DatacenterJob {
     private final Map<String, Workflow> workflows = new LinkedHashMap<>();
     private String stopStatus;
     private boolean finished;
+    private Payload.DatacenterFinished result;
+    /**
+     * Whether this manager decides for the job (it leads the datacenter). A follower keeps the
+     * same state from the same records, but takes dispatch decisions from the leader's
+     * {@code workflow.dispatched} records instead of making its own, so it can take over at any
+     * moment without dispatching anything twice.
+     */
+    private boolean deciding = true;
 
     public DatacenterJob(String jobId, String datacenter, Payload.JobSubmitted submitted, JobSpec spec) {
         this.jobId = jobId;
@@ -95,6 +103,52 @@ public final class DatacenterJob {
         Map<String, WorkflowState> states = new LinkedHashMap<>();
         workflows.forEach((name, workflow) -> states.put(name, workflow.state));
         return states;
+    }
+
+    /** Makes this copy of the job follow the leader's decisions, or decide itself. */
+    public void decide(boolean deciding) {
+        this.deciding = deciding;
+    }
+
+    /** The result, once the job has finished here. */
+    public Payload.DatacenterFinished result() {
+        return result;
+    }
+
+    /**
+     * This manager has just become the leader: it dispatches what is ready, re-sends the cancels
+     * of a stopped job (a follower sends none), and re-sends the result of a job that finished
+     * while it followed, in case the old leader died before sending it.
+     */
+    public List<Command> takeOver(List<WorkerRegistry.Worker> workers) {
+        deciding = true;
+        if (finished) {
+            return List.of(new Finish(result));
+        }
+        if (stopStatus == null) {
+            return advance(workers);
+        }
+        List<Command> commands = new ArrayList<>();
+        for (Workflow workflow : workflows.values()) {
+            workflow.shares.forEach((worker, share) -> {
+                if (!share.finished) {
+                    commands.add(new CancelShare(new Payload.WorkflowCancelRequested(workflow.spec.name(), worker)));
+                }
+            });
+        }
+        return commands;
+    }
+
+    /** A dispatch the leader made (this manager's own included, which changes nothing). */
+    public void observeDispatch(Payload.WorkflowDispatched dispatched) {
+        Workflow workflow = workflows.get(dispatched.workflow());
+        if (workflow == null || workflow.shares.containsKey(dispatched.worker()) || workflow.state.terminal()) {
+            return;
+        }
+        workflow.shares.put(dispatched.worker(), new Share());
+        if (workflow.state == WorkflowState.PENDING) {
+            workflow.move(WorkflowState.DISPATCHED);
+        }
     }
 
     /** Dispatches every workflow whose dependencies have completed, across {@code workers}. */
@@ -205,13 +259,16 @@ public final class DatacenterJob {
     }
 
     private void dispatch(Workflow workflow, List<WorkerRegistry.Worker> workers, List<Command> commands) {
-        if (workers.isEmpty()) {
+        LoadShare whole = submitted.shares().getOrDefault(workflow.spec.name(), LoadShare.whole(workflow.spec));
+        if (!deciding && !whole.isEmpty()) {
+            return; // the leader decides; its dispatch records will tell
+        }
+        if (workers.isEmpty() && !whole.isEmpty()) {
             workflow.error = "no live worker in datacenter " + datacenter;
             workflow.move(WorkflowState.FAILED);
             failDependents(workflow);
             return;
         }
-        LoadShare whole = submitted.shares().getOrDefault(workflow.spec.name(), LoadShare.whole(workflow.spec));
         boolean anyFree = workers.stream().anyMatch(worker -> worker.freeCores() > 0);
         List<Integer> weights = workers.stream()
                 .map(worker -> anyFree ? worker.freeCores() : Math.max(1, worker.cores())).toList();
@@ -282,7 +339,8 @@ public final class DatacenterJob {
                 errors.put(name, workflow.error);
             }
         });
-        commands.add(new Finish(new Payload.DatacenterFinished(datacenter, status, stateNames(), totals, errors)));
+        result = new Payload.DatacenterFinished(datacenter, status, stateNames(), totals, errors);
+        commands.add(new Finish(result));
     }
 
     private Map<String, String> stateNames() {

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -13,6 +14,7 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
+import io.stampede.cluster.leadership.RaftLeadership;
 import io.stampede.cluster.membership.MemberState;
 import io.stampede.cluster.membership.MemberView;
 import io.stampede.cluster.membership.MembershipListener;
@@ -26,6 +28,7 @@ import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.ReplayFilter;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.leadership.NodeLeadership;
 import io.stampede.node.membership.NodeMembership;
 import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.RecordSender;
@@ -44,11 +47,10 @@ public class JobCoordinator {
 
     /** How often progress is published and deadlines and workers checked, in milliseconds. */
     static final long TICK_MILLIS = 1_000;
-    /**
-     * Interim fence of this manager until leadership (Raft) gives it a term: every manager of a
-     * datacenter uses the same one.
-     */
-    static final long FENCE = 1;
+    /** How long a finished job is kept, so that a new leader can re-send a result the old one may not have sent. */
+    static final long KEEP_FINISHED_MILLIS = 60_000;
+    /** Jobs whose dispatches may wait for their submission; beyond this the oldest are dropped. */
+    static final int MAX_EARLY_JOBS = 1_000;
     /** The datacenter's status goes to the gates every this many ticks. */
     static final int STATUS_EVERY_TICKS = 2;
 
@@ -62,13 +64,21 @@ public class JobCoordinator {
     private final ReplayFilter replays = new ReplayFilter();
     private final Map<String, DatacenterJob> jobs = new LinkedHashMap<>();
     private final Map<String, Long> deadlines = new LinkedHashMap<>();
+    private final Map<String, Long> finishedAt = new LinkedHashMap<>();
+    /** Dispatches seen before their job's submission (they travel on another topic). */
+    private final Map<String, List<Payload.WorkflowDispatched>> earlyDispatches = new LinkedHashMap<>();
+    /** The term this manager leads in and issues records under; −1 while it follows. */
+    private long fence = -1;
     private long timer = -1;
     private long ticks;
     private final String managerId;
     private final NodeMembership membership;
+    private final NodeLeadership leadership;
+    private final CatchUp catchUp;
 
     public JobCoordinator(NodeIdentity identity, RecordInbox inbox, @Identifier("dispatch") RecordSender dispatch,
-            @Identifier("events") RecordSender events, Clock clock, Vertx vertx, NodeMembership membership) {
+            @Identifier("events") RecordSender events, Clock clock, Vertx vertx, NodeMembership membership,
+            NodeLeadership leadership, CatchUp catchUp) {
         this.datacenter = identity.datacenter().orElseThrow();
         this.managerId = identity.id();
         this.inbox = inbox;
@@ -78,6 +88,8 @@ public class JobCoordinator {
         this.vertx = vertx;
         this.workers = new WorkerRegistry(clock);
         this.membership = membership;
+        this.leadership = leadership;
+        this.catchUp = catchUp;
     }
 
     void start(@Observes StartupEvent event) {
@@ -94,6 +106,41 @@ public class JobCoordinator {
                 vertx.runOnContext(ignored -> workerGone(member.id(), "was forgotten by membership"));
             }
         });
+        leadership.watch(new RaftLeadership.Listener() {
+            @Override
+            public void leading(long term) {
+                // Act only once every dispatch the old leader made has been read, so nothing is
+                // dispatched twice.
+                catchUp.thenRun(() -> vertx.runOnContext(ignored -> takeOver(term)));
+            }
+
+            @Override
+            public void following(Optional<String> leader, long term) {
+                vertx.runOnContext(ignored -> follow());
+            }
+        });
+    }
+
+    private synchronized void takeOver(long term) {
+        if (leadership.fence() != term) {
+            return; // lost it again while catching up
+        }
+        fence = term;
+        LOG.infof("leading datacenter %s (fence %d): taking over %d jobs", datacenter, term, jobs.size());
+        jobs.forEach((jobId, job) -> send(jobId, job.takeOver(workers.live())));
+    }
+
+    private synchronized void follow() {
+        if (fence >= 0) {
+            LOG.warnf("no longer leading datacenter %s; following", datacenter);
+        }
+        fence = -1;
+        jobs.values().forEach(job -> job.decide(false));
+    }
+
+    /** Whether this manager leads and issues records now. */
+    public synchronized boolean leading() {
+        return fence >= 0;
     }
 
     private synchronized void workerChanged(MemberView member) {
@@ -167,7 +214,17 @@ public class JobCoordinator {
             return;
         }
         String jobId = envelope.jobId();
-        if (payload instanceof Payload.JobSubmitted submitted) {
+        if (payload instanceof Payload.WorkflowDispatched dispatched) {
+            DatacenterJob job = jobs.get(jobId);
+            if (job != null) {
+                job.observeDispatch(dispatched);
+            } else {
+                earlyDispatches.computeIfAbsent(jobId, key -> new java.util.ArrayList<>()).add(dispatched);
+                if (earlyDispatches.size() > MAX_EARLY_JOBS) {
+                    earlyDispatches.remove(earlyDispatches.keySet().iterator().next());
+                }
+            }
+        } else if (payload instanceof Payload.JobSubmitted submitted) {
             submit(jobId, submitted);
         } else if (payload instanceof Payload.JobCancelRequested cancel) {
             DatacenterJob job = jobs.get(jobId);
@@ -196,12 +253,19 @@ public class JobCoordinator {
         try {
             spec = JobSpecParser.parse(submitted.spec());
         } catch (IllegalArgumentException e) {
-            events.send(jobId, FENCE, new Payload.DatacenterFinished(datacenter, "FAILED", Map.of(), Map.of(),
-                    Map.of("", "the job cannot be read here: " + e.getMessage())));
+            if (fence >= 0) {
+                events.send(jobId, fence, new Payload.DatacenterFinished(datacenter, "FAILED", Map.of(), Map.of(),
+                        Map.of("", "the job cannot be read here: " + e.getMessage())));
+            }
             return;
         }
         DatacenterJob job = new DatacenterJob(jobId, datacenter, submitted, spec);
+        job.decide(fence >= 0);
         jobs.put(jobId, job);
+        List<Payload.WorkflowDispatched> early = earlyDispatches.remove(jobId);
+        if (early != null) {
+            early.forEach(job::observeDispatch);
+        }
         if (submitted.deadlineEpochMillis() > 0) {
             deadlines.put(jobId, submitted.deadlineEpochMillis());
         }
@@ -220,15 +284,25 @@ public class JobCoordinator {
                 }
             });
             jobs.forEach((jobId, job) -> {
+                // A follower drops its windows each second too: the leader reports them.
                 Payload.DatacenterProgress progress = job.progress();
-                if (progress != null) {
-                    events.send(jobId, FENCE, progress);
+                if (progress != null && fence >= 0) {
+                    events.send(jobId, fence, progress);
+                }
+                if (job.finished()) {
+                    finishedAt.putIfAbsent(jobId, now);
                 }
             });
-            jobs.values().removeIf(DatacenterJob::finished);
-            if (++ticks % STATUS_EVERY_TICKS == 0) {
+            finishedAt.entrySet().removeIf(entry -> {
+                boolean old = now - entry.getValue() >= KEEP_FINISHED_MILLIS;
+                if (old) {
+                    jobs.remove(entry.getKey());
+                }
+                return old;
+            });
+            if (++ticks % STATUS_EVERY_TICKS == 0 && fence >= 0) {
                 List<WorkerRegistry.Worker> live = workers.live();
-                events.send(datacenter, FENCE, new Payload.DatacenterStatus(datacenter, managerId, live.size(),
+                events.send(datacenter, fence, new Payload.DatacenterStatus(datacenter, managerId, live.size(),
                         live.stream().mapToInt(WorkerRegistry.Worker::cores).sum(),
                         live.stream().mapToInt(WorkerRegistry.Worker::freeCores).sum(), activeJobs()));
             }
@@ -238,23 +312,27 @@ public class JobCoordinator {
         }
     }
 
+    /** Sends a job's commands under this manager's fence; a follower sends nothing. */
     private void send(String jobId, List<DatacenterJob.Command> commands) {
+        if (fence < 0) {
+            return;
+        }
         for (DatacenterJob.Command command : commands) {
             if (command instanceof DatacenterJob.Dispatch dispatched) {
-                dispatch.send(jobId, FENCE, dispatched.payload());
+                dispatch.send(jobId, fence, dispatched.payload());
             } else if (command instanceof DatacenterJob.CancelShare cancel) {
-                dispatch.send(jobId, FENCE, cancel.payload());
+                dispatch.send(jobId, fence, cancel.payload());
             } else if (command instanceof DatacenterJob.Finish finish) {
                 DatacenterJob job = jobs.get(jobId);
                 if (job != null) {
                     // Flush the last windows first, so progress never arrives after the result.
                     Payload.DatacenterProgress progress = job.progress();
                     if (progress != null) {
-                        events.send(jobId, FENCE, progress);
+                        events.send(jobId, fence, progress);
                     }
                 }
                 LOG.infof("job %s finished here: %s", jobId, finish.payload().status());
-                events.send(jobId, FENCE, finish.payload());
+                events.send(jobId, fence, finish.payload());
             }
         }
     }

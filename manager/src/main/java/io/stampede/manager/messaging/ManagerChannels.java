@@ -6,7 +6,6 @@ import java.util.Map;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
@@ -19,19 +18,16 @@ import io.stampede.node.messaging.RecordSender;
 public class ManagerChannels {
 
     /**
-     * The managers of a datacenter share one consumer group for its jobs and progress topics. The
-     * range assignor gives partition N of both topics to the same manager, and a job's records all
-     * have its id as key, so the manager that took a job also receives its progress. (Interim,
-     * until Raft elects one leader per datacenter.)
+     * Every manager reads all of its datacenter's jobs, dispatch and progress records, in a
+     * consumer group of its own: followers keep each job's state as the leader does, ready to
+     * take over.
      */
     @Produces
     @Identifier("manager-datacenter")
     Map<String, Object> datacenterConsumer(NodeIdentity identity) {
-        return Map.of("group.id", "stampede-managers-" + identity.datacenter().orElseThrow(),
-                "partition.assignment.strategy", RangeAssignor.class.getName());
+        return Map.of("group.id", "stampede-manager-" + identity.id() + "-datacenter");
     }
 
-    /** Every manager sees every heartbeat: a consumer group of its own. */
     @Produces
     @Identifier("manager-heartbeats")
     Map<String, Object> heartbeatConsumer(NodeIdentity identity) {

@@ -159,4 +159,48 @@ class DatacenterJobTest {
         assertThat(finished.status()).isEqualTo("FAILED");
         assertThat(finished.errors()).containsEntry("login", "no live worker in datacenter dc1");
     }
+
+    @Test
+    void aFollowerTakesDispatchesFromTheLeaderAndOnTakeOverDispatchesOnlyWhatTheLeaderHadNot() {
+        DatacenterJob leader = job();
+        DatacenterJob follower = job();
+        follower.decide(false);
+
+        List<Payload.WorkflowDispatched> login = dispatches(leader.advance(WORKERS));
+        assertThat(follower.advance(WORKERS)).as("a follower decides nothing").isEmpty();
+        login.forEach(follower::observeDispatch);
+        assertThat(follower.states()).containsEntry("login", WorkflowState.DISPATCHED);
+
+        // The login shares finish; the leader dies before dispatching browse.
+        leader.onFinished(done("login", "w1", 7, Map.of("token", "t-1")), WORKERS);
+        leader.onFinished(done("login", "w2", 3, Map.of()), WORKERS);
+        follower.onFinished(done("login", "w1", 7, Map.of("token", "t-1")), WORKERS);
+        assertThat(follower.onFinished(done("login", "w2", 3, Map.of()), WORKERS)).isEmpty();
+        assertThat(follower.states()).containsEntry("login", WorkflowState.COMPLETED)
+                .containsEntry("browse", WorkflowState.PENDING);
+
+        List<Payload.WorkflowDispatched> afterTakeOver = dispatches(follower.takeOver(WORKERS));
+
+        assertThat(afterTakeOver).extracting(Payload.WorkflowDispatched::workflow).containsOnly("browse");
+        assertThat(afterTakeOver).allSatisfy(dispatch -> assertThat(dispatch.variables()).containsEntry("token", "t-1"));
+        assertThat(follower.takeOver(WORKERS)).as("taking over twice dispatches nothing twice").isEmpty();
+    }
+
+    @Test
+    void onTakeOverAStoppedJobIsCancelledAgainAndAFinishedOneReportedAgain() {
+        DatacenterJob stopped = job();
+        stopped.decide(false);
+        stopped.observeDispatch(new Payload.WorkflowDispatched("login", "w1", SPEC, new LoadShare(10, 0, 0, 1),
+                Map.of(), 0));
+        assertThat(stopped.stop("CANCELLED")).as("a follower's cancels are not sent").isNotEmpty();
+
+        assertThat(stopped.takeOver(WORKERS)).singleElement().isInstanceOfSatisfying(DatacenterJob.CancelShare.class,
+                cancel -> assertThat(cancel.payload().worker()).isEqualTo("w1"));
+
+        stopped.onFinished(new Payload.WorkflowFinished("login", "w1", "CANCELLED", window("login", 4), Map.of(), ""),
+                WORKERS);
+        assertThat(stopped.finished()).isTrue();
+        assertThat(stopped.takeOver(WORKERS)).singleElement().isInstanceOfSatisfying(DatacenterJob.Finish.class,
+                finish -> assertThat(finish.payload().status()).isEqualTo("CANCELLED"));
+    }
 }

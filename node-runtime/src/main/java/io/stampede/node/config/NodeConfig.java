@@ -26,6 +26,9 @@ public interface NodeConfig {
     /** How this node takes part in membership (SWIM over UDP). */
     Membership membership();
 
+    /** How a manager takes part in its datacenter's leadership (Raft over gRPC). */
+    Leadership leadership();
+
     interface Node {
         /** Unique id in the cluster; default: role, datacenter and a random suffix, e.g. {@code worker-dc1-3f9a2c}. */
         Optional<String> id();
@@ -82,5 +85,16 @@ public interface NodeConfig {
          * HMAC-SHA256; unsigned or wrongly signed datagrams are dropped. Unset: none are signed.
          */
         Optional<String> key();
+    }
+
+    interface Leadership {
+        /**
+         * The managers founding this datacenter's Raft group with this one, comma-separated
+         * {@code id@host:grpc-port}. Empty: this manager leads a group of one.
+         */
+        Optional<List<String>> peers();
+
+        /** Directory for this manager's Raft log; default: {@code stampede-raft/<node id>} in the temporary directory. */
+        Optional<String> storage();
     }
 }

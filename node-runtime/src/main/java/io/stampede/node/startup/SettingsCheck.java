@@ -9,6 +9,7 @@ import jakarta.interceptor.Interceptor;
 import jakarta.inject.Singleton;
 
 import io.quarkus.runtime.StartupEvent;
+import io.stampede.node.config.LeadershipSettings;
 import io.stampede.node.config.MembershipSettings;
 import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
@@ -24,6 +25,7 @@ public class SettingsCheck {
         NodeSettings settings = identity.settings();
         List<String> problems = new ArrayList<>(settings.problems());
         problems.addAll(MembershipSettings.of(config).problems(identity.role(), identity.datacenter()));
+        problems.addAll(LeadershipSettings.of(config).problems());
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException(problems);
         }

@@ -11,9 +11,24 @@ import io.stampede.model.stats.WorkflowWindow;
  */
 public sealed interface Payload {
 
+    /**
+     * The authority whose fence this record carries, or empty for facts that no leader issues (a
+     * worker's windows, results and heartbeats: judged by their sender's sequence only). Fences
+     * are compared only within one authority: the gates, the datacenter leader that dispatches
+     * to workers, or one datacenter's leader reporting to the gates.
+     */
+    default String fenceDomain() {
+        return "";
+    }
+
     /** Gate → managers of a datacenter: run this job's share here. */
     record JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis)
             implements Payload {
+        @Override
+        public String fenceDomain() {
+            return "gates";
+        }
+
         public JobSubmitted {
             shares = Map.copyOf(shares);
         }
@@ -21,6 +36,11 @@ public sealed interface Payload {
 
     /** Gate → managers, or manager → workers: stop the job now. */
     record JobCancelRequested(String reason) implements Payload {
+        @Override
+        public String fenceDomain() {
+            return "gates";
+        }
+
     }
 
     /**
@@ -31,6 +51,11 @@ public sealed interface Payload {
      */
     record WorkflowDispatched(String workflow, String worker, String spec, LoadShare share,
             Map<String, String> variables, long deadlineEpochMillis) implements Payload {
+        @Override
+        public String fenceDomain() {
+            return "leader";
+        }
+
         public WorkflowDispatched {
             variables = Map.copyOf(variables);
         }
@@ -38,6 +63,11 @@ public sealed interface Payload {
 
     /** Manager leader → one worker: stop this workflow's share. */
     record WorkflowCancelRequested(String workflow, String worker) implements Payload {
+        @Override
+        public String fenceDomain() {
+            return "leader";
+        }
+
     }
 
     /** Worker → manager leader: one window of a workflow share's statistics. */
@@ -68,6 +98,11 @@ public sealed interface Payload {
      */
     record DatacenterProgress(String datacenter, Map<String, String> states, Map<String, WorkflowWindow> windows)
             implements Payload {
+        @Override
+        public String fenceDomain() {
+            return "datacenter:" + datacenter;
+        }
+
         public DatacenterProgress {
             states = Map.copyOf(states);
             windows = Map.copyOf(windows);
@@ -84,6 +119,11 @@ public sealed interface Payload {
      */
     record DatacenterFinished(String datacenter, String status, Map<String, String> states,
             Map<String, WorkflowWindow> totals, Map<String, String> errors) implements Payload {
+        @Override
+        public String fenceDomain() {
+            return "datacenter:" + datacenter;
+        }
+
         public DatacenterFinished {
             states = Map.copyOf(states);
             totals = Map.copyOf(totals);
@@ -94,6 +134,11 @@ public sealed interface Payload {
     /** Manager → gates, every few seconds, keyed by datacenter: its capacity. */
     record DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores, int activeJobs)
             implements Payload {
+        @Override
+        public String fenceDomain() {
+            return "datacenter:" + datacenter;
+        }
+
     }
 
     /**
@@ -105,6 +150,11 @@ public sealed interface Payload {
      */
     record JobFinished(String status, Map<String, String> datacenters, Map<String, WorkflowWindow> totals,
             Map<String, String> errors) implements Payload {
+        @Override
+        public String fenceDomain() {
+            return "gates";
+        }
+
         public JobFinished {
             datacenters = Map.copyOf(datacenters);
             totals = Map.copyOf(totals);
@@ -115,6 +165,11 @@ public sealed interface Payload {
     /** Gate → everyone, at most once a second while the job runs: its statistics over every datacenter so far. */
     record JobProgress(String status, Map<String, String> datacenters, Map<String, WorkflowWindow> totals)
             implements Payload {
+        @Override
+        public String fenceDomain() {
+            return "gates";
+        }
+
         public JobProgress {
             datacenters = Map.copyOf(datacenters);
             totals = Map.copyOf(totals);

@@ -14,7 +14,7 @@ public final class ReplayFilter {
     public enum Verdict {
         /** New: apply it. */
         ACCEPTED,
-        /** Its fence is below the highest seen for the job: a deposed leader's record. */
+        /** Its fence is below the highest its authority has used for the job: a deposed leader's record. */
         STALE_FENCE,
         /** Its sequence is not newer than the last applied from its sender for the job. */
         DUPLICATE
@@ -25,7 +25,9 @@ public final class ReplayFilter {
 
     /** Judges a record and, when it is accepted, remembers it. */
     public Verdict offer(Envelope envelope) {
-        long fence = highestFence.getOrDefault(envelope.jobId(), Long.MIN_VALUE);
+        String domain = envelope.payload().fenceDomain();
+        String fenceKey = envelope.jobId() + "\n" + domain;
+        long fence = domain.isEmpty() ? Long.MIN_VALUE : highestFence.getOrDefault(fenceKey, Long.MIN_VALUE);
         if (envelope.fence() < fence) {
             return Verdict.STALE_FENCE;
         }
@@ -34,14 +36,16 @@ public final class ReplayFilter {
         if (envelope.sequence() <= last) {
             return Verdict.DUPLICATE;
         }
-        highestFence.put(envelope.jobId(), Math.max(fence, envelope.fence()));
+        if (!domain.isEmpty()) {
+            highestFence.put(fenceKey, Math.max(fence, envelope.fence()));
+        }
         senders.put(envelope.sender(), envelope.sequence());
         return Verdict.ACCEPTED;
     }
 
     /** Forgets a finished job, bounding memory. */
     public void forget(String jobId) {
-        highestFence.remove(jobId);
+        highestFence.keySet().removeIf(key -> key.startsWith(jobId + "\n"));
         lastSequence.remove(jobId);
     }
 

@@ -96,23 +96,34 @@ class RecordCodecTest {
         return ((RecordCodec.Rejected) decoded).reason();
     }
 
+    private static Envelope progress(String sender, long fence, long sequence) {
+        return Envelope.of("job-1", sender, fence, sequence, 0,
+                new Payload.DatacenterProgress("dc1", Map.of(), Map.of()));
+    }
+
     @Test
     void theReplayFilterDropsDuplicatesAndDeposedLeaders() {
         ReplayFilter filter = new ReplayFilter();
 
-        assertThat(filter.offer(window("manager-a", 1, 1))).isEqualTo(Verdict.ACCEPTED);
-        assertThat(filter.offer(window("manager-a", 1, 2))).isEqualTo(Verdict.ACCEPTED);
-        assertThat(filter.offer(window("manager-a", 1, 2))).isEqualTo(Verdict.DUPLICATE);
-        assertThat(filter.offer(window("manager-a", 1, 1))).isEqualTo(Verdict.DUPLICATE);
+        assertThat(filter.offer(progress("manager-a", 1, 1))).isEqualTo(Verdict.ACCEPTED);
+        assertThat(filter.offer(progress("manager-a", 1, 2))).isEqualTo(Verdict.ACCEPTED);
+        assertThat(filter.offer(progress("manager-a", 1, 2))).isEqualTo(Verdict.DUPLICATE);
+        assertThat(filter.offer(progress("manager-a", 1, 1))).isEqualTo(Verdict.DUPLICATE);
         // A new leader with a higher fence starts its own sequence.
-        assertThat(filter.offer(window("manager-b", 2, 1))).isEqualTo(Verdict.ACCEPTED);
+        assertThat(filter.offer(progress("manager-b", 2, 1))).isEqualTo(Verdict.ACCEPTED);
         // The old leader, back from a pause, is fenced off.
-        assertThat(filter.offer(window("manager-a", 1, 3))).isEqualTo(Verdict.STALE_FENCE);
-        // Workers (fence 0) are judged by sequence only once no leader has fenced the job.
+        assertThat(filter.offer(progress("manager-a", 1, 3))).isEqualTo(Verdict.STALE_FENCE);
+        // Another authority's fences are its own: the gates' fence 1 is not stale after a leader's 2.
+        assertThat(filter.offer(Envelope.of("job-1", "gate-1", 1, 1, 0, new Payload.JobCancelRequested("x"))))
+                .isEqualTo(Verdict.ACCEPTED);
+        // Workers' facts carry no authority's fence: judged by sequence only, whatever fence they hold.
+        assertThat(filter.offer(window("worker-1", 0, 1))).isEqualTo(Verdict.ACCEPTED);
+        assertThat(filter.offer(window("worker-1", 0, 1))).isEqualTo(Verdict.DUPLICATE);
         assertThat(filter.offer(Envelope.of("job-2", "worker-1", 0, 1, 0, new Payload.JobCancelRequested("x"))))
                 .isEqualTo(Verdict.ACCEPTED);
         assertThat(filter.jobs()).isEqualTo(2);
         filter.forget("job-1");
         assertThat(filter.jobs()).isEqualTo(1);
+        assertThat(filter.offer(progress("manager-a", 1, 9))).as("forgotten, fences included").isEqualTo(Verdict.ACCEPTED);
     }
 }

@@ -1,0 +1,57 @@
+package io.stampede.node.config;
+
+import io.stampede.cluster.net.HostPort;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How a manager takes part in its datacenter's Raft group, as configured under
+ * {@code stampede.leadership.*}, and the checks those settings must pass. Pure.
+ */
+public record LeadershipSettings(List<String> peers, Optional<String> storage) {
+
+    public LeadershipSettings {
+        peers = List.copyOf(peers);
+    }
+
+    public static LeadershipSettings of(NodeConfig config) {
+        return new LeadershipSettings(config.leadership().peers().orElse(List.of()), config.leadership().storage());
+    }
+
+    /**
+     * The founding peers other than {@code self}, by id.
+     *
+     * @throws IllegalArgumentException when an entry is not {@code id@host:port} (see {@link #problems})
+     */
+    public Map<String, HostPort> peersExcept(String self) {
+        Map<String, HostPort> parsed = new LinkedHashMap<>();
+        for (String peer : peers) {
+            int at = peer.indexOf('@');
+            if (at <= 0) {
+                throw new IllegalArgumentException("'" + peer + "' is not id@host:port");
+            }
+            String id = peer.substring(0, at).trim();
+            if (!id.equals(self)) {
+                parsed.put(id, HostPort.parse(peer.substring(at + 1)));
+            }
+        }
+        return parsed;
+    }
+
+    /** Every problem with these settings, each as {@code key: what is wrong}. */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        for (String peer : peers) {
+            try {
+                new LeadershipSettings(List.of(peer), storage).peersExcept("");
+            } catch (IllegalArgumentException e) {
+                problems.add("stampede.leadership.peers: " + e.getMessage());
+            }
+        }
+        storage.filter(String::isBlank).ifPresent(blank -> problems.add("stampede.leadership.storage: must name a directory"));
+        return problems;
+    }
+}
