@@ -359,7 +359,7 @@ class DistributedJobTest {
     /** Last: it takes a worker away from the shared cluster. */
     @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
-    void aWorkerKilledMidJobFailsItsShareAndTheJobSaysWhy() {
+    void aWorkerKilledMidJobHasItsShareReRunElsewhereAndTheReportSaysSo() throws Exception {
         submit("job-kill", """
                 name: kill
                 workflows:
@@ -368,15 +368,21 @@ class DistributedJobTest {
                     duration: 12s
                     steps: [{name: slow, request: {url: "%s"}}]
                 """.formatted(target.url("/delay/9")), 0, "dc2");
-        await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/9") > 20);
+        await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/9") > 300);
 
         ProcessHandle.of(workerDc2Pid).orElseThrow().destroyForcibly();
 
-        Payload.DatacenterFinished result = finished("job-kill", Duration.ofSeconds(40));
-        assertThat(result.status()).isEqualTo("FAILED");
-        assertThat(result.states()).containsEntry("steady", "FAILED");
-        assertThat(result.errors().get("steady")).contains("worker worker-dc2-2 was lost");
-        assertThat(requests(result, "steady")).isPositive();
+        Payload.DatacenterFinished result = finished("job-kill", Duration.ofSeconds(60));
+        assertThat(result.status()).isEqualTo("COMPLETED");
+        assertThat(result.states()).containsEntry("steady", "COMPLETED");
+        assertThat(result.errors().get("steady")).contains("worker worker-dc2-2 was lost", "re-ran on worker-dc2-1");
+        // What the lost worker measured but had not yet reported (at most its last second) is
+        // missing; nothing is counted twice. Its 2 VUs make at most 2 × 1000/9 requests a second.
+        long reported = requests(result, "steady");
+        long counted = target.requests("/delay/9");
+        System.out.printf("Worker killed mid-job: its share re-ran elsewhere; the report counts %d requests,"
+                + " the target %d (%d unreported)%n", reported, counted, counted - reported);
+        assertThat(counted - reported).isBetween(0L, 2 * 2 * 1000L / 9);
         // Membership says so too: the datacenter's manager holds the killed worker DEAD.
         await().atMost(20, TimeUnit.SECONDS).until(() -> memberState(managerUrls.get(1), "worker-dc2-2").equals("dead"));
     }

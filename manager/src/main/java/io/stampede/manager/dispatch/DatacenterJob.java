@@ -1,10 +1,12 @@
 package io.stampede.manager.dispatch;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import io.stampede.model.job.JobSpec;
 import io.stampede.model.job.LoadShare;
@@ -37,11 +39,38 @@ public final class DatacenterJob {
     public record Finish(Payload.DatacenterFinished payload) implements Command {
     }
 
-    /** One worker's part of one workflow. */
-    private static final class Share {
+    /** Re-runs of lost shares allowed per job (the reference design's budget). */
+    public static final int JOB_RERUN_BUDGET = 10;
+    /** Re-runs of lost shares allowed per workflow. */
+    public static final int WORKFLOW_RERUN_BUDGET = 3;
+
+    /** One worker's part of one workflow, in one attempt. */
+    private final class Share {
+        final String worker;
+        final int attempt;
+        final LoadShare part;
+        final Map<String, String> variables;
+        /** When a re-run ends; 0 for a first attempt, which runs as the job says. */
+        final long endsAt;
+        /** Everything this share reported in windows, kept so that a lost share's work still counts. */
+        final WorkflowAccumulator reported;
+        long firstWindowStart = -1;
         boolean finished;
         String outcome = "";
         String error = "";
+
+        Share(String workflow, String worker, int attempt, LoadShare part, Map<String, String> variables, long endsAt) {
+            this.worker = worker;
+            this.attempt = attempt;
+            this.part = part;
+            this.variables = variables;
+            this.endsAt = endsAt;
+            this.reported = new WorkflowAccumulator(workflow);
+        }
+    }
+
+    private static String shareKey(String worker, int attempt) {
+        return worker + "#" + attempt;
     }
 
     /** One workflow here. */
@@ -53,6 +82,12 @@ public final class DatacenterJob {
         WorkflowAccumulator sinceLastProgress;
         final Map<String, String> exports = new HashMap<>();
         String error = "";
+        /** What happened to lost shares: reported with the result even when the workflow completes. */
+        final List<String> notes = new ArrayList<>();
+        int nextAttempt = 1;
+        int reruns;
+        /** Lost shares a follower expects the leader to re-run: (share, when it ends). */
+        final List<Map.Entry<Share, Long>> pendingReruns = new ArrayList<>();
 
         Workflow(WorkflowSpec spec) {
             this.spec = spec;
@@ -72,6 +107,7 @@ public final class DatacenterJob {
     private String stopStatus;
     private boolean finished;
     private Payload.DatacenterFinished result;
+    private int reruns;
     /**
      * Whether this manager decides for the job (it leads the datacenter). A follower keeps the
      * same state from the same records, but takes dispatch decisions from the leader's
@@ -116,36 +152,57 @@ public final class DatacenterJob {
     }
 
     /**
-     * This manager has just become the leader: it dispatches what is ready, re-sends the cancels
+     * This manager has just become the leader: it re-runs lost shares its predecessor did not,
+     * dispatches what is ready, re-sends the cancels
      * of a stopped job (a follower sends none), and re-sends the result of a job that finished
      * while it followed, in case the old leader died before sending it.
      */
-    public List<Command> takeOver(List<WorkerRegistry.Worker> workers) {
+    public List<Command> takeOver(List<WorkerRegistry.Worker> workers, long nowMillis) {
         deciding = true;
         if (finished) {
             return List.of(new Finish(result));
         }
         if (stopStatus == null) {
-            return advance(workers);
+            List<Command> commands = new ArrayList<>();
+            for (Workflow workflow : workflows.values()) {
+                for (Map.Entry<Share, Long> pending : List.copyOf(workflow.pendingReruns)) {
+                    workflow.pendingReruns.remove(pending);
+                    rerun(workflow, pending.getKey(), pending.getValue(), workers.stream()
+                            .filter(live -> !live.id().equals(pending.getKey().worker)).toList(), nowMillis, commands);
+                }
+            }
+            commands.addAll(advance(workers));
+            return commands;
         }
         List<Command> commands = new ArrayList<>();
         for (Workflow workflow : workflows.values()) {
-            workflow.shares.forEach((worker, share) -> {
-                if (!share.finished) {
-                    commands.add(new CancelShare(new Payload.WorkflowCancelRequested(workflow.spec.name(), worker)));
-                }
-            });
+            cancelUnfinished(workflow, commands);
         }
         return commands;
+    }
+
+    private static void cancelUnfinished(Workflow workflow, List<Command> commands) {
+        workflow.shares.values().forEach(share -> {
+            if (!share.finished) {
+                commands.add(new CancelShare(new Payload.WorkflowCancelRequested(workflow.spec.name(), share.worker,
+                        share.attempt)));
+            }
+        });
     }
 
     /** A dispatch the leader made (this manager's own included, which changes nothing). */
     public void observeDispatch(Payload.WorkflowDispatched dispatched) {
         Workflow workflow = workflows.get(dispatched.workflow());
-        if (workflow == null || workflow.shares.containsKey(dispatched.worker()) || workflow.state.terminal()) {
+        String key = shareKey(dispatched.worker(), dispatched.attempt());
+        if (workflow == null || workflow.shares.containsKey(key) || workflow.state.terminal()) {
             return;
         }
-        workflow.shares.put(dispatched.worker(), new Share());
+        workflow.shares.put(key, new Share(workflow.spec.name(), dispatched.worker(), dispatched.attempt(),
+                dispatched.share(), dispatched.variables(), dispatched.endsAtEpochMillis()));
+        workflow.nextAttempt = Math.max(workflow.nextAttempt, dispatched.attempt() + 1);
+        if (dispatched.attempt() > 0 && !workflow.pendingReruns.isEmpty()) {
+            workflow.pendingReruns.remove(0);
+        }
         if (workflow.state == WorkflowState.PENDING) {
             workflow.move(WorkflowState.DISPATCHED);
         }
@@ -168,8 +225,13 @@ public final class DatacenterJob {
     /** A worker's window: the workflow is running, and the window counts towards progress. */
     public void onWindow(Payload.WorkflowWindowReported report) {
         Workflow workflow = workflows.get(report.workflow());
-        if (workflow == null || !workflow.shares.containsKey(report.worker()) || workflow.state.terminal()) {
+        Share share = workflow == null ? null : workflow.shares.get(shareKey(report.worker(), report.attempt()));
+        if (share == null || share.finished || workflow.state.terminal()) {
             return;
+        }
+        share.reported.addConcurrent(report.window());
+        if (share.firstWindowStart < 0) {
+            share.firstWindowStart = report.window().startMillis();
         }
         if (workflow.state == WorkflowState.DISPATCHED) {
             workflow.move(WorkflowState.RUNNING);
@@ -186,7 +248,7 @@ public final class DatacenterJob {
         if (workflow == null) {
             return List.of();
         }
-        Share share = workflow.shares.get(report.worker());
+        Share share = workflow.shares.get(shareKey(report.worker(), report.attempt()));
         if (share == null || share.finished) {
             return List.of();
         }
@@ -199,18 +261,90 @@ public final class DatacenterJob {
         return advance(workers);
     }
 
-    /** A worker is gone: its unfinished shares have failed. */
-    public List<Command> workerLost(String worker, List<WorkerRegistry.Worker> workers) {
+    /**
+     * A worker is gone. What its unfinished shares reported still counts. A share of a
+     * duration-based workflow is run again on another worker for the time it had left, within
+     * the re-run budgets ({@value #WORKFLOW_RERUN_BUDGET} per workflow, {@value #JOB_RERUN_BUDGET}
+     * per job); any other lost share fails, saying why.
+     *
+     * @param nowMillis the current time, epoch milliseconds
+     */
+    public List<Command> workerLost(String worker, List<WorkerRegistry.Worker> workers, long nowMillis) {
+        List<Command> commands = new ArrayList<>();
+        List<WorkerRegistry.Worker> others = workers.stream().filter(live -> !live.id().equals(worker)).toList();
         for (Workflow workflow : workflows.values()) {
-            Share share = workflow.shares.get(worker);
-            if (share != null && !share.finished) {
-                share.finished = true;
-                share.outcome = "FAILED";
-                share.error = "worker " + worker + " was lost (membership declared it dead or gone)";
+            boolean lostHere = false;
+            for (Share share : List.copyOf(workflow.shares.values())) {
+                if (share.worker.equals(worker) && !share.finished) {
+                    share.finished = true;
+                    lostHere = true;
+                    workflow.totals.addConcurrent(share.reported.toWindow());
+                    rerunOrFail(workflow, share, others, nowMillis, commands);
+                }
+            }
+            if (lostHere) {
                 settle(workflow);
             }
         }
-        return advance(workers);
+        commands.addAll(advance(workers));
+        return commands;
+    }
+
+    private void rerunOrFail(Workflow workflow, Share lost, List<WorkerRegistry.Worker> others, long nowMillis,
+            List<Command> commands) {
+        String gone = "worker " + lost.worker + " was lost (membership declared it dead or gone)";
+        Optional<Duration> duration = workflow.spec.load() instanceof WorkflowSpec.Closed closed
+                ? closed.duration() : Optional.empty();
+        long endsAt = lost.endsAt > 0 ? lost.endsAt
+                : duration.map(d -> (lost.firstWindowStart >= 0 ? lost.firstWindowStart : nowMillis) + d.toMillis())
+                        .orElse(0L);
+        String refusal = stopStatus != null ? "the job was stopping"
+                : duration.isEmpty() ? "only duration-based workflows are re-run"
+                : endsAt <= nowMillis ? "its time was up"
+                : workflow.reruns >= WORKFLOW_RERUN_BUDGET ? "the workflow's re-run budget (" + WORKFLOW_RERUN_BUDGET + ") is spent"
+                : reruns >= JOB_RERUN_BUDGET ? "the job's re-run budget (" + JOB_RERUN_BUDGET + ") is spent"
+                : deciding && others.isEmpty() ? "no other live worker"
+                : null;
+        if (refusal != null) {
+            if (stopStatus != null || endsAt > 0 && endsAt <= nowMillis) {
+                lost.outcome = stopStatus != null ? "CANCELLED" : "COMPLETED";
+                workflow.notes.add(gone + " near the end of its share; not re-run: " + refusal);
+            } else {
+                lost.outcome = "FAILED";
+                lost.error = gone + "; not re-run: " + refusal;
+            }
+            return;
+        }
+        lost.outcome = "COMPLETED"; // its part continues elsewhere
+        workflow.reruns++;
+        reruns++;
+        if (!deciding) {
+            // The leader picks the worker; its dispatch record will tell. Until then the workflow
+            // is not done, and a new leader re-runs it itself.
+            workflow.pendingReruns.add(Map.entry(lost, endsAt));
+            return;
+        }
+        rerun(workflow, lost, endsAt, others, nowMillis, commands);
+    }
+
+    private void rerun(Workflow workflow, Share lost, long endsAt, List<WorkerRegistry.Worker> others, long nowMillis,
+            List<Command> commands) {
+        String gone = "worker " + lost.worker + " was lost (membership declared it dead or gone)";
+        if (others.isEmpty()) {
+            workflow.error = gone + "; not re-run: no other live worker";
+            workflow.move(WorkflowState.FAILED);
+            failDependents(workflow);
+            return;
+        }
+        WorkerRegistry.Worker target = others.stream()
+                .max(java.util.Comparator.comparingInt(WorkerRegistry.Worker::freeCores)).orElseThrow();
+        int attempt = workflow.nextAttempt++;
+        Share rerun = new Share(workflow.spec.name(), target.id(), attempt, lost.part, lost.variables, endsAt);
+        workflow.shares.put(shareKey(target.id(), attempt), rerun);
+        workflow.notes.add(gone + "; its share (" + lost.part.vus() + " VUs) re-ran on " + target.id() + " for the "
+                + Math.max(0, (endsAt - nowMillis) / 1000) + " s it had left");
+        commands.add(new Dispatch(new Payload.WorkflowDispatched(workflow.spec.name(), target.id(), submitted.spec(),
+                lost.part, lost.variables, submitted.deadlineEpochMillis(), attempt, endsAt)));
     }
 
     /**
@@ -229,11 +363,7 @@ public final class DatacenterJob {
             if (workflow.state == WorkflowState.PENDING) {
                 workflow.move(WorkflowState.CANCELLED);
             }
-            workflow.shares.forEach((worker, share) -> {
-                if (!share.finished) {
-                    commands.add(new CancelShare(new Payload.WorkflowCancelRequested(workflow.spec.name(), worker)));
-                }
-            });
+            cancelUnfinished(workflow, commands);
         }
         finishIfDone(commands);
         return commands;
@@ -282,7 +412,7 @@ public final class DatacenterJob {
                 continue;
             }
             String worker = workers.get(i).id();
-            workflow.shares.put(worker, new Share());
+            workflow.shares.put(shareKey(worker, 0), new Share(workflow.spec.name(), worker, 0, parts.get(i), variables, 0));
             commands.add(new Dispatch(new Payload.WorkflowDispatched(workflow.spec.name(), worker, submitted.spec(),
                     parts.get(i), variables, submitted.deadlineEpochMillis())));
         }
@@ -297,7 +427,8 @@ public final class DatacenterJob {
 
     /** Decides a workflow's state once all its shares have ended. */
     private void settle(Workflow workflow) {
-        if (workflow.state.terminal() || !workflow.shares.values().stream().allMatch(share -> share.finished)) {
+        if (workflow.state.terminal() || !workflow.pendingReruns.isEmpty()
+                || !workflow.shares.values().stream().allMatch(share -> share.finished)) {
             return;
         }
         List<String> errors = workflow.shares.values().stream().filter(share -> share.outcome.equals("FAILED"))
@@ -335,8 +466,12 @@ public final class DatacenterJob {
         Map<String, String> errors = new LinkedHashMap<>();
         workflows.forEach((name, workflow) -> {
             totals.put(name, workflow.totals.toWindow());
+            List<String> said = new ArrayList<>(workflow.notes);
             if (!workflow.error.isEmpty()) {
-                errors.put(name, workflow.error);
+                said.add(0, workflow.error);
+            }
+            if (!said.isEmpty()) {
+                errors.put(name, String.join("; ", said));
             }
         });
         result = new Payload.DatacenterFinished(datacenter, status, stateNames(), totals, errors);

@@ -127,7 +127,7 @@ public class JobCoordinator {
         }
         fence = term;
         LOG.infof("leading datacenter %s (fence %d): taking over %d jobs", datacenter, term, jobs.size());
-        jobs.forEach((jobId, job) -> send(jobId, job.takeOver(workers.live())));
+        jobs.forEach((jobId, job) -> send(jobId, job.takeOver(workers.live(), clock.millis())));
     }
 
     private synchronized void follow() {
@@ -159,7 +159,7 @@ public class JobCoordinator {
     private synchronized void workerGone(String id, String why) {
         if (workers.down(id)) {
             LOG.warnf("worker %s %s; its running shares have failed", id, why);
-            jobs.forEach((jobId, job) -> send(jobId, job.workerLost(id, workers.live())));
+            jobs.forEach((jobId, job) -> send(jobId, job.workerLost(id, workers.live(), clock.millis())));
         }
     }
 

@@ -120,13 +120,14 @@ class DatacenterJobTest {
         job.advance(WORKERS);
         job.onFinished(done("login", "w1", 7, Map.of()), WORKERS);
 
-        List<DatacenterJob.Command> commands = job.workerLost("w2", WORKERS.subList(0, 1));
+        List<DatacenterJob.Command> commands = job.workerLost("w2", WORKERS.subList(0, 1), 0);
 
         Payload.DatacenterFinished finished = ((DatacenterJob.Finish) commands.get(0)).payload();
         assertThat(finished.status()).isEqualTo("FAILED");
         assertThat(finished.states()).containsEntry("login", "FAILED").containsEntry("browse", "FAILED")
                 .containsEntry("report", "FAILED");
-        assertThat(finished.errors()).containsEntry("login", "worker w2 was lost (membership declared it dead or gone)")
+        assertThat(finished.errors()).containsEntry("login", "worker w2 was lost (membership declared it dead or gone);"
+                + " not re-run: only duration-based workflows are re-run")
                 .containsEntry("browse", "not started: login failed");
     }
 
@@ -179,11 +180,11 @@ class DatacenterJobTest {
         assertThat(follower.states()).containsEntry("login", WorkflowState.COMPLETED)
                 .containsEntry("browse", WorkflowState.PENDING);
 
-        List<Payload.WorkflowDispatched> afterTakeOver = dispatches(follower.takeOver(WORKERS));
+        List<Payload.WorkflowDispatched> afterTakeOver = dispatches(follower.takeOver(WORKERS, 0));
 
         assertThat(afterTakeOver).extracting(Payload.WorkflowDispatched::workflow).containsOnly("browse");
         assertThat(afterTakeOver).allSatisfy(dispatch -> assertThat(dispatch.variables()).containsEntry("token", "t-1"));
-        assertThat(follower.takeOver(WORKERS)).as("taking over twice dispatches nothing twice").isEmpty();
+        assertThat(follower.takeOver(WORKERS, 0)).as("taking over twice dispatches nothing twice").isEmpty();
     }
 
     @Test
@@ -194,13 +195,94 @@ class DatacenterJobTest {
                 Map.of(), 0));
         assertThat(stopped.stop("CANCELLED")).as("a follower's cancels are not sent").isNotEmpty();
 
-        assertThat(stopped.takeOver(WORKERS)).singleElement().isInstanceOfSatisfying(DatacenterJob.CancelShare.class,
+        assertThat(stopped.takeOver(WORKERS, 0)).singleElement().isInstanceOfSatisfying(DatacenterJob.CancelShare.class,
                 cancel -> assertThat(cancel.payload().worker()).isEqualTo("w1"));
 
         stopped.onFinished(new Payload.WorkflowFinished("login", "w1", "CANCELLED", window("login", 4), Map.of(), ""),
                 WORKERS);
         assertThat(stopped.finished()).isTrue();
-        assertThat(stopped.takeOver(WORKERS)).singleElement().isInstanceOfSatisfying(DatacenterJob.Finish.class,
+        assertThat(stopped.takeOver(WORKERS, 0)).singleElement().isInstanceOfSatisfying(DatacenterJob.Finish.class,
                 finish -> assertThat(finish.payload().status()).isEqualTo("CANCELLED"));
+    }
+
+    /** Runs the job until browse (1 minute, duration-based) runs on both workers, w2 since {@code started}. */
+    private static DatacenterJob browsing(long started) {
+        DatacenterJob job = job();
+        job.advance(WORKERS);
+        job.onFinished(done("login", "w1", 7, Map.of("token", "t")), WORKERS);
+        job.onFinished(done("login", "w2", 3, Map.of()), WORKERS);
+        job.onWindow(new Payload.WorkflowWindowReported("browse", "w2", new WorkflowWindow("browse", started,
+                started + 1000, 5, 0, 1, window("browse", 5).steps())));
+        return job;
+    }
+
+    @Test
+    void aLostWorkersDurationShareReRunsElsewhereForItsRemainingTimeAndWhatItReportedStillCounts() {
+        long started = 1_000_000;
+        DatacenterJob job = browsing(started);
+
+        List<Payload.WorkflowDispatched> rerun = dispatches(job.workerLost("w2", WORKERS.subList(0, 1), started + 20_000));
+
+        assertThat(rerun).singleElement().satisfies(dispatch -> {
+            assertThat(dispatch.worker()).isEqualTo("w1");
+            assertThat(dispatch.attempt()).isEqualTo(1);
+            assertThat(dispatch.endsAtEpochMillis()).as("the lost share's own end").isEqualTo(started + 60_000);
+            assertThat(dispatch.share().firstVu()).as("the lost share's virtual users").isEqualTo(14);
+            assertThat(dispatch.variables()).containsEntry("token", "t");
+        });
+        job.onFinished(done("browse", "w1", 100, Map.of()), WORKERS);
+        assertThat(job.states()).as("the re-run is still going").containsEntry("browse", WorkflowState.RUNNING);
+        job.onFinished(new Payload.WorkflowFinished("browse", "w1", "COMPLETED", window("browse", 30), Map.of(), "", 1),
+                WORKERS);
+        List<DatacenterJob.Command> end = job.onFinished(done("report", "w1", 1, Map.of()), WORKERS);
+
+        Payload.DatacenterFinished finished = ((DatacenterJob.Finish) end.get(end.size() - 1)).payload();
+        assertThat(finished.status()).isEqualTo("COMPLETED");
+        assertThat(finished.totals().get("browse").steps().get(0).requests()).as("100 + 30 + the lost share's 5")
+                .isEqualTo(135);
+        assertThat(finished.errors().get("browse")).contains("worker w2 was lost", "re-ran on w1 for the 40 s it had left");
+    }
+
+    @Test
+    void reRunsStopWhenTheWorkflowsBudgetIsSpent() {
+        long started = 1_000_000;
+        DatacenterJob job = browsing(started);
+        List<WorkerRegistry.Worker> pool = new java.util.ArrayList<>(WORKERS);
+        for (int i = 0; i < DatacenterJob.WORKFLOW_RERUN_BUDGET; i++) {
+            pool.add(new WorkerRegistry.Worker("spare-" + i, 16, 10 - i, "1", Instant.EPOCH));
+        }
+        String lost = "w2";
+        for (int i = 0; i < DatacenterJob.WORKFLOW_RERUN_BUDGET; i++) {
+            String gone = lost;
+            pool.removeIf(worker -> worker.id().equals(gone));
+            List<Payload.WorkflowDispatched> rerun = dispatches(job.workerLost(lost, pool, started + 1_000 * (i + 1)));
+            assertThat(rerun).hasSize(1);
+            lost = rerun.get(0).worker();
+        }
+        String last = lost;
+        pool.removeIf(worker -> worker.id().equals(last));
+
+        assertThat(dispatches(job.workerLost(last, pool, started + 10_000))).isEmpty();
+        job.onFinished(done("browse", "w1", 10, Map.of()), pool);
+        assertThat(job.states()).containsEntry("browse", WorkflowState.FAILED);
+    }
+
+    @Test
+    void aFollowerWaitsForTheLeadersReRunAndANewLeaderMakesItIfItNeverCame() {
+        long started = 1_000_000;
+        DatacenterJob follower = browsing(started);
+        follower.decide(false);
+
+        assertThat(follower.workerLost("w2", WORKERS.subList(0, 1), started + 5_000)).isEmpty();
+        follower.onFinished(done("browse", "w1", 100, Map.of()), WORKERS);
+        assertThat(follower.states()).as("waiting for the re-run").containsEntry("browse", WorkflowState.RUNNING);
+
+        List<Payload.WorkflowDispatched> rerun = dispatches(follower.takeOver(WORKERS.subList(0, 1), started + 6_000));
+
+        assertThat(rerun).singleElement().satisfies(dispatch -> {
+            assertThat(dispatch.worker()).isEqualTo("w1");
+            assertThat(dispatch.attempt()).isEqualTo(1);
+            assertThat(dispatch.endsAtEpochMillis()).isEqualTo(started + 60_000);
+        });
     }
 }

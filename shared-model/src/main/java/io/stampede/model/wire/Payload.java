@@ -48,9 +48,14 @@ public sealed interface Payload {
      *
      * @param spec      the job as submitted, so the worker compiles exactly what was validated
      * @param variables the job's variables plus what the workflow's dependencies exported
+     * @param attempt   0 for the workflow's first shares; each re-run of a lost share takes the next
+     *                  number, so one worker can hold several shares of a workflow
+     * @param endsAtEpochMillis when a re-run of a duration-based share ends (the lost share's end);
+     *                  0 to run as the job says
      */
     record WorkflowDispatched(String workflow, String worker, String spec, LoadShare share,
-            Map<String, String> variables, long deadlineEpochMillis) implements Payload {
+            Map<String, String> variables, long deadlineEpochMillis, int attempt, long endsAtEpochMillis)
+            implements Payload {
         @Override
         public String fenceDomain() {
             return "leader";
@@ -59,19 +64,32 @@ public sealed interface Payload {
         public WorkflowDispatched {
             variables = Map.copyOf(variables);
         }
+
+        /** A first attempt, run as the job says. */
+        public WorkflowDispatched(String workflow, String worker, String spec, LoadShare share,
+                Map<String, String> variables, long deadlineEpochMillis) {
+            this(workflow, worker, spec, share, variables, deadlineEpochMillis, 0, 0);
+        }
     }
 
     /** Manager leader → one worker: stop this workflow's share. */
-    record WorkflowCancelRequested(String workflow, String worker) implements Payload {
+    record WorkflowCancelRequested(String workflow, String worker, int attempt) implements Payload {
         @Override
         public String fenceDomain() {
             return "leader";
         }
 
+        public WorkflowCancelRequested(String workflow, String worker) {
+            this(workflow, worker, 0);
+        }
     }
 
     /** Worker → manager leader: one window of a workflow share's statistics. */
-    record WorkflowWindowReported(String workflow, String worker, WorkflowWindow window) implements Payload {
+    record WorkflowWindowReported(String workflow, String worker, WorkflowWindow window, int attempt)
+            implements Payload {
+        public WorkflowWindowReported(String workflow, String worker, WorkflowWindow window) {
+            this(workflow, worker, window, 0);
+        }
     }
 
     /**
@@ -79,11 +97,17 @@ public sealed interface Payload {
      *
      * @param outcome {@code COMPLETED}, {@code CANCELLED} or {@code FAILED}
      * @param error   why it failed; empty otherwise
+     * @param attempt the attempt of the share that ended (see {@link WorkflowDispatched})
      */
     record WorkflowFinished(String workflow, String worker, String outcome, WorkflowWindow totals,
-            Map<String, String> exports, String error) implements Payload {
+            Map<String, String> exports, String error, int attempt) implements Payload {
         public WorkflowFinished {
             exports = Map.copyOf(exports);
+        }
+
+        public WorkflowFinished(String workflow, String worker, String outcome, WorkflowWindow totals,
+                Map<String, String> exports, String error) {
+            this(workflow, worker, outcome, totals, exports, error, 0);
         }
     }
 

@@ -1,8 +1,10 @@
 package io.stampede.worker.load;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.inject.Singleton;
@@ -45,8 +47,11 @@ public class ShareRunner {
     private final ReplayFilter replays = new ReplayFilter();
     private final Map<String, WorkflowRun> running = new ConcurrentHashMap<>();
 
+    private final Clock clock;
+
     public ShareRunner(NodeIdentity identity, LoadEngine engine, RecordInbox inbox,
-            @Identifier("progress") RecordSender progress) {
+            @Identifier("progress") RecordSender progress, Clock clock) {
+        this.clock = clock;
         this.identity = identity;
         this.engine = engine;
         this.inbox = inbox;
@@ -77,7 +82,7 @@ public class ShareRunner {
             }
         } else if (envelope.payload() instanceof Payload.WorkflowCancelRequested cancel) {
             if (addressedHere(cancel.worker()) && accepted(envelope)) {
-                WorkflowRun run = running.get(key(envelope.jobId(), cancel.workflow()));
+                WorkflowRun run = running.get(key(envelope.jobId(), cancel.workflow(), cancel.attempt()));
                 if (run != null) {
                     run.cancel();
                 }
@@ -107,11 +112,13 @@ public class ShareRunner {
     private void start(Envelope envelope, Payload.WorkflowDispatched dispatch) {
         String jobId = envelope.jobId();
         long fence = envelope.fence();
-        String key = key(jobId, dispatch.workflow());
+        String key = key(jobId, dispatch.workflow(), dispatch.attempt());
         if (running.containsKey(key)) {
-            LOG.infof("job %s workflow %s is already running here; dispatch ignored", jobId, dispatch.workflow());
+            LOG.infof("job %s workflow %s (attempt %d) is already running here; dispatch ignored", jobId,
+                    dispatch.workflow(), dispatch.attempt());
             return;
         }
+        int attempt = dispatch.attempt();
         WorkflowSpec workflow;
         try {
             JobSpec job = JobSpecParser.parse(dispatch.spec());
@@ -119,35 +126,43 @@ public class ShareRunner {
                     "the job has no workflow named " + dispatch.workflow()));
         } catch (IllegalArgumentException e) {
             // An InvalidJobException too: the gate validated the job, so this means a version skew.
-            reportFailure(jobId, fence, dispatch.workflow(), "cannot run the dispatched workflow: " + e.getMessage());
+            reportFailure(jobId, fence, dispatch.workflow(), attempt,
+                    "cannot run the dispatched workflow: " + e.getMessage());
             return;
+        }
+        if (dispatch.endsAtEpochMillis() > 0 && workflow.load() instanceof WorkflowSpec.Closed closed) {
+            // A re-run of a lost share: only the lost share's remaining time.
+            long remaining = Math.max(1, dispatch.endsAtEpochMillis() - clock.millis());
+            workflow = new WorkflowSpec(workflow.name(), new WorkflowSpec.Closed(closed.vus(),
+                    Optional.of(Duration.ofMillis(remaining)), closed.iterations()), workflow.dependsOn(),
+                    workflow.exports(), workflow.http(), workflow.gracefulStop(), workflow.steps());
         }
         LoadShare share = dispatch.share();
         WorkflowShare engineShare = new WorkflowShare(workflow, dispatch.variables(), share.vus(), share.rateFactor(),
                 share.maxVus(), share.firstVu(), Duration.ofSeconds(1), jobId.hashCode() * 31L + share.firstVu());
         WorkflowRun run = engine.start(engineShare, window -> progress.send(jobId, fence,
-                new Payload.WorkflowWindowReported(dispatch.workflow(), identity.id(), window)));
+                new Payload.WorkflowWindowReported(dispatch.workflow(), identity.id(), window, attempt)));
         running.put(key, run);
-        LOG.infof("running job %s workflow %s: %s", jobId, dispatch.workflow(), share);
+        LOG.infof("running job %s workflow %s (attempt %d): %s", jobId, dispatch.workflow(), attempt, share);
         run.completion().whenComplete((result, failure) -> {
             running.remove(key);
             if (failure != null) {
                 LOG.errorf(failure, "job %s workflow %s failed", jobId, dispatch.workflow());
-                reportFailure(jobId, fence, dispatch.workflow(), String.valueOf(failure.getMessage()));
+                reportFailure(jobId, fence, dispatch.workflow(), attempt, String.valueOf(failure.getMessage()));
                 return;
             }
             progress.send(jobId, fence, new Payload.WorkflowFinished(dispatch.workflow(), identity.id(),
                     result.outcome() == WorkflowResult.Outcome.CANCELLED ? "CANCELLED" : "COMPLETED",
-                    result.totals(), result.exports(), ""));
+                    result.totals(), result.exports(), "", attempt));
         });
     }
 
-    private void reportFailure(String jobId, long fence, String workflow, String error) {
+    private void reportFailure(String jobId, long fence, String workflow, int attempt, String error) {
         progress.send(jobId, fence, new Payload.WorkflowFinished(workflow, identity.id(), "FAILED",
-                new WorkflowWindow(workflow, 0, 0, 0, 0, 0, List.of()), Map.of(), error));
+                new WorkflowWindow(workflow, 0, 0, 0, 0, 0, List.of()), Map.of(), error, attempt));
     }
 
-    private static String key(String jobId, String workflow) {
-        return jobId + "/" + workflow;
+    private static String key(String jobId, String workflow, int attempt) {
+        return jobId + "/" + workflow + "#" + attempt;
     }
 }
