@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
@@ -77,7 +77,7 @@ public final class RaftLeadership implements AutoCloseable {
     private final RaftGroupId groupId;
     private final RaftProperties properties;
     private final RaftServer server;
-    private final ExecutorService notifications;
+    private final ScheduledExecutorService notifications;
     private final Listener listener;
     private volatile long leadingTerm = -1;
 
@@ -93,7 +93,7 @@ public final class RaftLeadership implements AutoCloseable {
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(settings.electionMax()));
         RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(properties, millis(settings.stepDown()));
         RaftGroup group = settings.bootstrap() ? RaftGroup.valueOf(groupId, founders(settings)) : RaftGroup.valueOf(groupId);
-        this.notifications = Executors.newSingleThreadExecutor(runnable -> {
+        this.notifications = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "leadership-" + settings.groupName());
             thread.setDaemon(true);
             return thread;
@@ -112,6 +112,10 @@ public final class RaftLeadership implements AutoCloseable {
         try {
             RaftLeadership leadership = new RaftLeadership(settings, listener);
             leadership.server.start();
+            // Ratis does not always say when a leader steps down (it lost its majority, say):
+            // check ten times a second, so that a deposed leader stops acting promptly.
+            leadership.notifications.scheduleWithFixedDelay(leadership::checkStillLeading, 100, 100,
+                    TimeUnit.MILLISECONDS);
             return leadership;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start Raft member " + settings.id() + " of " + settings.groupName()
@@ -232,6 +236,12 @@ public final class RaftLeadership implements AutoCloseable {
         notifications.shutdown();
     }
 
+    private void checkStillLeading() {
+        if (leadingTerm >= 0 && !isLeader()) {
+            notifyFollowing(leader().filter(id -> !id.equals(settings.id())));
+        }
+    }
+
     private void notifyLeading() {
         long term = term();
         leadingTerm = term;
@@ -249,6 +259,13 @@ public final class RaftLeadership implements AutoCloseable {
         @Override
         public void notifyLeaderReady() {
             notifyLeading();
+        }
+
+        @Override
+        public void notifyNotLeader(java.util.Collection<org.apache.ratis.statemachine.TransactionContext> pending) {
+            if (leadingTerm >= 0) {
+                notifyFollowing(Optional.empty());
+            }
         }
 
         @Override

@@ -26,6 +26,8 @@ class RaftLeadershipTest {
     /** Every leadership won, by anyone: Raft allows at most one leader per term. */
     private final Map<Long, String> leaders = new ConcurrentHashMap<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
+    /** Members told they no longer lead (or never did). */
+    private final List<String> followed = new CopyOnWriteArrayList<>();
     private final List<RaftLeadership> started = new ArrayList<>();
 
     @TempDir
@@ -52,6 +54,7 @@ class RaftLeadershipTest {
 
                     @Override
                     public void following(Optional<String> leader, long term) {
+                        followed.add(id);
                     }
                 });
         started.add(member);
@@ -139,5 +142,22 @@ class RaftLeadershipTest {
 
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> follower.removePeer("m1"))
                 .isInstanceOf(IOException.class).hasMessageContaining("does not lead");
+    }
+
+    @Test
+    void aLeaderThatLosesItsMajorityStepsDownAndTellsItsListener() throws IOException {
+        List<RaftLeadership> members = threeMembers();
+        await().atMost(Duration.ofSeconds(15)).until(() -> leaderOf(members).isPresent());
+        RaftLeadership leader = leaderOf(members).orElseThrow();
+
+        // Cut the leader off: both followers go away, so it can no longer reach a majority.
+        followed.clear();
+        members.stream().filter(member -> member != leader).forEach(RaftLeadership::close);
+        long cut = System.nanoTime();
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> !leader.isLeader());
+        await().atMost(Duration.ofSeconds(5)).until(() -> followed.contains(leader.id()));
+        System.out.printf("Raft leadership: a leader cut off from its majority stepped down after %.2f s%n",
+                (System.nanoTime() - cut) / 1e9);
     }
 }
