@@ -51,7 +51,9 @@ class FailoverTest {
     static void startCluster() throws Exception {
         directory = Files.createTempDirectory("stampede-failover-");
         Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up",
-                "--datacenters", "1", "--managers-per-dc", "3", "--workers-per-dc", "2");
+                "--datacenters", "1", "--managers-per-dc", "3", "--workers-per-dc", "2",
+                // Remove a dead manager from the group soon, so the test can see it happen.
+                "-D", "stampede.leadership.remove-dead-after=3s");
         assertThat(up.exitCode()).as(up.toString()).isZero();
         JsonNode state = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
         for (JsonNode node : state.get("nodes")) {
@@ -254,5 +256,11 @@ class FailoverTest {
         assertThat(job.at("/workflows/0/steps/0/requests").asLong()).as("every request, counted once")
                 .isEqualTo(target.requests("/delay/20"));
         assertThat(job.at("/workflows/0/steps/0/failed").asLong()).isZero();
+
+        // Membership declares the killed manager DEAD; the new leader then takes it out of the group.
+        await().atMost(40, TimeUnit.SECONDS).until(() -> get(managerUrls.get(second.getKey()) + "/api/v1/leadership")
+                .get("members").size() == 2);
+        assertThat(get(managerUrls.get(second.getKey()) + "/api/v1/leadership").get("members").has(first.getKey()))
+                .isFalse();
     }
 }

@@ -96,5 +96,12 @@ public interface NodeConfig {
 
         /** Directory for this manager's Raft log; default: {@code stampede-raft/<node id>} in the temporary directory. */
         Optional<String> storage();
+
+        /**
+         * How long membership must hold a manager DEAD or LEFT before the leader removes it from
+         * the Raft group; a founding manager alive again is added back.
+         */
+        @WithDefault("60s")
+        java.time.Duration removeDeadAfter();
     }
 }

@@ -2,13 +2,18 @@ package io.stampede.node.leadership;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.stampede.cluster.leadership.GroupMaintenance;
 import io.stampede.cluster.leadership.RaftLeadership;
+import io.stampede.cluster.membership.MemberState;
+import io.stampede.cluster.membership.MemberView;
+import io.stampede.cluster.membership.MembershipListener;
 import io.stampede.cluster.net.HostPort;
 import io.stampede.model.NodeRole;
 import io.stampede.node.config.LeadershipSettings;
 import io.stampede.node.config.MembershipSettings;
 import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.membership.NodeMembership;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -20,12 +25,17 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
  * A manager's part in its datacenter's Raft group (group {@code dc/<datacenter>}): whether it
- * leads, and its fence (the term it leads in). Other roles do not take part yet.
+ * leads, and its fence (the term it leads in). While it leads, it keeps the group in step with
+ * membership. Other roles do not take part yet.
  */
 @Singleton
 public class NodeLeadership {
@@ -34,17 +44,29 @@ public class NodeLeadership {
 
     private final NodeIdentity identity;
     private final LeadershipSettings settings;
-    private final MembershipSettings membership;
+    private final MembershipSettings membershipSettings;
     private final List<RaftLeadership.Listener> listeners = new CopyOnWriteArrayList<>();
+    private final NodeMembership membership;
+    private final java.time.Duration removeDeadAfter;
+    /** Membership's view of the datacenter's managers: state and since when. */
+    private final Map<String, GroupMaintenance.StateSince> managers = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "leadership-maintenance");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile Map<String, HostPort> founders = Map.of();
     private volatile RaftLeadership raft;
     private volatile long fence = -1;
     private volatile Optional<String> leader = Optional.empty();
     private volatile HostPort address;
 
-    public NodeLeadership(NodeIdentity identity, NodeConfig config) {
+    public NodeLeadership(NodeIdentity identity, NodeConfig config, NodeMembership membership) {
         this.identity = identity;
         this.settings = LeadershipSettings.of(config);
-        this.membership = MembershipSettings.of(config);
+        this.membershipSettings = MembershipSettings.of(config);
+        this.membership = membership;
+        this.removeDeadAfter = config.leadership().removeDeadAfter();
     }
 
     void start(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE + 2) StartupEvent event) {
@@ -53,8 +75,9 @@ public class NodeLeadership {
         }
         String group = "dc/" + identity.datacenter().orElseThrow();
         int port = identity.settings().grpcPort() != 0 ? identity.settings().grpcPort() : freePort();
-        address = new HostPort(membership.advertiseHost(), port);
+        address = new HostPort(membershipSettings.advertiseHost(), port);
         Map<String, HostPort> peers = settings.peersExcept(identity.id());
+        founders = peers;
         Path storage = Path.of(settings.storage()
                 .orElse(Path.of(System.getProperty("java.io.tmpdir"), "stampede-raft", identity.id()).toString()));
         raft = RaftLeadership.start(RaftLeadership.Settings.of(identity.id(), address, group, storage, true, peers),
@@ -80,9 +103,47 @@ public class NodeLeadership {
                 });
         LOG.infof("leadership: %s at %s with %s, log in %s", group, address,
                 peers.isEmpty() ? "no other founding member" : peers.keySet(), storage);
+        membership.watch(new MembershipListener() {
+            @Override
+            public void changed(MemberView member, MemberState previous) {
+                if (member.role() == NodeRole.MANAGER) {
+                    managers.put(member.id(), new GroupMaintenance.StateSince(member.state(), System.currentTimeMillis()));
+                }
+            }
+
+            @Override
+            public void removed(MemberView member) {
+                managers.remove(member.id());
+            }
+        });
+        maintenance.scheduleWithFixedDelay(this::maintain, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** The leader keeps the group in step with membership (see {@link GroupMaintenance}). */
+    private void maintain() {
+        RaftLeadership running = raft;
+        if (running == null || !running.isLeader()) {
+            return;
+        }
+        for (GroupMaintenance.Change change : GroupMaintenance.due(identity.id(), running.members().keySet(), founders,
+                Map.copyOf(managers), System.currentTimeMillis(), removeDeadAfter.toMillis())) {
+            try {
+                if (change instanceof GroupMaintenance.Remove remove) {
+                    LOG.warnf("removing %s from the Raft group: membership has held it dead or gone for %s",
+                            remove.id(), removeDeadAfter);
+                    running.removePeer(remove.id());
+                } else if (change instanceof GroupMaintenance.Add add) {
+                    LOG.infof("adding %s back to the Raft group: it is alive again", add.id());
+                    running.addPeer(add.id(), add.address());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warnf("could not change the Raft group (%s): %s; trying again in a second", change, e.getMessage());
+            }
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {
+        maintenance.shutdownNow();
         RaftLeadership running = raft;
         if (running != null) {
             running.close();
