@@ -20,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -30,7 +32,9 @@ import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -45,6 +49,18 @@ import org.apache.ratis.util.TimeDuration;
 public final class RaftLeadership implements AutoCloseable {
 
     private static final Logger LOG = System.getLogger(RaftLeadership.class.getName());
+
+    /**
+     * A state every member keeps alike: commands committed by the group are applied to it in the
+     * same order everywhere. Called on Raft's own thread; must be deterministic.
+     */
+    public interface Replicated {
+        /** Applies one committed command and returns the answer for whoever submitted it. */
+        byte[] apply(byte[] command);
+
+        /** Nothing replicated: leadership only. */
+        Replicated NONE = command -> new byte[0];
+    }
 
     /** Told when this member starts or stops leading. */
     public interface Listener {
@@ -79,11 +95,14 @@ public final class RaftLeadership implements AutoCloseable {
     private final RaftServer server;
     private final ScheduledExecutorService notifications;
     private final Listener listener;
+    private final Replicated replicated;
+    private final RaftClient client;
     private volatile long leadingTerm = -1;
 
-    private RaftLeadership(Settings settings, Listener listener) throws IOException {
+    private RaftLeadership(Settings settings, Listener listener, Replicated replicated) throws IOException {
         this.settings = settings;
         this.listener = listener;
+        this.replicated = replicated;
         this.groupId = groupId(settings.groupName());
         this.properties = new RaftProperties();
         GrpcConfigKeys.Server.setHost(properties, settings.address().host());
@@ -101,6 +120,9 @@ public final class RaftLeadership implements AutoCloseable {
         this.server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(settings.id())).setGroup(group)
                 .setProperties(properties).setStateMachine(new Machine())
                 .setOption(RaftStorage.StartupOption.RECOVER).build();
+        this.client = RaftClient.newBuilder().setProperties(properties)
+                .setRaftGroup(settings.bootstrap() ? group : RaftGroup.valueOf(groupId, peer(settings.id(), settings.address())))
+                .build();
     }
 
     /**
@@ -109,8 +131,13 @@ public final class RaftLeadership implements AutoCloseable {
      * @throws UncheckedIOException when it cannot start (port taken, storage unusable)
      */
     public static RaftLeadership start(Settings settings, Listener listener) {
+        return start(settings, listener, Replicated.NONE);
+    }
+
+    /** Starts this member's Raft server, keeping {@code replicated} in step with the group. */
+    public static RaftLeadership start(Settings settings, Listener listener, Replicated replicated) {
         try {
-            RaftLeadership leadership = new RaftLeadership(settings, listener);
+            RaftLeadership leadership = new RaftLeadership(settings, listener, replicated);
             leadership.server.start();
             // Ratis does not always say when a leader steps down (it lost its majority, say):
             // check ten times a second, so that a deposed leader stops acting promptly.
@@ -225,9 +252,27 @@ public final class RaftLeadership implements AutoCloseable {
         }
     }
 
+    /**
+     * Submits a command to the group; it completes with the answer of {@link Replicated#apply}
+     * once the command is committed and applied (the client finds the leader by itself).
+     */
+    public java.util.concurrent.CompletableFuture<byte[]> submit(byte[] command) {
+        return client.async().send(Message.valueOf(ByteString.copyFrom(command))).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+                throw new java.util.concurrent.CompletionException(reply.getException());
+            }
+            return reply.getMessage().getContent().toByteArray();
+        });
+    }
+
     /** Stops this member's Raft server; the others elect a new leader if it led. */
     @Override
     public void close() {
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "closing the Raft client of " + settings.id(), e);
+        }
         try {
             server.close();
         } catch (IOException e) {
@@ -254,8 +299,16 @@ public final class RaftLeadership implements AutoCloseable {
         notifications.execute(() -> listener.following(leader, term));
     }
 
-    /** Leadership only: nothing is replicated but the entry each new leader commits to confirm itself. */
+    /** Leadership, and the replicated state: each committed command is applied in log order. */
     private final class Machine extends BaseStateMachine {
+        @Override
+        public java.util.concurrent.CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
+            LogEntryProto entry = transaction.getLogEntry();
+            byte[] answer = replicated.apply(entry.getStateMachineLogEntry().getLogData().toByteArray());
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+            return java.util.concurrent.CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(answer)));
+        }
+
         @Override
         public void notifyLeaderReady() {
             notifyLeading();

@@ -160,4 +160,46 @@ class RaftLeadershipTest {
         System.out.printf("Raft leadership: a leader cut off from its majority stepped down after %.2f s%n",
                 (System.nanoTime() - cut) / 1e9);
     }
+
+    @Test
+    void commandsSubmittedThroughAnyMemberAreAppliedByEveryMemberInOneOrder() throws Exception {
+        Map<String, HostPort> all = new LinkedHashMap<>();
+        for (String id : List.of("r1", "r2", "r3")) {
+            all.put(id, free());
+        }
+        Map<String, List<String>> applied = new ConcurrentHashMap<>();
+        List<RaftLeadership> members = new ArrayList<>();
+        for (Map.Entry<String, HostPort> entry : all.entrySet()) {
+            Map<String, HostPort> others = new LinkedHashMap<>(all);
+            others.remove(entry.getKey());
+            List<String> log = new CopyOnWriteArrayList<>();
+            applied.put(entry.getKey(), log);
+            RaftLeadership member = RaftLeadership.start(RaftLeadership.Settings.of(entry.getKey(), entry.getValue(),
+                    "replicated", Files.createDirectories(storage.resolve(entry.getKey())), true, others),
+                    new RaftLeadership.Listener() {
+                        @Override
+                        public void leading(long term) {
+                        }
+
+                        @Override
+                        public void following(Optional<String> leader, long term) {
+                        }
+                    }, command -> {
+                        log.add(new String(command, java.nio.charset.StandardCharsets.UTF_8));
+                        return ("applied " + log.size()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    });
+            started.add(member);
+            members.add(member);
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> leaderOf(members).isPresent());
+
+        for (int i = 0; i < 5; i++) {
+            byte[] answer = members.get(i % 3).submit(("command " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(new String(answer, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("applied " + (i + 1));
+        }
+
+        List<String> expected = List.of("command 0", "command 1", "command 2", "command 3", "command 4");
+        await().atMost(Duration.ofSeconds(10)).until(() -> applied.values().stream().allMatch(log -> log.equals(expected)));
+    }
 }
