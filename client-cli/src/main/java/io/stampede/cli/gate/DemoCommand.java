@@ -108,7 +108,7 @@ public final class DemoCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                GateClient.Answer answer = gate.send(URI.create(gate.base() + "/api/v1/datacenters"));
+                GateClient.Answer answer = gate.send("/api/v1/datacenters");
                 long healthy = 0;
                 if (answer.ok()) {
                     for (var dc : answer.body()) {

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -16,21 +17,41 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** The gate's REST API, as the command line uses it. */
+/**
+ * The gates' REST API, as the command line uses it. Any gate answers for any job: when the
+ * gate in use cannot be reached, the next one is tried, and a job being watched is followed
+ * through another gate.
+ */
 public final class GateClient {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Rounds over every gate a watch makes before giving up. */
+    private static final int WATCH_ROUNDS = 5;
+    private static final Duration WATCH_RETRY_PAUSE = Duration.ofMillis(500);
 
-    private final URI base;
+    private final List<URI> gates;
+    private volatile int current;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .version(HttpClient.Version.HTTP_1_1).build();
 
     public GateClient(URI base) {
-        this.base = base;
+        this(List.of(base));
     }
 
+    public GateClient(List<URI> gates) {
+        if (gates.isEmpty()) {
+            throw new IllegalArgumentException("no gate to talk to");
+        }
+        this.gates = List.copyOf(gates);
+    }
+
+    /** The gate in use. */
     public URI base() {
-        return base;
+        return gates.get(current);
+    }
+
+    private void nextGate() {
+        current = (current + 1) % gates.size();
     }
 
     /** The gate could not be reached at all. */
@@ -64,64 +85,99 @@ public final class GateClient {
     }
 
     public Answer submit(String body, String contentType, Optional<String> idempotencyKey) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("/api/v1/jobs"))
-                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body));
-        idempotencyKey.ifPresent(key -> request.header("Idempotency-Key", key));
-        return send(request);
+        return send(gate -> {
+            HttpRequest.Builder request = HttpRequest.newBuilder(gate.resolve("/api/v1/jobs"))
+                    .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body));
+            idempotencyKey.ifPresent(key -> request.header("Idempotency-Key", key));
+            return request;
+        });
     }
 
     public Answer job(String id) {
-        return send(HttpRequest.newBuilder(base.resolve("/api/v1/jobs/" + id)).GET());
+        return send(gate -> HttpRequest.newBuilder(gate.resolve("/api/v1/jobs/" + id)).GET());
     }
 
     public Answer jobs(String status, int page, int size) {
         String query = "?page=" + page + "&size=" + size + (status == null ? "" : "&status=" + status);
-        return send(HttpRequest.newBuilder(base.resolve("/api/v1/jobs" + query)).GET());
+        return send(gate -> HttpRequest.newBuilder(gate.resolve("/api/v1/jobs" + query)).GET());
     }
 
-    /** GET of any path of the gate. */
-    public Answer send(URI uri) {
-        return send(HttpRequest.newBuilder(uri).GET());
+    /** GET of a path of the gate in use (or the next, if it cannot be reached). */
+    public Answer send(String path) {
+        return send(gate -> HttpRequest.newBuilder(gate.resolve(path)).GET());
     }
 
     public Answer cancel(String id) {
-        return send(HttpRequest.newBuilder(base.resolve("/api/v1/jobs/" + id)).DELETE());
+        return send(gate -> HttpRequest.newBuilder(gate.resolve("/api/v1/jobs/" + id)).DELETE());
     }
 
-    /** Follows a job's Server-Sent Events, handing each to {@code events} until the stream ends. */
+    /**
+     * Follows a job's Server-Sent Events, handing each to {@code events} until the job ends. When
+     * the gate goes away mid-stream, the job is followed through the next gate.
+     */
     public void watch(String id, Consumer<JsonNode> events) {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("/api/v1/jobs/" + id + "/events"))
-                .header("Accept", "text/event-stream").GET().build();
+        UnreachableException last = null;
+        for (int attempt = 0; attempt < WATCH_ROUNDS * gates.size(); attempt++) {
+            URI gate = base();
+            String[] status = {""};
+            try {
+                HttpRequest request = HttpRequest.newBuilder(gate.resolve("/api/v1/jobs/" + id + "/events"))
+                        .header("Accept", "text/event-stream").GET().build();
+                HttpResponse<Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
+                if (response.statusCode() != 200) {
+                    throw new IllegalStateException("the gate answered " + response.statusCode() + " for job " + id);
+                }
+                try (Stream<String> lines = response.body()) {
+                    lines.filter(line -> line.startsWith("data:")).forEach(line -> {
+                        JsonNode event = parse(line.substring(5));
+                        status[0] = event.path("status").asText();
+                        events.accept(event);
+                    });
+                }
+                if (JobCommands.GlobalStatus.terminal(status[0])) {
+                    return;
+                }
+                last = new UnreachableException(gate, new IOException("the event stream ended before the job"));
+            } catch (IOException | java.io.UncheckedIOException e) {
+                last = new UnreachableException(gate, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while watching job " + id);
+            }
+            nextGate();
+            System.err.println("lost the gate at " + gate + "; following job " + id + " through " + base());
+            pause();
+        }
+        throw last;
+    }
+
+    private static void pause() {
         try {
-            HttpResponse<Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("the gate answered " + response.statusCode() + " for job " + id);
-            }
-            try (Stream<String> lines = response.body()) {
-                lines.filter(line -> line.startsWith("data:")).forEach(line -> events.accept(parse(line.substring(5))));
-            }
-        } catch (IOException e) {
-            throw new UnreachableException(base, e);
+            Thread.sleep(WATCH_RETRY_PAUSE.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while watching job " + id);
         }
     }
 
-    private Answer send(HttpRequest.Builder request) {
-        try {
-            HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            String body = response.body();
-            return new Answer(response.statusCode(), body == null || body.isBlank() ? null : parse(body));
-        } catch (ConnectException e) {
-            throw new UnreachableException(base, e);
-        } catch (IOException e) {
-            throw new UnreachableException(base, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted");
+    /** Sends to the gate in use; when it cannot be reached, to each other gate in turn. */
+    private Answer send(java.util.function.Function<URI, HttpRequest.Builder> request) {
+        UnreachableException last = null;
+        for (int tried = 0; tried < gates.size(); tried++) {
+            URI gate = base();
+            try {
+                HttpResponse<String> response = http.send(request.apply(gate).timeout(Duration.ofSeconds(30)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                String body = response.body();
+                return new Answer(response.statusCode(), body == null || body.isBlank() ? null : parse(body));
+            } catch (IOException e) {
+                last = new UnreachableException(gate, e);
+                nextGate();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            }
         }
+        throw last;
     }
 
     private static JsonNode parse(String text) {
@@ -133,29 +189,50 @@ public final class GateClient {
     }
 
     /**
-     * The gate to use: {@code --gate}, else {@code STAMPEDE_GATE}, else the first gate of a local
-     * cluster started in this directory, else {@code http://127.0.0.1:8080}.
+     * The gates to use, in order: {@code --gate} (comma-separated), else {@code STAMPEDE_GATE},
+     * else the gates of a local cluster started in this directory, else {@code http://127.0.0.1:8080}.
      */
-    public static URI locate(String option) {
+    public static List<URI> locate(String option) {
         if (option != null && !option.isBlank()) {
-            return URI.create(option);
+            return parse(option, "--gate");
         }
         String environment = System.getenv("STAMPEDE_GATE");
         if (environment != null && !environment.isBlank()) {
-            return URI.create(environment);
+            return parse(environment, "STAMPEDE_GATE");
         }
         Path state = Path.of(".stampede/local/cluster.json");
         if (Files.isRegularFile(state)) {
             try {
+                List<URI> local = new java.util.ArrayList<>();
                 for (JsonNode node : JSON.readTree(state.toFile()).path("nodes")) {
                     if (node.path("role").asText().equals("gate")) {
-                        return URI.create("http://127.0.0.1:" + node.path("httpPort").asInt());
+                        local.add(URI.create("http://127.0.0.1:" + node.path("httpPort").asInt()));
                     }
+                }
+                if (!local.isEmpty()) {
+                    return local;
                 }
             } catch (IOException e) {
                 // Fall through to the default.
             }
         }
-        return URI.create("http://127.0.0.1:8080");
+        return List.of(URI.create("http://127.0.0.1:8080"));
+    }
+
+    private static List<URI> parse(String urls, String source) {
+        List<URI> gates = new java.util.ArrayList<>();
+        for (String url : urls.split(",")) {
+            if (!url.isBlank()) {
+                try {
+                    gates.add(URI.create(url.strip()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(source + ": '" + url.strip() + "' is not a URL");
+                }
+            }
+        }
+        if (gates.isEmpty()) {
+            throw new IllegalArgumentException(source + " names no gate");
+        }
+        return gates;
     }
 }

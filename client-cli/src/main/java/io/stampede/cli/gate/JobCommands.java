@@ -58,8 +58,9 @@ public final class JobCommands {
 
     /** {@code --gate URL}, shared by every command here. */
     public static final class GateOption {
-        @Option(names = "--gate", paramLabel = "URL",
-                description = "The gate (default: $STAMPEDE_GATE, else the local cluster's gate, else http://127.0.0.1:8080).")
+        @Option(names = "--gate", paramLabel = "URL[,URL...]",
+                description = "The gates, comma-separated: the first is used, the others if it cannot be reached"
+                        + " (default: $STAMPEDE_GATE, else the local cluster's gates, else http://127.0.0.1:8080).")
         String gate;
 
         GateClient client() {

@@ -202,11 +202,19 @@ public final class LocalCluster {
             throws IOException {
         int http = FreePorts.tcp();
         List<String> raftPeers = new ArrayList<>();
+        // Managers of a datacenter form one Raft group, the gates another.
+        List<String> group = new ArrayList<>();
         if (node.role() == NodeRole.MANAGER) {
             for (int m = 1; m <= layout.managersPerDatacenter(); m++) {
-                String id = "manager-" + node.datacenter() + "-" + m;
-                raftPeers.add(id + "@127.0.0.1:" + grpcPorts.computeIfAbsent(id, key -> FreePorts.tcp()));
+                group.add("manager-" + node.datacenter() + "-" + m);
             }
+        } else if (node.role() == NodeRole.GATE) {
+            for (int g = 1; g <= layout.gates(); g++) {
+                group.add("gate-" + g);
+            }
+        }
+        for (String id : group) {
+            raftPeers.add(id + "@127.0.0.1:" + grpcPorts.computeIfAbsent(id, key -> FreePorts.tcp()));
         }
         int grpc = grpcPorts.computeIfAbsent(node.id(), key -> FreePorts.tcp());
         int udp = FreePorts.udp();
@@ -229,7 +237,7 @@ public final class LocalCluster {
         if (raftPeers.size() > 1) {
             command.add("-Dstampede.leadership.peers=" + String.join(",", raftPeers));
         }
-        if (node.role() == NodeRole.MANAGER) {
+        if (node.role() != NodeRole.WORKER) {
             command.add("-Dstampede.leadership.storage=" + directory.resolve("raft").resolve(node.id()));
         }
         if (!node.seedIds().isEmpty()) {

@@ -10,10 +10,11 @@ import io.stampede.model.stats.WorkflowReport;
 
 /**
  * A job as {@code GET /api/v1/jobs/{id}} shows it: status, each datacenter's status and
- * workflow states, and the statistics merged over every datacenter (per datacenter too).
+ * workflow states, and the statistics merged over every datacenter (per datacenter too). Any
+ * gate answers for any job; {@code owner} is the gate that publishes its result.
  */
 public record JobView(String id, String name, String status, Instant submittedAt, Map<String, DatacenterPart> datacenters,
-        List<WorkflowReport> workflows, Map<String, String> errors) {
+        List<WorkflowReport> workflows, Map<String, String> errors, String owner) {
 
     /** One datacenter's part of the job. */
     public record DatacenterPart(String status, Map<String, String> workflows, List<WorkflowReport> statistics) {
@@ -27,6 +28,7 @@ public record JobView(String id, String name, String status, Instant submittedAt
         }
         List<WorkflowReport> workflows = withStatistics
                 ? job.totals().values().stream().map(WorkflowReport::of).toList() : List.of();
-        return new JobView(job.id(), job.name(), job.status().name(), job.submittedAt(), parts, workflows, job.errors());
+        return new JobView(job.id(), job.name(), job.status().name(), job.submittedAt(), parts, workflows, job.errors(),
+                job.owner());
     }
 }

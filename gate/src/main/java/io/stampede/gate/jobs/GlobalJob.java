@@ -36,6 +36,9 @@ public final class GlobalJob {
     private final Map<String, String> errors = new LinkedHashMap<>();
     private Status status = Status.SUBMITTED;
     private String stopRequested;
+    private String owner = "";
+    private long fence;
+    private Payload.JobFinished result;
 
     public GlobalJob(String id, String name, Instant submittedAt, long deadlineEpochMillis, List<String> datacenters,
             List<String> workflows) {
@@ -48,6 +51,25 @@ public final class GlobalJob {
             datacenterStatus.put(dc, "SUBMITTED");
             running.put(dc, new LinkedHashMap<>());
         });
+    }
+
+    /** The gate that owns the job now, and its fence for it. */
+    public void ownedBy(String gate, long ownerFence) {
+        this.owner = gate;
+        this.fence = ownerFence;
+    }
+
+    public String owner() {
+        return owner;
+    }
+
+    public long fence() {
+        return fence;
+    }
+
+    /** The job's result once every datacenter has reported; null before. */
+    public Payload.JobFinished result() {
+        return result;
     }
 
     public String id() {
@@ -127,7 +149,8 @@ public final class GlobalJob {
             return null;
         }
         status = decide();
-        return new Payload.JobFinished(status.name(), datacenterStatus, totals(), errors);
+        result = new Payload.JobFinished(status.name(), datacenterStatus, totals(), errors);
+        return result;
     }
 
     private Status decide() {

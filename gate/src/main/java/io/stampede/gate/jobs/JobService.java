@@ -13,6 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.event.Observes;
@@ -23,8 +27,12 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
+import io.stampede.cluster.membership.MemberView;
+import io.stampede.gate.ownership.Ownership;
+import io.stampede.gate.ownership.OwnershipState;
 import io.stampede.gate.routing.DatacenterRouter;
 import io.stampede.gate.routing.Datacenters;
+import io.stampede.model.NodeRole;
 import io.stampede.model.Topics;
 import io.stampede.model.job.JobSpec;
 import io.stampede.model.job.JobSpecParser;
@@ -34,14 +42,21 @@ import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.ReplayFilter;
+import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.leadership.NodeLeadership;
+import io.stampede.node.membership.NodeMembership;
 import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.RecordSender;
 import io.vertx.core.Vertx;
 
 /**
- * The gate's jobs: accepts submissions (validate, route, split, publish), follows them through
- * the events topic, cancels them, and ends them at their deadline. Jobs live in this gate's
- * memory; gate failover (Raft) comes later. All state is guarded by this object's lock.
+ * The gates' jobs: accepts submissions (validate, route, split, publish), follows them through
+ * the events topic, cancels them, and ends them at their deadline. Every job is registered in
+ * the gates' replicated ownership table ({@link OwnershipState}), so every gate follows every
+ * job and answers for it; the job's owner alone publishes its progress and result and enforces
+ * its timeout, under the fence the table gives it. When a gate dies, the gates' leader moves its
+ * jobs to the live gates with a higher fence. All state is guarded by this object's lock; the
+ * lock is never held while waiting for the gates to agree.
  */
 @Singleton
 public class JobService {
@@ -50,8 +65,8 @@ public class JobService {
 
     /** A datacenter whose manager has been silent this long is not used. */
     static final Duration DATACENTER_STALE_AFTER = Duration.ofSeconds(6);
-    /** Interim fence of gates until Raft assigns job ownership. */
-    static final long FENCE = 1;
+    /** How long a submission waits for the gates to agree on its registration. */
+    static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(10);
     /** Finished jobs kept for GET, at most. */
     static final int KEEP_FINISHED = 1_000;
 
@@ -69,12 +84,23 @@ public class JobService {
     /** Jobs whose statistics changed since global progress was last published. */
     private final java.util.Set<String> changedSinceProgress = new java.util.LinkedHashSet<>();
     private long timer = -1;
+    private final NodeIdentity identity;
+    private final NodeLeadership leadership;
+    private final NodeMembership membership;
+    private final OwnershipState ownership;
+    /** Each job's owning gate and fence, as the ownership table last said. */
+    private final Map<String, Ownership.Entry> owners = new LinkedHashMap<>();
 
     private record Idempotent(String bodyDigest, String jobId) {
     }
 
     public JobService(DatacenterRouter router, RecordInbox inbox, @Identifier("gate-out") RecordSender out,
-            Clock clock, Vertx vertx) {
+            Clock clock, Vertx vertx, NodeIdentity identity, NodeLeadership leadership, NodeMembership membership,
+            OwnershipState ownership) {
+        this.identity = identity;
+        this.leadership = leadership;
+        this.membership = membership;
+        this.ownership = ownership;
         this.router = router;
         this.inbox = inbox;
         this.out = out;
@@ -84,9 +110,11 @@ public class JobService {
     }
 
     void start(@Observes StartupEvent event) {
+        ownership.listen(this::onOwnership);
         timer = vertx.setPeriodic(1_000, id -> {
             enforceDeadlines();
             publishProgress();
+            reassignJobsOfGoneGates();
         });
     }
 
@@ -112,40 +140,144 @@ public class JobService {
     public record Unroutable(String reason) implements Submission {
     }
 
-    public synchronized Submission submit(String body, Optional<String> idempotencyKey) {
+    public Submission submit(String body, Optional<String> idempotencyKey) {
         String digest = digest(body);
-        if (idempotencyKey.isPresent()) {
-            Idempotent known = idempotencyKeys.get(idempotencyKey.get());
-            if (known != null) {
-                return known.bodyDigest().equals(digest) ? new Accepted(jobs.get(known.jobId()))
-                        : new Conflict(known.jobId());
-            }
+        Optional<Submission> repeated = repeated(idempotencyKey, digest);
+        if (repeated.isPresent()) {
+            return repeated.get();
         }
         JobSpecParser.Result read = JobSpecParser.read(body);
         if (read.job().isEmpty()) {
             return new Invalid(read.problems());
         }
         JobSpec spec = read.job().get();
-        DatacenterRouter.Route route = router.route(spec.datacenters(), datacenters.all());
-        if (route instanceof DatacenterRouter.Refused refused) {
-            return new Unroutable(refused.reason());
+        List<Datacenters.View> chosen;
+        synchronized (this) {
+            DatacenterRouter.Route route = router.route(spec.datacenters(), datacenters.all());
+            if (route instanceof DatacenterRouter.Refused refused) {
+                return new Unroutable(refused.reason());
+            }
+            chosen = ((DatacenterRouter.Chosen) route).datacenters();
         }
-        List<Datacenters.View> chosen = ((DatacenterRouter.Chosen) route).datacenters();
         String jobId = "job-" + HexFormat.of().formatHex(random.generateSeed(6));
         long deadline = spec.timeout().map(timeout -> clock.millis() + timeout.toMillis()).orElse(0L);
-        GlobalJob job = new GlobalJob(jobId, spec.name(), clock.instant(), deadline,
+        Ownership.Entry entry = new Ownership.Entry(jobId, spec.name(), clock.millis(), deadline,
                 chosen.stream().map(Datacenters.View::name).toList(),
-                spec.workflows().stream().map(WorkflowSpec::name).toList());
-        jobs.put(jobId, job);
-        idempotencyKey.ifPresent(key -> idempotencyKeys.put(key, new Idempotent(digest, jobId)));
-        publish(jobId, spec, body, chosen, deadline);
-        trim();
-        LOG.infof("job %s (%s) accepted for %s", jobId, spec.name(), job.datacenters());
-        return new Accepted(job);
+                spec.workflows().stream().map(WorkflowSpec::name).toList(), idempotencyKey.orElse(""), digest,
+                Ownership.owner(jobId, liveGates()), 1, false);
+        Ownership.Entry registered;
+        try {
+            registered = OwnershipState.answer(leadership.submit(OwnershipState.encode(new Ownership.Register(entry)))
+                    .get(REGISTRATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).orElseThrow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Unroutable("interrupted while the gates registered the job");
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.warnf("the gates could not register a job: %s", e.getMessage());
+            return new Unroutable("the gates could not agree on the job within " + REGISTRATION_TIMEOUT.toSeconds()
+                    + " s (is a majority of the gates up?)");
+        }
+        if (!registered.id().equals(jobId)) {
+            // The same Idempotency-Key reached another gate first.
+            return repeated(idempotencyKey, digest).orElseThrow();
+        }
+        synchronized (this) {
+            GlobalJob job = follow(registered);
+            publish(jobId, spec, body, chosen, deadline, registered.fence());
+            trim();
+            LOG.infof("job %s (%s) accepted for %s, owned by %s", jobId, spec.name(), job.datacenters(),
+                    registered.owner());
+            return new Accepted(job);
+        }
+    }
+
+    private synchronized Optional<Submission> repeated(Optional<String> idempotencyKey, String digest) {
+        if (idempotencyKey.isPresent()) {
+            Idempotent known = idempotencyKeys.get(idempotencyKey.get());
+            if (known != null && jobs.containsKey(known.jobId())) {
+                return Optional.of(known.bodyDigest().equals(digest) ? new Accepted(jobs.get(known.jobId()))
+                        : new Conflict(known.jobId()));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Follows a job the table knows: creates its local view if new, and notes its owner. */
+    private GlobalJob follow(Ownership.Entry entry) {
+        GlobalJob job = jobs.computeIfAbsent(entry.id(), id -> new GlobalJob(id, entry.name(),
+                Instant.ofEpochMilli(entry.submittedAtMillis()), entry.deadlineEpochMillis(), entry.datacenters(),
+                entry.workflows()));
+        Ownership.Entry before = owners.put(entry.id(), entry);
+        job.ownedBy(entry.owner(), entry.fence());
+        if (!entry.idempotencyKey().isEmpty()) {
+            idempotencyKeys.putIfAbsent(entry.idempotencyKey(), new Idempotent(entry.bodyDigest(), entry.id()));
+        }
+        if (before != null && !before.owner().equals(entry.owner()) && mine(entry.id())) {
+            LOG.warnf("taking over job %s from %s (fence %d)", entry.id(), before.owner(), entry.fence());
+            if (job.result() != null) {
+                out.send(job.id(), entry.fence(), job.result());
+            }
+        }
+        return job;
+    }
+
+    /** The ownership table changed (on Raft's thread). */
+    private void onOwnership(List<Ownership.Entry> changed) {
+        List<String> ids = new ArrayList<>();
+        synchronized (this) {
+            for (Ownership.Entry entry : changed) {
+                follow(entry);
+                ids.add(entry.id());
+            }
+        }
+        ids.forEach(id -> listeners.forEach(listener -> listener.accept(id)));
+    }
+
+    private boolean mine(String jobId) {
+        Ownership.Entry entry = owners.get(jobId);
+        return entry != null && entry.owner().equals(identity.id());
+    }
+
+    private long fence(String jobId) {
+        Ownership.Entry entry = owners.get(jobId);
+        return entry == null ? 1 : entry.fence();
+    }
+
+    /** This gate and the gates membership has up. */
+    private List<String> liveGates() {
+        List<String> live = new ArrayList<>();
+        live.add(identity.id());
+        for (MemberView member : membership.members()) {
+            if (member.role() == NodeRole.GATE && member.up() && !member.id().equals(identity.id())) {
+                live.add(member.id());
+            }
+        }
+        return live;
+    }
+
+    /**
+     * The gates' leader moves the unfinished jobs of gates that membership holds DEAD or LEFT, or
+     * no longer knows, to the live gates.
+     */
+    private void reassignJobsOfGoneGates() {
+        if (!leadership.leading()) {
+            return;
+        }
+        List<String> live = liveGates();
+        java.util.Set<String> gone = new java.util.TreeSet<>();
+        synchronized (this) {
+            owners.values().stream().filter(entry -> !entry.finished() && !live.contains(entry.owner()))
+                    .forEach(entry -> gone.add(entry.owner()));
+        }
+        for (String gate : gone) {
+            LOG.warnf("gate %s is gone: moving its jobs to %s", gate, live);
+            leadership.submit(OwnershipState.encode(new Ownership.Reassign(gate, live)));
+        }
     }
 
     /** Splits each workflow across the chosen datacenters by free cores and tells each its share. */
-    private void publish(String jobId, JobSpec spec, String body, List<Datacenters.View> chosen, long deadline) {
+    private void publish(String jobId, JobSpec spec, String body, List<Datacenters.View> chosen, long deadline,
+            long fence) {
         boolean anyFree = chosen.stream().anyMatch(dc -> dc.freeCores() > 0);
         List<Integer> weights = chosen.stream().map(dc -> anyFree ? dc.freeCores() : Math.max(1, dc.workers())).toList();
         List<Map<String, LoadShare>> shares = new ArrayList<>();
@@ -158,7 +290,7 @@ public class JobService {
         }
         for (int i = 0; i < chosen.size(); i++) {
             String dc = chosen.get(i).name();
-            out.sendTo(Topics.jobs(dc), jobId, FENCE, new Payload.JobSubmitted(dc, body, shares.get(i), deadline));
+            out.sendTo(Topics.jobs(dc), jobId, fence, new Payload.JobSubmitted(dc, body, shares.get(i), deadline));
         }
     }
 
@@ -234,9 +366,10 @@ public class JobService {
                 changedSinceProgress.add(job.id());
             } else {
                 Payload.JobFinished finished = job.onFinished((Payload.DatacenterFinished) payload);
-                if (finished != null) {
+                if (finished != null && mine(job.id())) {
                     LOG.infof("job %s finished: %s", job.id(), finished.status());
-                    out.send(job.id(), FENCE, finished);
+                    out.send(job.id(), fence(job.id()), finished);
+                    leadership.submit(OwnershipState.encode(new Ownership.Finished(job.id())));
                 }
             }
             changed = job.id();
@@ -248,7 +381,8 @@ public class JobService {
     private synchronized void enforceDeadlines() {
         long now = clock.millis();
         for (GlobalJob job : jobs.values()) {
-            if (job.deadlineEpochMillis() > 0 && now >= job.deadlineEpochMillis() && job.requestStop("TIMED_OUT")) {
+            if (mine(job.id()) && job.deadlineEpochMillis() > 0 && now >= job.deadlineEpochMillis()
+                    && job.requestStop("TIMED_OUT")) {
                 LOG.infof("job %s reached its timeout", job.id());
                 stopEverywhere(job, "timeout");
             }
@@ -259,8 +393,8 @@ public class JobService {
     private synchronized void publishProgress() {
         for (String id : changedSinceProgress) {
             GlobalJob job = jobs.get(id);
-            if (job != null && !job.status().terminal()) {
-                out.send(id, FENCE, new Payload.JobProgress(job.status().name(), job.datacenterStatus(), job.totals()));
+            if (job != null && !job.status().terminal() && mine(id)) {
+                out.send(id, fence(id), new Payload.JobProgress(job.status().name(), job.datacenterStatus(), job.totals()));
             }
         }
         changedSinceProgress.clear();
@@ -268,7 +402,7 @@ public class JobService {
 
     private void stopEverywhere(GlobalJob job, String reason) {
         for (String dc : job.datacenters()) {
-            out.sendTo(Topics.jobs(dc), job.id(), FENCE, new Payload.JobCancelRequested(reason));
+            out.sendTo(Topics.jobs(dc), job.id(), fence(job.id()), new Payload.JobCancelRequested(reason));
         }
     }
 
@@ -281,6 +415,8 @@ public class JobService {
             if (job.status().terminal()) {
                 iterator.remove();
                 replays.forget(job.id());
+                owners.remove(job.id());
+                ownership.forget(job.id());
                 finished--;
             }
         }

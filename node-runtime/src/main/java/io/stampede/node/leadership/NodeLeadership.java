@@ -16,6 +16,7 @@ import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.membership.NodeMembership;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Singleton;
 import jakarta.interceptor.Interceptor;
 import java.io.IOException;
@@ -33,9 +34,10 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * A manager's part in its datacenter's Raft group (group {@code dc/<datacenter>}): whether it
- * leads, and its fence (the term it leads in). While it leads, it keeps the group in step with
- * membership. Other roles do not take part yet.
+ * This node's part in its Raft group: a manager's datacenter group ({@code dc/<datacenter>}) or
+ * the gates' group ({@code gates}), whose replicated state a service may provide as a
+ * {@link RaftLeadership.Replicated} bean. Whether it leads, and its fence (the term it leads in).
+ * While it leads, it keeps the group in step with membership. Workers take no part.
  */
 @Singleton
 public class NodeLeadership {
@@ -61,7 +63,11 @@ public class NodeLeadership {
     private volatile Optional<String> leader = Optional.empty();
     private volatile HostPort address;
 
-    public NodeLeadership(NodeIdentity identity, NodeConfig config, NodeMembership membership) {
+    private final RaftLeadership.Replicated replicated;
+
+    public NodeLeadership(NodeIdentity identity, NodeConfig config, NodeMembership membership,
+            Instance<RaftLeadership.Replicated> replicated) {
+        this.replicated = replicated.isResolvable() ? replicated.get() : RaftLeadership.Replicated.NONE;
         this.identity = identity;
         this.settings = LeadershipSettings.of(config);
         this.membershipSettings = MembershipSettings.of(config);
@@ -70,10 +76,10 @@ public class NodeLeadership {
     }
 
     void start(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE + 2) StartupEvent event) {
-        if (identity.role() != NodeRole.MANAGER) {
+        if (identity.role() == NodeRole.WORKER) {
             return;
         }
-        String group = "dc/" + identity.datacenter().orElseThrow();
+        String group = identity.role() == NodeRole.GATE ? "gates" : "dc/" + identity.datacenter().orElseThrow();
         int port = identity.settings().grpcPort() != 0 ? identity.settings().grpcPort() : freePort();
         address = new HostPort(membershipSettings.advertiseHost(), port);
         Map<String, HostPort> peers = settings.peersExcept(identity.id());
@@ -100,13 +106,13 @@ public class NodeLeadership {
                         }
                         listeners.forEach(listener -> listener.following(newLeader, term));
                     }
-                });
+                }, replicated);
         LOG.infof("leadership: %s at %s with %s, log in %s", group, address,
                 peers.isEmpty() ? "no other founding member" : peers.keySet(), storage);
         membership.watch(new MembershipListener() {
             @Override
             public void changed(MemberView member, MemberState previous) {
-                if (member.role() == NodeRole.MANAGER) {
+                if (member.role() == identity.role()) {
                     managers.put(member.id(), new GroupMaintenance.StateSince(member.state(), System.currentTimeMillis()));
                 }
             }
@@ -156,6 +162,19 @@ public class NodeLeadership {
         } catch (IOException e) {
             throw new UncheckedIOException("no free port for Raft", e);
         }
+    }
+
+    /**
+     * Submits a command to the group's replicated state; completes with its answer once applied.
+     *
+     * @throws IllegalStateException when this node takes part in no group
+     */
+    public java.util.concurrent.CompletableFuture<byte[]> submit(byte[] command) {
+        RaftLeadership running = raft;
+        if (running == null) {
+            throw new IllegalStateException("this node takes part in no Raft group");
+        }
+        return running.submit(command);
     }
 
     /** Whether this node takes part in a Raft group. */

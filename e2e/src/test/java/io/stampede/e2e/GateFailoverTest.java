@@ -1,0 +1,145 @@
+package io.stampede.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stampede.local.Processes;
+import io.stampede.testkit.TargetServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Gate failover on a real local cluster: three gates (one Raft group holding the job-ownership
+ * table; three, because a Raft group of two cannot lose one and keep a majority), one datacenter.
+ * The gate that owns a running job is killed with SIGKILL while a client watches through it.
+ */
+class GateFailoverTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static Path directory;
+    static TargetServer target;
+    /** Gate id to its HTTP URL and pid. */
+    static final Map<String, String> gateUrls = new LinkedHashMap<>();
+    static final Map<String, Long> gatePids = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        directory = Files.createTempDirectory("stampede-gates-");
+        Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up",
+                "--gates", "3", "--datacenters", "1", "--workers-per-dc", "2");
+        assertThat(up.exitCode()).as(up.toString()).isZero();
+        JsonNode state = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
+        for (JsonNode node : state.get("nodes")) {
+            if (node.get("role").asText().equals("gate")) {
+                gateUrls.put(node.get("id").asText(), "http://127.0.0.1:" + node.get("httpPort").asInt());
+                gatePids.put(node.get("id").asText(), node.at("/process/pid").asLong());
+            }
+        }
+        target = TargetServer.start();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (target != null) {
+            target.close();
+        }
+        Command.stampede(directory, Duration.ofMinutes(2), "local", "down");
+        Command.localClusterProcesses(directory).forEach(process -> Processes.stop(process, Duration.ofSeconds(5)));
+    }
+
+    private static JsonNode get(String url) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(response.body());
+    }
+
+    @Test
+    void killingTheGateThatOwnsAJobLetsAnotherFinishItAndTheWatchingClientGetsTheResult() throws Exception {
+        List<String> gates = List.copyOf(gateUrls.keySet());
+        await().atMost(60, TimeUnit.SECONDS).until(() -> gates.stream().anyMatch(gate -> {
+            try {
+                return get(gateUrls.get(gate) + "/api/v1/leadership").get("leading").asBoolean();
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        for (String gate : gates) {
+            await().atMost(60, TimeUnit.SECONDS).until(() -> get(gateUrls.get(gate) + "/api/v1/datacenters")
+                    .findValues("healthy").stream().anyMatch(JsonNode::asBoolean));
+        }
+        String spec = """
+                name: gate failover
+                workflows:
+                  - name: steady
+                    vus: 4
+                    duration: 15s
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/delay/22"));
+        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(gateUrls.get(gates.get(0)) + "/api/v1/jobs")).header("Content-Type", "application/yaml")
+                .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        JsonNode job = JSON.readTree(accepted.body());
+        String id = job.get("id").asText();
+        String owner = get(gateUrls.get(gates.get(0)) + "/api/v1/jobs/" + id).get("owner").asText();
+        assertThat(gates).contains(owner);
+        for (String gate : gates) {
+            await().atMost(10, TimeUnit.SECONDS).until(() -> get(gateUrls.get(gate) + "/api/v1/jobs/" + id)
+                    .path("owner").asText().equals(owner));
+        }
+
+        // The client watches through the owner first, and knows the other gates.
+        List<String> order = new java.util.ArrayList<>(List.of(owner));
+        gates.stream().filter(gate -> !gate.equals(owner)).forEach(order::add);
+        Path out = directory.resolve("watch.out");
+        Process watch = new ProcessBuilder(Processes.javaExecutable(), "-Dstampede.home=" + Command.HOME, "-jar",
+                Command.HOME.resolve("client-cli/target/stampede.jar").toString(), "watch", id, "--gate=" + String.join(",",
+                        order.stream().map(gateUrls::get).toList())).directory(directory.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+        try {
+            await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/22") > 100);
+            ProcessHandle.of(gatePids.get(owner)).orElseThrow().destroyForcibly();
+            long killed = System.nanoTime();
+            List<String> survivors = gates.stream().filter(gate -> !gate.equals(owner)).toList();
+
+            await().atMost(60, TimeUnit.SECONDS).until(() -> !get(gateUrls.get(survivors.get(0)) + "/api/v1/jobs/" + id)
+                    .path("owner").asText().equals(owner));
+            double reassigned = (System.nanoTime() - killed) / 1e9;
+            assertThat(watch.waitFor(60, TimeUnit.SECONDS)).as(Files.readString(out)).isTrue();
+            double ended = (System.nanoTime() - killed) / 1e9;
+
+            String watched = Files.readString(out);
+            assertThat(watch.exitValue()).as(watched).isZero();
+            assertThat(watched).contains("lost the gate at " + gateUrls.get(owner), "COMPLETED");
+            JsonNode finished = get(gateUrls.get(survivors.get(0)) + "/api/v1/jobs/" + id);
+            String newOwner = finished.get("owner").asText();
+            System.out.printf("Gate failover: owner %s killed (SIGKILL) mid-job; %s owns the job %.1f s later;"
+                    + " the watching client got the result %.1f s after the kill, through another gate;"
+                    + " %d requests reported, the target counted %d%n", owner, newOwner, reassigned, ended,
+                    finished.at("/workflows/0/steps/0/requests").asLong(), target.requests("/delay/22"));
+            assertThat(survivors).contains(newOwner);
+            assertThat(finished.get("status").asText()).isEqualTo("COMPLETED");
+            assertThat(finished.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(target.requests("/delay/22"));
+            for (String gate : survivors) {
+                assertThat(get(gateUrls.get(gate) + "/api/v1/jobs/" + id).get("status").asText()).isEqualTo("COMPLETED");
+            }
+        } finally {
+            Processes.stop(watch.toHandle(), Duration.ofSeconds(5));
+        }
+    }
+}

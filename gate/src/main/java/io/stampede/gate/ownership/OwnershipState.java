@@ -1,0 +1,113 @@
+package io.stampede.gate.ownership;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stampede.cluster.leadership.RaftLeadership;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The ownership table as this gate's share of the gates' Raft state: committed commands arrive
+ * here in log order, and listeners hear of every entry created or changed.
+ */
+@ApplicationScoped
+public class OwnershipState implements RaftLeadership.Replicated {
+
+    private static final Logger LOG = Logger.getLogger(OwnershipState.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The wire form of a command: one record with a type and the fields that type uses. */
+    record Wire(String type, Ownership.Entry entry, String gone, List<String> live, String jobId) {
+    }
+
+    private final Ownership table = new Ownership();
+    private final List<Consumer<List<Ownership.Entry>>> listeners = new CopyOnWriteArrayList<>();
+
+    /** Hears of every entry created or changed, on Raft's thread, in log order. */
+    public void listen(Consumer<List<Ownership.Entry>> listener) {
+        listeners.add(listener);
+    }
+
+    public static byte[] encode(Ownership.Command command) {
+        Wire wire;
+        if (command instanceof Ownership.Register register) {
+            wire = new Wire("register", register.entry(), null, null, null);
+        } else if (command instanceof Ownership.Reassign reassign) {
+            wire = new Wire("reassign", null, reassign.gone(), reassign.live(), null);
+        } else {
+            wire = new Wire("finished", null, null, null, ((Ownership.Finished) command).jobId());
+        }
+        try {
+            return JSON.writeValueAsBytes(wire);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Ownership.Command decode(byte[] bytes) throws IOException {
+        Wire wire = JSON.readValue(bytes, Wire.class);
+        return switch (wire.type()) {
+            case "register" -> new Ownership.Register(wire.entry());
+            case "reassign" -> new Ownership.Reassign(wire.gone(), wire.live());
+            case "finished" -> new Ownership.Finished(wire.jobId());
+            default -> throw new IOException("unknown ownership command " + wire.type());
+        };
+    }
+
+    /** The first entry a command's answer names, if any (a registration answers with its job). */
+    public static Optional<Ownership.Entry> answer(byte[] bytes) {
+        try {
+            Ownership.Entry[] entries = JSON.readValue(bytes, Ownership.Entry[].class);
+            return entries.length == 0 ? Optional.empty() : Optional.of(entries[0]);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public byte[] apply(byte[] command) {
+        List<Ownership.Entry> changed;
+        try {
+            Ownership.Command decoded = decode(command);
+            synchronized (table) {
+                changed = table.apply(decoded);
+            }
+        } catch (IOException | RuntimeException e) {
+            // Every gate skips the same bad entry the same way, so the tables stay alike.
+            LOG.errorf(e, "skipping an ownership command that cannot be applied: %s",
+                    new String(command, StandardCharsets.UTF_8));
+            return new byte[] {'[', ']'};
+        }
+        listeners.forEach(listener -> listener.accept(changed));
+        try {
+            return JSON.writeValueAsBytes(changed);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Optional<Ownership.Entry> get(String jobId) {
+        synchronized (table) {
+            return table.get(jobId);
+        }
+    }
+
+    /** Every entry, as of now. */
+    public List<Ownership.Entry> entries() {
+        synchronized (table) {
+            return List.copyOf(table.entries());
+        }
+    }
+
+    public void forget(String jobId) {
+        synchronized (table) {
+            table.forget(jobId);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package io.stampede.gate.ownership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class OwnershipTest {
+
+    private static Ownership.Entry entry(String id, String owner, String key) {
+        return new Ownership.Entry(id, "name", 0, 0, List.of("dc1"), List.of("w"), key, "digest", owner, 1, false);
+    }
+
+    @Test
+    void rendezvousHashingSpreadsJobsAndMovesOnlyTheGoneGatesJobs() {
+        List<String> three = List.of("gate-1", "gate-2", "gate-3");
+        Map<String, Integer> counts = new HashMap<>();
+        int moved = 0;
+        for (int i = 0; i < 3_000; i++) {
+            String job = "job-" + i;
+            String before = Ownership.owner(job, three);
+            counts.merge(before, 1, Integer::sum);
+            String after = Ownership.owner(job, List.of("gate-1", "gate-3"));
+            if (!before.equals("gate-2")) {
+                assertThat(after).as("a job of a gate still there stays put").isEqualTo(before);
+            } else {
+                moved++;
+            }
+        }
+        assertThat(counts.values()).allSatisfy(count -> assertThat(count).isBetween(850, 1_150));
+        assertThat(moved).isEqualTo(counts.get("gate-2"));
+    }
+
+    @Test
+    void aGoneGatesUnfinishedJobsMoveWithAHigherFenceAndFinishedOnesStay() {
+        Ownership table = new Ownership();
+        table.apply(new Ownership.Register(entry("job-a", "gate-2", "")));
+        table.apply(new Ownership.Register(entry("job-b", "gate-2", "")));
+        table.apply(new Ownership.Register(entry("job-c", "gate-1", "")));
+        table.apply(new Ownership.Finished("job-b"));
+
+        List<Ownership.Entry> moved = table.apply(new Ownership.Reassign("gate-2", List.of("gate-1", "gate-2", "gate-3")));
+
+        assertThat(moved).singleElement().satisfies(entry -> {
+            assertThat(entry.id()).isEqualTo("job-a");
+            assertThat(entry.owner()).isIn("gate-1", "gate-3").isEqualTo(Ownership.owner("job-a", List.of("gate-1", "gate-3")));
+            assertThat(entry.fence()).isEqualTo(2);
+        });
+        assertThat(table.get("job-b").orElseThrow().owner()).isEqualTo("gate-2");
+        assertThat(table.get("job-c").orElseThrow().fence()).isEqualTo(1);
+        assertThat(table.apply(new Ownership.Reassign("gate-2", List.of("gate-2")))).as("nobody to take them").isEmpty();
+    }
+
+    @Test
+    void anIdempotencyKeyRegistersOneJobOnly() {
+        Ownership table = new Ownership();
+        table.apply(new Ownership.Register(entry("job-a", "gate-1", "key-1")));
+
+        List<Ownership.Entry> again = table.apply(new Ownership.Register(entry("job-z", "gate-2", "key-1")));
+
+        assertThat(again).singleElement().extracting(Ownership.Entry::id).isEqualTo("job-a");
+        assertThat(table.get("job-z")).isEmpty();
+        table.forget("job-a");
+        assertThat(table.apply(new Ownership.Register(entry("job-z", "gate-2", "key-1")))).singleElement()
+                .extracting(Ownership.Entry::id).isEqualTo("job-z");
+    }
+}
