@@ -178,8 +178,11 @@ public class JobService {
                     + " s (is a majority of the gates up?)");
         }
         if (!registered.id().equals(jobId)) {
-            // The same Idempotency-Key reached another gate first.
-            return repeated(idempotencyKey, digest).orElseThrow();
+            // The same Idempotency-Key reached another gate first: answer with that job.
+            synchronized (this) {
+                GlobalJob existing = follow(registered);
+                return registered.bodyDigest().equals(digest) ? new Accepted(existing) : new Conflict(registered.id());
+            }
         }
         synchronized (this) {
             GlobalJob job = follow(registered);
