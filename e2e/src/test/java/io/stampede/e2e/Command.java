@@ -46,6 +46,20 @@ final class Command {
     }
 
     /** Live processes whose command line carries the marker of the local cluster in {@code directory}. */
+    /** Stops the local cluster started in {@code directory}, and any of its processes left behind. */
+    static void localDown(Path directory) {
+        stampede(directory, Duration.ofMinutes(2), "local", "down");
+        localClusterProcesses(directory).forEach(process -> io.stampede.local.Processes.stop(process, Duration.ofSeconds(5)));
+    }
+
+    /** GETs a URL and reads the answer as JSON. */
+    static com.fasterxml.jackson.databind.JsonNode getJson(String url) throws Exception {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+    }
+
     static List<ProcessHandle> localClusterProcesses(Path directory) {
         String marker = "-Dstampede-local-cluster=" + directory.resolve(".stampede/local").toAbsolutePath().normalize();
         return ProcessHandle.allProcesses()

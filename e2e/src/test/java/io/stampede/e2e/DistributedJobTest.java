@@ -92,8 +92,7 @@ class DistributedJobTest {
         if (target != null) {
             target.close();
         }
-        Command.stampede(directory, Duration.ofMinutes(2), "local", "down");
-        Command.localClusterProcesses(directory).forEach(process -> Processes.stop(process, Duration.ofSeconds(5)));
+        Command.localDown(directory);
     }
 
     private static void submit(String jobId, String spec, long deadline) {

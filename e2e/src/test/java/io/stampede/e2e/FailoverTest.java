@@ -75,22 +75,14 @@ class FailoverTest {
         if (target != null) {
             target.close();
         }
-        Command.stampede(directory, Duration.ofMinutes(2), "local", "down");
-        Command.localClusterProcesses(directory).forEach(process -> Processes.stop(process, Duration.ofSeconds(5)));
-    }
-
-    private static JsonNode get(String url) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return JSON.readTree(response.body());
+        Command.localDown(directory);
     }
 
     /** The manager that leads, as the managers still running say, with its fence. */
     private static Optional<Map.Entry<String, Long>> leader(List<String> among) {
         for (String id : among) {
             try {
-                JsonNode leadership = get(managerUrls.get(id) + "/api/v1/leadership");
+                JsonNode leadership = Command.getJson(managerUrls.get(id) + "/api/v1/leadership");
                 if (leadership.get("leading").asBoolean()) {
                     return Optional.of(Map.entry(id, leadership.get("fence").asLong()));
                 }
@@ -111,9 +103,9 @@ class FailoverTest {
 
     private static JsonNode awaitEnd(String id) {
         await().atMost(60, TimeUnit.SECONDS).until(() -> List.of("COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT")
-                .contains(get(gateUrl + "/api/v1/jobs/" + id).get("status").asText()));
+                .contains(Command.getJson(gateUrl + "/api/v1/jobs/" + id).get("status").asText()));
         try {
-            return get(gateUrl + "/api/v1/jobs/" + id);
+            return Command.getJson(gateUrl + "/api/v1/jobs/" + id);
         } catch (Exception e) {
             throw new AssertionError(e);
         }
@@ -146,9 +138,9 @@ class FailoverTest {
         List<String> managers = List.copyOf(managerUrls.keySet());
         await().atMost(60, TimeUnit.SECONDS).until(() -> leader(managers).isPresent());
         Map.Entry<String, Long> paused = leader(managers).orElseThrow();
-        await().atMost(60, TimeUnit.SECONDS).until(() -> get(managerUrls.get(paused.getKey()) + "/api/v1/workers")
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(managerUrls.get(paused.getKey()) + "/api/v1/workers")
                 .get("workers").size() == 2);
-        await().atMost(60, TimeUnit.SECONDS).until(() -> get(gateUrl + "/api/v1/datacenters")
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/datacenters")
                 .findValues("healthy").stream().anyMatch(JsonNode::asBoolean));
         String id = submit("""
                 name: pause
@@ -180,7 +172,7 @@ class FailoverTest {
         }
 
         await().atMost(20, TimeUnit.SECONDS).until(() -> {
-            JsonNode leadership = get(managerUrls.get(paused.getKey()) + "/api/v1/leadership");
+            JsonNode leadership = Command.getJson(managerUrls.get(paused.getKey()) + "/api/v1/leadership");
             return !leadership.get("leading").asBoolean() && !leadership.path("leader").asText().equals(paused.getKey());
         });
         JsonNode job = awaitEnd(id);
@@ -193,7 +185,7 @@ class FailoverTest {
                             Map.of("", "a deposed leader's verdict"))));
         }
         await().atMost(10, TimeUnit.SECONDS).until(() -> staleRecordsDropped() - staleBefore > stale);
-        assertThat(get(gateUrl + "/api/v1/jobs/" + id).get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(Command.getJson(gateUrl + "/api/v1/jobs/" + id).get("status").asText()).isEqualTo("COMPLETED");
         System.out.printf("Failover: after SIGCONT, %d records of the deposed leader were dropped as stale;"
                 + " the job ended %s with %d requests (the target counted %d)%n", stale,
                 job.get("status").asText(), job.at("/workflows/0/steps/0/requests").asLong(), target.requests("/delay/21"));
@@ -208,14 +200,14 @@ class FailoverTest {
         List<String> managers = List.copyOf(managerUrls.keySet());
         await().atMost(60, TimeUnit.SECONDS).until(() -> leader(managers).isPresent());
         Map.Entry<String, Long> first = leader(managers).orElseThrow();
-        await().atMost(60, TimeUnit.SECONDS).until(() -> get(managerUrls.get(first.getKey()) + "/api/v1/workers")
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(managerUrls.get(first.getKey()) + "/api/v1/workers")
                 .get("workers").size() == 2);
         for (String id : managers) {
-            JsonNode leadership = get(managerUrls.get(id) + "/api/v1/leadership");
+            JsonNode leadership = Command.getJson(managerUrls.get(id) + "/api/v1/leadership");
             assertThat(leadership.get("members").size()).as("%s's group", id).isEqualTo(3);
             assertThat(leadership.get("leader").asText()).as("%s's leader", id).isEqualTo(first.getKey());
         }
-        await().atMost(60, TimeUnit.SECONDS).until(() -> get(gateUrl + "/api/v1/datacenters")
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/datacenters")
                 .findValues("healthy").stream().anyMatch(JsonNode::asBoolean));
 
         String spec = """
@@ -243,9 +235,9 @@ class FailoverTest {
         assertThat(second.getValue()).as("the new leader's fence").isGreaterThan(first.getValue());
 
         await().atMost(60, TimeUnit.SECONDS).until(() -> List.of("COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT")
-                .contains(get(gateUrl + "/api/v1/jobs/" + id).get("status").asText()));
+                .contains(Command.getJson(gateUrl + "/api/v1/jobs/" + id).get("status").asText()));
         double finished = (System.nanoTime() - killed) / 1e9;
-        JsonNode job = get(gateUrl + "/api/v1/jobs/" + id);
+        JsonNode job = Command.getJson(gateUrl + "/api/v1/jobs/" + id);
         System.out.printf("Failover: leader %s killed (SIGKILL) mid-job; %s leads after %.2f s (fence %d -> %d);"
                 + " the job ended %s %.1f s after the kill with %d requests (the target counted %d)%n",
                 first.getKey(), second.getKey(), election, first.getValue(), second.getValue(),
@@ -258,9 +250,9 @@ class FailoverTest {
         assertThat(job.at("/workflows/0/steps/0/failed").asLong()).isZero();
 
         // Membership declares the killed manager DEAD; the new leader then takes it out of the group.
-        await().atMost(40, TimeUnit.SECONDS).until(() -> get(managerUrls.get(second.getKey()) + "/api/v1/leadership")
+        await().atMost(40, TimeUnit.SECONDS).until(() -> Command.getJson(managerUrls.get(second.getKey()) + "/api/v1/leadership")
                 .get("members").size() == 2);
-        assertThat(get(managerUrls.get(second.getKey()) + "/api/v1/leadership").get("members").has(first.getKey()))
+        assertThat(Command.getJson(managerUrls.get(second.getKey()) + "/api/v1/leadership").get("members").has(first.getKey()))
                 .isFalse();
     }
 }

@@ -57,15 +57,7 @@ class GateFailoverTest {
         if (target != null) {
             target.close();
         }
-        Command.stampede(directory, Duration.ofMinutes(2), "local", "down");
-        Command.localClusterProcesses(directory).forEach(process -> Processes.stop(process, Duration.ofSeconds(5)));
-    }
-
-    private static JsonNode get(String url) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return JSON.readTree(response.body());
+        Command.localDown(directory);
     }
 
     @Test
@@ -73,13 +65,13 @@ class GateFailoverTest {
         List<String> gates = List.copyOf(gateUrls.keySet());
         await().atMost(60, TimeUnit.SECONDS).until(() -> gates.stream().anyMatch(gate -> {
             try {
-                return get(gateUrls.get(gate) + "/api/v1/leadership").get("leading").asBoolean();
+                return Command.getJson(gateUrls.get(gate) + "/api/v1/leadership").get("leading").asBoolean();
             } catch (Exception e) {
                 return false;
             }
         }));
         for (String gate : gates) {
-            await().atMost(60, TimeUnit.SECONDS).until(() -> get(gateUrls.get(gate) + "/api/v1/datacenters")
+            await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrls.get(gate) + "/api/v1/datacenters")
                     .findValues("healthy").stream().anyMatch(JsonNode::asBoolean));
         }
         String spec = """
@@ -96,10 +88,10 @@ class GateFailoverTest {
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
         JsonNode job = JSON.readTree(accepted.body());
         String id = job.get("id").asText();
-        String owner = get(gateUrls.get(gates.get(0)) + "/api/v1/jobs/" + id).get("owner").asText();
+        String owner = Command.getJson(gateUrls.get(gates.get(0)) + "/api/v1/jobs/" + id).get("owner").asText();
         assertThat(gates).contains(owner);
         for (String gate : gates) {
-            await().atMost(10, TimeUnit.SECONDS).until(() -> get(gateUrls.get(gate) + "/api/v1/jobs/" + id)
+            await().atMost(10, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrls.get(gate) + "/api/v1/jobs/" + id)
                     .path("owner").asText().equals(owner));
         }
 
@@ -117,7 +109,7 @@ class GateFailoverTest {
             long killed = System.nanoTime();
             List<String> survivors = gates.stream().filter(gate -> !gate.equals(owner)).toList();
 
-            await().atMost(60, TimeUnit.SECONDS).until(() -> !get(gateUrls.get(survivors.get(0)) + "/api/v1/jobs/" + id)
+            await().atMost(60, TimeUnit.SECONDS).until(() -> !Command.getJson(gateUrls.get(survivors.get(0)) + "/api/v1/jobs/" + id)
                     .path("owner").asText().equals(owner));
             double reassigned = (System.nanoTime() - killed) / 1e9;
             assertThat(watch.waitFor(60, TimeUnit.SECONDS)).as(Files.readString(out)).isTrue();
@@ -126,7 +118,7 @@ class GateFailoverTest {
             String watched = Files.readString(out);
             assertThat(watch.exitValue()).as(watched).isZero();
             assertThat(watched).contains("lost the gate at " + gateUrls.get(owner), "COMPLETED");
-            JsonNode finished = get(gateUrls.get(survivors.get(0)) + "/api/v1/jobs/" + id);
+            JsonNode finished = Command.getJson(gateUrls.get(survivors.get(0)) + "/api/v1/jobs/" + id);
             String newOwner = finished.get("owner").asText();
             System.out.printf("Gate failover: owner %s killed (SIGKILL) mid-job; %s owns the job %.1f s later;"
                     + " the watching client got the result %.1f s after the kill, through another gate;"
@@ -136,7 +128,7 @@ class GateFailoverTest {
             assertThat(finished.get("status").asText()).isEqualTo("COMPLETED");
             assertThat(finished.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(target.requests("/delay/22"));
             for (String gate : survivors) {
-                assertThat(get(gateUrls.get(gate) + "/api/v1/jobs/" + id).get("status").asText()).isEqualTo("COMPLETED");
+                assertThat(Command.getJson(gateUrls.get(gate) + "/api/v1/jobs/" + id).get("status").asText()).isEqualTo("COMPLETED");
             }
         } finally {
             Processes.stop(watch.toHandle(), Duration.ofSeconds(5));

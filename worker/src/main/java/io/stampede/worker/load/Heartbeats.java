@@ -13,8 +13,8 @@ import io.stampede.node.messaging.RecordSender;
 import io.vertx.core.Vertx;
 
 /**
- * Tells the datacenter's managers every {@value #PERIOD_MILLIS} ms that this worker is alive and
- * how many cores it has free. Interim liveness: membership (SWIM) replaces it.
+ * Tells the datacenter's managers every {@value #PERIOD_MILLIS} ms how many cores this worker has
+ * free. Whether it is alive is membership's call (SWIM); this is its capacity.
  */
 @Singleton
 public class Heartbeats {
