@@ -20,12 +20,15 @@ public class ManagerChannels {
     /**
      * Every manager reads all of its datacenter's jobs, dispatch and progress records, in a
      * consumer group of its own: followers keep each job's state as the leader does, ready to
-     * take over.
+     * take over. The group is new each time the manager starts and reads from the beginning, so
+     * a restarted manager rebuilds the state of every job still running rather than resuming
+     * after records it no longer remembers.
      */
     @Produces
     @Identifier("manager-datacenter")
     Map<String, Object> datacenterConsumer(NodeIdentity identity) {
-        return Map.of("group.id", "stampede-manager-" + identity.id() + "-datacenter");
+        return Map.of("group.id", "stampede-manager-" + identity.id() + "-datacenter-"
+                + identity.startedAt().toEpochMilli());
     }
 
     @Produces
