@@ -19,10 +19,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * Tells when this manager has read every dispatch made so far, so that a new leader acts only
- * after it has seen all of its predecessor's decisions: the end offsets of the datacenter's
- * dispatch topic are taken when leadership is won, and the manager has caught up once it has
- * processed the record before each.
+ * Tells when this manager has read its datacenter's topics (jobs, dispatch, progress) up to where
+ * they ended when it won leadership, so that it acts only after seeing every decision of its
+ * predecessor and every result reported so far; a manager that has just started reads them from
+ * the beginning first. It has caught up once it has processed the record before each end offset.
  */
 @Singleton
 public class CatchUp {
@@ -31,20 +31,19 @@ public class CatchUp {
     /** How long a new leader waits to catch up before acting anyway (and saying so). */
     static final Duration LIMIT = Duration.ofSeconds(15);
 
-    private final String topic;
+    private final List<String> topics;
     private final String bootstrapServers;
-    private final Map<Integer, Long> processed = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Long> processed = new ConcurrentHashMap<>();
 
     public CatchUp(NodeIdentity identity) {
-        this.topic = Topics.dispatch(identity.datacenter().orElseThrow());
+        String datacenter = identity.datacenter().orElseThrow();
+        this.topics = List.of(Topics.jobs(datacenter), Topics.dispatch(datacenter), Topics.progress(datacenter));
         this.bootstrapServers = identity.settings().kafkaBootstrapServers();
     }
 
     /** A record of the datacenter's topics has been applied. */
     public void processed(String recordTopic, int partition, long offset) {
-        if (topic.equals(recordTopic)) {
-            processed.merge(partition, offset, Math::max);
-        }
+        processed.merge(new TopicPartition(recordTopic, partition), offset, Math::max);
     }
 
     /** Runs {@code action} on a thread of its own once caught up, or after {@link #LIMIT}. */
@@ -52,20 +51,20 @@ public class CatchUp {
         Thread thread = new Thread(() -> {
             long began = System.nanoTime();
             try {
-                Map<Integer, Long> ends = endOffsets();
+                Map<TopicPartition, Long> ends = endOffsets();
                 while (!caughtUp(ends) && System.nanoTime() - began < LIMIT.toNanos()) {
                     Thread.sleep(20);
                 }
                 if (!caughtUp(ends)) {
-                    LOG.warnf("not caught up with %s after %s (at %s, end %s); acting anyway", topic, LIMIT, processed, ends);
+                    LOG.warnf("not caught up with %s after %s (at %s, end %s); acting anyway", topics, LIMIT, processed, ends);
                 } else {
-                    LOG.infof("caught up with %s in %d ms", topic, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+                    LOG.infof("caught up with %s in %d ms", topics, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
-                LOG.warnf(e, "cannot read the end of %s; acting anyway", topic);
+                LOG.warnf(e, "cannot read the end of %s; acting anyway", topics);
             }
             action.run();
         }, "leader-catch-up");
@@ -73,28 +72,29 @@ public class CatchUp {
         thread.start();
     }
 
-    private boolean caughtUp(Map<Integer, Long> ends) {
+    private boolean caughtUp(Map<TopicPartition, Long> ends) {
         return ends.entrySet().stream().allMatch(end -> end.getValue() == 0
                 || processed.getOrDefault(end.getKey(), -1L) >= end.getValue() - 1);
     }
 
-    private Map<Integer, Long> endOffsets() throws InterruptedException {
+    private Map<TopicPartition, Long> endOffsets() throws InterruptedException {
         Properties properties = new Properties();
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(properties)) {
-            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
-                    .get(topic);
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            description.partitions().forEach(partition -> latest.put(new TopicPartition(topic, partition.partition()),
-                    OffsetSpec.latest()));
-            Map<Integer, Long> ends = new HashMap<>();
+            for (TopicDescription description : admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS)
+                    .values()) {
+                description.partitions().forEach(partition -> latest.put(
+                        new TopicPartition(description.name(), partition.partition()), OffsetSpec.latest()));
+            }
+            Map<TopicPartition, Long> ends = new HashMap<>();
             for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> entry
                     : admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).entrySet()) {
-                ends.put(entry.getKey().partition(), entry.getValue().offset());
+                ends.put(entry.getKey(), entry.getValue().offset());
             }
             return ends;
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot read the offsets of " + topic + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read the offsets of " + topics + ": " + e.getMessage(), e);
         }
     }
 }

@@ -126,8 +126,15 @@ public class JobCoordinator {
             return; // lost it again while catching up
         }
         fence = term;
+        long now = clock.millis();
         LOG.infof("leading datacenter %s (fence %d): taking over %d jobs", datacenter, term, jobs.size());
-        jobs.forEach((jobId, job) -> send(jobId, job.takeOver(workers.live(), clock.millis())));
+        jobs.forEach((jobId, job) -> {
+            // A job that ended long ago (read back from the topics at start) had its result sent then.
+            Long ended = finishedAt.get(jobId);
+            if (!job.finished() || ended == null || now - ended < KEEP_FINISHED_MILLIS) {
+                send(jobId, job.takeOver(workers.live(), now));
+            }
+        });
     }
 
     private synchronized void follow() {
@@ -241,6 +248,10 @@ public class JobCoordinator {
             DatacenterJob job = jobs.get(jobId);
             if (job != null) {
                 send(jobId, job.onFinished(finished, workers.live()));
+                if (job.finished()) {
+                    // When it ended by the record's own time: a job read back at start ended long ago.
+                    finishedAt.putIfAbsent(jobId, envelope.timestampMillis());
+                }
             }
         }
     }
