@@ -88,8 +88,6 @@ public class JobService {
     private final NodeLeadership leadership;
     private final NodeMembership membership;
     private final OwnershipState ownership;
-    /** Each job's owning gate and fence, as the ownership table last said. */
-    private final Map<String, Ownership.Entry> owners = new LinkedHashMap<>();
 
     private record Idempotent(String bodyDigest, String jobId) {
     }
@@ -210,13 +208,13 @@ public class JobService {
         GlobalJob job = jobs.computeIfAbsent(entry.id(), id -> new GlobalJob(id, entry.name(),
                 Instant.ofEpochMilli(entry.submittedAtMillis()), entry.deadlineEpochMillis(), entry.datacenters(),
                 entry.workflows()));
-        Ownership.Entry before = owners.put(entry.id(), entry);
+        String previousOwner = job.owner();
         job.ownedBy(entry.owner(), entry.fence());
         if (!entry.idempotencyKey().isEmpty()) {
             idempotencyKeys.putIfAbsent(entry.idempotencyKey(), new Idempotent(entry.bodyDigest(), entry.id()));
         }
-        if (before != null && !before.owner().equals(entry.owner()) && mine(entry.id())) {
-            LOG.warnf("taking over job %s from %s (fence %d)", entry.id(), before.owner(), entry.fence());
+        if (!previousOwner.isEmpty() && !previousOwner.equals(entry.owner()) && mine(entry.id())) {
+            LOG.warnf("taking over job %s from %s (fence %d)", entry.id(), previousOwner, entry.fence());
             if (job.result() != null) {
                 out.send(job.id(), entry.fence(), job.result());
             }
@@ -237,13 +235,13 @@ public class JobService {
     }
 
     private boolean mine(String jobId) {
-        Ownership.Entry entry = owners.get(jobId);
-        return entry != null && entry.owner().equals(identity.id());
+        GlobalJob job = jobs.get(jobId);
+        return job != null && job.owner().equals(identity.id());
     }
 
     private long fence(String jobId) {
-        Ownership.Entry entry = owners.get(jobId);
-        return entry == null ? 1 : entry.fence();
+        GlobalJob job = jobs.get(jobId);
+        return job == null ? 1 : job.fence();
     }
 
     /** This gate and the gates membership has up. */
@@ -268,10 +266,8 @@ public class JobService {
         }
         List<String> live = liveGates();
         java.util.Set<String> gone = new java.util.TreeSet<>();
-        synchronized (this) {
-            owners.values().stream().filter(entry -> !entry.finished() && !live.contains(entry.owner()))
-                    .forEach(entry -> gone.add(entry.owner()));
-        }
+        ownership.entries().stream().filter(entry -> !entry.finished() && !live.contains(entry.owner()))
+                .forEach(entry -> gone.add(entry.owner()));
         for (String gate : gone) {
             LOG.warnf("gate %s is gone: moving its jobs to %s", gate, live);
             leadership.submit(OwnershipState.encode(new Ownership.Reassign(gate, live)));
@@ -418,7 +414,6 @@ public class JobService {
             if (job.status().terminal()) {
                 iterator.remove();
                 replays.forget(job.id());
-                owners.remove(job.id());
                 ownership.forget(job.id());
                 finished--;
             }
