@@ -21,26 +21,42 @@ public sealed interface Payload {
         return "";
     }
 
-    /** Gate → managers of a datacenter: run this job's share here. */
-    record JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis)
-            implements Payload {
+    /** Records the gates issue, under the job owner's fence. */
+    sealed interface FromGates extends Payload {
         @Override
-        public String fenceDomain() {
+        default String fenceDomain() {
             return "gates";
         }
+    }
 
+    /** Records a datacenter's leader issues to its workers, under its term. */
+    sealed interface FromLeader extends Payload {
+        @Override
+        default String fenceDomain() {
+            return "leader";
+        }
+    }
+
+    /** Records a datacenter's leader reports to the gates, under its term; each datacenter is its own authority. */
+    sealed interface DatacenterReport extends Payload {
+        String datacenter();
+
+        @Override
+        default String fenceDomain() {
+            return "datacenter:" + datacenter();
+        }
+    }
+
+    /** Gate → managers of a datacenter: run this job's share here. */
+    record JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis)
+            implements FromGates {
         public JobSubmitted {
             shares = Map.copyOf(shares);
         }
     }
 
     /** Gate → managers, or manager → workers: stop the job now. */
-    record JobCancelRequested(String reason) implements Payload {
-        @Override
-        public String fenceDomain() {
-            return "gates";
-        }
-
+    record JobCancelRequested(String reason) implements FromGates {
     }
 
     /**
@@ -55,12 +71,7 @@ public sealed interface Payload {
      */
     record WorkflowDispatched(String workflow, String worker, String spec, LoadShare share,
             Map<String, String> variables, long deadlineEpochMillis, int attempt, long endsAtEpochMillis)
-            implements Payload {
-        @Override
-        public String fenceDomain() {
-            return "leader";
-        }
-
+            implements FromLeader {
         public WorkflowDispatched {
             variables = Map.copyOf(variables);
         }
@@ -73,12 +84,7 @@ public sealed interface Payload {
     }
 
     /** Manager leader → one worker: stop this workflow's share. */
-    record WorkflowCancelRequested(String workflow, String worker, int attempt) implements Payload {
-        @Override
-        public String fenceDomain() {
-            return "leader";
-        }
-
+    record WorkflowCancelRequested(String workflow, String worker, int attempt) implements FromLeader {
         public WorkflowCancelRequested(String workflow, String worker) {
             this(workflow, worker, 0);
         }
@@ -121,12 +127,7 @@ public sealed interface Payload {
      * merged window per workflow that reported, and every workflow's state.
      */
     record DatacenterProgress(String datacenter, Map<String, String> states, Map<String, WorkflowWindow> windows)
-            implements Payload {
-        @Override
-        public String fenceDomain() {
-            return "datacenter:" + datacenter;
-        }
-
+            implements DatacenterReport {
         public DatacenterProgress {
             states = Map.copyOf(states);
             windows = Map.copyOf(windows);
@@ -142,12 +143,7 @@ public sealed interface Payload {
      * @param errors  why workflows failed, by workflow
      */
     record DatacenterFinished(String datacenter, String status, Map<String, String> states,
-            Map<String, WorkflowWindow> totals, Map<String, String> errors) implements Payload {
-        @Override
-        public String fenceDomain() {
-            return "datacenter:" + datacenter;
-        }
-
+            Map<String, WorkflowWindow> totals, Map<String, String> errors) implements DatacenterReport {
         public DatacenterFinished {
             states = Map.copyOf(states);
             totals = Map.copyOf(totals);
@@ -157,12 +153,7 @@ public sealed interface Payload {
 
     /** Manager → gates, every few seconds, keyed by datacenter: its capacity. */
     record DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores, int activeJobs)
-            implements Payload {
-        @Override
-        public String fenceDomain() {
-            return "datacenter:" + datacenter;
-        }
-
+            implements DatacenterReport {
     }
 
     /**
@@ -173,12 +164,7 @@ public sealed interface Payload {
      * @param totals      each workflow's statistics over every datacenter
      */
     record JobFinished(String status, Map<String, String> datacenters, Map<String, WorkflowWindow> totals,
-            Map<String, String> errors) implements Payload {
-        @Override
-        public String fenceDomain() {
-            return "gates";
-        }
-
+            Map<String, String> errors) implements FromGates {
         public JobFinished {
             datacenters = Map.copyOf(datacenters);
             totals = Map.copyOf(totals);
@@ -188,12 +174,7 @@ public sealed interface Payload {
 
     /** Gate → everyone, at most once a second while the job runs: its statistics over every datacenter so far. */
     record JobProgress(String status, Map<String, String> datacenters, Map<String, WorkflowWindow> totals)
-            implements Payload {
-        @Override
-        public String fenceDomain() {
-            return "gates";
-        }
-
+            implements FromGates {
         public JobProgress {
             datacenters = Map.copyOf(datacenters);
             totals = Map.copyOf(totals);
