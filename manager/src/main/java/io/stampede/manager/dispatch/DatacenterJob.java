@@ -290,9 +290,13 @@ public final class DatacenterJob {
         return commands;
     }
 
+    private static String lostWorker(String worker) {
+        return "worker " + worker + " was lost (membership declared it dead or gone)";
+    }
+
     private void rerunOrFail(Workflow workflow, Share lost, List<WorkerRegistry.Worker> others, long nowMillis,
             List<Command> commands) {
-        String gone = "worker " + lost.worker + " was lost (membership declared it dead or gone)";
+        String gone = lostWorker(lost.worker);
         Optional<Duration> duration = workflow.spec.load() instanceof WorkflowSpec.Closed closed
                 ? closed.duration() : Optional.empty();
         long endsAt = lost.endsAt > 0 ? lost.endsAt
@@ -329,7 +333,7 @@ public final class DatacenterJob {
 
     private void rerun(Workflow workflow, Share lost, long endsAt, List<WorkerRegistry.Worker> others, long nowMillis,
             List<Command> commands) {
-        String gone = "worker " + lost.worker + " was lost (membership declared it dead or gone)";
+        String gone = lostWorker(lost.worker);
         if (others.isEmpty()) {
             workflow.error = gone + "; not re-run: no other live worker";
             workflow.move(WorkflowState.FAILED);

@@ -29,16 +29,21 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage) {
     public Map<String, HostPort> peersExcept(String self) {
         Map<String, HostPort> parsed = new LinkedHashMap<>();
         for (String peer : peers) {
-            int at = peer.indexOf('@');
-            if (at <= 0) {
-                throw new IllegalArgumentException("'" + peer + "' is not id@host:port");
-            }
-            String id = peer.substring(0, at).trim();
-            if (!id.equals(self)) {
-                parsed.put(id, HostPort.parse(peer.substring(at + 1)));
+            Map.Entry<String, HostPort> entry = parse(peer);
+            if (!entry.getKey().equals(self)) {
+                parsed.put(entry.getKey(), entry.getValue());
             }
         }
         return parsed;
+    }
+
+    /** One {@code id@host:port} entry; an exception with a message fit for the user otherwise. */
+    private static Map.Entry<String, HostPort> parse(String peer) {
+        int at = peer.indexOf('@');
+        if (at <= 0) {
+            throw new IllegalArgumentException("'" + peer + "' is not id@host:port");
+        }
+        return Map.entry(peer.substring(0, at).trim(), HostPort.parse(peer.substring(at + 1)));
     }
 
     /** Every problem with these settings, each as {@code key: what is wrong}. */
@@ -46,7 +51,7 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage) {
         List<String> problems = new ArrayList<>();
         for (String peer : peers) {
             try {
-                new LeadershipSettings(List.of(peer), storage).peersExcept("");
+                parse(peer);
             } catch (IllegalArgumentException e) {
                 problems.add("stampede.leadership.peers: " + e.getMessage());
             }
