@@ -63,7 +63,7 @@ public final class DemoCommand implements Callable<Integer> {
                     request:
                       url: "{{baseUrl}}/items"
                       headers: {Authorization: "Bearer {{token}}"}
-                    checks: [{status: 200}, {latencyUnder: 250ms}]
+                    checks: [{status: 200}, {latencyUnder: 1s}]
             """;
 
     @Override
