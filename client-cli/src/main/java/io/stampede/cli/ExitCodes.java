@@ -1,5 +1,7 @@
 package io.stampede.cli;
 
+import io.stampede.model.lifecycle.JobStatus;
+
 /** Exit codes of the {@code stampede} command, documented in docs/cli.md. */
 public final class ExitCodes {
 
@@ -23,14 +25,19 @@ public final class ExitCodes {
     public static final int GATE_UNREACHABLE = 14;
 
     /** The exit code for a job that ended with {@code status}. */
-    public static int forJob(String status, boolean checksFailed) {
+    public static int forJob(JobStatus status, boolean checksFailed) {
         return switch (status) {
-            case "COMPLETED" -> checksFailed ? CHECKS_FAILED : OK;
-            case "FAILED" -> JOB_FAILED;
-            case "CANCELLED" -> JOB_CANCELLED;
-            case "TIMED_OUT" -> JOB_TIMED_OUT;
-            default -> FAILURE;
+            case COMPLETED -> checksFailed ? CHECKS_FAILED : OK;
+            case FAILED -> JOB_FAILED;
+            case CANCELLED -> JOB_CANCELLED;
+            case TIMED_OUT -> JOB_TIMED_OUT;
+            case SUBMITTED, RUNNING -> FAILURE;
         };
+    }
+
+    /** The exit code for a job that ended with {@code status} as the gate wrote it; FAILURE for anything else. */
+    public static int forJob(String status, boolean checksFailed) {
+        return JobStatuses.parse(status).map(known -> forJob(known, checksFailed)).orElse(FAILURE);
     }
 
     private ExitCodes() {

@@ -23,12 +23,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.stampede.local.Processes;
+import io.stampede.model.JobId;
 import io.stampede.model.Topics;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.job.LoadShare;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.Subject;
 import io.stampede.testkit.KafkaProbe;
 import io.stampede.testkit.TargetServer;
 
@@ -104,7 +108,7 @@ class DistributedJobTest {
         var job = JobSpecParser.parse(spec);
         Map<String, LoadShare> shares = new java.util.LinkedHashMap<>();
         job.workflows().forEach(workflow -> shares.put(workflow.name(), LoadShare.whole(workflow)));
-        kafka.send(Topics.jobs(datacenter), Envelope.of(jobId, "gate-test", 1, 1, System.currentTimeMillis(),
+        kafka.send(Topics.jobs(datacenter), Envelope.of(Subject.job(JobId.of(jobId)), "gate-test", 1, 1, System.currentTimeMillis(),
                 new Payload.JobSubmitted(datacenter, spec, shares, deadline)));
     }
 
@@ -212,13 +216,13 @@ class DistributedJobTest {
         await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/30") > 20);
 
         long sent = System.nanoTime();
-        kafka.send(Topics.jobs("dc1"), Envelope.of("job-cancel", "gate-test", 1, 2, System.currentTimeMillis(),
+        kafka.send(Topics.jobs("dc1"), Envelope.of(Subject.job(JobId.of("job-cancel")), "gate-test", 1, 2, System.currentTimeMillis(),
                 new Payload.JobCancelRequested("test")));
         Payload.DatacenterFinished result = finished("job-cancel", Duration.ofSeconds(10));
         double seconds = (System.nanoTime() - sent) / 1e9;
         System.out.printf("cancel on the jobs topic to the datacenter's final result: %.2f s%n", seconds);
 
-        assertThat(result.status()).isEqualTo("CANCELLED");
+        assertThat(result.status()).isEqualTo(DatacenterJobStatus.CANCELLED);
         assertThat(requests(result, "long")).isGreaterThan(20);
         long seen = target.requests("/delay/30");
         await().during(500, TimeUnit.MILLISECONDS).atMost(2, TimeUnit.SECONDS).until(() -> target.requests("/delay/30") == seen);
@@ -238,7 +242,7 @@ class DistributedJobTest {
 
         Payload.DatacenterFinished result = finished("job-timeout", Duration.ofSeconds(15));
 
-        assertThat(result.status()).isEqualTo("TIMED_OUT");
+        assertThat(result.status()).isEqualTo(DatacenterJobStatus.TIMED_OUT);
         assertThat(requests(result, "long")).isPositive();
     }
 
@@ -364,16 +368,18 @@ class DistributedJobTest {
                 workflows:
                   - name: steady
                     vus: 4
-                    duration: 12s
+                    duration: 24s
                     steps: [{name: slow, request: {url: "%s"}}]
                 """.formatted(target.url("/delay/9")), 0, "dc2");
+        // Long enough that membership declares the killed worker DEAD (up to about 17 s) while its
+        // share still has time left to re-run: at 12 s a slow verdict left none.
         await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/9") > 300);
 
         ProcessHandle.of(workerDc2Pid).orElseThrow().destroyForcibly();
 
         Payload.DatacenterFinished result = finished("job-kill", Duration.ofSeconds(60));
-        assertThat(result.status()).isEqualTo("COMPLETED");
-        assertThat(result.states()).containsEntry("steady", "COMPLETED");
+        assertThat(result.status()).isEqualTo(DatacenterJobStatus.COMPLETED);
+        assertThat(result.states()).containsEntry("steady", WorkflowState.COMPLETED);
         assertThat(result.errors().get("steady")).contains("worker worker-dc2-2 was lost", "re-ran on worker-dc2-1");
         // What the lost worker measured but had not yet reported (at most its last second) is
         // missing; nothing is counted twice. Its 2 VUs make at most 2 × 1000/9 requests a second.

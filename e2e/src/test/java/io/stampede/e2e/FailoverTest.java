@@ -6,9 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stampede.local.Processes;
+import io.stampede.model.JobId;
 import io.stampede.model.Topics;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.Subject;
 import io.stampede.testkit.KafkaProbe;
 import io.stampede.testkit.TargetServer;
 import java.net.URI;
@@ -165,8 +168,14 @@ class FailoverTest {
             assertThat(replacement.getValue()).isGreaterThan(paused.getValue());
             System.out.printf("Failover: leader %s paused (SIGSTOP); %s leads after %.2f s (fence %d -> %d)%n",
                     paused.getKey(), replacement.getKey(), election, paused.getValue(), replacement.getValue());
-            // Let the new leader work for a while before the old one wakes.
-            await().pollDelay(2, TimeUnit.SECONDS).atMost(3, TimeUnit.SECONDS).until(() -> true);
+            // Wake the old leader only once the new one leads in deed, not only in Raft: it has caught
+            // up, taken over and issued records under its fence, which the gate has read. Only a
+            // manager that has taken over reports the datacenter's status, and it does so every two
+            // seconds, so the gate naming it as the datacenter's manager shows exactly that.
+            await("the gate hears from the new leader").atMost(20, TimeUnit.SECONDS)
+                    .pollInterval(100, TimeUnit.MILLISECONDS)
+                    .until(() -> Command.getJson(gateUrl + "/api/v1/datacenters").findValues("manager").stream()
+                            .anyMatch(manager -> manager.asText().equals(replacement.getKey())));
         } finally {
             new ProcessBuilder("kill", "-CONT", Long.toString(pid)).start().waitFor();
         }
@@ -180,8 +189,8 @@ class FailoverTest {
         // Whether the woken leader wrote anything before it learnt of its successor is a race it
         // usually wins; write what it could have written, with its old fence, and watch it dropped.
         try (KafkaProbe kafka = new KafkaProbe(bootstrapServers)) {
-            kafka.send(Topics.JOB_EVENTS, Envelope.of(id, paused.getKey(), paused.getValue(), 1_000_000,
-                    System.currentTimeMillis(), new Payload.DatacenterFinished("dc1", "FAILED", Map.of(), Map.of(),
+            kafka.send(Topics.JOB_EVENTS, Envelope.of(Subject.job(JobId.of(id)), paused.getKey(), paused.getValue(), 1_000_000,
+                    System.currentTimeMillis(), new Payload.DatacenterFinished("dc1", DatacenterJobStatus.FAILED, Map.of(), Map.of(),
                             Map.of("", "a deposed leader's verdict"))));
         }
         await().atMost(10, TimeUnit.SECONDS).until(() -> staleRecordsDropped() - staleBefore > stale);

@@ -1,5 +1,6 @@
 package io.stampede.e2e;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -58,6 +59,29 @@ class LayeringTest {
         noClasses().that().resideInAPackage("io.stampede.cli..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.stampede.node..", "io.stampede.gate..",
                         "io.stampede.manager..", "io.stampede.worker..")
+                .check(classes);
+    }
+
+    /** Pure cores: decisions without I/O, frameworks, Kafka, Raft or the clock of the machine. */
+    @Test
+    void theCoresAndTheLedgerAreFreeOfIo() {
+        String[] io = {"io.quarkus..", "io.smallrye..", "io.vertx..", "jakarta..", "org.apache.kafka..",
+            "org.apache.ratis..", "io.micrometer..", "io.stampede.node.."};
+        classes().that().haveSimpleNameStartingWith("GateJobs").or().haveSimpleName("GlobalJob")
+                .or().haveSimpleNameStartingWith("DatacenterJob").or().haveSimpleNameStartingWith("JobLedger")
+                .should().onlyDependOnClassesThat().resideOutsideOfPackages(io)
+                .check(classes);
+    }
+
+    /** Lifecycles and identities are shared words: they depend on nothing but the JDK and the JSON mapping. */
+    @Test
+    void lifecyclesAndIdentitiesDependOnTheJdkOnly() {
+        classes().that().resideInAPackage("io.stampede.model.lifecycle..")
+                .or().haveFullyQualifiedName("io.stampede.model.JobId")
+                .or().haveFullyQualifiedName("io.stampede.model.ShareKey")
+                .or().haveNameMatching("io\\.stampede\\.model\\.wire\\.Subject(\\$.*)?")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "io.stampede.model..",
+                        "com.fasterxml.jackson.annotation..")
                 .check(classes);
     }
 }

@@ -6,12 +6,15 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stampede.local.FreePorts;
 import io.stampede.local.Processes;
+import io.stampede.model.JobId;
 import io.stampede.model.Topics;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.job.LoadShare;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.Subject;
 import io.stampede.testkit.KafkaProbe;
 import io.stampede.testkit.SharedKafka;
 import io.stampede.testkit.TargetServer;
@@ -156,7 +159,7 @@ class PartitionTest {
                 """.formatted(target.url("/delay/23"));
         Map<String, LoadShare> shares = new LinkedHashMap<>();
         JobSpecParser.parse(spec).workflows().forEach(workflow -> shares.put(workflow.name(), LoadShare.whole(workflow)));
-        kafka.send(Topics.jobs("dc1"), Envelope.of("job-partition", "gate-test", 1, 1, System.currentTimeMillis(),
+        kafka.send(Topics.jobs("dc1"), Envelope.of(Subject.job(JobId.of("job-partition")), "gate-test", 1, 1, System.currentTimeMillis(),
                 new Payload.JobSubmitted("dc1", spec, shares, 0)));
         await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/23") > 100);
 
@@ -193,7 +196,7 @@ class PartitionTest {
 
         assertThat(result.sender()).as("the result comes from the majority's leader").isEqualTo(newLeader);
         assertThat(issuedByCutOffAfterStepDown).isZero();
-        assertThat(finished.status()).isEqualTo("COMPLETED");
+        assertThat(finished.status()).isEqualTo(DatacenterJobStatus.COMPLETED);
         assertThat(reported).isEqualTo(target.requests("/delay/23"));
         JsonNode cutOffView = Command.getJson(urls.get(cutOff) + "/api/v1/leadership");
         assertThat(cutOffView.get("leading").asBoolean()).isFalse();

@@ -13,9 +13,6 @@ public final class Topics {
     /** Progress, results and status of every job, for gates, clients and any other reader. */
     public static final String JOB_EVENTS = "stampede.jobs.events";
 
-    /** Latest snapshot of each job (compacted), read by a new owner after failover. */
-    public static final String JOB_STATE = "stampede.jobs.state";
-
     private Topics() {
     }
 
@@ -43,7 +40,6 @@ public final class Topics {
             topics.add(new TopicSpec(progress(datacenter), false));
         }
         topics.add(new TopicSpec(JOB_EVENTS, false));
-        topics.add(new TopicSpec(JOB_STATE, true));
         return topics;
     }
 

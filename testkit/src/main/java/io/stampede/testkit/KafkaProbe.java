@@ -51,7 +51,7 @@ public final class KafkaProbe implements AutoCloseable {
 
     /** Writes a record, keyed by its job id. */
     public void send(String topic, Envelope envelope) {
-        send(topic, envelope.jobId(), RecordCodec.encode(envelope));
+        send(topic, envelope.subject().key(), RecordCodec.encode(envelope));
     }
 
     /** Starts collecting every readable record of {@code topic}, from its beginning. */
@@ -79,7 +79,7 @@ public final class KafkaProbe implements AutoCloseable {
 
         /** Records about one job (or worker, for heartbeats). */
         public List<Envelope> about(String key) {
-            return envelopes.stream().filter(envelope -> envelope.jobId().equals(key)).toList();
+            return envelopes.stream().filter(envelope -> envelope.subject().key().equals(key)).toList();
         }
 
         private void poll(String topic) {

@@ -1,5 +1,7 @@
 package io.stampede.cli.gate;
 
+import io.stampede.cli.JobStatuses;
+
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -134,7 +136,7 @@ public final class GateClient {
                         events.accept(event);
                     });
                 }
-                if (JobCommands.GlobalStatus.terminal(status[0])) {
+                if (JobStatuses.terminal(status[0])) {
                     return;
                 }
                 last = new UnreachableException(gate, new IOException("the event stream ended before the job"));

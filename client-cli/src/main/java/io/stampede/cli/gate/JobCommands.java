@@ -27,6 +27,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.stampede.cli.ExitCodes;
+import io.stampede.cli.JobStatuses;
 import io.stampede.model.Topics;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
@@ -169,7 +170,7 @@ public final class JobCommands {
                 return ExitCodes.FAILURE;
             }
             String status = answer.body().path("status").asText();
-            spec.commandLine().getOut().println(GlobalStatus.terminal(status)
+            spec.commandLine().getOut().println(JobStatuses.terminal(status)
                     ? "job " + id + " had already ended: " + status
                     : "cancelling job " + id + "; `stampede watch " + id + "` shows when it has stopped");
             return ExitCodes.OK;
@@ -208,13 +209,6 @@ public final class JobCommands {
             }
             out.printf("%d of %d%n", answer.body().path("jobs").size(), answer.body().path("total").asInt());
             return ExitCodes.OK;
-        }
-    }
-
-    /** Job statuses. */
-    static final class GlobalStatus {
-        static boolean terminal(String status) {
-            return List.of("COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT").contains(status);
         }
     }
 
@@ -266,7 +260,7 @@ public final class JobCommands {
                 client.cancel(id);
                 for (int i = 0; i < 50; i++) {
                     GateClient.Answer answer = client.job(id);
-                    if (answer.ok() && GlobalStatus.terminal(answer.body().path("status").asText())) {
+                    if (answer.ok() && JobStatuses.terminal(answer.body().path("status").asText())) {
                         Reports.printTable(answer.body(), out);
                         break;
                     }

@@ -6,6 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 import io.stampede.gate.jobs.GlobalJob;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.lifecycle.JobStatus;
+import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.WorkflowReport;
 
 /**
@@ -13,11 +16,12 @@ import io.stampede.model.stats.WorkflowReport;
  * workflow states, and the statistics merged over every datacenter (per datacenter too). Any
  * gate answers for any job; {@code owner} is the gate that publishes its result.
  */
-public record JobView(String id, String name, String status, Instant submittedAt, Map<String, DatacenterPart> datacenters,
+public record JobView(String id, String name, JobStatus status, Instant submittedAt, Map<String, DatacenterPart> datacenters,
         List<WorkflowReport> workflows, Map<String, String> errors, String owner) {
 
     /** One datacenter's part of the job. */
-    public record DatacenterPart(String status, Map<String, String> workflows, List<WorkflowReport> statistics) {
+    public record DatacenterPart(DatacenterJobStatus status, Map<String, WorkflowState> workflows,
+            List<WorkflowReport> statistics) {
     }
 
     static JobView of(GlobalJob job, boolean withStatistics) {
@@ -28,7 +32,7 @@ public record JobView(String id, String name, String status, Instant submittedAt
         }
         List<WorkflowReport> workflows = withStatistics
                 ? job.totals().values().stream().map(WorkflowReport::of).toList() : List.of();
-        return new JobView(job.id(), job.name(), job.status().name(), job.submittedAt(), parts, workflows, job.errors(),
+        return new JobView(job.id().value(), job.name(), job.status(), job.submittedAt(), parts, workflows, job.errors(),
                 job.owner());
     }
 }

@@ -1,6 +1,7 @@
 package io.stampede.gate.api;
 
 import java.net.URI;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -21,7 +22,9 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import io.smallrye.mutiny.Multi;
-import io.stampede.gate.jobs.GlobalJob;
+import io.stampede.gate.jobs.GateJobs;
+import io.stampede.model.JobId;
+import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.gate.jobs.JobService;
 
 /** The jobs API: submit, read, list, follow live, cancel. */
@@ -35,7 +38,7 @@ public class JobsResource {
     }
 
     /** What a submission answers. */
-    public record Submitted(String id, String status, List<String> datacenters, String location) {
+    public record Submitted(String id, JobStatus status, List<String> datacenters, String location) {
     }
 
     /** A page of jobs. */
@@ -46,23 +49,23 @@ public class JobsResource {
     @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
     @Produces(MediaType.APPLICATION_JSON)
     public Response submit(String body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
-        JobService.Submission submission = jobs.submit(body == null ? "" : body, Optional.ofNullable(idempotencyKey)
+        GateJobs.Submission submission = jobs.submit(body == null ? "" : body, Optional.ofNullable(idempotencyKey)
                 .filter(key -> !key.isBlank()));
-        if (submission instanceof JobService.Invalid invalid) {
+        if (submission instanceof GateJobs.Invalid invalid) {
             return ProblemDetail.response(400, "Invalid job", invalid.problems().size() + " problem"
                     + (invalid.problems().size() == 1 ? "" : "s") + " in the job",
                     invalid.problems().stream().map(p -> new ProblemDetail.FieldError(p.path(), p.message())).toList());
         }
-        if (submission instanceof JobService.Conflict conflict) {
+        if (submission instanceof GateJobs.Conflict conflict) {
             return ProblemDetail.response(409, "Idempotency key reused", "this Idempotency-Key was used for job "
-                    + conflict.jobId() + " with a different body", List.of());
+                    + conflict.job() + " with a different body", List.of());
         }
-        if (submission instanceof JobService.Unroutable unroutable) {
+        if (submission instanceof GateJobs.Unroutable unroutable) {
             return ProblemDetail.response(503, "No datacenter can run this job", unroutable.reason(), List.of());
         }
-        String id = ((JobService.Accepted) submission).job().id();
+        String id = ((GateJobs.Accepted) submission).job().value();
         URI location = URI.create("/api/v1/jobs/" + id);
-        Submitted submitted = jobs.read(id, job -> new Submitted(job.id(), job.status().name(), job.datacenters(),
+        Submitted submitted = jobs.read(id, job -> new Submitted(job.id().value(), job.status(), job.datacenters(),
                 location.toString())).orElseThrow();
         return Response.accepted(submitted).location(location).build();
     }
@@ -82,7 +85,16 @@ public class JobsResource {
         if (page < 0 || size < 1 || size > 200) {
             return ProblemDetail.response(400, "Bad page", "page must be 0 or more and size 1 to 200", List.of());
         }
-        List<JobView> matching = jobs.readAll(job -> status == null || job.status().name().equalsIgnoreCase(status),
+        Optional<JobStatus> wanted = Optional.empty();
+        if (status != null) {
+            wanted = Arrays.stream(JobStatus.values()).filter(known -> known.name().equalsIgnoreCase(status)).findFirst();
+            if (wanted.isEmpty()) {
+                return ProblemDetail.response(400, "Bad status", "'" + status + "' is not a job status; one of "
+                        + Arrays.toString(JobStatus.values()), List.of());
+            }
+        }
+        Optional<JobStatus> only = wanted;
+        List<JobView> matching = jobs.readAll(job -> only.map(job.status()::equals).orElse(true),
                 job -> JobView.of(job, false));
         List<JobView> views = matching.stream().skip((long) page * size).limit(size).toList();
         return Response.ok(new JobPage(views, page, size, matching.size())).build();
@@ -100,8 +112,8 @@ public class JobsResource {
                 emitter.fail(new jakarta.ws.rs.NotFoundException("no job " + id));
                 return;
             }
-            Consumer<String> listener = changed -> {
-                if (changed.equals(id)) {
+            Consumer<JobId> listener = changed -> {
+                if (changed.value().equals(id)) {
                     jobs.read(id, job -> JobView.of(job, true)).ifPresent(view -> {
                         emitter.emit(view);
                         if (terminal(view)) {
@@ -129,7 +141,7 @@ public class JobsResource {
     }
 
     private static boolean terminal(JobView view) {
-        return GlobalJob.Status.valueOf(view.status()).terminal();
+        return view.status().terminal();
     }
 
     private static Response notFound(String id) {

@@ -5,42 +5,39 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.stampede.model.JobId;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.lifecycle.JobStatus;
+import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.WorkflowAccumulator;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.model.wire.Payload;
 
 /**
- * One job across its datacenters, as the gate that accepted it tracks it: each datacenter's
- * status and statistics, merged exactly into the job's. Not thread-safe.
+ * One job across its datacenters, as a gate tracks it: each datacenter's status and statistics,
+ * merged exactly into the job's. Statuses move only along their tables ({@link JobStatus},
+ * {@link DatacenterJobStatus}). Not thread-safe.
  */
 public final class GlobalJob {
 
-    /** Where a job is. Terminal states never change. */
-    public enum Status {
-        SUBMITTED, RUNNING, COMPLETED, FAILED, CANCELLED, TIMED_OUT;
-
-        public boolean terminal() {
-            return ordinal() >= COMPLETED.ordinal();
-        }
-    }
-
-    private final String id;
+    private final JobId id;
     private final String name;
     private final Instant submittedAt;
     private final long deadlineEpochMillis;
     private final List<String> workflows;
-    private final Map<String, String> datacenterStatus = new LinkedHashMap<>();
-    private final Map<String, Map<String, String>> workflowStates = new LinkedHashMap<>();
+    private final Map<String, DatacenterJobStatus> datacenterStatus = new LinkedHashMap<>();
+    private final Map<String, Map<String, WorkflowState>> workflowStates = new LinkedHashMap<>();
     private final Map<String, Map<String, WorkflowAccumulator>> running = new LinkedHashMap<>();
     private final Map<String, Map<String, WorkflowWindow>> finalTotals = new LinkedHashMap<>();
     private final Map<String, String> errors = new LinkedHashMap<>();
-    private Status status = Status.SUBMITTED;
-    private String stopRequested;
+    private JobStatus status = JobStatus.SUBMITTED;
+    /** CANCELLED or TIMED_OUT once the gates asked the job to stop; null before. */
+    private JobStatus stopRequested;
     private String owner = "";
     private long fence;
     private Payload.JobFinished result;
 
-    public GlobalJob(String id, String name, Instant submittedAt, long deadlineEpochMillis, List<String> datacenters,
+    public GlobalJob(JobId id, String name, Instant submittedAt, long deadlineEpochMillis, List<String> datacenters,
             List<String> workflows) {
         this.id = id;
         this.name = name;
@@ -48,7 +45,7 @@ public final class GlobalJob {
         this.deadlineEpochMillis = deadlineEpochMillis;
         this.workflows = List.copyOf(workflows);
         datacenters.forEach(dc -> {
-            datacenterStatus.put(dc, "SUBMITTED");
+            datacenterStatus.put(dc, DatacenterJobStatus.SUBMITTED);
             running.put(dc, new LinkedHashMap<>());
         });
     }
@@ -72,7 +69,7 @@ public final class GlobalJob {
         return result;
     }
 
-    public String id() {
+    public JobId id() {
         return id;
     }
 
@@ -88,7 +85,7 @@ public final class GlobalJob {
         return deadlineEpochMillis;
     }
 
-    public Status status() {
+    public JobStatus status() {
         return status;
     }
 
@@ -96,11 +93,11 @@ public final class GlobalJob {
         return List.copyOf(datacenterStatus.keySet());
     }
 
-    public Map<String, String> datacenterStatus() {
+    public Map<String, DatacenterJobStatus> datacenterStatus() {
         return Map.copyOf(datacenterStatus);
     }
 
-    public Map<String, Map<String, String>> workflowStates() {
+    public Map<String, Map<String, WorkflowState>> workflowStates() {
         return Map.copyOf(workflowStates);
     }
 
@@ -108,8 +105,16 @@ public final class GlobalJob {
         return Map.copyOf(errors);
     }
 
-    /** Records that the job was asked to stop ({@code CANCELLED} or {@code TIMED_OUT}); the first asks wins. */
-    public boolean requestStop(String outcome) {
+    /**
+     * Records that the job was asked to stop; the first ask wins.
+     *
+     * @param outcome CANCELLED or TIMED_OUT
+     * @return whether this ask is the one that counts (the job had not ended nor been asked before)
+     */
+    public boolean requestStop(JobStatus outcome) {
+        if (outcome != JobStatus.CANCELLED && outcome != JobStatus.TIMED_OUT) {
+            throw new IllegalArgumentException("a job is stopped as CANCELLED or TIMED_OUT, not " + outcome);
+        }
         if (status.terminal() || stopRequested != null) {
             return false;
         }
@@ -123,10 +128,13 @@ public final class GlobalJob {
         if (dc == null || status.terminal() || finalTotals.containsKey(progress.datacenter())) {
             return;
         }
-        if (status == Status.SUBMITTED) {
-            status = Status.RUNNING;
+        if (status == JobStatus.SUBMITTED) {
+            status = status.moveTo(JobStatus.RUNNING);
         }
-        datacenterStatus.put(progress.datacenter(), "RUNNING");
+        if (datacenterStatus.get(progress.datacenter()) == DatacenterJobStatus.SUBMITTED) {
+            datacenterStatus.put(progress.datacenter(),
+                    DatacenterJobStatus.SUBMITTED.moveTo(DatacenterJobStatus.RUNNING));
+        }
         workflowStates.put(progress.datacenter(), progress.states());
         progress.windows().forEach((workflow, window) ->
                 dc.computeIfAbsent(workflow, WorkflowAccumulator::new).addLater(window));
@@ -137,36 +145,40 @@ public final class GlobalJob {
      * datacenter to finish, or null.
      */
     public Payload.JobFinished onFinished(Payload.DatacenterFinished finished) {
-        if (!datacenterStatus.containsKey(finished.datacenter()) || finalTotals.containsKey(finished.datacenter())
-                || status.terminal()) {
+        DatacenterJobStatus before = datacenterStatus.get(finished.datacenter());
+        if (before == null || finalTotals.containsKey(finished.datacenter()) || status.terminal()) {
             return null;
         }
-        datacenterStatus.put(finished.datacenter(), finished.status());
+        // The gate never sees STOPPING: a stopped job goes straight to its end here.
+        DatacenterJobStatus through = finished.status() == DatacenterJobStatus.CANCELLED
+                || finished.status() == DatacenterJobStatus.TIMED_OUT ? before.moveTo(DatacenterJobStatus.STOPPING)
+                : before;
+        datacenterStatus.put(finished.datacenter(), through.moveTo(finished.status()));
         workflowStates.put(finished.datacenter(), finished.states());
         finalTotals.put(finished.datacenter(), finished.totals());
         finished.errors().forEach((workflow, error) -> errors.put(finished.datacenter() + "/" + workflow, error));
         if (finalTotals.size() < datacenterStatus.size()) {
             return null;
         }
-        status = decide();
-        result = new Payload.JobFinished(status.name(), datacenterStatus, totals(), errors);
+        status = status.moveTo(decide());
+        result = new Payload.JobFinished(status, datacenterStatus, totals(), errors);
         return result;
     }
 
-    private Status decide() {
+    private JobStatus decide() {
         if (stopRequested != null) {
-            return Status.valueOf(stopRequested);
+            return stopRequested;
         }
-        if (datacenterStatus.containsValue("TIMED_OUT")) {
-            return Status.TIMED_OUT;
+        if (datacenterStatus.containsValue(DatacenterJobStatus.TIMED_OUT)) {
+            return JobStatus.TIMED_OUT;
         }
-        if (datacenterStatus.containsValue("FAILED")) {
-            return Status.FAILED;
+        if (datacenterStatus.containsValue(DatacenterJobStatus.FAILED)) {
+            return JobStatus.FAILED;
         }
-        if (datacenterStatus.containsValue("CANCELLED")) {
-            return Status.CANCELLED;
+        if (datacenterStatus.containsValue(DatacenterJobStatus.CANCELLED)) {
+            return JobStatus.CANCELLED;
         }
-        return Status.COMPLETED;
+        return JobStatus.COMPLETED;
     }
 
     /** The job's statistics now, per workflow over every datacenter: final totals where a datacenter has them. */

@@ -18,6 +18,7 @@ import io.stampede.gate.routing.CapacityRouter;
 import io.stampede.gate.routing.DatacenterRouter;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.messaging.RecordSender;
+import io.stampede.node.messaging.Sequences;
 
 /** The gate's Kafka channels (topics in application.properties), and its router. */
 @ApplicationScoped
@@ -48,8 +49,9 @@ public class GateChannels {
         @Produces
         @Singleton
         @Identifier("gate-out")
-        RecordSender out(@Channel("gate-out") Emitter<byte[]> emitter, NodeIdentity identity, Clock clock) {
-            return RecordSender.of(emitter, identity, clock);
+        RecordSender out(@Channel("gate-out") Emitter<byte[]> emitter, NodeIdentity identity, Sequences sequences,
+                Clock clock) {
+            return RecordSender.of(emitter, identity, sequences, clock);
         }
 
         @Produces

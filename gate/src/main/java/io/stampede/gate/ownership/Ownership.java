@@ -1,5 +1,7 @@
 package io.stampede.gate.ownership;
 
+import io.stampede.model.JobId;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -20,7 +22,7 @@ import java.util.Optional;
 public final class Ownership {
 
     /** What the table knows of one job: enough for any gate to follow it. */
-    public record Entry(String id, String name, long submittedAtMillis, long deadlineEpochMillis,
+    public record Entry(JobId id, String name, long submittedAtMillis, long deadlineEpochMillis,
             List<String> datacenters, List<String> workflows, String idempotencyKey, String bodyDigest,
             String owner, long fence, boolean finished) {
 
@@ -57,11 +59,11 @@ public final class Ownership {
     }
 
     /** A job has its result: nothing to take over any more. */
-    public record Finished(String jobId) implements Command {
+    public record Finished(JobId jobId) implements Command {
     }
 
-    private final Map<String, Entry> entries = new LinkedHashMap<>();
-    private final Map<String, String> byIdempotencyKey = new LinkedHashMap<>();
+    private final Map<JobId, Entry> entries = new LinkedHashMap<>();
+    private final Map<String, JobId> byIdempotencyKey = new LinkedHashMap<>();
 
     /**
      * Applies a command; returns the entries it created or changed. Registering a job whose
@@ -70,7 +72,7 @@ public final class Ownership {
     public List<Entry> apply(Command command) {
         if (command instanceof Register register) {
             Entry entry = register.entry();
-            String existing = entry.idempotencyKey().isEmpty() ? null : byIdempotencyKey.get(entry.idempotencyKey());
+            JobId existing = entry.idempotencyKey().isEmpty() ? null : byIdempotencyKey.get(entry.idempotencyKey());
             if (existing != null) {
                 return List.of(entries.get(existing));
             }
@@ -108,7 +110,7 @@ public final class Ownership {
         return List.of(done);
     }
 
-    public Optional<Entry> get(String jobId) {
+    public Optional<Entry> get(JobId jobId) {
         return Optional.ofNullable(entries.get(jobId));
     }
 
@@ -117,7 +119,7 @@ public final class Ownership {
     }
 
     /** Forgets a finished job (the caller bounds how many it keeps). */
-    public void forget(String jobId) {
+    public void forget(JobId jobId) {
         Entry entry = entries.remove(jobId);
         if (entry != null && !entry.idempotencyKey().isEmpty()) {
             byIdempotencyKey.remove(entry.idempotencyKey());
@@ -128,15 +130,15 @@ public final class Ownership {
      * Rendezvous hashing: the gate whose hash with the job id is highest. Every gate computes the
      * same answer from the same list, and when a gate leaves only its own jobs move.
      */
-    public static String owner(String jobId, Collection<String> gates) {
+    public static String owner(JobId jobId, Collection<String> gates) {
         return gates.stream().max(Comparator.comparingLong((String gate) -> weight(gate, jobId))
                 .thenComparing(Comparator.naturalOrder())).orElseThrow();
     }
 
-    private static long weight(String gate, String jobId) {
+    private static long weight(String gate, JobId jobId) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((gate + "\n" + jobId).getBytes(StandardCharsets.UTF_8));
+                    .digest((gate + "\n" + jobId.value()).getBytes(StandardCharsets.UTF_8));
             long weight = 0;
             for (int i = 0; i < 8; i++) {
                 weight = (weight << 8) | (digest[i] & 0xFF);

@@ -1,5 +1,7 @@
 package io.stampede.gate.ownership;
 
+import io.stampede.model.JobId;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stampede.cluster.leadership.RaftLeadership;
@@ -23,7 +25,7 @@ public class OwnershipState implements RaftLeadership.Replicated {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The wire form of a command: one record with a type and the fields that type uses. */
-    record Wire(String type, Ownership.Entry entry, String gone, List<String> live, String jobId) {
+    record Wire(String type, Ownership.Entry entry, String gone, List<String> live, JobId jobId) {
     }
 
     private final Ownership table = new Ownership();
@@ -92,7 +94,7 @@ public class OwnershipState implements RaftLeadership.Replicated {
         }
     }
 
-    public Optional<Ownership.Entry> get(String jobId) {
+    public Optional<Ownership.Entry> get(JobId jobId) {
         synchronized (table) {
             return table.get(jobId);
         }
@@ -105,7 +107,7 @@ public class OwnershipState implements RaftLeadership.Replicated {
         }
     }
 
-    public void forget(String jobId) {
+    public void forget(JobId jobId) {
         synchronized (table) {
             table.forget(jobId);
         }

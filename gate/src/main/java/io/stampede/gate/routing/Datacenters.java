@@ -1,6 +1,5 @@
 package io.stampede.gate.routing;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -13,7 +12,7 @@ import io.stampede.model.wire.Payload;
 /**
  * What this gate knows of each datacenter, from the status records its managers send every few
  * seconds. A datacenter is healthy while its status is fresh and it has at least one worker.
- * Not thread-safe; time from the given clock.
+ * Not thread-safe; pure: the time comes in with each call.
  */
 public final class Datacenters {
 
@@ -22,24 +21,22 @@ public final class Datacenters {
             Instant lastSeen, boolean healthy) {
     }
 
-    private final Clock clock;
     private final Duration staleAfter;
     private final Map<String, Payload.DatacenterStatus> statuses = new LinkedHashMap<>();
     private final Map<String, Instant> seen = new LinkedHashMap<>();
 
-    public Datacenters(Clock clock, Duration staleAfter) {
-        this.clock = clock;
+    public Datacenters(Duration staleAfter) {
         this.staleAfter = staleAfter;
     }
 
-    public void heard(Payload.DatacenterStatus status) {
+    public void heard(Payload.DatacenterStatus status, Instant now) {
         statuses.put(status.datacenter(), status);
-        seen.put(status.datacenter(), clock.instant());
+        seen.put(status.datacenter(), now);
     }
 
-    /** Every datacenter ever heard of, by name, with its health now. */
-    public List<View> all() {
-        Instant cutoff = clock.instant().minus(staleAfter);
+    /** Every datacenter ever heard of, by name, with its health at {@code now}. */
+    public List<View> all(Instant now) {
+        Instant cutoff = now.minus(staleAfter);
         return statuses.values().stream().sorted(Comparator.comparing(Payload.DatacenterStatus::datacenter))
                 .map(status -> {
                     Instant lastSeen = seen.get(status.datacenter());

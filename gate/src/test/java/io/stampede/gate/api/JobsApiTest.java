@@ -24,12 +24,17 @@ import org.junit.jupiter.api.TestMethodOrder;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import io.stampede.model.JobId;
 import io.stampede.model.Topics;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.lifecycle.JobStatus;
+import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.LatencyHistograms;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.Subject;
 import io.stampede.testkit.KafkaBrokerResource;
 import io.stampede.testkit.KafkaProbe;
 import io.stampede.testkit.SharedKafka;
@@ -69,7 +74,10 @@ class JobsApiTest {
     }
 
     private static void asManager(String key, Payload payload) {
-        kafka.send(Topics.JOB_EVENTS, Envelope.of(key, "manager-test", 1, ++sequence, System.currentTimeMillis(), payload));
+        Subject subject = payload instanceof Payload.DatacenterStatus ? new Subject.Datacenter(key)
+                : Subject.job(JobId.of(key));
+        kafka.send(Topics.JOB_EVENTS, Envelope.of(subject, "manager-test", 1, ++sequence, System.currentTimeMillis(),
+                payload));
     }
 
     private static Response submit(String body, String contentType, String idempotencyKey) {
@@ -127,16 +135,16 @@ class JobsApiTest {
         submit(JOB, "application/yaml", "key-1").then().statusCode(202).body("id", equalTo(id));
         submit(JOB.replace("vus: 4", "vus: 5"), "application/yaml", "key-1").then().statusCode(409);
 
-        asManager(id, new Payload.DatacenterProgress("dc1", Map.of("ping", "RUNNING"), Map.of("ping", window(30))));
+        asManager(id, new Payload.DatacenterProgress("dc1", Map.of("ping", WorkflowState.RUNNING), Map.of("ping", window(30))));
         await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id).jsonPath()
                 .getString("status").equals("RUNNING"));
         // The gate publishes the job's merged progress for other readers.
         await().atMost(10, TimeUnit.SECONDS).until(() -> events.about(id).stream()
                 .anyMatch(envelope -> envelope.payload() instanceof Payload.JobProgress progress
                         && progress.totals().get("ping").steps().get(0).requests() == 30));
-        asManager(id, new Payload.DatacenterFinished("dc1", "COMPLETED", Map.of("ping", "COMPLETED"),
+        asManager(id, new Payload.DatacenterFinished("dc1", DatacenterJobStatus.COMPLETED, Map.of("ping", WorkflowState.COMPLETED),
                 Map.of("ping", window(120)), Map.of()));
-        asManager(id, new Payload.DatacenterFinished("dc2", "COMPLETED", Map.of("ping", "COMPLETED"),
+        asManager(id, new Payload.DatacenterFinished("dc2", DatacenterJobStatus.COMPLETED, Map.of("ping", WorkflowState.COMPLETED),
                 Map.of("ping", window(40)), Map.of()));
 
         await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id).jsonPath()
@@ -147,8 +155,9 @@ class JobsApiTest {
                 .body("datacenters.dc2.statistics[0].steps[0].requests", equalTo(40));
         await().atMost(10, TimeUnit.SECONDS).until(() -> events.about(id).stream()
                 .anyMatch(envelope -> envelope.payload() instanceof Payload.JobFinished finished
-                        && finished.status().equals("COMPLETED")));
+                        && finished.status() == JobStatus.COMPLETED));
         given().get("/api/v1/jobs?status=completed").then().body("jobs.id", hasItem(id));
+        given().get("/api/v1/jobs?status=bogus").then().statusCode(400).body("title", equalTo("Bad status"));
 
         // Cancelling a finished job changes nothing and says how it ended.
         given().delete("/api/v1/jobs/" + id).then().statusCode(202).body("status", equalTo("COMPLETED"));
@@ -166,8 +175,8 @@ class JobsApiTest {
                 .anyMatch(envelope -> envelope.payload() instanceof Payload.JobCancelRequested));
         assertThat(dc1Jobs.about(id).stream().filter(envelope -> envelope.payload() instanceof Payload.JobCancelRequested))
                 .hasSize(1);
-        asManager(id, new Payload.DatacenterFinished("dc1", "CANCELLED", Map.of(), Map.of("ping", window(5)), Map.of()));
-        asManager(id, new Payload.DatacenterFinished("dc2", "CANCELLED", Map.of(), Map.of("ping", window(1)), Map.of()));
+        asManager(id, new Payload.DatacenterFinished("dc1", DatacenterJobStatus.CANCELLED, Map.of(), Map.of("ping", window(5)), Map.of()));
+        asManager(id, new Payload.DatacenterFinished("dc2", DatacenterJobStatus.CANCELLED, Map.of(), Map.of("ping", window(1)), Map.of()));
         await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id).jsonPath()
                 .getString("status").equals("CANCELLED"));
         given().get("/api/v1/jobs/" + id).then().body("workflows[0].steps[0].requests", equalTo(6));
@@ -187,8 +196,8 @@ class JobsApiTest {
         await().atMost(10, TimeUnit.SECONDS).until(() -> List.of(dc1Jobs, dc2Jobs).stream().allMatch(watch ->
                 watch.about(id).stream().anyMatch(envelope -> envelope.payload() instanceof Payload.JobCancelRequested
                         cancel && cancel.reason().equals("timeout"))));
-        asManager(id, new Payload.DatacenterFinished("dc1", "CANCELLED", Map.of(), Map.of("ping", window(3)), Map.of()));
-        asManager(id, new Payload.DatacenterFinished("dc2", "CANCELLED", Map.of(), Map.of("ping", window(2)), Map.of()));
+        asManager(id, new Payload.DatacenterFinished("dc1", DatacenterJobStatus.CANCELLED, Map.of(), Map.of("ping", window(3)), Map.of()));
+        asManager(id, new Payload.DatacenterFinished("dc2", DatacenterJobStatus.CANCELLED, Map.of(), Map.of("ping", window(2)), Map.of()));
 
         await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id).jsonPath()
                 .getString("status").equals("TIMED_OUT"));

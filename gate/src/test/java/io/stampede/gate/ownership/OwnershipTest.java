@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+import io.stampede.model.JobId;
+
 class OwnershipTest {
 
     private static Ownership.Entry entry(String id, String owner, String key) {
-        return new Ownership.Entry(id, "name", 0, 0, List.of("dc1"), List.of("w"), key, "digest", owner, 1, false);
+        return new Ownership.Entry(JobId.of(id), "name", 0, 0, List.of("dc1"), List.of("w"), key, "digest", owner, 1, false);
     }
 
     @Test
@@ -19,7 +21,7 @@ class OwnershipTest {
         Map<String, Integer> counts = new HashMap<>();
         int moved = 0;
         for (int i = 0; i < 3_000; i++) {
-            String job = "job-" + i;
+            JobId job = JobId.of("job-" + i);
             String before = Ownership.owner(job, three);
             counts.merge(before, 1, Integer::sum);
             String after = Ownership.owner(job, List.of("gate-1", "gate-3"));
@@ -39,17 +41,17 @@ class OwnershipTest {
         table.apply(new Ownership.Register(entry("job-a", "gate-2", "")));
         table.apply(new Ownership.Register(entry("job-b", "gate-2", "")));
         table.apply(new Ownership.Register(entry("job-c", "gate-1", "")));
-        table.apply(new Ownership.Finished("job-b"));
+        table.apply(new Ownership.Finished(JobId.of("job-b")));
 
         List<Ownership.Entry> moved = table.apply(new Ownership.Reassign("gate-2", List.of("gate-1", "gate-2", "gate-3")));
 
         assertThat(moved).singleElement().satisfies(entry -> {
-            assertThat(entry.id()).isEqualTo("job-a");
-            assertThat(entry.owner()).isIn("gate-1", "gate-3").isEqualTo(Ownership.owner("job-a", List.of("gate-1", "gate-3")));
+            assertThat(entry.id()).isEqualTo(JobId.of("job-a"));
+            assertThat(entry.owner()).isIn("gate-1", "gate-3").isEqualTo(Ownership.owner(JobId.of("job-a"), List.of("gate-1", "gate-3")));
             assertThat(entry.fence()).isEqualTo(2);
         });
-        assertThat(table.get("job-b").orElseThrow().owner()).isEqualTo("gate-2");
-        assertThat(table.get("job-c").orElseThrow().fence()).isEqualTo(1);
+        assertThat(table.get(JobId.of("job-b")).orElseThrow().owner()).isEqualTo("gate-2");
+        assertThat(table.get(JobId.of("job-c")).orElseThrow().fence()).isEqualTo(1);
         assertThat(table.apply(new Ownership.Reassign("gate-2", List.of("gate-2")))).as("nobody to take them").isEmpty();
     }
 
@@ -60,10 +62,10 @@ class OwnershipTest {
 
         List<Ownership.Entry> again = table.apply(new Ownership.Register(entry("job-z", "gate-2", "key-1")));
 
-        assertThat(again).singleElement().extracting(Ownership.Entry::id).isEqualTo("job-a");
-        assertThat(table.get("job-z")).isEmpty();
-        table.forget("job-a");
+        assertThat(again).singleElement().extracting(Ownership.Entry::id).isEqualTo(JobId.of("job-a"));
+        assertThat(table.get(JobId.of("job-z"))).isEmpty();
+        table.forget(JobId.of("job-a"));
         assertThat(table.apply(new Ownership.Register(entry("job-z", "gate-2", "key-1")))).singleElement()
-                .extracting(Ownership.Entry::id).isEqualTo("job-z");
+                .extracting(Ownership.Entry::id).isEqualTo(JobId.of("job-z"));
     }
 }

@@ -8,9 +8,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.stampede.model.JobId;
+import io.stampede.model.ShareKey;
 import io.stampede.model.job.JobSpec;
+import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.job.LoadShare;
 import io.stampede.model.job.WorkflowSpec;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.lifecycle.ShareState;
+import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.WorkflowAccumulator;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.model.wire.Payload;
@@ -46,6 +52,7 @@ public final class DatacenterJob {
 
     /** One worker's part of one workflow, in one attempt. */
     private final class Share {
+        final ShareKey key;
         final String worker;
         final int attempt;
         final LoadShare part;
@@ -55,11 +62,11 @@ public final class DatacenterJob {
         /** Everything this share reported in windows, kept so that a lost share's work still counts. */
         final WorkflowAccumulator reported;
         long firstWindowStart = -1;
-        boolean finished;
-        String outcome = "";
+        ShareState state = ShareState.RUNNING;
         String error = "";
 
         Share(String workflow, String worker, int attempt, LoadShare part, Map<String, String> variables, long endsAt) {
+            this.key = new ShareKey(jobId, workflow, worker, attempt);
             this.worker = worker;
             this.attempt = attempt;
             this.part = part;
@@ -67,17 +74,21 @@ public final class DatacenterJob {
             this.endsAt = endsAt;
             this.reported = new WorkflowAccumulator(workflow);
         }
-    }
 
-    private static String shareKey(String worker, int attempt) {
-        return worker + "#" + attempt;
+        boolean finished() {
+            return state.terminal();
+        }
+
+        void end(ShareState outcome) {
+            state = state.moveTo(outcome);
+        }
     }
 
     /** One workflow here. */
     private final class Workflow {
         final WorkflowSpec spec;
         WorkflowState state = WorkflowState.PENDING;
-        final Map<String, Share> shares = new LinkedHashMap<>();
+        final Map<ShareKey, Share> shares = new LinkedHashMap<>();
         final WorkflowAccumulator totals;
         WorkflowAccumulator sinceLastProgress;
         final Map<String, String> exports = new HashMap<>();
@@ -97,15 +108,26 @@ public final class DatacenterJob {
         void move(WorkflowState next) {
             state = state.moveTo(next);
         }
+
+        /** The job cut down to this workflow, for its dispatches. */
+        String document() {
+            if (documents == null) {
+                documents = JobSpecParser.workflowDocuments(submitted.spec());
+            }
+            return documents.get(spec.name());
+        }
     }
 
-    private final String jobId;
+    private final JobId jobId;
     private final String datacenter;
     private final Payload.JobSubmitted submitted;
     private final JobSpec spec;
     private final Map<String, Workflow> workflows = new LinkedHashMap<>();
-    private String stopStatus;
-    private boolean finished;
+    private DatacenterJobStatus status = DatacenterJobStatus.SUBMITTED;
+    /** Each workflow's part of the job, read from the job's text once, on the first dispatch. */
+    private Map<String, String> documents;
+    /** What a stopping job ends as: CANCELLED or TIMED_OUT; null unless stopping. */
+    private DatacenterJobStatus stopAs;
     private Payload.DatacenterFinished result;
     private int reruns;
     /**
@@ -116,7 +138,7 @@ public final class DatacenterJob {
      */
     private boolean deciding = true;
 
-    public DatacenterJob(String jobId, String datacenter, Payload.JobSubmitted submitted, JobSpec spec) {
+    public DatacenterJob(JobId jobId, String datacenter, Payload.JobSubmitted submitted, JobSpec spec) {
         this.jobId = jobId;
         this.datacenter = datacenter;
         this.submitted = submitted;
@@ -126,12 +148,25 @@ public final class DatacenterJob {
         }
     }
 
-    public String jobId() {
+    public JobId jobId() {
         return jobId;
     }
 
     public boolean finished() {
-        return finished;
+        return status.terminal();
+    }
+
+    public DatacenterJobStatus status() {
+        return status;
+    }
+
+    /** When the job must stop, epoch milliseconds; 0 for no limit. */
+    public long deadlineEpochMillis() {
+        return submitted.deadlineEpochMillis();
+    }
+
+    private void move(DatacenterJobStatus next) {
+        status = status.moveTo(next);
     }
 
     /** The state of each workflow. */
@@ -159,10 +194,10 @@ public final class DatacenterJob {
      */
     public List<Command> takeOver(List<WorkerRegistry.Worker> workers, long nowMillis) {
         deciding = true;
-        if (finished) {
+        if (finished()) {
             return List.of(new Finish(result));
         }
-        if (stopStatus == null) {
+        if (stopAs == null) {
             List<Command> commands = new ArrayList<>();
             for (Workflow workflow : workflows.values()) {
                 for (Map.Entry<Share, Long> pending : List.copyOf(workflow.pendingReruns)) {
@@ -183,7 +218,7 @@ public final class DatacenterJob {
 
     private static void cancelUnfinished(Workflow workflow, List<Command> commands) {
         workflow.shares.values().forEach(share -> {
-            if (!share.finished) {
+            if (!share.finished()) {
                 commands.add(new CancelShare(new Payload.WorkflowCancelRequested(workflow.spec.name(), share.worker,
                         share.attempt)));
             }
@@ -193,7 +228,7 @@ public final class DatacenterJob {
     /** A dispatch the leader made (this manager's own included, which changes nothing). */
     public void observeDispatch(Payload.WorkflowDispatched dispatched) {
         Workflow workflow = workflows.get(dispatched.workflow());
-        String key = shareKey(dispatched.worker(), dispatched.attempt());
+        ShareKey key = new ShareKey(jobId, dispatched.workflow(), dispatched.worker(), dispatched.attempt());
         if (workflow == null || workflow.shares.containsKey(key) || workflow.state.terminal()) {
             return;
         }
@@ -206,12 +241,15 @@ public final class DatacenterJob {
         if (workflow.state == WorkflowState.PENDING) {
             workflow.move(WorkflowState.DISPATCHED);
         }
+        if (status == DatacenterJobStatus.SUBMITTED) {
+            move(DatacenterJobStatus.RUNNING);
+        }
     }
 
     /** Dispatches every workflow whose dependencies have completed, across {@code workers}. */
     public List<Command> advance(List<WorkerRegistry.Worker> workers) {
         List<Command> commands = new ArrayList<>();
-        if (stopStatus == null) {
+        if (stopAs == null) {
             for (Workflow workflow : workflows.values()) {
                 if (workflow.state == WorkflowState.PENDING && dependenciesCompleted(workflow)) {
                     dispatch(workflow, workers, commands);
@@ -225,8 +263,9 @@ public final class DatacenterJob {
     /** A worker's window: the workflow is running, and the window counts towards progress. */
     public void onWindow(Payload.WorkflowWindowReported report) {
         Workflow workflow = workflows.get(report.workflow());
-        Share share = workflow == null ? null : workflow.shares.get(shareKey(report.worker(), report.attempt()));
-        if (share == null || share.finished || workflow.state.terminal()) {
+        Share share = workflow == null ? null
+                : workflow.shares.get(new ShareKey(jobId, report.workflow(), report.worker(), report.attempt()));
+        if (share == null || share.finished() || workflow.state.terminal()) {
             return;
         }
         share.reported.addConcurrent(report.window());
@@ -248,12 +287,11 @@ public final class DatacenterJob {
         if (workflow == null) {
             return List.of();
         }
-        Share share = workflow.shares.get(shareKey(report.worker(), report.attempt()));
-        if (share == null || share.finished) {
+        Share share = workflow.shares.get(new ShareKey(jobId, report.workflow(), report.worker(), report.attempt()));
+        if (share == null || share.finished()) {
             return List.of();
         }
-        share.finished = true;
-        share.outcome = report.outcome();
+        share.end(report.outcome());
         share.error = report.error();
         workflow.totals.addConcurrent(report.totals());
         workflow.exports.putAll(report.exports());
@@ -275,8 +313,7 @@ public final class DatacenterJob {
         for (Workflow workflow : workflows.values()) {
             boolean lostHere = false;
             for (Share share : List.copyOf(workflow.shares.values())) {
-                if (share.worker.equals(worker) && !share.finished) {
-                    share.finished = true;
+                if (share.worker.equals(worker) && !share.finished()) {
                     lostHere = true;
                     workflow.totals.addConcurrent(share.reported.toWindow());
                     rerunOrFail(workflow, share, others, nowMillis, commands);
@@ -302,7 +339,7 @@ public final class DatacenterJob {
         long endsAt = lost.endsAt > 0 ? lost.endsAt
                 : duration.map(d -> (lost.firstWindowStart >= 0 ? lost.firstWindowStart : nowMillis) + d.toMillis())
                         .orElse(0L);
-        String refusal = stopStatus != null ? "the job was stopping"
+        String refusal = stopAs != null ? "the job was stopping"
                 : duration.isEmpty() ? "only duration-based workflows are re-run"
                 : endsAt <= nowMillis ? "its time was up"
                 : workflow.reruns >= WORKFLOW_RERUN_BUDGET ? "the workflow's re-run budget (" + WORKFLOW_RERUN_BUDGET + ") is spent"
@@ -310,16 +347,16 @@ public final class DatacenterJob {
                 : deciding && others.isEmpty() ? "no other live worker"
                 : null;
         if (refusal != null) {
-            if (stopStatus != null || endsAt > 0 && endsAt <= nowMillis) {
-                lost.outcome = stopStatus != null ? "CANCELLED" : "COMPLETED";
+            if (stopAs != null || endsAt > 0 && endsAt <= nowMillis) {
+                lost.end(stopAs != null ? ShareState.CANCELLED : ShareState.COMPLETED);
                 workflow.notes.add(gone + " near the end of its share; not re-run: " + refusal);
             } else {
-                lost.outcome = "FAILED";
+                lost.end(ShareState.FAILED);
                 lost.error = gone + "; not re-run: " + refusal;
             }
             return;
         }
-        lost.outcome = "COMPLETED"; // its part continues elsewhere
+        lost.end(ShareState.COMPLETED); // its part continues elsewhere
         workflow.reruns++;
         reruns++;
         if (!deciding) {
@@ -333,6 +370,9 @@ public final class DatacenterJob {
 
     private void rerun(Workflow workflow, Share lost, long endsAt, List<WorkerRegistry.Worker> others, long nowMillis,
             List<Command> commands) {
+        if (workflow.state.terminal()) {
+            return; // an earlier lost share of this workflow already failed it
+        }
         String gone = lostWorker(lost.worker);
         if (others.isEmpty()) {
             workflow.error = gone + "; not re-run: no other live worker";
@@ -344,10 +384,10 @@ public final class DatacenterJob {
                 .max(java.util.Comparator.comparingInt(WorkerRegistry.Worker::freeCores)).orElseThrow();
         int attempt = workflow.nextAttempt++;
         Share rerun = new Share(workflow.spec.name(), target.id(), attempt, lost.part, lost.variables, endsAt);
-        workflow.shares.put(shareKey(target.id(), attempt), rerun);
+        workflow.shares.put(rerun.key, rerun);
         workflow.notes.add(gone + "; its share (" + lost.part.vus() + " VUs) re-ran on " + target.id() + " for the "
                 + Math.max(0, (endsAt - nowMillis) / 1000) + " s it had left");
-        commands.add(new Dispatch(new Payload.WorkflowDispatched(workflow.spec.name(), target.id(), submitted.spec(),
+        commands.add(new Dispatch(new Payload.WorkflowDispatched(workflow.spec.name(), target.id(), workflow.document(),
                 lost.part, lost.variables, submitted.deadlineEpochMillis(), attempt, endsAt)));
     }
 
@@ -355,14 +395,18 @@ public final class DatacenterJob {
      * Stops the job: pending workflows will not start and running shares are told to stop. The
      * job ends with {@code status} once every share has reported.
      *
-     * @param status {@code CANCELLED} or {@code TIMED_OUT}
+     * @param outcome CANCELLED or TIMED_OUT
      */
-    public List<Command> stop(String status) {
+    public List<Command> stop(DatacenterJobStatus outcome) {
+        if (outcome != DatacenterJobStatus.CANCELLED && outcome != DatacenterJobStatus.TIMED_OUT) {
+            throw new IllegalArgumentException("a job is stopped as CANCELLED or TIMED_OUT, not " + outcome);
+        }
         List<Command> commands = new ArrayList<>();
-        if (stopStatus != null || finished) {
+        if (stopAs != null || finished()) {
             return commands;
         }
-        stopStatus = status;
+        stopAs = outcome;
+        move(DatacenterJobStatus.STOPPING);
         for (Workflow workflow : workflows.values()) {
             if (workflow.state == WorkflowState.PENDING) {
                 workflow.move(WorkflowState.CANCELLED);
@@ -385,7 +429,7 @@ public final class DatacenterJob {
         if (windows.isEmpty()) {
             return null;
         }
-        return new Payload.DatacenterProgress(datacenter, stateNames(), windows);
+        return new Payload.DatacenterProgress(datacenter, states(), windows);
     }
 
     private boolean dependenciesCompleted(Workflow workflow) {
@@ -416,8 +460,9 @@ public final class DatacenterJob {
                 continue;
             }
             String worker = workers.get(i).id();
-            workflow.shares.put(shareKey(worker, 0), new Share(workflow.spec.name(), worker, 0, parts.get(i), variables, 0));
-            commands.add(new Dispatch(new Payload.WorkflowDispatched(workflow.spec.name(), worker, submitted.spec(),
+            Share share = new Share(workflow.spec.name(), worker, 0, parts.get(i), variables, 0);
+            workflow.shares.put(share.key, share);
+            commands.add(new Dispatch(new Payload.WorkflowDispatched(workflow.spec.name(), worker, workflow.document(),
                     parts.get(i), variables, submitted.deadlineEpochMillis())));
         }
         if (workflow.shares.isEmpty()) {
@@ -426,23 +471,26 @@ public final class DatacenterJob {
             workflow.move(WorkflowState.COMPLETED);
         } else {
             workflow.move(WorkflowState.DISPATCHED);
+            if (status == DatacenterJobStatus.SUBMITTED) {
+                move(DatacenterJobStatus.RUNNING);
+            }
         }
     }
 
     /** Decides a workflow's state once all its shares have ended. */
     private void settle(Workflow workflow) {
         if (workflow.state.terminal() || !workflow.pendingReruns.isEmpty()
-                || !workflow.shares.values().stream().allMatch(share -> share.finished)) {
+                || !workflow.shares.values().stream().allMatch(Share::finished)) {
             return;
         }
-        List<String> errors = workflow.shares.values().stream().filter(share -> share.outcome.equals("FAILED"))
+        List<String> errors = workflow.shares.values().stream().filter(share -> share.state == ShareState.FAILED)
                 .map(share -> share.error).toList();
         if (!errors.isEmpty()) {
             workflow.error = String.join("; ", errors);
             workflow.move(WorkflowState.FAILED);
             failDependents(workflow);
-        } else if (workflow.shares.values().stream().anyMatch(share -> share.outcome.equals("CANCELLED"))
-                || stopStatus != null) {
+        } else if (workflow.shares.values().stream().anyMatch(share -> share.state == ShareState.CANCELLED)
+                || stopAs != null) {
             workflow.move(WorkflowState.CANCELLED);
         } else {
             workflow.move(WorkflowState.COMPLETED);
@@ -460,12 +508,11 @@ public final class DatacenterJob {
     }
 
     private void finishIfDone(List<Command> commands) {
-        if (finished || !workflows.values().stream().allMatch(workflow -> workflow.state.terminal())) {
+        if (finished() || !workflows.values().stream().allMatch(workflow -> workflow.state.terminal())) {
             return;
         }
-        finished = true;
         boolean failed = workflows.values().stream().anyMatch(workflow -> workflow.state == WorkflowState.FAILED);
-        String status = stopStatus != null ? stopStatus : failed ? "FAILED" : "COMPLETED";
+        move(stopAs != null ? stopAs : failed ? DatacenterJobStatus.FAILED : DatacenterJobStatus.COMPLETED);
         Map<String, WorkflowWindow> totals = new LinkedHashMap<>();
         Map<String, String> errors = new LinkedHashMap<>();
         workflows.forEach((name, workflow) -> {
@@ -478,13 +525,7 @@ public final class DatacenterJob {
                 errors.put(name, String.join("; ", said));
             }
         });
-        result = new Payload.DatacenterFinished(datacenter, status, stateNames(), totals, errors);
+        result = new Payload.DatacenterFinished(datacenter, status, states(), totals, errors);
         commands.add(new Finish(result));
-    }
-
-    private Map<String, String> stateNames() {
-        Map<String, String> names = new LinkedHashMap<>();
-        workflows.forEach((name, workflow) -> names.put(name, workflow.state.name()));
-        return names;
     }
 }

@@ -1,7 +1,7 @@
 package io.stampede.manager.jobs;
 
 import java.time.Clock;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,23 +11,30 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
+import io.stampede.cluster.jobs.JobLedger;
 import io.stampede.cluster.leadership.RaftLeadership;
 import io.stampede.cluster.membership.MemberState;
 import io.stampede.cluster.membership.MemberView;
 import io.stampede.cluster.membership.MembershipListener;
 import io.stampede.manager.dispatch.DatacenterJob;
 import io.stampede.manager.dispatch.WorkerRegistry;
+import io.stampede.model.JobId;
 import io.stampede.model.NodeRole;
 import io.stampede.model.job.JobSpec;
 import io.stampede.model.job.JobSpecParser;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.RecordCodec;
-import io.stampede.model.wire.ReplayFilter;
+import io.stampede.model.wire.Subject;
+import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.jobs.LedgerGauges;
+import io.stampede.node.jobs.LedgerSettings;
 import io.stampede.node.leadership.NodeLeadership;
 import io.stampede.node.membership.NodeMembership;
 import io.stampede.node.messaging.RecordInbox;
@@ -38,7 +45,10 @@ import io.vertx.core.Vertx;
  * Runs this datacenter's jobs: applies records from the jobs and progress topics to each job's
  * {@link DatacenterJob}, sends the commands it returns, and once a second publishes progress and
  * enforces job deadlines. Workers are live while membership (SWIM) has them up; a worker it
- * declares DEAD or LEFT loses its running shares. All state is guarded by this object's lock.
+ * declares DEAD or LEFT loses its running shares. What this manager holds per job lives in one
+ * {@link JobLedger} entry, released (leaving a tombstone that turns away a redelivered
+ * {@code job.submitted}) once the job has ended and its retention has passed. All state is
+ * guarded by this object's lock.
  */
 @Singleton
 public class JobCoordinator {
@@ -47,12 +57,26 @@ public class JobCoordinator {
 
     /** How often progress is published and deadlines and workers checked, in milliseconds. */
     static final long TICK_MILLIS = 1_000;
-    /** How long a finished job is kept, so that a new leader can re-send a result the old one may not have sent. */
-    static final long KEEP_FINISHED_MILLIS = 60_000;
-    /** Jobs whose dispatches may wait for their submission; beyond this the oldest are dropped. */
-    static final int MAX_EARLY_JOBS = 1_000;
+    /** How often a new leader checks whether it has caught up, in milliseconds. */
+    static final long CATCH_UP_POLL_MILLIS = 20;
+    /** How long after a job ended a new leader re-sends its result, in case the old leader did not. */
+    static final long RESEND_RESULTS_MILLIS = 60_000;
     /** The datacenter's status goes to the gates every this many ticks. */
     static final int STATUS_EVERY_TICKS = 2;
+
+    /** What this manager holds about one job. */
+    static final class ManagerJob {
+        /** The job here; null until its submission is read. */
+        DatacenterJob job;
+        /** Dispatches read before the job's submission (they travel on another topic). */
+        final List<Payload.WorkflowDispatched> early = new ArrayList<>();
+        /** When the first record about the job arrived, epoch milliseconds. */
+        final long openedAt;
+
+        ManagerJob(long openedAt) {
+            this.openedAt = openedAt;
+        }
+    }
 
     private final String datacenter;
     private final RecordInbox inbox;
@@ -61,15 +85,11 @@ public class JobCoordinator {
     private final Clock clock;
     private final Vertx vertx;
     private final WorkerRegistry workers;
-    private final ReplayFilter replays = new ReplayFilter();
-    private final Map<String, DatacenterJob> jobs = new LinkedHashMap<>();
-    private final Map<String, Long> deadlines = new LinkedHashMap<>();
-    private final Map<String, Long> finishedAt = new LinkedHashMap<>();
-    /** Dispatches seen before their job's submission (they travel on another topic). */
-    private final Map<String, List<Payload.WorkflowDispatched>> earlyDispatches = new LinkedHashMap<>();
+    private final JobLedger<ManagerJob> ledger;
     /** The term this manager leads in and issues records under; −1 while it follows. */
     private long fence = -1;
     private long timer = -1;
+    private long catchUpTimer = -1;
     private long ticks;
     private final String managerId;
     private final NodeMembership membership;
@@ -78,7 +98,7 @@ public class JobCoordinator {
 
     public JobCoordinator(NodeIdentity identity, RecordInbox inbox, @Identifier("dispatch") RecordSender dispatch,
             @Identifier("events") RecordSender events, Clock clock, Vertx vertx, NodeMembership membership,
-            NodeLeadership leadership, CatchUp catchUp) {
+            NodeLeadership leadership, CatchUp catchUp, NodeConfig config, MeterRegistry registry) {
         this.datacenter = identity.datacenter().orElseThrow();
         this.managerId = identity.id();
         this.inbox = inbox;
@@ -90,6 +110,8 @@ public class JobCoordinator {
         this.membership = membership;
         this.leadership = leadership;
         this.catchUp = catchUp;
+        this.ledger = new JobLedger<>(LedgerSettings.limits(config.jobs()));
+        LedgerGauges.register(registry, this::retained, this::tombstones);
     }
 
     void start(@Observes StartupEvent event) {
@@ -109,9 +131,7 @@ public class JobCoordinator {
         leadership.watch(new RaftLeadership.Listener() {
             @Override
             public void leading(long term) {
-                // Act only once every dispatch the old leader made has been read, so nothing is
-                // dispatched twice.
-                catchUp.thenRun(() -> vertx.runOnContext(ignored -> takeOver(term)));
+                vertx.runOnContext(ignored -> catchUpThenLead(term));
             }
 
             @Override
@@ -121,28 +141,62 @@ public class JobCoordinator {
         });
     }
 
+    /**
+     * Acts as leader only once every dispatch the old leader made has been read, so nothing is
+     * dispatched twice: polls the catch-up until it is done or has given up.
+     */
+    private synchronized void catchUpThenLead(long term) {
+        stopCatchingUp();
+        catchUp.begin(clock.millis());
+        catchUpTimer = vertx.setPeriodic(CATCH_UP_POLL_MILLIS, id -> pollCatchUp(id, term));
+    }
+
+    private synchronized void pollCatchUp(long timerId, long term) {
+        if (timerId != catchUpTimer) {
+            return; // a catch-up already stopped or replaced, firing once more
+        }
+        if (catchUp.poll(clock.millis()) != CatchUp.Status.WAITING) {
+            stopCatchingUp();
+            takeOver(term);
+        }
+    }
+
+    private synchronized void stopCatchingUp() {
+        if (catchUpTimer >= 0) {
+            vertx.cancelTimer(catchUpTimer);
+            catchUpTimer = -1;
+        }
+    }
+
     private synchronized void takeOver(long term) {
         if (leadership.fence() != term) {
             return; // lost it again while catching up
         }
         fence = term;
         long now = clock.millis();
-        LOG.infof("leading datacenter %s (fence %d): taking over %d jobs", datacenter, term, jobs.size());
-        jobs.forEach((jobId, job) -> {
+        LOG.infof("leading datacenter %s (fence %d): taking over %d jobs", datacenter, term, ledger.retained());
+        ledger.byId().forEach((jobId, entry) -> {
+            DatacenterJob job = entry.job;
             // A job that ended long ago (read back from the topics at start) had its result sent then.
-            Long ended = finishedAt.get(jobId);
-            if (!job.finished() || ended == null || now - ended < KEEP_FINISHED_MILLIS) {
-                send(jobId, job.takeOver(workers.live(), now));
+            if (job != null && (!job.finished()
+                    || ledger.endedAt(jobId).map(ended -> now - ended < RESEND_RESULTS_MILLIS).orElse(true))) {
+                try {
+                    send(jobId, job.takeOver(workers.live(), now));
+                } catch (RuntimeException e) {
+                    // One job's bug must not keep the others from being taken over.
+                    LOG.errorf(e, "could not take over job %s", jobId);
+                }
             }
         });
     }
 
     private synchronized void follow() {
+        stopCatchingUp();
         if (fence >= 0) {
             LOG.warnf("no longer leading datacenter %s; following", datacenter);
         }
         fence = -1;
-        jobs.values().forEach(job -> job.decide(false));
+        running().forEach(job -> job.decide(false));
     }
 
     /** Whether this manager leads and issues records now. */
@@ -166,11 +220,16 @@ public class JobCoordinator {
     private synchronized void workerGone(String id, String why) {
         if (workers.down(id)) {
             LOG.warnf("worker %s %s; its running shares have failed", id, why);
-            jobs.forEach((jobId, job) -> send(jobId, job.workerLost(id, workers.live(), clock.millis())));
+            ledger.byId().forEach((jobId, entry) -> {
+                if (entry.job != null) {
+                    send(jobId, entry.job.workerLost(id, workers.live(), clock.millis()));
+                }
+            });
         }
     }
 
     void stop(@Observes ShutdownEvent event) {
+        stopCatchingUp();
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
@@ -178,12 +237,25 @@ public class JobCoordinator {
 
     /** Jobs running here. */
     public synchronized int activeJobs() {
-        return (int) jobs.values().stream().filter(job -> !job.finished()).count();
+        return (int) running().filter(job -> !job.finished()).count();
+    }
+
+    /** Jobs this manager holds whole (running, or ended within their retention). */
+    public synchronized int retained() {
+        return ledger.retained();
+    }
+
+    public synchronized int tombstones() {
+        return ledger.tombstones();
     }
 
     /** Live workers. */
     public synchronized List<WorkerRegistry.Worker> workers() {
         return workers.live();
+    }
+
+    private java.util.stream.Stream<DatacenterJob> running() {
+        return ledger.entries().stream().map(entry -> entry.job).filter(java.util.Objects::nonNull);
     }
 
     /** A record from the jobs or progress topic of this datacenter. */
@@ -192,7 +264,7 @@ public class JobCoordinator {
             try {
                 apply(topic, envelope);
             } catch (RuntimeException e) {
-                LOG.errorf(e, "could not apply %s for job %s", envelope.type().wireName(), envelope.jobId());
+                LOG.errorf(e, "could not apply %s about %s", envelope.type().wireName(), envelope.subject().wire());
             }
         });
     }
@@ -211,53 +283,59 @@ public class JobCoordinator {
     }
 
     private synchronized void apply(String topic, Envelope envelope) {
+        if (!envelope.aboutJob()) {
+            return; // heartbeats: read by onHeartbeatRecord
+        }
+        long now = clock.millis();
+        JobLedger.Admission<ManagerJob> admission = ledger.admit(envelope, id -> new ManagerJob(now));
+        if (admission instanceof JobLedger.Turned<ManagerJob> turned) {
+            inbox.dropped(topic, envelope, turned.verdict());
+            return;
+        }
+        if (!(admission instanceof JobLedger.Admitted<ManagerJob> admitted)) {
+            String why = "this manager holds " + ledger.limits().maxJobs() + " running jobs already"
+                    + " (stampede.jobs.max-jobs)";
+            LOG.errorf("job %s refused: %s", envelope.jobId(), why);
+            if (envelope.payload() instanceof Payload.JobSubmitted && fence >= 0) {
+                events.send(envelope.jobId(), fence, new Payload.DatacenterFinished(datacenter,
+                        DatacenterJobStatus.FAILED, Map.of(), Map.of(), Map.of("", why)));
+            }
+            return;
+        }
+        JobId jobId = envelope.jobId();
+        ManagerJob entry = admitted.entry();
+        DatacenterJob job = entry.job;
         Payload payload = envelope.payload();
-        if (payload instanceof Payload.WorkerHeartbeat) {
-            return;
-        }
-        ReplayFilter.Verdict verdict = replays.offer(envelope);
-        if (verdict != ReplayFilter.Verdict.ACCEPTED) {
-            inbox.dropped(topic, envelope, verdict);
-            return;
-        }
-        String jobId = envelope.jobId();
         if (payload instanceof Payload.WorkflowDispatched dispatched) {
-            DatacenterJob job = jobs.get(jobId);
             if (job != null) {
                 job.observeDispatch(dispatched);
             } else {
-                earlyDispatches.computeIfAbsent(jobId, key -> new java.util.ArrayList<>()).add(dispatched);
-                if (earlyDispatches.size() > MAX_EARLY_JOBS) {
-                    earlyDispatches.remove(earlyDispatches.keySet().iterator().next());
-                }
+                entry.early.add(dispatched);
             }
         } else if (payload instanceof Payload.JobSubmitted submitted) {
-            submit(jobId, submitted);
+            submit(jobId, entry, submitted);
         } else if (payload instanceof Payload.JobCancelRequested cancel) {
-            DatacenterJob job = jobs.get(jobId);
             if (job != null) {
                 LOG.infof("job %s: cancel (%s)", jobId, cancel.reason());
-                send(jobId, job.stop("CANCELLED"));
+                send(jobId, job.stop(DatacenterJobStatus.CANCELLED));
             }
         } else if (payload instanceof Payload.WorkflowWindowReported window) {
-            DatacenterJob job = jobs.get(jobId);
             if (job != null) {
                 job.onWindow(window);
             }
         } else if (payload instanceof Payload.WorkflowFinished finished) {
-            DatacenterJob job = jobs.get(jobId);
             if (job != null) {
                 send(jobId, job.onFinished(finished, workers.live()));
                 if (job.finished()) {
-                    // When it ended by the record's own time: a job read back at start ended long ago.
-                    finishedAt.putIfAbsent(jobId, envelope.timestampMillis());
+                    // Dated by the record: a job read back at start ended long ago.
+                    ledger.ended(jobId, envelope.timestampMillis());
                 }
             }
         }
     }
 
-    private void submit(String jobId, Payload.JobSubmitted submitted) {
-        if (jobs.containsKey(jobId) || !datacenter.equals(submitted.datacenter())) {
+    private void submit(JobId jobId, ManagerJob entry, Payload.JobSubmitted submitted) {
+        if (entry.job != null || !datacenter.equals(submitted.datacenter())) {
             return;
         }
         JobSpec spec;
@@ -265,21 +343,17 @@ public class JobCoordinator {
             spec = JobSpecParser.parse(submitted.spec());
         } catch (IllegalArgumentException e) {
             if (fence >= 0) {
-                events.send(jobId, fence, new Payload.DatacenterFinished(datacenter, "FAILED", Map.of(), Map.of(),
-                        Map.of("", "the job cannot be read here: " + e.getMessage())));
+                events.send(jobId, fence, new Payload.DatacenterFinished(datacenter, DatacenterJobStatus.FAILED,
+                        Map.of(), Map.of(), Map.of("", "the job cannot be read here: " + e.getMessage())));
             }
+            ledger.ended(jobId, clock.millis());
             return;
         }
         DatacenterJob job = new DatacenterJob(jobId, datacenter, submitted, spec);
         job.decide(fence >= 0);
-        jobs.put(jobId, job);
-        List<Payload.WorkflowDispatched> early = earlyDispatches.remove(jobId);
-        if (early != null) {
-            early.forEach(job::observeDispatch);
-        }
-        if (submitted.deadlineEpochMillis() > 0) {
-            deadlines.put(jobId, submitted.deadlineEpochMillis());
-        }
+        entry.job = job;
+        entry.early.forEach(job::observeDispatch);
+        entry.early.clear();
         LOG.infof("job %s accepted: %d workflows over %d workers", jobId, spec.workflows().size(), workers.live().size());
         send(jobId, job.advance(workers.live()));
     }
@@ -287,44 +361,43 @@ public class JobCoordinator {
     private synchronized void tick() {
         try {
             long now = clock.millis();
-            deadlines.forEach((jobId, deadline) -> {
-                DatacenterJob job = jobs.get(jobId);
-                if (now >= deadline && job != null && !job.finished()) {
-                    LOG.infof("job %s reached its timeout", jobId);
-                    send(jobId, job.stop("TIMED_OUT"));
+            ledger.byId().forEach((jobId, entry) -> {
+                DatacenterJob job = entry.job;
+                if (job == null) {
+                    // Records about a job whose submission never came: given up after the retention.
+                    if (now - entry.openedAt >= ledger.limits().retention().toMillis()) {
+                        ledger.ended(jobId, now);
+                    }
+                    return;
                 }
-            });
-            jobs.forEach((jobId, job) -> {
+                long deadline = job.deadlineEpochMillis();
+                if (deadline > 0 && now >= deadline && !job.finished()) {
+                    LOG.infof("job %s reached its timeout", jobId);
+                    send(jobId, job.stop(DatacenterJobStatus.TIMED_OUT));
+                }
                 // A follower drops its windows each second too: the leader reports them.
                 Payload.DatacenterProgress progress = job.progress();
                 if (progress != null && fence >= 0) {
                     events.send(jobId, fence, progress);
                 }
                 if (job.finished()) {
-                    finishedAt.putIfAbsent(jobId, now);
+                    ledger.ended(jobId, now);
                 }
             });
-            finishedAt.entrySet().removeIf(entry -> {
-                boolean old = now - entry.getValue() >= KEEP_FINISHED_MILLIS;
-                if (old) {
-                    jobs.remove(entry.getKey());
-                }
-                return old;
-            });
+            ledger.expire(now);
             if (++ticks % STATUS_EVERY_TICKS == 0 && fence >= 0) {
                 List<WorkerRegistry.Worker> live = workers.live();
-                events.send(datacenter, fence, new Payload.DatacenterStatus(datacenter, managerId, live.size(),
-                        live.stream().mapToInt(WorkerRegistry.Worker::cores).sum(),
+                events.send(new Subject.Datacenter(datacenter), fence, new Payload.DatacenterStatus(datacenter,
+                        managerId, live.size(), live.stream().mapToInt(WorkerRegistry.Worker::cores).sum(),
                         live.stream().mapToInt(WorkerRegistry.Worker::freeCores).sum(), activeJobs()));
             }
-            deadlines.keySet().retainAll(jobs.keySet());
         } catch (RuntimeException e) {
             LOG.error("the periodic check failed; it runs again in a second", e);
         }
     }
 
     /** Sends a job's commands under this manager's fence; a follower sends nothing. */
-    private void send(String jobId, List<DatacenterJob.Command> commands) {
+    private void send(JobId jobId, List<DatacenterJob.Command> commands) {
         if (fence < 0) {
             return;
         }
@@ -334,16 +407,13 @@ public class JobCoordinator {
             } else if (command instanceof DatacenterJob.CancelShare cancel) {
                 dispatch.send(jobId, fence, cancel.payload());
             } else if (command instanceof DatacenterJob.Finish finish) {
-                DatacenterJob job = jobs.get(jobId);
-                if (job != null) {
-                    // Flush the last windows first, so progress never arrives after the result.
-                    Payload.DatacenterProgress progress = job.progress();
-                    if (progress != null) {
-                        events.send(jobId, fence, progress);
-                    }
-                }
+                Optional<DatacenterJob> job = ledger.get(jobId).map(entry -> entry.job);
+                // Flush the last windows first, so progress never arrives after the result.
+                job.map(DatacenterJob::progress).ifPresent(progress -> events.send(jobId, fence, progress));
                 LOG.infof("job %s finished here: %s", jobId, finish.payload().status());
                 events.send(jobId, fence, finish.payload());
+                // The workers let go of the job once its retention has passed.
+                dispatch.send(jobId, fence, new Payload.JobEnded(finish.payload().status()));
             }
         }
     }

@@ -12,6 +12,7 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.messaging.RecordSender;
+import io.stampede.node.messaging.Sequences;
 
 /** The manager's Kafka channels: see application.properties for their topics. */
 @Singleton
@@ -40,14 +41,16 @@ public class ManagerChannels {
     @Produces
     @Singleton
     @Identifier("dispatch")
-    RecordSender dispatch(@Channel("dispatch") Emitter<byte[]> emitter, NodeIdentity identity, Clock clock) {
-        return RecordSender.of(emitter, identity, clock);
+    RecordSender dispatch(@Channel("dispatch") Emitter<byte[]> emitter, NodeIdentity identity, Sequences sequences,
+                Clock clock) {
+        return RecordSender.of(emitter, identity, sequences, clock);
     }
 
     @Produces
     @Singleton
     @Identifier("events")
-    RecordSender events(@Channel("events") Emitter<byte[]> emitter, NodeIdentity identity, Clock clock) {
-        return RecordSender.of(emitter, identity, clock);
+    RecordSender events(@Channel("events") Emitter<byte[]> emitter, NodeIdentity identity, Sequences sequences,
+                Clock clock) {
+        return RecordSender.of(emitter, identity, sequences, clock);
     }
 }

@@ -8,7 +8,11 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.stampede.model.JobId;
 import io.stampede.model.job.JobSpec;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.lifecycle.ShareState;
+import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.job.LoadShare;
 import io.stampede.model.stats.LatencyHistograms;
@@ -45,7 +49,7 @@ class DatacenterJobTest {
 
     private static DatacenterJob job() {
         JobSpec spec = JobSpecParser.parse(SPEC);
-        return new DatacenterJob("job-1", "dc1", new Payload.JobSubmitted("dc1", SPEC,
+        return new DatacenterJob(JobId.of("job-1"), "dc1", new Payload.JobSubmitted("dc1", SPEC,
                 Map.of("login", new LoadShare(10, 0, 0, 1), "browse", new LoadShare(4, 0, 0, 11)), 0), spec);
     }
 
@@ -64,7 +68,7 @@ class DatacenterJobTest {
     }
 
     private static Payload.WorkflowFinished done(String workflow, String worker, long requests, Map<String, String> exports) {
-        return new Payload.WorkflowFinished(workflow, worker, "COMPLETED", window(workflow, requests), exports, "");
+        return new Payload.WorkflowFinished(workflow, worker, ShareState.COMPLETED, window(workflow, requests), exports, "");
     }
 
     @Test
@@ -105,7 +109,7 @@ class DatacenterJobTest {
         List<DatacenterJob.Command> end = job.onFinished(done("report", "w1", 1, Map.of()), WORKERS);
 
         Payload.DatacenterFinished finished = ((DatacenterJob.Finish) end.get(end.size() - 1)).payload();
-        assertThat(finished.status()).isEqualTo("COMPLETED");
+        assertThat(finished.status()).isEqualTo(DatacenterJobStatus.COMPLETED);
         assertThat(finished.totals().get("browse").steps().get(0).requests()).isEqualTo(150);
         assertThat(LatencyHistograms.decode(finished.totals().get("login").steps().get(0).latency()).getTotalCount())
                 .isEqualTo(10);
@@ -123,9 +127,9 @@ class DatacenterJobTest {
         List<DatacenterJob.Command> commands = job.workerLost("w2", WORKERS.subList(0, 1), 0);
 
         Payload.DatacenterFinished finished = ((DatacenterJob.Finish) commands.get(0)).payload();
-        assertThat(finished.status()).isEqualTo("FAILED");
-        assertThat(finished.states()).containsEntry("login", "FAILED").containsEntry("browse", "FAILED")
-                .containsEntry("report", "FAILED");
+        assertThat(finished.status()).isEqualTo(DatacenterJobStatus.FAILED);
+        assertThat(finished.states()).containsEntry("login", WorkflowState.FAILED).containsEntry("browse", WorkflowState.FAILED)
+                .containsEntry("report", WorkflowState.FAILED);
         assertThat(finished.errors()).containsEntry("login", "worker w2 was lost (membership declared it dead or gone);"
                 + " not re-run: only duration-based workflows are re-run")
                 .containsEntry("browse", "not started: login failed");
@@ -136,19 +140,19 @@ class DatacenterJobTest {
         DatacenterJob job = job();
         job.advance(WORKERS);
 
-        List<DatacenterJob.Command> stop = job.stop("CANCELLED");
+        List<DatacenterJob.Command> stop = job.stop(DatacenterJobStatus.CANCELLED);
 
         assertThat(stop).containsExactly(
                 new DatacenterJob.CancelShare(new Payload.WorkflowCancelRequested("login", "w1")),
                 new DatacenterJob.CancelShare(new Payload.WorkflowCancelRequested("login", "w2")));
-        assertThat(job.stop("TIMED_OUT")).isEmpty();
-        job.onFinished(new Payload.WorkflowFinished("login", "w1", "CANCELLED", window("login", 2), Map.of(), ""), WORKERS);
+        assertThat(job.stop(DatacenterJobStatus.TIMED_OUT)).isEmpty();
+        job.onFinished(new Payload.WorkflowFinished("login", "w1", ShareState.CANCELLED, window("login", 2), Map.of(), ""), WORKERS);
         List<DatacenterJob.Command> end = job.onFinished(
-                new Payload.WorkflowFinished("login", "w2", "CANCELLED", window("login", 1), Map.of(), ""), WORKERS);
+                new Payload.WorkflowFinished("login", "w2", ShareState.CANCELLED, window("login", 1), Map.of(), ""), WORKERS);
 
         Payload.DatacenterFinished finished = ((DatacenterJob.Finish) end.get(0)).payload();
-        assertThat(finished.status()).isEqualTo("CANCELLED");
-        assertThat(finished.states()).containsEntry("login", "CANCELLED").containsEntry("browse", "CANCELLED");
+        assertThat(finished.status()).isEqualTo(DatacenterJobStatus.CANCELLED);
+        assertThat(finished.states()).containsEntry("login", WorkflowState.CANCELLED).containsEntry("browse", WorkflowState.CANCELLED);
         assertThat(finished.totals().get("login").steps().get(0).requests()).isEqualTo(3);
     }
 
@@ -157,7 +161,7 @@ class DatacenterJobTest {
         List<DatacenterJob.Command> commands = job().advance(List.of());
 
         Payload.DatacenterFinished finished = ((DatacenterJob.Finish) commands.get(0)).payload();
-        assertThat(finished.status()).isEqualTo("FAILED");
+        assertThat(finished.status()).isEqualTo(DatacenterJobStatus.FAILED);
         assertThat(finished.errors()).containsEntry("login", "no live worker in datacenter dc1");
     }
 
@@ -193,16 +197,16 @@ class DatacenterJobTest {
         stopped.decide(false);
         stopped.observeDispatch(new Payload.WorkflowDispatched("login", "w1", SPEC, new LoadShare(10, 0, 0, 1),
                 Map.of(), 0));
-        assertThat(stopped.stop("CANCELLED")).as("a follower's cancels are not sent").isNotEmpty();
+        assertThat(stopped.stop(DatacenterJobStatus.CANCELLED)).as("a follower's cancels are not sent").isNotEmpty();
 
         assertThat(stopped.takeOver(WORKERS, 0)).singleElement().isInstanceOfSatisfying(DatacenterJob.CancelShare.class,
                 cancel -> assertThat(cancel.payload().worker()).isEqualTo("w1"));
 
-        stopped.onFinished(new Payload.WorkflowFinished("login", "w1", "CANCELLED", window("login", 4), Map.of(), ""),
+        stopped.onFinished(new Payload.WorkflowFinished("login", "w1", ShareState.CANCELLED, window("login", 4), Map.of(), ""),
                 WORKERS);
         assertThat(stopped.finished()).isTrue();
         assertThat(stopped.takeOver(WORKERS, 0)).singleElement().isInstanceOfSatisfying(DatacenterJob.Finish.class,
-                finish -> assertThat(finish.payload().status()).isEqualTo("CANCELLED"));
+                finish -> assertThat(finish.payload().status()).isEqualTo(DatacenterJobStatus.CANCELLED));
     }
 
     /** Runs the job until browse (1 minute, duration-based) runs on both workers, w2 since {@code started}. */
@@ -232,12 +236,12 @@ class DatacenterJobTest {
         });
         job.onFinished(done("browse", "w1", 100, Map.of()), WORKERS);
         assertThat(job.states()).as("the re-run is still going").containsEntry("browse", WorkflowState.RUNNING);
-        job.onFinished(new Payload.WorkflowFinished("browse", "w1", "COMPLETED", window("browse", 30), Map.of(), "", 1),
+        job.onFinished(new Payload.WorkflowFinished("browse", "w1", ShareState.COMPLETED, window("browse", 30), Map.of(), "", 1),
                 WORKERS);
         List<DatacenterJob.Command> end = job.onFinished(done("report", "w1", 1, Map.of()), WORKERS);
 
         Payload.DatacenterFinished finished = ((DatacenterJob.Finish) end.get(end.size() - 1)).payload();
-        assertThat(finished.status()).isEqualTo("COMPLETED");
+        assertThat(finished.status()).isEqualTo(DatacenterJobStatus.COMPLETED);
         assertThat(finished.totals().get("browse").steps().get(0).requests()).as("100 + 30 + the lost share's 5")
                 .isEqualTo(135);
         assertThat(finished.errors().get("browse")).contains("worker w2 was lost", "re-ran on w1 for the 40 s it had left");

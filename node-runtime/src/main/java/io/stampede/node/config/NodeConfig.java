@@ -29,6 +29,9 @@ public interface NodeConfig {
     /** How a manager takes part in its datacenter's leadership (Raft over gRPC). */
     Leadership leadership();
 
+    /** How long this node keeps what it knows about jobs that have ended (its job ledger). */
+    Jobs jobs();
+
     interface Node {
         /** Unique id in the cluster; default: role, datacenter and a random suffix, e.g. {@code worker-dc1-3f9a2c}. */
         Optional<String> id();
@@ -103,5 +106,30 @@ public interface NodeConfig {
          */
         @WithDefault("60s")
         java.time.Duration removeDeadAfter();
+    }
+
+    interface Jobs {
+        /**
+         * How long an ended job is kept whole after it ends here: for reading its result, re-sending
+         * it after a failover, and judging late records. Then it is released, leaving a tombstone.
+         */
+        @WithDefault("10m")
+        java.time.Duration retention();
+
+        /** Ended jobs kept whole at most; beyond it the oldest is released before its retention ends. */
+        @WithDefault("1000")
+        int maxFinished();
+
+        /** Jobs known at most, running and ended; a new job beyond it is refused (gate: 503). */
+        @WithDefault("10000")
+        int maxJobs();
+
+        /** Tombstones (ids of released jobs, which turn away their redelivered records) kept at most. */
+        @WithDefault("100000")
+        int tombstones();
+
+        /** How long a tombstone is kept. */
+        @WithDefault("24h")
+        java.time.Duration tombstoneAge();
     }
 }

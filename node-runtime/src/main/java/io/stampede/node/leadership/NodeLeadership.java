@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +50,8 @@ public class NodeLeadership {
     private final MembershipSettings membershipSettings;
     private final List<RaftLeadership.Listener> listeners = new CopyOnWriteArrayList<>();
     private final NodeMembership membership;
+    /** Wall-clock time, for when a manager's membership state changed and how long it has held. */
+    private final Clock clock;
     private final java.time.Duration removeDeadAfter;
     /** Membership's view of the datacenter's managers: state and since when. */
     private final Map<String, GroupMaintenance.StateSince> managers = new ConcurrentHashMap<>();
@@ -65,13 +68,14 @@ public class NodeLeadership {
 
     private final RaftLeadership.Replicated replicated;
 
-    public NodeLeadership(NodeIdentity identity, NodeConfig config, NodeMembership membership,
+    public NodeLeadership(NodeIdentity identity, NodeConfig config, NodeMembership membership, Clock clock,
             Instance<RaftLeadership.Replicated> replicated) {
         this.replicated = replicated.isResolvable() ? replicated.get() : RaftLeadership.Replicated.NONE;
         this.identity = identity;
         this.settings = LeadershipSettings.of(config);
         this.membershipSettings = MembershipSettings.of(config);
         this.membership = membership;
+        this.clock = clock;
         this.removeDeadAfter = config.leadership().removeDeadAfter();
     }
 
@@ -113,7 +117,7 @@ public class NodeLeadership {
             @Override
             public void changed(MemberView member, MemberState previous) {
                 if (member.role() == identity.role()) {
-                    managers.put(member.id(), new GroupMaintenance.StateSince(member.state(), System.currentTimeMillis()));
+                    managers.put(member.id(), new GroupMaintenance.StateSince(member.state(), clock.millis()));
                 }
             }
 
@@ -132,7 +136,7 @@ public class NodeLeadership {
             return;
         }
         for (GroupMaintenance.Change change : GroupMaintenance.due(identity.id(), running.members().keySet(), founders,
-                Map.copyOf(managers), System.currentTimeMillis(), removeDeadAfter.toMillis())) {
+                Map.copyOf(managers), clock.millis(), removeDeadAfter.toMillis())) {
             try {
                 if (change instanceof GroupMaintenance.Remove remove) {
                     LOG.warnf("removing %s from the Raft group: membership has held it dead or gone for %s",

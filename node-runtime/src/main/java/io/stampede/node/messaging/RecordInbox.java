@@ -44,7 +44,7 @@ public class RecordInbox {
     /** Counts a readable record that a {@link ReplayFilter} turned away. */
     public void dropped(String topic, Envelope envelope, ReplayFilter.Verdict verdict) {
         registry.counter("stampede.records.dropped", "topic", topic, "reason", verdict.name()).increment();
-        LOG.debugf("dropped %s %s from %s for job %s (fence %d, sequence %d)", verdict, envelope.type().wireName(),
-                envelope.sender(), envelope.jobId(), envelope.fence(), envelope.sequence());
+        LOG.debugf("dropped %s %s from %s about %s (fence %d, sequence %d)", verdict, envelope.type().wireName(),
+                envelope.sender(), envelope.subject().wire(), envelope.fence(), envelope.sequence());
     }
 }

@@ -10,13 +10,15 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.stampede.model.JobId;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.RecordCodec;
+import io.stampede.model.wire.Subject;
 
 /**
- * Sends this node's records on one channel: numbers them per job, encodes them, keys them by job
- * id and adds CloudEvents headers.
+ * Sends this node's records on one channel: numbers them, encodes them, keys them by their
+ * subject and adds CloudEvents headers.
  */
 public final class RecordSender {
 
@@ -32,29 +34,49 @@ public final class RecordSender {
         this.clock = clock;
     }
 
-    /** A sender for this node on a channel, numbering its records from 1 per job. */
-    public static RecordSender of(Emitter<byte[]> emitter, io.stampede.node.config.NodeIdentity identity, Clock clock) {
-        return new RecordSender(emitter, identity.id(), new Sequences(), clock);
+    /** A sender for this node on a channel, numbering its records with the node's {@code sequences}. */
+    public static RecordSender of(Emitter<byte[]> emitter, io.stampede.node.config.NodeIdentity identity,
+            Sequences sequences, Clock clock) {
+        return new RecordSender(emitter, identity.id(), sequences, clock);
     }
 
-    /** Sends a record about {@code key} (a job id; a node id for heartbeats) under {@code fence}. */
-    public CompletionStage<Void> send(String key, long fence, Payload payload) {
-        return sendTo(null, key, fence, payload);
+    /** Sends a record about {@code job} under {@code fence}. */
+    public CompletionStage<Void> send(JobId job, long fence, Payload payload) {
+        return sendTo(null, Subject.job(job), fence, payload);
     }
 
-    /** As {@link #send}, to {@code topic} instead of the channel's own (null: the channel's). */
-    public CompletionStage<Void> sendTo(String topic, String key, long fence, Payload payload) {
-        Envelope envelope = Envelope.of(key, sender, fence, sequences.next(key), clock.millis(), payload);
+    /** As {@link #send}, to {@code topic} instead of the channel's own. */
+    public CompletionStage<Void> sendTo(String topic, JobId job, long fence, Payload payload) {
+        return sendTo(topic, Subject.job(job), fence, payload);
+    }
+
+    /** Sends a record about a node or a datacenter (heartbeats, status) under {@code fence}. */
+    public CompletionStage<Void> send(Subject subject, long fence, Payload payload) {
+        return sendTo(null, subject, fence, payload);
+    }
+
+    private CompletionStage<Void> sendTo(String topic, Subject subject, long fence, Payload payload) {
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        // Numbering and handing over happen together: records leave in the order of their numbers
+        // even when several threads send (a worker's shares run on several event loops), so a
+        // receiver never takes a later record for a newer one and drops the earlier as a duplicate.
+        synchronized (sequences) {
+            Envelope envelope = Envelope.of(subject, sender, fence, sequences.next(), clock.millis(), payload);
+            emitter.send(message(topic, subject, envelope, sent));
+        }
+        return sent;
+    }
+
+    private static Message<byte[]> message(String topic, Subject subject, Envelope envelope,
+            CompletableFuture<Void> sent) {
         RecordHeaders headers = new RecordHeaders();
         RecordCodec.headers(envelope).forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
-        var builder = OutgoingKafkaRecordMetadata.<String>builder().withKey(key).withHeaders(headers);
+        var builder = OutgoingKafkaRecordMetadata.<String>builder().withKey(subject.key()).withHeaders(headers);
         if (topic != null) {
             builder.withTopic(topic);
         }
-        OutgoingKafkaRecordMetadata<String> metadata = builder.build();
-        CompletableFuture<Void> sent = new CompletableFuture<>();
-        emitter.send(Message.of(RecordCodec.encode(envelope))
-                .addMetadata(metadata)
+        return Message.of(RecordCodec.encode(envelope))
+                .addMetadata(builder.build())
                 .withAck(() -> {
                     sent.complete(null);
                     return CompletableFuture.completedFuture(null);
@@ -62,7 +84,6 @@ public final class RecordSender {
                 .withNack(failure -> {
                     sent.completeExceptionally(failure);
                     return CompletableFuture.completedFuture(null);
-                }));
-        return sent;
+                });
     }
 }

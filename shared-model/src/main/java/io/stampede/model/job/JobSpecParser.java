@@ -25,6 +25,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import io.stampede.model.DatacenterName;
@@ -102,6 +103,49 @@ public final class JobSpecParser {
      */
     public static JobSpec parse(String text) {
         return read(text).orThrow();
+    }
+
+    /**
+     * The part of a valid job that each workflow needs, as a job of its own (JSON), by workflow
+     * name: the job's name and variables, the variables the workflow's dependencies export
+     * (declared empty: the dispatch carries their values), and the workflow without its
+     * dependencies. A worker reads one like any job, so a dispatch carries one workflow, not the
+     * whole job again. The job is read once for all its workflows and not validated again: pass
+     * only a job {@link #parse} accepted.
+     */
+    public static Map<String, String> workflowDocuments(String text) {
+        JsonNode root;
+        try {
+            root = (text.stripLeading().startsWith("{") ? JSON : YAML).readTree(text);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a job: " + oneLine(e.getOriginalMessage()), e);
+        }
+        Map<String, JsonNode> byName = new LinkedHashMap<>();
+        root.path("workflows").forEach(item -> byName.put(item.path("name").asText(), item));
+        Map<String, String> documents = new LinkedHashMap<>();
+        byName.forEach((name, item) -> {
+            ObjectNode variables = root.get("variables") instanceof ObjectNode declared ? declared.deepCopy()
+                    : JSON.createObjectNode();
+            for (String dependency : textList(item.has("dependsOn") ? item.get("dependsOn") : item.path("depends_on"))) {
+                for (String exported : textList(byName.getOrDefault(dependency, JSON.missingNode()).path("exports"))) {
+                    if (!variables.has(exported)) {
+                        variables.put(exported, "");
+                    }
+                }
+            }
+            ObjectNode alone = ((ObjectNode) item).deepCopy();
+            alone.remove(List.of("dependsOn", "depends_on"));
+            ObjectNode document = JSON.createObjectNode();
+            document.set("name", root.get("name"));
+            document.set("variables", variables);
+            document.putArray("workflows").add(alone);
+            try {
+                documents.put(name, JSON.writeValueAsString(document));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return documents;
     }
 
     private Result readDocument(String text) {

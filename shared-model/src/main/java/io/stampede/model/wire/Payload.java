@@ -3,6 +3,10 @@ package io.stampede.model.wire;
 import java.util.Map;
 
 import io.stampede.model.job.LoadShare;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.lifecycle.JobStatus;
+import io.stampede.model.lifecycle.ShareState;
+import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.WorkflowWindow;
 
 /**
@@ -62,14 +66,15 @@ public sealed interface Payload {
     /**
      * Manager leader → one worker: run this share of a workflow.
      *
-     * @param spec      the job as submitted, so the worker compiles exactly what was validated
+     * @param document  the job cut down to this workflow ({@code JobSpecParser.workflowDocuments}):
+     *                  the worker compiles exactly what was validated, without the rest of the job
      * @param variables the job's variables plus what the workflow's dependencies exported
      * @param attempt   0 for the workflow's first shares; each re-run of a lost share takes the next
      *                  number, so one worker can hold several shares of a workflow
      * @param endsAtEpochMillis when a re-run of a duration-based share ends (the lost share's end);
      *                  0 to run as the job says
      */
-    record WorkflowDispatched(String workflow, String worker, String spec, LoadShare share,
+    record WorkflowDispatched(String workflow, String worker, String document, LoadShare share,
             Map<String, String> variables, long deadlineEpochMillis, int attempt, long endsAtEpochMillis)
             implements FromLeader {
         public WorkflowDispatched {
@@ -77,9 +82,9 @@ public sealed interface Payload {
         }
 
         /** A first attempt, run as the job says. */
-        public WorkflowDispatched(String workflow, String worker, String spec, LoadShare share,
+        public WorkflowDispatched(String workflow, String worker, String document, LoadShare share,
                 Map<String, String> variables, long deadlineEpochMillis) {
-            this(workflow, worker, spec, share, variables, deadlineEpochMillis, 0, 0);
+            this(workflow, worker, document, share, variables, deadlineEpochMillis, 0, 0);
         }
     }
 
@@ -88,6 +93,13 @@ public sealed interface Payload {
         public WorkflowCancelRequested(String workflow, String worker) {
             this(workflow, worker, 0);
         }
+    }
+
+    /**
+     * Manager leader → its workers: the job has ended in this datacenter (with {@code status}), so
+     * a worker lets go of what it holds for it once its retention has passed.
+     */
+    record JobEnded(DatacenterJobStatus status) implements FromLeader {
     }
 
     /** Worker → manager leader: one window of a workflow share's statistics. */
@@ -101,17 +113,20 @@ public sealed interface Payload {
     /**
      * Worker → manager leader: a workflow share has ended.
      *
-     * @param outcome {@code COMPLETED}, {@code CANCELLED} or {@code FAILED}
+     * @param outcome COMPLETED, CANCELLED or FAILED
      * @param error   why it failed; empty otherwise
      * @param attempt the attempt of the share that ended (see {@link WorkflowDispatched})
      */
-    record WorkflowFinished(String workflow, String worker, String outcome, WorkflowWindow totals,
+    record WorkflowFinished(String workflow, String worker, ShareState outcome, WorkflowWindow totals,
             Map<String, String> exports, String error, int attempt) implements Payload {
         public WorkflowFinished {
+            if (!outcome.terminal()) {
+                throw new IllegalArgumentException("a finished share cannot be " + outcome);
+            }
             exports = Map.copyOf(exports);
         }
 
-        public WorkflowFinished(String workflow, String worker, String outcome, WorkflowWindow totals,
+        public WorkflowFinished(String workflow, String worker, ShareState outcome, WorkflowWindow totals,
                 Map<String, String> exports, String error) {
             this(workflow, worker, outcome, totals, exports, error, 0);
         }
@@ -126,7 +141,7 @@ public sealed interface Payload {
      * Manager leader → everyone: the datacenter's statistics since its last progress record, one
      * merged window per workflow that reported, and every workflow's state.
      */
-    record DatacenterProgress(String datacenter, Map<String, String> states, Map<String, WorkflowWindow> windows)
+    record DatacenterProgress(String datacenter, Map<String, WorkflowState> states, Map<String, WorkflowWindow> windows)
             implements DatacenterReport {
         public DatacenterProgress {
             states = Map.copyOf(states);
@@ -137,21 +152,24 @@ public sealed interface Payload {
     /**
      * Manager leader → everyone: the job has ended in this datacenter.
      *
-     * @param status  {@code COMPLETED}, {@code FAILED}, {@code CANCELLED} or {@code TIMED_OUT}
+     * @param status  a terminal status: COMPLETED, FAILED, CANCELLED or TIMED_OUT
      * @param states  each workflow's final state
      * @param totals  each workflow's statistics, merged exactly over all its workers
      * @param errors  why workflows failed, by workflow
      */
-    record DatacenterFinished(String datacenter, String status, Map<String, String> states,
+    record DatacenterFinished(String datacenter, DatacenterJobStatus status, Map<String, WorkflowState> states,
             Map<String, WorkflowWindow> totals, Map<String, String> errors) implements DatacenterReport {
         public DatacenterFinished {
+            if (!status.terminal()) {
+                throw new IllegalArgumentException("a finished datacenter job cannot be " + status);
+            }
             states = Map.copyOf(states);
             totals = Map.copyOf(totals);
             errors = Map.copyOf(errors);
         }
     }
 
-    /** Manager → gates, every few seconds, keyed by datacenter: its capacity. */
+    /** Manager → gates, every few seconds, about its datacenter: its capacity. */
     record DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores, int activeJobs)
             implements DatacenterReport {
     }
@@ -159,13 +177,16 @@ public sealed interface Payload {
     /**
      * Gate → everyone: the job has ended everywhere.
      *
-     * @param status      {@code COMPLETED}, {@code FAILED}, {@code CANCELLED} or {@code TIMED_OUT}
+     * @param status      a terminal status: COMPLETED, FAILED, CANCELLED or TIMED_OUT
      * @param datacenters each target datacenter's final status
      * @param totals      each workflow's statistics over every datacenter
      */
-    record JobFinished(String status, Map<String, String> datacenters, Map<String, WorkflowWindow> totals,
-            Map<String, String> errors) implements FromGates {
+    record JobFinished(JobStatus status, Map<String, DatacenterJobStatus> datacenters,
+            Map<String, WorkflowWindow> totals, Map<String, String> errors) implements FromGates {
         public JobFinished {
+            if (!status.terminal()) {
+                throw new IllegalArgumentException("a finished job cannot be " + status);
+            }
             datacenters = Map.copyOf(datacenters);
             totals = Map.copyOf(totals);
             errors = Map.copyOf(errors);
@@ -173,7 +194,8 @@ public sealed interface Payload {
     }
 
     /** Gate → everyone, at most once a second while the job runs: its statistics over every datacenter so far. */
-    record JobProgress(String status, Map<String, String> datacenters, Map<String, WorkflowWindow> totals)
+    record JobProgress(JobStatus status, Map<String, DatacenterJobStatus> datacenters,
+            Map<String, WorkflowWindow> totals)
             implements FromGates {
         public JobProgress {
             datacenters = Map.copyOf(datacenters);

@@ -6,8 +6,11 @@ package io.stampede.model.wire;
  */
 public record ProtocolVersion(int major, int minor) {
 
-    /** What this build writes. */
-    public static final ProtocolVersion CURRENT = new ProtocolVersion(1, 0);
+    /**
+     * What this build writes. 2.0: the envelope names its subject ({@code subject}) instead of
+     * putting a worker id or a datacenter name in {@code jobId}, and statuses are closed sets.
+     */
+    public static final ProtocolVersion CURRENT = new ProtocolVersion(2, 0);
 
     /**
      * Parses {@code MAJOR.MINOR}.

@@ -32,7 +32,9 @@ public final class RecordCodec {
 
     /** Why a record could not be read. Each is a metric tag, so the names are stable. */
     public enum Rejection {
-        TOO_LARGE, NOT_JSON, MISSING_FIELD, UNKNOWN_TYPE, INCOMPATIBLE_VERSION, MALFORMED_PAYLOAD
+        TOO_LARGE, NOT_JSON, MISSING_FIELD, UNKNOWN_TYPE, INCOMPATIBLE_VERSION, MALFORMED_PAYLOAD,
+        /** The subject is not one, or not of the kind the record's type is about. */
+        WRONG_SUBJECT
     }
 
     /** The outcome of decoding. */
@@ -48,7 +50,7 @@ public final class RecordCodec {
     public static byte[] encode(Envelope envelope) {
         ObjectNode node = JSON.createObjectNode();
         node.put("type", envelope.type().wireName());
-        node.put("jobId", envelope.jobId());
+        node.put("subject", envelope.subject().wire());
         node.put("sender", envelope.sender());
         node.put("fence", envelope.fence());
         node.put("sequence", envelope.sequence());
@@ -66,10 +68,10 @@ public final class RecordCodec {
     public static Map<String, String> headers(Envelope envelope) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("ce_specversion", "1.0");
-        headers.put("ce_id", envelope.sender() + "/" + envelope.jobId() + "/" + envelope.sequence());
+        headers.put("ce_id", envelope.sender() + "/" + envelope.sequence());
         headers.put("ce_source", "stampede://" + envelope.sender());
         headers.put("ce_type", "io.stampede." + envelope.type().wireName());
-        headers.put("ce_subject", envelope.jobId());
+        headers.put("ce_subject", envelope.subject().wire());
         headers.put("content-type", "application/json");
         return headers;
     }
@@ -90,15 +92,8 @@ public final class RecordCodec {
         if (node == null || !node.isObject()) {
             return new Rejected(Rejection.NOT_JSON, "not a JSON object");
         }
-        for (String field : new String[] {"type", "jobId", "sender", "fence", "sequence", "protocol", "timestamp",
-            "payload"}) {
-            if (!node.hasNonNull(field)) {
-                return new Rejected(Rejection.MISSING_FIELD, field);
-            }
-        }
-        Optional<RecordType> type = RecordType.byName(node.get("type").asText());
-        if (type.isEmpty()) {
-            return new Rejected(Rejection.UNKNOWN_TYPE, node.get("type").asText());
+        if (!node.hasNonNull("protocol")) {
+            return new Rejected(Rejection.MISSING_FIELD, "protocol");
         }
         ProtocolVersion protocol;
         try {
@@ -107,20 +102,35 @@ public final class RecordCodec {
             return new Rejected(Rejection.INCOMPATIBLE_VERSION, e.getMessage());
         }
         if (!ProtocolVersion.CURRENT.reads(protocol)) {
+            // Before any other field: another major version may lay the record out differently.
             return new Rejected(Rejection.INCOMPATIBLE_VERSION, protocol + " (this node reads "
                     + ProtocolVersion.CURRENT.major() + ".x)");
+        }
+        for (String field : new String[] {"type", "subject", "sender", "fence", "sequence", "timestamp", "payload"}) {
+            if (!node.hasNonNull(field)) {
+                return new Rejected(Rejection.MISSING_FIELD, field);
+            }
+        }
+        Optional<RecordType> type = RecordType.byName(node.get("type").asText());
+        if (type.isEmpty()) {
+            return new Rejected(Rejection.UNKNOWN_TYPE, node.get("type").asText());
         }
         if (!node.get("fence").canConvertToLong() || !node.get("sequence").canConvertToLong()
                 || !node.get("timestamp").canConvertToLong()) {
             return new Rejected(Rejection.MISSING_FIELD, "fence, sequence and timestamp must be whole numbers");
         }
+        Optional<Subject> subject = Subject.parse(node.get("subject").asText());
+        if (subject.isEmpty() || subject.get().kind() != type.get().subjectKind()) {
+            return new Rejected(Rejection.WRONG_SUBJECT, type.get().wireName() + " about '"
+                    + node.get("subject").asText() + "'");
+        }
         Payload payload;
         try {
             payload = JSON.treeToValue(node.get("payload"), type.get().payloadClass());
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | RuntimeException e) {
             return new Rejected(Rejection.MALFORMED_PAYLOAD, type.get().wireName() + ": " + e.getMessage());
         }
-        return new Accepted(new Envelope(type.get(), node.get("jobId").asText(), node.get("sender").asText(),
+        return new Accepted(new Envelope(type.get(), subject.get(), node.get("sender").asText(),
                 node.get("fence").asLong(), node.get("sequence").asLong(), protocol, node.get("timestamp").asLong(),
                 payload));
     }

@@ -11,18 +11,19 @@ import java.util.stream.Collectors;
  * never reused or changed, only added.
  */
 public enum RecordType {
-    JOB_SUBMITTED("job.submitted", Payload.JobSubmitted.class),
-    JOB_CANCEL_REQUESTED("job.cancel-requested", Payload.JobCancelRequested.class),
-    WORKFLOW_DISPATCHED("workflow.dispatched", Payload.WorkflowDispatched.class),
-    WORKFLOW_CANCEL_REQUESTED("workflow.cancel-requested", Payload.WorkflowCancelRequested.class),
-    WORKFLOW_WINDOW("workflow.window", Payload.WorkflowWindowReported.class),
-    WORKFLOW_FINISHED("workflow.finished", Payload.WorkflowFinished.class),
-    WORKER_HEARTBEAT("worker.heartbeat", Payload.WorkerHeartbeat.class),
-    DATACENTER_PROGRESS("datacenter.progress", Payload.DatacenterProgress.class),
-    DATACENTER_FINISHED("datacenter.finished", Payload.DatacenterFinished.class),
-    DATACENTER_STATUS("datacenter.status", Payload.DatacenterStatus.class),
-    JOB_FINISHED("job.finished", Payload.JobFinished.class),
-    JOB_PROGRESS("job.progress", Payload.JobProgress.class);
+    JOB_SUBMITTED("job.submitted", Payload.JobSubmitted.class, Subject.Kind.JOB),
+    JOB_CANCEL_REQUESTED("job.cancel-requested", Payload.JobCancelRequested.class, Subject.Kind.JOB),
+    WORKFLOW_DISPATCHED("workflow.dispatched", Payload.WorkflowDispatched.class, Subject.Kind.JOB),
+    WORKFLOW_CANCEL_REQUESTED("workflow.cancel-requested", Payload.WorkflowCancelRequested.class, Subject.Kind.JOB),
+    WORKFLOW_WINDOW("workflow.window", Payload.WorkflowWindowReported.class, Subject.Kind.JOB),
+    WORKFLOW_FINISHED("workflow.finished", Payload.WorkflowFinished.class, Subject.Kind.JOB),
+    WORKER_HEARTBEAT("worker.heartbeat", Payload.WorkerHeartbeat.class, Subject.Kind.NODE),
+    DATACENTER_PROGRESS("datacenter.progress", Payload.DatacenterProgress.class, Subject.Kind.JOB),
+    DATACENTER_FINISHED("datacenter.finished", Payload.DatacenterFinished.class, Subject.Kind.JOB),
+    DATACENTER_STATUS("datacenter.status", Payload.DatacenterStatus.class, Subject.Kind.DATACENTER),
+    JOB_FINISHED("job.finished", Payload.JobFinished.class, Subject.Kind.JOB),
+    JOB_PROGRESS("job.progress", Payload.JobProgress.class, Subject.Kind.JOB),
+    JOB_ENDED("job.ended", Payload.JobEnded.class, Subject.Kind.JOB);
 
     private static final Map<String, RecordType> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(RecordType::wireName, Function.identity()));
@@ -31,10 +32,17 @@ public enum RecordType {
 
     private final String wireName;
     private final Class<? extends Payload> payloadClass;
+    private final Subject.Kind subjectKind;
 
-    RecordType(String wireName, Class<? extends Payload> payloadClass) {
+    RecordType(String wireName, Class<? extends Payload> payloadClass, Subject.Kind subjectKind) {
         this.wireName = wireName;
         this.payloadClass = payloadClass;
+        this.subjectKind = subjectKind;
+    }
+
+    /** What records of this type are about. */
+    public Subject.Kind subjectKind() {
+        return subjectKind;
     }
 
     public String wireName() {

@@ -4,9 +4,11 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Decides whether a record is new: consumers apply only records that pass, which makes applying
- * idempotent across redelivery, replay after a crash, and records from a deposed leader. Pure and
- * not thread-safe: one per consumer.
+ * Decides whether a record about one subject (a job, a node, a datacenter) is new: consumers apply
+ * only records that pass, which makes applying idempotent across redelivery, replay after a crash,
+ * and records from a deposed leader. One per subject per consumer, kept with what the node knows
+ * of the subject (a job's in its ledger entry), so it is released with it. Pure and not
+ * thread-safe.
  */
 public final class ReplayFilter {
 
@@ -14,43 +16,34 @@ public final class ReplayFilter {
     public enum Verdict {
         /** New: apply it. */
         ACCEPTED,
-        /** Its fence is below the highest its authority has used for the job: a deposed leader's record. */
+        /** Its fence is below the highest its authority has used for the subject: a deposed leader's record. */
         STALE_FENCE,
-        /** Its sequence is not newer than the last applied from its sender for the job. */
-        DUPLICATE
+        /** Its sequence is not newer than the last applied from its sender about the subject. */
+        DUPLICATE,
+        /** It is about a job this node has finished and forgotten (a tombstone remains): redelivered or late. */
+        ENDED_JOB
     }
 
+    /** By fence domain ({@link Payload#fenceDomain()}): the highest fence seen. */
     private final Map<String, Long> highestFence = new HashMap<>();
-    private final Map<String, Map<String, Long>> lastSequence = new HashMap<>();
+    /** By sender: the last sequence applied. */
+    private final Map<String, Long> lastSequence = new HashMap<>();
 
     /** Judges a record and, when it is accepted, remembers it. */
     public Verdict offer(Envelope envelope) {
         String domain = envelope.payload().fenceDomain();
-        String fenceKey = envelope.jobId() + "\n" + domain;
-        long fence = domain.isEmpty() ? Long.MIN_VALUE : highestFence.getOrDefault(fenceKey, Long.MIN_VALUE);
+        long fence = domain.isEmpty() ? Long.MIN_VALUE : highestFence.getOrDefault(domain, Long.MIN_VALUE);
         if (envelope.fence() < fence) {
             return Verdict.STALE_FENCE;
         }
-        Map<String, Long> senders = lastSequence.computeIfAbsent(envelope.jobId(), key -> new HashMap<>());
-        long last = senders.getOrDefault(envelope.sender(), 0L);
+        long last = lastSequence.getOrDefault(envelope.sender(), Long.MIN_VALUE);
         if (envelope.sequence() <= last) {
             return Verdict.DUPLICATE;
         }
         if (!domain.isEmpty()) {
-            highestFence.put(fenceKey, Math.max(fence, envelope.fence()));
+            highestFence.put(domain, envelope.fence());
         }
-        senders.put(envelope.sender(), envelope.sequence());
+        lastSequence.put(envelope.sender(), envelope.sequence());
         return Verdict.ACCEPTED;
-    }
-
-    /** Forgets a finished job, bounding memory. */
-    public void forget(String jobId) {
-        highestFence.keySet().removeIf(key -> key.startsWith(jobId + "\n"));
-        lastSequence.remove(jobId);
-    }
-
-    /** Jobs remembered. */
-    public int jobs() {
-        return lastSequence.size();
     }
 }

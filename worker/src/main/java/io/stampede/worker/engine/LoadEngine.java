@@ -1,8 +1,10 @@
 package io.stampede.worker.engine;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.stats.WorkflowWindow;
@@ -18,6 +20,10 @@ import io.vertx.core.http.PoolOptions;
  * Stampede's HTTP load engine: runs workflow shares on Vert.x event loops, one lane per event loop,
  * with non-blocking keep-alive connection pools per lane. Usable on its own ({@link #standalone()})
  * or on a Vert.x instance the worker already has.
+ *
+ * <p>Time is injected: a {@link Clock} for wall-clock time (window bounds, {@code {{timestamp}}})
+ * and a monotonic nanosecond source for everything measured or scheduled (durations, arrival
+ * times, latencies). Production passes {@code Clock.systemUTC()} and {@code System::nanoTime}.
  */
 public final class LoadEngine implements AutoCloseable {
 
@@ -26,33 +32,45 @@ public final class LoadEngine implements AutoCloseable {
 
     private final Vertx vertx;
     private final boolean ownsVertx;
+    private final Clock clock;
+    private final LongSupplier nanoTime;
     private final List<Context> contexts = new ArrayList<>();
 
     /**
-     * @param vertx the Vert.x to run on
-     * @param lanes how many event loops to use (normally the number of cores)
+     * @param vertx    the Vert.x to run on
+     * @param lanes    how many event loops to use (normally the number of cores)
+     * @param clock    wall-clock time, for window bounds and {@code {{timestamp}}}
+     * @param nanoTime monotonic time in nanoseconds, for everything measured or scheduled; read on
+     *                 every event loop, so it must be thread-safe
      */
-    public LoadEngine(Vertx vertx, int lanes) {
-        this(vertx, lanes, false);
+    public LoadEngine(Vertx vertx, int lanes, Clock clock, LongSupplier nanoTime) {
+        this(vertx, lanes, clock, nanoTime, false);
     }
 
-    private LoadEngine(Vertx vertx, int lanes, boolean ownsVertx) {
+    private LoadEngine(Vertx vertx, int lanes, Clock clock, LongSupplier nanoTime, boolean ownsVertx) {
         if (lanes < 1) {
             throw new IllegalArgumentException("an engine needs at least one lane");
         }
         this.vertx = vertx;
         this.ownsVertx = ownsVertx;
+        this.clock = clock;
+        this.nanoTime = nanoTime;
         // From a thread outside Vert.x, each call gives a context on the next event loop in turn.
         for (int i = 0; i < lanes; i++) {
             contexts.add(vertx.getOrCreateContext());
         }
     }
 
-    /** An engine with a Vert.x of its own: one event loop per core, native transport where available. */
+    /** {@link #standalone(Clock, LongSupplier)} on the system's clocks. */
     public static LoadEngine standalone() {
+        return standalone(Clock.systemUTC(), System::nanoTime);
+    }
+
+    /** An engine with a Vert.x of its own: one event loop per core, native transport where available. */
+    public static LoadEngine standalone(Clock clock, LongSupplier nanoTime) {
         int cores = Runtime.getRuntime().availableProcessors();
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(cores).setPreferNativeTransport(true));
-        return new LoadEngine(vertx, cores, true);
+        return new LoadEngine(vertx, cores, clock, nanoTime, true);
     }
 
     /** Whether Vert.x runs on the native (epoll) transport. */
@@ -67,7 +85,7 @@ public final class LoadEngine implements AutoCloseable {
      *                engine thread: it must not block
      */
     public WorkflowRun start(WorkflowShare share, Consumer<WorkflowWindow> windows) {
-        WorkflowRun run = new WorkflowRun(vertx, contexts, this::client, share, windows);
+        WorkflowRun run = new WorkflowRun(vertx, clock, nanoTime, contexts, this::client, share, windows);
         run.start();
         return run;
     }

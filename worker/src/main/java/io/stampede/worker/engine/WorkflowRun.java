@@ -1,5 +1,6 @@
 package io.stampede.worker.engine;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
 import io.stampede.model.job.StepSpec;
@@ -41,10 +43,18 @@ import io.vertx.core.http.RequestOptions;
  * <p>Lifecycle: RUNNING → STOPPING (no new iteration starts; in-flight requests get the
  * workflow's graceful-stop period) → DONE. {@link #cancel()} goes straight to DONE, interrupting
  * every in-flight request.
+ *
+ * <p>Time: wall-clock time (window bounds, {@code {{timestamp}}}) comes from the given
+ * {@link Clock}; durations, deadlines, arrival times and latencies from the given monotonic
+ * nanosecond source, which wall-clock adjustments cannot move. Vert.x timers still fire in real
+ * time: they only wake the run, which then decides from the injected time.
  */
 public final class WorkflowRun {
 
     private final Vertx vertx;
+    private final Clock clock;
+    /** Monotonic nanoseconds, read on every lane's thread (so it must be thread-safe). */
+    private final LongSupplier nanoTime;
     private final WorkflowShare share;
     private final WorkflowSpec workflow;
     private final List<CompiledStep> steps;
@@ -69,9 +79,11 @@ public final class WorkflowRun {
     private long windowTimer = -1;
     private final Object emitLock = new Object();
 
-    WorkflowRun(Vertx vertx, List<Context> contexts, HttpClientFactory clients, WorkflowShare share,
-            Consumer<WorkflowWindow> windows) {
+    WorkflowRun(Vertx vertx, Clock clock, LongSupplier nanoTime, List<Context> contexts, HttpClientFactory clients,
+            WorkflowShare share, Consumer<WorkflowWindow> windows) {
         this.vertx = vertx;
+        this.clock = clock;
+        this.nanoTime = nanoTime;
         this.share = share;
         this.workflow = share.workflow();
         this.windows = windows;
@@ -114,8 +126,8 @@ public final class WorkflowRun {
     // ------------------------------------------------------------------ start
 
     void start() {
-        startNanos = System.nanoTime();
-        windowStartMillis = System.currentTimeMillis();
+        startNanos = nanoTime.getAsLong();
+        windowStartMillis = clock.millis();
         workflow.load().duration().ifPresent(duration -> deadlineNanos = startNanos + duration.toNanos());
         windowTimer = vertx.setPeriodic(share.window().toMillis(), id -> emitWindow(false));
         if (workflow.load().duration().isPresent()) {
@@ -166,7 +178,7 @@ public final class WorkflowRun {
         long arrival = nextArrival;
         int lane = nextLane;
         while (arrival >= 0 && !stopping.get()) {
-            long now = System.nanoTime() - startNanos;
+            long now = nanoTime.getAsLong() - startNanos;
             if (arrival > now) {
                 long delayMillis = Math.max(1, (arrival - now) / 1_000_000);
                 long due = arrival;
@@ -239,7 +251,7 @@ public final class WorkflowRun {
         }
         CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenRun(() -> {
             synchronized (emitLock) {
-                long end = System.currentTimeMillis();
+                long end = clock.millis();
                 List<WorkflowWindow> windowParts = parts.stream().map(CompletableFuture::join).toList();
                 WorkflowAccumulator merged = new WorkflowAccumulator(workflow.name());
                 windowParts.forEach(merged::addConcurrent);
@@ -304,14 +316,15 @@ public final class WorkflowRun {
 
         void nextIteration(VirtualUser vu) {
             boolean open = vu.openStart >= 0;
-            if (stopping.get() || vu.iterationsLeft == 0 || (!open && System.nanoTime() >= deadlineNanos)) {
+            long now = nanoTime.getAsLong();
+            if (stopping.get() || vu.iterationsLeft == 0 || (!open && now >= deadlineNanos)) {
                 finish(vu);
                 return;
             }
             vu.iterationsLeft--;
             vu.iteration++;
             vu.extracted.clear();
-            runStep(vu, 0, open ? vu.openStart : System.nanoTime());
+            runStep(vu, 0, open ? vu.openStart : now);
         }
 
         void finish(VirtualUser vu) {
@@ -417,7 +430,7 @@ public final class WorkflowRun {
                 return;
             }
             if (next < steps.size()) {
-                runStep(vu, next, System.nanoTime());
+                runStep(vu, next, nanoTime.getAsLong());
                 return;
             }
             iterations++;
@@ -474,7 +487,7 @@ public final class WorkflowRun {
             }
 
             private long latencyMicros() {
-                return (System.nanoTime() - startNanos) / 1_000;
+                return (nanoTime.getAsLong() - startNanos) / 1_000;
             }
 
             private boolean close() {
@@ -598,7 +611,7 @@ public final class WorkflowRun {
 
         @Override
         public long epochMillis() {
-            return System.currentTimeMillis();
+            return clock.millis();
         }
     }
 

@@ -35,6 +35,8 @@ public record WorkflowShare(WorkflowSpec workflow, Map<String, String> variables
     public static WorkflowShare whole(WorkflowSpec workflow, Map<String, String> variables) {
         int vus = workflow.load() instanceof WorkflowSpec.Closed closed ? closed.vus() : 0;
         int maxVus = workflow.load() instanceof WorkflowSpec.Open open ? open.maxVus() : 0;
+        // The seed only makes generated values differ from run to run; nothing decides by it as a
+        // time, so the moment is as good a seed as any and need not come from an injected clock.
         return new WorkflowShare(workflow, variables, vus, 1.0, maxVus, 1, DEFAULT_WINDOW, System.nanoTime());
     }
 

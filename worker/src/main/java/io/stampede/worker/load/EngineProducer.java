@@ -1,5 +1,7 @@
 package io.stampede.worker.load;
 
+import java.time.Clock;
+
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -13,8 +15,10 @@ public class EngineProducer {
 
     @Produces
     @Singleton
-    LoadEngine engine(Vertx vertx) {
-        return new LoadEngine(vertx, Runtime.getRuntime().availableProcessors());
+    LoadEngine engine(Vertx vertx, Clock clock) {
+        // Monotonic time is the JVM's own: no bean replaces it, since tests that need another
+        // build the engine themselves.
+        return new LoadEngine(vertx, Runtime.getRuntime().availableProcessors(), clock, System::nanoTime);
     }
 
     void close(@Disposes LoadEngine engine) {

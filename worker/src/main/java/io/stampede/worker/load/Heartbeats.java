@@ -8,6 +8,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.model.Stampede;
 import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.Subject;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.messaging.RecordSender;
 import io.vertx.core.Vertx;
@@ -49,7 +50,7 @@ public class Heartbeats {
 
     private void send() {
         int cores = Runtime.getRuntime().availableProcessors();
-        progress.send(identity.id(), 0, new Payload.WorkerHeartbeat(identity.id(), identity.datacenter().orElseThrow(),
+        progress.send(new Subject.Node(identity.id()), 0, new Payload.WorkerHeartbeat(identity.id(), identity.datacenter().orElseThrow(),
                 cores, Math.max(0, cores - runner.runningShares()), Stampede.VERSION));
     }
 }

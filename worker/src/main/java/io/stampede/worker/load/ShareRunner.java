@@ -2,66 +2,127 @@ package io.stampede.worker.load;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
+import io.stampede.cluster.jobs.JobLedger;
+import io.stampede.model.JobId;
+import io.stampede.model.ShareKey;
 import io.stampede.model.Topics;
-import io.stampede.model.job.JobSpec;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.job.LoadShare;
 import io.stampede.model.job.WorkflowSpec;
+import io.stampede.model.lifecycle.ShareState;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
-import io.stampede.model.wire.ReplayFilter;
+import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.jobs.LedgerGauges;
+import io.stampede.node.jobs.LedgerSettings;
 import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.RecordSender;
 import io.stampede.worker.engine.LoadEngine;
 import io.stampede.worker.engine.WorkflowResult;
 import io.stampede.worker.engine.WorkflowRun;
 import io.stampede.worker.engine.WorkflowShare;
+import io.vertx.core.Vertx;
 
 /**
  * Runs the workflow shares dispatched to this worker and reports on them: a
  * {@code workflow.window} record per window and a {@code workflow.finished} record at the end,
- * on the datacenter's progress topic, each under the fence of the dispatch.
+ * on the datacenter's progress topic, each under the fence of the dispatch. What it holds per
+ * job (each workflow read once, its shares, its replay filter) lives in one {@link JobLedger}
+ * entry, released when the leader says the job has ended here ({@code job.ended}) and the
+ * retention has passed; a share still running then is cancelled.
  */
 @Singleton
 public class ShareRunner {
 
     private static final Logger LOG = Logger.getLogger(ShareRunner.class);
+    /** How often ended jobs past their retention are released, in milliseconds. */
+    static final long EXPIRE_EVERY_MILLIS = 1_000;
+
+    /** What this worker holds about one job. */
+    static final class WorkerJob {
+        /** Each workflow dispatched here, read once from its document. */
+        final Map<String, WorkflowSpec> workflows = new LinkedHashMap<>();
+        final Map<ShareKey, Share> shares = new LinkedHashMap<>();
+    }
+
+    /** One share here. */
+    static final class Share {
+        ShareState state = ShareState.RUNNING;
+        WorkflowRun run;
+
+        void move(ShareState next) {
+            state = state.moveTo(next);
+        }
+    }
 
     private final NodeIdentity identity;
     private final LoadEngine engine;
     private final RecordInbox inbox;
     private final RecordSender progress;
     private final String dispatchTopic;
-    private final ReplayFilter replays = new ReplayFilter();
-    private final Map<String, WorkflowRun> running = new ConcurrentHashMap<>();
-
     private final Clock clock;
+    private final Vertx vertx;
+    /** Guarded by this object's lock. */
+    private final JobLedger<WorkerJob> ledger;
+    private final AtomicInteger running = new AtomicInteger();
+    private long timer = -1;
 
     public ShareRunner(NodeIdentity identity, LoadEngine engine, RecordInbox inbox,
-            @Identifier("progress") RecordSender progress, Clock clock) {
+            @Identifier("progress") RecordSender progress, Clock clock, Vertx vertx, NodeConfig config,
+            MeterRegistry registry) {
         this.clock = clock;
         this.identity = identity;
         this.engine = engine;
         this.inbox = inbox;
         this.progress = progress;
+        this.vertx = vertx;
         this.dispatchTopic = Topics.dispatch(identity.datacenter().orElseThrow());
+        this.ledger = new JobLedger<>(LedgerSettings.limits(config.jobs()));
+        LedgerGauges.register(registry, this::retained, this::tombstones);
+    }
+
+    void start(@Observes StartupEvent event) {
+        timer = vertx.setPeriodic(EXPIRE_EVERY_MILLIS, id -> expire());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
     }
 
     /** Shares running now. */
     public int runningShares() {
-        return running.size();
+        return running.get();
+    }
+
+    public synchronized int retained() {
+        return ledger.retained();
+    }
+
+    public synchronized int tombstones() {
+        return ledger.tombstones();
+    }
+
+    private synchronized void expire() {
+        ledger.expire(clock.millis());
     }
 
     /** One record from the dispatch topic. Never throws: a bad record is counted and skipped. */
@@ -70,29 +131,50 @@ public class ShareRunner {
             try {
                 apply(envelope);
             } catch (RuntimeException e) {
-                LOG.errorf(e, "could not apply %s for job %s", envelope.type().wireName(), envelope.jobId());
+                LOG.errorf(e, "could not apply %s about %s", envelope.type().wireName(), envelope.subject().wire());
             }
         });
     }
 
-    private void apply(Envelope envelope) {
-        if (envelope.payload() instanceof Payload.WorkflowDispatched dispatch) {
-            if (addressedHere(dispatch.worker()) && accepted(envelope)) {
-                start(envelope, dispatch);
+    private synchronized void apply(Envelope envelope) {
+        if (!envelope.aboutJob()) {
+            return;
+        }
+        Payload payload = envelope.payload();
+        JobId job = envelope.jobId();
+        // Only a dispatch addressed here opens a job; anything else about a job never seen here is not ours.
+        boolean opens = payload instanceof Payload.WorkflowDispatched dispatch && addressedHere(dispatch.worker());
+        JobLedger.Admission<WorkerJob> admission = ledger.admit(envelope, opens ? id -> new WorkerJob() : null);
+        if (admission instanceof JobLedger.Turned<WorkerJob> turned) {
+            inbox.dropped(dispatchTopic, envelope, turned.verdict());
+            return;
+        }
+        if (admission instanceof JobLedger.Full<WorkerJob> && payload instanceof Payload.WorkflowDispatched dispatch) {
+            String why = "this worker holds " + ledger.limits().maxJobs() + " running jobs already (stampede.jobs.max-jobs)";
+            LOG.errorf("share of job %s refused: %s", job, why);
+            reportFailure(new ShareKey(job, dispatch.workflow(), identity.id(), dispatch.attempt()), envelope.fence(),
+                    why);
+            return;
+        }
+        if (!(admission instanceof JobLedger.Admitted<WorkerJob> admitted)) {
+            return;
+        }
+        WorkerJob entry = admitted.entry();
+        if (payload instanceof Payload.WorkflowDispatched dispatch && opens) {
+            start(job, envelope.fence(), entry, dispatch);
+        } else if (payload instanceof Payload.WorkflowCancelRequested cancel && addressedHere(cancel.worker())) {
+            Share share = entry.shares.get(new ShareKey(job, cancel.workflow(), cancel.worker(), cancel.attempt()));
+            if (share != null && share.run != null) {
+                share.run.cancel();
             }
-        } else if (envelope.payload() instanceof Payload.WorkflowCancelRequested cancel) {
-            if (addressedHere(cancel.worker()) && accepted(envelope)) {
-                WorkflowRun run = running.get(key(envelope.jobId(), cancel.workflow(), cancel.attempt()));
-                if (run != null) {
-                    run.cancel();
-                }
-            }
-        } else if (envelope.payload() instanceof Payload.JobCancelRequested && accepted(envelope)) {
-            running.forEach((key, run) -> {
-                if (key.startsWith(envelope.jobId() + "/")) {
-                    run.cancel();
-                }
-            });
+        } else if (payload instanceof Payload.JobCancelRequested) {
+            entry.shares.values().stream().filter(share -> share.run != null).forEach(share -> share.run.cancel());
+        } else if (payload instanceof Payload.JobEnded) {
+            // A share still running here is one the leader gave up on (its worker was thought lost,
+            // or its workflow failed): nobody counts it any more, so it stops now.
+            entry.shares.values().stream().filter(share -> share.run != null && !share.state.terminal())
+                    .forEach(share -> share.run.cancel());
+            ledger.ended(job, clock.millis());
         }
     }
 
@@ -100,34 +182,28 @@ public class ShareRunner {
         return identity.id().equals(worker);
     }
 
-    private synchronized boolean accepted(Envelope envelope) {
-        ReplayFilter.Verdict verdict = replays.offer(envelope);
-        if (verdict != ReplayFilter.Verdict.ACCEPTED) {
-            inbox.dropped(dispatchTopic, envelope, verdict);
-            return false;
-        }
-        return true;
-    }
-
-    private void start(Envelope envelope, Payload.WorkflowDispatched dispatch) {
-        String jobId = envelope.jobId();
-        long fence = envelope.fence();
-        String key = key(jobId, dispatch.workflow(), dispatch.attempt());
-        if (running.containsKey(key)) {
-            LOG.infof("job %s workflow %s (attempt %d) is already running here; dispatch ignored", jobId,
-                    dispatch.workflow(), dispatch.attempt());
+    private void start(JobId jobId, long fence, WorkerJob entry, Payload.WorkflowDispatched dispatch) {
+        int attempt = dispatch.attempt();
+        ShareKey key = new ShareKey(jobId, dispatch.workflow(), identity.id(), attempt);
+        if (entry.shares.containsKey(key)) {
+            LOG.infof("share %s is already known here; dispatch ignored", key);
             return;
         }
-        int attempt = dispatch.attempt();
+        Share share = new Share();
+        entry.shares.put(key, share);
         WorkflowSpec workflow;
         try {
-            JobSpec job = JobSpecParser.parse(dispatch.spec());
-            workflow = job.workflow(dispatch.workflow()).orElseThrow(() -> new IllegalArgumentException(
-                    "the job has no workflow named " + dispatch.workflow()));
+            workflow = entry.workflows.get(dispatch.workflow());
+            if (workflow == null) {
+                workflow = JobSpecParser.parse(dispatch.document()).workflow(dispatch.workflow())
+                        .orElseThrow(() -> new IllegalArgumentException("the job has no workflow named "
+                                + dispatch.workflow()));
+                entry.workflows.put(dispatch.workflow(), workflow);
+            }
         } catch (IllegalArgumentException e) {
             // An InvalidJobException too: the gate validated the job, so this means a version skew.
-            reportFailure(jobId, fence, dispatch.workflow(), attempt,
-                    "cannot run the dispatched workflow: " + e.getMessage());
+            share.move(ShareState.FAILED);
+            reportFailure(key, fence, "cannot run the dispatched workflow: " + e.getMessage());
             return;
         }
         if (dispatch.endsAtEpochMillis() > 0 && workflow.load() instanceof WorkflowSpec.Closed closed) {
@@ -137,32 +213,33 @@ public class ShareRunner {
                     Optional.of(Duration.ofMillis(remaining)), closed.iterations()), workflow.dependsOn(),
                     workflow.exports(), workflow.http(), workflow.gracefulStop(), workflow.steps());
         }
-        LoadShare share = dispatch.share();
-        WorkflowShare engineShare = new WorkflowShare(workflow, dispatch.variables(), share.vus(), share.rateFactor(),
-                share.maxVus(), share.firstVu(), Duration.ofSeconds(1), jobId.hashCode() * 31L + share.firstVu());
-        WorkflowRun run = engine.start(engineShare, window -> progress.send(jobId, fence,
+        LoadShare part = dispatch.share();
+        WorkflowShare engineShare = new WorkflowShare(workflow, dispatch.variables(), part.vus(), part.rateFactor(),
+                part.maxVus(), part.firstVu(), Duration.ofSeconds(1), jobId.hashCode() * 31L + part.firstVu());
+        running.incrementAndGet();
+        share.run = engine.start(engineShare, window -> progress.send(jobId, fence,
                 new Payload.WorkflowWindowReported(dispatch.workflow(), identity.id(), window, attempt)));
-        running.put(key, run);
-        LOG.infof("running job %s workflow %s (attempt %d): %s", jobId, dispatch.workflow(), attempt, share);
-        run.completion().whenComplete((result, failure) -> {
-            running.remove(key);
-            if (failure != null) {
-                LOG.errorf(failure, "job %s workflow %s failed", jobId, dispatch.workflow());
-                reportFailure(jobId, fence, dispatch.workflow(), attempt, String.valueOf(failure.getMessage()));
-                return;
-            }
-            progress.send(jobId, fence, new Payload.WorkflowFinished(dispatch.workflow(), identity.id(),
-                    result.outcome() == WorkflowResult.Outcome.CANCELLED ? "CANCELLED" : "COMPLETED",
-                    result.totals(), result.exports(), "", attempt));
-        });
+        LOG.infof("running share %s: %s", key, part);
+        share.run.completion().whenComplete((result, failure) -> finished(key, fence, share, result, failure));
     }
 
-    private void reportFailure(String jobId, long fence, String workflow, int attempt, String error) {
-        progress.send(jobId, fence, new Payload.WorkflowFinished(workflow, identity.id(), "FAILED",
-                new WorkflowWindow(workflow, 0, 0, 0, 0, 0, List.of()), Map.of(), error, attempt));
+    private void finished(ShareKey key, long fence, Share share, WorkflowResult result, Throwable failure) {
+        running.decrementAndGet();
+        synchronized (this) {
+            share.move(failure != null ? ShareState.FAILED
+                    : result.outcome() == WorkflowResult.Outcome.CANCELLED ? ShareState.CANCELLED : ShareState.COMPLETED);
+        }
+        if (failure != null) {
+            LOG.errorf(failure, "share %s failed", key);
+            reportFailure(key, fence, String.valueOf(failure.getMessage()));
+            return;
+        }
+        progress.send(key.job(), fence, new Payload.WorkflowFinished(key.workflow(), identity.id(), share.state,
+                result.totals(), result.exports(), "", key.attempt()));
     }
 
-    private static String key(String jobId, String workflow, int attempt) {
-        return jobId + "/" + workflow + "#" + attempt;
+    private void reportFailure(ShareKey key, long fence, String error) {
+        progress.send(key.job(), fence, new Payload.WorkflowFinished(key.workflow(), identity.id(), ShareState.FAILED,
+                new WorkflowWindow(key.workflow(), 0, 0, 0, 0, 0, List.of()), Map.of(), error, key.attempt()));
     }
 }

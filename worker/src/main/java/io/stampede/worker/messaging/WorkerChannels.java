@@ -12,6 +12,7 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.messaging.RecordSender;
+import io.stampede.node.messaging.Sequences;
 
 /** The worker's Kafka channels: see application.properties for their topics. */
 @Singleton
@@ -30,7 +31,8 @@ public class WorkerChannels {
     @Produces
     @Singleton
     @Identifier("progress")
-    RecordSender progress(@Channel("progress") Emitter<byte[]> emitter, NodeIdentity identity, Clock clock) {
-        return RecordSender.of(emitter, identity, clock);
+    RecordSender progress(@Channel("progress") Emitter<byte[]> emitter, NodeIdentity identity, Sequences sequences,
+                Clock clock) {
+        return RecordSender.of(emitter, identity, sequences, clock);
     }
 }

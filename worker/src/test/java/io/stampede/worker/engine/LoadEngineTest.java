@@ -3,7 +3,10 @@ package io.stampede.worker.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -332,6 +335,34 @@ class LoadEngineTest {
         assertThat(step(results.get("browse"), "me").successes()).isEqualTo(4);
         assertThat(server.authorizations()).containsOnly("Bearer tok-first").hasSize(4);
         assertThat(printed.toString()).contains("RESULT workflow=login requests=1", "RESULT workflow=browse requests=4");
+    }
+
+    @Test
+    void wallClockTimeComesFromTheInjectedClock() {
+        // Fixed years away from now, so a bound or timestamp read from the system clock would show.
+        Clock fixed = Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC);
+        JobSpec job = job("""
+                  - name: stamped
+                    vus: 1
+                    iterations: 2
+                    steps:
+                      - {name: me, request: {url: "{{base}}/me", headers: {Authorization: "Bearer {{timestamp}}"}}}
+                """);
+        List<WorkflowWindow> stampedWindows = new CopyOnWriteArrayList<>();
+
+        WorkflowResult result;
+        try (LoadEngine stamped = LoadEngine.standalone(fixed, System::nanoTime)) {
+            result = stamped.start(WorkflowShare.whole(job.workflow("stamped").orElseThrow(), job.variables()),
+                    stampedWindows::add).completion().join();
+        }
+
+        String expected = "Bearer " + fixed.millis();
+        assertThat(step(result, "me").requests()).isEqualTo(2);
+        assertThat(server.authorizations()).containsExactly(expected, expected);
+        assertThat(stampedWindows).isNotEmpty().allSatisfy(window -> {
+            assertThat(window.startMillis()).isEqualTo(fixed.millis());
+            assertThat(window.endMillis()).isEqualTo(fixed.millis());
+        });
     }
 
     @Test

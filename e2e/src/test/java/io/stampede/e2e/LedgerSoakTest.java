@@ -1,0 +1,215 @@
+package io.stampede.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.stampede.local.Processes;
+import io.stampede.model.JobId;
+import io.stampede.model.Topics;
+import io.stampede.model.job.LoadShare;
+import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.Subject;
+import io.stampede.testkit.KafkaProbe;
+import io.stampede.testkit.TargetServer;
+
+/**
+ * Nodes forget finished jobs: 300 short jobs through the gate of a real local cluster (one gate,
+ * one manager, one worker), with a short retention. After each batch the gate's, the manager's and
+ * the worker's ledgers hold no job whole ({@code stampede_jobs_retained} back to 0) and at most the
+ * tombstone bound of ids, and the heap after a full GC does not grow with the number of jobs; a
+ * redelivered submission of a released job runs nothing. The figures are printed
+ * (docs/benchmarks.md records them).
+ */
+class LedgerSoakTest {
+
+    static final int JOBS = 300;
+    static final int BATCH = 100;
+    static final int IN_FLIGHT = 16;
+    static final int TOMBSTONES = 150;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path directory;
+    static TargetServer target;
+    static String gateUrl;
+    static String bootstrapServers;
+    /** The last job run (its tombstone is the newest): sent again at the end, as a redelivered submission. */
+    static String lastJob;
+    static String lastSpec;
+    /** Role to its HTTP URL and pid. */
+    static final Map<String, Map.Entry<String, Long>> nodes = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        directory = Files.createTempDirectory("stampede-soak-");
+        Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up", "--datacenters", "1",
+                "--workers-per-dc", "1", "-D", "stampede.jobs.retention=3s", "-D", "stampede.jobs.tombstones=" + TOMBSTONES);
+        assertThat(up.exitCode()).as(up.toString()).isZero();
+        JsonNode state = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
+        for (JsonNode node : state.get("nodes")) {
+            nodes.put(node.get("role").asText(), Map.entry("http://127.0.0.1:" + node.get("httpPort").asInt(),
+                    node.at("/process/pid").asLong()));
+        }
+        gateUrl = nodes.get("gate").getKey();
+        bootstrapServers = state.get("bootstrapServers").asText();
+        target = TargetServer.start();
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/datacenters")
+                .findValues("healthy").stream().anyMatch(JsonNode::asBoolean));
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (target != null) {
+            target.close();
+        }
+        Command.localDown(directory);
+    }
+
+    @Test
+    void nodesReleaseFinishedJobsAndTheHeapDoesNotGrowWithThem() throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        Map<Integer, Long> heap = new LinkedHashMap<>();
+        long began = System.nanoTime();
+        for (int done = 0; done < JOBS; done += BATCH) {
+            runJobs(http, done, BATCH);
+            for (Map.Entry<String, Map.Entry<String, Long>> node : nodes.entrySet()) {
+                String url = node.getValue().getKey();
+                await().atMost(30, TimeUnit.SECONDS).pollInterval(200, TimeUnit.MILLISECONDS).untilAsserted(() -> {
+                    String metrics = get(http, url + "/q/metrics");
+                    assertThat(gauge(metrics, "stampede_jobs_retained")).as(node.getKey() + " retained").isZero();
+                    assertThat(gauge(metrics, "stampede_jobs_tombstones")).as(node.getKey() + " tombstones")
+                            .isBetween(1.0, (double) TOMBSTONES);
+                });
+            }
+            long total = 0;
+            for (Map.Entry<String, Map.Entry<String, Long>> node : nodes.entrySet()) {
+                long used = heapAfterFullGc(http, node.getValue().getKey(), node.getValue().getValue());
+                System.out.printf("after %d jobs: %s heap after full GC %.1f MiB%n", done + BATCH, node.getKey(),
+                        used / 1048576.0);
+                total += used;
+            }
+            heap.put(done + BATCH, total);
+        }
+        System.out.printf("%d jobs in %.1f s; heap after full GC, gate + manager + worker: %s (MiB by jobs run)%n", JOBS,
+                (System.nanoTime() - began) / 1e9, heap.entrySet().stream()
+                        .map(entry -> entry.getKey() + ": " + String.format("%.1f", entry.getValue() / 1048576.0)).toList());
+        assertThat(target.requests("/soak")).isEqualTo(JOBS);
+        redeliveredSubmissionOfAReleasedJobIsTurnedAway(http);
+        long growth = heap.get(JOBS) - heap.get(BATCH);
+        System.out.printf("heap growth from %d to %d jobs: %.1f KiB, %.1f KiB per job%n", BATCH, JOBS, growth / 1024.0,
+                growth / 1024.0 / (JOBS - BATCH));
+        assertThat(growth).as("heap growth from %d to %d jobs, bytes", BATCH, JOBS).isLessThan(4L << 20);
+    }
+
+    /**
+     * Runs {@code count} one-request jobs, at most {@link #IN_FLIGHT} at a time, each followed to
+     * its end through its event stream (opened right after the submission, well within the
+     * retention), and checks each completed.
+     */
+    private static void runJobs(HttpClient http, int first, int count) throws Exception {
+        Deque<CompletableFuture<String>> running = new ArrayDeque<>();
+        for (int i = first; i < first + count; i++) {
+            String spec = """
+                    name: soak-%d
+                    workflows:
+                      - name: w
+                        vus: 1
+                        iterations: 1
+                        steps: [{name: get, request: {url: "%s"}}]
+                    """.formatted(i, target.url("/soak"));
+            HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(gateUrl + "/api/v1/jobs"))
+                    .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(spec)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+            String id = JSON.readTree(accepted.body()).get("id").asText();
+            lastJob = id;
+            lastSpec = spec;
+            running.add(http.sendAsync(HttpRequest.newBuilder(URI.create(gateUrl + "/api/v1/jobs/" + id + "/events"))
+                    .build(), HttpResponse.BodyHandlers.ofLines()).thenApply(events -> finalStatus(id, events.body())));
+            if (running.size() >= IN_FLIGHT) {
+                assertThat(running.poll().get(60, TimeUnit.SECONDS)).isEqualTo("COMPLETED");
+            }
+        }
+        while (!running.isEmpty()) {
+            assertThat(running.poll().get(60, TimeUnit.SECONDS)).isEqualTo("COMPLETED");
+        }
+    }
+
+    /** The status in the last event of a job's stream (the stream ends with the job). */
+    private static String finalStatus(String id, Stream<String> lines) {
+        String last = lines.filter(line -> line.startsWith("data:")).reduce((a, b) -> b).orElse("");
+        try {
+            return last.isEmpty() ? "no events for " + id : JSON.readTree(last.substring(5)).path("status").asText();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The manager has released the last job and keeps its tombstone: the same submission read
+     * again (as after a redelivery) is dropped as ENDED_JOB and runs nothing.
+     */
+    private static void redeliveredSubmissionOfAReleasedJobIsTurnedAway(HttpClient http) {
+        String manager = nodes.get("manager").getKey();
+        try (KafkaProbe kafka = new KafkaProbe(bootstrapServers)) {
+            kafka.send(Topics.jobs("dc1"), Envelope.of(Subject.job(JobId.of(lastJob)), "gate-again", 1, 1,
+                    System.currentTimeMillis(), new Payload.JobSubmitted("dc1", lastSpec,
+                            Map.of("w", new LoadShare(1, 0, 0, 1)), 0)));
+        }
+        await().atMost(30, TimeUnit.SECONDS).until(() -> get(http, manager + "/q/metrics").lines()
+                .anyMatch(line -> line.startsWith("stampede_records_dropped_total{") && line.contains("ENDED_JOB")
+                        && line.contains(Topics.jobs("dc1"))));
+        assertThat(target.requests("/soak")).as("nothing ran again").isEqualTo(JOBS);
+    }
+
+    /** Runs a full GC in the node (jcmd GC.run) and reads the heap it then uses from its metrics. */
+    private static long heapAfterFullGc(HttpClient http, String url, long pid) throws Exception {
+        Path jcmd = Path.of(Processes.javaExecutable()).resolveSibling("jcmd");
+        Process gc = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").redirectErrorStream(true).start();
+        gc.getInputStream().readAllBytes();
+        assertThat(gc.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String metrics = get(http, url + "/q/metrics");
+        Matcher matcher = Pattern.compile("(?m)^jvm_memory_used_bytes\\{area=\"heap\"[^}]*} ([0-9.E+]+)").matcher(metrics);
+        double used = 0;
+        while (matcher.find()) {
+            used += Double.parseDouble(matcher.group(1));
+        }
+        assertThat(used).as("heap figures in the metrics of " + url).isPositive();
+        return (long) used;
+    }
+
+    private static double gauge(String metrics, String name) {
+        Matcher matcher = Pattern.compile("(?m)^" + name + "(\\{[^}]*})? ([0-9.E+-]+)").matcher(metrics);
+        assertThat(matcher.find()).as(name + " in the metrics").isTrue();
+        return Double.parseDouble(matcher.group(2));
+    }
+
+    private static String get(HttpClient http, String url) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+}

@@ -1,0 +1,411 @@
+package io.stampede.gate.jobs;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.random.RandomGenerator;
+
+import io.stampede.cluster.jobs.JobLedger;
+import io.stampede.gate.ownership.Ownership;
+import io.stampede.gate.routing.DatacenterRouter;
+import io.stampede.gate.routing.Datacenters;
+import io.stampede.model.JobId;
+import io.stampede.model.Topics;
+import io.stampede.model.job.JobSpec;
+import io.stampede.model.job.JobSpecParser;
+import io.stampede.model.job.LoadShare;
+import io.stampede.model.job.Problem;
+import io.stampede.model.job.WorkflowSpec;
+import io.stampede.model.lifecycle.JobStatus;
+import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.ReplayFilter;
+
+/**
+ * The gates' decisions about jobs, without I/O: accept a submission (validate, route, split),
+ * follow every job the ownership table knows, apply the datacenters' reports, finish a job, cancel
+ * it, end it at its timeout, move a gone gate's jobs, and forget jobs that ended. Driven by
+ * records, table entries and {@code now}; every method returns the {@link Command}s to carry out.
+ * {@code JobService} is the adapter that owns Kafka, Raft, timers and locks. Not thread-safe.
+ *
+ * <p>Every gate follows every job; only the job's owner (by the table) publishes its progress and
+ * result and enforces its timeout, under the fence the table gives it.
+ */
+public final class GateJobs {
+
+    /** A datacenter whose manager has been silent this long is not used. */
+    public static final Duration DATACENTER_STALE_AFTER = Duration.ofSeconds(6);
+
+    /** Something for the adapter to do. */
+    public sealed interface Command permits Publish, Replicate {
+    }
+
+    /**
+     * Send a record about {@code job} under {@code fence}.
+     *
+     * @param topic where to, or empty for the events topic
+     */
+    public record Publish(Optional<String> topic, JobId job, long fence, Payload payload) implements Command {
+    }
+
+    /** Submit a change to the gates' replicated ownership table. */
+    public record Replicate(Ownership.Command change) implements Command {
+    }
+
+    /** The outcome of a submission. */
+    public sealed interface Submission permits Accepted, Invalid, Conflict, Unroutable {
+    }
+
+    public record Accepted(JobId job) implements Submission {
+    }
+
+    public record Invalid(List<Problem> problems) implements Submission {
+    }
+
+    public record Conflict(JobId job) implements Submission {
+    }
+
+    public record Unroutable(String reason) implements Submission {
+    }
+
+    /** What {@link #prepare} decided: answer at once, or register this entry in the table first. */
+    public sealed interface Prepared permits Answer, Register {
+    }
+
+    public record Answer(Submission submission) implements Prepared {
+    }
+
+    /** Register {@code entry}, then call {@link #registered} with what the table answered and this plan. */
+    public record Register(Ownership.Entry entry, Plan plan) implements Prepared {
+    }
+
+    /** What a new job needs published once registered: the job and each datacenter's share of it. */
+    public record Plan(String body, Map<String, Map<String, LoadShare>> shares) {
+    }
+
+    /** What applying an events record did. */
+    public sealed interface Applied permits Changed, Dropped, Ignored {
+    }
+
+    /** The job changed (listeners hear of it); {@code commands} to carry out. */
+    public record Changed(JobId job, List<Command> commands) implements Applied {
+    }
+
+    /** Turned away by the replay filter or the ledger; counted by reason. */
+    public record Dropped(ReplayFilter.Verdict verdict) implements Applied {
+    }
+
+    /** Nothing to do: not a record for gates, or about a job this gate does not follow. */
+    public record Ignored() implements Applied {
+    }
+
+    /** What a gate holds about one job. */
+    static final class GateJob {
+        final GlobalJob job;
+        final String idempotencyKey;
+        final String bodyDigest;
+
+        GateJob(GlobalJob job, String idempotencyKey, String bodyDigest) {
+            this.job = job;
+            this.idempotencyKey = idempotencyKey;
+            this.bodyDigest = bodyDigest;
+        }
+    }
+
+    private final String self;
+    private final DatacenterRouter router;
+    private final JobLedger<GateJob> ledger;
+    private final Datacenters datacenters = new Datacenters(DATACENTER_STALE_AFTER);
+    /** Datacenter status records are fenced per datacenter: a deposed leader's status is not applied. */
+    private final Map<String, ReplayFilter> statusReplays = new LinkedHashMap<>();
+    private final Map<String, JobId> idempotencyKeys = new LinkedHashMap<>();
+    /** Jobs whose statistics changed since progress was last published. */
+    private final Set<JobId> changedSinceProgress = new LinkedHashSet<>();
+
+    /**
+     * @param self     this gate's node id
+     * @param released told of every job the ledger lets go of, to forget it in the ownership table too
+     */
+    public GateJobs(String self, DatacenterRouter router, JobLedger.Limits limits, Consumer<JobId> released) {
+        this.self = self;
+        this.router = router;
+        this.ledger = new JobLedger<>(limits, (id, entry) -> {
+            if (!entry.idempotencyKey.isEmpty()) {
+                idempotencyKeys.remove(entry.idempotencyKey, id);
+            }
+            changedSinceProgress.remove(id);
+            released.accept(id);
+        });
+    }
+
+    /**
+     * Decides what a submission needs: an answer now (invalid, a repeated Idempotency-Key,
+     * unroutable) or a registration in the ownership table.
+     *
+     * @param liveGates this gate and the gates membership has up, for the job's owner
+     */
+    public Prepared prepare(String body, Optional<String> idempotencyKey, List<String> liveGates, long nowMillis,
+            RandomGenerator random) {
+        String digest = digest(body);
+        Optional<Submission> repeated = idempotencyKey.flatMap(key -> repeated(key, digest));
+        if (repeated.isPresent()) {
+            return new Answer(repeated.get());
+        }
+        JobSpecParser.Result read = JobSpecParser.read(body);
+        if (read.job().isEmpty()) {
+            return new Answer(new Invalid(read.problems()));
+        }
+        JobSpec spec = read.job().get();
+        DatacenterRouter.Route route = router.route(spec.datacenters(), datacenters.all(Instant.ofEpochMilli(nowMillis)));
+        if (route instanceof DatacenterRouter.Refused refused) {
+            return new Answer(new Unroutable(refused.reason()));
+        }
+        if (ledger.retained() - ledger.retainedEnded() >= ledger.limits().maxJobs()) {
+            return new Answer(new Unroutable("this gate follows " + ledger.limits().maxJobs()
+                    + " running jobs already (stampede.jobs.max-jobs); try again when some have ended"));
+        }
+        List<Datacenters.View> chosen = ((DatacenterRouter.Chosen) route).datacenters();
+        JobId id = JobId.random(random);
+        long deadline = spec.timeout().map(timeout -> nowMillis + timeout.toMillis()).orElse(0L);
+        Ownership.Entry entry = new Ownership.Entry(id, spec.name(), nowMillis, deadline,
+                chosen.stream().map(Datacenters.View::name).toList(),
+                spec.workflows().stream().map(WorkflowSpec::name).toList(), idempotencyKey.orElse(""), digest,
+                Ownership.owner(id, liveGates), 1, false);
+        return new Register(entry, new Plan(body, split(spec, chosen)));
+    }
+
+    private Optional<Submission> repeated(String key, String digest) {
+        JobId known = idempotencyKeys.get(key);
+        Optional<GateJob> entry = known == null ? Optional.empty() : ledger.get(known);
+        return entry.map(job -> job.bodyDigest.equals(digest) ? new Accepted(known) : new Conflict(known));
+    }
+
+    /** Splits each workflow across the chosen datacenters by free cores (by workers when none is free). */
+    static Map<String, Map<String, LoadShare>> split(JobSpec spec, List<Datacenters.View> chosen) {
+        boolean anyFree = chosen.stream().anyMatch(dc -> dc.freeCores() > 0);
+        List<Integer> weights = chosen.stream().map(dc -> anyFree ? dc.freeCores() : Math.max(1, dc.workers())).toList();
+        Map<String, Map<String, LoadShare>> shares = new LinkedHashMap<>();
+        chosen.forEach(dc -> shares.put(dc.name(), new LinkedHashMap<>()));
+        for (WorkflowSpec workflow : spec.workflows()) {
+            List<LoadShare> parts = LoadShare.whole(workflow).split(weights);
+            for (int i = 0; i < chosen.size(); i++) {
+                shares.get(chosen.get(i).name()).put(workflow.name(), parts.get(i));
+            }
+        }
+        return shares;
+    }
+
+    /**
+     * The table registered a submission. The answer may name another job: the same
+     * Idempotency-Key reached the gates first through another submission, and that job is the
+     * answer (or a conflict, when the bodies differ).
+     *
+     * @param proposed the entry {@link #prepare} proposed
+     * @param out      the commands to carry out are added here
+     */
+    public Submission registered(Ownership.Entry registered, Ownership.Entry proposed, Plan plan, long nowMillis,
+            List<Command> out) {
+        Optional<GlobalJob> job = follow(registered, true, nowMillis, out);
+        if (job.isEmpty()) {
+            if (registered.id().equals(proposed.id())) {
+                // Registered but never published: close it in the table, or every gate would follow it for good.
+                out.add(new Replicate(new Ownership.Finished(registered.id())));
+            }
+            return new Unroutable("this gate cannot follow job " + registered.id() + ": it has ended and been"
+                    + " forgotten, or this gate follows stampede.jobs.max-jobs jobs already");
+        }
+        if (!registered.id().equals(proposed.id())) {
+            return registered.bodyDigest().equals(proposed.bodyDigest()) ? new Accepted(registered.id())
+                    : new Conflict(registered.id());
+        }
+        plan.shares().forEach((dc, shares) -> out.add(new Publish(Optional.of(Topics.jobs(dc)), registered.id(),
+                registered.fence(), new Payload.JobSubmitted(dc, plan.body(), shares,
+                        registered.deadlineEpochMillis()))));
+        return new Accepted(registered.id());
+    }
+
+    /**
+     * Follows a job the table knows: opens its entry when new, and notes its owner. When this
+     * gate has just become the owner of a job that already has its result, it re-sends the result
+     * (the old owner may have died before sending it).
+     *
+     * <p>A job the table holds finished has ended for this gate too, whether or not it saw the
+     * datacenters' results (a restarted gate replays the table from its log: {@code Register},
+     * then later {@code Finished}): its entry is released after the retention.
+     *
+     * @param evenIfFinished open an entry for a job the table holds finished (a repeated
+     *                       Idempotency-Key names it); otherwise such a job, not followed here
+     *                       already, is not followed
+     */
+    public Optional<GlobalJob> follow(Ownership.Entry entry, boolean evenIfFinished, long nowMillis,
+            List<Command> out) {
+        if (entry.finished() && !evenIfFinished && ledger.get(entry.id()).isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<GateJob> opened = ledger.open(entry.id(), id -> new GateJob(new GlobalJob(id, entry.name(),
+                Instant.ofEpochMilli(entry.submittedAtMillis()), entry.deadlineEpochMillis(), entry.datacenters(),
+                entry.workflows()), entry.idempotencyKey(), entry.bodyDigest()));
+        if (opened.isEmpty()) {
+            return Optional.empty();
+        }
+        GlobalJob job = opened.get().job;
+        String previousOwner = job.owner();
+        job.ownedBy(entry.owner(), entry.fence());
+        if (!entry.idempotencyKey().isEmpty()) {
+            idempotencyKeys.putIfAbsent(entry.idempotencyKey(), entry.id());
+        }
+        if (!previousOwner.isEmpty() && !previousOwner.equals(entry.owner()) && mine(job)) {
+            if (job.result() != null) {
+                out.add(new Publish(Optional.empty(), job.id(), entry.fence(), job.result()));
+            }
+        }
+        if (entry.finished()) {
+            ledger.ended(entry.id(), nowMillis);
+        }
+        return Optional.of(job);
+    }
+
+    /** Applies a record from the events topic. */
+    public Applied onEvent(Envelope envelope, long nowMillis) {
+        Payload payload = envelope.payload();
+        if (payload instanceof Payload.DatacenterStatus status) {
+            ReplayFilter.Verdict verdict = statusReplays.computeIfAbsent(status.datacenter(), dc -> new ReplayFilter())
+                    .offer(envelope);
+            if (verdict != ReplayFilter.Verdict.ACCEPTED) {
+                return new Dropped(verdict);
+            }
+            datacenters.heard(status, Instant.ofEpochMilli(nowMillis));
+            return new Ignored();
+        }
+        if (!(payload instanceof Payload.DatacenterProgress || payload instanceof Payload.DatacenterFinished)) {
+            return new Ignored();
+        }
+        JobLedger.Admission<GateJob> admission = ledger.admit(envelope, null);
+        if (admission instanceof JobLedger.Turned<GateJob> turned) {
+            return new Dropped(turned.verdict());
+        }
+        if (!(admission instanceof JobLedger.Admitted<GateJob> admitted)) {
+            return new Ignored();
+        }
+        GlobalJob job = admitted.entry().job;
+        List<Command> commands = new ArrayList<>();
+        if (payload instanceof Payload.DatacenterProgress progress) {
+            job.onProgress(progress);
+            changedSinceProgress.add(job.id());
+        } else {
+            Payload.JobFinished finished = job.onFinished((Payload.DatacenterFinished) payload);
+            if (finished != null) {
+                ledger.ended(job.id(), nowMillis);
+                if (mine(job)) {
+                    commands.add(new Publish(Optional.empty(), job.id(), job.fence(), finished));
+                    commands.add(new Replicate(new Ownership.Finished(job.id())));
+                }
+            }
+        }
+        return new Changed(job.id(), commands);
+    }
+
+    /**
+     * Asks every datacenter of the job to stop it. Empty when the job is not followed here;
+     * otherwise the job, with the commands added to {@code out} (none when it had already ended or
+     * been asked to stop).
+     */
+    public Optional<GlobalJob> cancel(JobId id, String reason, List<Command> out) {
+        Optional<GlobalJob> job = ledger.get(id).map(entry -> entry.job);
+        job.filter(found -> found.requestStop(JobStatus.CANCELLED)).ifPresent(found -> stopEverywhere(found, reason, out));
+        return job;
+    }
+
+    /**
+     * The periodic work, once a second: ends this gate's jobs past their timeout, publishes the
+     * progress of its jobs that changed, moves the jobs of gone gates (when this gate leads the
+     * gates), and releases jobs past their retention.
+     *
+     * @param liveGates this gate and the gates membership has up
+     * @param leading   whether this gate leads the gates' Raft group
+     * @param tableOwners the owner of every unfinished job in the ownership table
+     */
+    public List<Command> tick(long nowMillis, List<String> liveGates, boolean leading, Set<String> tableOwners) {
+        List<Command> out = new ArrayList<>();
+        ledger.byId().forEach((id, entry) -> {
+            GlobalJob job = entry.job;
+            if (mine(job) && job.deadlineEpochMillis() > 0 && nowMillis >= job.deadlineEpochMillis()
+                    && ledger.endedAt(id).isEmpty() && job.requestStop(JobStatus.TIMED_OUT)) {
+                stopEverywhere(job, "timeout", out);
+            }
+        });
+        for (JobId id : changedSinceProgress) {
+            ledger.get(id).map(entry -> entry.job).filter(job -> !job.status().terminal() && mine(job))
+                    .ifPresent(job -> out.add(new Publish(Optional.empty(), id, job.fence(),
+                            new Payload.JobProgress(job.status(), job.datacenterStatus(), job.totals()))));
+        }
+        changedSinceProgress.clear();
+        if (leading) {
+            Set<String> gone = new TreeSet<>(tableOwners);
+            gone.removeAll(liveGates);
+            gone.forEach(gate -> out.add(new Replicate(new Ownership.Reassign(gate, liveGates))));
+        }
+        ledger.expire(nowMillis);
+        return out;
+    }
+
+    private void stopEverywhere(GlobalJob job, String reason, List<Command> out) {
+        for (String dc : job.datacenters()) {
+            out.add(new Publish(Optional.of(Topics.jobs(dc)), job.id(), job.fence(), new Payload.JobCancelRequested(reason)));
+        }
+    }
+
+    private boolean mine(GlobalJob job) {
+        return job.owner().equals(self);
+    }
+
+    /** The job, if this gate follows it. */
+    public Optional<GlobalJob> job(JobId id) {
+        return ledger.get(id).map(entry -> entry.job);
+    }
+
+    /** Every job followed here, oldest first. */
+    public List<GlobalJob> jobs() {
+        return ledger.entries().stream().map(entry -> entry.job).toList();
+    }
+
+    /** Every datacenter heard of, with its health at {@code nowMillis}. */
+    public List<Datacenters.View> datacenters(long nowMillis) {
+        return datacenters.all(Instant.ofEpochMilli(nowMillis));
+    }
+
+    /** Jobs held whole. */
+    public int retained() {
+        return ledger.retained();
+    }
+
+    public int tombstones() {
+        return ledger.tombstones();
+    }
+
+    /** Idempotency-Keys remembered: one per held job that had one. */
+    public int idempotencyKeys() {
+        return idempotencyKeys.size();
+    }
+
+    static String digest(String body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(body.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,292 @@
+package io.stampede.gate.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+import io.stampede.cluster.jobs.JobLedger;
+import io.stampede.gate.ownership.Ownership;
+import io.stampede.gate.routing.CapacityRouter;
+import io.stampede.model.JobId;
+import io.stampede.model.Topics;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.lifecycle.JobStatus;
+import io.stampede.model.lifecycle.WorkflowState;
+import io.stampede.model.stats.WorkflowWindow;
+import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.ReplayFilter;
+import io.stampede.model.wire.Subject;
+
+/**
+ * The gate's decisions without Quarkus, Kafka or Raft: records and {@code now} in, commands out.
+ * {@link GateScenario} drives a core as the adapter would.
+ */
+class GateJobsTest {
+
+    static final String JOB = """
+            name: shop
+            timeout: 30s
+            workflows:
+              - name: browse
+                vus: 4
+                duration: 10s
+                steps: [{name: get, request: {url: "http://h/"}}]
+            """;
+
+    @Test
+    void aJobIsRoutedSplitByFreeCoresAndPublishedToEachDatacenterOnceRegistered() {
+        GateScenario gate = new GateScenario("gate-1");
+        assertThat(gate.core.prepare(JOB, Optional.empty(), List.of("gate-1"), 0, new SplittableRandom(1)))
+                .as("no datacenter has reported").isInstanceOf(GateJobs.Answer.class);
+        gate.datacenter("dc1", 3, 1);
+        gate.datacenter("dc2", 1, 1);
+
+        List<GateJobs.Command> out = new ArrayList<>();
+        JobId id = gate.submit(JOB, Optional.empty(), out);
+
+        assertThat(out).hasSize(2).allSatisfy(command -> assertThat(command).isInstanceOf(GateJobs.Publish.class));
+        GateJobs.Publish toDc1 = (GateJobs.Publish) out.get(0);
+        assertThat(toDc1.topic()).contains(Topics.jobs("dc1"));
+        Payload.JobSubmitted submitted = (Payload.JobSubmitted) toDc1.payload();
+        assertThat(submitted.shares().get("browse").vus()).isEqualTo(3);
+        assertThat(submitted.deadlineEpochMillis()).isEqualTo(GateScenario.NOW + 30_000);
+        assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.SUBMITTED);
+    }
+
+    @Test
+    void anInvalidJobIsAnsweredWithItsProblems() {
+        GateScenario gate = new GateScenario("gate-1");
+        GateJobs.Prepared prepared = gate.core.prepare("name: x\nworkflows: []", Optional.empty(), List.of("gate-1"), 0,
+                new SplittableRandom(1));
+        assertThat(((GateJobs.Answer) prepared).submission()).isInstanceOf(GateJobs.Invalid.class);
+    }
+
+    @Test
+    void aRepeatedIdempotencyKeyAnswersWithTheRegisteredJobOrAConflict() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        JobId first = gate.submit(JOB, Optional.of("key-1"), new ArrayList<>());
+        GateJobs.Prepared again = gate.core.prepare(JOB, Optional.of("key-1"), List.of("gate-1"), 0,
+                new SplittableRandom(2));
+        assertThat(((GateJobs.Answer) again).submission()).isEqualTo(new GateJobs.Accepted(first));
+        GateJobs.Prepared changed = gate.core.prepare(JOB + "\n# changed", Optional.of("key-1"), List.of("gate-1"), 0,
+                new SplittableRandom(2));
+        assertThat(((GateJobs.Answer) changed).submission()).isEqualTo(new GateJobs.Conflict(first));
+    }
+
+    @Test
+    void theOwnerPublishesTheResultOnceEveryDatacenterHasFinished() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1).datacenter("dc2", 2, 1);
+        JobId id = gate.submit(JOB, Optional.empty(), new ArrayList<>());
+
+        assertThat(gate.core.onEvent(gate.report(id, "dc1", 1, progress("dc1")), GateScenario.NOW))
+                .isEqualTo(new GateJobs.Changed(id, List.of()));
+        assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.COMPLETED)),
+                GateScenario.NOW)).isEqualTo(new GateJobs.Changed(id, List.of()));
+
+        GateJobs.Applied last = gate.core.onEvent(gate.report(id, "dc2", 1,
+                finished("dc2", DatacenterJobStatus.COMPLETED)), GateScenario.NOW);
+
+        List<GateJobs.Command> commands = ((GateJobs.Changed) last).commands();
+        assertThat(commands).hasSize(2);
+        assertThat(((GateJobs.Publish) commands.get(0)).payload()).isInstanceOfSatisfying(Payload.JobFinished.class,
+                result -> assertThat(result.status()).isEqualTo(JobStatus.COMPLETED));
+        assertThat(commands.get(1)).isEqualTo(new GateJobs.Replicate(new Ownership.Finished(id)));
+    }
+
+    @Test
+    void aGateThatDoesNotOwnTheJobFollowsItButPublishesNothing() {
+        GateScenario gate = new GateScenario("gate-2").datacenter("dc1", 2, 1);
+        Ownership.Entry theirs = GateScenario.entry(JobId.of("job-theirs"), "gate-1", List.of("dc1"));
+        gate.core.follow(theirs, false, GateScenario.NOW, new ArrayList<>());
+
+        GateJobs.Applied applied = gate.core.onEvent(gate.report(theirs.id(), "dc1", 1,
+                finished("dc1", DatacenterJobStatus.FAILED)), GateScenario.NOW);
+
+        assertThat(applied).isEqualTo(new GateJobs.Changed(theirs.id(), List.of()));
+        assertThat(gate.core.job(theirs.id()).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
+        assertThat(gate.core.tick(GateScenario.NOW + 60_000, List.of("gate-2"), false, Set.of())).as("no timeout either")
+                .isEmpty();
+    }
+
+    @Test
+    void aDeposedLeadersReportsAndStatusesAreDropped() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 5);
+        JobId id = gate.submit(JOB, Optional.empty(), new ArrayList<>());
+        gate.core.onEvent(gate.report(id, "dc1", 5, progress("dc1")), GateScenario.NOW);
+
+        assertThat(gate.core.onEvent(gate.report(id, "dc1", 4, finished("dc1", DatacenterJobStatus.FAILED)),
+                GateScenario.NOW)).isEqualTo(new GateJobs.Dropped(ReplayFilter.Verdict.STALE_FENCE));
+        assertThat(gate.core.onEvent(gate.status("dc1", 4, 7, 7), GateScenario.NOW))
+                .as("datacenter.status is fenced too").isEqualTo(new GateJobs.Dropped(ReplayFilter.Verdict.STALE_FENCE));
+        assertThat(gate.core.datacenters(GateScenario.NOW).get(0).workers()).isEqualTo(1);
+    }
+
+    @Test
+    void theOwnerStopsAJobAtItsTimeoutEverywhereOnce() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1).datacenter("dc2", 2, 1);
+        JobId id = gate.submit(JOB, Optional.empty(), new ArrayList<>());
+
+        assertThat(gate.core.tick(GateScenario.NOW + 29_999, List.of("gate-1"), false, Set.of())).isEmpty();
+        List<GateJobs.Command> atDeadline = gate.core.tick(GateScenario.NOW + 30_000, List.of("gate-1"), false, Set.of());
+
+        assertThat(atDeadline).extracting(command -> ((GateJobs.Publish) command).topic().orElseThrow())
+                .containsExactly(Topics.jobs("dc1"), Topics.jobs("dc2"));
+        assertThat(gate.core.tick(GateScenario.NOW + 31_000, List.of("gate-1"), false, Set.of())).isEmpty();
+        gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.TIMED_OUT)), GateScenario.NOW);
+        gate.core.onEvent(gate.report(id, "dc2", 1, finished("dc2", DatacenterJobStatus.COMPLETED)), GateScenario.NOW);
+        assertThat(gate.core.job(id).orElseThrow().status()).as("the stop the gate asked for wins")
+                .isEqualTo(JobStatus.TIMED_OUT);
+    }
+
+    @Test
+    void theLeaderMovesTheJobsOfGoneGates() {
+        GateScenario gate = new GateScenario("gate-1");
+        assertThat(gate.core.tick(0, List.of("gate-1", "gate-3"), true, Set.of("gate-1", "gate-2")))
+                .containsExactly(new GateJobs.Replicate(new Ownership.Reassign("gate-2", List.of("gate-1", "gate-3"))));
+        assertThat(gate.core.tick(0, List.of("gate-1", "gate-3"), false, Set.of("gate-2"))).as("followers do not")
+                .isEmpty();
+    }
+
+    @Test
+    void aNewOwnerResendsAResultItsPredecessorMayNotHaveSent() {
+        GateScenario gate = new GateScenario("gate-2").datacenter("dc1", 2, 1);
+        Ownership.Entry entry = GateScenario.entry(JobId.of("job-moved"), "gate-1", List.of("dc1"));
+        gate.core.follow(entry, false, GateScenario.NOW, new ArrayList<>());
+        gate.core.onEvent(gate.report(entry.id(), "dc1", 1, finished("dc1", DatacenterJobStatus.COMPLETED)),
+                GateScenario.NOW);
+
+        List<GateJobs.Command> out = new ArrayList<>();
+        gate.core.follow(new Ownership.Entry(entry.id(), entry.name(), entry.submittedAtMillis(), 0,
+                entry.datacenters(), entry.workflows(), "", "", "gate-2", 2, false), false, GateScenario.NOW, out);
+
+        assertThat(out).singleElement().isInstanceOfSatisfying(GateJobs.Publish.class, publish -> {
+            assertThat(publish.fence()).isEqualTo(2);
+            assertThat(publish.payload()).isInstanceOf(Payload.JobFinished.class);
+        });
+    }
+
+    @Test
+    void anEndedJobIsForgottenWithItsIdempotencyKeyAfterItsRetention() {
+        List<JobId> forgotten = new ArrayList<>();
+        GateScenario gate = new GateScenario("gate-1", forgotten::add).datacenter("dc1", 2, 1);
+        JobId id = gate.submit(JOB, Optional.of("key-9"), new ArrayList<>());
+        gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.COMPLETED)), GateScenario.NOW);
+        assertThat(gate.core.retained()).isEqualTo(1);
+
+        gate.core.tick(GateScenario.NOW + GateScenario.LIMITS.retention().toMillis(), List.of("gate-1"), false, Set.of());
+
+        assertThat(gate.core.job(id)).isEmpty();
+        assertThat(forgotten).containsExactly(id);
+        assertThat(gate.core.idempotencyKeys()).isZero();
+        assertThat(gate.core.tombstones()).isEqualTo(1);
+        assertThat(gate.core.onEvent(gate.report(id, "dc1", 1, progress("dc1")), GateScenario.NOW))
+                .isEqualTo(new GateJobs.Dropped(ReplayFilter.Verdict.ENDED_JOB));
+        assertThat(gate.core.follow(GateScenario.entry(id, "gate-1", List.of("dc1")), true, GateScenario.NOW,
+                new ArrayList<>()))
+                .as("a tombstoned job is not followed again").isEmpty();
+    }
+
+    @Test
+    void aRestartedGateReplayingTheTableEndsTheJobsItHoldsFinishedAndForgetsThem() {
+        List<JobId> forgotten = new ArrayList<>();
+        GateScenario gate = new GateScenario("gate-1", forgotten::add);
+        Ownership.Entry registered = GateScenario.entry(JobId.of("job-old"), "gate-1", List.of("dc1"));
+        Ownership.Entry finished = new Ownership.Entry(registered.id(), registered.name(), 0, 1,
+                registered.datacenters(), registered.workflows(), "key-old", "", "gate-1", 1, true);
+
+        gate.core.follow(registered, false, GateScenario.NOW, new ArrayList<>());
+        gate.core.follow(finished, false, GateScenario.NOW, new ArrayList<>());
+
+        assertThat(gate.core.tick(GateScenario.NOW + 1, List.of("gate-1"), false, Set.of()))
+                .as("no timeout for a job that has ended").isEmpty();
+        gate.core.tick(GateScenario.NOW + GateScenario.LIMITS.retention().toMillis(), List.of("gate-1"), false,
+                Set.of());
+        assertThat(gate.core.retained()).isZero();
+        assertThat(forgotten).containsExactly(registered.id());
+        assertThat(gate.core.follow(finished, false, GateScenario.NOW, new ArrayList<>()))
+                .as("a finished job not followed here is not followed again").isEmpty();
+    }
+
+    @Test
+    void aRegistrationThisGateCannotFollowIsClosedInTheTable() {
+        GateScenario gate = new GateScenario("gate-1", id -> { }, new JobLedger.Limits(Duration.ofSeconds(60), 0, 1,
+                10, Duration.ofHours(1))).datacenter("dc1", 2, 1);
+        // Room when prepared; full (another submission through this gate) when the table answers.
+        GateJobs.Register second = (GateJobs.Register) gate.core.prepare(JOB, Optional.empty(), List.of("gate-1"),
+                GateScenario.NOW, new SplittableRandom(99));
+        gate.submit(JOB, Optional.empty(), new ArrayList<>());
+
+        List<GateJobs.Command> out = new ArrayList<>();
+        GateJobs.Submission answer = gate.core.registered(second.entry(), second.entry(), second.plan(),
+                GateScenario.NOW, out);
+
+        assertThat(answer).isInstanceOf(GateJobs.Unroutable.class);
+        assertThat(out).containsExactly(new GateJobs.Replicate(new Ownership.Finished(second.entry().id())));
+    }
+
+    static Payload.DatacenterProgress progress(String dc) {
+        return new Payload.DatacenterProgress(dc, Map.of("browse", WorkflowState.RUNNING),
+                Map.of("browse", new WorkflowWindow("browse", 0, 1_000, 1, 0, 0, List.of())));
+    }
+
+    static Payload.DatacenterFinished finished(String dc, DatacenterJobStatus status) {
+        return new Payload.DatacenterFinished(dc, status, Map.of("browse", WorkflowState.COMPLETED), Map.of(), Map.of());
+    }
+
+    /** A gate core with the adapter's glue: registration answered at once, as a Raft group of one would. */
+    static final class GateScenario {
+        static final long NOW = 1_700_000_000_000L;
+        static final JobLedger.Limits LIMITS = new JobLedger.Limits(Duration.ofSeconds(60), 100, 100, 100,
+                Duration.ofHours(1));
+
+        final GateJobs core;
+        private long sequence;
+
+        GateScenario(String self) {
+            this(self, id -> { });
+        }
+
+        GateScenario(String self, java.util.function.Consumer<JobId> forgotten) {
+            this(self, forgotten, LIMITS);
+        }
+
+        GateScenario(String self, java.util.function.Consumer<JobId> forgotten, JobLedger.Limits limits) {
+            core = new GateJobs(self, new CapacityRouter(), limits, forgotten);
+        }
+
+        GateScenario datacenter(String name, int freeCores, long fence) {
+            core.onEvent(status(name, fence, 1, freeCores), NOW);
+            return this;
+        }
+
+        Envelope status(String dc, long fence, int workers, int freeCores) {
+            return Envelope.of(new Subject.Datacenter(dc), "manager-" + dc, fence, ++sequence, NOW,
+                    new Payload.DatacenterStatus(dc, "manager-" + dc, workers, 4, freeCores, 0));
+        }
+
+        Envelope report(JobId job, String dc, long fence, Payload payload) {
+            return Envelope.of(Subject.job(job), "manager-" + dc, fence, ++sequence, NOW, payload);
+        }
+
+        JobId submit(String body, Optional<String> key, List<GateJobs.Command> out) {
+            GateJobs.Register register = (GateJobs.Register) core.prepare(body, key, List.of("gate-1"), NOW,
+                    new SplittableRandom(sequence));
+            GateJobs.Submission submission = core.registered(register.entry(), register.entry(), register.plan(), NOW, out);
+            return ((GateJobs.Accepted) submission).job();
+        }
+
+        static Ownership.Entry entry(JobId id, String owner, List<String> datacenters) {
+            return new Ownership.Entry(id, "shop", NOW, 0, datacenters, List.of("browse"), "", "", owner, 1, false);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.stampede.gate.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import io.stampede.gate.jobs.GateJobsTest.GateScenario;
+import io.stampede.model.JobId;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.lifecycle.JobStatus;
+
+/**
+ * Walks every move of the job lifecycle ({@link JobStatus}) through the gate's core, and fails
+ * when a move of the table is no longer exercised. Visits are counted from this class's start.
+ */
+class JobLifecycleCoverageTest {
+
+    @BeforeAll
+    static void countFromNow() {
+        JobStatus.TABLE.forgetVisits();
+    }
+
+    @AfterAll
+    static void everyMoveWasMade() {
+        assertThat(JobStatus.TABLE.unvisited()).as("job moves no test makes").isEmpty();
+    }
+
+    /**
+     * @param progress whether the datacenter reported progress first (the job is RUNNING)
+     * @param stop     what the gate asked for first: NONE, CANCEL or TIMEOUT
+     * @param reported the datacenter's final status
+     * @param expected the job's final status
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "false, NONE,    COMPLETED, COMPLETED",
+        "false, NONE,    FAILED,    FAILED",
+        "false, CANCEL,  CANCELLED, CANCELLED",
+        "false, TIMEOUT, TIMED_OUT, TIMED_OUT",
+        "true,  NONE,    COMPLETED, COMPLETED",
+        "true,  NONE,    FAILED,    FAILED",
+        "true,  CANCEL,  CANCELLED, CANCELLED",
+        "true,  TIMEOUT, TIMED_OUT, TIMED_OUT",
+    })
+    void aJobEnds(boolean progress, String stop, DatacenterJobStatus reported, JobStatus expected) {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        JobId id = gate.submit(GateJobsTest.JOB, Optional.empty(), new ArrayList<>());
+        if (progress) {
+            gate.core.onEvent(gate.report(id, "dc1", 1, GateJobsTest.progress("dc1")), GateScenario.NOW);
+            assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+        }
+        if (stop.equals("CANCEL")) {
+            gate.core.cancel(id, "test", new ArrayList<>());
+        } else if (stop.equals("TIMEOUT")) {
+            assertThat(gate.core.tick(GateScenario.NOW + 30_000, List.of("gate-1"), false, Set.of())).isNotEmpty();
+        }
+        gate.core.onEvent(gate.report(id, "dc1", 1, GateJobsTest.finished("dc1", reported)), GateScenario.NOW);
+        assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(expected);
+    }
+}

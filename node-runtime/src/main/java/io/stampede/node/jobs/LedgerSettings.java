@@ -1,0 +1,41 @@
+package io.stampede.node.jobs;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.stampede.cluster.jobs.JobLedger;
+import io.stampede.node.config.NodeConfig;
+
+/** The job ledger's limits as configured under {@code stampede.jobs.*}, and their checks. */
+public final class LedgerSettings {
+
+    private LedgerSettings() {
+    }
+
+    /** Every problem with the settings, each as {@code key: what is wrong}. */
+    public static List<String> problems(NodeConfig.Jobs jobs) {
+        List<String> problems = new ArrayList<>();
+        if (jobs.retention().isNegative()) {
+            problems.add("stampede.jobs.retention: must not be negative");
+        }
+        if (jobs.tombstoneAge().isNegative()) {
+            problems.add("stampede.jobs.tombstone-age: must not be negative");
+        }
+        if (jobs.maxFinished() < 0) {
+            problems.add("stampede.jobs.max-finished: must not be negative");
+        }
+        if (jobs.maxJobs() < 1) {
+            problems.add("stampede.jobs.max-jobs: must be at least 1");
+        }
+        if (jobs.tombstones() < 0) {
+            problems.add("stampede.jobs.tombstones: must not be negative");
+        }
+        return problems;
+    }
+
+    /** The limits; call only when {@link #problems} found none. */
+    public static JobLedger.Limits limits(NodeConfig.Jobs jobs) {
+        return new JobLedger.Limits(jobs.retention(), jobs.maxFinished(), jobs.maxJobs(), jobs.tombstones(),
+                jobs.tombstoneAge());
+    }
+}

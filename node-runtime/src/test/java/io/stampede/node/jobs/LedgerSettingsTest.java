@@ -1,0 +1,34 @@
+package io.stampede.node.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import io.stampede.cluster.jobs.JobLedger;
+import io.stampede.node.config.NodeConfig;
+
+class LedgerSettingsTest {
+
+    record Jobs(Duration retention, int maxFinished, int maxJobs, int tombstones, Duration tombstoneAge)
+            implements NodeConfig.Jobs {
+    }
+
+    @Test
+    void theDefaultsAreTheLedgersDefaults() {
+        Jobs defaults = new Jobs(Duration.ofMinutes(10), 1_000, 10_000, 100_000, Duration.ofHours(24));
+        assertThat(LedgerSettings.problems(defaults)).isEmpty();
+        assertThat(LedgerSettings.limits(defaults)).isEqualTo(JobLedger.Limits.DEFAULT);
+    }
+
+    @Test
+    void everyBadValueIsNamedByItsKey() {
+        assertThat(LedgerSettings.problems(new Jobs(Duration.ofSeconds(-1), -1, 0, -1, Duration.ofSeconds(-1))))
+                .containsExactly("stampede.jobs.retention: must not be negative",
+                        "stampede.jobs.tombstone-age: must not be negative",
+                        "stampede.jobs.max-finished: must not be negative",
+                        "stampede.jobs.max-jobs: must be at least 1",
+                        "stampede.jobs.tombstones: must not be negative");
+    }
+}

@@ -1,0 +1,33 @@
+package io.stampede.model.lifecycle;
+
+/**
+ * Where a job is in one datacenter. Its leading manager moves it; its gates see the same values
+ * in the datacenter's reports (they never see STOPPING, which only the manager holds):
+ *
+ * <pre>
+ * SUBMITTED ──a workflow dispatched──▶ RUNNING ──every workflow ended──▶ COMPLETED | FAILED
+ *     │                                   │
+ *     └──────────cancel or timeout────────┴──▶ STOPPING ──every share ended──▶ CANCELLED | TIMED_OUT
+ *     └──every workflow ended at once (nothing to run here, or nothing could start)──▶ COMPLETED | FAILED
+ * </pre>
+ */
+public enum DatacenterJobStatus {
+    SUBMITTED, RUNNING, STOPPING, COMPLETED, FAILED, CANCELLED, TIMED_OUT;
+
+    /** The allowed moves. */
+    public static final Transitions<DatacenterJobStatus> TABLE = Transitions
+            .of(DatacenterJobStatus.class, "a datacenter's job")
+            .allow(SUBMITTED, RUNNING, STOPPING, COMPLETED, FAILED)
+            .allow(RUNNING, STOPPING, COMPLETED, FAILED)
+            .allow(STOPPING, CANCELLED, TIMED_OUT)
+            .build();
+
+    public boolean terminal() {
+        return TABLE.terminal(this);
+    }
+
+    /** The state after a move to {@code next}; throws when the table does not allow it. */
+    public DatacenterJobStatus moveTo(DatacenterJobStatus next) {
+        return TABLE.move(this, next);
+    }
+}
