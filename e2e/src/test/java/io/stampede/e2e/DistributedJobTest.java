@@ -359,6 +359,19 @@ class DistributedJobTest {
         }
     }
 
+    @Test
+    @org.junit.jupiter.api.Order(90)
+    void anUnknownIdIsNoSuchJobWhenWatchedThroughTheGateOrKafka() {
+        Command.Result watch = Command.stampede(directory, Duration.ofMinutes(1), "watch", "job-nope");
+        assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(1);
+        assertThat(watch.err()).contains("No such job").doesNotContain("lost the gate", "IOException");
+
+        Command.Result kafkaWatch = Command.stampede(directory, Duration.ofMinutes(1), "watch", "--kafka",
+                bootstrapServers, "--wait", "2", "job-nope");
+        assertThat(kafkaWatch.exitCode()).as(kafkaWatch.toString()).isEqualTo(1);
+        assertThat(kafkaWatch.err()).contains("No such job: no record about job-nope");
+    }
+
     /** Last: it takes a worker away from the shared cluster. */
     @Test
     @org.junit.jupiter.api.Order(Integer.MAX_VALUE)

@@ -34,6 +34,8 @@ public final class TargetServer implements AutoCloseable {
     private final Map<String, AtomicLong> perPath = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> perVersion = new ConcurrentHashMap<>();
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
+    /** Every distinct User-Agent seen (a set: a load test sends the same few again and again). */
+    private final java.util.Set<String> userAgents = ConcurrentHashMap.newKeySet();
     private final Map<String, long[]> firstAndLastNanos = new ConcurrentHashMap<>();
     private final Map<String, List<Long>> arrivals = new ConcurrentHashMap<>();
     private final List<Seen> logins = new CopyOnWriteArrayList<>();
@@ -109,6 +111,11 @@ public final class TargetServer implements AutoCloseable {
         return List.copyOf(profiles);
     }
 
+    /** Every distinct {@code User-Agent} header received, on any path. */
+    public java.util.Set<String> userAgents() {
+        return java.util.Set.copyOf(userAgents);
+    }
+
     /** Authorization headers {@code /me} received. */
     public List<String> authorizations() {
         return List.copyOf(authorizations);
@@ -147,6 +154,10 @@ public final class TargetServer implements AutoCloseable {
             inFlight.decrementAndGet();
             request.connection().close();
             return;
+        }
+        String userAgent = request.getHeader("User-Agent");
+        if (userAgent != null) {
+            userAgents.add(userAgent);
         }
         if (path.startsWith("/delay/")) {
             long millis = Long.parseLong(path.substring("/delay/".length()));

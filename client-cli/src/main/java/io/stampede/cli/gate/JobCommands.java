@@ -150,12 +150,24 @@ public final class JobCommands {
                 description = "Read stampede.jobs.events from these Kafka bootstrap servers instead of the gate.")
         String kafka;
 
+        @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60",
+                description = "With --kafka: how long to wait for a first record about the job before saying"
+                        + " there is no such job (default: ${DEFAULT-VALUE} s).")
+        int waitSeconds;
+
         @Override
         public Integer call() {
             if (kafka != null) {
-                return watchKafka(kafka, id, spec.commandLine().getOut());
+                return watchKafka(kafka, id, Duration.ofSeconds(waitSeconds), spec.commandLine().getOut(),
+                        spec.commandLine().getErr());
             }
-            return follow(gate.client(), id, spec.commandLine().getOut(), null, false, false);
+            GateClient client = gate.client();
+            GateClient.Answer known = client.job(id);
+            if (!known.ok()) {
+                spec.commandLine().getErr().println("stampede watch: " + known.problem());
+                return ExitCodes.FAILURE;
+            }
+            return follow(client, id, spec.commandLine().getOut(), null, false, false);
         }
     }
 
@@ -196,6 +208,11 @@ public final class JobCommands {
 
         @Override
         public Integer call() {
+            if (status != null && JobStatuses.parse(status.toUpperCase(Locale.ROOT)).isEmpty()) {
+                spec.commandLine().getErr().println("stampede jobs: --status " + status + " is not a job status; one of "
+                        + java.util.Arrays.toString(io.stampede.model.lifecycle.JobStatus.values()));
+                return ExitCodes.USAGE;
+            }
             GateClient.Answer answer = gate.client().jobs(status, page, size);
             if (!answer.ok()) {
                 spec.commandLine().getErr().println("stampede jobs: " + answer.problem());
@@ -348,8 +365,14 @@ public final class JobCommands {
                 status, requests, rate, p99, failed);
     }
 
-    /** {@code watch --kafka}: the datacenters' and the gate's records for one job, straight from Kafka. */
-    static int watchKafka(String bootstrap, String id, PrintWriter out) {
+    /**
+     * {@code watch --kafka}: the datacenters' and the gate's records for one job, straight from
+     * Kafka. With no record about the job within {@code wait}, there is no such job (or it has not
+     * started anywhere yet): it says so and returns instead of waiting for ever.
+     */
+    static int watchKafka(String bootstrap, String id, Duration wait, PrintWriter out, PrintWriter err) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean heard = false;
         Properties properties = new Properties();
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -360,11 +383,17 @@ public final class JobCommands {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             while (true) {
+                if (!heard && System.nanoTime() > deadline) {
+                    err.println("stampede watch: No such job: no record about " + id + " on " + Topics.JOB_EVENTS
+                            + " within " + wait.toSeconds() + " s (is the id right? --wait waits longer)");
+                    return ExitCodes.FAILURE;
+                }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     if (!id.equals(record.key())
                             || !(RecordCodec.decode(record.value()) instanceof RecordCodec.Accepted accepted)) {
                         continue;
                     }
+                    heard = true;
                     Envelope envelope = accepted.envelope();
                     Payload payload = envelope.payload();
                     if (payload instanceof Payload.DatacenterProgress progress) {

@@ -45,6 +45,12 @@ class JobCommandsTest {
     }
 
     @Test
+    void anUnknownStatusIsABadCommandLineCheckedBeforeAnyGateIsAsked() {
+        assertThat(stampede("jobs", "--status", "bogus", "--gate", "http://127.0.0.1:1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--status bogus is not a job status; one of [SUBMITTED, RUNNING,");
+    }
+
+    @Test
     void newNeverOverwritesUnlessForced() throws IOException {
         Path job = directory.resolve("mine.yaml");
         Files.writeString(job, "keep me");

@@ -16,6 +16,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -106,6 +107,10 @@ public class JobsResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<JobView> events(@PathParam("id") String id) {
+        if (jobs.read(id, job -> true).isEmpty()) {
+            // Before the stream starts: a 404 problem, not an event stream cut off at once.
+            throw new WebApplicationException(notFound(id));
+        }
         return Multi.createFrom().emitter(emitter -> {
             Optional<JobView> current = jobs.read(id, job -> JobView.of(job, true));
             if (current.isEmpty()) {

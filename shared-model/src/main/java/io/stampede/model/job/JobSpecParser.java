@@ -158,11 +158,16 @@ public final class JobSpecParser {
             boolean json = text.stripLeading().startsWith("{");
             root = (json ? JSON : YAML).readTree(text);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? ""
-                    : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ": ";
-            String message = oneLine(e.getOriginalMessage());
-            problem("", where + (e instanceof JsonParseException && message.startsWith("Duplicate")
-                    ? message : "not valid YAML or JSON: " + message));
+            int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
+            String where = line < 0 ? "" : "line " + line + ", column " + e.getLocation().getColumnNr() + ": ";
+            String message = ourWords(oneLine(e.getOriginalMessage()));
+            if (unquotedTemplate(text, line)) {
+                problem("", where + "a {{…}} template must be quoted in YAML (it would start a mapping),"
+                        + " e.g. url: \"{{base}}/login\"");
+            } else {
+                problem("", where + (e instanceof JsonParseException && message.startsWith("Duplicate")
+                        ? message : "not valid YAML or JSON: " + message));
+            }
             return new Result(Optional.empty(), problems);
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
@@ -407,10 +412,11 @@ public final class JobSpecParser {
             problem(fields.path("iterations"), "belongs to the closed model (vus); an open model runs for a duration");
             fields.get("iterations");
         }
-        Optional<Double> rate = fields.number("rate", 0, MAX_RATE, false);
-        int maxVus = fields.integer("maxVus", 1, MAX_VUS).orElse(DEFAULT_MAX_VUS);
         boolean hasDuration = fields.has("duration");
         boolean hasStages = fields.has("stages");
+        // A ramp may start from nothing; a constant rate of 0 would run nothing.
+        Optional<Double> rate = fields.number("rate", 0, MAX_RATE, hasStages && !hasDuration);
+        int maxVus = fields.integer("maxVus", 1, MAX_VUS).orElse(DEFAULT_MAX_VUS);
         if (hasDuration == hasStages) {
             problem(path, hasDuration ? "give either duration (a constant rate) or stages (ramps), not both"
                     : "an open model needs duration (a constant rate) or stages (ramps)");
@@ -428,6 +434,10 @@ public final class JobSpecParser {
             stages = stages(fields);
         }
         if (rate.isEmpty() || (hasDuration && stages.isEmpty())) {
+            return null;
+        }
+        if (rate.get() == 0 && !stages.isEmpty() && stages.stream().allMatch(stage -> stage.target() == 0)) {
+            problem(fields.path("stages"), "the rate never rises above 0, so no iteration would ever start");
             return null;
         }
         return new WorkflowSpec.Open(rate.get(), stages, maxVus);
@@ -662,6 +672,14 @@ public final class JobSpecParser {
      * start is checked now; a URL made entirely of run-time values is checked when sent.
      */
     private void checkUrl(String path, Template url) {
+        for (Template.Part part : url.parts()) {
+            // Wherever it stands, written text that can never be sent is an error now, not at run time.
+            if (part instanceof Template.Literal literal && literal.text().codePoints()
+                    .anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+                problem(path, "'" + url.source() + "' has a space or a control character; encode it (a space is %20)");
+                return;
+            }
+        }
         StringBuilder known = new StringBuilder();
         boolean complete = true;
         for (Template.Part part : url.parts()) {
@@ -1056,6 +1074,30 @@ public final class JobSpecParser {
     private static String oneLine(String message) {
         return String.join("; ", message.lines().filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
                 .toList());
+    }
+
+    /** Whether line {@code line} (from 1) of the text holds a {@code {{} that no quote opens before. */
+    private static boolean unquotedTemplate(String text, int line) {
+        List<String> lines = text.lines().toList();
+        if (line < 1 || line > lines.size()) {
+            return false;
+        }
+        String written = lines.get(line - 1);
+        int template = written.indexOf("{{");
+        if (template < 0) {
+            return false;
+        }
+        String before = written.substring(0, template);
+        return before.chars().filter(c -> c == '"').count() % 2 == 0 && before.chars().filter(c -> c == '\'').count() % 2 == 0;
+    }
+
+    /** The YAML library's messages name its own classes; say what they mean instead. */
+    private static String ourWords(String message) {
+        return message.replaceAll("<org\\.yaml\\.snakeyaml\\.events\\.MappingStartEvent\\([^)]*\\)>",
+                        "the start of a mapping ('{')")
+                .replaceAll("<org\\.yaml\\.snakeyaml\\.events\\.SequenceStartEvent\\([^)]*\\)>", "the start of a list ('[')")
+                .replaceAll("<org\\.yaml\\.snakeyaml\\.events\\.(\\w+)Event\\([^)]*\\)>", "a YAML $1")
+                .replaceAll("\\(Scalar value in YAML\\)", "(a plain value)");
     }
 
     private static List<String> textList(JsonNode node) {

@@ -192,7 +192,7 @@ public final class Template {
                 append(out, switch (builtIn.name()) {
                     case "vu" -> Long.toString(scope.vu());
                     case "iteration" -> Long.toString(scope.iteration());
-                    case "uuid" -> new UUID(scope.random().nextLong(), scope.random().nextLong()).toString();
+                    case "uuid" -> randomUuid(scope.random()).toString();
                     case "sequence" -> Long.toString(scope.nextSequence());
                     default -> Long.toString(scope.epochMillis());
                 });
@@ -256,5 +256,12 @@ public final class Template {
         public String variable() {
             return variable;
         }
+    }
+
+    /** An RFC 4122 version-4 (random) UUID from {@code random}: 122 random bits, version 4, variant 2. */
+    static UUID randomUuid(RandomGenerator random) {
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+        return new UUID(high, low);
     }
 }

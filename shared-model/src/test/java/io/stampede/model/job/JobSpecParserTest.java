@@ -160,6 +160,42 @@ class JobSpecParserTest {
     }
 
     @Test
+    void anUnquotedTemplateIsExplainedInOurWords() {
+        for (String url : new String[] {"{{base}}/login", "{{base}}"}) {
+            JobSpecParser.Result read = JobSpecParser.read("""
+                    name: x
+                    variables: {base: "http://h"}
+                    workflows:
+                      - name: w
+                        vus: 1
+                        iterations: 1
+                        steps:
+                          - name: s
+                            request:
+                              url: %s
+                    """.formatted(url));
+            assertThat(read.problems()).singleElement().satisfies(problem -> assertThat(problem.message())
+                    .startsWith("line 10, column")
+                    .contains("a {{…}} template must be quoted in YAML", "url: \"{{base}}/login\"")
+                    .doesNotContain("snakeyaml", "Event"));
+        }
+    }
+
+    @Test
+    void aRampMayStartFromNothing() {
+        JobSpec job = JobSpecParser.parse("""
+                name: ramp
+                workflows:
+                  - name: w
+                    rate: 0
+                    stages: [{duration: 10s, target: 40}]
+                    steps: [{name: s, request: {url: "http://h/"}}]
+                """);
+        assertThat(job.workflows().get(0).load()).isEqualTo(new WorkflowSpec.Open(0, List.of(
+                new WorkflowSpec.Stage(java.time.Duration.ofSeconds(10), 40)), JobSpecParser.DEFAULT_MAX_VUS));
+    }
+
+    @Test
     void aPlainDurationOnTheOpenModelIsOneConstantStage() {
         JobSpec job = JobSpecParser.parse("""
                 name: open

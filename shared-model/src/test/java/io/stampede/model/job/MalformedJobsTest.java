@@ -85,6 +85,13 @@ class MalformedJobsTest {
                 job("a relative URL", "name: x\nworkflows:\n  - {name: w, vus: 1, iterations: 1,"
                         + " steps: [{name: s, request: {url: /login}}]}",
                         "workflows[0].steps[0].request.url: '/login' is not an absolute http(s) URL"),
+                job("a URL with a space after a run-time value", "name: x\nworkflows:\n  - {name: w, vus: 1,"
+                        + " iterations: 1, steps: [{name: s, request: {url: 'http://h/{{vu}}/a b'}}]}",
+                        "workflows[0].steps[0].request.url: 'http://h/{{vu}}/a b' has a space or a control character;"
+                        + " encode it (a space is %20)"),
+                job("a ramp that never rises above 0", "name: x\nworkflows:\n  - {name: w, rate: 0,"
+                        + " stages: [{duration: 1m, target: 0}], " + STEP + "}",
+                        "workflows[0].stages: the rate never rises above 0, so no iteration would ever start"),
                 job("a URL whose variable is not http", "name: x\nvariables: {base: 'ftp://files'}\nworkflows:\n"
                         + "  - {name: w, vus: 1, iterations: 1, steps: [{name: s, request: {url: '{{base}}/a'}}]}",
                         "workflows[0].steps[0].request.url: '{{base}}/a' is not an absolute http(s) URL"),

@@ -70,6 +70,9 @@ class TemplateTest {
             String[] parts = template.render(scope).split("\\|");
             assertThat(Integer.parseInt(parts[0])).isBetween(5, 7);
             assertThat(parts[1]).matches("[0-9a-f-]{36}");
+            java.util.UUID uuid = java.util.UUID.fromString(parts[1]);
+            assertThat(uuid.version()).as(parts[1]).isEqualTo(4);
+            assertThat(uuid.variant()).as(parts[1]).isEqualTo(2);
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.stampede.model.Stampede;
 import io.stampede.model.job.StepSpec;
 import io.stampede.model.job.Template;
 import io.vertx.core.MultiMap;
@@ -21,6 +22,9 @@ import io.vertx.core.http.RequestOptions;
  */
 final class CompiledStep {
 
+    /** Sent with every request unless the step sets its own {@code User-Agent}. */
+    static final String USER_AGENT = "stampede/" + Stampede.VERSION;
+
     final StepSpec spec;
     final int index;
     final HttpMethod method;
@@ -34,6 +38,7 @@ final class CompiledStep {
     private final Optional<StepSpec.Body> body;
     private final String contentType;
     private final boolean userSetsContentType;
+    private final boolean userSetsUserAgent;
     private final Target constantTarget;
     private final String constantBody;
 
@@ -51,6 +56,7 @@ final class CompiledStep {
         this.body = spec.request().body();
         this.contentType = body.map(StepSpec.Body::contentType).orElse(null);
         this.userSetsContentType = headers.keySet().stream().anyMatch(name -> name.equalsIgnoreCase("content-type"));
+        this.userSetsUserAgent = headers.keySet().stream().anyMatch(name -> name.equalsIgnoreCase("user-agent"));
         boolean constantUrl = url.isConstant() && query.values().stream().allMatch(Template::isConstant);
         this.constantTarget = constantUrl ? Target.parse(withQuery(url.source(), null)) : null;
         this.constantBody = body.isPresent() && bodyIsConstant() ? renderBody(null) : null;
@@ -87,14 +93,15 @@ final class CompiledStep {
                 .setSsl(target.ssl())
                 .setURI(target.uri())
                 .setFollowRedirects(spec.request().followRedirects());
-        if (!headers.isEmpty() || contentType != null) {
-            MultiMap map = HttpHeaders.headers();
-            headers.forEach((name, value) -> map.add(name, value.render(scope)));
-            if (contentType != null && !userSetsContentType) {
-                map.add(HttpHeaders.CONTENT_TYPE, contentType);
-            }
-            options.setHeaders(map);
+        MultiMap map = HttpHeaders.headers();
+        headers.forEach((name, value) -> map.add(name, value.render(scope)));
+        if (contentType != null && !userSetsContentType) {
+            map.add(HttpHeaders.CONTENT_TYPE, contentType);
         }
+        if (!userSetsUserAgent) {
+            map.add(HttpHeaders.USER_AGENT, USER_AGENT);
+        }
+        options.setHeaders(map);
         return options;
     }
 

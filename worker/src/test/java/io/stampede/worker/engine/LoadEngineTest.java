@@ -338,6 +338,23 @@ class LoadEngineTest {
     }
 
     @Test
+    void everyRequestSaysItIsStampedeUnlessTheStepSaysOtherwise() {
+        JobSpec job = job("""
+                  - name: agents
+                    vus: 1
+                    iterations: 1
+                    steps:
+                      - {name: plain, request: {url: "{{base}}/ok"}}
+                      - {name: own, request: {url: "{{base}}/ok", headers: {user-agent: "probe/7"}}}
+                """);
+
+        assertThat(step(run(job, "agents"), "own").successes()).isEqualTo(1);
+
+        assertThat(server.userAgents()).containsExactlyInAnyOrder("stampede/" + io.stampede.model.Stampede.VERSION,
+                "probe/7");
+    }
+
+    @Test
     void wallClockTimeComesFromTheInjectedClock() {
         // Fixed years away from now, so a bound or timestamp read from the system clock would show.
         Clock fixed = Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC);
