@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.stampede.cli.JobStatuses;
 import io.stampede.local.Processes;
 import io.stampede.model.JobId;
 import io.stampede.model.Topics;
@@ -357,6 +358,34 @@ class DistributedJobTest {
         } finally {
             Processes.stop(run.toHandle(), Duration.ofSeconds(5));
         }
+    }
+
+    /** One virtual user over two datacenters: one runs it, the other's share is empty and adds no time. */
+    @Test
+    @org.junit.jupiter.api.Order(80)
+    void aWorkflowWithFewerUsersThanDatacentersKeepsItsOwnSpanAndRate() throws Exception {
+        String spec = """
+                name: lonely
+                workflows:
+                  - name: one
+                    vus: 1
+                    iterations: 20
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/delay/50"));
+        ObjectMapper json = new ObjectMapper();
+        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
+                .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String id = json.readTree(accepted.body()).get("id").asText();
+        await().atMost(60, TimeUnit.SECONDS).until(() -> JobStatuses.terminal(
+                json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText()));
+
+        JsonNode one = json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).at("/workflows/0");
+        // 20 requests of at least 50 ms each, one at a time: at least 1 s and at most 20 per second.
+        assertThat(one.get("seconds").asDouble()).as(one.toString()).isBetween(1.0, 30.0);
+        assertThat(one.at("/steps/0/requestsPerSecond").asDouble()).as(one.toString()).isBetween(0.5, 20.0);
+        assertThat(one.at("/steps/0/requests").asLong()).isEqualTo(20);
     }
 
     @Test

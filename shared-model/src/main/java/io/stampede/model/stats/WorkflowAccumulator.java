@@ -45,8 +45,12 @@ public final class WorkflowAccumulator {
         if (!window.workflow().equals(workflow)) {
             throw new IllegalArgumentException("window of " + window.workflow() + " added to " + workflow);
         }
-        startMillis = Math.min(startMillis, window.startMillis());
-        endMillis = Math.max(endMillis, window.endMillis());
+        // A window that covers no time (an empty share's totals, at 0..0) adds counts but no span:
+        // otherwise the merged run would seem to start at the epoch.
+        if (window.startMillis() != 0 || window.endMillis() != 0) {
+            startMillis = Math.min(startMillis, window.startMillis());
+            endMillis = Math.max(endMillis, window.endMillis());
+        }
         iterations += window.iterations();
         dropped += window.droppedIterations();
         for (StepWindow step : window.steps()) {
