@@ -113,6 +113,15 @@ class DistributedJobTest {
                 new Payload.JobSubmitted(datacenter, spec, shares, deadline)));
     }
 
+    /** Submits a job to the gate and returns its id. */
+    private static String submitToGate(String spec) throws Exception {
+        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
+                .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        return new ObjectMapper().readTree(accepted.body()).get("id").asText();
+    }
+
     private static Payload.DatacenterFinished finished(String jobId, Duration within) {
         await().atMost(within.toSeconds(), TimeUnit.SECONDS).until(() -> events.about(jobId).stream()
                 .anyMatch(envelope -> envelope.payload() instanceof Payload.DatacenterFinished));
@@ -152,11 +161,7 @@ class DistributedJobTest {
                         extract: [{var: token, jsonPath: $.token}]
                 """.formatted(target.url(""));
         ObjectMapper json = new ObjectMapper();
-        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
-                .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        String id = json.readTree(accepted.body()).get("id").asText();
+        String id = submitToGate(spec);
 
         await().atMost(60, TimeUnit.SECONDS).until(() -> json.readTree(get(gateUrl + "/api/v1/jobs/" + id))
                 .get("status").asText().matches("COMPLETED|FAILED|CANCELLED|TIMED_OUT"));
@@ -259,11 +264,7 @@ class DistributedJobTest {
                     steps: [{name: get, request: {url: "%s"}, checks: [{status: 200}]}]
                 """.formatted(target.url("/delay/7"));
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(gateUrl + "/api/v1/jobs"))
-                .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(spec)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        String id = json.readTree(accepted.body()).get("id").asText();
+        String id = submitToGate(spec);
 
         // Follow it live: one event now, one per change, the stream ends with the final state.
         HttpResponse<java.util.stream.Stream<String>> stream = http.send(HttpRequest.newBuilder(
@@ -373,11 +374,7 @@ class DistributedJobTest {
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(target.url("/delay/50"));
         ObjectMapper json = new ObjectMapper();
-        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
-                .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        String id = json.readTree(accepted.body()).get("id").asText();
+        String id = submitToGate(spec);
         await().atMost(60, TimeUnit.SECONDS).until(() -> JobStatuses.terminal(
                 json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText()));
 

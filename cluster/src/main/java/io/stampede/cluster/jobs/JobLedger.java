@@ -149,8 +149,11 @@ public final class JobLedger<E> {
         if (tombstones.containsKey(job)) {
             return Optional.empty();
         }
-        if (slots.size() >= limits.maxJobs() && !releaseOldestEnded()) {
+        if (full()) {
             return Optional.empty();
+        }
+        if (slots.size() >= limits.maxJobs()) {
+            releaseOldestEnded(); // one exists: not every held job is running
         }
         slot = new Slot<>(open.apply(job));
         slots.put(job, slot);
@@ -254,6 +257,11 @@ public final class JobLedger<E> {
     /** Entries held: running jobs and ended ones within their retention. */
     public int retained() {
         return slots.size();
+    }
+
+    /** Whether the ledger holds {@link Limits#maxJobs()} running jobs: a new job is refused. */
+    public boolean full() {
+        return slots.size() - ended.size() >= limits.maxJobs();
     }
 
     /** Entries held for jobs that have ended here. */

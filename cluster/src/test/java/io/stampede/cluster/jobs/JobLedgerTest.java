@@ -79,9 +79,11 @@ class JobLedgerTest {
         for (int i = 1; i <= 5; i++) {
             assertThat(ledger.open(job(i), JobId::value)).isPresent();
         }
+        assertThat(ledger.full()).isTrue();
         assertThat(ledger.open(job(6), JobId::value)).as("five running jobs: full").isEmpty();
         assertThat(ledger.admit(submitted(6, 1), JobId::value)).isEqualTo(new JobLedger.Full<>());
         ledger.ended(job(2), 0);
+        assertThat(ledger.full()).as("four running, one ended").isFalse();
         assertThat(ledger.open(job(6), JobId::value)).as("the ended one makes room").isPresent();
         assertThat(ledger.released(job(2))).isTrue();
         assertThat(ledger.retained()).isEqualTo(5);

@@ -172,7 +172,7 @@ public final class GateJobs {
         if (route instanceof DatacenterRouter.Refused refused) {
             return new Answer(new Unroutable(refused.reason()));
         }
-        if (ledger.retained() - ledger.retainedEnded() >= ledger.limits().maxJobs()) {
+        if (ledger.full()) {
             return new Answer(new Unroutable("this gate follows " + ledger.limits().maxJobs()
                     + " running jobs already (stampede.jobs.max-jobs); try again when some have ended"));
         }
