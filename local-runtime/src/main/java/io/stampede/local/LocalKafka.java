@@ -36,8 +36,14 @@ import io.stampede.model.Topics.TopicSpec;
  * its own, on loopback ports.
  *
  * <p>Lifecycle: {@link #start(Options)} writes the configuration, starts the JVM and returns once
- * the broker answers an admin request; {@link #createTopics} creates topics;
- * {@link #close()} stops the JVM (SIGTERM, then SIGKILL after a grace period).
+ * the broker answers an admin request ({@link #launch(Options)} then {@link #awaitReady()} do the
+ * same in two steps, for a caller that records the broker's pid before it is ready);
+ * {@link #createTopics} creates topics; {@link #close()} stops the JVM (SIGTERM, then SIGKILL after
+ * a grace period).
+ *
+ * <p>The broker runs in a session of its own ({@link Processes#inOwnSession}): Ctrl-C in the
+ * terminal reaches the program that started it, which decides when the broker stops (after the
+ * nodes that use it).
  */
 public final class LocalKafka implements AutoCloseable {
 
@@ -50,13 +56,16 @@ public final class LocalKafka implements AutoCloseable {
     private final String bootstrapServers;
     private final Path directory;
     private final Path logFile;
+    private final Duration startTimeout;
 
-    private LocalKafka(Process process, String bootstrapServers, Path directory, Path logFile) {
+    private LocalKafka(Process process, String bootstrapServers, Path directory, Path logFile,
+            Duration startTimeout) {
         this.process = process;
         this.handle = process.toHandle();
         this.bootstrapServers = bootstrapServers;
         this.directory = directory;
         this.logFile = logFile;
+        this.startTimeout = startTimeout;
     }
 
     /**
@@ -96,6 +105,16 @@ public final class LocalKafka implements AutoCloseable {
 
     /** Starts a broker and waits until it answers. */
     public static LocalKafka start(Options options) throws IOException {
+        LocalKafka kafka = launch(options);
+        kafka.awaitReady();
+        return kafka;
+    }
+
+    /**
+     * Starts the broker JVM and returns at once, before the broker answers, so that the caller can
+     * record its pid first; {@link #awaitReady()} then waits for it.
+     */
+    public static LocalKafka launch(Options options) throws IOException {
         Path directory = options.directory().toAbsolutePath();
         Files.createDirectories(directory);
         int port = options.port() == 0 ? FreePorts.tcp() : options.port();
@@ -121,7 +140,7 @@ public final class LocalKafka implements AutoCloseable {
         command.add(Uuid.randomUuid().toString());
         command.add(properties.toString());
 
-        ProcessBuilder builder = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(Processes.inOwnSession(command))
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
@@ -129,14 +148,21 @@ public final class LocalKafka implements AutoCloseable {
             builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         }
         Process process = builder.start();
-        LocalKafka kafka = new LocalKafka(process, "127.0.0.1:" + port, directory, logFile);
+        return new LocalKafka(process, "127.0.0.1:" + port, directory, logFile, options.startTimeout());
+    }
+
+    /**
+     * Waits until the broker answers an admin request, up to the start timeout of its options. When
+     * it exits first or does not answer in time, it is stopped and the exception holds the end of
+     * its log.
+     */
+    public void awaitReady() throws BrokerStartException {
         try {
-            kafka.awaitReady(options.startTimeout());
+            awaitReady(startTimeout);
         } catch (BrokerStartException | RuntimeException e) {
-            kafka.close();
+            close();
             throw e;
         }
-        return kafka;
     }
 
     /** The {@code bootstrap.servers} value for clients. */

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 
 import io.stampede.local.FreePorts;
@@ -30,6 +31,10 @@ import io.stampede.model.Topics;
 /**
  * A Stampede cluster on this machine: a real Kafka broker and every node as a child process on
  * loopback, with state and logs under one directory (by default {@code .stampede/local}).
+ *
+ * <p>Every child runs in a session of its own ({@link Processes#inOwnSession}), so Ctrl-C in the
+ * terminal reaches only the command; while {@link #up} runs, a shutdown hook stops what it has
+ * started (see {@link StartUp}). One {@code up} at a time per directory ({@link StartLock}).
  */
 public final class LocalCluster {
 
@@ -37,15 +42,36 @@ public final class LocalCluster {
     private static final int TAIL_LINES = 25;
     private static final Duration POLL = Duration.ofMillis(250);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * {@code local down} and a failed {@code up}: a node gets 10 s after SIGTERM and the broker 15 s,
+     * enough for a clean shutdown (Raft storage closed, broker log flushed) on a loaded laptop.
+     */
+    private static final Duration NODE_GRACE = Duration.ofSeconds(10);
+    private static final Duration BROKER_GRACE = Duration.ofSeconds(15);
+    /**
+     * Ctrl-C during {@code up}: someone is waiting at the terminal and the cluster was never used,
+     * so 5 s for the nodes (together), then 5 s for the broker, then SIGKILL. A node that has not
+     * finished starting stops in well under a second; the broker takes one to three.
+     */
+    private static final Duration INTERRUPT_NODE_GRACE = Duration.ofSeconds(5);
+    private static final Duration INTERRUPT_BROKER_GRACE = Duration.ofSeconds(5);
 
     private final Path directory;
     private final PrintWriter out;
+    private final PrintWriter err;
     private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
 
+    /** Progress goes to {@code out}; what a Ctrl-C during {@link #up} does goes to standard error. */
     public LocalCluster(Path directory, PrintWriter out, Clock clock) {
+        this(directory, out, new PrintWriter(System.err, true), clock);
+    }
+
+    /** Progress goes to {@code out}; what a Ctrl-C during {@link #up} does goes to {@code err}. */
+    public LocalCluster(Path directory, PrintWriter out, PrintWriter err, Clock clock) {
         this.directory = directory.toAbsolutePath().normalize();
         this.out = out;
+        this.err = err;
         this.clock = clock;
     }
 
@@ -89,10 +115,62 @@ public final class LocalCluster {
     }
 
     /**
+     * Takes this directory's start lock without waiting, for a caller that checks {@link #running()}
+     * and then calls {@link #upHoldingLock} before closing it.
+     *
+     * @throws StartLock.HeldElsewhere when another {@code local up} is starting a cluster here
+     */
+    StartLock lockForStart() throws IOException {
+        return StartLock.acquire(directory);
+    }
+
+    /**
      * Starts the broker and every node, waits until all are ready and returns their state. On any
      * failure everything started is stopped and the exception says what went wrong.
+     *
+     * @throws StartLock.HeldElsewhere when another {@code local up} is starting a cluster here
+     * @throws IllegalStateException when a cluster already runs here
      */
     public ClusterState up(Layout layout, Distribution distribution) throws IOException {
+        try (StartLock lock = lockForStart()) {
+            if (running().isPresent()) {
+                throw new IllegalStateException("a local cluster is already running in " + directory
+                        + "; `stampede local down` stops it");
+            }
+            return upHoldingLock(layout, distribution);
+        }
+    }
+
+    /**
+     * {@link #up}, for a caller that holds the start lock and has checked that no cluster runs here.
+     * Until it returns, Ctrl-C (a JVM shutdown hook) stops what it has started and says so once on
+     * the error stream, and the JVM then exits with code 130 (128 + SIGINT); this method does not
+     * return in that case.
+     */
+    ClusterState upHoldingLock(Layout layout, Distribution distribution) throws IOException {
+        StartUp startUp = new StartUp();
+        Thread stopOnInterrupt = new Thread(() -> stopAfterInterrupt(startUp), "stop-on-interrupt");
+        Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
+        try {
+            return start(layout, distribution, startUp);
+        } catch (StartUp.Abandoned e) {
+            if (stopOnInterrupt.getState() != Thread.State.NEW) {
+                // Only the hook abandons a start-up, and a hook runs only while the JVM shuts down.
+                // Returning would race the halt to System.exit with another exit code, and print
+                // more; the hook has said all there is to say.
+                awaitJvmHalt();
+            }
+            throw e;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
+            } catch (IllegalStateException e) {
+                // The JVM is already shutting down and the hook is running.
+            }
+        }
+    }
+
+    private ClusterState start(Layout layout, Distribution distribution, StartUp startUp) throws IOException {
         Instant began = clock.instant();
         Map<NodeRole, Path> jars = new LinkedHashMap<>();
         for (NodeRole role : NodeRole.values()) {
@@ -106,48 +184,104 @@ public final class LocalCluster {
 
         out.printf("Starting Kafka in %s ...%n", kafkaDirectory);
         out.flush();
-        LocalKafka kafka = LocalKafka.start(LocalKafka.Options.in(kafkaDirectory)
-                .startTimeout(layout.timeout()).jvmOption(marker(directory)));
-        ClusterState state = new ClusterState(directory, began, ClusterState.Started.of(kafka.process()),
-                kafka.bootstrapServers(), List.of());
-        state.save();
         try {
+            // The state is saved as soon as each process has started, under the start-up's monitor,
+            // so that `local down` can stop a half-started cluster and nothing is saved after a stop.
+            record Broker(LocalKafka kafka, ClusterState state) {
+            }
+            Broker broker = startUp.ifStarting(() -> {
+                LocalKafka kafka = LocalKafka.launch(LocalKafka.Options.in(kafkaDirectory)
+                        .startTimeout(layout.timeout()).jvmOption(marker(directory)));
+                startUp.recordBroker(kafka.process());
+                ClusterState state = new ClusterState(directory, began, ClusterState.Started.of(kafka.process()),
+                        kafka.bootstrapServers(), List.of());
+                state.save();
+                return new Broker(kafka, state);
+            });
+            LocalKafka kafka = broker.kafka();
+            kafka.awaitReady();
             kafka.createTopics(Topics.all(layout.datacenterNames()), layout.partitions(), layout.timeout());
             out.printf("Kafka is up at %s (pid %d). Starting %d nodes ...%n", kafka.bootstrapServers(),
                     kafka.process().pid(), plan(layout).size());
             out.flush();
+            ClusterState state = broker.state();
             for (PlannedNode node : plan(layout)) {
-                state = state.withNode(launch(node, state.bootstrapServers(), jars.get(node.role()), layout));
-                state.save();
+                ClusterState before = state;
+                state = startUp.ifStarting(() -> {
+                    ClusterState after = before.withNode(
+                            launch(node, before.bootstrapServers(), jars.get(node.role()), layout, startUp));
+                    after.save();
+                    return after;
+                });
             }
-            awaitReady(state, began.plus(layout.timeout()));
+            awaitReady(state, began.plus(layout.timeout()), startUp);
+            startUp.ready();
             out.printf("All %d nodes are ready after %.1f s.%n", state.nodes().size(),
                     Duration.between(began, clock.instant()).toMillis() / 1000.0);
             return state;
         } catch (IOException | RuntimeException e) {
+            if (!startUp.claimStop()) {
+                // Ctrl-C: the shutdown hook has stopped everything and told the user.
+                throw new StartUp.Abandoned();
+            }
             out.println("Stopping everything that was started ...");
-            down(state);
+            out.flush();
+            stopStarted(startUp, NODE_GRACE, BROKER_GRACE);
             throw e;
         }
     }
 
-    /** Stops every process of {@code state} that is still ours, nodes first, then the broker. */
+    /** Ctrl-C during {@link #up}: stop what was started rather than leave half a cluster. */
+    private void stopAfterInterrupt(StartUp startUp) {
+        if (!startUp.claimStop()) {
+            // Either the cluster is up and stays, or a failed start has just stopped it and said so.
+            return;
+        }
+        err.println("interrupted: stopping the local cluster in " + directory + " ...");
+        err.flush();
+        StartUp.Stopped stopped = stopStarted(startUp, INTERRUPT_NODE_GRACE, INTERRUPT_BROKER_GRACE);
+        err.println(stopped.complete()
+                ? "stopped " + describe(stopped.gone())
+                : "stopped " + stopped.gone() + " of " + describe(stopped.started())
+                        + "; `stampede local down` stops the rest");
+        err.flush();
+    }
+
+    /** Stops what {@code startUp} started and, when all of it is gone, forgets the cluster. */
+    private StartUp.Stopped stopStarted(StartUp startUp, Duration nodeGrace, Duration brokerGrace) {
+        StartUp.Stopped stopped = startUp.stopAll(nodeGrace, brokerGrace);
+        if (stopped.complete()) {
+            try {
+                ClusterState.delete(directory);
+            } catch (IOException e) {
+                // A state file whose processes are all gone counts as no cluster running.
+            }
+        }
+        return stopped;
+    }
+
+    /** Parks this thread for good: the JVM is shutting down and halts once its hooks are done. */
+    private static void awaitJvmHalt() {
+        while (true) {
+            LockSupport.park();
+        }
+    }
+
+    private static String describe(int processes) {
+        return processes + (processes == 1 ? " process" : " processes");
+    }
+
+    /**
+     * Stops every process of {@code state} that is still ours: the nodes together first, then the
+     * broker they were using.
+     */
     public int down(ClusterState state) throws IOException {
         List<ProcessHandle> nodes = new ArrayList<>();
         for (ClusterState.Node node : state.nodes()) {
             node.process().live(directory).ifPresent(nodes::add);
         }
-        nodes.forEach(ProcessHandle::destroy);
-        int stopped = 0;
-        for (ProcessHandle node : nodes) {
-            if (Processes.stop(node, Duration.ofSeconds(10))) {
-                stopped++;
-            }
-        }
-        Optional<ProcessHandle> broker = state.kafka().live(directory);
-        if (broker.isPresent() && Processes.stop(broker.get(), Duration.ofSeconds(15))) {
-            stopped++;
-        }
+        int stopped = Processes.stopAll(nodes, NODE_GRACE);
+        stopped += Processes.stopAll(state.kafka().live(directory).stream().toList(), BROKER_GRACE);
         ClusterState.delete(directory);
         return stopped;
     }
@@ -198,8 +332,8 @@ public final class LocalCluster {
     /** The processes this command started, by node id, for their exit codes. */
     private final Map<String, Process> children = new LinkedHashMap<>();
 
-    private ClusterState.Node launch(PlannedNode node, String bootstrapServers, Path jar, Layout layout)
-            throws IOException {
+    private ClusterState.Node launch(PlannedNode node, String bootstrapServers, Path jar, Layout layout,
+            StartUp startUp) throws IOException {
         int http = FreePorts.tcp();
         List<String> raftPeers = new ArrayList<>();
         // Managers of a datacenter form one Raft group, the gates another.
@@ -248,22 +382,27 @@ public final class LocalCluster {
         command.add("-jar");
         command.add(jar.toString());
 
-        Process process = new ProcessBuilder(command)
+        Process process = new ProcessBuilder(Processes.inOwnSession(command))
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .start();
+        startUp.recordNode(process.toHandle());
         children.put(node.id(), process);
         return new ClusterState.Node(node.id(), node.role().label(), node.datacenter(),
                 ClusterState.Started.of(process.toHandle()), http, grpc, udp, log);
     }
 
-    private void awaitReady(ClusterState state, Instant deadline) {
+    private void awaitReady(ClusterState state, Instant deadline, StartUp startUp) {
         List<ClusterState.Node> pending = new ArrayList<>(state.nodes());
         Instant started = clock.instant();
         while (!pending.isEmpty()) {
             for (ClusterState.Node node : List.copyOf(pending)) {
+                if (startUp.stopping()) {
+                    // Ctrl-C: the nodes are being stopped on purpose; none of them has failed.
+                    throw new StartUp.Abandoned();
+                }
                 Optional<ProcessHandle> process = node.process().live(directory);
                 if (process.isEmpty()) {
                     throw new NodeFailedException(node.id() + " exited" + exitCodeOf(node) + " before it was ready"

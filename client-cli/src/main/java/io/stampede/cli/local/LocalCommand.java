@@ -38,7 +38,8 @@ public final class LocalCommand implements Runnable {
     }
 
     LocalCluster cluster(CommandSpec command) {
-        return new LocalCluster(directory(), command.commandLine().getOut(), Clock.systemUTC());
+        return new LocalCluster(directory(), command.commandLine().getOut(), command.commandLine().getErr(),
+                Clock.systemUTC());
     }
 
     /** The cluster directory, absolute. */
@@ -66,7 +67,8 @@ public final class LocalCommand implements Runnable {
 
     @Command(name = "up", mixinStandardHelpOptions = true,
             description = "Start Kafka and the nodes, wait until every node is ready, print them and return."
-                    + " Does nothing if a cluster is already running here.")
+                    + " Does nothing if a cluster is already running here; fails at once (exit 1) while another"
+                    + " `local up` is starting one here. Ctrl-C stops what was started.")
     static final class Up implements Callable<Integer> {
 
         @ParentCommand
@@ -109,51 +111,40 @@ public final class LocalCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
-            LocalCluster cluster = parent.cluster(spec);
-            Optional<ClusterState> running = cluster.running();
-            if (running.isPresent()) {
-                out.println("A local cluster is already running in " + running.get().directory()
-                        + "; nothing was changed. `stampede local down` stops it.");
-                printTable(out, cluster, running.get(), true);
-                return ExitCodes.OK;
-            }
+            PrintWriter err = spec.commandLine().getErr();
+            // A bad layout is a bad command line: it is refused before anything is touched.
             LocalCluster.Layout layout = new LocalCluster.Layout(datacenters, managers, workers, gates, partitions,
                     Duration.ofSeconds(timeoutSeconds), jvmOptions, nodeProperties);
-            Thread stopOnInterrupt = new Thread(() -> stopAfterInterrupt(cluster, out), "stop-on-interrupt");
-            Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
+            LocalCluster cluster = parent.cluster(spec);
+            StartLock lock;
             try {
-                ClusterState state = cluster.up(layout, Distribution.locate());
+                lock = cluster.lockForStart();
+            } catch (StartLock.HeldElsewhere e) {
+                err.println("stampede local up: " + e.getMessage());
+                return ExitCodes.FAILURE;
+            }
+            // The lock is held from the check to the end of the start, so two `up`s never both find
+            // no cluster and start one each.
+            try (lock) {
+                Optional<ClusterState> running = cluster.running();
+                if (running.isPresent()) {
+                    out.println("A local cluster is already running in " + running.get().directory()
+                            + "; nothing was changed. `stampede local down` stops it.");
+                    printTable(out, cluster, running.get(), true);
+                    return ExitCodes.OK;
+                }
+                ClusterState state = cluster.upHoldingLock(layout, Distribution.locate());
                 printTable(out, cluster, state, false);
                 out.println();
                 out.println("Logs: " + state.directory().resolve("logs") + "   Stop: stampede local down");
                 return ExitCodes.OK;
             } catch (LocalCluster.NodeFailedException e) {
-                spec.commandLine().getErr().println("stampede local up: " + e.getMessage());
+                err.println("stampede local up: " + e.getMessage());
                 return ExitCodes.FAILURE;
-            } finally {
-                removeHook(stopOnInterrupt);
-            }
-        }
-
-        /** Ctrl-C during {@code up}: stop what was started rather than leave half a cluster. */
-        private static void stopAfterInterrupt(LocalCluster cluster, PrintWriter out) {
-            try {
-                Optional<ClusterState> state = cluster.running();
-                if (state.isPresent()) {
-                    out.println("Interrupted: stopping what was started ...");
-                    out.flush();
-                    cluster.down(state.get());
-                }
-            } catch (IOException e) {
-                // Exiting anyway; `stampede local down` can finish the job.
-            }
-        }
-
-        private static void removeHook(Thread hook) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // The JVM is already shutting down and the hook is running.
+            } catch (StartUp.Abandoned e) {
+                // Stopped by a shutdown hook; upHoldingLock waits for the JVM to halt instead, so
+                // this is only a safety net.
+                return ExitCodes.FAILURE;
             }
         }
     }
