@@ -22,6 +22,9 @@ public final class Main {
         CommandLine commandLine = new CommandLine(new StampedeCommand());
         commandLine.setExecutionExceptionHandler((failure, line, parsed) -> {
             line.getErr().println("stampede: " + (failure.getMessage() == null ? failure : failure.getMessage()));
+            if (failure instanceof UsageException) {
+                return ExitCodes.USAGE;
+            }
             if (failure instanceof io.stampede.cli.gate.GateClient.UnreachableException) {
                 return ExitCodes.GATE_UNREACHABLE;
             }

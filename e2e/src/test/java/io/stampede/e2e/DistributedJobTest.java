@@ -349,13 +349,17 @@ class DistributedJobTest {
             assertThat(run.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(run.exitValue()).as(Files.readString(out)).isEqualTo(12);
             assertThat(Files.readString(out)).contains("interrupted: cancelling job " + id, "CANCELLED");
+            // The outcome is printed once, whoever gets to it first.
+            assertThat(Files.readString(out).split("\njob " + id + " \\(", -1)).as(Files.readString(out)).hasSize(2);
             assertThat(new ObjectMapper().readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText())
                     .isEqualTo("CANCELLED");
 
             Command.Result watch = Command.stampede(directory, Duration.ofMinutes(1), "watch", "--kafka",
                     bootstrapServers, id);
             assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(12);
-            assertThat(watch.out()).contains("dc1 finished: CANCELLED", "job " + id + " finished: CANCELLED");
+            // The same display as watching through the gate: live lines, then the table.
+            assertThat(watch.out()).containsPattern("\\[ *[0-9.]+s\\] forever +CANCELLED +[0-9]+ req")
+                    .contains("job " + id + ": CANCELLED", "  dc1        CANCELLED", "forever          get");
         } finally {
             Processes.stop(run.toHandle(), Duration.ofSeconds(5));
         }
@@ -396,6 +400,152 @@ class DistributedJobTest {
                 bootstrapServers, "--wait", "2", "job-nope");
         assertThat(kafkaWatch.exitCode()).as(kafkaWatch.toString()).isEqualTo(1);
         assertThat(kafkaWatch.err()).contains("No such job: no record about job-nope");
+    }
+
+    /**
+     * What a user sees of a run over two datacenters that start a workflow 1.5 s apart: a steady
+     * 20/s workflow is 20/s live, in the table and in every report; each workflow's own state is
+     * shown; dropped iterations and requests never sent are shown wherever requests are.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(85)
+    void whatTheUserSeesOfRatesStatesDropsAndUnsentRequestsIsTrue() throws Exception {
+        Path job = directory.resolve("rates.yaml");
+        Files.writeString(job, """
+                name: rates
+                workflows:
+                  # One user: one datacenter runs it for about 1.5 s, the other's share is empty and done at once,
+                  # so each datacenter starts "steady" at another time.
+                  - name: login
+                    vus: 1
+                    iterations: 3
+                    steps: [{name: get, request: {url: "%1$s"}}]
+                  - name: steady
+                    dependsOn: [login]
+                    rate: 20
+                    duration: 15s
+                    # Room for a cold cluster's first, slow requests: nothing is dropped.
+                    maxVus: 40
+                    steps: [{name: get, request: {url: "%2$s"}}]
+                  - name: crowd
+                    rate: 40
+                    duration: 3s
+                    maxVus: 2
+                    steps: [{name: slow, request: {url: "%3$s"}}]
+                  - name: unsendable
+                    vus: 1
+                    iterations: 3
+                    steps:
+                      - {name: fetch, request: {url: "%4$s"}, extract: [{var: token, jsonPath: "$.missing"}]}
+                      - {name: me, request: {url: "%4$s", headers: {Authorization: "Bearer {{token}}"}}}
+                """.formatted(target.url("/delay/500"), target.url("/tag/steady"), target.url("/delay/400"),
+                target.url("/json")));
+
+        Command.Result run = Command.stampede(directory, Duration.ofMinutes(2), "run", "--gate=" + gateUrl,
+                "--report=rates.json", "--report=rates.csv", "--report=rates.html", job.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        // Live: each line has the workflow's own state and a rate from the windows' timestamps.
+        List<String> live = run.out().lines().filter(line -> line.startsWith("[")).toList();
+        assertThat(live).as(run.out()).anySatisfy(line -> assertThat(line).containsPattern(" login +COMPLETED "));
+        List<Double> steadyRates = live.stream().filter(line -> line.matches(".* steady +RUNNING .*"))
+                .map(line -> Double.parseDouble(line.replaceAll(".* ([0-9.]+) req/s.*", "$1"))).toList();
+        System.out.println("Live rates of a 20/s workflow: " + steadyRates);
+        assertThat(steadyRates).as(run.out()).hasSizeGreaterThan(8);
+        // The middle third: past each datacenter's first seconds and before the end, where one datacenter
+        // has finished and 10/s is the truth. Requests count when they complete, so on a cold cluster the
+        // first requests, sent late, complete in a bunch that shows for a few lines; most lines are within
+        // 5 % of 20, and so is their median.
+        List<Double> steadyMiddle = steadyRates.subList(steadyRates.size() / 3, steadyRates.size() * 2 / 3);
+        assertThat(steadyMiddle.stream().sorted().toList().get(steadyMiddle.size() / 2)).as(run.out())
+                .isBetween(19.0, 21.0);
+        assertThat(steadyMiddle.stream().filter(rate -> rate >= 19.0 && rate <= 21.0).count()).as(run.out())
+                .isGreaterThanOrEqualTo(steadyMiddle.size() * 3L / 4);
+        assertThat(live).as(run.out()).anySatisfy(line -> assertThat(line).containsPattern(
+                " crowd .* dropped [0-9]+ \\(maxVus busy\\)"));
+        assertThat(live).as(run.out()).anySatisfy(line -> assertThat(line).contains(" unsendable", "not sent 3"));
+
+        // The table.
+        String steadyRow = run.out().lines().filter(line -> line.matches(" +steady +get .*")).findFirst().orElseThrow();
+        assertThat(Double.parseDouble(steadyRow.trim().split(" +")[3])).as(steadyRow).isBetween(19.0, 21.0);
+        assertThat(run.out()).containsPattern("crowd +dropped [0-9]+ iterations")
+                .contains("not sent: missing_variable:token");
+
+        // The JSON report and the API.
+        JsonNode report = new ObjectMapper().readTree(directory.resolve("rates.json").toFile());
+        JsonNode steady = workflow(report, "steady");
+        assertThat(steady.at("/steps/0/requestsPerSecond").asDouble()).as(steady.toString()).isBetween(19.0, 21.0);
+        assertThat(steady.get("seconds").asDouble()).as(steady.toString()).isBetween(14.5, 16.0);
+        assertThat(steady.get("state").asText()).isEqualTo("COMPLETED");
+        assertThat(workflow(report, "crowd").get("droppedIterations").asLong()).isPositive();
+        JsonNode me = workflow(report, "unsendable").at("/steps/1");
+        assertThat(me.get("requests").asLong()).isZero();
+        assertThat(me.at("/notSent/missing_variable:token").asLong()).isEqualTo(3);
+        assertThat(me.at("/latencyMs/count").asLong()).isZero();
+        assertThat(target.requests("/tag/steady")).isEqualTo(steady.at("/steps/0/requests").asLong());
+
+        // CSV and HTML.
+        String allSteady = Files.readString(directory.resolve("rates.csv")).lines()
+                .filter(line -> line.startsWith("all,steady,get,")).findFirst().orElseThrow();
+        assertThat(Double.parseDouble(allSteady.split(",")[6])).as(allSteady).isBetween(19.0, 21.0);
+        String allCrowd = Files.readString(directory.resolve("rates.csv")).lines()
+                .filter(line -> line.startsWith("all,crowd,slow,")).findFirst().orElseThrow();
+        assertThat(Long.parseLong(allCrowd.substring(allCrowd.lastIndexOf(',') + 1))).isPositive();
+        String html = Files.readString(directory.resolve("rates.html"));
+        String steadyCell = html.replaceAll("(?s).*<tr><td>steady</td><td>get</td><td>[0-9]+</td><td>([0-9.]+)</td>.*",
+                "$1");
+        assertThat(Double.parseDouble(steadyCell)).isBetween(19.0, 21.0);
+        assertThat(html).contains("Dropped iterations: <b>");
+    }
+
+    private static JsonNode workflow(JsonNode job, String name) {
+        for (JsonNode workflow : job.get("workflows")) {
+            if (workflow.get("workflow").asText().equals(name)) {
+                return workflow;
+            }
+        }
+        throw new AssertionError("no workflow " + name + " in " + job);
+    }
+
+    /** A command line that cannot work is refused before anything is submitted, with exit code 2. */
+    @Test
+    @org.junit.jupiter.api.Order(86)
+    void theRunCommandChecksItsArgumentsBeforeItSubmitsAnything() throws Exception {
+        Path job = directory.resolve("never.yaml");
+        Files.writeString(job, """
+                name: never
+                workflows:
+                  - name: ping
+                    vus: 1
+                    iterations: 1
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/tag/never")));
+        long jobsBefore = new ObjectMapper().readTree(get(gateUrl + "/api/v1/jobs")).get("total").asLong();
+
+        Command.Result noFolder = Command.stampede(directory, Duration.ofMinutes(1), "run", "--gate=" + gateUrl,
+                "--report=no/such/folder/r.html", job.toString());
+        assertThat(noFolder.exitCode()).as(noFolder.toString()).isEqualTo(2);
+        assertThat(noFolder.err()).contains("--report no/such/folder/r.html: no such folder");
+        Command.Result badFormat = Command.stampede(directory, Duration.ofMinutes(1), "run", "--gate=" + gateUrl,
+                "--report=r.json", "--report=r.pdf", job.toString());
+        assertThat(badFormat.exitCode()).as(badFormat.toString()).isEqualTo(2);
+        assertThat(badFormat.err()).contains("--report r.pdf: a report file must end in .json, .csv or .html");
+        Command.Result notAUrl = Command.stampede(directory, Duration.ofMinutes(1), "run", "--gate=notaurl",
+                job.toString());
+        assertThat(notAUrl.exitCode()).as(notAUrl.toString()).isEqualTo(2);
+        assertThat(notAUrl.err()).contains("--gate: 'notaurl' is not a gate URL");
+
+        assertThat(target.requests("/tag/never")).isZero();
+        assertThat(new ObjectMapper().readTree(get(gateUrl + "/api/v1/jobs")).get("total").asLong())
+                .isEqualTo(jobsBefore);
+
+        // No gate where it looks: a hint at how to start one or name one.
+        Path elsewhere = Files.createTempDirectory("stampede-no-cluster-");
+        Command.Result noGate = Command.stampede(elsewhere, Duration.ofMinutes(1), "run",
+                "--gate=http://127.0.0.1:" + io.stampede.local.FreePorts.tcp(), job.toString());
+        assertThat(noGate.exitCode()).as(noGate.toString()).isEqualTo(14);
+        assertThat(noGate.err()).contains("stampede local up", "--gate");
+        assertThat(noGate.out()).isEmpty();
     }
 
     /** Last: it takes a worker away from the shared cluster. */

@@ -92,7 +92,8 @@ public final class DemoCommand implements Callable<Integer> {
             out.flush();
             int exit;
             try {
-                exit = JobCommands.follow(gate, JobCommands.submit(gate, job, spec), out, report, false, true);
+                exit = JobCommands.follow(gate, JobCommands.submit(gate, job, spec), out,
+                        spec.commandLine().getErr(), List.of(report), false, true);
             } catch (JobCommands.Refused refused) {
                 return refused.exitCode;
             }

@@ -1,10 +1,12 @@
 package io.stampede.cli.gate;
 
 import io.stampede.cli.JobStatuses;
+import io.stampede.cli.UsageException;
 
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -60,7 +62,18 @@ public final class GateClient {
     public static final class UnreachableException extends RuntimeException {
         public UnreachableException(URI base, Throwable cause) {
             super("cannot reach the gate at " + base + ": " + cause.getClass().getSimpleName()
-                    + (cause.getMessage() == null ? "" : " " + cause.getMessage()), cause);
+                    + (cause.getMessage() == null ? "" : " " + cause.getMessage()) + hint(cause), cause);
+        }
+
+        /** When nothing listens there: how to start a cluster or name the gate. */
+        private static String hint(Throwable cause) {
+            for (Throwable reason = cause; reason != null; reason = reason.getCause()) {
+                if (reason instanceof ConnectException) {
+                    return " (nothing answers there: start a local cluster in this folder with `stampede local up`,"
+                            + " or name a running gate with --gate URL or STAMPEDE_GATE)";
+                }
+            }
+            return "";
         }
     }
 
@@ -225,16 +238,24 @@ public final class GateClient {
         List<URI> gates = new java.util.ArrayList<>();
         for (String url : urls.split(",")) {
             if (!url.isBlank()) {
-                try {
-                    gates.add(URI.create(url.strip()));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(source + ": '" + url.strip() + "' is not a URL");
-                }
+                gates.add(gateUrl(url.strip(), source));
             }
         }
         if (gates.isEmpty()) {
-            throw new IllegalArgumentException(source + " names no gate");
+            throw new UsageException(source + " names no gate");
         }
         return gates;
+    }
+
+    private static URI gateUrl(String url, String source) {
+        try {
+            URI uri = new URI(url);
+            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+                return uri;
+            }
+        } catch (URISyntaxException e) {
+            // Said below.
+        }
+        throw new UsageException(source + ": '" + url + "' is not a gate URL such as http://127.0.0.1:8080");
     }
 }

@@ -9,8 +9,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * A report in one HTML file with no outside resources: the job's tables and, per workflow, SVG
  * charts of throughput and of latency percentiles over the run. The charts come from the
- * snapshots the command saw while following the job: throughput is the change in requests
- * between snapshots; percentiles are the cumulative ones at each snapshot.
+ * snapshots the command saw while following the job: throughput is each snapshot's current rate,
+ * which the gate computes from the windows' own timestamps; percentiles are the cumulative ones
+ * at each snapshot.
  */
 final class HtmlReport {
 
@@ -37,14 +38,15 @@ final class HtmlReport {
                 .append("</td><td>").append(escape(dc.getValue().path("status").asText())).append("</td></tr>"));
         html.append("</table>");
         html.append("<table><tr><th>workflow</th><th>step</th><th>requests</th><th>req/s</th><th>errors</th>")
-                .append("<th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th></tr>");
+                .append("<th>not sent</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th></tr>");
         for (JsonNode workflow : job.path("workflows")) {
             for (JsonNode step : workflow.path("steps")) {
                 JsonNode l = step.path("latencyMs");
                 html.append("<tr><td>").append(escape(workflow.path("workflow").asText())).append("</td><td>")
                         .append(escape(step.path("step").asText())).append("</td><td>").append(step.path("requests").asLong())
                         .append("</td><td>").append(number(step.path("requestsPerSecond").asDouble())).append("</td><td>")
-                        .append(step.path("failed").asLong()).append("</td>");
+                        .append(step.path("failed").asLong()).append("</td><td>").append(Reports.notSent(step))
+                        .append("</td>");
                 for (String p : new String[] {"p50", "p90", "p95", "p99", "p999", "max"}) {
                     html.append("<td>").append(number(l.path(p).asDouble())).append("</td>");
                 }
@@ -55,6 +57,11 @@ final class HtmlReport {
         for (JsonNode workflow : job.path("workflows")) {
             String name = workflow.path("workflow").asText();
             html.append("<h2>").append(escape(name)).append("</h2>");
+            long dropped = workflow.path("droppedIterations").asLong();
+            if (dropped > 0) {
+                html.append("<p>Dropped iterations: <b>").append(dropped)
+                        .append("</b> (due while every one of maxVus was busy, never started)</p>");
+            }
             html.append(chart("Throughput (requests/s)", samples, List.of("requests/s"), sample -> throughput(samples, sample, name)));
             html.append(chart("Latency percentiles so far (ms)", samples, List.of("p50", "p90", "p99"),
                     sample -> percentiles(samples.get(sample).job(), name)));
@@ -68,24 +75,15 @@ final class HtmlReport {
     }
 
     private static double[] throughput(List<Reports.Sample> samples, int index, String workflow) {
-        if (index == 0) {
-            return new double[] {0};
-        }
-        double seconds = samples.get(index).seconds() - samples.get(index - 1).seconds();
-        long delta = requests(samples.get(index).job(), workflow) - requests(samples.get(index - 1).job(), workflow);
-        return new double[] {seconds <= 0 ? 0 : Math.max(0, delta) / seconds};
-    }
-
-    private static long requests(JsonNode job, String workflow) {
-        long total = 0;
-        for (JsonNode candidate : job.path("workflows")) {
+        double rate = 0;
+        for (JsonNode candidate : samples.get(index).job().path("workflows")) {
             if (candidate.path("workflow").asText().equals(workflow)) {
                 for (JsonNode step : candidate.path("steps")) {
-                    total += step.path("requests").asLong();
+                    rate += step.path("currentRequestsPerSecond").asDouble();
                 }
             }
         }
-        return total;
+        return new double[] {rate};
     }
 
     /** The percentiles of the workflow's busiest step. */

@@ -8,30 +8,18 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.stampede.cli.ExitCodes;
 import io.stampede.cli.JobStatuses;
-import io.stampede.model.Topics;
-import io.stampede.model.wire.Envelope;
-import io.stampede.model.wire.Payload;
-import io.stampede.model.wire.RecordCodec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -72,7 +60,7 @@ public final class JobCommands {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = "Submit a job, show its progress live, print a table per workflow and step at the end."
                     + " Ctrl-C cancels the job. Exit code: 0 completed with every check passing, 10 checks failed,"
-                    + " 11 failed, 12 cancelled, 13 timed out, 14 gate unreachable, 3 invalid job.")
+                    + " 11 failed, 12 cancelled, 13 timed out, 14 gate unreachable, 3 invalid job, 2 bad command line.")
     public static final class Run implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -84,18 +72,26 @@ public final class JobCommands {
         Path file;
 
         @Option(names = "--report", paramLabel = "FILE",
-                description = "Also write a report: out.json, out.csv or out.html (one self-contained file).")
-        Path report;
+                description = "Also write a report: out.json, out.csv or out.html (one self-contained file)."
+                        + " Repeat for several; each is checked before the job is submitted.")
+        List<Path> reports = new ArrayList<>();
 
         @Option(names = "--per-datacenter", description = "Show progress per datacenter too.")
         boolean perDatacenter;
 
         @Override
         public Integer call() throws IOException {
-            PrintWriter out = spec.commandLine().getOut();
+            for (Path report : reports) {
+                Optional<String> problem = Reports.problem(report);
+                if (problem.isPresent()) {
+                    spec.commandLine().getErr().println("stampede run: --report " + report + ": " + problem.get());
+                    return ExitCodes.USAGE;
+                }
+            }
             GateClient client = gate.client();
             try {
-                return follow(client, submit(client, file, spec), out, report, perDatacenter, true);
+                return follow(client, submit(client, file, spec), spec.commandLine().getOut(),
+                        spec.commandLine().getErr(), reports, perDatacenter, true);
             } catch (Refused refused) {
                 return refused.exitCode;
             }
@@ -152,13 +148,14 @@ public final class JobCommands {
 
         @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60",
                 description = "With --kafka: how long to wait for a first record about the job before saying"
-                        + " there is no such job (default: ${DEFAULT-VALUE} s).")
+                        + " there is no such job, and for the next one before saying its datacenters went quiet"
+                        + " (default: ${DEFAULT-VALUE} s).")
         int waitSeconds;
 
         @Override
         public Integer call() {
             if (kafka != null) {
-                return watchKafka(kafka, id, Duration.ofSeconds(waitSeconds), spec.commandLine().getOut(),
+                return KafkaWatch.follow(kafka, id, Duration.ofSeconds(waitSeconds), spec.commandLine().getOut(),
                         spec.commandLine().getErr());
             }
             GateClient client = gate.client();
@@ -167,7 +164,8 @@ public final class JobCommands {
                 spec.commandLine().getErr().println("stampede watch: " + known.problem());
                 return ExitCodes.FAILURE;
             }
-            return follow(client, id, spec.commandLine().getOut(), null, false, false);
+            return follow(client, id, spec.commandLine().getOut(), spec.commandLine().getErr(), List.of(), false,
+                    false);
         }
     }
 
@@ -267,149 +265,102 @@ public final class JobCommands {
         return id;
     }
 
-    /** Follows a job to its end with progress lines, then prints the table and returns the exit code. */
-    static int follow(GateClient client, String id, PrintWriter out, Path report, boolean perDatacenter,
-            boolean cancelOnInterrupt) {
+    /**
+     * Follows a job to its end with progress lines, then prints the table, writes the reports and
+     * returns the exit code. With {@code cancelOnInterrupt}, Ctrl-C cancels the job; the outcome
+     * is still printed once, by whichever of this thread and the interrupt comes to it first.
+     */
+    static int follow(GateClient client, String id, PrintWriter out, PrintWriter err, List<Path> reports,
+            boolean perDatacenter, boolean cancelOnInterrupt) {
+        Outcome outcome = new Outcome();
         Thread cancel = new Thread(() -> {
-            out.println("\ninterrupted: cancelling job " + id + " ...");
-            out.flush();
+            err.println("\ninterrupted: cancelling job " + id + " ...");
+            err.flush();
             try {
                 client.cancel(id);
-                for (int i = 0; i < 50; i++) {
-                    GateClient.Answer answer = client.job(id);
-                    if (answer.ok() && JobStatuses.terminal(answer.body().path("status").asText())) {
-                        Reports.printTable(answer.body(), out);
-                        break;
+                // This thread prints the outcome only if following does not get there first.
+                if (!outcome.awaitPrinted(Duration.ofSeconds(10))) {
+                    for (int i = 0; i < 50; i++) {
+                        GateClient.Answer answer = client.job(id);
+                        if (answer.ok() && JobStatuses.terminal(answer.body().path("status").asText())) {
+                            outcome.print(answer.body(), out, err, List.of(), List.of());
+                            break;
+                        }
+                        Thread.sleep(200);
                     }
-                    Thread.sleep(200);
                 }
             } catch (RuntimeException | InterruptedException e) {
-                out.println("could not confirm the cancel: " + e.getMessage());
+                err.println("stampede: could not confirm the cancel: " + e.getMessage());
             }
             out.flush();
-            Runtime.getRuntime().halt(ExitCodes.JOB_CANCELLED);
+            err.flush();
+            Runtime.getRuntime().halt(outcome.exitCode(ExitCodes.JOB_CANCELLED));
         }, "cancel-on-interrupt");
         if (cancelOnInterrupt) {
             Runtime.getRuntime().addShutdownHook(cancel);
         }
         long started = System.nanoTime();
         List<Reports.Sample> samples = new ArrayList<>();
-        Map<String, long[]> previous = new HashMap<>();
         client.watch(id, job -> {
             double seconds = (System.nanoTime() - started) / 1e9;
             samples.add(new Reports.Sample(seconds, job));
-            printProgress(job, seconds, previous, out, perDatacenter);
+            Progress.print(job, seconds, out, perDatacenter);
         });
+        GateClient.Answer last = client.job(id);
+        if (!last.ok()) {
+            err.println("stampede: " + last.problem());
+            return ExitCodes.FAILURE;
+        }
+        int exitCode = outcome.print(last.body(), out, err, reports, samples);
         if (cancelOnInterrupt) {
             try {
                 Runtime.getRuntime().removeShutdownHook(cancel);
             } catch (IllegalStateException e) {
-                // Already shutting down: the hook is cancelling the job.
+                // Already shutting down: the interrupt's thread ends the process with this exit code.
             }
         }
-        GateClient.Answer last = client.job(id);
-        if (!last.ok()) {
-            out.println("stampede: " + last.problem());
-            return ExitCodes.FAILURE;
-        }
-        JsonNode job = last.body();
-        Reports.printTable(job, out);
-        List<String> failedChecks = Reports.failedChecks(job);
-        if (!failedChecks.isEmpty()) {
-            out.println("  failed checks: " + String.join(", ", failedChecks));
-        }
-        if (report != null) {
-            try {
-                Reports.write(report, job, samples);
-                out.println("report: " + report.toAbsolutePath());
-            } catch (IOException | IllegalArgumentException e) {
-                out.println("stampede: could not write the report: " + e.getMessage());
-                return ExitCodes.FAILURE;
+        return exitCode;
+    }
+
+    /** A job's outcome, printed once whoever comes to it first. */
+    private static final class Outcome {
+        private final CountDownLatch printed = new CountDownLatch(1);
+        private volatile int exitCode = -1;
+
+        /** Prints the table, writes the reports and returns the exit code; a second call prints nothing. */
+        synchronized int print(JsonNode job, PrintWriter out, PrintWriter err, List<Path> reports,
+                List<Reports.Sample> samples) {
+            if (exitCode >= 0) {
+                return exitCode;
             }
-        }
-        out.flush();
-        return ExitCodes.forJob(job.path("status").asText(), !failedChecks.isEmpty());
-    }
-
-    private static void printProgress(JsonNode job, double seconds, Map<String, long[]> previous, PrintWriter out,
-            boolean perDatacenter) {
-        for (JsonNode workflow : job.path("workflows")) {
-            printLine(job.path("status").asText(), "", workflow, seconds, previous, out);
-        }
-        if (perDatacenter) {
-            job.path("datacenters").fields().forEachRemaining(dc -> {
-                for (JsonNode workflow : dc.getValue().path("statistics")) {
-                    printLine(dc.getValue().path("status").asText(), dc.getKey() + " ", workflow, seconds, previous, out);
-                }
-            });
-        }
-        out.flush();
-    }
-
-    private static void printLine(String status, String prefix, JsonNode workflow, double seconds,
-            Map<String, long[]> previous, PrintWriter out) {
-        long requests = 0;
-        long failed = 0;
-        double p99 = 0;
-        for (JsonNode step : workflow.path("steps")) {
-            requests += step.path("requests").asLong();
-            failed += step.path("failed").asLong();
-            p99 = Math.max(p99, step.path("latencyMs").path("p99").asDouble());
-        }
-        String key = prefix + workflow.path("workflow").asText();
-        long[] before = previous.getOrDefault(key, new long[] {0, 0});
-        double interval = Math.max(0.001, (System.nanoTime() - before[1]) / 1e9);
-        double rate = before[1] == 0 ? 0 : (requests - before[0]) / interval;
-        previous.put(key, new long[] {requests, System.nanoTime()});
-        out.printf(Locale.ROOT, "[%6.1fs] %-24s %-10s %9d req %9.1f req/s  p99 %8.2f ms  errors %d%n", seconds, key,
-                status, requests, rate, p99, failed);
-    }
-
-    /**
-     * {@code watch --kafka}: the datacenters' and the gate's records for one job, straight from
-     * Kafka. With no record about the job within {@code wait}, there is no such job (or it has not
-     * started anywhere yet): it says so and returns instead of waiting for ever.
-     */
-    static int watchKafka(String bootstrap, String id, Duration wait, PrintWriter out, PrintWriter err) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        boolean heard = false;
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.JOB_EVENTS, Duration.ofSeconds(10)).stream()
-                    .map(info -> new TopicPartition(Topics.JOB_EVENTS, info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            while (true) {
-                if (!heard && System.nanoTime() > deadline) {
-                    err.println("stampede watch: No such job: no record about " + id + " on " + Topics.JOB_EVENTS
-                            + " within " + wait.toSeconds() + " s (is the id right? --wait waits longer)");
-                    return ExitCodes.FAILURE;
-                }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (!id.equals(record.key())
-                            || !(RecordCodec.decode(record.value()) instanceof RecordCodec.Accepted accepted)) {
-                        continue;
-                    }
-                    heard = true;
-                    Envelope envelope = accepted.envelope();
-                    Payload payload = envelope.payload();
-                    if (payload instanceof Payload.DatacenterProgress progress) {
-                        progress.windows().forEach((workflow, window) -> out.printf("%s %s %s: %d requests in %.1f s%n",
-                                envelope.sender(), progress.datacenter(), workflow,
-                                window.steps().stream().mapToLong(step -> step.requests()).sum(), window.seconds()));
-                    } else if (payload instanceof Payload.DatacenterFinished finished) {
-                        out.printf("%s %s finished: %s%n", envelope.sender(), finished.datacenter(), finished.status());
-                    } else if (payload instanceof Payload.JobFinished finished) {
-                        out.printf("job %s finished: %s%n", id, finished.status());
-                        out.flush();
-                        return ExitCodes.forJob(finished.status(), false);
-                    }
-                    out.flush();
+            Reports.printTable(job, out);
+            List<String> failedChecks = Reports.failedChecks(job);
+            if (!failedChecks.isEmpty()) {
+                out.println("  failed checks: " + String.join(", ", failedChecks));
+            }
+            out.flush();
+            int code = ExitCodes.forJob(job.path("status").asText(), !failedChecks.isEmpty());
+            for (Path report : reports) {
+                try {
+                    Reports.write(report, job, samples);
+                    err.println("report: " + report.toAbsolutePath());
+                } catch (IOException | IllegalArgumentException e) {
+                    err.println("stampede: could not write the report " + report + ": " + e.getMessage());
+                    code = code == ExitCodes.OK ? ExitCodes.FAILURE : code;
                 }
             }
+            err.flush();
+            exitCode = code;
+            printed.countDown();
+            return code;
+        }
+
+        boolean awaitPrinted(Duration timeout) throws InterruptedException {
+            return printed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        int exitCode(int otherwise) {
+            return exitCode >= 0 ? exitCode : otherwise;
         }
     }
 }

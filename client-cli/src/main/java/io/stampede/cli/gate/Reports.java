@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,7 +29,9 @@ public final class Reports {
 
     /** The final table: a line per workflow and step. */
     public static void printTable(JsonNode job, PrintWriter out) {
-        out.printf("%njob %s (%s): %s%n", job.path("id").asText(), job.path("name").asText(), job.path("status").asText());
+        String name = job.path("name").asText();
+        out.printf("%njob %s%s: %s%n", job.path("id").asText(), name.isEmpty() ? "" : " (" + name + ")",
+                job.path("status").asText());
         job.path("datacenters").fields().forEachRemaining(dc ->
                 out.printf("  %-10s %s%n", dc.getKey(), dc.getValue().path("status").asText()));
         job.path("errors").fields().forEachRemaining(error ->
@@ -44,6 +47,13 @@ public final class Reports {
                         latency.path("p90").asDouble(), latency.path("p99").asDouble(), latency.path("max").asDouble());
                 step.path("failures").fields().forEachRemaining(failure ->
                         out.printf("      %-30s %d%n", failure.getKey(), failure.getValue().asLong()));
+                step.path("notSent").fields().forEachRemaining(unsent ->
+                        out.printf("      not sent: %-20s %d%n", unsent.getKey(), unsent.getValue().asLong()));
+            }
+            long dropped = workflow.path("droppedIterations").asLong();
+            if (dropped > 0) {
+                out.printf("  %-16s dropped %d iterations: due while every one of maxVus was busy%n",
+                        workflow.path("workflow").asText(), dropped);
             }
         }
         out.flush();
@@ -63,6 +73,26 @@ public final class Reports {
             }
         }
         return failed;
+    }
+
+    /**
+     * What stops a report being written to {@code file}, checked before a job is submitted: an
+     * extension other than .json, .csv or .html, or a folder that does not exist or cannot be
+     * written to. Empty when it can be written.
+     */
+    public static Optional<String> problem(Path file) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".json") && !name.endsWith(".csv") && !name.endsWith(".html")) {
+            return Optional.of("a report file must end in .json, .csv or .html");
+        }
+        Path folder = file.toAbsolutePath().getParent();
+        if (folder == null || !Files.isDirectory(folder)) {
+            return Optional.of("no such folder: " + folder);
+        }
+        if (!Files.isWritable(folder) || Files.isDirectory(file) || Files.exists(file) && !Files.isWritable(file)) {
+            return Optional.of("cannot write " + file.toAbsolutePath());
+        }
+        return Optional.empty();
     }
 
     /** Writes the report; the format follows the file's extension (.json, .csv or .html). */
@@ -85,7 +115,7 @@ public final class Reports {
     static String csv(JsonNode job) {
         StringBuilder out = new StringBuilder(
                 "scope,workflow,step,requests,successes,failed,requests_per_second,p50_ms,p75_ms,p90_ms,p95_ms,p99_ms,"
-                        + "p999_ms,max_ms,mean_ms\n");
+                        + "p999_ms,max_ms,mean_ms,not_sent,dropped_iterations\n");
         appendRows(out, "all", job.path("workflows"));
         job.path("datacenters").fields().forEachRemaining(dc -> appendRows(out, dc.getKey(), dc.getValue().path("statistics")));
         return out.toString();
@@ -101,9 +131,19 @@ public final class Reports {
                         format(step.path("requestsPerSecond").asDouble()), format(l.path("p50").asDouble()),
                         format(l.path("p75").asDouble()), format(l.path("p90").asDouble()), format(l.path("p95").asDouble()),
                         format(l.path("p99").asDouble()), format(l.path("p999").asDouble()), format(l.path("max").asDouble()),
-                        format(l.path("mean").asDouble()))).append('\n');
+                        format(l.path("mean").asDouble()), Long.toString(notSent(step)),
+                        workflow.path("droppedIterations").asText("0"))).append('\n');
             }
         }
+    }
+
+    /** Requests of a step that were never sent, whatever the reason. */
+    static long notSent(JsonNode step) {
+        long total = 0;
+        for (JsonNode count : step.path("notSent")) {
+            total += count.asLong();
+        }
+        return total;
     }
 
     private static String format(double value) {

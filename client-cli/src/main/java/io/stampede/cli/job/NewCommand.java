@@ -30,6 +30,11 @@ public final class NewCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        Path folder = file.toAbsolutePath().getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            spec.commandLine().getErr().println("stampede new: no such folder: " + folder + " (create it first)");
+            return ExitCodes.FAILURE;
+        }
         if (Files.exists(file) && !force) {
             spec.commandLine().getErr().println("stampede new: " + file + " exists; use --force to overwrite it");
             return ExitCodes.FAILURE;

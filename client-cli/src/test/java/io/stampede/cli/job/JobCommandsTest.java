@@ -51,6 +51,28 @@ class JobCommandsTest {
     }
 
     @Test
+    void newIntoAMissingFolderSaysSo() {
+        Path job = directory.resolve("no/such/folder/job.yaml");
+
+        assertThat(stampede("new", job.toString())).isEqualTo(1);
+        assertThat(err.toString()).contains("stampede new: no such folder: " + job.getParent(), "create it first");
+    }
+
+    @Test
+    void aGateThatIsNotAUrlIsABadCommandLine() {
+        assertThat(stampede("status", "--gate", "notaurl", "job-1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--gate: 'notaurl' is not a gate URL such as http://127.0.0.1:8080");
+    }
+
+    @Test
+    void nothingAnsweringAtTheGateGetsAHintAtStartingOrNamingOne() {
+        int port = io.stampede.local.FreePorts.tcp();
+
+        assertThat(stampede("status", "--gate", "http://127.0.0.1:" + port, "job-1")).isEqualTo(14);
+        assertThat(err.toString()).contains("cannot reach the gate", "stampede local up", "--gate URL");
+    }
+
+    @Test
     void newNeverOverwritesUnlessForced() throws IOException {
         Path job = directory.resolve("mine.yaml");
         Files.writeString(job, "keep me");

@@ -28,10 +28,9 @@ public record JobView(String id, String name, JobStatus status, Instant submitte
         Map<String, DatacenterPart> parts = new LinkedHashMap<>();
         for (String dc : job.datacenters()) {
             parts.put(dc, new DatacenterPart(job.datacenterStatus().get(dc), job.workflowStates().getOrDefault(dc, Map.of()),
-                    withStatistics ? job.perDatacenter(dc).values().stream().map(WorkflowReport::of).toList() : List.of()));
+                    withStatistics ? job.reports(dc) : List.of()));
         }
-        List<WorkflowReport> workflows = withStatistics
-                ? job.totals().values().stream().map(WorkflowReport::of).toList() : List.of();
+        List<WorkflowReport> workflows = withStatistics ? job.reports() : List.of();
         return new JobView(job.id().value(), job.name(), job.status(), job.submittedAt(), parts, workflows, job.errors(),
                 job.owner());
     }

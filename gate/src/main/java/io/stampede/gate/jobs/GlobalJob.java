@@ -9,7 +9,8 @@ import io.stampede.model.JobId;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
-import io.stampede.model.stats.WorkflowAccumulator;
+import io.stampede.model.stats.JobStatistics;
+import io.stampede.model.stats.WorkflowReport;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.model.wire.Payload;
 
@@ -24,11 +25,9 @@ public final class GlobalJob {
     private final String name;
     private final Instant submittedAt;
     private final long deadlineEpochMillis;
-    private final List<String> workflows;
     private final Map<String, DatacenterJobStatus> datacenterStatus = new LinkedHashMap<>();
     private final Map<String, Map<String, WorkflowState>> workflowStates = new LinkedHashMap<>();
-    private final Map<String, Map<String, WorkflowAccumulator>> running = new LinkedHashMap<>();
-    private final Map<String, Map<String, WorkflowWindow>> finalTotals = new LinkedHashMap<>();
+    private final JobStatistics statistics;
     private final Map<String, String> errors = new LinkedHashMap<>();
     private JobStatus status = JobStatus.SUBMITTED;
     /** CANCELLED or TIMED_OUT once the gates asked the job to stop; null before. */
@@ -43,11 +42,8 @@ public final class GlobalJob {
         this.name = name;
         this.submittedAt = submittedAt;
         this.deadlineEpochMillis = deadlineEpochMillis;
-        this.workflows = List.copyOf(workflows);
-        datacenters.forEach(dc -> {
-            datacenterStatus.put(dc, DatacenterJobStatus.SUBMITTED);
-            running.put(dc, new LinkedHashMap<>());
-        });
+        this.statistics = new JobStatistics(datacenters, workflows);
+        datacenters.forEach(dc -> datacenterStatus.put(dc, DatacenterJobStatus.SUBMITTED));
     }
 
     /** The gate that owns the job now, and its fence for it. */
@@ -124,8 +120,8 @@ public final class GlobalJob {
 
     /** A datacenter's progress: its windows add to the job's running totals. */
     public void onProgress(Payload.DatacenterProgress progress) {
-        Map<String, WorkflowAccumulator> dc = running.get(progress.datacenter());
-        if (dc == null || status.terminal() || finalTotals.containsKey(progress.datacenter())) {
+        if (!datacenterStatus.containsKey(progress.datacenter()) || status.terminal()
+                || statistics.finished(progress.datacenter())) {
             return;
         }
         if (status == JobStatus.SUBMITTED) {
@@ -136,8 +132,7 @@ public final class GlobalJob {
                     DatacenterJobStatus.SUBMITTED.moveTo(DatacenterJobStatus.RUNNING));
         }
         workflowStates.put(progress.datacenter(), progress.states());
-        progress.windows().forEach((workflow, window) ->
-                dc.computeIfAbsent(workflow, WorkflowAccumulator::new).addLater(window));
+        statistics.onProgress(progress.datacenter(), progress.windows());
     }
 
     /**
@@ -146,7 +141,7 @@ public final class GlobalJob {
      */
     public Payload.JobFinished onFinished(Payload.DatacenterFinished finished) {
         DatacenterJobStatus before = datacenterStatus.get(finished.datacenter());
-        if (before == null || finalTotals.containsKey(finished.datacenter()) || status.terminal()) {
+        if (before == null || statistics.finished(finished.datacenter()) || status.terminal()) {
             return null;
         }
         // The gate never sees STOPPING: a stopped job goes straight to its end here.
@@ -155,9 +150,9 @@ public final class GlobalJob {
                 : before;
         datacenterStatus.put(finished.datacenter(), through.moveTo(finished.status()));
         workflowStates.put(finished.datacenter(), finished.states());
-        finalTotals.put(finished.datacenter(), finished.totals());
+        statistics.onFinished(finished.datacenter(), finished.totals());
         finished.errors().forEach((workflow, error) -> errors.put(finished.datacenter() + "/" + workflow, error));
-        if (finalTotals.size() < datacenterStatus.size()) {
+        if (!datacenterStatus.keySet().stream().allMatch(statistics::finished)) {
             return null;
         }
         status = status.moveTo(decide());
@@ -183,29 +178,21 @@ public final class GlobalJob {
 
     /** The job's statistics now, per workflow over every datacenter: final totals where a datacenter has them. */
     public Map<String, WorkflowWindow> totals() {
-        Map<String, WorkflowWindow> merged = new LinkedHashMap<>();
-        for (String workflow : workflows) {
-            WorkflowAccumulator all = new WorkflowAccumulator(workflow);
-            for (String dc : datacenterStatus.keySet()) {
-                WorkflowWindow part = perDatacenter(dc).get(workflow);
-                if (part != null) {
-                    all.addConcurrent(part);
-                }
-            }
-            merged.put(workflow, all.toWindow());
-        }
-        return merged;
+        return statistics.totals();
     }
 
     /** One datacenter's statistics per workflow. */
     public Map<String, WorkflowWindow> perDatacenter(String datacenter) {
-        Map<String, WorkflowWindow> done = finalTotals.get(datacenter);
-        if (done != null) {
-            return done;
-        }
-        Map<String, WorkflowWindow> now = new LinkedHashMap<>();
-        running.getOrDefault(datacenter, Map.of()).forEach((workflow, accumulator) ->
-                now.put(workflow, accumulator.toWindow()));
-        return now;
+        return statistics.perDatacenter(datacenter);
+    }
+
+    /** The job's figures per workflow, with each workflow's state over the datacenters. */
+    public List<WorkflowReport> reports() {
+        return statistics.reports(workflowStates);
+    }
+
+    /** One datacenter's figures per workflow. */
+    public List<WorkflowReport> reports(String datacenter) {
+        return statistics.reports(datacenter, workflowStates.getOrDefault(datacenter, Map.of()));
     }
 }

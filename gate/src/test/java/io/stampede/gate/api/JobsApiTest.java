@@ -135,7 +135,7 @@ class JobsApiTest {
         submit(JOB, "application/yaml", "key-1").then().statusCode(202).body("id", equalTo(id));
         submit(JOB.replace("vus: 4", "vus: 5"), "application/yaml", "key-1").then().statusCode(409);
 
-        asManager(id, new Payload.DatacenterProgress("dc1", Map.of("ping", WorkflowState.RUNNING), Map.of("ping", window(30))));
+        asManager(id, new Payload.DatacenterProgress("dc1", Map.of("ping", WorkflowState.RUNNING), Map.of("ping", List.of(window(30)))));
         await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id).jsonPath()
                 .getString("status").equals("RUNNING"));
         // The gate publishes the job's merged progress for other readers.

@@ -236,7 +236,7 @@ class GateJobsTest {
 
     static Payload.DatacenterProgress progress(String dc) {
         return new Payload.DatacenterProgress(dc, Map.of("browse", WorkflowState.RUNNING),
-                Map.of("browse", new WorkflowWindow("browse", 0, 1_000, 1, 0, 0, List.of())));
+                Map.of("browse", List.of(new WorkflowWindow("browse", 0, 1_000, 1, 0, 0, List.of()))));
     }
 
     static Payload.DatacenterFinished finished(String dc, DatacenterJobStatus status) {

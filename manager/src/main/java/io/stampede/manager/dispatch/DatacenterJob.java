@@ -6,7 +6,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import io.stampede.model.JobId;
 import io.stampede.model.ShareKey;
@@ -17,6 +19,7 @@ import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.ShareState;
 import io.stampede.model.lifecycle.WorkflowState;
+import io.stampede.model.stats.JobStatistics;
 import io.stampede.model.stats.WorkflowAccumulator;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.model.wire.Payload;
@@ -90,7 +93,8 @@ public final class DatacenterJob {
         WorkflowState state = WorkflowState.PENDING;
         final Map<ShareKey, Share> shares = new LinkedHashMap<>();
         final WorkflowAccumulator totals;
-        WorkflowAccumulator sinceLastProgress;
+        /** Windows received since the last progress, merged per second of the clock they start in. */
+        final NavigableMap<Long, WorkflowAccumulator> sinceLastProgress = new TreeMap<>();
         final Map<String, String> exports = new HashMap<>();
         String error = "";
         /** What happened to lost shares: reported with the result even when the workflow completes. */
@@ -275,10 +279,8 @@ public final class DatacenterJob {
         if (workflow.state == WorkflowState.DISPATCHED) {
             workflow.move(WorkflowState.RUNNING);
         }
-        if (workflow.sinceLastProgress == null) {
-            workflow.sinceLastProgress = new WorkflowAccumulator(workflow.spec.name());
-        }
-        workflow.sinceLastProgress.addConcurrent(report.window());
+        workflow.sinceLastProgress.computeIfAbsent(JobStatistics.secondOf(report.window()),
+                second -> new WorkflowAccumulator(workflow.spec.name())).addConcurrent(report.window());
     }
 
     /** A worker's share has ended; dependents may start, or the job may be over. */
@@ -417,13 +419,14 @@ public final class DatacenterJob {
         return commands;
     }
 
-    /** The windows received since the last call, merged per workflow, or null when none came. */
+    /** The windows received since the last call, merged per workflow and second, or null when none came. */
     public Payload.DatacenterProgress progress() {
-        Map<String, WorkflowWindow> windows = new LinkedHashMap<>();
+        Map<String, List<WorkflowWindow>> windows = new LinkedHashMap<>();
         for (Workflow workflow : workflows.values()) {
-            if (workflow.sinceLastProgress != null) {
-                windows.put(workflow.spec.name(), workflow.sinceLastProgress.toWindow());
-                workflow.sinceLastProgress = null;
+            if (!workflow.sinceLastProgress.isEmpty()) {
+                windows.put(workflow.spec.name(),
+                        workflow.sinceLastProgress.values().stream().map(WorkflowAccumulator::toWindow).toList());
+                workflow.sinceLastProgress.clear();
             }
         }
         if (windows.isEmpty()) {

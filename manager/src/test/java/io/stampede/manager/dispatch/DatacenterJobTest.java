@@ -59,11 +59,15 @@ class DatacenterJobTest {
     }
 
     private static WorkflowWindow window(String workflow, long requests) {
+        return window(workflow, 0, requests);
+    }
+
+    private static WorkflowWindow window(String workflow, long startMillis, long requests) {
         var histogram = LatencyHistograms.create();
         for (int i = 0; i < requests; i++) {
             histogram.recordValue(1000 + i);
         }
-        return new WorkflowWindow(workflow, 0, 1000, requests, 0, 1, List.of(new StepWindow("s", requests, requests,
+        return new WorkflowWindow(workflow, startMillis, startMillis + 1000, requests, 0, 1, List.of(new StepWindow("s", requests, requests,
                 Map.of(), 0, 0, Map.of(), LatencyHistograms.encode(histogram))));
     }
 
@@ -82,10 +86,14 @@ class DatacenterJobTest {
         assertThat(job.states()).containsEntry("login", WorkflowState.DISPATCHED).containsEntry("browse", WorkflowState.PENDING);
 
         job.onWindow(new Payload.WorkflowWindowReported("login", "w1", window("login", 3)));
+        job.onWindow(new Payload.WorkflowWindowReported("login", "w1", window("login", 1000, 4)));
         job.onWindow(new Payload.WorkflowWindowReported("login", "w2", window("login", 2)));
         assertThat(job.states()).containsEntry("login", WorkflowState.RUNNING);
         Payload.DatacenterProgress progress = job.progress();
-        assertThat(progress.windows().get("login").steps().get(0).requests()).isEqualTo(5);
+        // Merged per second of the clock, whatever order the workers' windows came in.
+        assertThat(progress.windows().get("login")).extracting(WorkflowWindow::startMillis).containsExactly(0L, 1000L);
+        assertThat(progress.windows().get("login")).extracting(second -> second.steps().get(0).requests())
+                .containsExactly(5L, 4L);
         assertThat(job.progress()).isNull();
 
         assertThat(job.onFinished(done("login", "w1", 7, Map.of("token", "t-1")), WORKERS)).isEmpty();

@@ -1,5 +1,7 @@
 package io.stampede.model.lifecycle;
 
+import java.util.Collection;
+
 /**
  * The life of a workflow in a datacenter:
  *
@@ -25,6 +27,27 @@ public enum WorkflowState {
 
     public boolean terminal() {
         return TABLE.terminal(this);
+    }
+
+    /**
+     * One workflow's state over the datacenters that run it, as people are shown it: RUNNING while
+     * any datacenter runs it or some have ended and others not; once all have ended, FAILED if any
+     * failed, else CANCELLED if any was cancelled, else COMPLETED; before any runs, DISPATCHED if
+     * any was dispatched, else PENDING (waiting for its dependencies). Null for no datacenter.
+     */
+    public static WorkflowState across(Collection<WorkflowState> states) {
+        if (states.isEmpty()) {
+            return null;
+        }
+        boolean anyEnded = states.stream().anyMatch(WorkflowState::terminal);
+        boolean allEnded = states.stream().allMatch(WorkflowState::terminal);
+        if (allEnded) {
+            return states.contains(FAILED) ? FAILED : states.contains(CANCELLED) ? CANCELLED : COMPLETED;
+        }
+        if (anyEnded || states.contains(RUNNING)) {
+            return RUNNING;
+        }
+        return states.contains(DISPATCHED) ? DISPATCHED : PENDING;
     }
 
     /** The state after a move to {@code next}; throws when the table does not allow it. */

@@ -1,6 +1,8 @@
 package io.stampede.model.stats;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -13,15 +15,29 @@ import java.util.Objects;
  *                      {@code connection_reset}, {@code dns}, {@code tls}, {@code interrupted}, …
  * @param bytesSent     request body bytes
  * @param bytesReceived response body bytes
- * @param checks        each check's passes and failures, by check name
- * @param latency       {@link LatencyHistograms#encode encoded} histogram of every completed request
+ * @param checks        each check's passes and failures, by check name, in the order the step declares them
+ * @param latency       {@link LatencyHistograms#encode encoded} histogram of every request that was sent
+ * @param notSent       requests that were never sent, by reason ({@code invalid_url},
+ *                      {@code missing_variable:<name>}): not in {@code requests} nor in the histogram
  */
 public record StepWindow(String step, long requests, long successes, Map<String, Long> failures, long bytesSent,
-        long bytesReceived, Map<String, CheckTally> checks, byte[] latency) {
+        long bytesReceived, Map<String, CheckTally> checks, byte[] latency, Map<String, Long> notSent) {
 
     public StepWindow {
         failures = Map.copyOf(failures);
-        checks = Map.copyOf(checks);
+        checks = Collections.unmodifiableMap(new LinkedHashMap<>(checks));
+        notSent = notSent == null ? Map.of() : Map.copyOf(notSent);
+    }
+
+    /** A window in which every request was sent. */
+    public StepWindow(String step, long requests, long successes, Map<String, Long> failures, long bytesSent,
+            long bytesReceived, Map<String, CheckTally> checks, byte[] latency) {
+        this(step, requests, successes, failures, bytesSent, bytesReceived, checks, latency, Map.of());
+    }
+
+    /** Requests that were never sent, whatever the reason. */
+    public long unsent() {
+        return notSent.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** Passes and failures of one check. */
@@ -40,18 +56,19 @@ public record StepWindow(String step, long requests, long successes, Map<String,
     public boolean equals(Object other) {
         return other instanceof StepWindow that && step.equals(that.step) && requests == that.requests
                 && successes == that.successes && failures.equals(that.failures) && bytesSent == that.bytesSent
-                && bytesReceived == that.bytesReceived && checks.equals(that.checks)
+                && bytesReceived == that.bytesReceived && checks.equals(that.checks) && notSent.equals(that.notSent)
                 && LatencyHistograms.decode(latency).equals(LatencyHistograms.decode(that.latency));
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(step, requests, successes, failures, bytesSent, bytesReceived, checks,
+        return Objects.hash(step, requests, successes, failures, bytesSent, bytesReceived, checks, notSent,
                 Arrays.hashCode(latency));
     }
 
     @Override
     public String toString() {
-        return "StepWindow[" + step + ": " + requests + " requests, " + successes + " ok, failures " + failures + "]";
+        return "StepWindow[" + step + ": " + requests + " requests, " + successes + " ok, failures " + failures
+                + (notSent.isEmpty() ? "" : ", not sent " + notSent) + "]";
     }
 }

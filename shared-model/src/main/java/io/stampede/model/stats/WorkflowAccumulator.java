@@ -79,6 +79,7 @@ public final class WorkflowAccumulator {
         private long bytesSent;
         private long bytesReceived;
         private final Map<String, Long> failures = new HashMap<>();
+        private final Map<String, Long> notSent = new HashMap<>();
         private final Map<String, StepWindow.CheckTally> checks = new LinkedHashMap<>();
         private final Histogram latency = LatencyHistograms.create();
 
@@ -92,13 +93,14 @@ public final class WorkflowAccumulator {
             bytesSent += window.bytesSent();
             bytesReceived += window.bytesReceived();
             window.failures().forEach((reason, count) -> failures.merge(reason, count, Long::sum));
+            window.notSent().forEach((reason, count) -> notSent.merge(reason, count, Long::sum));
             window.checks().forEach((name, tally) -> checks.merge(name, tally, StepWindow.CheckTally::plus));
             latency.add(LatencyHistograms.decode(window.latency()));
         }
 
         StepWindow toWindow() {
             return new StepWindow(step, requests, successes, failures, bytesSent, bytesReceived, checks,
-                    LatencyHistograms.encode(latency));
+                    LatencyHistograms.encode(latency), notSent);
         }
     }
 

@@ -1,5 +1,8 @@
 package io.stampede.model.wire;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.stampede.model.job.LoadShare;
@@ -138,14 +141,18 @@ public sealed interface Payload {
     }
 
     /**
-     * Manager leader → everyone: the datacenter's statistics since its last progress record, one
-     * merged window per workflow that reported, and every workflow's state.
+     * Manager leader → everyone: the datacenter's statistics since its last progress record and
+     * every workflow's state. Per workflow that reported, its workers' windows merged per second of
+     * the clock (a window starting in that second), oldest first; a second whose windows arrive
+     * over two records is in both, each with the part it had.
      */
-    record DatacenterProgress(String datacenter, Map<String, WorkflowState> states, Map<String, WorkflowWindow> windows)
-            implements DatacenterReport {
+    record DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
+            Map<String, List<WorkflowWindow>> windows) implements DatacenterReport {
         public DatacenterProgress {
             states = Map.copyOf(states);
-            windows = Map.copyOf(windows);
+            Map<String, List<WorkflowWindow>> copy = new LinkedHashMap<>();
+            windows.forEach((workflow, seconds) -> copy.put(workflow, List.copyOf(seconds)));
+            windows = Collections.unmodifiableMap(copy);
         }
     }
 

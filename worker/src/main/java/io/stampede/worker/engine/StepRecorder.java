@@ -23,6 +23,7 @@ final class StepRecorder {
     private long bytesSent;
     private long bytesReceived;
     private final Map<String, long[]> failures = new HashMap<>();
+    private final Map<String, long[]> notSent = new HashMap<>();
     private final long[] checksPassed;
     private final long[] checksFailed;
     private Histogram latency = LatencyHistograms.create();
@@ -51,6 +52,11 @@ final class StepRecorder {
         LatencyHistograms.record(latency, latencyMicros);
     }
 
+    /** A request that could not be sent (its URL or a variable could not be made): no latency, no request. */
+    void notSent(String reason) {
+        notSent.computeIfAbsent(reason, key -> new long[1])[0]++;
+    }
+
     void check(int index, boolean passed) {
         if (passed) {
             checksPassed[index]++;
@@ -63,6 +69,8 @@ final class StepRecorder {
     StepWindow drain() {
         Map<String, Long> failed = new HashMap<>();
         failures.forEach((reason, count) -> failed.put(reason, count[0]));
+        Map<String, Long> unsent = new HashMap<>();
+        notSent.forEach((reason, count) -> unsent.put(reason, count[0]));
         Map<String, StepWindow.CheckTally> checks = new LinkedHashMap<>();
         for (int i = 0; i < checkNames.size(); i++) {
             checks.put(checkNames.get(i), new StepWindow.CheckTally(checksPassed[i], checksFailed[i]));
@@ -70,12 +78,13 @@ final class StepRecorder {
             checksFailed[i] = 0;
         }
         StepWindow window = new StepWindow(step, requests, successes, failed, bytesSent, bytesReceived, checks,
-                LatencyHistograms.encode(latency));
+                LatencyHistograms.encode(latency), unsent);
         requests = 0;
         successes = 0;
         bytesSent = 0;
         bytesReceived = 0;
         failures.clear();
+        notSent.clear();
         latency.reset();
         return window;
     }

@@ -129,7 +129,7 @@ public final class WorkflowRun {
         startNanos = nanoTime.getAsLong();
         windowStartMillis = clock.millis();
         workflow.load().duration().ifPresent(duration -> deadlineNanos = startNanos + duration.toNanos());
-        windowTimer = vertx.setPeriodic(share.window().toMillis(), id -> emitWindow(false));
+        scheduleWindow(windowStartMillis);
         if (workflow.load().duration().isPresent()) {
             long untilEnd = Math.max(1, workflow.load().duration().get().toMillis());
             vertx.setTimer(untilEnd, id -> beginStopping());
@@ -235,14 +235,35 @@ public final class WorkflowRun {
     private void checkFinished() {
         if (scheduleDone.get() && running.get() == 0 && finishing.compareAndSet(false, true)) {
             vertx.cancelTimer(windowTimer);
-            emitWindow(true);
+            emitWindow(-1);
         }
     }
 
     // ------------------------------------------------------------------ windows
 
-    /** Drains every lane on its own thread, merges, and hands the window on. */
-    private void emitWindow(boolean last) {
+    /**
+     * Ends the current window at the next multiple of the window's length on the clock, so that
+     * every worker's windows cover the same seconds and merge per second downstream.
+     */
+    private void scheduleWindow(long after) {
+        long interval = share.window().toMillis();
+        long now = clock.millis();
+        long boundary = (Math.floorDiv(Math.max(now, after), interval) + 1) * interval;
+        windowTimer = vertx.setTimer(Math.max(1, boundary - now), id -> {
+            if (!finishing.get()) {
+                emitWindow(boundary);
+                scheduleWindow(boundary);
+            }
+        });
+    }
+
+    /**
+     * Drains every lane on its own thread, merges, and hands the window on.
+     *
+     * @param endMillis where the window ends on the clock, or -1 for the last window, which ends now
+     */
+    private void emitWindow(long endMillis) {
+        boolean last = endMillis < 0;
         List<CompletableFuture<WorkflowWindow>> parts = new ArrayList<>();
         for (Lane lane : lanes) {
             CompletableFuture<WorkflowWindow> part = new CompletableFuture<>();
@@ -251,7 +272,7 @@ public final class WorkflowRun {
         }
         CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenRun(() -> {
             synchronized (emitLock) {
-                long end = clock.millis();
+                long end = Math.max(windowStartMillis, last ? clock.millis() : endMillis);
                 List<WorkflowWindow> windowParts = parts.stream().map(CompletableFuture::join).toList();
                 WorkflowAccumulator merged = new WorkflowAccumulator(workflow.name());
                 windowParts.forEach(merged::addConcurrent);
@@ -348,11 +369,11 @@ public final class WorkflowRun {
                 options = step.options(vu);
                 body = step.body(vu);
             } catch (Template.MissingVariableException e) {
-                recorders[index].failure(FailureReasons.missingVariable(e.variable()), 0, 0, 0);
+                recorders[index].notSent(FailureReasons.missingVariable(e.variable()));
                 afterStep(vu, index);
                 return;
             } catch (IllegalArgumentException e) {
-                recorders[index].failure(FailureReasons.INVALID_URL, 0, 0, 0);
+                recorders[index].notSent(FailureReasons.INVALID_URL);
                 afterStep(vu, index);
                 return;
             }

@@ -117,6 +117,38 @@ class LoadEngineTest {
         assertThat(merged.toWindow().iterations()).isEqualTo(result.totals().iterations());
         Histogram whole = LatencyHistograms.decode(step(result, "json").latency());
         assertThat(whole.getTotalCount()).isEqualTo(server.requests("/json"));
+        // Cut at the clock's multiples of the window, so that every worker's windows cover the same time.
+        assertThat(windows.subList(0, windows.size() - 1)).allSatisfy(window ->
+                assertThat(window.endMillis() % 200).isZero());
+        assertThat(windows.subList(1, windows.size())).allSatisfy(window ->
+                assertThat(window.startMillis() % 200).isZero());
+    }
+
+    @Test
+    void requestsThatCannotBeSentAreCountedApartAndNotAsRequests() {
+        // Extractions decide at run time: one finds nothing, the other finds text that is no URL.
+        JobSpec job = job("""
+                  - name: unsendable
+                    vus: 2
+                    iterations: 3
+                    steps:
+                      - name: fetch
+                        request: {url: "{{base}}/json"}
+                        extract: [{var: token, jsonPath: "$.missing"}, {var: next, jsonPath: "$.items[0].name"}]
+                      - {name: no-token, request: {url: "{{base}}/me", headers: {Authorization: "Bearer {{token}}"}}}
+                      - {name: bad-url, request: {url: "{{next}}"}}
+                """);
+
+        WorkflowResult result = run(job, "unsendable");
+
+        StepWindow noToken = step(result, "no-token");
+        assertThat(noToken.notSent()).isEqualTo(Map.of("missing_variable:token", 6L));
+        assertThat(noToken.requests()).isZero();
+        assertThat(LatencyHistograms.decode(noToken.latency()).getTotalCount()).isZero();
+        StepWindow badUrl = step(result, "bad-url");
+        assertThat(badUrl.notSent()).isEqualTo(Map.of("invalid_url", 6L));
+        assertThat(badUrl.requests()).isZero();
+        assertThat(step(result, "fetch").requests()).isEqualTo(6).isEqualTo(server.requests());
     }
 
     @Test
