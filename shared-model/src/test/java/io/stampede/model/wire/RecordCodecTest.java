@@ -69,6 +69,26 @@ class RecordCodecTest {
     }
 
     @Test
+    void checksKeepTheOrderTheStepDeclaresThemInThroughTheWireAndMerges() {
+        Map<String, StepWindow.CheckTally> declared = new java.util.LinkedHashMap<>();
+        for (String check : List.of("status 200", "body contains \"ok\"", "a header", "json path $.id")) {
+            declared.put(check, new StepWindow.CheckTally(1, 0));
+        }
+        StepWindow step = new StepWindow("get", 1, 1, Map.of(), 0, 0, declared,
+                LatencyHistograms.encode(LatencyHistograms.create()));
+        Envelope envelope = Envelope.of(JOB_1, "w", 0, 1, 5, new Payload.WorkflowWindowReported("browse", "w",
+                new WorkflowWindow("browse", 1, 2, 1, 0, 1, List.of(step))));
+
+        Payload.WorkflowWindowReported read = (Payload.WorkflowWindowReported)
+                ((RecordCodec.Accepted) RecordCodec.decode(RecordCodec.encode(envelope))).envelope().payload();
+        WorkflowWindow merged = io.stampede.model.stats.WorkflowAccumulator.concurrent("browse",
+                List.of(read.window(), read.window()));
+
+        assertThat(read.window().steps().get(0).checks().keySet()).containsExactlyElementsOf(declared.keySet());
+        assertThat(merged.steps().get(0).checks().keySet()).containsExactlyElementsOf(declared.keySet());
+    }
+
+    @Test
     void recordsAreReadableJsonWithCloudEventsHeaders() {
         Envelope envelope = window("worker-1", 0, 4);
         String json = new String(RecordCodec.encode(envelope), StandardCharsets.UTF_8);
