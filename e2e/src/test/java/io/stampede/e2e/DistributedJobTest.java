@@ -33,6 +33,7 @@ import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.Subject;
 import io.stampede.testkit.KafkaProbe;
 import io.stampede.testkit.TargetServer;
@@ -546,6 +547,110 @@ class DistributedJobTest {
         assertThat(noGate.exitCode()).as(noGate.toString()).isEqualTo(14);
         assertThat(noGate.err()).contains("stampede local up", "--gate");
         assertThat(noGate.out()).isEmpty();
+    }
+
+    /**
+     * Readable-but-wrong records of every kind, on every topic, about a running job: each is
+     * skipped and counted, the job completes with exactly what the target received, and every node
+     * stays ready.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(87)
+    void wrongRecordsOfEveryKindOnEveryTopicDuringAJobChangeNothing() throws Exception {
+        String id = submitToGate("""
+                name: poisoned
+                workflows:
+                  - name: ping
+                    vus: 4
+                    duration: 8s
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/delay/13")));
+        await().atMost(60, TimeUnit.SECONDS).until(() -> target.requests("/delay/13") > 20);
+
+        Map<String, byte[]> windows = Poison.workerWindows(id, "ping");
+        Map<String, byte[]> progress = Poison.datacenterProgress(id, "ping");
+        for (Map<String, byte[]> kinds : List.of(windows, progress)) {
+            kinds.forEach((kind, bytes) -> assertThat(RecordCodec.decode(bytes)).as(kind)
+                    .isInstanceOf(RecordCodec.Rejected.class));
+        }
+        int sent = 0;
+        for (String topic : List.of(Topics.jobs("dc1"), Topics.progress("dc1"), Topics.dispatch("dc1"),
+                Topics.jobs("dc2"), Topics.progress("dc2"), Topics.dispatch("dc2"))) {
+            for (byte[] bytes : windows.values()) {
+                kafka.send(topic, id, bytes);
+                sent++;
+            }
+        }
+        for (byte[] bytes : progress.values()) {
+            kafka.send(Topics.JOB_EVENTS, id, bytes);
+            sent++;
+        }
+
+        ObjectMapper json = new ObjectMapper();
+        await().atMost(90, TimeUnit.SECONDS).until(() -> JobStatuses.terminal(
+                json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText()));
+        JsonNode job = json.readTree(get(gateUrl + "/api/v1/jobs/" + id));
+        assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(target.requests("/delay/13"));
+
+        JsonNode state = json.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
+        for (JsonNode node : state.get("nodes")) {
+            String ready = "http://127.0.0.1:" + node.get("httpPort").asInt() + "/q/health/ready";
+            assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ready)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode()).as(node.get("id").asText()).isEqualTo(200);
+        }
+        String metrics = get(gateUrl + "/q/metrics");
+        long rejected = metrics.lines().filter(line -> line.startsWith("stampede_records_rejected_total{")
+                        && line.contains("topic=\"" + Topics.JOB_EVENTS + "\""))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+        System.out.printf("Poison: %d wrong records of %d kinds on 7 topics during a job of %d requests: the job"
+                + " COMPLETED with the target's exact count; the gate rejected %d on %s%n", sent, windows.size(),
+                target.requests("/delay/13"), rejected, Topics.JOB_EVENTS);
+        assertThat(metrics).contains("reason=\"OUT_OF_RANGE\"", "reason=\"NOT_JSON\"",
+                "reason=\"INCOMPATIBLE_VERSION\"", "reason=\"MALFORMED_PAYLOAD\"");
+        assertThat(rejected).isGreaterThanOrEqualTo(progress.size());
+    }
+
+    /** One size limit, enforced at the door: a job runs or is refused with 413, never accepted and then lost. */
+    @Test
+    @org.junit.jupiter.api.Order(88)
+    void jobsUpToTheLimitRunAndLargerOnesAreRefusedBeforeAcceptance() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Map<String, Double> sizes = new java.util.LinkedHashMap<>();
+        sizes.put("a", 0.9);
+        sizes.put("b", 1.5);
+        sizes.put("c", 3.9);
+        sizes.put("d", 4.1);
+        for (Map.Entry<String, Double> size : sizes.entrySet()) {
+            String head = """
+                    name: size %s MiB
+                    workflows:
+                      - name: ping
+                        vus: 1
+                        iterations: 2
+                        steps: [{name: get, request: {url: "%s"}}]
+                    variables:
+                      pad: \"""".formatted(size.getValue(), target.url("/tag/size-" + size.getKey()));
+            int bytes = (int) (size.getValue() * 1024 * 1024);
+            String spec = head + "x".repeat(bytes - head.length() - 2) + "\"\n";
+            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
+                    .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
+            if (size.getValue() < 4) {
+                assertThat(answer.statusCode()).as(size + ": " + answer.body()).isEqualTo(202);
+                String id = json.readTree(answer.body()).get("id").asText();
+                await().atMost(60, TimeUnit.SECONDS).until(() -> JobStatuses.terminal(
+                        json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText()));
+                assertThat(json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText())
+                        .as(size.toString()).isEqualTo("COMPLETED");
+                assertThat(target.requests("/tag/size-" + size.getKey())).isEqualTo(2);
+            } else {
+                assertThat(answer.statusCode()).as(size + ": " + answer.body()).isEqualTo(413);
+                assertThat(answer.body()).contains("Job too large", "at most 4194304 bytes");
+                assertThat(target.requests("/tag/size-" + size.getKey())).isZero();
+            }
+            System.out.printf("A job of %.1f MiB: %d%n", size.getValue(), answer.statusCode());
+        }
     }
 
     /** Last: it takes a worker away from the shared cluster. */

@@ -26,7 +26,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 import io.stampede.model.Topics.TopicSpec;
@@ -207,9 +206,7 @@ public final class LocalKafka implements AutoCloseable {
             for (TopicSpec topic : topics) {
                 if (!existing.contains(topic.name())) {
                     NewTopic newTopic = new NewTopic(topic.name(), partitions, (short) 1);
-                    if (topic.compacted()) {
-                        newTopic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
-                    }
+                    newTopic.configs(topic.configs());
                     missing.add(newTopic);
                 }
             }

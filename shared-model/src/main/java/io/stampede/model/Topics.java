@@ -3,6 +3,7 @@ package io.stampede.model;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Kafka topic names. Every record on every topic is keyed by job id, so one job's records stay in
@@ -12,6 +13,13 @@ public final class Topics {
 
     /** Progress, results and status of every job, for gates, clients and any other reader. */
     public static final String JOB_EVENTS = "stampede.jobs.events";
+
+    /**
+     * The largest message every Stampede topic takes ({@code max.message.bytes}) and every node's
+     * producer sends ({@code max.request.size}): a record of {@code RecordCodec.MAX_RECORD_BYTES}
+     * (8 MiB) plus 64 KiB for the key, headers and batch.
+     */
+    public static final int MAX_MESSAGE_BYTES = 8 * 1024 * 1024 + 64 * 1024;
 
     private Topics() {
     }
@@ -57,5 +65,11 @@ public final class Topics {
      * @param compacted whether the topic keeps only the latest record per key
      */
     public record TopicSpec(String name, boolean compacted) {
+
+        /** The topic's settings: its cleanup policy and {@link #MAX_MESSAGE_BYTES}. */
+        public Map<String, String> configs() {
+            return Map.of("cleanup.policy", compacted ? "compact" : "delete",
+                    "max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+        }
     }
 }

@@ -3,20 +3,29 @@ package io.stampede.cli.gate;
 import io.stampede.cli.JobStatuses;
 import io.stampede.cli.UsageException;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,8 +41,12 @@ public final class GateClient {
     /** Rounds over every gate a watch makes before giving up. */
     private static final int WATCH_ROUNDS = 5;
     private static final Duration WATCH_RETRY_PAUSE = Duration.ofMillis(500);
+    /** How long a job's event stream may stay silent before the gate counts as lost. */
+    static final Duration WATCH_IDLE = Duration.ofSeconds(30);
+    private static final Duration CHECK_EVERY = Duration.ofMillis(250);
 
     private final List<URI> gates;
+    private final Duration watchIdle;
     private volatile int current;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .version(HttpClient.Version.HTTP_1_1).build();
@@ -43,10 +56,16 @@ public final class GateClient {
     }
 
     public GateClient(List<URI> gates) {
+        this(gates, WATCH_IDLE);
+    }
+
+    /** With another limit on a silent event stream (tests). */
+    GateClient(List<URI> gates, Duration watchIdle) {
         if (gates.isEmpty()) {
             throw new IllegalArgumentException("no gate to talk to");
         }
         this.gates = List.copyOf(gates);
+        this.watchIdle = watchIdle;
     }
 
     /** The gate in use. */
@@ -128,42 +147,85 @@ public final class GateClient {
 
     /**
      * Follows a job's Server-Sent Events, handing each to {@code events} until the job ends. When
-     * the gate goes away mid-stream, the job is followed through the next gate.
+     * the gate goes away mid-stream, or its stream is silent for {@link #WATCH_IDLE} (a gate sends
+     * the job at least every 5 s), the job is followed through the next gate; after {@value
+     * #WATCH_ROUNDS} rounds over every gate it gives up.
      */
     public void watch(String id, Consumer<JsonNode> events) {
         UnreachableException last = null;
-        for (int attempt = 0; attempt < WATCH_ROUNDS * gates.size(); attempt++) {
-            URI gate = base();
-            String[] status = {""};
-            try {
-                HttpRequest request = HttpRequest.newBuilder(gate.resolve("/api/v1/jobs/" + id + "/events"))
-                        .header("Accept", "text/event-stream").GET().build();
-                HttpResponse<Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
-                if (response.statusCode() != 200) {
-                    throw new IllegalStateException("the gate answered " + response.statusCode() + " for job " + id);
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "watch-idle");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            for (int attempt = 0; attempt < WATCH_ROUNDS * gates.size(); attempt++) {
+                URI gate = base();
+                try {
+                    if (follow(gate, id, events, watchdog)) {
+                        return;
+                    }
+                    last = new UnreachableException(gate, new IOException("the event stream ended before the job"));
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    last = new UnreachableException(gate, e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while watching job " + id);
                 }
-                try (Stream<String> lines = response.body()) {
-                    lines.filter(line -> line.startsWith("data:")).forEach(line -> {
-                        JsonNode event = parse(line.substring(5));
-                        status[0] = event.path("status").asText();
-                        events.accept(event);
-                    });
-                }
-                if (JobStatuses.terminal(status[0])) {
-                    return;
-                }
-                last = new UnreachableException(gate, new IOException("the event stream ended before the job"));
-            } catch (IOException | java.io.UncheckedIOException e) {
-                last = new UnreachableException(gate, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while watching job " + id);
+                nextGate();
+                System.err.println("lost the gate at " + gate + "; following job " + id + " through " + base());
+                pause();
             }
-            nextGate();
-            System.err.println("lost the gate at " + gate + "; following job " + id + " through " + base());
-            pause();
+            throw last;
+        } finally {
+            watchdog.shutdownNow();
         }
-        throw last;
+    }
+
+    /** One gate's stream; whether it ended with the job. A silent stream is closed by the watchdog. */
+    private boolean follow(URI gate, String id, Consumer<JsonNode> events, ScheduledExecutorService watchdog)
+            throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(gate.resolve("/api/v1/jobs/" + id + "/events"))
+                .header("Accept", "text/event-stream").GET().build();
+        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() != 200) {
+            response.body().close();
+            throw new IllegalStateException("the gate answered " + response.statusCode() + " for job " + id);
+        }
+        AtomicLong lastLine = new AtomicLong(System.nanoTime());
+        AtomicBoolean silent = new AtomicBoolean();
+        try (InputStream body = response.body();
+                BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+            ScheduledFuture<?> check = watchdog.scheduleWithFixedDelay(() -> {
+                if (System.nanoTime() - lastLine.get() > watchIdle.toNanos()) {
+                    silent.set(true);
+                    try {
+                        body.close();
+                    } catch (IOException e) {
+                        // Closed either way.
+                    }
+                }
+            }, CHECK_EVERY.toMillis(), CHECK_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                String status = "";
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    lastLine.set(System.nanoTime());
+                    if (line.startsWith("data:")) {
+                        JsonNode event = parse(line.substring(5));
+                        status = event.path("status").asText();
+                        events.accept(event);
+                    }
+                }
+                return JobStatuses.terminal(status);
+            } catch (IOException e) {
+                if (silent.get()) {
+                    throw new IOException("nothing heard for " + watchIdle.toMillis() / 1000.0 + " s");
+                }
+                throw e;
+            } finally {
+                check.cancel(false);
+            }
+        }
     }
 
     private static void pause() {

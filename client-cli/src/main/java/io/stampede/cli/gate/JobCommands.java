@@ -255,7 +255,7 @@ public final class JobCommands {
         GateClient.Answer answer = client.submit(body, type, Optional.of(UUID.randomUUID().toString()));
         if (!answer.ok()) {
             err.println(file + ": " + answer.problem());
-            throw new Refused(answer.status() == 400 ? ExitCodes.INVALID_JOB : ExitCodes.FAILURE);
+            throw new Refused(answer.status() == 400 || answer.status() == 413 ? ExitCodes.INVALID_JOB : ExitCodes.FAILURE);
         }
         String id = answer.body().path("id").asText();
         List<String> datacenters = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.stampede.gate.api;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +24,7 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.stampede.gate.jobs.GateJobs;
 import io.stampede.model.JobId;
 import io.stampede.model.lifecycle.JobStatus;
@@ -60,6 +62,9 @@ public class JobsResource {
         if (submission instanceof GateJobs.Conflict conflict) {
             return ProblemDetail.response(409, "Idempotency key reused", "this Idempotency-Key was used for job "
                     + conflict.job() + " with a different body", List.of());
+        }
+        if (submission instanceof GateJobs.TooLarge tooLarge) {
+            return ProblemDetail.response(413, "Job too large", tooLarge.reason(), List.of());
         }
         if (submission instanceof GateJobs.Unroutable unroutable) {
             return ProblemDetail.response(503, "No datacenter can run this job", unroutable.reason(), List.of());
@@ -101,7 +106,14 @@ public class JobsResource {
         return Response.ok(new JobPage(views, page, size, matching.size())).build();
     }
 
-    /** Server-Sent Events: the job now, then again at every change, ending with its final state. */
+    /**
+     * Server-Sent Events: the job now, then again at every change and at least every {@value
+     * #EVENTS_HEARTBEAT_SECONDS} s (so a reader can tell a quiet job from a lost gate), ending with
+     * its final state.
+     */
+    /** The longest an event stream stays quiet while its job runs. */
+    static final int EVENTS_HEARTBEAT_SECONDS = 5;
+
     @GET
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -128,7 +140,12 @@ public class JobsResource {
                 }
             };
             jobs.listen(listener);
-            emitter.onTermination(() -> jobs.unlisten(listener));
+            Cancellable heartbeat = Multi.createFrom().ticks().every(Duration.ofSeconds(EVENTS_HEARTBEAT_SECONDS))
+                    .subscribe().with(tick -> listener.accept(JobId.of(id)), failure -> { });
+            emitter.onTermination(() -> {
+                heartbeat.cancel();
+                jobs.unlisten(listener);
+            });
             emitter.emit(current.get());
             if (terminal(current.get())) {
                 emitter.complete();

@@ -31,6 +31,7 @@ import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.ReplayFilter;
 
 /**
@@ -65,7 +66,7 @@ public final class GateJobs {
     }
 
     /** The outcome of a submission. */
-    public sealed interface Submission permits Accepted, Invalid, Conflict, Unroutable {
+    public sealed interface Submission permits Accepted, Invalid, Conflict, Unroutable, TooLarge {
     }
 
     public record Accepted(JobId job) implements Submission {
@@ -78,6 +79,10 @@ public final class GateJobs {
     }
 
     public record Unroutable(String reason) implements Submission {
+    }
+
+    /** A job larger than a gate accepts: {@code bytes} as sent, or as the record it would travel in. */
+    public record TooLarge(long bytes, String reason) implements Submission {
     }
 
     /** What {@link #prepare} decided: answer at once, or register this entry in the table first. */
@@ -158,6 +163,10 @@ public final class GateJobs {
      */
     public Prepared prepare(String body, Optional<String> idempotencyKey, List<String> liveGates, long nowMillis,
             RandomGenerator random) {
+        Optional<TooLarge> tooLarge = tooLarge(body);
+        if (tooLarge.isPresent()) {
+            return new Answer(tooLarge.get());
+        }
         String digest = digest(body);
         Optional<Submission> repeated = idempotencyKey.flatMap(key -> repeated(key, digest));
         if (repeated.isPresent()) {
@@ -408,4 +417,27 @@ public final class GateJobs {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * Whether a job is too large to accept: more than {@link JobSpecParser#MAX_JOB_BYTES} as
+     * sent, or more than a record may carry ({@link RecordCodec#MAX_RECORD_BYTES}) once written
+     * into its {@code job.submitted} record (JSON escaping can grow a document).
+     */
+    static Optional<TooLarge> tooLarge(String body) {
+        long bytes = body.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > JobSpecParser.MAX_JOB_BYTES) {
+            return Optional.of(new TooLarge(bytes, "the job is " + bytes + " bytes; a gate accepts at most "
+                    + JobSpecParser.MAX_JOB_BYTES + " bytes (4 MiB)"));
+        }
+        long recordBytes = RecordCodec.jsonStringBytes(body) + RECORD_OVERHEAD_BYTES;
+        if (recordBytes > RecordCodec.MAX_RECORD_BYTES) {
+            return Optional.of(new TooLarge(recordBytes, "the job would take " + recordBytes
+                    + " bytes as a record, more than the " + RecordCodec.MAX_RECORD_BYTES
+                    + " a record may carry (it has many characters JSON must escape)"));
+        }
+        return Optional.empty();
+    }
+
+    /** Room in a job's record for everything besides its document: envelope, shares, names. */
+    static final long RECORD_OVERHEAD_BYTES = 64 * 1024;
 }

@@ -215,8 +215,8 @@ public class JobService {
     }
 
     /** A record from the events topic. */
-    public void onEvent(String topic, byte[] value) {
-        Optional<Envelope> opened = inbox.open(topic, value);
+    public void onEvent(RecordInbox.Source source, byte[] value) {
+        Optional<Envelope> opened = inbox.open(source, value);
         if (opened.isEmpty()) {
             return;
         }
@@ -228,7 +228,7 @@ public class JobService {
             }
         }
         if (applied instanceof GateJobs.Dropped dropped) {
-            inbox.dropped(topic, opened.get(), dropped.verdict());
+            inbox.dropped(source.topic(), opened.get(), dropped.verdict());
         } else if (applied instanceof GateJobs.Changed changed) {
             changed(changed.job());
         }

@@ -17,6 +17,7 @@ import io.stampede.gate.jobs.JobService;
 import io.stampede.gate.routing.CapacityRouter;
 import io.stampede.gate.routing.DatacenterRouter;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.RecordSender;
 import io.stampede.node.messaging.Sequences;
 
@@ -25,14 +26,16 @@ import io.stampede.node.messaging.Sequences;
 public class GateChannels {
 
     private final JobService jobs;
+    private final RecordInbox inbox;
 
-    public GateChannels(JobService jobs) {
+    public GateChannels(JobService jobs, RecordInbox inbox) {
         this.jobs = jobs;
+        this.inbox = inbox;
     }
 
     @Incoming("events")
     public void onEvent(ConsumerRecord<String, byte[]> record) {
-        jobs.onEvent(record.topic(), record.value());
+        inbox.apply(record, () -> jobs.onEvent(RecordInbox.Source.of(record), record.value()));
     }
 
     /** Producers and configuration. */

@@ -220,6 +220,42 @@ class JobsApiTest {
         assertThat(response.statusCode()).isEqualTo(413);
     }
 
+    @Test
+    @Order(7)
+    void aJobOverFourMebibytesIsA413ProblemThatSaysSo() {
+        String job = JOB + "variables: {pad: \"" + "x".repeat(io.stampede.model.job.JobSpecParser.MAX_JOB_BYTES) + "\"}\n";
+
+        submit(job, "application/yaml", null).then().statusCode(413)
+                .body("title", equalTo("Job too large"))
+                .body("detail", containsString("a gate accepts at most 4194304 bytes"));
+    }
+
+    @Test
+    @Order(8)
+    void aQuietJobsEventStreamStillSendsItAtLeastEveryFiveSeconds() throws Exception {
+        asManager("dc1", new Payload.DatacenterStatus("dc1", "manager-dc1", 2, 4, 4, 0));
+        asManager("dc2", new Payload.DatacenterStatus("dc2", "manager-dc2", 1, 2, 2, 0));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/datacenters").jsonPath()
+                .getList("findAll { it.healthy }").size() == 2);
+        String id = submit(JOB.replace("name: api", "name: quiet"), "application/yaml", null).jsonPath().getString("id");
+        List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var stream = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port
+                        + "/api/v1/jobs/" + id + "/events")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofLines());
+        Thread reader = new Thread(() -> stream.body().filter(line -> line.startsWith("data:")).forEach(events::add));
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            // Nothing about the job changes, yet the stream goes on: the job now, then every 5 s.
+            await().atMost(15, TimeUnit.SECONDS).until(() -> events.size() >= 3);
+            assertThat(events).allSatisfy(event -> assertThat(event).contains(id, "SUBMITTED"));
+        } finally {
+            given().delete("/api/v1/jobs/" + id);
+            reader.interrupt();
+        }
+    }
+
     private static WorkflowWindow window(long requests) {
         var histogram = LatencyHistograms.create();
         for (int i = 0; i < requests; i++) {

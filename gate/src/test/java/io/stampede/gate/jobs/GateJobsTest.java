@@ -289,4 +289,14 @@ class GateJobsTest {
             return new Ownership.Entry(id, "shop", NOW, 0, datacenters, List.of("browse"), "", "", owner, 1, false);
         }
     }
+
+    @Test
+    void aJobLargerThanAGateAcceptsOrThanARecordCarriesIsTooLargeBeforeAnythingElse() {
+        assertThat(GateJobs.tooLarge("x".repeat(io.stampede.model.job.JobSpecParser.MAX_JOB_BYTES))).isEmpty();
+        assertThat(GateJobs.tooLarge("x".repeat(io.stampede.model.job.JobSpecParser.MAX_JOB_BYTES + 1)))
+                .get().extracting(GateJobs.TooLarge::reason).asString().contains("a gate accepts at most 4194304 bytes");
+        // Control characters take 6 bytes each once escaped: 3.5 MiB of them would not fit a record.
+        assertThat(GateJobs.tooLarge("\u0001".repeat(3_500_000))).get()
+                .extracting(GateJobs.TooLarge::reason).asString().contains("as a record");
+    }
 }

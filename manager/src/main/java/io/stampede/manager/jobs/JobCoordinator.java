@@ -258,19 +258,16 @@ public class JobCoordinator {
         return ledger.entries().stream().map(entry -> entry.job).filter(java.util.Objects::nonNull);
     }
 
-    /** A record from the jobs or progress topic of this datacenter. */
-    public void onRecord(String topic, byte[] value) {
-        inbox.open(topic, value).ifPresent(envelope -> {
-            try {
-                apply(topic, envelope);
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "could not apply %s about %s", envelope.type().wireName(), envelope.subject().wire());
-            }
-        });
+    /**
+     * A record from the jobs or progress topic of this datacenter. What cannot be read is counted
+     * and skipped here; what throws while applied is the caller's to count ({@link RecordInbox#apply}).
+     */
+    public void onRecord(RecordInbox.Source source, byte[] value) {
+        inbox.open(source, value).ifPresent(envelope -> apply(source.topic(), envelope));
     }
 
     /** A record from the progress topic read for heartbeats only (every manager sees every worker). */
-    public void onHeartbeatRecord(String topic, byte[] value) {
+    public void onHeartbeatRecord(RecordInbox.Source source, byte[] value) {
         // Other records on this topic, readable or not, are the job channel's business (and count).
         if (RecordCodec.decode(value) instanceof RecordCodec.Accepted accepted
                 && accepted.envelope().payload() instanceof Payload.WorkerHeartbeat heartbeat) {

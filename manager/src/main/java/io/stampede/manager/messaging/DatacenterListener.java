@@ -7,6 +7,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.stampede.manager.jobs.CatchUp;
 import io.stampede.manager.jobs.JobCoordinator;
+import io.stampede.node.messaging.RecordInbox;
 
 /**
  * Reads this datacenter's jobs, dispatch and progress topics; the coordinator decides what
@@ -17,20 +18,22 @@ public class DatacenterListener {
 
     private final JobCoordinator coordinator;
     private final CatchUp catchUp;
+    private final RecordInbox inbox;
 
-    public DatacenterListener(JobCoordinator coordinator, CatchUp catchUp) {
+    public DatacenterListener(JobCoordinator coordinator, CatchUp catchUp, RecordInbox inbox) {
         this.coordinator = coordinator;
         this.catchUp = catchUp;
+        this.inbox = inbox;
     }
 
     @Incoming("datacenter")
     public void onRecord(ConsumerRecord<String, byte[]> record) {
-        coordinator.onRecord(record.topic(), record.value());
+        inbox.apply(record, () -> coordinator.onRecord(RecordInbox.Source.of(record), record.value()));
         catchUp.processed(record.topic(), record.partition(), record.offset());
     }
 
     @Incoming("heartbeats")
     public void onHeartbeat(ConsumerRecord<String, byte[]> record) {
-        coordinator.onHeartbeatRecord(record.topic(), record.value());
+        inbox.apply(record, () -> coordinator.onHeartbeatRecord(RecordInbox.Source.of(record), record.value()));
     }
 }

@@ -4,6 +4,7 @@ import java.util.Optional;
 
 import jakarta.inject.Singleton;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,15 +13,18 @@ import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.ReplayFilter;
 
 /**
- * Where every consumed record comes in. Records that cannot be read, and records that are stale
- * or replayed, are counted ({@code stampede_records_rejected_total},
- * {@code stampede_records_dropped_total}, tagged with topic and reason), logged, and skipped:
- * they never stop a consumer or block a partition.
+ * Where every consumed record comes in. Records that cannot be read, records that are read but
+ * cannot be applied, and records that are stale or replayed are counted
+ * ({@code stampede_records_rejected_total}, {@code stampede_records_dropped_total}, tagged with
+ * topic and reason), logged once with where they are, and skipped: they never stop a consumer or
+ * block a partition.
  */
 @Singleton
 public class RecordInbox {
 
     private static final Logger LOG = Logger.getLogger(RecordInbox.class);
+    /** The rejection reason of a record that was read but could not be applied. */
+    public static final String UNAPPLICABLE = "UNAPPLICABLE";
 
     private final MeterRegistry registry;
 
@@ -28,17 +32,49 @@ public class RecordInbox {
         this.registry = registry;
     }
 
+    /** Where a consumed record is, for counts and logs. */
+    public record Source(String topic, int partition, long offset) {
+
+        public static Source of(ConsumerRecord<?, ?> record) {
+            return new Source(record.topic(), record.partition(), record.offset());
+        }
+
+        @Override
+        public String toString() {
+            return topic + "/" + partition + "@" + offset;
+        }
+    }
+
     /** The record, or empty (counted and logged) when it cannot be read. */
-    public Optional<Envelope> open(String topic, byte[] value) {
+    public Optional<Envelope> open(Source source, byte[] value) {
         RecordCodec.Decoded decoded = RecordCodec.decode(value);
         if (decoded instanceof RecordCodec.Accepted accepted) {
             return Optional.of(accepted.envelope());
         }
         RecordCodec.Rejected rejected = (RecordCodec.Rejected) decoded;
-        registry.counter("stampede.records.rejected", "topic", topic, "reason", rejected.reason().name()).increment();
-        LOG.warnf("skipped a record on %s: %s (%s): %s", topic, rejected.reason(), rejected.detail(),
+        rejected(source.topic(), rejected.reason().name());
+        LOG.warnf("skipped the record at %s: %s (%s): %s", source, rejected.reason(), rejected.detail(),
                 RecordCodec.preview(value));
         return Optional.empty();
+    }
+
+    /**
+     * Hands a consumed record to {@code application}. Whatever it throws is counted as
+     * {@value #UNAPPLICABLE}, logged with where the record is, and goes no further: the consumer
+     * carries on with the next record.
+     */
+    public void apply(ConsumerRecord<String, byte[]> record, Runnable application) {
+        try {
+            application.run();
+        } catch (RuntimeException e) {
+            rejected(record.topic(), UNAPPLICABLE);
+            LOG.warnf(e, "skipped the record at %s: it could not be applied: %s", Source.of(record),
+                    RecordCodec.preview(record.value()));
+        }
+    }
+
+    private void rejected(String topic, String reason) {
+        registry.counter("stampede.records.rejected", "topic", topic, "reason", reason).increment();
     }
 
     /** Counts a readable record that a {@link ReplayFilter} turned away. */

@@ -19,6 +19,8 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
+import org.yaml.snakeyaml.LoaderOptions;
+
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -26,6 +28,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import io.stampede.model.DatacenterName;
@@ -59,6 +62,8 @@ public final class JobSpecParser {
     public static final int MAX_CONNECTIONS = 10_000;
     public static final Duration MAX_DURATION = Duration.ofHours(24);
     public static final Duration MAX_JOB_TIMEOUT = Duration.ofHours(48);
+    /** The largest job document a gate accepts, in bytes (4 MiB); a larger one is refused with 413. */
+    public static final int MAX_JOB_BYTES = 4 * 1024 * 1024;
     public static final Duration MAX_REQUEST_TIMEOUT = Duration.ofMinutes(10);
     public static final Duration MAX_THINK = Duration.ofHours(1);
     /** maxVus when an open-model workflow does not say. */
@@ -68,8 +73,8 @@ public final class JobSpecParser {
     static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
     static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS");
 
-    private static final ObjectMapper YAML = YAMLMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+    private static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder().loaderOptions(loaderOptions())
+            .build()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
 
@@ -77,6 +82,13 @@ public final class JobSpecParser {
     private final Map<String, String> jobVariables = new LinkedHashMap<>();
 
     private JobSpecParser() {
+    }
+
+    /** SnakeYAML stops at 3 MiB by default; a job may be {@link #MAX_JOB_BYTES}, escaped a little longer. */
+    private static LoaderOptions loaderOptions() {
+        LoaderOptions options = new LoaderOptions();
+        options.setCodePointLimit(2 * MAX_JOB_BYTES);
+        return options;
     }
 
     /** The outcome of reading a job: the job when there were no problems. */

@@ -19,7 +19,36 @@ public record WorkflowWindow(String workflow, long startMillis, long endMillis, 
         steps = List.copyOf(steps);
     }
 
+    /** Larger than any count a window could honestly hold: 2^50. */
+    public static final long ABSURD_COUNT = 1L << 50;
+
     public double seconds() {
         return Math.max(0, endMillis - startMillis) / 1000.0;
+    }
+
+    /**
+     * What makes this window impossible, if anything: a span that ends before it starts or before
+     * the epoch, a negative or absurd count (at least {@link #ABSURD_COUNT}), more successes or
+     * failures than requests, or a latency histogram that is not one or holds more latencies than
+     * requests. A window read from the wire is checked before anything merges it.
+     */
+    public java.util.Optional<String> problem() {
+        if (startMillis < 0 || endMillis < startMillis) {
+            return java.util.Optional.of(workflow + ": a window from " + startMillis + " to " + endMillis);
+        }
+        if (!plausible(iterations) || !plausible(droppedIterations) || !plausible(activeVus)) {
+            return java.util.Optional.of(workflow + ": iterations, droppedIterations and activeVus must be counts");
+        }
+        for (StepWindow step : steps) {
+            java.util.Optional<String> problem = step.problem();
+            if (problem.isPresent()) {
+                return java.util.Optional.of(workflow + "/" + problem.get());
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    static boolean plausible(long count) {
+        return count >= 0 && count < ABSURD_COUNT;
     }
 }

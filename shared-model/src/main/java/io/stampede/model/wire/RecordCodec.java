@@ -3,8 +3,11 @@ package io.stampede.model.wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -12,6 +15,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.stampede.model.stats.WorkflowWindow;
 
 /**
  * Records to and from bytes: JSON, so any Kafka tool can read them, with CloudEvents headers.
@@ -22,6 +27,11 @@ public final class RecordCodec {
 
     /** Records larger than this are refused on decode, in bytes. */
     public static final int MAX_RECORD_BYTES = 8 * 1024 * 1024;
+    /**
+     * The largest fence a record may carry: 2^40. Fences are Raft terms and ownership generations,
+     * which never come near it; a larger one could only fence the real leader out for good.
+     */
+    public static final long MAX_FENCE = 1L << 40;
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -34,7 +44,12 @@ public final class RecordCodec {
     public enum Rejection {
         TOO_LARGE, NOT_JSON, MISSING_FIELD, UNKNOWN_TYPE, INCOMPATIBLE_VERSION, MALFORMED_PAYLOAD,
         /** The subject is not one, or not of the kind the record's type is about. */
-        WRONG_SUBJECT
+        WRONG_SUBJECT,
+        /**
+         * A number no honest sender writes: a negative or absurd fence (above {@value #MAX_FENCE})
+         * or sequence, or a statistics window that cannot be (see {@code WorkflowWindow.problem}).
+         */
+        OUT_OF_RANGE
     }
 
     /** The outcome of decoding. */
@@ -124,15 +139,55 @@ public final class RecordCodec {
             return new Rejected(Rejection.WRONG_SUBJECT, type.get().wireName() + " about '"
                     + node.get("subject").asText() + "'");
         }
+        long fence = node.get("fence").asLong();
+        if (fence < 0 || fence > MAX_FENCE || node.get("sequence").asLong() < 0) {
+            return new Rejected(Rejection.OUT_OF_RANGE, "fence " + fence + ", sequence " + node.get("sequence").asLong());
+        }
         Payload payload;
         try {
             payload = JSON.treeToValue(node.get("payload"), type.get().payloadClass());
         } catch (IOException | RuntimeException e) {
             return new Rejected(Rejection.MALFORMED_PAYLOAD, type.get().wireName() + ": " + e.getMessage());
         }
+        Optional<String> impossible = windows(payload).stream().filter(Objects::nonNull)
+                .map(WorkflowWindow::problem).flatMap(Optional::stream).findFirst();
+        if (windows(payload).contains(null)) {
+            return new Rejected(Rejection.MALFORMED_PAYLOAD, type.get().wireName() + ": a window is missing");
+        }
+        if (impossible.isPresent()) {
+            return new Rejected(Rejection.OUT_OF_RANGE, type.get().wireName() + ": " + impossible.get());
+        }
         return new Accepted(new Envelope(type.get(), subject.get(), node.get("sender").asText(),
                 node.get("fence").asLong(), node.get("sequence").asLong(), protocol, node.get("timestamp").asLong(),
                 payload));
+    }
+
+    /** Every statistics window a payload carries, so that none is merged before it is checked. */
+    static List<WorkflowWindow> windows(Payload payload) {
+        List<WorkflowWindow> windows = new ArrayList<>();
+        if (payload instanceof Payload.WorkflowWindowReported reported) {
+            windows.add(reported.window());
+        } else if (payload instanceof Payload.WorkflowFinished finished) {
+            windows.add(finished.totals());
+        } else if (payload instanceof Payload.DatacenterProgress progress) {
+            progress.windows().values().forEach(windows::addAll);
+        } else if (payload instanceof Payload.DatacenterFinished finished) {
+            windows.addAll(finished.totals().values());
+        } else if (payload instanceof Payload.JobFinished finished) {
+            windows.addAll(finished.totals().values());
+        } else if (payload instanceof Payload.JobProgress progress) {
+            windows.addAll(progress.totals().values());
+        }
+        return windows;
+    }
+
+    /** How many bytes {@code text} takes as a JSON string in a record, quotes and escapes included. */
+    public static long jsonStringBytes(String text) {
+        try {
+            return JSON.writeValueAsBytes(text).length;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** For logs: the record's bytes as text, cut short. */

@@ -125,15 +125,12 @@ public class ShareRunner {
         ledger.expire(clock.millis());
     }
 
-    /** One record from the dispatch topic. Never throws: a bad record is counted and skipped. */
-    public void onDispatchRecord(byte[] value) {
-        inbox.open(dispatchTopic, value).ifPresent(envelope -> {
-            try {
-                apply(envelope);
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "could not apply %s about %s", envelope.type().wireName(), envelope.subject().wire());
-            }
-        });
+    /**
+     * One record from the dispatch topic. What cannot be read is counted and skipped here; what
+     * throws while applied is the caller's to count ({@link RecordInbox#apply}).
+     */
+    public void onDispatchRecord(RecordInbox.Source source, byte[] value) {
+        inbox.open(source, value).ifPresent(this::apply);
     }
 
     private synchronized void apply(Envelope envelope) {

@@ -2,8 +2,10 @@ package io.stampede.worker.messaging;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import io.stampede.node.messaging.RecordInbox;
 import io.stampede.worker.load.ShareRunner;
 
 /** Reads this datacenter's dispatch topic; the runner decides what each record means. */
@@ -11,13 +13,15 @@ import io.stampede.worker.load.ShareRunner;
 public class DispatchListener {
 
     private final ShareRunner runner;
+    private final RecordInbox inbox;
 
-    public DispatchListener(ShareRunner runner) {
+    public DispatchListener(ShareRunner runner, RecordInbox inbox) {
         this.runner = runner;
+        this.inbox = inbox;
     }
 
     @Incoming("dispatch")
-    public void onRecord(byte[] value) {
-        runner.onDispatchRecord(value);
+    public void onRecord(ConsumerRecord<String, byte[]> record) {
+        inbox.apply(record, () -> runner.onDispatchRecord(RecordInbox.Source.of(record), record.value()));
     }
 }
