@@ -130,6 +130,7 @@ public final class GateJobs {
     }
 
     private final String self;
+    private final Duration datacenterSilence;
     private final DatacenterRouter router;
     private final JobLedger<GateJob> ledger;
     private final Datacenters datacenters = new Datacenters(DATACENTER_STALE_AFTER);
@@ -143,8 +144,14 @@ public final class GateJobs {
      * @param self     this gate's node id
      * @param released told of every job the ledger lets go of, to forget it in the ownership table too
      */
-    public GateJobs(String self, DatacenterRouter router, JobLedger.Limits limits, Consumer<JobId> released) {
+    /**
+     * @param datacenterSilence how long a datacenter may send nothing about a job it runs before it
+     *                          is given up as LOST (a running datacenter reports every second)
+     */
+    public GateJobs(String self, DatacenterRouter router, JobLedger.Limits limits, Duration datacenterSilence,
+            Consumer<JobId> released) {
         this.self = self;
+        this.datacenterSilence = datacenterSilence;
         this.router = router;
         this.ledger = new JobLedger<>(limits, (id, entry) -> {
             if (!entry.idempotencyKey.isEmpty()) {
@@ -265,7 +272,7 @@ public final class GateJobs {
         }
         Optional<GateJob> opened = ledger.open(entry.id(), id -> new GateJob(new GlobalJob(id, entry.name(),
                 Instant.ofEpochMilli(entry.submittedAtMillis()), entry.deadlineEpochMillis(), entry.datacenters(),
-                entry.workflows()), entry.idempotencyKey(), entry.bodyDigest()));
+                entry.workflows(), nowMillis), entry.idempotencyKey(), entry.bodyDigest()));
         if (opened.isEmpty()) {
             return Optional.empty();
         }
@@ -311,19 +318,25 @@ public final class GateJobs {
         GlobalJob job = admitted.entry().job;
         List<Command> commands = new ArrayList<>();
         if (payload instanceof Payload.DatacenterProgress progress) {
-            job.onProgress(progress);
+            if (!job.onProgress(progress, nowMillis)) {
+                return new Ignored();
+            }
             changedSinceProgress.add(job.id());
         } else {
-            Payload.JobFinished finished = job.onFinished((Payload.DatacenterFinished) payload);
-            if (finished != null) {
-                ledger.ended(job.id(), nowMillis);
-                if (mine(job)) {
-                    commands.add(new Publish(Optional.empty(), job.id(), job.fence(), finished));
-                    commands.add(new Replicate(new Ownership.Finished(job.id())));
-                }
-            }
+            ended(job, job.onFinished((Payload.DatacenterFinished) payload), nowMillis, commands);
         }
         return new Changed(job.id(), commands);
+    }
+
+    /** A job's end: released after the retention, and, by its owner, published and marked in the table. */
+    private void ended(GlobalJob job, Payload.JobFinished finished, long nowMillis, List<Command> out) {
+        if (finished != null) {
+            ledger.ended(job.id(), nowMillis);
+            if (mine(job)) {
+                out.add(new Publish(Optional.empty(), job.id(), job.fence(), finished));
+                out.add(new Replicate(new Ownership.Finished(job.id())));
+            }
+        }
     }
 
     /**
@@ -353,6 +366,19 @@ public final class GateJobs {
             if (mine(job) && job.deadlineEpochMillis() > 0 && nowMillis >= job.deadlineEpochMillis()
                     && ledger.endedAt(id).isEmpty() && job.requestStop(JobStatus.TIMED_OUT)) {
                 stopEverywhere(job, "timeout", out);
+            }
+            // Every gate judges silence the same way, so every gate ends the job; its owner publishes it.
+            for (String dc : job.silent(nowMillis, datacenterSilence.toMillis())) {
+                String reason = "datacenter " + dc + " was lost: nothing about the job came from it for "
+                        + datacenterSilence.toSeconds() + " s (its managers are gone or cut off); what it reported"
+                        + " before is counted";
+                Payload.JobFinished finished = job.lost(dc, reason);
+                ended(job, finished, nowMillis, out);
+                // The job cannot be whole any more: the other datacenters stop, and it ends with what they have.
+                if (finished == null && job.stopAfterLoss() && mine(job)) {
+                    stopEverywhere(job, "datacenter " + dc + " was lost", out);
+                }
+                changedSinceProgress.add(id);
             }
         });
         for (JobId id : changedSinceProgress) {

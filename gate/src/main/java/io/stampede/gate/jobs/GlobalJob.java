@@ -29,6 +29,8 @@ public final class GlobalJob {
     private final Map<String, Map<String, WorkflowState>> workflowStates = new LinkedHashMap<>();
     private final JobStatistics statistics;
     private final Map<String, String> errors = new LinkedHashMap<>();
+    /** When a record about the job last came from each datacenter, epoch ms; from when it was followed here. */
+    private final Map<String, Long> lastHeard = new LinkedHashMap<>();
     private JobStatus status = JobStatus.SUBMITTED;
     /** CANCELLED or TIMED_OUT once the gates asked the job to stop; null before. */
     private JobStatus stopRequested;
@@ -36,14 +38,18 @@ public final class GlobalJob {
     private long fence;
     private Payload.JobFinished result;
 
+    /** A job followed from {@code followedAtMillis}: each datacenter's silence counts from then. */
     public GlobalJob(JobId id, String name, Instant submittedAt, long deadlineEpochMillis, List<String> datacenters,
-            List<String> workflows) {
+            List<String> workflows, long followedAtMillis) {
         this.id = id;
         this.name = name;
         this.submittedAt = submittedAt;
         this.deadlineEpochMillis = deadlineEpochMillis;
         this.statistics = new JobStatistics(datacenters, workflows);
-        datacenters.forEach(dc -> datacenterStatus.put(dc, DatacenterJobStatus.SUBMITTED));
+        datacenters.forEach(dc -> {
+            datacenterStatus.put(dc, DatacenterJobStatus.SUBMITTED);
+            lastHeard.put(dc, followedAtMillis);
+        });
     }
 
     /** The gate that owns the job now, and its fence for it. */
@@ -118,11 +124,23 @@ public final class GlobalJob {
         return true;
     }
 
-    /** A datacenter's progress: its windows add to the job's running totals. */
-    public void onProgress(Payload.DatacenterProgress progress) {
+    /**
+     * A datacenter's progress: its windows add to the job's running totals. Returns false when it
+     * was not taken: the datacenter is not the job's, has finished, or was given up as LOST.
+     */
+    public boolean onProgress(Payload.DatacenterProgress progress, long nowMillis) {
         if (!datacenterStatus.containsKey(progress.datacenter()) || status.terminal()
-                || statistics.finished(progress.datacenter())) {
-            return;
+                || statistics.finished(progress.datacenter())
+                || datacenterStatus.get(progress.datacenter()) == DatacenterJobStatus.LOST) {
+            return false;
+        }
+        lastHeard.put(progress.datacenter(), nowMillis);
+        // A datacenter reports every second; it runs the job once a workflow has left PENDING there.
+        boolean started = !progress.windows().isEmpty()
+                || progress.states().values().stream().anyMatch(state -> state != WorkflowState.PENDING);
+        workflowStates.put(progress.datacenter(), progress.states());
+        if (!started) {
+            return true;
         }
         if (status == JobStatus.SUBMITTED) {
             status = status.moveTo(JobStatus.RUNNING);
@@ -131,8 +149,8 @@ public final class GlobalJob {
             datacenterStatus.put(progress.datacenter(),
                     DatacenterJobStatus.SUBMITTED.moveTo(DatacenterJobStatus.RUNNING));
         }
-        workflowStates.put(progress.datacenter(), progress.states());
         statistics.onProgress(progress.datacenter(), progress.windows());
+        return true;
     }
 
     /**
@@ -141,7 +159,8 @@ public final class GlobalJob {
      */
     public Payload.JobFinished onFinished(Payload.DatacenterFinished finished) {
         DatacenterJobStatus before = datacenterStatus.get(finished.datacenter());
-        if (before == null || statistics.finished(finished.datacenter()) || status.terminal()) {
+        if (before == null || before == DatacenterJobStatus.LOST || statistics.finished(finished.datacenter())
+                || status.terminal()) {
             return null;
         }
         // The gate never sees STOPPING: a stopped job goes straight to its end here.
@@ -152,7 +171,13 @@ public final class GlobalJob {
         workflowStates.put(finished.datacenter(), finished.states());
         statistics.onFinished(finished.datacenter(), finished.totals());
         finished.errors().forEach((workflow, error) -> errors.put(finished.datacenter() + "/" + workflow, error));
-        if (!datacenterStatus.keySet().stream().allMatch(statistics::finished)) {
+        return endIfEveryDatacenterHas();
+    }
+
+    /** The job's result when every datacenter has finished or been given up; null before. */
+    private Payload.JobFinished endIfEveryDatacenterHas() {
+        if (!datacenterStatus.keySet().stream().allMatch(dc -> statistics.finished(dc)
+                || datacenterStatus.get(dc) == DatacenterJobStatus.LOST)) {
             return null;
         }
         status = status.moveTo(decide());
@@ -160,7 +185,49 @@ public final class GlobalJob {
         return result;
     }
 
+    /** The datacenters still expected to report that have been silent for {@code silence} at {@code nowMillis}. */
+    public List<String> silent(long nowMillis, long silenceMillis) {
+        if (status.terminal()) {
+            return List.of();
+        }
+        return datacenterStatus.entrySet().stream()
+                .filter(dc -> !dc.getValue().terminal() && !statistics.finished(dc.getKey()))
+                .filter(dc -> nowMillis - lastHeard.get(dc.getKey()) >= silenceMillis)
+                .map(Map.Entry::getKey).toList();
+    }
+
+    /**
+     * Whether the other datacenters should now be asked to stop because one was lost: true once,
+     * when no stop was asked for before (then the job ends FAILED when they have stopped).
+     */
+    public boolean stopAfterLoss() {
+        if (status.terminal() || stopRequested != null) {
+            return false;
+        }
+        stopRequested = JobStatus.FAILED;
+        return true;
+    }
+
+    /**
+     * Gives a silent datacenter up: it is LOST, what it reported so far stays in the job's
+     * statistics, and the reason is among the job's errors. Returns the job's result when this
+     * was the last datacenter the job waited for, or null.
+     */
+    public Payload.JobFinished lost(String datacenter, String reason) {
+        DatacenterJobStatus before = datacenterStatus.get(datacenter);
+        if (before == null || before.terminal() || status.terminal()) {
+            return null;
+        }
+        datacenterStatus.put(datacenter, before.moveTo(DatacenterJobStatus.LOST));
+        errors.put(datacenter, reason);
+        return endIfEveryDatacenterHas();
+    }
+
     private JobStatus decide() {
+        // A lost datacenter's part is missing, whatever else happened: the job failed.
+        if (datacenterStatus.containsValue(DatacenterJobStatus.LOST)) {
+            return JobStatus.FAILED;
+        }
         if (stopRequested != null) {
             return stopRequested;
         }

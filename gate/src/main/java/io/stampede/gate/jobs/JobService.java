@@ -86,7 +86,8 @@ public class JobService {
         this.out = out;
         this.clock = clock;
         this.vertx = vertx;
-        this.core = new GateJobs(identity.id(), router, LedgerSettings.limits(config.jobs()), ownership::forget);
+        this.core = new GateJobs(identity.id(), router, LedgerSettings.limits(config.jobs()),
+                config.jobs().datacenterSilence(), ownership::forget);
         LedgerGauges.register(registry, this::retained, this::tombstones);
     }
 

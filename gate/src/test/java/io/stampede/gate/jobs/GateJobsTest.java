@@ -246,6 +246,8 @@ class GateJobsTest {
     /** A gate core with the adapter's glue: registration answered at once, as a Raft group of one would. */
     static final class GateScenario {
         static final long NOW = 1_700_000_000_000L;
+        /** Longer than any other test here waits, so that only the silence tests give a datacenter up. */
+        static final Duration SILENCE = Duration.ofSeconds(60);
         static final JobLedger.Limits LIMITS = new JobLedger.Limits(Duration.ofSeconds(60), 100, 100, 100,
                 Duration.ofHours(1));
 
@@ -261,7 +263,7 @@ class GateJobsTest {
         }
 
         GateScenario(String self, java.util.function.Consumer<JobId> forgotten, JobLedger.Limits limits) {
-            core = new GateJobs(self, new CapacityRouter(), limits, forgotten);
+            core = new GateJobs(self, new CapacityRouter(), limits, SILENCE, forgotten);
         }
 
         GateScenario datacenter(String name, int freeCores, long fence) {
@@ -298,5 +300,61 @@ class GateJobsTest {
         // Control characters take 6 bytes each once escaped: 3.5 MiB of them would not fit a record.
         assertThat(GateJobs.tooLarge("\u0001".repeat(3_500_000))).get()
                 .extracting(GateJobs.TooLarge::reason).asString().contains("as a record");
+    }
+
+    @Test
+    void aDatacenterSilentForTheLimitIsLostAndTheJobEndsWithWhatItGathered() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1).datacenter("dc2", 2, 1);
+        JobId id = gate.submit(JOB.replace("timeout: 30s", "timeout: 10m"), Optional.empty(), new ArrayList<>());
+        assertThat(gate.core.job(id).orElseThrow().datacenters()).containsExactly("dc1", "dc2");
+        long later = GateScenario.NOW + 20_000;
+        gate.core.onEvent(gate.report(id, "dc1", 1, progress("dc1")), later);
+        gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.COMPLETED)), later);
+
+        // dc2 never said a word: not yet at 59 s, given up at 60 s.
+        assertThat(gate.core.tick(GateScenario.NOW + 59_999, List.of("gate-1"), false, Set.of())).noneMatch(
+                command -> command instanceof GateJobs.Publish publish && publish.payload() instanceof Payload.JobFinished);
+        List<GateJobs.Command> out = gate.core.tick(GateScenario.NOW + 60_000, List.of("gate-1"), false, Set.of());
+
+        GlobalJob job = gate.core.job(id).orElseThrow();
+        assertThat(job.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job.datacenterStatus()).containsEntry("dc1", DatacenterJobStatus.COMPLETED)
+                .containsEntry("dc2", DatacenterJobStatus.LOST);
+        assertThat(job.errors().get("dc2")).contains("datacenter dc2 was lost", "60 s");
+        assertThat(out).anyMatch(command -> command instanceof GateJobs.Publish publish
+                && publish.payload() instanceof Payload.JobFinished finished && finished.status() == JobStatus.FAILED);
+        assertThat(out).contains(new GateJobs.Replicate(new Ownership.Finished(id)));
+
+        // A lost datacenter's late word is not merged.
+        assertThat(gate.core.onEvent(gate.report(id, "dc2", 1, progress("dc2")), GateScenario.NOW + 61_000))
+                .isNotInstanceOf(GateJobs.Changed.class);
+    }
+
+    @Test
+    void whenADatacenterIsLostTheOthersAreStoppedAndTheJobFailsWithTheirFigures() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1).datacenter("dc2", 2, 1);
+        JobId id = gate.submit(JOB.replace("timeout: 30s", "timeout: 10m"), Optional.empty(), new ArrayList<>());
+        gate.core.onEvent(gate.report(id, "dc1", 1, progress("dc1")), GateScenario.NOW + 59_000);
+
+        List<GateJobs.Command> out = gate.core.tick(GateScenario.NOW + 60_000, List.of("gate-1"), false, Set.of());
+
+        assertThat(out).anyMatch(command -> command instanceof GateJobs.Publish publish
+                && publish.topic().equals(Optional.of(Topics.jobs("dc1")))
+                && publish.payload().equals(new Payload.JobCancelRequested("datacenter dc2 was lost")));
+        assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+        gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.CANCELLED)),
+                GateScenario.NOW + 61_000);
+        assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
+    }
+
+    @Test
+    void aDatacenterThatKeepsReportingIsNeverLost() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        JobId id = gate.submit(JOB, Optional.empty(), new ArrayList<>());
+        for (long second = 1; second <= 120; second++) {
+            gate.core.onEvent(gate.report(id, "dc1", 1, progress("dc1")), GateScenario.NOW + second * 1000);
+            gate.core.tick(GateScenario.NOW + second * 1000, List.of("gate-1"), false, Set.of());
+        }
+        assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
     }
 }

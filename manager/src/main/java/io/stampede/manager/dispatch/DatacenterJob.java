@@ -419,8 +419,16 @@ public final class DatacenterJob {
         return commands;
     }
 
-    /** The windows received since the last call, merged per workflow and second, or null when none came. */
+    /**
+     * The windows received since the last call, merged per workflow and second, with every
+     * workflow's state; null once the job has finished here. It is sent once a second even when
+     * no window came (a workflow waiting, a long request), so gates can tell a quiet datacenter
+     * from a lost one.
+     */
     public Payload.DatacenterProgress progress() {
+        if (finished()) {
+            return null;
+        }
         Map<String, List<WorkflowWindow>> windows = new LinkedHashMap<>();
         for (Workflow workflow : workflows.values()) {
             if (!workflow.sinceLastProgress.isEmpty()) {
@@ -428,9 +436,6 @@ public final class DatacenterJob {
                         workflow.sinceLastProgress.values().stream().map(WorkflowAccumulator::toWindow).toList());
                 workflow.sinceLastProgress.clear();
             }
-        }
-        if (windows.isEmpty()) {
-            return null;
         }
         return new Payload.DatacenterProgress(datacenter, states(), windows);
     }

@@ -131,5 +131,12 @@ public interface NodeConfig {
         /** How long a tombstone is kept. */
         @WithDefault("24h")
         java.time.Duration tombstoneAge();
+
+        /**
+         * Gates: how long a datacenter may send nothing about a job it runs (a running datacenter
+         * reports every second) before it is given up as LOST and the job ends with what it has.
+         */
+        @WithDefault("30s")
+        java.time.Duration datacenterSilence();
     }
 }

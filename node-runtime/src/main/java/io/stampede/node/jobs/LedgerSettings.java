@@ -30,6 +30,9 @@ public final class LedgerSettings {
         if (jobs.tombstones() < 0) {
             problems.add("stampede.jobs.tombstones: must not be negative");
         }
+        if (jobs.datacenterSilence().compareTo(java.time.Duration.ofSeconds(3)) < 0) {
+            problems.add("stampede.jobs.datacenter-silence: must be at least 3s (datacenters report every second)");
+        }
         return problems;
     }
 

@@ -11,24 +11,27 @@ import io.stampede.node.config.NodeConfig;
 
 class LedgerSettingsTest {
 
-    record Jobs(Duration retention, int maxFinished, int maxJobs, int tombstones, Duration tombstoneAge)
-            implements NodeConfig.Jobs {
+    record Jobs(Duration retention, int maxFinished, int maxJobs, int tombstones, Duration tombstoneAge,
+            Duration datacenterSilence) implements NodeConfig.Jobs {
     }
 
     @Test
     void theDefaultsAreTheLedgersDefaults() {
-        Jobs defaults = new Jobs(Duration.ofMinutes(10), 1_000, 10_000, 100_000, Duration.ofHours(24));
+        Jobs defaults = new Jobs(Duration.ofMinutes(10), 1_000, 10_000, 100_000, Duration.ofHours(24),
+                Duration.ofSeconds(30));
         assertThat(LedgerSettings.problems(defaults)).isEmpty();
         assertThat(LedgerSettings.limits(defaults)).isEqualTo(JobLedger.Limits.DEFAULT);
     }
 
     @Test
     void everyBadValueIsNamedByItsKey() {
-        assertThat(LedgerSettings.problems(new Jobs(Duration.ofSeconds(-1), -1, 0, -1, Duration.ofSeconds(-1))))
+        assertThat(LedgerSettings.problems(new Jobs(Duration.ofSeconds(-1), -1, 0, -1, Duration.ofSeconds(-1),
+                Duration.ofSeconds(2))))
                 .containsExactly("stampede.jobs.retention: must not be negative",
                         "stampede.jobs.tombstone-age: must not be negative",
                         "stampede.jobs.max-finished: must not be negative",
                         "stampede.jobs.max-jobs: must be at least 1",
-                        "stampede.jobs.tombstones: must not be negative");
+                        "stampede.jobs.tombstones: must not be negative",
+                        "stampede.jobs.datacenter-silence: must be at least 3s (datacenters report every second)");
     }
 }

@@ -9,17 +9,23 @@ package io.stampede.model.lifecycle;
  *     │                                   │
  *     └──────────cancel or timeout────────┴──▶ STOPPING ──every share ended──▶ CANCELLED | TIMED_OUT
  *     └──every workflow ended at once (nothing to run here, or nothing could start)──▶ COMPLETED | FAILED
+ *
+ * SUBMITTED | RUNNING | STOPPING ──nothing heard for the silence limit──▶ LOST   (the gates' verdict)
  * </pre>
+ *
+ * LOST is never a manager's: gates give it to a datacenter from which nothing about the job came
+ * for {@code stampede.jobs.datacenter-silence} (its managers gone or cut off), and end the job
+ * with what it had gathered.
  */
 public enum DatacenterJobStatus {
-    SUBMITTED, RUNNING, STOPPING, COMPLETED, FAILED, CANCELLED, TIMED_OUT;
+    SUBMITTED, RUNNING, STOPPING, COMPLETED, FAILED, CANCELLED, TIMED_OUT, LOST;
 
     /** The allowed moves. */
     public static final Transitions<DatacenterJobStatus> TABLE = Transitions
             .of(DatacenterJobStatus.class, "a datacenter's job")
-            .allow(SUBMITTED, RUNNING, STOPPING, COMPLETED, FAILED)
-            .allow(RUNNING, STOPPING, COMPLETED, FAILED)
-            .allow(STOPPING, CANCELLED, TIMED_OUT)
+            .allow(SUBMITTED, RUNNING, STOPPING, COMPLETED, FAILED, LOST)
+            .allow(RUNNING, STOPPING, COMPLETED, FAILED, LOST)
+            .allow(STOPPING, CANCELLED, TIMED_OUT, LOST)
             .build();
 
     public boolean terminal() {

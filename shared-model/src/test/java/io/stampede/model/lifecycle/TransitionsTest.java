@@ -57,8 +57,8 @@ class TransitionsTest {
         onlyTheseMoves(DatacenterJobStatus.values(), DatacenterJobStatus.TABLE, "a datacenter's job",
                 DatacenterJobStatus::moveTo,
                 "SUBMITTED>RUNNING", "SUBMITTED>STOPPING", "SUBMITTED>COMPLETED", "SUBMITTED>FAILED",
-                "RUNNING>STOPPING", "RUNNING>COMPLETED", "RUNNING>FAILED",
-                "STOPPING>CANCELLED", "STOPPING>TIMED_OUT");
+                "SUBMITTED>LOST", "RUNNING>STOPPING", "RUNNING>COMPLETED", "RUNNING>FAILED", "RUNNING>LOST",
+                "STOPPING>CANCELLED", "STOPPING>TIMED_OUT", "STOPPING>LOST");
     }
 
     @Test

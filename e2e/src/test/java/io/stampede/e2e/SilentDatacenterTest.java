@@ -1,0 +1,107 @@
+package io.stampede.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.stampede.cli.JobStatuses;
+import io.stampede.testkit.TargetServer;
+
+/**
+ * A datacenter that goes silent ends its job instead of hanging it: on a local cluster of two
+ * datacenters (one manager each) whose gate gives a datacenter up after 5 s of silence, the only
+ * manager of dc2 is killed mid-job.
+ */
+class SilentDatacenterTest {
+
+    private static final Duration SILENCE = Duration.ofSeconds(5);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static Path directory;
+    static TargetServer target;
+    static String gateUrl;
+    static long dc2ManagerPid;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        directory = Files.createTempDirectory("stampede-silent-");
+        Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up",
+                "--datacenters", "2", "--workers-per-dc", "1",
+                "-D", "stampede.jobs.datacenter-silence=" + SILENCE.toSeconds() + "s");
+        assertThat(up.exitCode()).as(up.toString()).isZero();
+        JsonNode state = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
+        for (JsonNode node : state.get("nodes")) {
+            if (node.get("role").asText().equals("gate")) {
+                gateUrl = "http://127.0.0.1:" + node.get("httpPort").asInt();
+            }
+            if (node.get("id").asText().equals("manager-dc2-1")) {
+                dc2ManagerPid = node.at("/process/pid").asLong();
+            }
+        }
+        target = TargetServer.start();
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/datacenters")
+                .findValues("healthy").stream().filter(JsonNode::asBoolean).count() == 2);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (target != null) {
+            target.close();
+        }
+        Command.localDown(directory);
+    }
+
+    @Test
+    void aDatacenterWhoseManagersAreAllGoneIsLostAndTheJobEndsWithTheOthersFigures() throws Exception {
+        Path job = directory.resolve("long.yaml");
+        Files.writeString(job, """
+                name: long
+                workflows:
+                  - name: steady
+                    vus: 2
+                    duration: 5m
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/delay/20")));
+        Command.Result submitted = Command.stampede(directory, Duration.ofMinutes(1), "submit", "--gate=" + gateUrl,
+                job.toString());
+        assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
+        String id = submitted.out().strip();
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/jobs/" + id)
+                .at("/datacenters/dc2/status").asText().equals("RUNNING")
+                && Command.getJson(gateUrl + "/api/v1/jobs/" + id).at("/datacenters/dc1/status").asText()
+                        .equals("RUNNING"));
+
+        long killedAt = System.nanoTime();
+        ProcessHandle.of(dc2ManagerPid).orElseThrow().destroyForcibly();
+
+        // Ended within the silence limit and 10 s, not at its 5 minutes.
+        await().atMost(SILENCE.plusSeconds(10)).until(() -> JobStatuses.terminal(
+                Command.getJson(gateUrl + "/api/v1/jobs/" + id).get("status").asText()));
+        double endedAfter = (System.nanoTime() - killedAt) / 1e9;
+        JsonNode ended = Command.getJson(gateUrl + "/api/v1/jobs/" + id);
+        System.out.printf("Silent datacenter: dc2's only manager killed; the job ended %s %.1f s later"
+                + " (silence limit %d s)%n", ended.get("status").asText(), endedAfter, SILENCE.toSeconds());
+        assertThat(ended.get("status").asText()).isEqualTo("FAILED");
+        assertThat(ended.at("/datacenters/dc2/status").asText()).isEqualTo("LOST");
+        assertThat(ended.at("/errors/dc2").asText()).contains("datacenter dc2 was lost");
+        // dc1 was stopped, and its figures are in the job's.
+        assertThat(ended.at("/datacenters/dc1/statistics/0/steps/0/requests").asLong()).isPositive();
+        assertThat(ended.at("/workflows/0/steps/0/requests").asLong())
+                .isGreaterThanOrEqualTo(ended.at("/datacenters/dc1/statistics/0/steps/0/requests").asLong());
+
+        Command.Result watch = Command.stampede(directory, Duration.ofMinutes(1), "watch", "--gate=" + gateUrl, id);
+        assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(11);
+        assertThat(watch.out()).contains("dc2        LOST", "error dc2: datacenter dc2 was lost");
+    }
+}
