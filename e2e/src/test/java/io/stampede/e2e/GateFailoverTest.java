@@ -105,6 +105,8 @@ class GateFailoverTest {
                 .redirectOutput(out.toFile()).start();
         try {
             await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/22") > 100);
+            // Killed only once the client follows the job through it (its first progress line is out).
+            await().atMost(30, TimeUnit.SECONDS).until(() -> Files.readString(out).contains("] steady"));
             ProcessHandle.of(gatePids.get(owner)).orElseThrow().destroyForcibly();
             long killed = System.nanoTime();
             List<String> survivors = gates.stream().filter(gate -> !gate.equals(owner)).toList();

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import io.stampede.cli.ExitCodes;
@@ -69,6 +70,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        Optional<String> problem = Reports.problem(report);
+        if (problem.isPresent()) {
+            spec.commandLine().getErr().println("stampede demo: --report " + report + ": " + problem.get());
+            return ExitCodes.USAGE;
+        }
         LocalCluster cluster = new LocalCluster(Path.of(".stampede/local"), out, Clock.systemUTC());
         if (cluster.running().isEmpty()) {
             out.println("Starting a local cluster (Kafka, 1 gate, 2 datacenters x (1 manager + 2 workers)) ...");

@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -166,7 +167,7 @@ public final class GateClient {
                         return;
                     }
                     last = new UnreachableException(gate, new IOException("the event stream ended before the job"));
-                } catch (IOException | java.io.UncheckedIOException e) {
+                } catch (IOException | UncheckedIOException e) {
                     last = new UnreachableException(gate, e);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

@@ -37,6 +37,11 @@ final class HtmlReport {
         job.path("datacenters").fields().forEachRemaining(dc -> html.append("<tr><td>").append(escape(dc.getKey()))
                 .append("</td><td>").append(escape(dc.getValue().path("status").asText())).append("</td></tr>"));
         html.append("</table>");
+        JsonNode unaccounted = job.path("unaccounted");
+        if (!unaccounted.isMissingNode() && !unaccounted.isNull()) {
+            html.append("<p>Unaccounted: at most <b>").append(unaccounted.path("requestsAtMost").asLong())
+                    .append("</b> requests that lost workers may have sent after their last reported window.</p>");
+        }
         html.append("<table><tr><th>workflow</th><th>step</th><th>requests</th><th>req/s</th><th>errors</th>")
                 .append("<th>not sent</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th></tr>");
         for (JsonNode workflow : job.path("workflows")) {

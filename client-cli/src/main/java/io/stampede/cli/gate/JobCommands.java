@@ -299,27 +299,30 @@ public final class JobCommands {
         if (cancelOnInterrupt) {
             Runtime.getRuntime().addShutdownHook(cancel);
         }
-        long started = System.nanoTime();
-        List<Reports.Sample> samples = new ArrayList<>();
-        client.watch(id, job -> {
-            double seconds = (System.nanoTime() - started) / 1e9;
-            samples.add(new Reports.Sample(seconds, job));
-            Progress.print(job, seconds, out, perDatacenter);
-        });
-        GateClient.Answer last = client.job(id);
-        if (!last.ok()) {
-            err.println("stampede: " + last.problem());
-            return ExitCodes.FAILURE;
-        }
-        int exitCode = outcome.print(last.body(), out, err, reports, samples);
-        if (cancelOnInterrupt) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(cancel);
-            } catch (IllegalStateException e) {
-                // Already shutting down: the interrupt's thread ends the process with this exit code.
+        try {
+            long started = System.nanoTime();
+            List<Reports.Sample> samples = new ArrayList<>();
+            client.watch(id, job -> {
+                double seconds = (System.nanoTime() - started) / 1e9;
+                samples.add(new Reports.Sample(seconds, job));
+                Progress.print(job, seconds, out, perDatacenter);
+            });
+            GateClient.Answer last = client.job(id);
+            if (!last.ok()) {
+                err.println("stampede: " + last.problem());
+                return ExitCodes.FAILURE;
+            }
+            return outcome.print(last.body(), out, err, reports, samples);
+        } finally {
+            // However following ended, only a real interrupt may cancel the job.
+            if (cancelOnInterrupt) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cancel);
+                } catch (IllegalStateException e) {
+                    // Already shutting down: the interrupt's thread ends the process with the outcome's code.
+                }
             }
         }
-        return exitCode;
     }
 
     /** A job's outcome, printed once whoever comes to it first. */
@@ -333,13 +336,7 @@ public final class JobCommands {
             if (exitCode >= 0) {
                 return exitCode;
             }
-            Reports.printTable(job, out);
-            List<String> failedChecks = Reports.failedChecks(job);
-            if (!failedChecks.isEmpty()) {
-                out.println("  failed checks: " + String.join(", ", failedChecks));
-            }
-            out.flush();
-            int code = ExitCodes.forJob(job.path("status").asText(), !failedChecks.isEmpty());
+            int code = Reports.printOutcome(job, out);
             for (Path report : reports) {
                 try {
                     Reports.write(report, job, samples);

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -24,8 +25,10 @@ import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.JobStatistics;
+import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.RecordCodec;
+import io.stampede.model.wire.ReplayFilter;
 
 /**
  * {@code watch --kafka}: follows one job from its records on {@code stampede.jobs.events}, with
@@ -38,9 +41,11 @@ final class KafkaWatch {
 
     private final String id;
     private final JobStatistics statistics = JobStatistics.learning();
+    private final ReplayFilter replays = new ReplayFilter();
     private final Map<String, DatacenterJobStatus> datacenterStatus = new LinkedHashMap<>();
     private final Map<String, Map<String, WorkflowState>> states = new LinkedHashMap<>();
     private final Map<String, String> errors = new LinkedHashMap<>();
+    private Unaccounted unaccounted = Unaccounted.NONE;
     private JobStatus status = JobStatus.SUBMITTED;
 
     private KafkaWatch(String id) {
@@ -89,23 +94,19 @@ final class KafkaWatch {
                     }
                     heard = true;
                     lastHeard = System.nanoTime();
-                    changed |= watch.apply(accepted.envelope().payload());
+                    // As a gate does: a record delivered twice, or from a deposed leader, counts once or not at all.
+                    if (watch.replays.offer(accepted.envelope()) == ReplayFilter.Verdict.ACCEPTED) {
+                        changed |= watch.apply(accepted.envelope().payload());
+                    }
                 }
                 if (changed) {
                     Progress.print(watch.view(), (System.nanoTime() - started) / 1e9, out, false);
                 }
                 if (watch.status.terminal()) {
-                    JsonNode job = watch.view();
-                    Reports.printTable(job, out);
-                    List<String> failedChecks = Reports.failedChecks(job);
-                    if (!failedChecks.isEmpty()) {
-                        out.println("  failed checks: " + String.join(", ", failedChecks));
-                    }
-                    out.flush();
-                    return ExitCodes.forJob(watch.status, !failedChecks.isEmpty());
+                    return Reports.printOutcome(watch.view(), out);
                 }
             }
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        } catch (TimeoutException e) {
             err.println("stampede watch: cannot reach Kafka at " + bootstrap + ": " + e.getMessage());
             return ExitCodes.FAILURE;
         }
@@ -127,6 +128,7 @@ final class KafkaWatch {
             states.put(finished.datacenter(), finished.states());
             datacenterStatus.put(finished.datacenter(), finished.status());
             finished.errors().forEach((workflow, error) -> errors.put(finished.datacenter() + "/" + workflow, error));
+            unaccounted = unaccounted.plus(finished.unaccounted());
             return true;
         }
         if (payload instanceof Payload.JobFinished finished) {
@@ -153,6 +155,9 @@ final class KafkaWatch {
         });
         job.set("workflows", JSON.valueToTree(statistics.reports(states)));
         job.set("errors", JSON.valueToTree(errors));
+        if (unaccounted.any()) {
+            job.set("unaccounted", JSON.valueToTree(unaccounted));
+        }
         return job;
     }
 }

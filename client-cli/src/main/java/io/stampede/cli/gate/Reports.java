@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.stampede.cli.ExitCodes;
+
 /** Tables and report files from a job as the gate shows it (docs/reports.md). */
 public final class Reports {
 
@@ -36,6 +38,14 @@ public final class Reports {
                 out.printf("  %-10s %s%n", dc.getKey(), dc.getValue().path("status").asText()));
         job.path("errors").fields().forEachRemaining(error ->
                 out.printf("  error %s: %s%n", error.getKey(), error.getValue().asText()));
+        JsonNode unaccounted = job.path("unaccounted");
+        if (!unaccounted.isMissingNode() && !unaccounted.isNull()) {
+            List<String> workers = new ArrayList<>();
+            unaccounted.path("workers").forEach(worker -> workers.add(worker.asText()));
+            out.printf("  unaccounted: at most %d requests that lost workers (%s) may have sent after their last"
+                    + " reported window; the target saw between the requests below and that many more%n",
+                    unaccounted.path("requestsAtMost").asLong(), String.join(", ", workers));
+        }
         out.printf("  %-16s %-20s %10s %9s %8s %9s %9s %9s %9s%n", "workflow", "step", "requests", "req/s", "errors",
                 "p50 ms", "p90 ms", "p99 ms", "max ms");
         for (JsonNode workflow : job.path("workflows")) {
@@ -57,6 +67,17 @@ public final class Reports {
             }
         }
         out.flush();
+    }
+
+    /** Prints the final table and any failed checks; returns the exit code for how the job ended. */
+    public static int printOutcome(JsonNode job, PrintWriter out) {
+        printTable(job, out);
+        List<String> failedChecks = failedChecks(job);
+        if (!failedChecks.isEmpty()) {
+            out.println("  failed checks: " + String.join(", ", failedChecks));
+        }
+        out.flush();
+        return ExitCodes.forJob(job.path("status").asText(), !failedChecks.isEmpty());
     }
 
     /** Checks that failed at least once, as "workflow/step/check". */

@@ -57,10 +57,24 @@ class ReportsTest {
         StringWriter table = new StringWriter();
         Reports.printTable(job(), new PrintWriter(table));
 
-        assertThat(table.toString()).contains("job job-1 (crowded): RUNNING", "not sent: invalid_url", "8",
-                "crowd            dropped 12 iterations");
+        assertThat(table.toString()).contains("job job-1 (crowded): RUNNING", "crowd            dropped 12 iterations")
+                .containsPattern("not sent: invalid_url +8\\n");
         assertThat(Reports.csv(job())).contains(",not_sent,dropped_iterations\n").contains(",8,12\n");
         assertThat(HtmlReport.render(job(), List.of())).contains("<th>not sent</th>", "Dropped iterations: <b>12</b>");
+    }
+
+    @Test
+    void whatLostWorkersMayHaveSentIsDeclaredInTheTableAndTheHtml() {
+        var job = (com.fasterxml.jackson.databind.node.ObjectNode) job();
+        job.set("unaccounted", JSON.valueToTree(io.stampede.model.stats.Unaccounted.NONE.plusLost("worker-2",
+                new WorkflowWindow("crowd", 0, 1000, 40, 0, 1, List.of(new StepWindow("slow", 40, 40, Map.of(), 0, 0,
+                        Map.of(), LatencyHistograms.encode(LatencyHistograms.create())))))));
+        StringWriter table = new StringWriter();
+
+        Reports.printTable(job, new PrintWriter(table));
+
+        assertThat(table.toString()).contains("unaccounted: at most 60 requests that lost workers (worker-2)");
+        assertThat(HtmlReport.render(job, List.of())).contains("Unaccounted: at most <b>60</b>");
     }
 
     @Test

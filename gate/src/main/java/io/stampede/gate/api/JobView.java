@@ -5,19 +5,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import io.stampede.gate.jobs.GlobalJob;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
+import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.stats.WorkflowReport;
 
 /**
  * A job as {@code GET /api/v1/jobs/{id}} shows it: status, each datacenter's status and
  * workflow states, and the statistics merged over every datacenter (per datacenter too). Any
- * gate answers for any job; {@code owner} is the gate that publishes its result.
+ * gate answers for any job; {@code owner} is the gate that publishes its result. {@code unaccounted}
+ * is there only when a worker was lost: the most requests lost workers may have sent unreported.
  */
 public record JobView(String id, String name, JobStatus status, Instant submittedAt, Map<String, DatacenterPart> datacenters,
-        List<WorkflowReport> workflows, Map<String, String> errors, String owner) {
+        List<WorkflowReport> workflows, Map<String, String> errors, String owner,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Unaccounted unaccounted) {
 
     /** One datacenter's part of the job. */
     public record DatacenterPart(DatacenterJobStatus status, Map<String, WorkflowState> workflows,
@@ -32,6 +37,6 @@ public record JobView(String id, String name, JobStatus status, Instant submitte
         }
         List<WorkflowReport> workflows = withStatistics ? job.reports() : List.of();
         return new JobView(job.id().value(), job.name(), job.status(), job.submittedAt(), parts, workflows, job.errors(),
-                job.owner());
+                job.owner(), job.unaccounted().any() ? job.unaccounted() : null);
     }
 }

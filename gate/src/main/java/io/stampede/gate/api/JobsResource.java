@@ -106,14 +106,14 @@ public class JobsResource {
         return Response.ok(new JobPage(views, page, size, matching.size())).build();
     }
 
+    /** The longest an event stream stays quiet while its job runs. */
+    static final int EVENTS_HEARTBEAT_SECONDS = 5;
+
     /**
      * Server-Sent Events: the job now, then again at every change and at least every {@value
      * #EVENTS_HEARTBEAT_SECONDS} s (so a reader can tell a quiet job from a lost gate), ending with
      * its final state.
      */
-    /** The longest an event stream stays quiet while its job runs. */
-    static final int EVENTS_HEARTBEAT_SECONDS = 5;
-
     @GET
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)

@@ -129,8 +129,13 @@ public final class GateJobs {
         }
     }
 
+    /** Room in a job's record for everything besides its document: envelope, shares, names. */
+    static final long RECORD_OVERHEAD_BYTES = 64 * 1024;
+
     private final String self;
     private final Duration datacenterSilence;
+    /** When this gate last read anything on the events topic: it judges silence only while it hears. */
+    private long lastEventMillis;
     private final DatacenterRouter router;
     private final JobLedger<GateJob> ledger;
     private final Datacenters datacenters = new Datacenters(DATACENTER_STALE_AFTER);
@@ -141,12 +146,11 @@ public final class GateJobs {
     private final Set<JobId> changedSinceProgress = new LinkedHashSet<>();
 
     /**
-     * @param self     this gate's node id
-     * @param released told of every job the ledger lets go of, to forget it in the ownership table too
-     */
-    /**
+     * @param self              this gate's node id
      * @param datacenterSilence how long a datacenter may send nothing about a job it runs before it
      *                          is given up as LOST (a running datacenter reports every second)
+     * @param released          told of every job the ledger lets go of, to forget it in the ownership
+     *                          table too
      */
     public GateJobs(String self, DatacenterRouter router, JobLedger.Limits limits, Duration datacenterSilence,
             Consumer<JobId> released) {
@@ -295,6 +299,7 @@ public final class GateJobs {
 
     /** Applies a record from the events topic. */
     public Applied onEvent(Envelope envelope, long nowMillis) {
+        lastEventMillis = Math.max(lastEventMillis, nowMillis);
         Payload payload = envelope.payload();
         if (payload instanceof Payload.DatacenterStatus status) {
             ReplayFilter.Verdict verdict = statusReplays.computeIfAbsent(status.datacenter(), dc -> new ReplayFilter())
@@ -368,17 +373,18 @@ public final class GateJobs {
                 stopEverywhere(job, "timeout", out);
             }
             // Every gate judges silence the same way, so every gate ends the job; its owner publishes it.
-            for (String dc : job.silent(nowMillis, datacenterSilence.toMillis())) {
-                String reason = "datacenter " + dc + " was lost: nothing about the job came from it for "
-                        + datacenterSilence.toSeconds() + " s (its managers are gone or cut off); what it reported"
-                        + " before is counted";
-                Payload.JobFinished finished = job.lost(dc, reason);
-                ended(job, finished, nowMillis, out);
-                // The job cannot be whole any more: the other datacenters stop, and it ends with what they have.
-                if (finished == null && job.stopAfterLoss() && mine(job)) {
-                    stopEverywhere(job, "datacenter " + dc + " was lost", out);
+            // A gate that itself hears nothing (its consumer stalled or cut off) judges no one.
+            if (nowMillis - lastEventMillis < datacenterSilence.toMillis() / 2) {
+                for (String dc : job.silent(nowMillis, datacenterSilence.toMillis())) {
+                    ended(job, job.lost(dc, "datacenter " + dc + " was lost: nothing about the job came from it for "
+                            + datacenterSilence.toSeconds() + " s (its managers are gone or cut off); what it"
+                            + " reported before is counted"), nowMillis, out);
+                    changedSinceProgress.add(id);
                 }
-                changedSinceProgress.add(id);
+            }
+            // A job with a lost datacenter cannot be whole: its owner stops the others, and it ends with what they have.
+            if (mine(job) && job.lostAny() && job.stopAfterLoss()) {
+                stopEverywhere(job, "a datacenter of the job was lost", out);
             }
         });
         for (JobId id : changedSinceProgress) {
@@ -464,6 +470,4 @@ public final class GateJobs {
         return Optional.empty();
     }
 
-    /** Room in a job's record for everything besides its document: envelope, shares, names. */
-    static final long RECORD_OVERHEAD_BYTES = 64 * 1024;
 }

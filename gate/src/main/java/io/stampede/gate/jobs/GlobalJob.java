@@ -10,6 +10,7 @@ import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.JobStatistics;
+import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.stats.WorkflowReport;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.model.wire.Payload;
@@ -31,6 +32,7 @@ public final class GlobalJob {
     private final Map<String, String> errors = new LinkedHashMap<>();
     /** When a record about the job last came from each datacenter, epoch ms; from when it was followed here. */
     private final Map<String, Long> lastHeard = new LinkedHashMap<>();
+    private Unaccounted unaccounted = Unaccounted.NONE;
     private JobStatus status = JobStatus.SUBMITTED;
     /** CANCELLED or TIMED_OUT once the gates asked the job to stop; null before. */
     private JobStatus stopRequested;
@@ -107,6 +109,11 @@ public final class GlobalJob {
         return Map.copyOf(errors);
     }
 
+    /** What the datacenters' lost workers may have sent and not reported, over every datacenter. */
+    public Unaccounted unaccounted() {
+        return unaccounted;
+    }
+
     /**
      * Records that the job was asked to stop; the first ask wins.
      *
@@ -171,6 +178,7 @@ public final class GlobalJob {
         workflowStates.put(finished.datacenter(), finished.states());
         statistics.onFinished(finished.datacenter(), finished.totals());
         finished.errors().forEach((workflow, error) -> errors.put(finished.datacenter() + "/" + workflow, error));
+        unaccounted = unaccounted.plus(finished.unaccounted());
         return endIfEveryDatacenterHas();
     }
 
@@ -181,7 +189,7 @@ public final class GlobalJob {
             return null;
         }
         status = status.moveTo(decide());
-        result = new Payload.JobFinished(status, datacenterStatus, totals(), errors);
+        result = new Payload.JobFinished(status, datacenterStatus, totals(), errors, unaccounted);
         return result;
     }
 
@@ -220,7 +228,17 @@ public final class GlobalJob {
         }
         datacenterStatus.put(datacenter, before.moveTo(DatacenterJobStatus.LOST));
         errors.put(datacenter, reason);
+        // What it reported is all there will be: its figures stop being live, its unfinished workflows failed there.
+        statistics.onFinished(datacenter, statistics.perDatacenter(datacenter));
+        Map<String, WorkflowState> states = new LinkedHashMap<>(workflowStates.getOrDefault(datacenter, Map.of()));
+        states.replaceAll((workflow, state) -> state.terminal() ? state : state.moveTo(WorkflowState.FAILED));
+        workflowStates.put(datacenter, states);
         return endIfEveryDatacenterHas();
+    }
+
+    /** Whether a datacenter of the job was given up as LOST. */
+    public boolean lostAny() {
+        return datacenterStatus.containsValue(DatacenterJobStatus.LOST);
     }
 
     private JobStatus decide() {

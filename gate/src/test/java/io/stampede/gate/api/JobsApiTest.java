@@ -251,8 +251,8 @@ class JobsApiTest {
             await().atMost(15, TimeUnit.SECONDS).until(() -> events.size() >= 3);
             assertThat(events).allSatisfy(event -> assertThat(event).contains(id, "SUBMITTED"));
         } finally {
+            stream.body().close();
             given().delete("/api/v1/jobs/" + id);
-            reader.interrupt();
         }
     }
 

@@ -311,7 +311,8 @@ class GateJobsTest {
         gate.core.onEvent(gate.report(id, "dc1", 1, progress("dc1")), later);
         gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.COMPLETED)), later);
 
-        // dc2 never said a word: not yet at 59 s, given up at 60 s.
+        // dc2 never said a word: not yet at 59 s, given up at 60 s (while the gate hears dc1's manager).
+        gate.core.onEvent(gate.status("dc1", 1, 1, 2), GateScenario.NOW + 59_000);
         assertThat(gate.core.tick(GateScenario.NOW + 59_999, List.of("gate-1"), false, Set.of())).noneMatch(
                 command -> command instanceof GateJobs.Publish publish && publish.payload() instanceof Payload.JobFinished);
         List<GateJobs.Command> out = gate.core.tick(GateScenario.NOW + 60_000, List.of("gate-1"), false, Set.of());
@@ -340,11 +341,22 @@ class GateJobsTest {
 
         assertThat(out).anyMatch(command -> command instanceof GateJobs.Publish publish
                 && publish.topic().equals(Optional.of(Topics.jobs("dc1")))
-                && publish.payload().equals(new Payload.JobCancelRequested("datacenter dc2 was lost")));
+                && publish.payload().equals(new Payload.JobCancelRequested("a datacenter of the job was lost")));
         assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
         gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.CANCELLED)),
                 GateScenario.NOW + 61_000);
         assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
+    }
+
+    @Test
+    void aGateThatHearsNothingAtAllJudgesNoDatacenterLost() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        JobId id = gate.submit(JOB.replace("timeout: 30s", "timeout: 10m"), Optional.empty(), new ArrayList<>());
+
+        // Its own consumer stalled: nothing at all for two minutes.
+        gate.core.tick(GateScenario.NOW + 120_000, List.of("gate-1"), false, Set.of());
+
+        assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.SUBMITTED);
     }
 
     @Test

@@ -26,11 +26,34 @@ class JobLifecycleCoverageTest {
     @BeforeAll
     static void countFromNow() {
         JobStatus.TABLE.forgetVisits();
+        DatacenterJobStatus.TABLE.forgetVisits();
     }
 
     @AfterAll
     static void everyMoveWasMade() {
         assertThat(JobStatus.TABLE.unvisited()).as("job moves no test makes").isEmpty();
+        // Moves to LOST are the gates' own (the manager's tests make every other datacenter move).
+        assertThat(DatacenterJobStatus.TABLE.unvisited()).as("moves to LOST no test makes")
+                .noneMatch(move -> move.to() == DatacenterJobStatus.LOST);
+    }
+
+    /** A datacenter silent for the limit, before or after it started the job, is given up. */
+    @ParameterizedTest
+    @CsvSource({"false", "true"})
+    void aSilentDatacenterIsLost(boolean progress) {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        JobId id = gate.submit(GateJobsTest.JOB.replace("timeout: 30s", "timeout: 10m"), Optional.empty(),
+                new ArrayList<>());
+        if (progress) {
+            gate.core.onEvent(gate.report(id, "dc1", 1, GateJobsTest.progress("dc1")), GateScenario.NOW);
+        }
+        long silent = GateScenario.NOW + GateScenario.SILENCE.toMillis();
+        gate.core.onEvent(gate.status("dc1", 1, 1, 2), silent - 1_000);
+
+        gate.core.tick(silent, List.of("gate-1"), false, Set.of());
+
+        assertThat(gate.core.job(id).orElseThrow().datacenterStatus()).containsEntry("dc1", DatacenterJobStatus.LOST);
+        assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
     }
 
     /**

@@ -20,6 +20,7 @@ import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.ShareState;
 import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.JobStatistics;
+import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.stats.WorkflowAccumulator;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.model.wire.Payload;
@@ -64,6 +65,8 @@ public final class DatacenterJob {
         final long endsAt;
         /** Everything this share reported in windows, kept so that a lost share's work still counts. */
         final WorkflowAccumulator reported;
+        /** The last window this share reported; null before its first. */
+        WorkflowWindow lastWindow;
         long firstWindowStart = -1;
         ShareState state = ShareState.RUNNING;
         String error = "";
@@ -133,6 +136,8 @@ public final class DatacenterJob {
     /** What a stopping job ends as: CANCELLED or TIMED_OUT; null unless stopping. */
     private DatacenterJobStatus stopAs;
     private Payload.DatacenterFinished result;
+    /** What lost workers may have sent after their last reported window. */
+    private Unaccounted unaccounted = Unaccounted.NONE;
     private int reruns;
     /**
      * Whether this manager decides for the job (it leads the datacenter). A follower keeps the
@@ -273,6 +278,7 @@ public final class DatacenterJob {
             return;
         }
         share.reported.addConcurrent(report.window());
+        share.lastWindow = report.window();
         if (share.firstWindowStart < 0) {
             share.firstWindowStart = report.window().startMillis();
         }
@@ -302,7 +308,8 @@ public final class DatacenterJob {
     }
 
     /**
-     * A worker is gone. What its unfinished shares reported still counts. A share of a
+     * A worker is gone. What its unfinished shares reported still counts, and what they may have
+     * sent after their last window is declared ({@link Unaccounted}). A share of a
      * duration-based workflow is run again on another worker for the time it had left, within
      * the re-run budgets ({@value #WORKFLOW_RERUN_BUDGET} per workflow, {@value #JOB_RERUN_BUDGET}
      * per job); any other lost share fails, saying why.
@@ -318,6 +325,7 @@ public final class DatacenterJob {
                 if (share.worker.equals(worker) && !share.finished()) {
                     lostHere = true;
                     workflow.totals.addConcurrent(share.reported.toWindow());
+                    unaccounted = unaccounted.plusLost(worker, share.lastWindow);
                     rerunOrFail(workflow, share, others, nowMillis, commands);
                 }
             }
@@ -421,12 +429,12 @@ public final class DatacenterJob {
 
     /**
      * The windows received since the last call, merged per workflow and second, with every
-     * workflow's state; null once the job has finished here. It is sent once a second even when
-     * no window came (a workflow waiting, a long request), so gates can tell a quiet datacenter
-     * from a lost one.
+     * workflow's state; null once the job has finished here and every window has gone out. It is
+     * sent once a second even when no window came (a workflow waiting, a long request), so gates
+     * can tell a quiet datacenter from a lost one.
      */
     public Payload.DatacenterProgress progress() {
-        if (finished()) {
+        if (finished() && workflows.values().stream().allMatch(workflow -> workflow.sinceLastProgress.isEmpty())) {
             return null;
         }
         Map<String, List<WorkflowWindow>> windows = new LinkedHashMap<>();
@@ -533,7 +541,7 @@ public final class DatacenterJob {
                 errors.put(name, String.join("; ", said));
             }
         });
-        result = new Payload.DatacenterFinished(datacenter, status, states(), totals, errors);
+        result = new Payload.DatacenterFinished(datacenter, status, states(), totals, errors, unaccounted);
         commands.add(new Finish(result));
     }
 }

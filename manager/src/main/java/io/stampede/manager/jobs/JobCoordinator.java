@@ -267,7 +267,7 @@ public class JobCoordinator {
     }
 
     /** A record from the progress topic read for heartbeats only (every manager sees every worker). */
-    public void onHeartbeatRecord(RecordInbox.Source source, byte[] value) {
+    public void onHeartbeatRecord(byte[] value) {
         // Other records on this topic, readable or not, are the job channel's business (and count).
         if (RecordCodec.decode(value) instanceof RecordCodec.Accepted accepted
                 && accepted.envelope().payload() instanceof Payload.WorkerHeartbeat heartbeat) {

@@ -34,6 +34,6 @@ public class DatacenterListener {
 
     @Incoming("heartbeats")
     public void onHeartbeat(ConsumerRecord<String, byte[]> record) {
-        inbox.apply(record, () -> coordinator.onHeartbeatRecord(RecordInbox.Source.of(record), record.value()));
+        inbox.apply(record, () -> coordinator.onHeartbeatRecord(record.value()));
     }
 }

@@ -254,6 +254,9 @@ class DatacenterJobTest {
         assertThat(finished.totals().get("browse").steps().get(0).requests()).as("100 + 30 + the lost share's 5")
                 .isEqualTo(135);
         assertThat(finished.errors().get("browse")).contains("worker w2 was lost", "re-ran on w1 for the 40 s it had left");
+        // Its last window had 5 requests in 1 s: it may have sent up to 1.5 s of that, unreported.
+        assertThat(finished.unaccounted().workers()).containsExactly("w2");
+        assertThat(finished.unaccounted().requestsAtMost()).isEqualTo(8);
     }
 
     @Test

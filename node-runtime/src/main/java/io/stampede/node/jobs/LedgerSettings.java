@@ -1,5 +1,6 @@
 package io.stampede.node.jobs;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +31,7 @@ public final class LedgerSettings {
         if (jobs.tombstones() < 0) {
             problems.add("stampede.jobs.tombstones: must not be negative");
         }
-        if (jobs.datacenterSilence().compareTo(java.time.Duration.ofSeconds(3)) < 0) {
+        if (jobs.datacenterSilence().compareTo(Duration.ofSeconds(3)) < 0) {
             problems.add("stampede.jobs.datacenter-silence: must be at least 3s (datacenters report every second)");
         }
         return problems;

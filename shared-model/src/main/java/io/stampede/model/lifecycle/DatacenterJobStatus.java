@@ -10,7 +10,7 @@ package io.stampede.model.lifecycle;
  *     └──────────cancel or timeout────────┴──▶ STOPPING ──every share ended──▶ CANCELLED | TIMED_OUT
  *     └──every workflow ended at once (nothing to run here, or nothing could start)──▶ COMPLETED | FAILED
  *
- * SUBMITTED | RUNNING | STOPPING ──nothing heard for the silence limit──▶ LOST   (the gates' verdict)
+ * SUBMITTED | RUNNING ──nothing heard for the silence limit──▶ LOST   (the gates' verdict)
  * </pre>
  *
  * LOST is never a manager's: gates give it to a datacenter from which nothing about the job came
@@ -25,7 +25,7 @@ public enum DatacenterJobStatus {
             .of(DatacenterJobStatus.class, "a datacenter's job")
             .allow(SUBMITTED, RUNNING, STOPPING, COMPLETED, FAILED, LOST)
             .allow(RUNNING, STOPPING, COMPLETED, FAILED, LOST)
-            .allow(STOPPING, CANCELLED, TIMED_OUT, LOST)
+            .allow(STOPPING, CANCELLED, TIMED_OUT)
             .build();
 
     public boolean terminal() {

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What one step did in one window (or, merged, over a longer time): counts, failures by reason,
@@ -48,37 +49,37 @@ public record StepWindow(String step, long requests, long successes, Map<String,
     }
 
     /** What makes this step's window impossible, if anything (see {@link WorkflowWindow#problem()}). */
-    public java.util.Optional<String> problem() {
-        if (!WorkflowWindow.plausible(requests) || !WorkflowWindow.plausible(bytesSent)
-                || !WorkflowWindow.plausible(bytesReceived) || successes < 0 || successes > requests) {
-            return java.util.Optional.of(step + ": requests, successes and bytes must be counts, successes at most requests");
+    public Optional<String> problem() {
+        if (!WorkflowWindow.plausible(requests) || bytesSent < 0 || bytesReceived < 0 || successes < 0
+                || successes > requests) {
+            return Optional.of(step + ": requests, successes and bytes must be counts, successes at most requests");
         }
         long failed = 0;
         for (long count : failures.values()) {
             if (!WorkflowWindow.plausible(count)) {
-                return java.util.Optional.of(step + ": a failure count of " + count);
+                return Optional.of(step + ": a failure count of " + count);
             }
             failed += count;
         }
         if (failed > requests) {
-            return java.util.Optional.of(step + ": " + failed + " failures of " + requests + " requests");
+            return Optional.of(step + ": " + failed + " failures of " + requests + " requests");
         }
         if (!notSent.values().stream().allMatch(WorkflowWindow::plausible)) {
-            return java.util.Optional.of(step + ": notSent must hold counts");
+            return Optional.of(step + ": notSent must hold counts");
         }
         if (!checks.values().stream().allMatch(tally -> WorkflowWindow.plausible(tally.passed())
                 && WorkflowWindow.plausible(tally.failed()))) {
-            return java.util.Optional.of(step + ": checks must hold counts");
+            return Optional.of(step + ": checks must hold counts");
         }
         try {
             long latencies = LatencyHistograms.decode(latency).getTotalCount();
             if (latencies > requests) {
-                return java.util.Optional.of(step + ": " + latencies + " latencies for " + requests + " requests");
+                return Optional.of(step + ": " + latencies + " latencies for " + requests + " requests");
             }
         } catch (RuntimeException e) {
-            return java.util.Optional.of(step + ": the latency is not an encoded histogram (" + e.getMessage() + ")");
+            return Optional.of(step + ": the latency is not an encoded histogram (" + e.getMessage() + ")");
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /** Requests that failed, whatever the reason. */

@@ -1,6 +1,7 @@
 package io.stampede.model.stats;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What one workflow did from {@code startMillis} to {@code endMillis} (epoch milliseconds): the
@@ -15,12 +16,12 @@ import java.util.List;
 public record WorkflowWindow(String workflow, long startMillis, long endMillis, long iterations,
         long droppedIterations, long activeVus, List<StepWindow> steps) {
 
+    /** Larger than any count of requests or iterations a window could honestly hold: 2^50. */
+    public static final long ABSURD_COUNT = 1L << 50;
+
     public WorkflowWindow {
         steps = List.copyOf(steps);
     }
-
-    /** Larger than any count a window could honestly hold: 2^50. */
-    public static final long ABSURD_COUNT = 1L << 50;
 
     public double seconds() {
         return Math.max(0, endMillis - startMillis) / 1000.0;
@@ -32,20 +33,20 @@ public record WorkflowWindow(String workflow, long startMillis, long endMillis, 
      * failures than requests, or a latency histogram that is not one or holds more latencies than
      * requests. A window read from the wire is checked before anything merges it.
      */
-    public java.util.Optional<String> problem() {
+    public Optional<String> problem() {
         if (startMillis < 0 || endMillis < startMillis) {
-            return java.util.Optional.of(workflow + ": a window from " + startMillis + " to " + endMillis);
+            return Optional.of(workflow + ": a window from " + startMillis + " to " + endMillis);
         }
         if (!plausible(iterations) || !plausible(droppedIterations) || !plausible(activeVus)) {
-            return java.util.Optional.of(workflow + ": iterations, droppedIterations and activeVus must be counts");
+            return Optional.of(workflow + ": iterations, droppedIterations and activeVus must be counts");
         }
         for (StepWindow step : steps) {
-            java.util.Optional<String> problem = step.problem();
+            Optional<String> problem = step.problem();
             if (problem.isPresent()) {
-                return java.util.Optional.of(workflow + "/" + problem.get());
+                return Optional.of(workflow + "/" + problem.get());
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     static boolean plausible(long count) {

@@ -10,6 +10,7 @@ import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.ShareState;
 import io.stampede.model.lifecycle.WorkflowState;
+import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.stats.WorkflowWindow;
 
 /**
@@ -163,9 +164,11 @@ public sealed interface Payload {
      * @param states  each workflow's final state
      * @param totals  each workflow's statistics, merged exactly over all its workers
      * @param errors  why workflows failed, by workflow
+     * @param unaccounted what lost workers may have sent and not reported
      */
     record DatacenterFinished(String datacenter, DatacenterJobStatus status, Map<String, WorkflowState> states,
-            Map<String, WorkflowWindow> totals, Map<String, String> errors) implements DatacenterReport {
+            Map<String, WorkflowWindow> totals, Map<String, String> errors, Unaccounted unaccounted)
+            implements DatacenterReport {
         public DatacenterFinished {
             if (!status.terminal()) {
                 throw new IllegalArgumentException("a finished datacenter job cannot be " + status);
@@ -173,6 +176,13 @@ public sealed interface Payload {
             states = Map.copyOf(states);
             totals = Map.copyOf(totals);
             errors = Map.copyOf(errors);
+            unaccounted = unaccounted == null ? Unaccounted.NONE : unaccounted;
+        }
+
+        /** A datacenter where no worker was lost. */
+        public DatacenterFinished(String datacenter, DatacenterJobStatus status, Map<String, WorkflowState> states,
+                Map<String, WorkflowWindow> totals, Map<String, String> errors) {
+            this(datacenter, status, states, totals, errors, Unaccounted.NONE);
         }
     }
 
@@ -189,7 +199,8 @@ public sealed interface Payload {
      * @param totals      each workflow's statistics over every datacenter
      */
     record JobFinished(JobStatus status, Map<String, DatacenterJobStatus> datacenters,
-            Map<String, WorkflowWindow> totals, Map<String, String> errors) implements FromGates {
+            Map<String, WorkflowWindow> totals, Map<String, String> errors, Unaccounted unaccounted)
+            implements FromGates {
         public JobFinished {
             if (!status.terminal()) {
                 throw new IllegalArgumentException("a finished job cannot be " + status);
@@ -197,6 +208,7 @@ public sealed interface Payload {
             datacenters = Map.copyOf(datacenters);
             totals = Map.copyOf(totals);
             errors = Map.copyOf(errors);
+            unaccounted = unaccounted == null ? Unaccounted.NONE : unaccounted;
         }
     }
 

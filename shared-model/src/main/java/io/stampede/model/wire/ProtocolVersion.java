@@ -9,8 +9,11 @@ public record ProtocolVersion(int major, int minor) {
     /**
      * What this build writes. 2.0: the envelope names its subject ({@code subject}) instead of
      * putting a worker id or a datacenter name in {@code jobId}, and statuses are closed sets.
+     * 3.0: {@code datacenter.progress} carries per-second windows per workflow, step windows count
+     * requests never sent apart ({@code notSent}), results may declare {@code unaccounted}, and a
+     * datacenter's status may be {@code LOST}.
      */
-    public static final ProtocolVersion CURRENT = new ProtocolVersion(2, 0);
+    public static final ProtocolVersion CURRENT = new ProtocolVersion(3, 0);
 
     /**
      * Parses {@code MAJOR.MINOR}.

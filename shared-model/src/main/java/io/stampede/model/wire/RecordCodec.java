@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -149,11 +148,11 @@ public final class RecordCodec {
         } catch (IOException | RuntimeException e) {
             return new Rejected(Rejection.MALFORMED_PAYLOAD, type.get().wireName() + ": " + e.getMessage());
         }
-        Optional<String> impossible = windows(payload).stream().filter(Objects::nonNull)
-                .map(WorkflowWindow::problem).flatMap(Optional::stream).findFirst();
-        if (windows(payload).contains(null)) {
+        List<Filed> windows = windows(payload);
+        if (windows.stream().anyMatch(filed -> filed.window() == null)) {
             return new Rejected(Rejection.MALFORMED_PAYLOAD, type.get().wireName() + ": a window is missing");
         }
+        Optional<String> impossible = windows.stream().map(Filed::problem).flatMap(Optional::stream).findFirst();
         if (impossible.isPresent()) {
             return new Rejected(Rejection.OUT_OF_RANGE, type.get().wireName() + ": " + impossible.get());
         }
@@ -162,21 +161,32 @@ public final class RecordCodec {
                 payload));
     }
 
+    /** A statistics window and the workflow it is filed under. */
+    record Filed(String workflow, WorkflowWindow window) {
+
+        /** What makes it impossible: filed under another workflow, or impossible itself. */
+        Optional<String> problem() {
+            return window.workflow().equals(workflow) ? window.problem()
+                    : Optional.of("a window of " + window.workflow() + " filed under " + workflow);
+        }
+    }
+
     /** Every statistics window a payload carries, so that none is merged before it is checked. */
-    static List<WorkflowWindow> windows(Payload payload) {
-        List<WorkflowWindow> windows = new ArrayList<>();
+    static List<Filed> windows(Payload payload) {
+        List<Filed> windows = new ArrayList<>();
         if (payload instanceof Payload.WorkflowWindowReported reported) {
-            windows.add(reported.window());
+            windows.add(new Filed(reported.workflow(), reported.window()));
         } else if (payload instanceof Payload.WorkflowFinished finished) {
-            windows.add(finished.totals());
+            windows.add(new Filed(finished.workflow(), finished.totals()));
         } else if (payload instanceof Payload.DatacenterProgress progress) {
-            progress.windows().values().forEach(windows::addAll);
+            progress.windows().forEach((workflow, seconds) -> seconds.forEach(second ->
+                    windows.add(new Filed(workflow, second))));
         } else if (payload instanceof Payload.DatacenterFinished finished) {
-            windows.addAll(finished.totals().values());
+            finished.totals().forEach((workflow, window) -> windows.add(new Filed(workflow, window)));
         } else if (payload instanceof Payload.JobFinished finished) {
-            windows.addAll(finished.totals().values());
+            finished.totals().forEach((workflow, window) -> windows.add(new Filed(workflow, window)));
         } else if (payload instanceof Payload.JobProgress progress) {
-            windows.addAll(progress.totals().values());
+            progress.totals().forEach((workflow, window) -> windows.add(new Filed(workflow, window)));
         }
         return windows;
     }

@@ -58,7 +58,7 @@ class TransitionsTest {
                 DatacenterJobStatus::moveTo,
                 "SUBMITTED>RUNNING", "SUBMITTED>STOPPING", "SUBMITTED>COMPLETED", "SUBMITTED>FAILED",
                 "SUBMITTED>LOST", "RUNNING>STOPPING", "RUNNING>COMPLETED", "RUNNING>FAILED", "RUNNING>LOST",
-                "STOPPING>CANCELLED", "STOPPING>TIMED_OUT", "STOPPING>LOST");
+                "STOPPING>CANCELLED", "STOPPING>TIMED_OUT");
     }
 
     @Test

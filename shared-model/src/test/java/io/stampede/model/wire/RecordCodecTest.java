@@ -54,11 +54,12 @@ class RecordCodecTest {
                         Map.of("browse", WorkflowState.RUNNING), Map.of("browse", List.of(new WorkflowWindow("browse", 1, 2, 0, 0, 0,
                                 List.of()))))),
                 Envelope.of(JOB_1, "manager-1", 2, 4, 5, new Payload.DatacenterFinished("dc1", DatacenterJobStatus.FAILED,
-                        Map.of("browse", WorkflowState.FAILED), Map.of(), Map.of("browse", "worker lost"))),
+                        Map.of("browse", WorkflowState.FAILED), Map.of(), Map.of("browse", "worker lost"),
+                        new io.stampede.model.stats.Unaccounted(30, List.of("worker-1"), "lost"))),
                 Envelope.of(new Subject.Datacenter("dc1"), "manager-1", 2, 5, 5, new Payload.DatacenterStatus("dc1", "manager-1", 2, 4, 3, 1)),
                 Envelope.of(JOB_1, "gate-1", 1, 9, 5, new Payload.JobFinished(JobStatus.COMPLETED,
                         Map.of("dc1", DatacenterJobStatus.COMPLETED),
-                        Map.of(), Map.of())),
+                        Map.of(), Map.of(), new io.stampede.model.stats.Unaccounted(12, List.of("worker-2"), "lost"))),
                 Envelope.of(JOB_1, "gate-1", 1, 8, 5, new Payload.JobProgress(JobStatus.RUNNING,
                         Map.of("dc1", DatacenterJobStatus.RUNNING),
                         Map.of())));
@@ -106,11 +107,12 @@ class RecordCodecTest {
         assertThat(reason("{\"type\":\"workflow.window\"}")).isEqualTo(Rejection.MISSING_FIELD);
         String valid = new String(RecordCodec.encode(window("w", 0, 1)), StandardCharsets.UTF_8);
         assertThat(reason(valid.replace("workflow.window", "workflow.teleported"))).isEqualTo(Rejection.UNKNOWN_TYPE);
-        assertThat(reason(valid.replace("\"2.0\"", "\"1.0\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"2.0\"", "\"3.0\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"2.0\"", "\"1.0\"").replace("\"subject\":\"job/job-1\"", "\"jobId\":\"job-1\"")))
+        assertThat(reason(valid.replace("\"3.0\"", "\"2.0\""))).as("the previous protocol, whose progress"
+                + " records carried one window per workflow").isEqualTo(Rejection.INCOMPATIBLE_VERSION);
+        assertThat(reason(valid.replace("\"3.0\"", "\"4.0\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
+        assertThat(reason(valid.replace("\"3.0\"", "\"1.0\"").replace("\"subject\":\"job/job-1\"", "\"jobId\":\"job-1\"")))
                 .as("a record of protocol 1, laid out as 1.x wrote it").isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"2.0\"", "\"one\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
+        assertThat(reason(valid.replace("\"3.0\"", "\"one\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
         assertThat(reason(valid.replace("job/job-1", "node/job-1"))).as("a window is about a job")
                 .isEqualTo(Rejection.WRONG_SUBJECT);
         assertThat(reason(valid.replace("job/job-1", "job/../etc"))).as("not a job id").isEqualTo(Rejection.WRONG_SUBJECT);
@@ -124,6 +126,19 @@ class RecordCodecTest {
                 .isEqualTo(Rejection.MALFORMED_PAYLOAD);
         assertThat(reason(valid.replace("\"sequence\":1", "\"sequence\":\"first\""))).isEqualTo(Rejection.MISSING_FIELD);
         assertThat(reason(valid.replace("\"latency\":\"", "\"latency\":\"!!"))).isEqualTo(Rejection.MALFORMED_PAYLOAD);
+        // Readable, and impossible.
+        assertThat(reason(valid.replace("\"fence\":0", "\"fence\":" + Long.MAX_VALUE))).as("a fence above any term")
+                .isEqualTo(Rejection.OUT_OF_RANGE);
+        assertThat(reason(valid.replace("\"fence\":0", "\"fence\":-2"))).isEqualTo(Rejection.OUT_OF_RANGE);
+        assertThat(reason(valid.replace("\"requests\":1", "\"requests\":-1"))).isEqualTo(Rejection.OUT_OF_RANGE);
+        assertThat(reason(valid.replace("\"successes\":1", "\"successes\":2"))).as("more successes than requests")
+                .isEqualTo(Rejection.OUT_OF_RANGE);
+        assertThat(reason(valid.replace("\"startMillis\":1", "\"startMillis\":9"))).as("ends before it starts")
+                .isEqualTo(Rejection.OUT_OF_RANGE);
+        assertThat(reason(valid.replace("\"latency\":\"", "\"latency\":\"AAAA"))).as("not a histogram")
+                .isIn(Rejection.OUT_OF_RANGE, Rejection.MALFORMED_PAYLOAD);
+        assertThat(reason(valid.replace("\"workflow\":\"browse\",\"startMillis\"", "\"workflow\":\"other\","
+                + "\"startMillis\""))).as("a window filed under another workflow").isEqualTo(Rejection.OUT_OF_RANGE);
         assertThat(RecordCodec.decode(new byte[RecordCodec.MAX_RECORD_BYTES + 1]))
                 .isEqualTo(new RecordCodec.Rejected(Rejection.TOO_LARGE, (RecordCodec.MAX_RECORD_BYTES + 1) + " bytes"));
         assertThat(RecordCodec.decode(null)).isInstanceOf(RecordCodec.Rejected.class);
@@ -132,7 +147,7 @@ class RecordCodecTest {
     @Test
     void aNewerMinorVersionWithExtraFieldsIsRead() {
         String valid = new String(RecordCodec.encode(window("w", 0, 1)), StandardCharsets.UTF_8);
-        String newer = valid.replace("\"2.0\"", "\"2.7\"").replace("\"payload\":{", "\"payload\":{\"shiny\":true,");
+        String newer = valid.replace("\"3.0\"", "\"3.7\"").replace("\"payload\":{", "\"payload\":{\"shiny\":true,");
         assertThat(RecordCodec.decode(newer.getBytes(StandardCharsets.UTF_8))).isInstanceOf(RecordCodec.Accepted.class);
     }
 

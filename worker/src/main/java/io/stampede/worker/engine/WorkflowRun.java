@@ -76,7 +76,9 @@ public final class WorkflowRun {
     private long startNanos;
     private long deadlineNanos = Long.MAX_VALUE;
     private long windowStartMillis;
-    private long windowTimer = -1;
+    private volatile long windowTimer = -1;
+    /** The windows emitted so far, in order: the next merges once this has. Guarded by {@code emitLock}. */
+    private CompletableFuture<Void> emitted = CompletableFuture.completedFuture(null);
     private final Object emitLock = new Object();
 
     WorkflowRun(Vertx vertx, Clock clock, LongSupplier nanoTime, List<Context> contexts, HttpClientFactory clients,
@@ -233,9 +235,14 @@ public final class WorkflowRun {
     }
 
     private void checkFinished() {
-        if (scheduleDone.get() && running.get() == 0 && finishing.compareAndSet(false, true)) {
-            vertx.cancelTimer(windowTimer);
-            emitWindow(-1);
+        if (scheduleDone.get() && running.get() == 0) {
+            // Under the lock a window timer takes too: the last window is emitted after any window begun before it.
+            synchronized (emitLock) {
+                if (finishing.compareAndSet(false, true)) {
+                    vertx.cancelTimer(windowTimer);
+                    emitWindow(-1);
+                }
+            }
         }
     }
 
@@ -250,15 +257,19 @@ public final class WorkflowRun {
         long now = clock.millis();
         long boundary = (Math.floorDiv(Math.max(now, after), interval) + 1) * interval;
         windowTimer = vertx.setTimer(Math.max(1, boundary - now), id -> {
-            if (!finishing.get()) {
+            synchronized (emitLock) {
+                if (finishing.get()) {
+                    return;
+                }
                 emitWindow(boundary);
-                scheduleWindow(boundary);
             }
+            scheduleWindow(boundary);
         });
     }
 
     /**
-     * Drains every lane on its own thread, merges, and hands the window on.
+     * Drains every lane on its own thread, merges, and hands the window on. Called under {@code
+     * emitLock}; windows merge in the order they were begun, each after the one before.
      *
      * @param endMillis where the window ends on the clock, or -1 for the last window, which ends now
      */
@@ -270,7 +281,9 @@ public final class WorkflowRun {
             lane.context.runOnContext(v -> part.complete(lane.drain()));
             parts.add(part);
         }
-        CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenRun(() -> {
+        CompletableFuture<Void> drained = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+        // Whatever became of the window before (handle), this one merges after it.
+        emitted = emitted.handle((before, failure) -> before).thenCombine(drained, (before, now) -> now).thenRun(() -> {
             synchronized (emitLock) {
                 long end = Math.max(windowStartMillis, last ? clock.millis() : endMillis);
                 List<WorkflowWindow> windowParts = parts.stream().map(CompletableFuture::join).toList();

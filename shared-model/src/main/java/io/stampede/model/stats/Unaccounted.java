@@ -1,0 +1,72 @@
+package io.stampede.model.stats;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a report cannot count, declared rather than hidden: requests that lost workers may have
+ * sent after their last reported window. The target's count lies within [reported, reported +
+ * {@code requestsAtMost}].
+ *
+ * @param requestsAtMost the most requests the lost workers may have sent and not reported
+ * @param workers        the lost workers, in the order they were lost
+ * @param reason         why, in words
+ */
+public record Unaccounted(long requestsAtMost, List<String> workers, String reason) {
+
+    /** Nothing unaccounted. */
+    public static final Unaccounted NONE = new Unaccounted(0, List.of(), "");
+
+    /**
+     * Beyond its last window, a worker that dies may have sent a window's worth of requests and
+     * had more in flight: the bound is its last rate over this many window lengths.
+     */
+    public static final double WINDOWS_AT_RISK = 1.5;
+
+    private static final String REASON = "requests lost workers may have sent after their last reported window"
+            + " (their last rate over 1.5 windows)";
+
+    public Unaccounted {
+        workers = workers == null ? List.of() : List.copyOf(workers);
+        reason = reason == null ? "" : reason;
+        if (requestsAtMost < 0) {
+            throw new IllegalArgumentException("requestsAtMost cannot be negative: " + requestsAtMost);
+        }
+    }
+
+    /** Whether there is anything unaccounted. */
+    public boolean any() {
+        return !workers.isEmpty();
+    }
+
+    /**
+     * With a worker lost after it reported {@code lastWindow}: its rate in that window over
+     * {@value #WINDOWS_AT_RISK} windows of at least a second. A worker that reported no window
+     * is named, and adds nothing it could be bounded by.
+     */
+    public Unaccounted plusLost(String worker, WorkflowWindow lastWindow) {
+        long bound = 0;
+        if (lastWindow != null && lastWindow.seconds() > 0) {
+            double rate = lastWindow.steps().stream().mapToLong(StepWindow::requests).sum() / lastWindow.seconds();
+            bound = (long) Math.ceil(rate * Math.max(1.0, lastWindow.seconds()) * WINDOWS_AT_RISK);
+        }
+        List<String> lost = new ArrayList<>(workers);
+        if (!lost.contains(worker)) {
+            lost.add(worker);
+        }
+        return new Unaccounted(requestsAtMost + bound, lost, REASON);
+    }
+
+    /** Both together (two datacenters' parts of one job). */
+    public Unaccounted plus(Unaccounted other) {
+        if (!other.any()) {
+            return this;
+        }
+        if (!any()) {
+            return other;
+        }
+        List<String> lost = new ArrayList<>(workers);
+        other.workers.stream().filter(worker -> !lost.contains(worker)).forEach(lost::add);
+        return new Unaccounted(requestsAtMost + other.requestsAtMost, lost, REASON);
+    }
+}
