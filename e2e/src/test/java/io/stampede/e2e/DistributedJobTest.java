@@ -123,6 +123,14 @@ class DistributedJobTest {
         return new ObjectMapper().readTree(accepted.body()).get("id").asText();
     }
 
+    /** The job as the gate shows it once it has ended, waiting at most {@code within}. */
+    private static JsonNode ended(String id, Duration within) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        await().atMost(within).until(() -> JobStatuses.terminal(
+                json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText()));
+        return json.readTree(get(gateUrl + "/api/v1/jobs/" + id));
+    }
+
     private static Payload.DatacenterFinished finished(String jobId, Duration within) {
         await().atMost(within.toSeconds(), TimeUnit.SECONDS).until(() -> events.about(jobId).stream()
                 .anyMatch(envelope -> envelope.payload() instanceof Payload.DatacenterFinished));
@@ -378,12 +386,8 @@ class DistributedJobTest {
                     iterations: 20
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(target.url("/delay/50"));
-        ObjectMapper json = new ObjectMapper();
         String id = submitToGate(spec);
-        await().atMost(60, TimeUnit.SECONDS).until(() -> JobStatuses.terminal(
-                json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText()));
-
-        JsonNode one = json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).at("/workflows/0");
+        JsonNode one = ended(id, Duration.ofSeconds(60)).at("/workflows/0");
         // 20 requests of at least 50 ms each, one at a time: at least 1 s and at most 20 per second.
         assertThat(one.get("seconds").asDouble()).as(one.toString()).isBetween(1.0, 30.0);
         assertThat(one.at("/steps/0/requestsPerSecond").asDouble()).as(one.toString()).isBetween(0.5, 20.0);
@@ -591,9 +595,7 @@ class DistributedJobTest {
         }
 
         ObjectMapper json = new ObjectMapper();
-        await().atMost(90, TimeUnit.SECONDS).until(() -> JobStatuses.terminal(
-                json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText()));
-        JsonNode job = json.readTree(get(gateUrl + "/api/v1/jobs/" + id));
+        JsonNode job = ended(id, Duration.ofSeconds(90));
         assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
         assertThat(job.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(target.requests("/delay/13"));
 
@@ -643,10 +645,8 @@ class DistributedJobTest {
             if (size.getValue() < 4) {
                 assertThat(answer.statusCode()).as(size + ": " + answer.body()).isEqualTo(202);
                 String id = json.readTree(answer.body()).get("id").asText();
-                await().atMost(60, TimeUnit.SECONDS).until(() -> JobStatuses.terminal(
-                        json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText()));
-                assertThat(json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText())
-                        .as(size.toString()).isEqualTo("COMPLETED");
+                assertThat(ended(id, Duration.ofSeconds(60)).get("status").asText()).as(size.toString())
+                        .isEqualTo("COMPLETED");
                 assertThat(target.requests("/tag/size-" + size.getKey())).isEqualTo(2);
             } else {
                 assertThat(answer.statusCode()).as(size + ": " + answer.body()).isEqualTo(413);

@@ -70,6 +70,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
+        // The demo keeps its files in .stampede/ (its report by default): it makes the folder, the user's own not.
+        Files.createDirectories(Path.of(".stampede"));
         Optional<String> problem = Reports.problem(report);
         if (problem.isPresent()) {
             spec.commandLine().getErr().println("stampede demo: --report " + report + ": " + problem.get());

@@ -284,31 +284,37 @@ public final class WorkflowRun {
         CompletableFuture<Void> drained = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
         // Whatever became of the window before (handle), this one merges after it.
         emitted = emitted.handle((before, failure) -> before).thenCombine(drained, (before, now) -> now).thenRun(() -> {
+            WorkflowWindow window;
+            WorkflowResult result = null;
             synchronized (emitLock) {
                 long end = Math.max(windowStartMillis, last ? clock.millis() : endMillis);
-                List<WorkflowWindow> windowParts = parts.stream().map(CompletableFuture::join).toList();
                 WorkflowAccumulator merged = new WorkflowAccumulator(workflow.name());
-                windowParts.forEach(merged::addConcurrent);
+                parts.stream().map(CompletableFuture::join).forEach(merged::addConcurrent);
                 WorkflowWindow raw = merged.toWindow();
-                WorkflowWindow window = new WorkflowWindow(workflow.name(), windowStartMillis, end,
-                        raw.iterations(), dropped.getAndSet(0), raw.activeVus(), raw.steps());
+                window = new WorkflowWindow(workflow.name(), windowStartMillis, end, raw.iterations(),
+                        dropped.getAndSet(0), raw.activeVus(), raw.steps());
                 windowStartMillis = end;
                 totals.addLater(window);
-                try {
-                    windows.accept(window);
-                } catch (RuntimeException e) {
-                    // A listener's failure must not stop the load or lose the totals.
-                }
                 if (last) {
                     Map<String, String> exports = new LinkedHashMap<>();
                     lanes.forEach(lane -> exports.putAll(lane.exports));
                     for (Lane lane : lanes) {
                         lane.client.close();
                     }
-                    completion.complete(new WorkflowResult(workflow.name(),
+                    result = new WorkflowResult(workflow.name(),
                             cancelled.get() ? WorkflowResult.Outcome.CANCELLED : WorkflowResult.Outcome.COMPLETED,
-                            totals.toWindow(), exports));
+                            totals.toWindow(), exports);
                 }
+            }
+            // Outside the lock: listeners take locks of their own (a runner's), which may be held by a thread
+            // waiting for this lock to cancel or start a run. The chain keeps windows in order all the same.
+            try {
+                windows.accept(window);
+            } catch (RuntimeException e) {
+                // A listener's failure must not stop the load or lose the totals.
+            }
+            if (result != null) {
+                completion.complete(result);
             }
         });
     }
