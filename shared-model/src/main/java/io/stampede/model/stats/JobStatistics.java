@@ -166,10 +166,12 @@ public final class JobStatistics {
         return reports;
     }
 
+    /** Each datacenter's statistics of one workflow (only that workflow's windows are made). */
     private List<WorkflowWindow> parts(String workflow) {
         List<WorkflowWindow> parts = new ArrayList<>();
-        for (String dc : datacenters.keySet()) {
-            WorkflowWindow part = perDatacenter(dc).get(workflow);
+        for (Datacenter dc : datacenters.values()) {
+            WorkflowWindow part = dc.finalTotals != null ? dc.finalTotals.get(workflow)
+                    : dc.running.containsKey(workflow) ? dc.running.get(workflow).toWindow() : null;
             if (part != null) {
                 parts.add(part);
             }
@@ -191,20 +193,16 @@ public final class JobStatistics {
         }
         NavigableMap<Long, WorkflowAccumulator> complete = recent.size() == 1 ? recent
                 : recent.headMap(recent.lastKey(), false);
-        List<WorkflowWindow> seconds = new ArrayList<>();
-        for (WorkflowAccumulator second : complete.descendingMap().values()) {
-            if (seconds.size() == RATE_SECONDS) {
-                break;
-            }
-            seconds.add(second.toWindow());
+        // Counts and spans only: a rate needs no histogram.
+        Map<String, Long> requests = new LinkedHashMap<>();
+        double covered = 0;
+        for (WorkflowAccumulator second : complete.descendingMap().values().stream().limit(RATE_SECONDS).toList()) {
+            covered += second.seconds();
+            second.requestsByStep().forEach((step, count) -> requests.merge(step, count, Long::sum));
         }
-        WorkflowAccumulator overTime = new WorkflowAccumulator(workflow);
-        seconds.forEach(overTime::addLater);
-        double covered = seconds.stream().mapToDouble(WorkflowWindow::seconds).sum();
         Map<String, Double> rates = new LinkedHashMap<>();
-        for (StepWindow step : overTime.toWindow().steps()) {
-            rates.put(step.step(), covered > 0 ? step.requests() / covered : 0.0);
-        }
+        double seconds = covered;
+        requests.forEach((step, count) -> rates.put(step, seconds > 0 ? count / seconds : 0.0));
         return rates;
     }
 

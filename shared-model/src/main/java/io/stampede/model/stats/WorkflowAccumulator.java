@@ -63,6 +63,18 @@ public final class WorkflowAccumulator {
         return startMillis == Long.MAX_VALUE;
     }
 
+    /** The seconds the windows added cover, as {@link WorkflowWindow#seconds()} of {@link #toWindow()}. */
+    public double seconds() {
+        return isEmpty() ? 0 : Math.max(0, endMillis - startMillis) / 1000.0;
+    }
+
+    /** The requests added per step, without merging any histogram. */
+    public Map<String, Long> requestsByStep() {
+        Map<String, Long> requests = new LinkedHashMap<>();
+        steps.forEach((step, accumulator) -> requests.put(step, accumulator.requests));
+        return requests;
+    }
+
     /** Everything added, as one window. */
     public WorkflowWindow toWindow() {
         long start = isEmpty() ? 0 : startMillis;
