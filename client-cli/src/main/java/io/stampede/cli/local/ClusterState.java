@@ -56,12 +56,26 @@ public record ClusterState(Path directory, Instant startedAt, Started kafka, Str
         }
     }
 
-    /** A node we started. */
+    /**
+     * A node we started.
+     *
+     * @param command how it was started (without the wrapper that gives it a session of its own),
+     *                so {@code local restart} starts it again the same way; null in a state file
+     *                written before restarts existed
+     */
     public record Node(String id, String role, String datacenter, Started process, int httpPort, int grpcPort,
-            int udpPort, Path log) {
+            int udpPort, Path log, List<String> command) {
+
+        public Node {
+            command = command == null ? null : List.copyOf(command);
+        }
 
         String url() {
             return "http://127.0.0.1:" + httpPort;
+        }
+
+        Node restartedAs(Started again) {
+            return new Node(id, role, datacenter, again, httpPort, grpcPort, udpPort, log, command);
         }
     }
 
@@ -69,6 +83,16 @@ public record ClusterState(Path directory, Instant startedAt, Started kafka, Str
         List<Node> more = new ArrayList<>(nodes);
         more.add(node);
         return new ClusterState(directory, startedAt, kafka, bootstrapServers, more);
+    }
+
+    /** This state with {@code node} in place of the node of the same id. */
+    ClusterState withReplaced(Node node) {
+        return new ClusterState(directory, startedAt, kafka, bootstrapServers,
+                nodes.stream().map(existing -> existing.id().equals(node.id()) ? node : existing).toList());
+    }
+
+    Optional<Node> node(String id) {
+        return nodes.stream().filter(node -> node.id().equals(id)).findFirst();
     }
 
     static Optional<ClusterState> load(Path directory) throws IOException {

@@ -391,7 +391,78 @@ public final class LocalCluster {
         startUp.recordNode(process.toHandle());
         children.put(node.id(), process);
         return new ClusterState.Node(node.id(), node.role().label(), node.datacenter(),
-                ClusterState.Started.of(process.toHandle()), http, grpc, udp, log);
+                ClusterState.Started.of(process.toHandle()), http, grpc, udp, log, command);
+    }
+
+    /** How a node was stopped by {@link #restart}. */
+    public enum Stop {
+        /** SIGKILL: a crash, as a node dies in production. */
+        KILL,
+        /** SIGTERM, then SIGKILL after the grace period: a clean shutdown. */
+        TERMINATE
+    }
+
+    /**
+     * Stops one node and starts it again under its id, on its ports, with its Raft storage, and
+     * waits until it is ready. Its log goes on in the same file. It is given every other node as a
+     * membership seed, since the node it was first given may be the one that is gone now.
+     *
+     * @return the state with the node's new process, saved
+     * @throws IllegalArgumentException when the cluster has no such node, or cannot restart it
+     * @throws NodeFailedException      when it exits or is not ready within {@code timeout}
+     */
+    public ClusterState restart(ClusterState state, String id, Stop stop, Duration timeout) throws IOException {
+        ClusterState.Node node = state.node(id).orElseThrow(() -> new IllegalArgumentException("no node " + id
+                + " in the cluster in " + directory + "; its nodes are "
+                + String.join(", ", state.nodes().stream().map(ClusterState.Node::id).toList())));
+        if (node.command() == null) {
+            throw new IllegalArgumentException("the cluster in " + directory + " was started by an earlier stampede,"
+                    + " which did not record how; `stampede local down` and `up` again to restart nodes");
+        }
+        Optional<ProcessHandle> running = node.process().live(directory);
+        if (running.isPresent()) {
+            out.printf("Stopping %s (pid %d, %s) ...%n", id, running.get().pid(),
+                    stop == Stop.KILL ? "SIGKILL" : "SIGTERM");
+            out.flush();
+            if (stop == Stop.KILL) {
+                running.get().destroyForcibly();
+                Processes.awaitExit(running.get(), NODE_GRACE);
+            } else {
+                Processes.stop(running.get(), NODE_GRACE);
+            }
+        }
+        List<String> command = new ArrayList<>(node.command().stream()
+                .filter(argument -> !argument.startsWith("-Dstampede.node.seeds=")).toList());
+        List<String> seeds = state.nodes().stream().filter(other -> !other.id().equals(id))
+                .map(other -> "127.0.0.1:" + other.udpPort()).toList();
+        if (!seeds.isEmpty()) {
+            command.add(command.indexOf("-jar"), "-Dstampede.node.seeds=" + String.join(",", seeds));
+        }
+        Process process = new ProcessBuilder(Processes.inOwnSession(command))
+                .directory(directory.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log().toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
+        children.put(id, process);
+        ClusterState.Node again = node.restartedAs(ClusterState.Started.of(process.toHandle()));
+        ClusterState after = state.withReplaced(again);
+        after.save();
+        Instant began = clock.instant();
+        out.printf("Started %s again (pid %d); waiting until it is ready ...%n", id, process.pid());
+        out.flush();
+        while (!isReady(again)) {
+            if (!process.isAlive()) {
+                throw new NodeFailedException(id + " exited" + exitCodeOf(again) + " before it was ready" + tail(again.log()));
+            }
+            if (clock.instant().isAfter(began.plus(timeout))) {
+                throw new NodeFailedException(id + " did not become ready in time" + tail(again.log()));
+            }
+            sleep(POLL);
+        }
+        out.printf("%s is ready again after %.1f s.%n", id, Duration.between(began, clock.instant()).toMillis() / 1000.0);
+        out.flush();
+        return after;
     }
 
     private void awaitReady(ClusterState state, Instant deadline, StartUp startUp) {

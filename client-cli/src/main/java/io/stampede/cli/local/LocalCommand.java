@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "local", mixinStandardHelpOptions = true,
         description = "Run a whole Stampede cluster on this machine: a real Kafka broker, gates, managers and"
                 + " workers as child processes on loopback. State and logs go to .stampede/local.",
-        subcommands = {LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Down.class})
+        subcommands = {LocalCommand.Up.class, LocalCommand.Status.class, LocalCommand.Restart.class,
+                LocalCommand.Down.class})
 public final class LocalCommand implements Runnable {
 
     @Spec
@@ -170,6 +171,57 @@ public final class LocalCommand implements Runnable {
                 return ExitCodes.FAILURE;
             }
             return printTable(out, cluster, state.get(), true) ? ExitCodes.OK : ExitCodes.FAILURE;
+        }
+    }
+
+    @Command(name = "restart", mixinStandardHelpOptions = true,
+            description = "Kill one node and start it again under the same id, on the same ports and with its"
+                    + " Raft storage, as a crash and a restart would; return once it is ready. A running job goes"
+                    + " on: see docs/failure-modes.md for what each role does.")
+    static final class Restart implements Callable<Integer> {
+
+        @ParentCommand
+        LocalCommand parent;
+
+        @Spec
+        CommandSpec spec;
+
+        @picocli.CommandLine.Parameters(paramLabel = "NODE_ID",
+                description = "The node to restart, as `stampede local status` lists it (e.g. worker-dc1-2).")
+        String id;
+
+        @Option(names = "--graceful", description = "Stop it with SIGTERM (a clean shutdown) instead of SIGKILL.")
+        boolean graceful;
+
+        @Option(names = "--timeout", defaultValue = "120", paramLabel = "SECONDS",
+                description = "How long it may take to become ready again (default: ${DEFAULT-VALUE} s).")
+        int timeoutSeconds;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            LocalCluster cluster = parent.cluster(spec);
+            StartLock lock;
+            try {
+                lock = cluster.lockForStart();
+            } catch (StartLock.HeldElsewhere e) {
+                err.println("stampede local restart: " + e.getMessage());
+                return ExitCodes.FAILURE;
+            }
+            try (lock) {
+                Optional<ClusterState> state = cluster.running();
+                if (state.isEmpty()) {
+                    err.println("stampede local restart: no local cluster is running in " + parent.directory() + ".");
+                    return ExitCodes.FAILURE;
+                }
+                cluster.restart(state.get(), id, graceful ? LocalCluster.Stop.TERMINATE : LocalCluster.Stop.KILL,
+                        Duration.ofSeconds(timeoutSeconds));
+                return ExitCodes.OK;
+            } catch (IllegalArgumentException | LocalCluster.NodeFailedException e) {
+                err.println("stampede local restart: " + e.getMessage());
+                return ExitCodes.FAILURE;
+            }
         }
     }
 

@@ -324,7 +324,7 @@ public final class GateJobs {
         List<Command> commands = new ArrayList<>();
         if (payload instanceof Payload.DatacenterProgress progress) {
             if (!job.onProgress(progress, nowMillis)) {
-                return new Ignored();
+                return new Dropped(ReplayFilter.Verdict.LATE);
             }
             changedSinceProgress.add(job.id());
         } else {

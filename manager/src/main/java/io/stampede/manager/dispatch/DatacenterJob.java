@@ -104,8 +104,8 @@ public final class DatacenterJob {
         final List<String> notes = new ArrayList<>();
         int nextAttempt = 1;
         int reruns;
-        /** Lost shares a follower expects the leader to re-run: (share, when it ends). */
-        final List<Map.Entry<Share, Long>> pendingReruns = new ArrayList<>();
+        /** Lost shares a follower expects the leader to re-run. */
+        final List<PendingRerun> pendingReruns = new ArrayList<>();
 
         Workflow(WorkflowSpec spec) {
             this.spec = spec;
@@ -136,6 +136,10 @@ public final class DatacenterJob {
     /** What a stopping job ends as: CANCELLED or TIMED_OUT; null unless stopping. */
     private DatacenterJobStatus stopAs;
     private Payload.DatacenterFinished result;
+    /** A lost share a follower expects the leader to re-run: when it ends, and how it was lost. */
+    private record PendingRerun(Share lost, long endsAt, String gone) {
+    }
+
     /** What lost workers may have sent after their last reported window. */
     private Unaccounted unaccounted = Unaccounted.NONE;
     private int reruns;
@@ -209,10 +213,10 @@ public final class DatacenterJob {
         if (stopAs == null) {
             List<Command> commands = new ArrayList<>();
             for (Workflow workflow : workflows.values()) {
-                for (Map.Entry<Share, Long> pending : List.copyOf(workflow.pendingReruns)) {
+                for (PendingRerun pending : List.copyOf(workflow.pendingReruns)) {
                     workflow.pendingReruns.remove(pending);
-                    rerun(workflow, pending.getKey(), pending.getValue(), workers.stream()
-                            .filter(live -> !live.id().equals(pending.getKey().worker)).toList(), nowMillis, commands);
+                    rerun(workflow, pending.lost(), pending.endsAt(), pending.gone(), workers.stream()
+                            .filter(live -> !live.id().equals(pending.lost().worker)).toList(), nowMillis, commands);
                 }
             }
             commands.addAll(advance(workers));
@@ -269,13 +273,17 @@ public final class DatacenterJob {
         return commands;
     }
 
-    /** A worker's window: the workflow is running, and the window counts towards progress. */
-    public void onWindow(Payload.WorkflowWindowReported report) {
+    /**
+     * A worker's window: the workflow is running, and the window counts towards progress. Returns
+     * false when it does not count: its share has ended or was given up (its worker was thought
+     * lost and the share re-ran elsewhere), or is unknown here.
+     */
+    public boolean onWindow(Payload.WorkflowWindowReported report) {
         Workflow workflow = workflows.get(report.workflow());
         Share share = workflow == null ? null
                 : workflow.shares.get(new ShareKey(jobId, report.workflow(), report.worker(), report.attempt()));
         if (share == null || share.finished() || workflow.state.terminal()) {
-            return;
+            return false;
         }
         share.reported.addConcurrent(report.window());
         share.lastWindow = report.window();
@@ -287,6 +295,7 @@ public final class DatacenterJob {
         }
         workflow.sinceLastProgress.computeIfAbsent(JobStatistics.secondOf(report.window()),
                 second -> new WorkflowAccumulator(workflow.spec.name())).addConcurrent(report.window());
+        return true;
     }
 
     /** A worker's share has ended; dependents may start, or the job may be over. */
@@ -312,11 +321,14 @@ public final class DatacenterJob {
      * sent after their last window is declared ({@link Unaccounted}). A share of a
      * duration-based workflow is run again on another worker for the time it had left, within
      * the re-run budgets ({@value #WORKFLOW_RERUN_BUDGET} per workflow, {@value #JOB_RERUN_BUDGET}
-     * per job); any other lost share fails, saying why.
+     * per job); any other lost share fails, saying why. Each lost share is also told to stop: a
+     * worker that was only paused or cut off stops it when it reads the dispatch topic again, and
+     * what it reports for it from then on is not counted.
      *
+     * @param why       how it was lost, for the user ("membership declared it dead", "restarted")
      * @param nowMillis the current time, epoch milliseconds
      */
-    public List<Command> workerLost(String worker, List<WorkerRegistry.Worker> workers, long nowMillis) {
+    public List<Command> workerLost(String worker, String why, List<WorkerRegistry.Worker> workers, long nowMillis) {
         List<Command> commands = new ArrayList<>();
         List<WorkerRegistry.Worker> others = workers.stream().filter(live -> !live.id().equals(worker)).toList();
         for (Workflow workflow : workflows.values()) {
@@ -326,7 +338,9 @@ public final class DatacenterJob {
                     lostHere = true;
                     workflow.totals.addConcurrent(share.reported.toWindow());
                     unaccounted = unaccounted.plusLost(worker, share.lastWindow);
-                    rerunOrFail(workflow, share, others, nowMillis, commands);
+                    commands.add(new CancelShare(new Payload.WorkflowCancelRequested(workflow.spec.name(), worker,
+                            share.attempt)));
+                    rerunOrFail(workflow, share, others, why, nowMillis, commands);
                 }
             }
             if (lostHere) {
@@ -337,13 +351,13 @@ public final class DatacenterJob {
         return commands;
     }
 
-    private static String lostWorker(String worker) {
-        return "worker " + worker + " was lost (membership declared it dead or gone)";
+    private static String lostWorker(String worker, String why) {
+        return "worker " + worker + " was lost (" + why + ")";
     }
 
-    private void rerunOrFail(Workflow workflow, Share lost, List<WorkerRegistry.Worker> others, long nowMillis,
-            List<Command> commands) {
-        String gone = lostWorker(lost.worker);
+    private void rerunOrFail(Workflow workflow, Share lost, List<WorkerRegistry.Worker> others, String why,
+            long nowMillis, List<Command> commands) {
+        String gone = lostWorker(lost.worker, why);
         Optional<Duration> duration = workflow.spec.load() instanceof WorkflowSpec.Closed closed
                 ? closed.duration() : Optional.empty();
         long endsAt = lost.endsAt > 0 ? lost.endsAt
@@ -372,18 +386,17 @@ public final class DatacenterJob {
         if (!deciding) {
             // The leader picks the worker; its dispatch record will tell. Until then the workflow
             // is not done, and a new leader re-runs it itself.
-            workflow.pendingReruns.add(Map.entry(lost, endsAt));
+            workflow.pendingReruns.add(new PendingRerun(lost, endsAt, gone));
             return;
         }
-        rerun(workflow, lost, endsAt, others, nowMillis, commands);
+        rerun(workflow, lost, endsAt, gone, others, nowMillis, commands);
     }
 
-    private void rerun(Workflow workflow, Share lost, long endsAt, List<WorkerRegistry.Worker> others, long nowMillis,
-            List<Command> commands) {
+    private void rerun(Workflow workflow, Share lost, long endsAt, String gone, List<WorkerRegistry.Worker> others,
+            long nowMillis, List<Command> commands) {
         if (workflow.state.terminal()) {
             return; // an earlier lost share of this workflow already failed it
         }
-        String gone = lostWorker(lost.worker);
         if (others.isEmpty()) {
             workflow.error = gone + "; not re-run: no other live worker";
             workflow.move(WorkflowState.FAILED);
@@ -398,7 +411,7 @@ public final class DatacenterJob {
         workflow.notes.add(gone + "; its share (" + lost.part.vus() + " VUs) re-ran on " + target.id() + " for the "
                 + Math.max(0, (endsAt - nowMillis) / 1000) + " s it had left");
         commands.add(new Dispatch(new Payload.WorkflowDispatched(workflow.spec.name(), target.id(), workflow.document(),
-                lost.part, lost.variables, submitted.deadlineEpochMillis(), attempt, endsAt)));
+                lost.part, lost.variables, submitted.deadlineEpochMillis(), attempt, endsAt, target.startedAtMillis())));
     }
 
     /**
@@ -475,11 +488,12 @@ public final class DatacenterJob {
             if (parts.get(i).isEmpty()) {
                 continue;
             }
-            String worker = workers.get(i).id();
-            Share share = new Share(workflow.spec.name(), worker, 0, parts.get(i), variables, 0);
+            WorkerRegistry.Worker worker = workers.get(i);
+            Share share = new Share(workflow.spec.name(), worker.id(), 0, parts.get(i), variables, 0);
             workflow.shares.put(share.key, share);
-            commands.add(new Dispatch(new Payload.WorkflowDispatched(workflow.spec.name(), worker, workflow.document(),
-                    parts.get(i), variables, submitted.deadlineEpochMillis())));
+            commands.add(new Dispatch(new Payload.WorkflowDispatched(workflow.spec.name(), worker.id(),
+                    workflow.document(), parts.get(i), variables, submitted.deadlineEpochMillis(), 0, 0,
+                    worker.startedAtMillis())));
         }
         if (workflow.shares.isEmpty()) {
             // Nothing to run here (this datacenter's share is empty): done at once.

@@ -1,7 +1,9 @@
 package io.stampede.manager.dispatch;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,14 +13,27 @@ import java.util.Set;
 
 /**
  * The workers of this datacenter. Two sources meet here: membership (SWIM) says which workers are
- * up, and each worker's heartbeat says how many cores it has free. A worker takes work only when
- * both agree: up in membership, and its capacity known. Not thread-safe; time comes from the
- * clock it is given.
+ * up, and each worker's heartbeat on Kafka says how many cores it has free and when its process
+ * started. A worker takes work only when both agree: up in membership, and its capacity known. A
+ * heartbeat with a new start means the worker restarted under its id; heartbeats that stop
+ * coming mean it can no longer write to Kafka (or its process is stuck), whatever membership
+ * says. Not thread-safe; time comes from the clock it is given.
  */
 public final class WorkerRegistry {
 
     /** A worker as last heard from. */
-    public record Worker(String id, int cores, int freeCores, String version, Instant lastSeen) {
+    public record Worker(String id, int cores, int freeCores, String version, long startedAtMillis,
+            Instant lastSeen) {
+    }
+
+    /** What a heartbeat changed. */
+    public enum Heard {
+        /** Nothing that matters for work: a capacity update, or a worker membership does not have up yet. */
+        NOTHING_NEW,
+        /** The worker is live from now on. */
+        LIVE,
+        /** A live worker's process restarted: the shares of its earlier process are lost. It is live. */
+        RESTARTED
     }
 
     private final Clock clock;
@@ -29,11 +44,21 @@ public final class WorkerRegistry {
         this.clock = clock;
     }
 
-    /** Records a worker's capacity report; true when that makes a new worker live. */
-    public boolean heard(String id, int cores, int freeCores, String version) {
+    /**
+     * Records a worker's heartbeat. One from a process that started before the one last heard
+     * from (two processes under one id, or a record late from a dead one) is ignored.
+     */
+    public Heard heard(String id, int cores, int freeCores, String version, long startedAtMillis) {
         boolean wasLive = isLive(id);
-        capacity.put(id, new Worker(id, cores, freeCores, version, clock.instant()));
-        return !wasLive && isLive(id);
+        Worker previous = capacity.get(id);
+        if (previous != null && startedAtMillis < previous.startedAtMillis()) {
+            return Heard.NOTHING_NEW;
+        }
+        capacity.put(id, new Worker(id, cores, freeCores, version, startedAtMillis, clock.instant()));
+        if (wasLive && previous.startedAtMillis() != startedAtMillis) {
+            return Heard.RESTARTED;
+        }
+        return !wasLive && isLive(id) ? Heard.LIVE : Heard.NOTHING_NEW;
     }
 
     /** Membership says the worker is up (ALIVE, or SUSPECT and may yet refute); true when that makes it live. */
@@ -54,6 +79,24 @@ public final class WorkerRegistry {
         up.remove(id);
         capacity.remove(id);
         return wasLive;
+    }
+
+    /**
+     * Live workers not heard from for longer than {@code limit}: each is no longer live (its
+     * running shares have failed) until its next heartbeat, which makes it live again.
+     *
+     * @return the ids of the workers silenced now
+     */
+    public List<String> silence(Duration limit) {
+        Instant cutoff = clock.instant().minus(limit);
+        List<String> silent = new ArrayList<>();
+        for (Worker worker : List.copyOf(capacity.values())) {
+            if (isLive(worker.id()) && worker.lastSeen().isBefore(cutoff)) {
+                capacity.remove(worker.id());
+                silent.add(worker.id());
+            }
+        }
+        return silent;
     }
 
     /** Live workers, in id order so that splits are reproducible. */

@@ -1,6 +1,7 @@
 package io.stampede.manager.jobs;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,7 @@ import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.ReplayFilter;
 import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.Subject;
 import io.stampede.node.config.NodeConfig;
@@ -95,6 +97,8 @@ public class JobCoordinator {
     private final NodeMembership membership;
     private final NodeLeadership leadership;
     private final CatchUp catchUp;
+    /** How long a live worker may send no heartbeat before its shares are treated as lost. */
+    private final Duration heartbeatSilence;
 
     public JobCoordinator(NodeIdentity identity, RecordInbox inbox, @Identifier("dispatch") RecordSender dispatch,
             @Identifier("events") RecordSender events, Clock clock, Vertx vertx, NodeMembership membership,
@@ -111,6 +115,7 @@ public class JobCoordinator {
         this.leadership = leadership;
         this.catchUp = catchUp;
         this.ledger = new JobLedger<>(LedgerSettings.limits(config.jobs()));
+        this.heartbeatSilence = config.jobs().workerSilence();
         LedgerGauges.register(registry, this::retained, this::tombstones);
     }
 
@@ -125,7 +130,7 @@ public class JobCoordinator {
 
             @Override
             public void removed(MemberView member) {
-                vertx.runOnContext(ignored -> workerGone(member.id(), "was forgotten by membership"));
+                vertx.runOnContext(ignored -> workerGone(member.id(), "gone"));
             }
         });
         leadership.watch(new RaftLeadership.Listener() {
@@ -213,19 +218,29 @@ public class JobCoordinator {
                 LOG.infof("worker %s is up (%s)", member.id(), member.state());
             }
         } else if (member.state() == MemberState.DEAD || member.state() == MemberState.LEFT) {
-            workerGone(member.id(), "is " + member.state());
+            workerGone(member.id(), member.state().name());
         }
     }
 
     private synchronized void workerGone(String id, String why) {
         if (workers.down(id)) {
-            LOG.warnf("worker %s %s; its running shares have failed", id, why);
-            ledger.byId().forEach((jobId, entry) -> {
-                if (entry.job != null) {
-                    send(jobId, entry.job.workerLost(id, workers.live(), clock.millis()));
-                }
-            });
+            sharesLost(id, "membership declared it " + why);
         }
+    }
+
+    /** A worker's running shares are lost: each job re-runs or fails them and tells the worker to stop. */
+    private void sharesLost(String id, String why) {
+        LOG.warnf("worker %s was lost (%s); its running shares have failed", id, why);
+        ledger.byId().forEach((jobId, entry) -> {
+            if (entry.job != null) {
+                try {
+                    send(jobId, entry.job.workerLost(id, why, workers.live(), clock.millis()));
+                } catch (RuntimeException e) {
+                    // One job's bug must not keep the others from hearing of the loss.
+                    LOG.errorf(e, "job %s: could not handle the loss of worker %s", jobId, id);
+                }
+            }
+        });
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -272,7 +287,12 @@ public class JobCoordinator {
         if (RecordCodec.decode(value) instanceof RecordCodec.Accepted accepted
                 && accepted.envelope().payload() instanceof Payload.WorkerHeartbeat heartbeat) {
             synchronized (this) {
-                if (workers.heard(heartbeat.worker(), heartbeat.cores(), heartbeat.freeCores(), heartbeat.version())) {
+                WorkerRegistry.Heard heard = workers.heard(heartbeat.worker(), heartbeat.cores(), heartbeat.freeCores(),
+                        heartbeat.version(), heartbeat.startedAtMillis());
+                if (heard == WorkerRegistry.Heard.RESTARTED) {
+                    sharesLost(heartbeat.worker(), "it restarted");
+                }
+                if (heard != WorkerRegistry.Heard.NOTHING_NEW) {
                     LOG.infof("worker %s is live (%d cores)", heartbeat.worker(), heartbeat.cores());
                 }
             }
@@ -317,8 +337,10 @@ public class JobCoordinator {
                 send(jobId, job.stop(DatacenterJobStatus.CANCELLED));
             }
         } else if (payload instanceof Payload.WorkflowWindowReported window) {
-            if (job != null) {
-                job.onWindow(window);
+            if (job != null && !job.onWindow(window)) {
+                LOG.infof("job %s: a window from %s for a share that has ended or was given up; not counted",
+                        jobId, window.worker());
+                inbox.dropped(topic, envelope, ReplayFilter.Verdict.LATE);
             }
         } else if (payload instanceof Payload.WorkflowFinished finished) {
             if (job != null) {
@@ -382,6 +404,9 @@ public class JobCoordinator {
                 }
             });
             ledger.expire(now);
+            for (String silent : workers.silence(heartbeatSilence)) {
+                sharesLost(silent, "it sent no heartbeat for " + heartbeatSilence.toSeconds() + " s");
+            }
             if (++ticks % STATUS_EVERY_TICKS == 0 && fence >= 0) {
                 List<WorkerRegistry.Worker> live = workers.live();
                 events.send(new Subject.Datacenter(datacenter), fence, new Payload.DatacenterStatus(datacenter,

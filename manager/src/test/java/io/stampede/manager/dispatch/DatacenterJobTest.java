@@ -44,8 +44,8 @@ class DatacenterJobTest {
             """;
 
     static final List<WorkerRegistry.Worker> WORKERS = List.of(
-            new WorkerRegistry.Worker("w1", 2, 2, "1", Instant.EPOCH),
-            new WorkerRegistry.Worker("w2", 2, 1, "1", Instant.EPOCH));
+            new WorkerRegistry.Worker("w1", 2, 2, "1", 0, Instant.EPOCH),
+            new WorkerRegistry.Worker("w2", 2, 1, "1", 0, Instant.EPOCH));
 
     private static DatacenterJob job() {
         JobSpec spec = JobSpecParser.parse(SPEC);
@@ -133,13 +133,15 @@ class DatacenterJobTest {
         job.advance(WORKERS);
         job.onFinished(done("login", "w1", 7, Map.of()), WORKERS);
 
-        List<DatacenterJob.Command> commands = job.workerLost("w2", WORKERS.subList(0, 1), 0);
+        List<DatacenterJob.Command> commands = job.workerLost("w2", "membership declared it DEAD", WORKERS.subList(0, 1), 0);
 
-        Payload.DatacenterFinished finished = ((DatacenterJob.Finish) commands.get(0)).payload();
+        assertThat(commands.get(0)).as("the lost share is told to stop, in case its worker was only cut off")
+                .isEqualTo(new DatacenterJob.CancelShare(new Payload.WorkflowCancelRequested("login", "w2", 0)));
+        Payload.DatacenterFinished finished = ((DatacenterJob.Finish) commands.get(1)).payload();
         assertThat(finished.status()).isEqualTo(DatacenterJobStatus.FAILED);
         assertThat(finished.states()).containsEntry("login", WorkflowState.FAILED).containsEntry("browse", WorkflowState.FAILED)
                 .containsEntry("report", WorkflowState.FAILED);
-        assertThat(finished.errors()).containsEntry("login", "worker w2 was lost (membership declared it dead or gone);"
+        assertThat(finished.errors()).containsEntry("login", "worker w2 was lost (membership declared it DEAD);"
                 + " not re-run: only duration-based workflows are re-run")
                 .containsEntry("browse", "not started: login failed");
     }
@@ -234,7 +236,7 @@ class DatacenterJobTest {
         long started = 1_000_000;
         DatacenterJob job = browsing(started);
 
-        List<Payload.WorkflowDispatched> rerun = dispatches(job.workerLost("w2", WORKERS.subList(0, 1), started + 20_000));
+        List<Payload.WorkflowDispatched> rerun = dispatches(job.workerLost("w2", "membership declared it DEAD", WORKERS.subList(0, 1), started + 20_000));
 
         assertThat(rerun).singleElement().satisfies(dispatch -> {
             assertThat(dispatch.worker()).isEqualTo("w1");
@@ -265,20 +267,20 @@ class DatacenterJobTest {
         DatacenterJob job = browsing(started);
         List<WorkerRegistry.Worker> pool = new java.util.ArrayList<>(WORKERS);
         for (int i = 0; i < DatacenterJob.WORKFLOW_RERUN_BUDGET; i++) {
-            pool.add(new WorkerRegistry.Worker("spare-" + i, 16, 10 - i, "1", Instant.EPOCH));
+            pool.add(new WorkerRegistry.Worker("spare-" + i, 16, 10 - i, "1", 0, Instant.EPOCH));
         }
         String lost = "w2";
         for (int i = 0; i < DatacenterJob.WORKFLOW_RERUN_BUDGET; i++) {
             String gone = lost;
             pool.removeIf(worker -> worker.id().equals(gone));
-            List<Payload.WorkflowDispatched> rerun = dispatches(job.workerLost(lost, pool, started + 1_000 * (i + 1)));
+            List<Payload.WorkflowDispatched> rerun = dispatches(job.workerLost(lost, "membership declared it DEAD", pool, started + 1_000 * (i + 1)));
             assertThat(rerun).hasSize(1);
             lost = rerun.get(0).worker();
         }
         String last = lost;
         pool.removeIf(worker -> worker.id().equals(last));
 
-        assertThat(dispatches(job.workerLost(last, pool, started + 10_000))).isEmpty();
+        assertThat(dispatches(job.workerLost(last, "membership declared it DEAD", pool, started + 10_000))).isEmpty();
         job.onFinished(done("browse", "w1", 10, Map.of()), pool);
         assertThat(job.states()).containsEntry("browse", WorkflowState.FAILED);
     }
@@ -289,7 +291,9 @@ class DatacenterJobTest {
         DatacenterJob follower = browsing(started);
         follower.decide(false);
 
-        assertThat(follower.workerLost("w2", WORKERS.subList(0, 1), started + 5_000)).isEmpty();
+        assertThat(follower.workerLost("w2", "membership declared it DEAD", WORKERS.subList(0, 1), started + 5_000))
+                .as("no re-run: only the stop every manager computes (a follower's coordinator sends nothing)")
+                .containsExactly(new DatacenterJob.CancelShare(new Payload.WorkflowCancelRequested("browse", "w2", 0)));
         follower.onFinished(done("browse", "w1", 100, Map.of()), WORKERS);
         assertThat(follower.states()).as("waiting for the re-run").containsEntry("browse", WorkflowState.RUNNING);
 

@@ -40,7 +40,7 @@ class LifecycleCoverageTest {
                 iterations: 1
                 steps: [{name: s, request: {url: "http://h/"}}]
             """;
-    static final List<WorkerRegistry.Worker> ONE = List.of(new WorkerRegistry.Worker("w1", 2, 2, "1", Instant.EPOCH));
+    static final List<WorkerRegistry.Worker> ONE = List.of(new WorkerRegistry.Worker("w1", 2, 2, "1", 0, Instant.EPOCH));
 
     @BeforeAll
     static void countFromNow() {

@@ -2,40 +2,83 @@ package io.stampede.manager.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stampede.manager.dispatch.WorkerRegistry.Heard;
 import io.stampede.testkit.ManualClock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class WorkerRegistryTest {
 
+    private static final long STARTED = 1_700_000_000_000L;
+    private static final Duration SILENCE = Duration.ofSeconds(10);
+
     private final ManualClock clock = new ManualClock();
     private final WorkerRegistry registry = new WorkerRegistry(clock);
 
     @Test
     void aWorkerIsLiveOnlyOnceMembershipHasItUpAndItsCapacityIsKnown() {
-        assertThat(registry.heard("worker-a", 4, 1, "1")).as("capacity alone").isFalse();
+        assertThat(registry.heard("worker-a", 4, 1, "1", STARTED)).as("capacity alone").isEqualTo(Heard.NOTHING_NEW);
         assertThat(registry.up("worker-a")).as("then membership").isTrue();
         assertThat(registry.up("worker-b")).as("membership alone").isFalse();
-        assertThat(registry.heard("worker-b", 2, 2, "1")).as("then capacity").isTrue();
-        assertThat(registry.heard("worker-a", 4, 3, "1")).as("a capacity update").isFalse();
+        assertThat(registry.heard("worker-b", 2, 2, "1", STARTED)).as("then capacity").isEqualTo(Heard.LIVE);
+        assertThat(registry.heard("worker-a", 4, 3, "1", STARTED)).as("a capacity update").isEqualTo(Heard.NOTHING_NEW);
 
         assertThat(registry.live()).extracting(WorkerRegistry.Worker::id).containsExactly("worker-a", "worker-b");
         assertThat(registry.live()).extracting(WorkerRegistry.Worker::freeCores).containsExactly(3, 2);
+        assertThat(registry.live()).extracting(WorkerRegistry.Worker::startedAtMillis).containsOnly(STARTED);
     }
 
     @Test
     void aWorkerMembershipDeclaresGoneIsNoLongerLiveWhateverItsLastHeartbeat() {
         registry.up("worker-a");
-        registry.heard("worker-a", 4, 4, "1");
-        clock.advance(Duration.ofHours(1));
+        registry.heard("worker-a", 4, 4, "1", STARTED);
 
-        assertThat(registry.isLive("worker-a")).as("silence alone does not end a worker").isTrue();
         assertThat(registry.down("worker-a")).as("it was live: its shares have failed").isTrue();
         assertThat(registry.live()).isEmpty();
         assertThat(registry.down("worker-a")).as("a second verdict changes nothing").isFalse();
 
-        registry.heard("worker-a", 4, 4, "1");
+        registry.heard("worker-a", 4, 4, "1", STARTED);
         assertThat(registry.isLive("worker-a")).as("a late heartbeat does not revive it").isFalse();
         assertThat(registry.up("worker-a")).as("membership does, once it rejoins").isTrue();
+    }
+
+    @Test
+    void aHeartbeatFromANewProcessUnderTheSameIdIsARestartAndAnOlderProcessIsIgnored() {
+        registry.up("worker-a");
+        registry.heard("worker-a", 4, 4, "1", STARTED);
+
+        assertThat(registry.heard("worker-a", 4, 4, "1", STARTED + 5_000)).isEqualTo(Heard.RESTARTED);
+        assertThat(registry.live()).extracting(WorkerRegistry.Worker::startedAtMillis).containsExactly(STARTED + 5_000);
+        assertThat(registry.heard("worker-a", 4, 4, "1", STARTED + 5_000)).isEqualTo(Heard.NOTHING_NEW);
+        assertThat(registry.heard("worker-a", 4, 0, "1", STARTED)).as("the earlier process, late")
+                .isEqualTo(Heard.NOTHING_NEW);
+        assertThat(registry.live()).extracting(WorkerRegistry.Worker::freeCores).containsExactly(4);
+    }
+
+    @Test
+    void aRestartWhileNotLiveIsNotARestartOfAnythingRunning() {
+        registry.heard("worker-a", 4, 4, "1", STARTED);
+        assertThat(registry.heard("worker-a", 4, 4, "1", STARTED + 1)).isEqualTo(Heard.NOTHING_NEW);
+        assertThat(registry.up("worker-a")).isTrue();
+    }
+
+    @Test
+    void aLiveWorkerSilentForLongerThanTheLimitIsSilencedOnceAndItsNextHeartbeatRevivesIt() {
+        registry.up("worker-a");
+        registry.up("worker-b");
+        registry.heard("worker-a", 4, 4, "1", STARTED);
+        registry.heard("worker-b", 4, 4, "1", STARTED);
+
+        clock.advance(SILENCE);
+        registry.heard("worker-b", 4, 4, "1", STARTED);
+        assertThat(registry.silence(SILENCE)).as("exactly the limit is not past it").isEmpty();
+
+        clock.advance(Duration.ofMillis(1));
+        assertThat(registry.silence(SILENCE)).containsExactly("worker-a");
+        assertThat(registry.live()).extracting(WorkerRegistry.Worker::id).containsExactly("worker-b");
+        assertThat(registry.silence(SILENCE)).as("once").isEmpty();
+
+        assertThat(registry.heard("worker-a", 4, 4, "1", STARTED)).isEqualTo(Heard.LIVE);
+        assertThat(registry.live()).extracting(WorkerRegistry.Worker::id).containsExactly("worker-a", "worker-b");
     }
 }

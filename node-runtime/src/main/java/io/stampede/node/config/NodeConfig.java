@@ -138,5 +138,20 @@ public interface NodeConfig {
          */
         @WithDefault("30s")
         java.time.Duration datacenterSilence();
+
+        /**
+         * Managers: how long a live worker may send no heartbeat (it sends one every 2 s) before its
+         * running shares are treated as lost, whatever membership says: it can no longer write to
+         * Kafka, or its process is stuck.
+         */
+        @WithDefault("10s")
+        java.time.Duration workerSilence();
+
+        /**
+         * Gates: how long a running job may go with no datacenter completing a request or moving a
+         * workflow on before it is ended as stuck (FAILED, with what it has).
+         */
+        @WithDefault("180s")
+        java.time.Duration stuckAfter();
     }
 }

@@ -34,6 +34,12 @@ public final class LedgerSettings {
         if (jobs.datacenterSilence().compareTo(Duration.ofSeconds(3)) < 0) {
             problems.add("stampede.jobs.datacenter-silence: must be at least 3s (datacenters report every second)");
         }
+        if (jobs.workerSilence().compareTo(Duration.ofSeconds(5)) < 0) {
+            problems.add("stampede.jobs.worker-silence: must be at least 5s (workers send a heartbeat every 2 s)");
+        }
+        if (jobs.stuckAfter().compareTo(Duration.ofSeconds(3)) < 0) {
+            problems.add("stampede.jobs.stuck-after: must be at least 3s");
+        }
         return problems;
     }
 

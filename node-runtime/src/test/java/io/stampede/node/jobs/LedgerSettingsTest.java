@@ -12,13 +12,13 @@ import io.stampede.node.config.NodeConfig;
 class LedgerSettingsTest {
 
     record Jobs(Duration retention, int maxFinished, int maxJobs, int tombstones, Duration tombstoneAge,
-            Duration datacenterSilence) implements NodeConfig.Jobs {
+            Duration datacenterSilence, Duration workerSilence, Duration stuckAfter) implements NodeConfig.Jobs {
     }
 
     @Test
     void theDefaultsAreTheLedgersDefaults() {
         Jobs defaults = new Jobs(Duration.ofMinutes(10), 1_000, 10_000, 100_000, Duration.ofHours(24),
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(180));
         assertThat(LedgerSettings.problems(defaults)).isEmpty();
         assertThat(LedgerSettings.limits(defaults)).isEqualTo(JobLedger.Limits.DEFAULT);
     }
@@ -26,12 +26,14 @@ class LedgerSettingsTest {
     @Test
     void everyBadValueIsNamedByItsKey() {
         assertThat(LedgerSettings.problems(new Jobs(Duration.ofSeconds(-1), -1, 0, -1, Duration.ofSeconds(-1),
-                Duration.ofSeconds(2))))
+                Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(1))))
                 .containsExactly("stampede.jobs.retention: must not be negative",
                         "stampede.jobs.tombstone-age: must not be negative",
                         "stampede.jobs.max-finished: must not be negative",
                         "stampede.jobs.max-jobs: must be at least 1",
                         "stampede.jobs.tombstones: must not be negative",
-                        "stampede.jobs.datacenter-silence: must be at least 3s (datacenters report every second)");
+                        "stampede.jobs.datacenter-silence: must be at least 3s (datacenters report every second)",
+                        "stampede.jobs.worker-silence: must be at least 5s (workers send a heartbeat every 2 s)",
+                        "stampede.jobs.stuck-after: must be at least 3s");
     }
 }

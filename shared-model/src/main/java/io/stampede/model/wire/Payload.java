@@ -77,18 +77,22 @@ public sealed interface Payload {
      *                  number, so one worker can hold several shares of a workflow
      * @param endsAtEpochMillis when a re-run of a duration-based share ends (the lost share's end);
      *                  0 to run as the job says
+     * @param workerStartedAtMillis the start of the worker process the share is for, from its
+     *                  heartbeats ({@link WorkerHeartbeat#startedAtMillis}): a worker restarted since
+     *                  does not run it (the leader treats the earlier process's shares as lost); 0
+     *                  for whichever process reads it
      */
     record WorkflowDispatched(String workflow, String worker, String document, LoadShare share,
-            Map<String, String> variables, long deadlineEpochMillis, int attempt, long endsAtEpochMillis)
-            implements FromLeader {
+            Map<String, String> variables, long deadlineEpochMillis, int attempt, long endsAtEpochMillis,
+            long workerStartedAtMillis) implements FromLeader {
         public WorkflowDispatched {
             variables = Map.copyOf(variables);
         }
 
-        /** A first attempt, run as the job says. */
+        /** A first attempt, run as the job says, by whichever process of the worker reads it. */
         public WorkflowDispatched(String workflow, String worker, String document, LoadShare share,
                 Map<String, String> variables, long deadlineEpochMillis) {
-            this(workflow, worker, document, share, variables, deadlineEpochMillis, 0, 0);
+            this(workflow, worker, document, share, variables, deadlineEpochMillis, 0, 0, 0);
         }
     }
 
@@ -136,9 +140,14 @@ public sealed interface Payload {
         }
     }
 
-    /** Worker → managers of its datacenter: alive, with this much capacity. */
-    record WorkerHeartbeat(String worker, String datacenter, int cores, int freeCores, String version)
-            implements Payload {
+    /**
+     * Worker → managers of its datacenter: alive, with this much capacity.
+     *
+     * @param startedAtMillis when this worker's process started: a new value under the same id
+     *                        means the worker restarted, and the shares of its earlier process are lost
+     */
+    record WorkerHeartbeat(String worker, String datacenter, int cores, int freeCores, String version,
+            long startedAtMillis) implements Payload {
     }
 
     /**

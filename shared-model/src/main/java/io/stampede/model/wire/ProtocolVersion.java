@@ -12,8 +12,10 @@ public record ProtocolVersion(int major, int minor) {
      * 3.0: {@code datacenter.progress} carries per-second windows per workflow, step windows count
      * requests never sent apart ({@code notSent}), results may declare {@code unaccounted}, and a
      * datacenter's status may be {@code LOST}.
+     * 3.1: heartbeats carry the worker's start ({@code startedAtMillis}) and dispatches the start of
+     * the worker process they are for ({@code workerStartedAtMillis}).
      */
-    public static final ProtocolVersion CURRENT = new ProtocolVersion(3, 0);
+    public static final ProtocolVersion CURRENT = new ProtocolVersion(3, 1);
 
     /**
      * Parses {@code MAJOR.MINOR}.

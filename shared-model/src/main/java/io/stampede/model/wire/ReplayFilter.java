@@ -21,7 +21,13 @@ public final class ReplayFilter {
         /** Its sequence is not newer than the last applied from its sender about the subject. */
         DUPLICATE,
         /** It is about a job this node has finished and forgotten (a tombstone remains): redelivered or late. */
-        ENDED_JOB
+        ENDED_JOB,
+        /**
+         * New, but about something already given up or ended (a share re-run elsewhere after its
+         * worker was lost, a datacenter given up as LOST, a job that has ended): logged and counted,
+         * never merged. The filter itself never returns it; the node that holds the subject does.
+         */
+        LATE
     }
 
     /** By fence domain ({@link Payload#fenceDomain()}): the highest fence seen. */

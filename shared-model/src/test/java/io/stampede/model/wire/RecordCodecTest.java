@@ -43,13 +43,13 @@ class RecordCodecTest {
                         Map.of("browse", new LoadShare(5, 0, 0, 1)), 0)),
                 Envelope.of(JOB_1, "gate-1", 3, 2, 5, new Payload.JobCancelRequested("user asked")),
                 Envelope.of(JOB_1, "manager-1", 2, 1, 5, new Payload.WorkflowDispatched("browse", "worker-1",
-                        "name: x", new LoadShare(0, 0.5, 10, 11), Map.of("token", "t"), 99)),
+                        "name: x", new LoadShare(0, 0.5, 10, 11), Map.of("token", "t"), 99, 1, 120, 1_700_000_000_000L)),
                 Envelope.of(JOB_1, "manager-1", 2, 2, 5, new Payload.WorkflowCancelRequested("browse", "worker-1")),
                 Envelope.of(JOB_1, "manager-1", 2, 6, 5, new Payload.JobEnded(DatacenterJobStatus.COMPLETED)),
                 Envelope.of(JOB_1, "worker-1", 0, 2, 5, new Payload.WorkflowFinished("browse", "worker-1",
                         ShareState.COMPLETED, new WorkflowWindow("browse", 1, 2, 0, 0, 0, List.of()), Map.of("t", "v"), "")),
                 Envelope.of(new Subject.Node("worker-1"), "worker-1", 0, 7, 5, new Payload.WorkerHeartbeat("worker-1", "dc1", 2, 2,
-                        "0.1.0")),
+                        "0.1.0", 1_700_000_000_000L)),
                 Envelope.of(JOB_1, "manager-1", 2, 3, 5, new Payload.DatacenterProgress("dc1",
                         Map.of("browse", WorkflowState.RUNNING), Map.of("browse", List.of(new WorkflowWindow("browse", 1, 2, 0, 0, 0,
                                 List.of()))))),
@@ -107,12 +107,12 @@ class RecordCodecTest {
         assertThat(reason("{\"type\":\"workflow.window\"}")).isEqualTo(Rejection.MISSING_FIELD);
         String valid = new String(RecordCodec.encode(window("w", 0, 1)), StandardCharsets.UTF_8);
         assertThat(reason(valid.replace("workflow.window", "workflow.teleported"))).isEqualTo(Rejection.UNKNOWN_TYPE);
-        assertThat(reason(valid.replace("\"3.0\"", "\"2.0\""))).as("the previous protocol, whose progress"
+        assertThat(reason(valid.replace("\"3.1\"", "\"2.0\""))).as("the previous protocol, whose progress"
                 + " records carried one window per workflow").isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"3.0\"", "\"4.0\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"3.0\"", "\"1.0\"").replace("\"subject\":\"job/job-1\"", "\"jobId\":\"job-1\"")))
+        assertThat(reason(valid.replace("\"3.1\"", "\"4.0\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
+        assertThat(reason(valid.replace("\"3.1\"", "\"1.0\"").replace("\"subject\":\"job/job-1\"", "\"jobId\":\"job-1\"")))
                 .as("a record of protocol 1, laid out as 1.x wrote it").isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"3.0\"", "\"one\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
+        assertThat(reason(valid.replace("\"3.1\"", "\"one\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
         assertThat(reason(valid.replace("job/job-1", "node/job-1"))).as("a window is about a job")
                 .isEqualTo(Rejection.WRONG_SUBJECT);
         assertThat(reason(valid.replace("job/job-1", "job/../etc"))).as("not a job id").isEqualTo(Rejection.WRONG_SUBJECT);
@@ -147,7 +147,7 @@ class RecordCodecTest {
     @Test
     void aNewerMinorVersionWithExtraFieldsIsRead() {
         String valid = new String(RecordCodec.encode(window("w", 0, 1)), StandardCharsets.UTF_8);
-        String newer = valid.replace("\"3.0\"", "\"3.7\"").replace("\"payload\":{", "\"payload\":{\"shiny\":true,");
+        String newer = valid.replace("\"3.1\"", "\"3.7\"").replace("\"payload\":{", "\"payload\":{\"shiny\":true,");
         assertThat(RecordCodec.decode(newer.getBytes(StandardCharsets.UTF_8))).isInstanceOf(RecordCodec.Accepted.class);
     }
 

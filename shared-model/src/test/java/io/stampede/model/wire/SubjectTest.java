@@ -31,7 +31,7 @@ class SubjectTest {
 
     @Test
     void aRecordIsAboutTheKindOfSubjectItsTypeSays() {
-        Payload heartbeat = new Payload.WorkerHeartbeat("worker-1", "dc1", 2, 2, "0.1.0");
+        Payload heartbeat = new Payload.WorkerHeartbeat("worker-1", "dc1", 2, 2, "0.1.0", 1_700_000_000_000L);
         assertThatThrownBy(() -> Envelope.of(Subject.job(JobId.of("job-1")), "worker-1", 0, 1, 0, heartbeat))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("about a node");
         Envelope aboutNode = Envelope.of(new Subject.Node("worker-1"), "worker-1", 0, 1, 0, heartbeat);

@@ -11,11 +11,14 @@ import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.Subject;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.messaging.RecordSender;
+import io.stampede.worker.messaging.DispatchAssignment;
 import io.vertx.core.Vertx;
 
 /**
  * Tells the datacenter's managers every {@value #PERIOD_MILLIS} ms how many cores this worker has
- * free. Whether it is alive is membership's call (SWIM); this is its capacity.
+ * free, and when its process started (a new start under the same id tells them it restarted).
+ * Whether it is alive is membership's call (SWIM); this is its capacity. None is sent while the
+ * worker does not read its dispatch topic ({@link DispatchAssignment}).
  */
 @Singleton
 public class Heartbeats {
@@ -26,19 +29,20 @@ public class Heartbeats {
     private final NodeIdentity identity;
     private final RecordSender progress;
     private final ShareRunner runner;
+    private final DispatchAssignment dispatch;
     private final Vertx vertx;
     private long timer = -1;
 
     public Heartbeats(NodeIdentity identity, @Identifier("progress") RecordSender progress, ShareRunner runner,
-            Vertx vertx) {
+            @Identifier(DispatchAssignment.NAME) DispatchAssignment dispatch, Vertx vertx) {
         this.identity = identity;
+        this.dispatch = dispatch;
         this.progress = progress;
         this.runner = runner;
         this.vertx = vertx;
     }
 
     void start(@Observes StartupEvent event) {
-        send();
         timer = vertx.setPeriodic(PERIOD_MILLIS, id -> send());
     }
 
@@ -49,8 +53,12 @@ public class Heartbeats {
     }
 
     private void send() {
+        if (!dispatch.readsDispatch()) {
+            return; // a worker that cannot see shares sent to it must not be given any
+        }
         int cores = Runtime.getRuntime().availableProcessors();
         progress.send(new Subject.Node(identity.id()), 0, new Payload.WorkerHeartbeat(identity.id(), identity.datacenter().orElseThrow(),
-                cores, Math.max(0, cores - runner.runningShares()), Stampede.VERSION));
+                cores, Math.max(0, cores - runner.runningShares()), Stampede.VERSION,
+                identity.startedAt().toEpochMilli()));
     }
 }

@@ -182,6 +182,13 @@ public class ShareRunner {
     private void start(JobId jobId, long fence, WorkerJob entry, Payload.WorkflowDispatched dispatch) {
         int attempt = dispatch.attempt();
         ShareKey key = new ShareKey(jobId, dispatch.workflow(), identity.id(), attempt);
+        long startedAt = identity.startedAt().toEpochMilli();
+        if (dispatch.workerStartedAtMillis() != 0 && dispatch.workerStartedAtMillis() != startedAt) {
+            // Read again after a restart: the leader has heard of the restart (or will, from the
+            // next heartbeat) and treats the earlier process's share as lost.
+            LOG.infof("share %s was dispatched to an earlier run of this worker; not run", key);
+            return;
+        }
         if (entry.shares.containsKey(key)) {
             LOG.infof("share %s is already known here; dispatch ignored", key);
             return;
@@ -231,6 +238,7 @@ public class ShareRunner {
             reportFailure(key, fence, String.valueOf(failure.getMessage()));
             return;
         }
+        LOG.infof("share %s ended: %s", key, share.state);
         progress.send(key.job(), fence, new Payload.WorkflowFinished(key.workflow(), identity.id(), share.state,
                 result.totals(), result.exports(), "", key.attempt()));
     }

@@ -110,6 +110,30 @@ class DispatchFlowTest {
     }
 
     @Test
+    void aShareDispatchedToAnEarlierRunOfThisWorkerIsNotRunAndHeartbeatsSayWhenThisRunStarted() {
+        long before = System.currentTimeMillis();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> progress.envelopes().stream()
+                .anyMatch(envelope -> envelope.payload() instanceof Payload.WorkerHeartbeat));
+        Payload.WorkerHeartbeat heartbeat = progress.envelopes().stream().map(Envelope::payload)
+                .filter(Payload.WorkerHeartbeat.class::isInstance).map(Payload.WorkerHeartbeat.class::cast)
+                .reduce((first, second) -> second).orElseThrow();
+        assertThat(heartbeat.startedAtMillis()).isPositive().isLessThanOrEqualTo(before);
+
+        kafka.send(DISPATCH, Envelope.of(Subject.job(JobId.of("job-earlier-run")), "manager-dc1-1", 7, 1,
+                System.currentTimeMillis(), new Payload.WorkflowDispatched("w", "worker-test",
+                        spec("/delay/7", "vus: 1\n    iterations: 2"), new LoadShare(1, 0, 0, 1), Map.of(), 0, 0, 0,
+                        heartbeat.startedAtMillis() - 60_000)));
+        kafka.send(DISPATCH, Envelope.of(Subject.job(JobId.of("job-this-run")), "manager-dc1-1", 7, 1,
+                System.currentTimeMillis(), new Payload.WorkflowDispatched("w", "worker-test",
+                        spec("/delay/8", "vus: 1\n    iterations: 2"), new LoadShare(1, 0, 0, 1), Map.of(), 0, 0, 0,
+                        heartbeat.startedAtMillis())));
+
+        assertThat(finished("job-this-run").totals().steps().get(0).requests()).isEqualTo(2);
+        assertThat(target.requests("/delay/7")).isZero();
+        assertThat(progress.about("job-earlier-run")).isEmpty();
+    }
+
+    @Test
     void skipsGarbageCountsItAndCarriesOn() {
         kafka.send(DISPATCH, "garbage", "this is not a record".getBytes(StandardCharsets.UTF_8));
         kafka.send(DISPATCH, "garbage", "{\"type\":\"workflow.teleported\"}".getBytes(StandardCharsets.UTF_8));
