@@ -135,6 +135,50 @@ class FailoverTest {
     }
 
     @Test
+    @Order(0)
+    void theLeaderRestartedUnderItsIdMidJobRejoinsAndTheJobCountsExactly() throws Exception {
+        List<String> managers = List.copyOf(managerUrls.keySet());
+        await().atMost(60, TimeUnit.SECONDS).until(() -> leader(managers).isPresent());
+        Map.Entry<String, Long> restarted = leader(managers).orElseThrow();
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(managerUrls.get(restarted.getKey())
+                + "/api/v1/workers").get("workers").size() == 2);
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/datacenters")
+                .findValues("healthy").stream().anyMatch(JsonNode::asBoolean));
+        String id = submit("""
+                name: restart
+                workflows:
+                  - name: steady
+                    vus: 4
+                    duration: 20s
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/delay/25")));
+        await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/25") > 100);
+
+        Command.Result restart = Command.stampede(directory, Duration.ofMinutes(3), "local", "restart",
+                restarted.getKey());
+
+        assertThat(restart.exitCode()).as(restart.toString()).isZero();
+        JsonNode state = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
+        for (JsonNode node : state.get("nodes")) {
+            if (node.get("id").asText().equals(restarted.getKey())) {
+                managerPids.put(restarted.getKey(), node.at("/process/pid").asLong());
+            }
+        }
+        JsonNode job = awaitEnd(id);
+        Map.Entry<String, Long> now = leader(managers).orElseThrow();
+        System.out.printf("Manager restart: leader %s (fence %d) restarted under its id mid-job; %s leads (fence %d);"
+                + " the job ended %s with %d requests, the target counted %d%n", restarted.getKey(),
+                restarted.getValue(), now.getKey(), now.getValue(), job.get("status").asText(),
+                job.at("/workflows/0/steps/0/requests").asLong(), target.requests("/delay/25"));
+        assertThat(now.getValue()).isGreaterThan(restarted.getValue());
+        assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(target.requests("/delay/25"));
+        // The restarted manager is a member of the group again: it follows (or leads) with the others.
+        await().atMost(30, TimeUnit.SECONDS).until(() -> Command.getJson(managerUrls.get(restarted.getKey())
+                + "/api/v1/leadership").path("leader").asText().equals(now.getKey()));
+    }
+
+    @Test
     @Order(1)
     void aPausedLeaderIsReplacedAndWhenItWakesItsRecordsAreDroppedAsStaleAndTheResultIsUnaffected()
             throws Exception {

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
  * table; three, because a Raft group of two cannot lose one and keep a majority), one datacenter.
  * The gate that owns a running job is killed with SIGKILL while a client watches through it.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class GateFailoverTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -34,7 +35,6 @@ class GateFailoverTest {
     static TargetServer target;
     /** Gate id to its HTTP URL and pid. */
     static final Map<String, String> gateUrls = new LinkedHashMap<>();
-    static final Map<String, Long> gatePids = new LinkedHashMap<>();
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -46,7 +46,6 @@ class GateFailoverTest {
         for (JsonNode node : state.get("nodes")) {
             if (node.get("role").asText().equals("gate")) {
                 gateUrls.put(node.get("id").asText(), "http://127.0.0.1:" + node.get("httpPort").asInt());
-                gatePids.put(node.get("id").asText(), node.at("/process/pid").asLong());
             }
         }
         target = TargetServer.start();
@@ -60,9 +59,18 @@ class GateFailoverTest {
         Command.localDown(directory);
     }
 
-    @Test
-    void killingTheGateThatOwnsAJobLetsAnotherFinishItAndTheWatchingClientGetsTheResult() throws Exception {
-        List<String> gates = List.copyOf(gateUrls.keySet());
+    /** A gate's pid as the cluster's state file has it now (a restart changes it). */
+    static long pid(String gate) throws Exception {
+        for (JsonNode node : JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile()).get("nodes")) {
+            if (node.get("id").asText().equals(gate)) {
+                return node.at("/process/pid").asLong();
+            }
+        }
+        throw new AssertionError("no gate " + gate);
+    }
+
+    /** Waits until the gates have a leader and every gate sees a healthy datacenter. */
+    static void awaitGates(List<String> gates) {
         await().atMost(60, TimeUnit.SECONDS).until(() -> gates.stream().anyMatch(gate -> {
             try {
                 return Command.getJson(gateUrls.get(gate) + "/api/v1/leadership").get("leading").asBoolean();
@@ -74,6 +82,56 @@ class GateFailoverTest {
             await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrls.get(gate) + "/api/v1/datacenters")
                     .findValues("healthy").stream().anyMatch(JsonNode::asBoolean));
         }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(1)
+    void restartingTheGateThatOwnsARunningJobLosesNothingAndEveryGateGetsTheExactResult() throws Exception {
+        List<String> gates = List.copyOf(gateUrls.keySet());
+        awaitGates(gates);
+        String spec = """
+                name: gate restart
+                workflows:
+                  - name: steady
+                    vus: 4
+                    duration: 20s
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/delay/24"));
+        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(gateUrls.get(gates.get(0)) + "/api/v1/jobs")).header("Content-Type", "application/yaml")
+                .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        String id = JSON.readTree(accepted.body()).get("id").asText();
+        String owner = Command.getJson(gateUrls.get(gates.get(0)) + "/api/v1/jobs/" + id).get("owner").asText();
+        await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/24") > 100);
+        long before = pid(owner);
+
+        Command.Result restarted = Command.stampede(directory, Duration.ofMinutes(3), "local", "restart", owner);
+
+        assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
+        assertThat(pid(owner)).isNotEqualTo(before);
+        for (String gate : gates) {
+            await().atMost(60, TimeUnit.SECONDS).until(() -> List.of("COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT")
+                    .contains(Command.getJson(gateUrls.get(gate) + "/api/v1/jobs/" + id).path("status").asText()));
+        }
+        JsonNode finished = Command.getJson(gateUrls.get(owner) + "/api/v1/jobs/" + id);
+        System.out.printf("Gate restarted mid-job: %s, which owned the job, restarted under its id; the job ended %s"
+                + " owned by %s; %d requests reported, the target counted %d%n", owner,
+                finished.get("status").asText(), finished.get("owner").asText(),
+                finished.at("/workflows/0/steps/0/requests").asLong(), target.requests("/delay/24"));
+        for (String gate : gates) {
+            JsonNode seen = Command.getJson(gateUrls.get(gate) + "/api/v1/jobs/" + id);
+            assertThat(seen.get("status").asText()).as(gate).isEqualTo("COMPLETED");
+            assertThat(seen.at("/workflows/0/steps/0/requests").asLong()).as(gate)
+                    .isEqualTo(target.requests("/delay/24"));
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void killingTheGateThatOwnsAJobLetsAnotherFinishItAndTheWatchingClientGetsTheResult() throws Exception {
+        List<String> gates = List.copyOf(gateUrls.keySet());
+        awaitGates(gates);
         String spec = """
                 name: gate failover
                 workflows:
@@ -107,7 +165,7 @@ class GateFailoverTest {
             await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/22") > 100);
             // Killed only once the client follows the job through it (its first progress line is out).
             await().atMost(30, TimeUnit.SECONDS).until(() -> Files.readString(out).contains("] steady"));
-            ProcessHandle.of(gatePids.get(owner)).orElseThrow().destroyForcibly();
+            ProcessHandle.of(pid(owner)).orElseThrow().destroyForcibly();
             long killed = System.nanoTime();
             List<String> survivors = gates.stream().filter(gate -> !gate.equals(owner)).toList();
 

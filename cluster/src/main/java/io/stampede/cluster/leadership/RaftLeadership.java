@@ -33,7 +33,16 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.MD5FileUtil;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.TimeDuration;
 
@@ -58,9 +67,30 @@ public final class RaftLeadership implements AutoCloseable {
         /** Applies one committed command and returns the answer for whoever submitted it. */
         byte[] apply(byte[] command);
 
+        /**
+         * The whole state as of the last command applied, for a snapshot: the log up to it is then
+         * discarded, and a member that restarts (or lags too far behind) starts from it. Called on
+         * the thread that applies commands.
+         */
+        default byte[] snapshot() {
+            return new byte[0];
+        }
+
+        /** Replaces the state with a snapshot's, before any later command is applied. */
+        default void restore(byte[] snapshot) {
+        }
+
         /** Nothing replicated: leadership only. */
         Replicated NONE = command -> new byte[0];
     }
+
+    /** A snapshot is taken every this many committed entries, and the log before it is purged. */
+    static final long SNAPSHOT_EVERY_ENTRIES = 1_000;
+    /**
+     * The largest entry the log and its replication carry: a command may hold a whole job (4 MiB,
+     * JSON-escaped up to 6 times in the worst case).
+     */
+    static final SizeInBytes MAX_ENTRY = SizeInBytes.valueOf("32MB");
 
     /** Told when this member starts or stops leading. */
     public interface Listener {
@@ -111,6 +141,14 @@ public final class RaftLeadership implements AutoCloseable {
         RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(settings.electionMin()));
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties, millis(settings.electionMax()));
         RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(properties, millis(settings.stepDown()));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, SNAPSHOT_EVERY_ENTRIES);
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(properties, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(2 * MAX_ENTRY.getSize()));
+        RaftServerConfigKeys.Log.setWriteBufferSize(properties, SizeInBytes.valueOf(MAX_ENTRY.getSize() + 1024 * 1024));
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, MAX_ENTRY);
+        GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(2 * MAX_ENTRY.getSize()));
         RaftGroup group = settings.bootstrap() ? RaftGroup.valueOf(groupId, founders(settings)) : RaftGroup.valueOf(groupId);
         this.notifications = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "leadership-" + settings.groupName());
@@ -299,8 +337,62 @@ public final class RaftLeadership implements AutoCloseable {
         notifications.execute(() -> listener.following(leader, term));
     }
 
-    /** Leadership, and the replicated state: each committed command is applied in log order. */
+    /**
+     * Leadership, and the replicated state: each committed command is applied in log order, and
+     * the state is snapshotted to one file in the member's storage every
+     * {@value #SNAPSHOT_EVERY_ENTRIES} entries.
+     */
     private final class Machine extends BaseStateMachine {
+
+        private final SimpleStateMachineStorage snapshots = new SimpleStateMachineStorage();
+
+        @Override
+        public void initialize(RaftServer raftServer, RaftGroupId group, RaftStorage raftStorage) throws IOException {
+            super.initialize(raftServer, group, raftStorage);
+            snapshots.init(raftStorage);
+            restoreLatest();
+        }
+
+        @Override
+        public void reinitialize() throws IOException {
+            restoreLatest();
+        }
+
+        @Override
+        public StateMachineStorage getStateMachineStorage() {
+            return snapshots;
+        }
+
+        @Override
+        public long takeSnapshot() throws IOException {
+            TermIndex last = getLastAppliedTermIndex();
+            if (last == null || last.getIndex() < 0) {
+                return RaftLog.INVALID_LOG_INDEX;
+            }
+            java.io.File file = snapshots.getSnapshotFile(last.getTerm(), last.getIndex());
+            java.nio.file.Files.write(file.toPath(), replicated.snapshot());
+            MD5Hash digest = MD5FileUtil.computeAndSaveMd5ForFile(file);
+            snapshots.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), digest), last));
+            RaftLeadership.LOG.log(Level.DEBUG, "{0}: snapshot at {1}", settings.id(), last);
+            return last.getIndex();
+        }
+
+        private void restoreLatest() throws IOException {
+            SingleFileSnapshotInfo latest = snapshots.loadLatestSnapshot();
+            if (latest == null) {
+                return;
+            }
+            java.nio.file.Path file = latest.getFile().getPath();
+            MD5Hash expected = latest.getFile().getFileDigest();
+            if (expected != null && !expected.equals(MD5FileUtil.computeMd5ForFile(file.toFile()))) {
+                throw new IOException("the Raft snapshot " + file + " is corrupt (its digest does not match)");
+            }
+            replicated.restore(java.nio.file.Files.readAllBytes(file));
+            updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
+            RaftLeadership.LOG.log(Level.INFO, "{0}: state restored from the snapshot at {1}", settings.id(),
+                    latest.getTermIndex());
+        }
+
         @Override
         public java.util.concurrent.CompletableFuture<Message> applyTransaction(TransactionContext transaction) {
             LogEntryProto entry = transaction.getLogEntry();

@@ -202,4 +202,99 @@ class RaftLeadershipTest {
         List<String> expected = List.of("command 0", "command 1", "command 2", "command 3", "command 4");
         await().atMost(Duration.ofSeconds(10)).until(() -> applied.values().stream().allMatch(log -> log.equals(expected)));
     }
+
+    /** A state that counts its commands and their bytes, and snapshots as "count,bytes". */
+    static final class Counting implements RaftLeadership.Replicated {
+        final java.util.concurrent.atomic.AtomicLong commands = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicLong bytes = new java.util.concurrent.atomic.AtomicLong();
+        final java.util.concurrent.atomic.AtomicInteger restored = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public byte[] apply(byte[] command) {
+            commands.incrementAndGet();
+            bytes.addAndGet(command.length);
+            return new byte[0];
+        }
+
+        @Override
+        public byte[] snapshot() {
+            return (commands.get() + "," + bytes.get()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void restore(byte[] snapshot) {
+            String[] parts = new String(snapshot, java.nio.charset.StandardCharsets.UTF_8).split(",");
+            commands.set(Long.parseLong(parts[0]));
+            bytes.set(Long.parseLong(parts[1]));
+            restored.incrementAndGet();
+        }
+    }
+
+    private RaftLeadership replicating(String id, Map<String, HostPort> all, Counting state) throws IOException {
+        Map<String, HostPort> others = new LinkedHashMap<>(all);
+        others.remove(id);
+        RaftLeadership member = RaftLeadership.start(RaftLeadership.Settings.of(id, all.get(id), "snapshots",
+                Files.createDirectories(storage.resolve(id)), true, others), new RaftLeadership.Listener() {
+                    @Override
+                    public void leading(long term) {
+                    }
+
+                    @Override
+                    public void following(Optional<String> leader, long term) {
+                    }
+                }, state);
+        started.add(member);
+        return member;
+    }
+
+    @Test
+    void aLargeCommandIsReplicatedTheStateIsSnapshottedAndARestartedMemberStartsFromItsSnapshot() throws Exception {
+        Map<String, HostPort> all = new LinkedHashMap<>();
+        for (String id : List.of("s1", "s2", "s3")) {
+            all.put(id, free());
+        }
+        Map<String, Counting> states = new LinkedHashMap<>();
+        List<RaftLeadership> members = new ArrayList<>();
+        for (String id : all.keySet()) {
+            states.put(id, new Counting());
+            members.add(replicating(id, all, states.get(id)));
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> leaderOf(members).isPresent());
+
+        // A whole job of 4 MiB, JSON-escaped at worst: 9 MB in one entry.
+        byte[] large = new byte[9_000_000];
+        java.util.Arrays.fill(large, (byte) 'x');
+        members.get(0).submit(large).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        long total = RaftLeadership.SNAPSHOT_EVERY_ENTRIES + 100;
+        List<java.util.concurrent.CompletableFuture<byte[]>> submitted = new ArrayList<>();
+        for (long i = 1; i < total; i++) {
+            submitted.add(members.get((int) (i % 3)).submit(new byte[] {'c'}));
+        }
+        java.util.concurrent.CompletableFuture.allOf(submitted.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .get(60, java.util.concurrent.TimeUnit.SECONDS);
+        long bytes = large.length + total - 1;
+        await().atMost(Duration.ofSeconds(10)).until(() -> states.values().stream()
+                .allMatch(state -> state.commands.get() == total && state.bytes.get() == bytes));
+
+        // Every member has written a snapshot, and purged the log it covers.
+        RaftLeadership restarted = members.stream().filter(member -> !member.isLeader()).findFirst().orElseThrow();
+        String id = restarted.id();
+        await().atMost(Duration.ofSeconds(10)).until(() -> snapshotFiles(id).size() > 0);
+        restarted.close();
+        started.remove(restarted);
+        Counting fresh = new Counting();
+        replicating(id, all, fresh);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> fresh.commands.get() == total && fresh.bytes.get() == bytes);
+        assertThat(fresh.restored.get()).as("started from its snapshot, not from an empty state").isEqualTo(1);
+        System.out.printf("Raft snapshots: %d commands (one of %d bytes) applied; a restarted member restored %s"
+                + " and replayed the rest%n", total, large.length, snapshotFiles(id));
+    }
+
+    private List<Path> snapshotFiles(String id) throws IOException {
+        try (var files = Files.walk(storage.resolve(id))) {
+            return files.filter(file -> file.getFileName().toString().startsWith("snapshot.")
+                    && !file.getFileName().toString().endsWith(".md5")).toList();
+        }
+    }
 }

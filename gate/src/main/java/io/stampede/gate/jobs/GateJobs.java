@@ -92,12 +92,11 @@ public final class GateJobs {
     public record Answer(Submission submission) implements Prepared {
     }
 
-    /** Register {@code entry}, then call {@link #registered} with what the table answered and this plan. */
-    public record Register(Ownership.Entry entry, Plan plan) implements Prepared {
-    }
-
-    /** What a new job needs published once registered: the job and each datacenter's share of it. */
-    public record Plan(String body, Map<String, Map<String, LoadShare>> shares) {
+    /**
+     * Register {@code entry} (it holds the job and each datacenter's share of it), then call
+     * {@link #registered} with what the table answered.
+     */
+    public record Register(Ownership.Entry entry) implements Prepared {
     }
 
     /** What applying an events record did. */
@@ -121,6 +120,8 @@ public final class GateJobs {
         final GlobalJob job;
         final String idempotencyKey;
         final String bodyDigest;
+        /** Whether this gate, as the job's owner, has published it to its datacenters. */
+        boolean published;
 
         GateJob(GlobalJob job, String idempotencyKey, String bodyDigest) {
             this.job = job;
@@ -134,6 +135,7 @@ public final class GateJobs {
 
     private final String self;
     private final Duration datacenterSilence;
+    private final Duration stuckAfter;
     /** When this gate last read anything on the events topic: it judges silence only while it hears. */
     private long lastEventMillis;
     private final DatacenterRouter router;
@@ -149,13 +151,16 @@ public final class GateJobs {
      * @param self              this gate's node id
      * @param datacenterSilence how long a datacenter may send nothing about a job it runs before it
      *                          is given up as LOST (a running datacenter reports every second)
+     * @param stuckAfter        how long a job may go with no datacenter completing a request or moving
+     *                          a workflow on before its owner stops it as stuck (it ends FAILED)
      * @param released          told of every job the ledger lets go of, to forget it in the ownership
      *                          table too
      */
     public GateJobs(String self, DatacenterRouter router, JobLedger.Limits limits, Duration datacenterSilence,
-            Consumer<JobId> released) {
+            Duration stuckAfter, Consumer<JobId> released) {
         this.self = self;
         this.datacenterSilence = datacenterSilence;
+        this.stuckAfter = stuckAfter;
         this.router = router;
         this.ledger = new JobLedger<>(limits, (id, entry) -> {
             if (!entry.idempotencyKey.isEmpty()) {
@@ -202,8 +207,8 @@ public final class GateJobs {
         Ownership.Entry entry = new Ownership.Entry(id, spec.name(), nowMillis, deadline,
                 chosen.stream().map(Datacenters.View::name).toList(),
                 spec.workflows().stream().map(WorkflowSpec::name).toList(), idempotencyKey.orElse(""), digest,
-                Ownership.owner(id, liveGates), 1, false);
-        return new Register(entry, new Plan(body, split(spec, chosen)));
+                Ownership.owner(id, liveGates), 1, false, body, split(spec, chosen));
+        return new Register(entry);
     }
 
     private Optional<Submission> repeated(String key, String digest) {
@@ -235,7 +240,7 @@ public final class GateJobs {
      * @param proposed the entry {@link #prepare} proposed
      * @param out      the commands to carry out are added here
      */
-    public Submission registered(Ownership.Entry registered, Ownership.Entry proposed, Plan plan, long nowMillis,
+    public Submission registered(Ownership.Entry registered, Ownership.Entry proposed, long nowMillis,
             List<Command> out) {
         Optional<GlobalJob> job = follow(registered, true, nowMillis, out);
         if (job.isEmpty()) {
@@ -250,16 +255,16 @@ public final class GateJobs {
             return registered.bodyDigest().equals(proposed.bodyDigest()) ? new Accepted(registered.id())
                     : new Conflict(registered.id());
         }
-        plan.shares().forEach((dc, shares) -> out.add(new Publish(Optional.of(Topics.jobs(dc)), registered.id(),
-                registered.fence(), new Payload.JobSubmitted(dc, plan.body(), shares,
-                        registered.deadlineEpochMillis()))));
+        // Its owner publishes it (follow): this gate, or another as soon as it hears of the entry.
         return new Accepted(registered.id());
     }
 
     /**
-     * Follows a job the table knows: opens its entry when new, and notes its owner. When this
-     * gate has just become the owner of a job that already has its result, it re-sends the result
-     * (the old owner may have died before sending it).
+     * Follows a job the table knows: opens its entry when new, and notes its owner. The owner
+     * publishes a running job to its datacenters the first time it follows it as owner: after its
+     * registration, after taking it over, after a restart. When this gate has just become the
+     * owner of a job that already has its result, it re-sends the result (the old owner may have
+     * died before sending it).
      *
      * <p>A job the table holds finished has ended for this gate too, whether or not it saw the
      * datacenters' results (a restarted gate replays the table from its log: {@code Register},
@@ -290,6 +295,14 @@ public final class GateJobs {
             if (job.result() != null) {
                 out.add(new Publish(Optional.empty(), job.id(), entry.fence(), job.result()));
             }
+        }
+        if (mine(job) && !entry.finished() && !opened.get().published && !entry.spec().isEmpty()) {
+            // The owner publishes the job: when it is registered, and again when this gate takes it
+            // over or restarts, since the gate that owned it may have died between the table's
+            // commit and its publication. Datacenters that have it already ignore it.
+            opened.get().published = true;
+            entry.shares().forEach((dc, shares) -> out.add(new Publish(Optional.of(Topics.jobs(dc)), entry.id(),
+                    entry.fence(), new Payload.JobSubmitted(dc, entry.spec(), shares, entry.deadlineEpochMillis()))));
         }
         if (entry.finished()) {
             ledger.ended(entry.id(), nowMillis);
@@ -381,6 +394,11 @@ public final class GateJobs {
                             + " reported before is counted"), nowMillis, out);
                     changedSinceProgress.add(id);
                 }
+            }
+            if (mine(job) && ledger.endedAt(id).isEmpty() && nowMillis - lastEventMillis < datacenterSilence.toMillis() / 2
+                    && job.stopIfStuck(nowMillis, stuckAfter.toMillis())) {
+                stopEverywhere(job, "stuck: no progress for " + stuckAfter.toSeconds() + " s", out);
+                changedSinceProgress.add(id);
             }
             // A job with a lost datacenter cannot be whole: its owner stops the others, and it ends with what they have.
             if (mine(job) && job.lostAny() && job.stopAfterLoss()) {

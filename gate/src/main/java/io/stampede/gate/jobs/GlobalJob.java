@@ -33,6 +33,8 @@ public final class GlobalJob {
     /** When a record about the job last came from each datacenter, epoch ms; from when it was followed here. */
     private final Map<String, Long> lastHeard = new LinkedHashMap<>();
     private Unaccounted unaccounted = Unaccounted.NONE;
+    /** When a datacenter last completed a request or moved a workflow on, epoch ms; from when it was followed here. */
+    private long lastProgressMillis;
     private JobStatus status = JobStatus.SUBMITTED;
     /** CANCELLED or TIMED_OUT once the gates asked the job to stop; null before. */
     private JobStatus stopRequested;
@@ -48,6 +50,7 @@ public final class GlobalJob {
         this.submittedAt = submittedAt;
         this.deadlineEpochMillis = deadlineEpochMillis;
         this.statistics = new JobStatistics(datacenters, workflows);
+        this.lastProgressMillis = followedAtMillis;
         datacenters.forEach(dc -> {
             datacenterStatus.put(dc, DatacenterJobStatus.SUBMITTED);
             lastHeard.put(dc, followedAtMillis);
@@ -145,7 +148,12 @@ public final class GlobalJob {
         // A datacenter reports every second; it runs the job once a workflow has left PENDING there.
         boolean started = !progress.windows().isEmpty()
                 || progress.states().values().stream().anyMatch(state -> state != WorkflowState.PENDING);
-        workflowStates.put(progress.datacenter(), progress.states());
+        Map<String, WorkflowState> before = workflowStates.put(progress.datacenter(), progress.states());
+        if (!progress.states().equals(before) || progress.windows().values().stream().flatMap(List::stream)
+                .anyMatch(window -> window.iterations() > 0 || window.steps().stream()
+                        .anyMatch(step -> step.requests() > 0 || !step.notSent().isEmpty()))) {
+            lastProgressMillis = nowMillis;
+        }
         if (!started) {
             return true;
         }
@@ -234,6 +242,21 @@ public final class GlobalJob {
         states.replaceAll((workflow, state) -> state.terminal() ? state : state.moveTo(WorkflowState.FAILED));
         workflowStates.put(datacenter, states);
         return endIfEveryDatacenterHas();
+    }
+
+    /**
+     * Stops the job as stuck when no datacenter has completed a request or moved a workflow on for
+     * {@code stuckMillis}: it will end FAILED with what it has, saying why. True once, when it
+     * had not ended nor been asked to stop before.
+     */
+    public boolean stopIfStuck(long nowMillis, long stuckMillis) {
+        if (status.terminal() || stopRequested != null || nowMillis - lastProgressMillis < stuckMillis) {
+            return false;
+        }
+        stopRequested = JobStatus.FAILED;
+        errors.put("job", "stuck: no datacenter completed a request or moved a workflow on for "
+                + stuckMillis / 1000 + " s (stampede.jobs.stuck-after); stopped with what it had");
+        return true;
     }
 
     /** Whether a datacenter of the job was given up as LOST. */

@@ -87,7 +87,7 @@ public class JobService {
         this.clock = clock;
         this.vertx = vertx;
         this.core = new GateJobs(identity.id(), router, LedgerSettings.limits(config.jobs()),
-                config.jobs().datacenterSilence(), ownership::forget);
+                config.jobs().datacenterSilence(), config.jobs().stuckAfter(), ownership::forget);
         LedgerGauges.register(registry, this::retained, this::tombstones);
     }
 
@@ -127,7 +127,7 @@ public class JobService {
         GateJobs.Submission submission;
         synchronized (this) {
             List<GateJobs.Command> commands = new ArrayList<>();
-            submission = core.registered(registered, register.entry(), register.plan(), clock.millis(), commands);
+            submission = core.registered(registered, register.entry(), clock.millis(), commands);
             carryOut(commands);
         }
         if (submission instanceof GateJobs.Accepted accepted && accepted.job().equals(register.entry().id())) {

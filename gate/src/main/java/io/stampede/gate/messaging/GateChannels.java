@@ -18,6 +18,7 @@ import io.stampede.gate.routing.CapacityRouter;
 import io.stampede.gate.routing.DatacenterRouter;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.messaging.RecordInbox;
+import io.stampede.node.messaging.ConsumerGroups;
 import io.stampede.node.messaging.RecordSender;
 import io.stampede.node.messaging.Sequences;
 
@@ -42,11 +43,14 @@ public class GateChannels {
     @Singleton
     public static class Beans {
 
-        /** Every gate reads every event: a consumer group of its own. */
+        /**
+         * Every gate reads every event: a consumer group of its own. A gate restarted under its id
+         * reads again at once, from where it had got to ({@link ConsumerGroups#ofOneNode}).
+         */
         @Produces
         @Identifier("gate-events")
         Map<String, Object> eventsConsumer(NodeIdentity identity) {
-            return Map.of("group.id", "stampede-gate-" + identity.id());
+            return ConsumerGroups.ofOneNode("stampede-gate-" + identity.id());
         }
 
         @Produces

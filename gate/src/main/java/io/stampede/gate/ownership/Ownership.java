@@ -1,6 +1,7 @@
 package io.stampede.gate.ownership;
 
 import io.stampede.model.JobId;
+import io.stampede.model.job.LoadShare;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -21,25 +22,34 @@ import java.util.Optional;
  */
 public final class Ownership {
 
-    /** What the table knows of one job: enough for any gate to follow it. */
+    /**
+     * What the table knows of one job: enough for any gate to follow it and, while it runs, for
+     * its owner to publish it to its datacenters.
+     *
+     * @param spec   the job as submitted, while it runs; empty once it has finished (it is not
+     *               needed any more, and the table holds every finished job until it is forgotten)
+     * @param shares each datacenter's share of each workflow, while it runs; empty once finished
+     */
     public record Entry(JobId id, String name, long submittedAtMillis, long deadlineEpochMillis,
             List<String> datacenters, List<String> workflows, String idempotencyKey, String bodyDigest,
-            String owner, long fence, boolean finished) {
+            String owner, long fence, boolean finished, String spec, Map<String, Map<String, LoadShare>> shares) {
 
         public Entry {
             datacenters = List.copyOf(datacenters);
             workflows = List.copyOf(workflows);
             idempotencyKey = idempotencyKey == null ? "" : idempotencyKey;
+            spec = spec == null ? "" : spec;
+            shares = shares == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(shares));
         }
 
         Entry ownedBy(String gate, long newFence) {
             return new Entry(id, name, submittedAtMillis, deadlineEpochMillis, datacenters, workflows,
-                    idempotencyKey, bodyDigest, gate, newFence, finished);
+                    idempotencyKey, bodyDigest, gate, newFence, finished, spec, shares);
         }
 
         Entry done() {
             return new Entry(id, name, submittedAtMillis, deadlineEpochMillis, datacenters, workflows,
-                    idempotencyKey, bodyDigest, owner, fence, true);
+                    idempotencyKey, bodyDigest, owner, fence, true, "", Map.of());
         }
     }
 
@@ -116,6 +126,23 @@ public final class Ownership {
 
     public Collection<Entry> entries() {
         return entries.values();
+    }
+
+    /** Every entry, in the order they were registered: the table's snapshot. */
+    public List<Entry> snapshot() {
+        return List.copyOf(entries.values());
+    }
+
+    /** Replaces the table with a snapshot's entries. */
+    public void restore(List<Entry> snapshot) {
+        entries.clear();
+        byIdempotencyKey.clear();
+        for (Entry entry : snapshot) {
+            entries.put(entry.id(), entry);
+            if (!entry.idempotencyKey().isEmpty()) {
+                byIdempotencyKey.put(entry.idempotencyKey(), entry.id());
+            }
+        }
     }
 
     /** Forgets a finished job (the caller bounds how many it keeps). */

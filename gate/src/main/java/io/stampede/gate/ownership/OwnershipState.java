@@ -16,13 +16,17 @@ import org.jboss.logging.Logger;
 
 /**
  * The ownership table as this gate's share of the gates' Raft state: committed commands arrive
- * here in log order, and listeners hear of every entry created or changed.
+ * here in log order, and listeners hear of every entry created or changed. Raft snapshots it
+ * every thousand commands and purges the log before: a finished job's entry holds no job any
+ * more, and stays until this gate forgets it, so a restarted gate that starts from a snapshot
+ * neither follows again a job that finished nor loses one that runs.
  */
 @ApplicationScoped
 public class OwnershipState implements RaftLeadership.Replicated {
 
     private static final Logger LOG = Logger.getLogger(OwnershipState.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     /** The wire form of a command: one record with a type and the fields that type uses. */
     record Wire(String type, Ownership.Entry entry, String gone, List<String> live, JobId jobId) {
@@ -30,10 +34,31 @@ public class OwnershipState implements RaftLeadership.Replicated {
 
     private final Ownership table = new Ownership();
     private final List<Consumer<List<Ownership.Entry>>> listeners = new CopyOnWriteArrayList<>();
+    /**
+     * Held while listeners are told of changes, so a new listener hears of the table as it is and
+     * then of every later change, in order, however Raft's replay at start-up and its
+     * registration interleave. Never held while waiting for the table's lock.
+     */
+    private final Object telling = new Object();
 
-    /** Hears of every entry created or changed, on Raft's thread, in log order. */
+    /**
+     * Hears of every entry there is now, then of every entry created or changed, in log order (on
+     * Raft's thread, or this one for the entries there already). An entry may be told twice.
+     */
     public void listen(Consumer<List<Ownership.Entry>> listener) {
-        listeners.add(listener);
+        synchronized (telling) {
+            listeners.add(listener);
+            List<Ownership.Entry> now = entries();
+            if (!now.isEmpty()) {
+                listener.accept(now);
+            }
+        }
+    }
+
+    private void tell(List<Ownership.Entry> changed) {
+        synchronized (telling) {
+            listeners.forEach(listener -> listener.accept(changed));
+        }
     }
 
     public static byte[] encode(Ownership.Command command) {
@@ -86,12 +111,39 @@ public class OwnershipState implements RaftLeadership.Replicated {
                     new String(command, StandardCharsets.UTF_8));
             return new byte[] {'[', ']'};
         }
-        listeners.forEach(listener -> listener.accept(changed));
+        tell(changed);
         try {
             return JSON.writeValueAsBytes(changed);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Override
+    public byte[] snapshot() {
+        synchronized (table) {
+            try {
+                return JSON.writeValueAsBytes(table.snapshot());
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Override
+    public void restore(byte[] snapshot) {
+        List<Ownership.Entry> restored;
+        try {
+            restored = List.of(JSON.readValue(snapshot, Ownership.Entry[].class));
+        } catch (IOException e) {
+            throw new IllegalStateException("the ownership table's snapshot cannot be read: " + e.getMessage(), e);
+        }
+        synchronized (table) {
+            table.restore(restored);
+        }
+        LOG.infof("ownership table restored from a snapshot: %d jobs, %d of them running", restored.size(),
+                restored.stream().filter(entry -> !entry.finished()).count());
+        tell(restored);
     }
 
     public Optional<Ownership.Entry> get(JobId jobId) {

@@ -167,12 +167,54 @@ class GateJobsTest {
 
         List<GateJobs.Command> out = new ArrayList<>();
         gate.core.follow(new Ownership.Entry(entry.id(), entry.name(), entry.submittedAtMillis(), 0,
-                entry.datacenters(), entry.workflows(), "", "", "gate-2", 2, false), false, GateScenario.NOW, out);
+                entry.datacenters(), entry.workflows(), "", "", "gate-2", 2, false, "", Map.of()), false, GateScenario.NOW, out);
 
         assertThat(out).singleElement().isInstanceOfSatisfying(GateJobs.Publish.class, publish -> {
             assertThat(publish.fence()).isEqualTo(2);
             assertThat(publish.payload()).isInstanceOf(Payload.JobFinished.class);
         });
+    }
+
+    @Test
+    void theOwnerPublishesARunningJobOnceAndANewOwnerOrARestartedOnePublishesItAgain() {
+        GateScenario registrar = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        GateJobs.Register register = (GateJobs.Register) registrar.core.prepare(JOB, Optional.empty(),
+                List.of("gate-2"), GateScenario.NOW, new SplittableRandom(3));
+        Ownership.Entry entry = register.entry();
+        assertThat(entry.owner()).isEqualTo("gate-2");
+        List<GateJobs.Command> byRegistrar = new ArrayList<>();
+        registrar.core.registered(entry, entry, GateScenario.NOW, byRegistrar);
+        assertThat(byRegistrar).as("the registering gate does not own it: its owner publishes it").isEmpty();
+
+        GateScenario owner = new GateScenario("gate-2");
+        List<GateJobs.Command> byOwner = new ArrayList<>();
+        owner.core.follow(entry, false, GateScenario.NOW, byOwner);
+        owner.core.follow(entry, false, GateScenario.NOW, byOwner);
+        assertThat(byOwner).as("once").containsExactly(new GateJobs.Publish(Optional.of(Topics.jobs("dc1")),
+                entry.id(), 1, new Payload.JobSubmitted("dc1", JOB, entry.shares().get("dc1"),
+                        entry.deadlineEpochMillis())));
+
+        // gate-2 died, perhaps before its record went out: gate-3 takes the job over and publishes it again.
+        GateScenario successor = new GateScenario("gate-3");
+        successor.core.follow(entry, false, GateScenario.NOW, new ArrayList<>());
+        List<GateJobs.Command> bySuccessor = new ArrayList<>();
+        Ownership table = new Ownership();
+        table.apply(new Ownership.Register(entry));
+        Ownership.Entry moved = table.apply(new Ownership.Reassign("gate-2", List.of("gate-3"))).get(0);
+        successor.core.follow(moved, false, GateScenario.NOW, bySuccessor);
+        assertThat(bySuccessor).singleElement().isInstanceOfSatisfying(GateJobs.Publish.class, publish -> {
+            assertThat(publish.fence()).isEqualTo(2);
+            assertThat(publish.payload()).isInstanceOf(Payload.JobSubmitted.class);
+        });
+
+        // A finished job is never published again, and its entry no longer holds it.
+        Ownership.Entry done = table.apply(new Ownership.Finished(entry.id())).get(0);
+        assertThat(done.spec()).isEmpty();
+        assertThat(done.shares()).isEmpty();
+        List<GateJobs.Command> afterRestart = new ArrayList<>();
+        new GateScenario("gate-2").core.follow(done, true, GateScenario.NOW, afterRestart);
+        assertThat(afterRestart).noneMatch(command -> command instanceof GateJobs.Publish publish
+                && publish.payload() instanceof Payload.JobSubmitted);
     }
 
     @Test
@@ -202,7 +244,7 @@ class GateJobsTest {
         GateScenario gate = new GateScenario("gate-1", forgotten::add);
         Ownership.Entry registered = GateScenario.entry(JobId.of("job-old"), "gate-1", List.of("dc1"));
         Ownership.Entry finished = new Ownership.Entry(registered.id(), registered.name(), 0, 1,
-                registered.datacenters(), registered.workflows(), "key-old", "", "gate-1", 1, true);
+                registered.datacenters(), registered.workflows(), "key-old", "", "gate-1", 1, true, "", Map.of());
 
         gate.core.follow(registered, false, GateScenario.NOW, new ArrayList<>());
         gate.core.follow(finished, false, GateScenario.NOW, new ArrayList<>());
@@ -227,8 +269,7 @@ class GateJobsTest {
         gate.submit(JOB, Optional.empty(), new ArrayList<>());
 
         List<GateJobs.Command> out = new ArrayList<>();
-        GateJobs.Submission answer = gate.core.registered(second.entry(), second.entry(), second.plan(),
-                GateScenario.NOW, out);
+        GateJobs.Submission answer = gate.core.registered(second.entry(), second.entry(), GateScenario.NOW, out);
 
         assertThat(answer).isInstanceOf(GateJobs.Unroutable.class);
         assertThat(out).containsExactly(new GateJobs.Replicate(new Ownership.Finished(second.entry().id())));
@@ -248,6 +289,8 @@ class GateJobsTest {
         static final long NOW = 1_700_000_000_000L;
         /** Longer than any other test here waits, so that only the silence tests give a datacenter up. */
         static final Duration SILENCE = Duration.ofSeconds(60);
+        /** Longer than the silence: only the stuck test stops a job for want of progress. */
+        static final Duration STUCK = Duration.ofSeconds(90);
         static final JobLedger.Limits LIMITS = new JobLedger.Limits(Duration.ofSeconds(60), 100, 100, 100,
                 Duration.ofHours(1));
 
@@ -263,7 +306,7 @@ class GateJobsTest {
         }
 
         GateScenario(String self, java.util.function.Consumer<JobId> forgotten, JobLedger.Limits limits) {
-            core = new GateJobs(self, new CapacityRouter(), limits, SILENCE, forgotten);
+            core = new GateJobs(self, new CapacityRouter(), limits, SILENCE, STUCK, forgotten);
         }
 
         GateScenario datacenter(String name, int freeCores, long fence) {
@@ -283,12 +326,13 @@ class GateJobsTest {
         JobId submit(String body, Optional<String> key, List<GateJobs.Command> out) {
             GateJobs.Register register = (GateJobs.Register) core.prepare(body, key, List.of("gate-1"), NOW,
                     new SplittableRandom(sequence));
-            GateJobs.Submission submission = core.registered(register.entry(), register.entry(), register.plan(), NOW, out);
+            GateJobs.Submission submission = core.registered(register.entry(), register.entry(), NOW, out);
             return ((GateJobs.Accepted) submission).job();
         }
 
         static Ownership.Entry entry(JobId id, String owner, List<String> datacenters) {
-            return new Ownership.Entry(id, "shop", NOW, 0, datacenters, List.of("browse"), "", "", owner, 1, false);
+            return new Ownership.Entry(id, "shop", NOW, 0, datacenters, List.of("browse"), "", "", owner, 1, false, "",
+                    Map.of());
         }
     }
 
@@ -368,5 +412,35 @@ class GateJobsTest {
             gate.core.tick(GateScenario.NOW + second * 1000, List.of("gate-1"), false, Set.of());
         }
         assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+    }
+
+    @Test
+    void aJobWhoseDatacentersReportButMakeNoProgressIsStoppedAsStuckAndFailsWithWhatItHas() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        JobId id = gate.submit(JOB.replace("timeout: 30s", "timeout: 10m"), Optional.empty(), new ArrayList<>());
+        gate.core.onEvent(gate.report(id, "dc1", 1, progress("dc1")), GateScenario.NOW + 1_000);
+        // Then every second: the same states and no window, as a share waiting on a request that never returns.
+        Payload.DatacenterProgress idle = new Payload.DatacenterProgress("dc1", Map.of("browse", WorkflowState.RUNNING),
+                Map.of());
+        List<GateJobs.Command> out = new ArrayList<>();
+        for (long second = 2; second <= 91; second++) {
+            gate.core.onEvent(gate.report(id, "dc1", 1, idle), GateScenario.NOW + second * 1000);
+            out = gate.core.tick(GateScenario.NOW + second * 1000, List.of("gate-1"), false, Set.of());
+            if (second < 91) {
+                assertThat(out).as("at %d s", second).noneMatch(command -> command instanceof GateJobs.Publish publish
+                        && publish.payload() instanceof Payload.JobCancelRequested);
+            }
+        }
+
+        assertThat(out).containsOnlyOnce(new GateJobs.Publish(Optional.of(Topics.jobs("dc1")), id, 1,
+                new Payload.JobCancelRequested("stuck: no progress for 90 s")));
+        assertThat(gate.core.tick(GateScenario.NOW + 92_000, List.of("gate-1"), false, Set.of()))
+                .as("once").noneMatch(command -> command instanceof GateJobs.Publish publish
+                        && publish.payload() instanceof Payload.JobCancelRequested);
+        gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.CANCELLED)),
+                GateScenario.NOW + 93_000);
+        GlobalJob job = gate.core.job(id).orElseThrow();
+        assertThat(job.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job.errors().get("job")).contains("stuck", "90 s");
     }
 }

@@ -8,11 +8,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.stampede.model.JobId;
+import io.stampede.model.job.LoadShare;
 
 class OwnershipTest {
 
     private static Ownership.Entry entry(String id, String owner, String key) {
-        return new Ownership.Entry(JobId.of(id), "name", 0, 0, List.of("dc1"), List.of("w"), key, "digest", owner, 1, false);
+        return new Ownership.Entry(JobId.of(id), "name", 0, 0, List.of("dc1"), List.of("w"), key, "digest", owner, 1, false,
+                "name: job", Map.of("dc1", Map.of("w", new LoadShare(2, 0, 0, 1))));
     }
 
     @Test
@@ -67,5 +69,35 @@ class OwnershipTest {
         table.forget(JobId.of("job-a"));
         assertThat(table.apply(new Ownership.Register(entry("job-z", "gate-2", "key-1")))).singleElement()
                 .extracting(Ownership.Entry::id).isEqualTo(JobId.of("job-z"));
+    }
+
+    @Test
+    void aSnapshotRestoresTheTableAndTellsListenersOfEveryEntryAndAFinishedJobHoldsNoJob() {
+        OwnershipState state = new OwnershipState();
+        state.apply(OwnershipState.encode(new Ownership.Register(entry("job-a", "gate-1", "key-a"))));
+        state.apply(OwnershipState.encode(new Ownership.Register(entry("job-b", "gate-2", ""))));
+        state.apply(OwnershipState.encode(new Ownership.Finished(JobId.of("job-b"))));
+
+        byte[] snapshot = state.snapshot();
+        OwnershipState restarted = new OwnershipState();
+        List<Ownership.Entry> heard = new java.util.ArrayList<>();
+        restarted.listen(heard::addAll);
+        restarted.restore(snapshot);
+
+        assertThat(restarted.entries()).isEqualTo(state.entries());
+        assertThat(heard).as("a listener hears of every restored entry").isEqualTo(state.entries());
+        Ownership.Entry running = restarted.get(JobId.of("job-a")).orElseThrow();
+        assertThat(running.spec()).isEqualTo("name: job");
+        assertThat(running.shares().get("dc1").get("w").vus()).isEqualTo(2);
+        Ownership.Entry finished = restarted.get(JobId.of("job-b")).orElseThrow();
+        assertThat(finished.finished()).isTrue();
+        assertThat(finished.spec()).isEmpty();
+        // The idempotency key came back with its job.
+        assertThat(OwnershipState.answer(restarted.apply(OwnershipState.encode(new Ownership.Register(
+                entry("job-z", "gate-3", "key-a")))))).get().extracting(Ownership.Entry::id).isEqualTo(JobId.of("job-a"));
+
+        List<Ownership.Entry> late = new java.util.ArrayList<>();
+        restarted.listen(late::addAll);
+        assertThat(late).as("a listener that starts late hears of the table as it is").hasSize(2);
     }
 }

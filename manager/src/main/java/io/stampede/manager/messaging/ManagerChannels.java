@@ -11,6 +11,7 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.messaging.ConsumerGroups;
 import io.stampede.node.messaging.RecordSender;
 import io.stampede.node.messaging.Sequences;
 
@@ -32,10 +33,11 @@ public class ManagerChannels {
                 + identity.startedAt().toEpochMilli());
     }
 
+    /** Heartbeats, from the newest: a group of its own, read again at once after a restart. */
     @Produces
     @Identifier("manager-heartbeats")
     Map<String, Object> heartbeatConsumer(NodeIdentity identity) {
-        return Map.of("group.id", "stampede-manager-" + identity.id());
+        return ConsumerGroups.ofOneNode("stampede-manager-" + identity.id());
     }
 
     @Produces

@@ -10,15 +10,15 @@ import io.stampede.model.Stampede;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.Subject;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.messaging.AssignedPartitions;
 import io.stampede.node.messaging.RecordSender;
-import io.stampede.worker.messaging.DispatchAssignment;
 import io.vertx.core.Vertx;
 
 /**
  * Tells the datacenter's managers every {@value #PERIOD_MILLIS} ms how many cores this worker has
  * free, and when its process started (a new start under the same id tells them it restarted).
  * Whether it is alive is membership's call (SWIM); this is its capacity. None is sent while the
- * worker does not read its dispatch topic ({@link DispatchAssignment}).
+ * worker does not read its dispatch topic ({@link AssignedPartitions}).
  */
 @Singleton
 public class Heartbeats {
@@ -29,12 +29,12 @@ public class Heartbeats {
     private final NodeIdentity identity;
     private final RecordSender progress;
     private final ShareRunner runner;
-    private final DispatchAssignment dispatch;
+    private final AssignedPartitions dispatch;
     private final Vertx vertx;
     private long timer = -1;
 
     public Heartbeats(NodeIdentity identity, @Identifier("progress") RecordSender progress, ShareRunner runner,
-            @Identifier(DispatchAssignment.NAME) DispatchAssignment dispatch, Vertx vertx) {
+            @Identifier(AssignedPartitions.NAME) AssignedPartitions dispatch, Vertx vertx) {
         this.identity = identity;
         this.dispatch = dispatch;
         this.progress = progress;
@@ -53,7 +53,7 @@ public class Heartbeats {
     }
 
     private void send() {
-        if (!dispatch.readsDispatch()) {
+        if (!dispatch.reading()) {
             return; // a worker that cannot see shares sent to it must not be given any
         }
         int cores = Runtime.getRuntime().availableProcessors();

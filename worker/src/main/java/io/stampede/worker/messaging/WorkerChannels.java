@@ -11,6 +11,7 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.messaging.ConsumerGroups;
 import io.stampede.node.messaging.RecordSender;
 import io.stampede.node.messaging.Sequences;
 
@@ -20,15 +21,13 @@ public class WorkerChannels {
 
     /**
      * Every worker reads every dispatch record (each is addressed to one worker), so each worker is
-     * its own consumer group. Its membership is static (the group instance is the worker's id): a
-     * worker restarted under its id takes its partitions back at once, instead of waiting for the
-     * session of its killed predecessor to time out (45 s), during which it would read nothing.
+     * its own consumer group, with static membership so a worker restarted under its id reads
+     * again at once ({@link ConsumerGroups#ofOneNode}).
      */
     @Produces
     @Identifier("worker-dispatch")
     Map<String, Object> dispatchConsumer(NodeIdentity identity) {
-        return Map.of("group.id", "stampede-worker-" + identity.id(),
-                "group.instance.id", "stampede-worker-" + identity.id());
+        return ConsumerGroups.ofOneNode("stampede-worker-" + identity.id());
     }
 
     @Produces

@@ -1,4 +1,4 @@
-package io.stampede.worker.messaging;
+package io.stampede.node.messaging;
 
 import java.util.Collection;
 import java.util.HashSet;
@@ -17,34 +17,36 @@ import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 
 /**
- * Whether this worker reads its dispatch topic: the partitions its consumer holds. A worker that
- * holds none (still joining, or revoked because it stopped polling) would never see a share sent
- * to it, so it is not ready and sends no heartbeats; its managers then treat it as lost after
- * {@code stampede.jobs.worker-silence} and re-run its shares elsewhere.
+ * The partitions a node's work arrives on that its consumer holds now: a worker's dispatch topic,
+ * a gate's events topic (the channel names this listener in its configuration,
+ * {@code consumer-rebalance-listener.name=assigned-partitions}). A node that holds none (still
+ * joining its group, or revoked because it stopped polling) would miss everything sent to it, so
+ * it is not ready; a worker sends no heartbeats either, and its managers treat it as lost after
+ * {@code stampede.jobs.worker-silence}.
  */
 @Readiness
 @Singleton
-@Identifier(DispatchAssignment.NAME)
-public class DispatchAssignment implements KafkaConsumerRebalanceListener, HealthCheck {
+@Identifier(AssignedPartitions.NAME)
+public class AssignedPartitions implements KafkaConsumerRebalanceListener, HealthCheck {
 
-    /** The name the dispatch channel's configuration gives this listener. */
-    public static final String NAME = "dispatch-assignment";
+    /** The name a channel's configuration gives this listener. */
+    public static final String NAME = "assigned-partitions";
 
-    private static final Logger LOG = Logger.getLogger(DispatchAssignment.class);
+    private static final Logger LOG = Logger.getLogger(AssignedPartitions.class);
 
     private final Set<TopicPartition> assigned = new HashSet<>();
 
     @Override
     public synchronized void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         assigned.addAll(partitions);
-        LOG.infof("reading the dispatch topic: %d partitions", assigned.size());
+        LOG.infof("reading %d partitions", assigned.size());
     }
 
     @Override
     public synchronized void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         assigned.removeAll(partitions);
         if (assigned.isEmpty()) {
-            LOG.warn("no longer reading the dispatch topic: no heartbeats until it is assigned again");
+            LOG.warn("no partition to read any more: not ready until some are assigned again");
         }
     }
 
@@ -53,14 +55,14 @@ public class DispatchAssignment implements KafkaConsumerRebalanceListener, Healt
         onPartitionsRevoked(consumer, partitions);
     }
 
-    /** Whether the dispatch consumer holds any partition now. */
-    public synchronized boolean readsDispatch() {
+    /** Whether the consumer holds any partition now. */
+    public synchronized boolean reading() {
         return !assigned.isEmpty();
     }
 
     @Override
     public synchronized HealthCheckResponse call() {
-        return HealthCheckResponse.named("dispatch").withData("partitions", assigned.size())
+        return HealthCheckResponse.named("partitions").withData("assigned", assigned.size())
                 .status(!assigned.isEmpty()).build();
     }
 }
