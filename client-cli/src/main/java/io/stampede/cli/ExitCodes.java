@@ -23,11 +23,14 @@ public final class ExitCodes {
     public static final int JOB_TIMED_OUT = 13;
     /** The gate could not be reached. */
     public static final int GATE_UNREACHABLE = 14;
+    /** A datacenter of the job was lost; at least its minDatacenters completed their part. */
+    public static final int JOB_PARTIAL = 15;
 
     /** The exit code for a job that ended with {@code status}. */
     public static int forJob(JobStatus status, boolean checksFailed) {
         return switch (status) {
             case COMPLETED -> checksFailed ? CHECKS_FAILED : OK;
+            case PARTIAL -> JOB_PARTIAL;
             case FAILED -> JOB_FAILED;
             case CANCELLED -> JOB_CANCELLED;
             case TIMED_OUT -> JOB_TIMED_OUT;

@@ -23,6 +23,7 @@ import io.stampede.testkit.TargetServer;
  * datacenters (one manager each) whose gate gives a datacenter up after 5 s of silence, the only
  * manager of dc2 is killed mid-job.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class SilentDatacenterTest {
 
     private static final Duration SILENCE = Duration.ofSeconds(5);
@@ -63,6 +64,7 @@ class SilentDatacenterTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void aDatacenterWhoseManagersAreAllGoneIsLostAndTheJobEndsWithTheOthersFigures() throws Exception {
         Path job = directory.resolve("long.yaml");
         Files.writeString(job, """
@@ -103,5 +105,53 @@ class SilentDatacenterTest {
         Command.Result watch = Command.stampede(directory, Duration.ofMinutes(1), "watch", "--gate=" + gateUrl, id);
         assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(11);
         assertThat(watch.out()).contains("dc2        LOST", "error dc2: datacenter dc2 was lost");
+    }
+
+    /** Then: dc2's manager started again, a job that needs one datacenter of two loses dc2 and is PARTIAL. */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void aJobThatNeedsOneDatacenterOfTwoEndsPartialWhenTheOtherIsLost() throws Exception {
+        Command.Result restarted = Command.stampede(directory, Duration.ofMinutes(3), "local", "restart", "manager-dc2-1");
+        assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
+        JsonNode state = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
+        long manager = 0;
+        for (JsonNode node : state.get("nodes")) {
+            if (node.get("id").asText().equals("manager-dc2-1")) {
+                manager = node.at("/process/pid").asLong();
+            }
+        }
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/datacenters")
+                .findValues("healthy").stream().filter(JsonNode::asBoolean).count() == 2);
+        Path job = directory.resolve("partial.yaml");
+        Files.writeString(job, """
+                name: partial
+                minDatacenters: 1
+                workflows:
+                  - name: steady
+                    vus: 2
+                    duration: 20s
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/delay/26")));
+        Command.Result submitted = Command.stampede(directory, Duration.ofMinutes(1), "submit", "--gate=" + gateUrl,
+                job.toString());
+        assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
+        String id = submitted.out().strip();
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/jobs/" + id)
+                .at("/datacenters/dc2/status").asText().equals("RUNNING"));
+
+        ProcessHandle.of(manager).orElseThrow().destroyForcibly();
+
+        await().atMost(60, TimeUnit.SECONDS).until(() -> JobStatuses.terminal(
+                Command.getJson(gateUrl + "/api/v1/jobs/" + id).get("status").asText()));
+        JsonNode ended = Command.getJson(gateUrl + "/api/v1/jobs/" + id);
+        System.out.printf("Partial job: dc2 lost mid-job, dc1 ran on: %s, dc1 %s with %d requests%n",
+                ended.get("status").asText(), ended.at("/datacenters/dc1/status").asText(),
+                ended.at("/datacenters/dc1/statistics/0/steps/0/requests").asLong());
+        assertThat(ended.get("status").asText()).isEqualTo("PARTIAL");
+        assertThat(ended.at("/datacenters/dc1/status").asText()).as("not stopped: it completed its part")
+                .isEqualTo("COMPLETED");
+        assertThat(ended.at("/datacenters/dc2/status").asText()).isEqualTo("LOST");
+        Command.Result watch = Command.stampede(directory, Duration.ofMinutes(1), "watch", "--gate=" + gateUrl, id);
+        assertThat(watch.exitCode()).as(watch.toString()).isEqualTo(15);
     }
 }

@@ -15,6 +15,12 @@ public final class Topics {
     public static final String JOB_EVENTS = "stampede.jobs.events";
 
     /**
+     * Records a node rejected, copied as they were read, with headers saying where they came from
+     * and why ({@code stampede.kafka.dead-letter}); nothing in Stampede reads it.
+     */
+    public static final String DEAD_LETTER = "stampede.deadletter";
+
+    /**
      * The largest message every Stampede topic takes ({@code max.message.bytes}) and every node's
      * producer sends ({@code max.request.size}): a record of {@code RecordCodec.MAX_RECORD_BYTES}
      * (8 MiB) plus 64 KiB for the key, headers and batch.
@@ -48,6 +54,7 @@ public final class Topics {
             topics.add(new TopicSpec(progress(datacenter), false));
         }
         topics.add(new TopicSpec(JOB_EVENTS, false));
+        topics.add(new TopicSpec(DEAD_LETTER, false));
         return topics;
     }
 

@@ -16,7 +16,7 @@ class TopicsTest {
         assertThat(topics).extracting(Topics.TopicSpec::name).containsExactly(
                 "stampede.dc.dc1.jobs", "stampede.dc.dc1.dispatch", "stampede.dc.dc1.progress",
                 "stampede.dc.eu-west.jobs", "stampede.dc.eu-west.dispatch", "stampede.dc.eu-west.progress",
-                "stampede.jobs.events");
+                "stampede.jobs.events", "stampede.deadletter");
         // Followers keep each job's state from these topics, so no snapshot topic, and none compacted.
         assertThat(topics).noneMatch(Topics.TopicSpec::compacted);
     }

@@ -202,12 +202,16 @@ public final class GateJobs {
                     + " running jobs already (stampede.jobs.max-jobs); try again when some have ended"));
         }
         List<Datacenters.View> chosen = ((DatacenterRouter.Chosen) route).datacenters();
+        if (spec.minDatacenters().orElse(1) > chosen.size()) {
+            return new Answer(new Unroutable("the job needs at least " + spec.minDatacenters().get()
+                    + " datacenters (minDatacenters); " + chosen.size() + " can run it now"));
+        }
         JobId id = JobId.random(random);
         long deadline = spec.timeout().map(timeout -> nowMillis + timeout.toMillis()).orElse(0L);
         Ownership.Entry entry = new Ownership.Entry(id, spec.name(), nowMillis, deadline,
                 chosen.stream().map(Datacenters.View::name).toList(),
                 spec.workflows().stream().map(WorkflowSpec::name).toList(), idempotencyKey.orElse(""), digest,
-                Ownership.owner(id, liveGates), 1, false, body, split(spec, chosen));
+                Ownership.owner(id, liveGates), 1, false, body, split(spec, chosen), spec.minDatacenters().orElse(0));
         return new Register(entry);
     }
 
@@ -281,7 +285,7 @@ public final class GateJobs {
         }
         Optional<GateJob> opened = ledger.open(entry.id(), id -> new GateJob(new GlobalJob(id, entry.name(),
                 Instant.ofEpochMilli(entry.submittedAtMillis()), entry.deadlineEpochMillis(), entry.datacenters(),
-                entry.workflows(), nowMillis), entry.idempotencyKey(), entry.bodyDigest()));
+                entry.minDatacenters(), entry.workflows(), nowMillis), entry.idempotencyKey(), entry.bodyDigest()));
         if (opened.isEmpty()) {
             return Optional.empty();
         }
@@ -400,7 +404,8 @@ public final class GateJobs {
                 stopEverywhere(job, "stuck: no progress for " + stuckAfter.toSeconds() + " s", out);
                 changedSinceProgress.add(id);
             }
-            // A job with a lost datacenter cannot be whole: its owner stops the others, and it ends with what they have.
+            // A job with a lost datacenter cannot be whole: when too few are left to reach its
+            // minDatacenters, its owner stops the others, and it ends FAILED with what they have.
             if (mine(job) && job.lostAny() && job.stopAfterLoss()) {
                 stopEverywhere(job, "a datacenter of the job was lost", out);
             }

@@ -26,6 +26,8 @@ public final class GlobalJob {
     private final String name;
     private final Instant submittedAt;
     private final long deadlineEpochMillis;
+    /** How many datacenters must complete their part for the job to end PARTIAL when one is lost. */
+    private final int minDatacenters;
     private final Map<String, DatacenterJobStatus> datacenterStatus = new LinkedHashMap<>();
     private final Map<String, Map<String, WorkflowState>> workflowStates = new LinkedHashMap<>();
     private final JobStatistics statistics;
@@ -42,10 +44,16 @@ public final class GlobalJob {
     private long fence;
     private Payload.JobFinished result;
 
-    /** A job followed from {@code followedAtMillis}: each datacenter's silence counts from then. */
+    /**
+     * A job followed from {@code followedAtMillis}: each datacenter's silence counts from then.
+     *
+     * @param minDatacenters how many datacenters must complete their part for the job to end
+     *                       PARTIAL when one is lost; 0 (or more than there are) for all of them
+     */
     public GlobalJob(JobId id, String name, Instant submittedAt, long deadlineEpochMillis, List<String> datacenters,
-            List<String> workflows, long followedAtMillis) {
+            int minDatacenters, List<String> workflows, long followedAtMillis) {
         this.id = id;
+        this.minDatacenters = minDatacenters <= 0 ? datacenters.size() : Math.min(minDatacenters, datacenters.size());
         this.name = name;
         this.submittedAt = submittedAt;
         this.deadlineEpochMillis = deadlineEpochMillis;
@@ -213,11 +221,19 @@ public final class GlobalJob {
     }
 
     /**
-     * Whether the other datacenters should now be asked to stop because one was lost: true once,
-     * when no stop was asked for before (then the job ends FAILED when they have stopped).
+     * Whether the other datacenters should now be asked to stop because too many were lost: true
+     * once, when fewer than the job's minDatacenters can still complete their part and no stop
+     * was asked for before (then the job ends FAILED when they have stopped). While enough can,
+     * they run on, and the job ends PARTIAL if they complete.
      */
     public boolean stopAfterLoss() {
         if (status.terminal() || stopRequested != null) {
+            return false;
+        }
+        long able = datacenterStatus.values().stream().filter(dc -> dc != DatacenterJobStatus.LOST
+                && dc != DatacenterJobStatus.FAILED && dc != DatacenterJobStatus.CANCELLED
+                && dc != DatacenterJobStatus.TIMED_OUT).count();
+        if (able >= minDatacenters) {
             return false;
         }
         stopRequested = JobStatus.FAILED;
@@ -265,9 +281,11 @@ public final class GlobalJob {
     }
 
     private JobStatus decide() {
-        // A lost datacenter's part is missing, whatever else happened: the job failed.
+        // A lost datacenter's part is missing, whatever else happened: the job failed, or is
+        // partial when enough of the others completed theirs.
         if (datacenterStatus.containsValue(DatacenterJobStatus.LOST)) {
-            return JobStatus.FAILED;
+            long completed = datacenterStatus.values().stream().filter(dc -> dc == DatacenterJobStatus.COMPLETED).count();
+            return stopRequested == null && completed >= minDatacenters ? JobStatus.PARTIAL : JobStatus.FAILED;
         }
         if (stopRequested != null) {
             return stopRequested;

@@ -29,10 +29,13 @@ public final class Ownership {
      * @param spec   the job as submitted, while it runs; empty once it has finished (it is not
      *               needed any more, and the table holds every finished job until it is forgotten)
      * @param shares each datacenter's share of each workflow, while it runs; empty once finished
+     * @param minDatacenters how many datacenters must complete their part for the job to end
+     *               PARTIAL when one is lost; 0 for all of them
      */
     public record Entry(JobId id, String name, long submittedAtMillis, long deadlineEpochMillis,
             List<String> datacenters, List<String> workflows, String idempotencyKey, String bodyDigest,
-            String owner, long fence, boolean finished, String spec, Map<String, Map<String, LoadShare>> shares) {
+            String owner, long fence, boolean finished, String spec, Map<String, Map<String, LoadShare>> shares,
+            int minDatacenters) {
 
         public Entry {
             datacenters = List.copyOf(datacenters);
@@ -44,12 +47,12 @@ public final class Ownership {
 
         Entry ownedBy(String gate, long newFence) {
             return new Entry(id, name, submittedAtMillis, deadlineEpochMillis, datacenters, workflows,
-                    idempotencyKey, bodyDigest, gate, newFence, finished, spec, shares);
+                    idempotencyKey, bodyDigest, gate, newFence, finished, spec, shares, minDatacenters);
         }
 
         Entry done() {
             return new Entry(id, name, submittedAtMillis, deadlineEpochMillis, datacenters, workflows,
-                    idempotencyKey, bodyDigest, owner, fence, true, "", Map.of());
+                    idempotencyKey, bodyDigest, owner, fence, true, "", Map.of(), minDatacenters);
         }
     }
 

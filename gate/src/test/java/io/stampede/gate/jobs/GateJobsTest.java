@@ -63,6 +63,17 @@ class GateJobsTest {
     }
 
     @Test
+    void aJobNeedingMoreDatacentersThanCanRunItIsUnroutable() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+
+        GateJobs.Prepared prepared = gate.core.prepare(JOB + "minDatacenters: 2\n", Optional.empty(),
+                List.of("gate-1"), GateScenario.NOW, new SplittableRandom(1));
+
+        assertThat(prepared).isEqualTo(new GateJobs.Answer(new GateJobs.Unroutable(
+                "the job needs at least 2 datacenters (minDatacenters); 1 can run it now")));
+    }
+
+    @Test
     void anInvalidJobIsAnsweredWithItsProblems() {
         GateScenario gate = new GateScenario("gate-1");
         GateJobs.Prepared prepared = gate.core.prepare("name: x\nworkflows: []", Optional.empty(), List.of("gate-1"), 0,
@@ -167,7 +178,7 @@ class GateJobsTest {
 
         List<GateJobs.Command> out = new ArrayList<>();
         gate.core.follow(new Ownership.Entry(entry.id(), entry.name(), entry.submittedAtMillis(), 0,
-                entry.datacenters(), entry.workflows(), "", "", "gate-2", 2, false, "", Map.of()), false, GateScenario.NOW, out);
+                entry.datacenters(), entry.workflows(), "", "", "gate-2", 2, false, "", Map.of(), 0), false, GateScenario.NOW, out);
 
         assertThat(out).singleElement().isInstanceOfSatisfying(GateJobs.Publish.class, publish -> {
             assertThat(publish.fence()).isEqualTo(2);
@@ -244,7 +255,7 @@ class GateJobsTest {
         GateScenario gate = new GateScenario("gate-1", forgotten::add);
         Ownership.Entry registered = GateScenario.entry(JobId.of("job-old"), "gate-1", List.of("dc1"));
         Ownership.Entry finished = new Ownership.Entry(registered.id(), registered.name(), 0, 1,
-                registered.datacenters(), registered.workflows(), "key-old", "", "gate-1", 1, true, "", Map.of());
+                registered.datacenters(), registered.workflows(), "key-old", "", "gate-1", 1, true, "", Map.of(), 0);
 
         gate.core.follow(registered, false, GateScenario.NOW, new ArrayList<>());
         gate.core.follow(finished, false, GateScenario.NOW, new ArrayList<>());
@@ -332,7 +343,7 @@ class GateJobsTest {
 
         static Ownership.Entry entry(JobId id, String owner, List<String> datacenters) {
             return new Ownership.Entry(id, "shop", NOW, 0, datacenters, List.of("browse"), "", "", owner, 1, false, "",
-                    Map.of());
+                    Map.of(), 0);
         }
     }
 

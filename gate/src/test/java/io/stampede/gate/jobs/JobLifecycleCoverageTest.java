@@ -88,4 +88,42 @@ class JobLifecycleCoverageTest {
         gate.core.onEvent(gate.report(id, "dc1", 1, GateJobsTest.finished("dc1", reported)), GateScenario.NOW);
         assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(expected);
     }
+
+    /**
+     * A job over two datacenters that needs one: dc2 is lost, dc1 is not stopped and completes
+     * its part, and the job is PARTIAL; needing both, dc1 is stopped and the job FAILED.
+     *
+     * @param progress whether dc1 reported progress first (the job is RUNNING)
+     */
+    @ParameterizedTest
+    @CsvSource({
+        "false, 1, COMPLETED, PARTIAL",
+        "true,  1, COMPLETED, PARTIAL",
+        "true,  1, FAILED,    FAILED",
+        "true,  2, CANCELLED, FAILED",
+    })
+    void aJobThatLosesADatacenterIsPartialWhenEnoughOthersCompleted(boolean progress, int minDatacenters,
+            DatacenterJobStatus dc1Reports, JobStatus expected) {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1).datacenter("dc2", 2, 1);
+        JobId id = gate.submit(GateJobsTest.JOB.replace("timeout: 30s", "timeout: 10m\nminDatacenters: " + minDatacenters),
+                Optional.empty(), new ArrayList<>());
+        long silent = GateScenario.NOW + GateScenario.SILENCE.toMillis();
+        if (progress) {
+            gate.core.onEvent(gate.report(id, "dc1", 1, GateJobsTest.progress("dc1")), silent - 1_000);
+        } else {
+            // Heard from, about the job, with nothing started yet: the job stays SUBMITTED.
+            gate.core.onEvent(gate.report(id, "dc1", 1, new io.stampede.model.wire.Payload.DatacenterProgress("dc1",
+                    java.util.Map.of("browse", io.stampede.model.lifecycle.WorkflowState.PENDING), java.util.Map.of())),
+                    silent - 1_000);
+        }
+
+        List<GateJobs.Command> out = gate.core.tick(silent, List.of("gate-1"), false, Set.of());
+
+        assertThat(gate.core.job(id).orElseThrow().datacenterStatus()).containsEntry("dc2", DatacenterJobStatus.LOST);
+        boolean stopped = out.stream().anyMatch(command -> command instanceof GateJobs.Publish publish
+                && publish.payload() instanceof io.stampede.model.wire.Payload.JobCancelRequested);
+        assertThat(stopped).as("dc1 is stopped only when too few datacenters are left").isEqualTo(minDatacenters > 1);
+        gate.core.onEvent(gate.report(id, "dc1", 1, GateJobsTest.finished("dc1", dc1Reports)), silent + 1_000);
+        assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(expected);
+    }
 }

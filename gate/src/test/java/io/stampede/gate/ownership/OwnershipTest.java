@@ -14,7 +14,7 @@ class OwnershipTest {
 
     private static Ownership.Entry entry(String id, String owner, String key) {
         return new Ownership.Entry(JobId.of(id), "name", 0, 0, List.of("dc1"), List.of("w"), key, "digest", owner, 1, false,
-                "name: job", Map.of("dc1", Map.of("w", new LoadShare(2, 0, 0, 1))));
+                "name: job", Map.of("dc1", Map.of("w", new LoadShare(2, 0, 0, 1))), 0);
     }
 
     @Test

@@ -337,7 +337,8 @@ public final class DatacenterJob {
                 if (share.worker.equals(worker) && !share.finished()) {
                     lostHere = true;
                     workflow.totals.addConcurrent(share.reported.toWindow());
-                    unaccounted = unaccounted.plusLost(worker, share.lastWindow);
+                    unaccounted = share.lastWindow != null ? unaccounted.plusLost(worker, share.lastWindow)
+                            : unaccounted.plusLost(worker, peersRate(workflow, share), 1);
                     commands.add(new CancelShare(new Payload.WorkflowCancelRequested(workflow.spec.name(), worker,
                             share.attempt)));
                     rerunOrFail(workflow, share, others, why, nowMillis, commands);
@@ -349,6 +350,27 @@ public final class DatacenterJob {
         }
         commands.addAll(advance(workers));
         return commands;
+    }
+
+    /**
+     * The rate a share lost before its first window may have run at: its peers' last rates (the
+     * other shares of the workflow here), per virtual user, or per unit of arrival rate, times its
+     * own. It started at most a window before it was lost, or it would have reported.
+     */
+    private static double peersRate(Workflow workflow, Share lost) {
+        double peerRate = 0;
+        double peerWeight = 0;
+        for (Share peer : workflow.shares.values()) {
+            if (peer != lost && peer.lastWindow != null) {
+                peerRate += Unaccounted.rate(peer.lastWindow);
+                peerWeight += weight(peer.part);
+            }
+        }
+        return peerWeight <= 0 ? 0 : peerRate / peerWeight * weight(lost.part);
+    }
+
+    private static double weight(LoadShare part) {
+        return part.vus() > 0 ? part.vus() : part.rateFactor();
     }
 
     private static String lostWorker(String worker, String why) {

@@ -3,6 +3,7 @@ package io.stampede.manager.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -283,6 +284,34 @@ class DatacenterJobTest {
         assertThat(dispatches(job.workerLost(last, "membership declared it DEAD", pool, started + 10_000))).isEmpty();
         job.onFinished(done("browse", "w1", 10, Map.of()), pool);
         assertThat(job.states()).containsEntry("browse", WorkflowState.FAILED);
+    }
+
+    @Test
+    void aShareLostBeforeItsFirstWindowIsBoundedByItsPeersRatePerVirtualUser() {
+        long started = 1_000_000;
+        DatacenterJob job = job();
+        List<Payload.WorkflowDispatched> browse = new ArrayList<>();
+        job.advance(WORKERS);
+        browse.addAll(dispatches(job.onFinished(done("login", "w1", 7, Map.of("token", "t")), WORKERS)));
+        browse.addAll(dispatches(job.onFinished(done("login", "w2", 3, Map.of()), WORKERS)));
+        int peerVus = browse.stream().filter(dispatch -> dispatch.worker().equals("w1")).findFirst().orElseThrow()
+                .share().vus();
+        int lostVus = browse.stream().filter(dispatch -> dispatch.worker().equals("w2")).findFirst().orElseThrow()
+                .share().vus();
+        // w1 reports 10 requests a second per virtual user; w2 has reported nothing when it is lost.
+        job.onWindow(new Payload.WorkflowWindowReported("browse", "w1", new WorkflowWindow("browse", started,
+                started + 1000, 10L * peerVus, 0, peerVus, window("browse", 10L * peerVus).steps())));
+
+        job.workerLost("w2", "it restarted", WORKERS.subList(0, 1), started + 1_500);
+        job.onFinished(done("browse", "w1", 100, Map.of()), WORKERS);
+        job.onFinished(new Payload.WorkflowFinished("browse", "w1", ShareState.COMPLETED, window("browse", 1), Map.of(),
+                "", 1), WORKERS);
+        List<DatacenterJob.Command> end = job.onFinished(done("report", "w1", 1, Map.of()), WORKERS);
+
+        Payload.DatacenterFinished finished = ((DatacenterJob.Finish) end.get(end.size() - 1)).payload();
+        assertThat(finished.unaccounted().workers()).containsExactly("w2");
+        assertThat(finished.unaccounted().requestsAtMost()).as("10 a second for each of its %d VUs, over 1.5 s", lostVus)
+                .isEqualTo((long) Math.ceil(10 * lostVus * 1.5));
     }
 
     @Test

@@ -47,6 +47,14 @@ public interface NodeConfig {
         /** Kafka bootstrap servers, comma-separated host:port. */
         @WithDefault("localhost:9092")
         String bootstrapServers();
+
+        /**
+         * Whether a record this node rejects (unreadable, impossible, or failing to apply) is also
+         * copied to the dead-letter topic ({@code stampede.deadletter}), with where it came from and
+         * why, for someone to look at. It is counted and logged either way.
+         */
+        @WithDefault("false")
+        boolean deadLetter();
     }
 
     interface Ports {

@@ -17,7 +17,8 @@ import io.stampede.model.wire.ReplayFilter;
  * cannot be applied, and records that are stale or replayed are counted
  * ({@code stampede_records_rejected_total}, {@code stampede_records_dropped_total}, tagged with
  * topic and reason), logged once with where they are, and skipped: they never stop a consumer or
- * block a partition.
+ * block a partition. Rejected ones are also copied to the dead-letter topic when that is on
+ * ({@link DeadLetters}).
  */
 @Singleton
 public class RecordInbox {
@@ -27,9 +28,11 @@ public class RecordInbox {
     public static final String UNAPPLICABLE = "UNAPPLICABLE";
 
     private final MeterRegistry registry;
+    private final DeadLetters deadLetters;
 
-    public RecordInbox(MeterRegistry registry) {
+    public RecordInbox(MeterRegistry registry, DeadLetters deadLetters) {
         this.registry = registry;
+        this.deadLetters = deadLetters;
     }
 
     /** Where a consumed record is, for counts and logs. */
@@ -55,6 +58,7 @@ public class RecordInbox {
         rejected(source.topic(), rejected.reason().name());
         LOG.warnf("skipped the record at %s: %s (%s): %s", source, rejected.reason(), rejected.detail(),
                 RecordCodec.preview(value));
+        deadLetters.copy(source, value, rejected.reason().name());
         return Optional.empty();
     }
 
@@ -70,6 +74,7 @@ public class RecordInbox {
             rejected(record.topic(), UNAPPLICABLE);
             LOG.warnf(e, "skipped the record at %s: it could not be applied: %s", Source.of(record),
                     RecordCodec.preview(record.value()));
+            deadLetters.copy(Source.of(record), record.value(), UNAPPLICABLE);
         }
     }
 

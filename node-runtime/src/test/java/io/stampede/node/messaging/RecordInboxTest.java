@@ -12,7 +12,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 class RecordInboxTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final RecordInbox inbox = new RecordInbox(registry);
+    private final RecordInbox inbox = new RecordInbox(registry, DeadLetters.none());
 
     private double rejected(String topic, String reason) {
         var counter = registry.find("stampede.records.rejected").tag("topic", topic).tag("reason", reason).counter();

@@ -11,12 +11,14 @@ import java.util.Optional;
  *
  * @param name        what the job is called in reports
  * @param datacenters where it runs
+ * @param minDatacenters how many of its datacenters must complete their part for the job to end
+ *                    PARTIAL rather than FAILED when one is lost; empty for all of them
  * @param timeout     the whole job's time limit, if any
  * @param variables   values every template may use by name
  * @param workflows   in the order written; {@link #workflowsInDependencyOrder()} orders them for running
  */
-public record JobSpec(String name, Datacenters datacenters, Optional<Duration> timeout, Map<String, String> variables,
-        List<WorkflowSpec> workflows) {
+public record JobSpec(String name, Datacenters datacenters, Optional<Integer> minDatacenters,
+        Optional<Duration> timeout, Map<String, String> variables, List<WorkflowSpec> workflows) {
 
     public JobSpec {
         variables = Map.copyOf(variables);

@@ -193,12 +193,23 @@ public final class JobSpecParser {
     // ---------------------------------------------------------------- job
 
     private JobSpec job(JsonNode root) {
-        Fields fields = fields(root, "", "name", "datacenters", "timeout", "variables", "workflows");
+        Fields fields = fields(root, "", "name", "datacenters", "minDatacenters", "timeout", "variables", "workflows");
         if (fields == null) {
             return null;
         }
         String name = fields.requiredText("name", 200);
         JobSpec.Datacenters datacenters = datacenters(fields);
+        Optional<Integer> minDatacenters = fields.integer("minDatacenters", 1, MAX_DATACENTERS);
+        if (minDatacenters.isPresent()) {
+            int at = minDatacenters.get();
+            if (datacenters instanceof JobSpec.Count count && at > count.count()) {
+                problem(fields.path("minDatacenters"), "is " + at + ", more than the " + count.count()
+                        + " datacenters the job runs in");
+            } else if (datacenters instanceof JobSpec.Named named && at > named.names().size()) {
+                problem(fields.path("minDatacenters"), "is " + at + ", more than the " + named.names().size()
+                        + " datacenters the job names");
+            }
+        }
         Optional<Duration> timeout = fields.duration("timeout", MAX_JOB_TIMEOUT);
         variables(fields);
         List<WorkflowSpec> workflows = new ArrayList<>();
@@ -237,7 +248,7 @@ public final class JobSpecParser {
             cycles(items, listPath, declaredDependencies, names);
         }
         fields.finish();
-        return new JobSpec(name, datacenters, timeout, jobVariables, workflows);
+        return new JobSpec(name, datacenters, minDatacenters, timeout, jobVariables, workflows);
     }
 
     private JobSpec.Datacenters datacenters(Fields fields) {

@@ -42,19 +42,33 @@ public record Unaccounted(long requestsAtMost, List<String> workers, String reas
     /**
      * With a worker lost after it reported {@code lastWindow}: its rate in that window over
      * {@value #WINDOWS_AT_RISK} windows of at least a second. A worker that reported no window
-     * is named, and adds nothing it could be bounded by.
+     * is named and adds nothing here: the caller bounds it by its peers' rate instead.
      */
     public Unaccounted plusLost(String worker, WorkflowWindow lastWindow) {
-        long bound = 0;
         if (lastWindow != null && lastWindow.seconds() > 0) {
-            double rate = lastWindow.steps().stream().mapToLong(StepWindow::requests).sum() / lastWindow.seconds();
-            bound = (long) Math.ceil(rate * Math.max(1.0, lastWindow.seconds()) * WINDOWS_AT_RISK);
+            return plusLost(worker, rate(lastWindow), lastWindow.seconds());
         }
+        return plusLost(worker, 0, 1);
+    }
+
+    /**
+     * With a worker lost while it sent {@code requestsPerSecond} in windows of
+     * {@code windowSeconds}: that rate over {@value #WINDOWS_AT_RISK} windows of at least a second.
+     * For a share lost before its first window, the caller estimates the rate from its peers.
+     */
+    public Unaccounted plusLost(String worker, double requestsPerSecond, double windowSeconds) {
+        long bound = (long) Math.ceil(Math.max(0, requestsPerSecond) * Math.max(1.0, windowSeconds) * WINDOWS_AT_RISK);
         List<String> lost = new ArrayList<>(workers);
         if (!lost.contains(worker)) {
             lost.add(worker);
         }
         return new Unaccounted(requestsAtMost + bound, lost, REASON);
+    }
+
+    /** Requests a second in {@code window}; 0 for a window of no length. */
+    public static double rate(WorkflowWindow window) {
+        return window.seconds() <= 0 ? 0
+                : window.steps().stream().mapToLong(StepWindow::requests).sum() / window.seconds();
     }
 
     /** Both together (two datacenters' parts of one job). */

@@ -14,8 +14,9 @@ public record ProtocolVersion(int major, int minor) {
      * datacenter's status may be {@code LOST}.
      * 3.1: heartbeats carry the worker's start ({@code startedAtMillis}) and dispatches the start of
      * the worker process they are for ({@code workerStartedAtMillis}).
+     * 4.0: a job may end {@code PARTIAL}, a status readers of 3.x do not know.
      */
-    public static final ProtocolVersion CURRENT = new ProtocolVersion(3, 1);
+    public static final ProtocolVersion CURRENT = new ProtocolVersion(4, 0);
 
     /**
      * Parses {@code MAJOR.MINOR}.

@@ -22,8 +22,8 @@ class MalformedJobsTest {
                         "line 1, column 16: not valid YAML or JSON: while parsing a flow sequence; expected ',' or ']', but got <stream end>"),
                 job("a duplicate key", "name: a\nname: b\nworkflows: []",
                         "line 2, column 5: Duplicate field 'name'"),
-                job("a list instead of a mapping", "- name: x", "must be a mapping with name, datacenters, timeout,"
-                        + " variables, workflows"),
+                job("a list instead of a mapping", "- name: x", "must be a mapping with name, datacenters,"
+                        + " minDatacenters, timeout, variables, workflows"),
                 job("no name and no workflows", "timeout: 1m", "name: required",
                         "workflows: required: at least one workflow"),
                 job("a misspelt top-level field", "name: x\nworkflow: []\n",
@@ -148,6 +148,11 @@ class MalformedJobsTest {
                         "datacenters[1]: 'DC2' is not a datacenter name: use 1 to 40 lower-case letters, digits and"
                                 + " dashes, starting with a letter or digit",
                         "datacenters[2]: 'dc1' is listed twice"),
+                job("more datacenters needed than named", "name: x\ndatacenters: [dc1, dc2]\nminDatacenters: 3\n"
+                        + "workflows:\n  - {name: w, vus: 1, iterations: 1, " + STEP + "}",
+                        "minDatacenters: is 3, more than the 2 datacenters the job names"),
+                job("no datacenter needed", "name: x\nminDatacenters: 0\nworkflows:\n  - {name: w, vus: 1, iterations: 1, "
+                        + STEP + "}", "minDatacenters: must be between 1 and 100, got 0"),
                 job("a variable named like a built-in", "name: x\nvariables: {uuid: a, 9lives: b}\nworkflows:\n"
                         + "  - {name: w, vus: 1, iterations: 1, " + STEP + "}",
                         "variables.uuid: 'uuid' is a built-in and cannot be redefined",

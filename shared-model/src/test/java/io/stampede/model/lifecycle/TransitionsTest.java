@@ -46,10 +46,12 @@ class TransitionsTest {
     @Test
     void jobs() {
         onlyTheseMoves(JobStatus.values(), JobStatus.TABLE, "a job", JobStatus::moveTo,
-                "SUBMITTED>RUNNING", "SUBMITTED>COMPLETED", "SUBMITTED>FAILED", "SUBMITTED>CANCELLED",
-                "SUBMITTED>TIMED_OUT", "RUNNING>COMPLETED", "RUNNING>FAILED", "RUNNING>CANCELLED", "RUNNING>TIMED_OUT");
+                "SUBMITTED>RUNNING", "SUBMITTED>COMPLETED", "SUBMITTED>PARTIAL", "SUBMITTED>FAILED",
+                "SUBMITTED>CANCELLED", "SUBMITTED>TIMED_OUT", "RUNNING>COMPLETED", "RUNNING>PARTIAL", "RUNNING>FAILED",
+                "RUNNING>CANCELLED", "RUNNING>TIMED_OUT");
         assertThat(Set.of(JobStatus.values()).stream().filter(JobStatus::terminal))
-                .containsExactlyInAnyOrder(JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.TIMED_OUT);
+                .containsExactlyInAnyOrder(JobStatus.COMPLETED, JobStatus.PARTIAL, JobStatus.FAILED, JobStatus.CANCELLED,
+                        JobStatus.TIMED_OUT);
     }
 
     @Test

@@ -145,6 +145,27 @@ class DispatchFlowTest {
                 .body(containsString("stampede_records_rejected_total{"))
                 .body(containsString("reason=\"NOT_JSON\""))
                 .body(containsString("reason=\"MISSING_FIELD\""));
+        // Copied to the dead-letter topic (on in this test), as read, saying where from and why.
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(Map.of(
+                "bootstrap.servers", SharedKafka.bootstrapServers(), "group.id", "dead-letter-reader",
+                "auto.offset.reset", "earliest"), new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.DEAD_LETTER));
+            List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> copies = new java.util.ArrayList<>();
+            await().atMost(30, TimeUnit.SECONDS).until(() -> {
+                consumer.poll(java.time.Duration.ofMillis(200)).forEach(copies::add);
+                return copies.stream().anyMatch(copy -> new String(copy.value(), StandardCharsets.UTF_8)
+                        .equals("this is not a record"));
+            });
+            var copy = copies.stream().filter(record -> new String(record.value(), StandardCharsets.UTF_8)
+                    .equals("this is not a record")).findFirst().orElseThrow();
+            assertThat(new String(copy.headers().lastHeader("stampede.reason").value(), StandardCharsets.UTF_8))
+                    .isEqualTo("NOT_JSON");
+            assertThat(new String(copy.headers().lastHeader("stampede.source").value(), StandardCharsets.UTF_8))
+                    .startsWith(DISPATCH + "/");
+            assertThat(new String(copy.headers().lastHeader("stampede.node").value(), StandardCharsets.UTF_8))
+                    .isEqualTo("worker-test");
+        }
     }
 
     @Test
