@@ -65,7 +65,7 @@ class LocalKafkaTest {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             List<String> names = Topics.all(List.of("dc1", "dc2")).stream().map(Topics.TopicSpec::name).toList();
             Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
-            assertThat(topics).hasSize(7);
+            assertThat(topics).as("3 per datacenter, events and dead letters").hasSize(8);
             assertThat(topics.values()).allSatisfy(topic -> assertThat(topic.partitions()).hasSize(4));
 
             ConfigResource compacted = new ConfigResource(ConfigResource.Type.TOPIC, "compacted");

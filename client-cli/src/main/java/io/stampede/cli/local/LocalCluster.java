@@ -404,8 +404,9 @@ public final class LocalCluster {
 
     /**
      * Stops one node and starts it again under its id, on its ports, with its Raft storage, and
-     * waits until it is ready. Its log goes on in the same file. It is given every other node as a
-     * membership seed, since the node it was first given may be the one that is gone now.
+     * waits until it is ready. Its log goes on in the same file. It is given every other node of its
+     * membership cluster (the gates, or its datacenter) as a seed, since the node it was first
+     * given may be the one that is gone now.
      *
      * @return the state with the node's new process, saved
      * @throws IllegalArgumentException when the cluster has no such node, or cannot restart it
@@ -433,7 +434,9 @@ public final class LocalCluster {
         }
         List<String> command = new ArrayList<>(node.command().stream()
                 .filter(argument -> !argument.startsWith("-Dstampede.node.seeds=")).toList());
+        // Its own membership cluster only: the gates, or its datacenter's managers and workers.
         List<String> seeds = state.nodes().stream().filter(other -> !other.id().equals(id))
+                .filter(other -> java.util.Objects.equals(other.datacenter(), node.datacenter()))
                 .map(other -> "127.0.0.1:" + other.udpPort()).toList();
         if (!seeds.isEmpty()) {
             command.add(command.indexOf("-jar"), "-Dstampede.node.seeds=" + String.join(",", seeds));

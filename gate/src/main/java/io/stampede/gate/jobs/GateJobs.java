@@ -396,13 +396,20 @@ public final class GateJobs {
                     ended(job, job.lost(dc, "datacenter " + dc + " was lost: nothing about the job came from it for "
                             + datacenterSilence.toSeconds() + " s (its managers are gone or cut off); what it"
                             + " reported before is counted"), nowMillis, out);
+                    if (mine(job)) {
+                        // Only cut off, it may still be running: what it does from now on is not counted.
+                        out.add(new Publish(Optional.of(Topics.jobs(dc)), id, job.fence(),
+                                new Payload.JobCancelRequested("datacenter " + dc + " was given up as lost")));
+                    }
                     changedSinceProgress.add(id);
                 }
-            }
-            if (mine(job) && ledger.endedAt(id).isEmpty() && nowMillis - lastEventMillis < datacenterSilence.toMillis() / 2
-                    && job.stopIfStuck(nowMillis, stuckAfter.toMillis())) {
-                stopEverywhere(job, "stuck: no progress for " + stuckAfter.toSeconds() + " s", out);
-                changedSinceProgress.add(id);
+                // Every gate judges it stuck the same way, so every gate ends it FAILED; its owner stops it.
+                if (ledger.endedAt(id).isEmpty() && job.stopIfStuck(nowMillis, stuckAfter.toMillis())) {
+                    if (mine(job)) {
+                        stopEverywhere(job, "stuck: no progress for " + stuckAfter.toSeconds() + " s", out);
+                    }
+                    changedSinceProgress.add(id);
+                }
             }
             // A job with a lost datacenter cannot be whole: when too few are left to reach its
             // minDatacenters, its owner stops the others, and it ends FAILED with what they have.

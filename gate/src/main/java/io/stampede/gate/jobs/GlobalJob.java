@@ -285,7 +285,10 @@ public final class GlobalJob {
         // partial when enough of the others completed theirs.
         if (datacenterStatus.containsValue(DatacenterJobStatus.LOST)) {
             long completed = datacenterStatus.values().stream().filter(dc -> dc == DatacenterJobStatus.COMPLETED).count();
-            return stopRequested == null && completed >= minDatacenters ? JobStatus.PARTIAL : JobStatus.FAILED;
+            boolean othersWhole = datacenterStatus.values().stream()
+                    .allMatch(dc -> dc == DatacenterJobStatus.COMPLETED || dc == DatacenterJobStatus.LOST);
+            return stopRequested == null && othersWhole && completed >= minDatacenters ? JobStatus.PARTIAL
+                    : JobStatus.FAILED;
         }
         if (stopRequested != null) {
             return stopRequested;

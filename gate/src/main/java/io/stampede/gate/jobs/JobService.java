@@ -137,13 +137,17 @@ public class JobService {
         return submission;
     }
 
-    /** The ownership table changed (on Raft's thread). */
-    private void onOwnership(List<Ownership.Entry> changed) {
+    /**
+     * The ownership table changed (on Raft's thread), or this gate hears of the whole table (when
+     * it starts listening, or from a snapshot): then finished jobs are followed too, as ended, so
+     * their Idempotency-Keys answer until their retention has passed.
+     */
+    private void onOwnership(List<Ownership.Entry> changed, boolean wholeTable) {
         List<JobId> followed = new ArrayList<>();
         synchronized (this) {
             List<GateJobs.Command> commands = new ArrayList<>();
             for (Ownership.Entry entry : changed) {
-                Optional<GlobalJob> job = core.follow(entry, false, clock.millis(), commands);
+                Optional<GlobalJob> job = core.follow(entry, wholeTable, clock.millis(), commands);
                 if (job.isPresent()) {
                     followed.add(entry.id());
                     if (entry.owner().equals(identity.id()) && entry.fence() > 1 && !entry.finished()) {

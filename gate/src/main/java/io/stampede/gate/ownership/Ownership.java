@@ -50,6 +50,12 @@ public final class Ownership {
                     idempotencyKey, bodyDigest, gate, newFence, finished, spec, shares, minDatacenters);
         }
 
+        /** This entry without the job it holds (for answers, which need only the definition). */
+        public Entry withoutJob() {
+            return new Entry(id, name, submittedAtMillis, deadlineEpochMillis, datacenters, workflows,
+                    idempotencyKey, bodyDigest, owner, fence, finished, "", shares, minDatacenters);
+        }
+
         Entry done() {
             return new Entry(id, name, submittedAtMillis, deadlineEpochMillis, datacenters, workflows,
                     idempotencyKey, bodyDigest, owner, fence, true, "", Map.of(), minDatacenters);

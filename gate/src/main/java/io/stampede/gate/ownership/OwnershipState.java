@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -33,31 +32,42 @@ public class OwnershipState implements RaftLeadership.Replicated {
     }
 
     private final Ownership table = new Ownership();
-    private final List<Consumer<List<Ownership.Entry>>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     /**
      * Held while listeners are told of changes, so a new listener hears of the table as it is and
      * then of every later change, in order, however Raft's replay at start-up and its
-     * registration interleave. Never held while waiting for the table's lock.
+     * registration interleave. The order of locks is always this one, then the listener's own,
+     * then the table's; nothing that holds the table's lock or a listener's takes this one.
      */
     private final Object telling = new Object();
+
+    /** Told of entries. */
+    public interface Listener {
+        /**
+         * @param entries   entries created or changed, in log order
+         * @param wholeTable true when they are the whole table (when listening starts, or from a
+         *                   snapshot), finished jobs included; false for the entries one command changed
+         */
+        void heard(List<Ownership.Entry> entries, boolean wholeTable);
+    }
 
     /**
      * Hears of every entry there is now, then of every entry created or changed, in log order (on
      * Raft's thread, or this one for the entries there already). An entry may be told twice.
      */
-    public void listen(Consumer<List<Ownership.Entry>> listener) {
+    public void listen(Listener listener) {
         synchronized (telling) {
             listeners.add(listener);
             List<Ownership.Entry> now = entries();
             if (!now.isEmpty()) {
-                listener.accept(now);
+                listener.heard(now, true);
             }
         }
     }
 
-    private void tell(List<Ownership.Entry> changed) {
+    private void tell(List<Ownership.Entry> entries, boolean wholeTable) {
         synchronized (telling) {
-            listeners.forEach(listener -> listener.accept(changed));
+            listeners.forEach(listener -> listener.heard(entries, wholeTable));
         }
     }
 
@@ -111,9 +121,10 @@ public class OwnershipState implements RaftLeadership.Replicated {
                     new String(command, StandardCharsets.UTF_8));
             return new byte[] {'[', ']'};
         }
-        tell(changed);
+        tell(changed, false);
         try {
-            return JSON.writeValueAsBytes(changed);
+            // The answer names the entries without the jobs they hold: a reassignment may move many.
+            return JSON.writeValueAsBytes(changed.stream().map(Ownership.Entry::withoutJob).toList());
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -143,7 +154,7 @@ public class OwnershipState implements RaftLeadership.Replicated {
         }
         LOG.infof("ownership table restored from a snapshot: %d jobs, %d of them running", restored.size(),
                 restored.stream().filter(entry -> !entry.finished()).count());
-        tell(restored);
+        tell(restored, true);
     }
 
     public Optional<Ownership.Entry> get(JobId jobId) {

@@ -101,6 +101,7 @@ class JobLifecycleCoverageTest {
         "true,  1, COMPLETED, PARTIAL",
         "true,  1, FAILED,    FAILED",
         "true,  2, CANCELLED, FAILED",
+        "true,  1, CANCELLED, FAILED",
     })
     void aJobThatLosesADatacenterIsPartialWhenEnoughOthersCompleted(boolean progress, int minDatacenters,
             DatacenterJobStatus dc1Reports, JobStatus expected) {
@@ -121,8 +122,12 @@ class JobLifecycleCoverageTest {
 
         assertThat(gate.core.job(id).orElseThrow().datacenterStatus()).containsEntry("dc2", DatacenterJobStatus.LOST);
         boolean stopped = out.stream().anyMatch(command -> command instanceof GateJobs.Publish publish
+                && publish.topic().equals(Optional.of(io.stampede.model.Topics.jobs("dc1")))
                 && publish.payload() instanceof io.stampede.model.wire.Payload.JobCancelRequested);
         assertThat(stopped).as("dc1 is stopped only when too few datacenters are left").isEqualTo(minDatacenters > 1);
+        assertThat(out).as("the lost one is told to stop, in case it was only cut off").contains(new GateJobs.Publish(
+                Optional.of(io.stampede.model.Topics.jobs("dc2")), id, 1,
+                new io.stampede.model.wire.Payload.JobCancelRequested("datacenter dc2 was given up as lost")));
         gate.core.onEvent(gate.report(id, "dc1", 1, GateJobsTest.finished("dc1", dc1Reports)), silent + 1_000);
         assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(expected);
     }

@@ -81,11 +81,16 @@ class OwnershipTest {
         byte[] snapshot = state.snapshot();
         OwnershipState restarted = new OwnershipState();
         List<Ownership.Entry> heard = new java.util.ArrayList<>();
-        restarted.listen(heard::addAll);
+        List<Boolean> whole = new java.util.ArrayList<>();
+        restarted.listen((entries, wholeTable) -> {
+            heard.addAll(entries);
+            whole.add(wholeTable);
+        });
         restarted.restore(snapshot);
 
         assertThat(restarted.entries()).isEqualTo(state.entries());
         assertThat(heard).as("a listener hears of every restored entry").isEqualTo(state.entries());
+        assertThat(whole).as("as the whole table").containsExactly(true);
         Ownership.Entry running = restarted.get(JobId.of("job-a")).orElseThrow();
         assertThat(running.spec()).isEqualTo("name: job");
         assertThat(running.shares().get("dc1").get("w").vus()).isEqualTo(2);
@@ -97,7 +102,7 @@ class OwnershipTest {
                 entry("job-z", "gate-3", "key-a")))))).get().extracting(Ownership.Entry::id).isEqualTo(JobId.of("job-a"));
 
         List<Ownership.Entry> late = new java.util.ArrayList<>();
-        restarted.listen(late::addAll);
+        restarted.listen((entries, wholeTable) -> late.addAll(entries));
         assertThat(late).as("a listener that starts late hears of the table as it is").hasSize(2);
     }
 }

@@ -68,6 +68,8 @@ public final class DatacenterJob {
         /** The last window this share reported; null before its first. */
         WorkflowWindow lastWindow;
         long firstWindowStart = -1;
+        /** Given up because its worker was lost: told to stop, and told again by a new leader. */
+        boolean givenUp;
         ShareState state = ShareState.RUNNING;
         String error = "";
 
@@ -213,6 +215,11 @@ public final class DatacenterJob {
         if (stopAs == null) {
             List<Command> commands = new ArrayList<>();
             for (Workflow workflow : workflows.values()) {
+                // A follower sent none of the stops for the shares it gave up: a paused worker may
+                // still be running one.
+                workflow.shares.values().stream().filter(share -> share.givenUp).forEach(share -> commands.add(
+                        new CancelShare(new Payload.WorkflowCancelRequested(workflow.spec.name(), share.worker,
+                                share.attempt))));
                 for (PendingRerun pending : List.copyOf(workflow.pendingReruns)) {
                     workflow.pendingReruns.remove(pending);
                     rerun(workflow, pending.lost(), pending.endsAt(), pending.gone(), workers.stream()
@@ -326,11 +333,14 @@ public final class DatacenterJob {
      * what it reports for it from then on is not counted.
      *
      * @param why       how it was lost, for the user ("membership declared it dead", "restarted")
+     * @param workers   the live workers to re-run on: without the lost one, unless it restarted
+     *                  (its new process may take its share back)
      * @param nowMillis the current time, epoch milliseconds
      */
     public List<Command> workerLost(String worker, String why, List<WorkerRegistry.Worker> workers, long nowMillis) {
         List<Command> commands = new ArrayList<>();
-        List<WorkerRegistry.Worker> others = workers.stream().filter(live -> !live.id().equals(worker)).toList();
+        // A restarted worker's new process is among the live ones, and may take its own share back.
+        List<WorkerRegistry.Worker> others = workers;
         for (Workflow workflow : workflows.values()) {
             boolean lostHere = false;
             for (Share share : List.copyOf(workflow.shares.values())) {
@@ -339,6 +349,7 @@ public final class DatacenterJob {
                     workflow.totals.addConcurrent(share.reported.toWindow());
                     unaccounted = share.lastWindow != null ? unaccounted.plusLost(worker, share.lastWindow)
                             : unaccounted.plusLost(worker, peersRate(workflow, share), 1);
+                    share.givenUp = true;
                     commands.add(new CancelShare(new Payload.WorkflowCancelRequested(workflow.spec.name(), worker,
                             share.attempt)));
                     rerunOrFail(workflow, share, others, why, nowMillis, commands);

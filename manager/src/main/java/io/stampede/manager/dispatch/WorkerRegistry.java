@@ -39,6 +39,8 @@ public final class WorkerRegistry {
     private final Clock clock;
     private final Map<String, Worker> capacity = new LinkedHashMap<>();
     private final Set<String> up = new HashSet<>();
+    /** When any heartbeat last arrived; null before the first. */
+    private Instant lastHeartbeat;
 
     public WorkerRegistry(Clock clock) {
         this.clock = clock;
@@ -51,6 +53,7 @@ public final class WorkerRegistry {
     public Heard heard(String id, int cores, int freeCores, String version, long startedAtMillis) {
         boolean wasLive = isLive(id);
         Worker previous = capacity.get(id);
+        lastHeartbeat = clock.instant();
         if (previous != null && startedAtMillis < previous.startedAtMillis()) {
             return Heard.NOTHING_NEW;
         }
@@ -83,12 +86,18 @@ public final class WorkerRegistry {
 
     /**
      * Live workers not heard from for longer than {@code limit}: each is no longer live (its
-     * running shares have failed) until its next heartbeat, which makes it live again.
+     * running shares have failed) until its next heartbeat, which makes it live again. While no
+     * heartbeat at all has arrived for half the limit, nobody is judged: this manager's own
+     * reading has stalled, not every worker.
      *
      * @return the ids of the workers silenced now
      */
     public List<String> silence(Duration limit) {
-        Instant cutoff = clock.instant().minus(limit);
+        Instant now = clock.instant();
+        if (lastHeartbeat == null || lastHeartbeat.isBefore(now.minus(limit.dividedBy(2)))) {
+            return List.of();
+        }
+        Instant cutoff = now.minus(limit);
         List<String> silent = new ArrayList<>();
         for (Worker worker : List.copyOf(capacity.values())) {
             if (isLive(worker.id()) && worker.lastSeen().isBefore(cutoff)) {

@@ -326,7 +326,10 @@ class DatacenterJobTest {
         follower.onFinished(done("browse", "w1", 100, Map.of()), WORKERS);
         assertThat(follower.states()).as("waiting for the re-run").containsEntry("browse", WorkflowState.RUNNING);
 
-        List<Payload.WorkflowDispatched> rerun = dispatches(follower.takeOver(WORKERS.subList(0, 1), started + 6_000));
+        List<DatacenterJob.Command> takeOver = follower.takeOver(WORKERS.subList(0, 1), started + 6_000);
+        assertThat(takeOver).as("the stop the follower never sent, sent now: w2 may only be paused")
+                .contains(new DatacenterJob.CancelShare(new Payload.WorkflowCancelRequested("browse", "w2", 0)));
+        List<Payload.WorkflowDispatched> rerun = dispatches(takeOver);
 
         assertThat(rerun).singleElement().satisfies(dispatch -> {
             assertThat(dispatch.worker()).isEqualTo("w1");

@@ -81,4 +81,18 @@ class WorkerRegistryTest {
         assertThat(registry.heard("worker-a", 4, 4, "1", STARTED)).isEqualTo(Heard.LIVE);
         assertThat(registry.live()).extracting(WorkerRegistry.Worker::id).containsExactly("worker-a", "worker-b");
     }
+
+    @Test
+    void whenNoHeartbeatAtAllArrivesTheManagerJudgesNobody() {
+        registry.up("worker-a");
+        registry.up("worker-b");
+        registry.heard("worker-a", 4, 4, "1", STARTED);
+        registry.heard("worker-b", 4, 4, "1", STARTED);
+
+        // Its own consumer stalled: nothing from anyone for twice the limit.
+        clock.advance(SILENCE.multipliedBy(2));
+
+        assertThat(registry.silence(SILENCE)).isEmpty();
+        assertThat(registry.live()).hasSize(2);
+    }
 }
