@@ -63,6 +63,8 @@ public final class DatacenterJob {
         final Map<String, String> variables;
         /** When a re-run ends; 0 for a first attempt, which runs as the job says. */
         final long endsAt;
+        /** The start of the worker process it was dispatched to; 0 when not known. */
+        final long workerStartedAtMillis;
         /** Everything this share reported in windows, kept so that a lost share's work still counts. */
         final WorkflowAccumulator reported;
         /** The last window this share reported; null before its first. */
@@ -73,7 +75,9 @@ public final class DatacenterJob {
         ShareState state = ShareState.RUNNING;
         String error = "";
 
-        Share(String workflow, String worker, int attempt, LoadShare part, Map<String, String> variables, long endsAt) {
+        Share(String workflow, String worker, int attempt, LoadShare part, Map<String, String> variables, long endsAt,
+                long workerStartedAtMillis) {
+            this.workerStartedAtMillis = workerStartedAtMillis;
             this.key = new ShareKey(jobId, workflow, worker, attempt);
             this.worker = worker;
             this.attempt = attempt;
@@ -253,7 +257,8 @@ public final class DatacenterJob {
             return;
         }
         workflow.shares.put(key, new Share(workflow.spec.name(), dispatched.worker(), dispatched.attempt(),
-                dispatched.share(), dispatched.variables(), dispatched.endsAtEpochMillis()));
+                dispatched.share(), dispatched.variables(), dispatched.endsAtEpochMillis(),
+                dispatched.workerStartedAtMillis()));
         workflow.nextAttempt = Math.max(workflow.nextAttempt, dispatched.attempt() + 1);
         if (dispatched.attempt() > 0 && !workflow.pendingReruns.isEmpty()) {
             workflow.pendingReruns.remove(0);
@@ -338,13 +343,28 @@ public final class DatacenterJob {
      * @param nowMillis the current time, epoch milliseconds
      */
     public List<Command> workerLost(String worker, String why, List<WorkerRegistry.Worker> workers, long nowMillis) {
+        return lose(worker, share -> true, why, workers, nowMillis);
+    }
+
+    /**
+     * A worker process is live: the shares of its id dispatched to an earlier process (a manager
+     * that started after the worker restarted hears of it as new, not as a restart) are lost.
+     */
+    public List<Command> workerStarted(String worker, long startedAtMillis, List<WorkerRegistry.Worker> workers,
+            long nowMillis) {
+        return lose(worker, share -> share.workerStartedAtMillis != 0 && share.workerStartedAtMillis != startedAtMillis,
+                "it restarted", workers, nowMillis);
+    }
+
+    private List<Command> lose(String worker, java.util.function.Predicate<Share> which, String why,
+            List<WorkerRegistry.Worker> workers, long nowMillis) {
         List<Command> commands = new ArrayList<>();
         // A restarted worker's new process is among the live ones, and may take its own share back.
         List<WorkerRegistry.Worker> others = workers;
         for (Workflow workflow : workflows.values()) {
             boolean lostHere = false;
             for (Share share : List.copyOf(workflow.shares.values())) {
-                if (share.worker.equals(worker) && !share.finished()) {
+                if (share.worker.equals(worker) && !share.finished() && which.test(share)) {
                     lostHere = true;
                     workflow.totals.addConcurrent(share.reported.toWindow());
                     unaccounted = share.lastWindow != null ? unaccounted.plusLost(worker, share.lastWindow)
@@ -439,7 +459,8 @@ public final class DatacenterJob {
         WorkerRegistry.Worker target = others.stream()
                 .max(java.util.Comparator.comparingInt(WorkerRegistry.Worker::freeCores)).orElseThrow();
         int attempt = workflow.nextAttempt++;
-        Share rerun = new Share(workflow.spec.name(), target.id(), attempt, lost.part, lost.variables, endsAt);
+        Share rerun = new Share(workflow.spec.name(), target.id(), attempt, lost.part, lost.variables, endsAt,
+                target.startedAtMillis());
         workflow.shares.put(rerun.key, rerun);
         workflow.notes.add(gone + "; its share (" + lost.part.vus() + " VUs) re-ran on " + target.id() + " for the "
                 + Math.max(0, (endsAt - nowMillis) / 1000) + " s it had left");
@@ -522,7 +543,8 @@ public final class DatacenterJob {
                 continue;
             }
             WorkerRegistry.Worker worker = workers.get(i);
-            Share share = new Share(workflow.spec.name(), worker.id(), 0, parts.get(i), variables, 0);
+            Share share = new Share(workflow.spec.name(), worker.id(), 0, parts.get(i), variables, 0,
+                    worker.startedAtMillis());
             workflow.shares.put(share.key, share);
             commands.add(new Dispatch(new Payload.WorkflowDispatched(workflow.spec.name(), worker.id(),
                     workflow.document(), parts.get(i), variables, submitted.deadlineEpochMillis(), 0, 0,

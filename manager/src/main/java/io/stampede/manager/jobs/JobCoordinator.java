@@ -291,6 +291,15 @@ public class JobCoordinator {
                         heartbeat.version(), heartbeat.startedAtMillis());
                 if (heard == WorkerRegistry.Heard.RESTARTED) {
                     sharesLost(heartbeat.worker(), "it restarted");
+                } else if (heard == WorkerRegistry.Heard.LIVE) {
+                    // New to this manager, perhaps restarted while it was down: shares of an earlier process are lost.
+                    long now = clock.millis();
+                    ledger.byId().forEach((jobId, entry) -> {
+                        if (entry.job != null) {
+                            send(jobId, entry.job.workerStarted(heartbeat.worker(), heartbeat.startedAtMillis(),
+                                    workers.live(), now));
+                        }
+                    });
                 }
                 if (heard != WorkerRegistry.Heard.NOTHING_NEW) {
                     LOG.infof("worker %s is live (%d cores)", heartbeat.worker(), heartbeat.cores());

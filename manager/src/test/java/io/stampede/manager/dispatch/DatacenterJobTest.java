@@ -315,6 +315,26 @@ class DatacenterJobTest {
     }
 
     @Test
+    void aWorkerProcessHeardAsNewLosesTheSharesDispatchedToItsEarlierProcess() {
+        DatacenterJob job = job();
+        List<WorkerRegistry.Worker> before = List.of(new WorkerRegistry.Worker("w1", 2, 2, "1", 100, Instant.EPOCH),
+                new WorkerRegistry.Worker("w2", 2, 1, "1", 100, Instant.EPOCH));
+        assertThat(dispatches(job.advance(before))).extracting(Payload.WorkflowDispatched::workerStartedAtMillis)
+                .containsOnly(100L);
+
+        assertThat(job.workerStarted("w2", 100, before, 0)).as("the same process: nothing lost")
+                .noneMatch(DatacenterJob.CancelShare.class::isInstance);
+        job.onFinished(done("login", "w1", 7, Map.of()), before);
+        List<WorkerRegistry.Worker> after = List.of(before.get(0), new WorkerRegistry.Worker("w2", 2, 2, "1", 200,
+                Instant.EPOCH));
+        List<DatacenterJob.Command> commands = job.workerStarted("w2", 200, after, 0);
+
+        assertThat(commands).contains(new DatacenterJob.CancelShare(new Payload.WorkflowCancelRequested("login", "w2", 0)));
+        Payload.DatacenterFinished finished = ((DatacenterJob.Finish) commands.get(commands.size() - 1)).payload();
+        assertThat(finished.errors().get("login")).contains("worker w2 was lost (it restarted)");
+    }
+
+    @Test
     void aFollowerWaitsForTheLeadersReRunAndANewLeaderMakesItIfItNeverCame() {
         long started = 1_000_000;
         DatacenterJob follower = browsing(started);
