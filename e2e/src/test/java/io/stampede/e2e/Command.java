@@ -52,6 +52,34 @@ final class Command {
         localClusterProcesses(directory).forEach(process -> io.stampede.local.Processes.stop(process, Duration.ofSeconds(5)));
     }
 
+    /** A node of the local cluster in {@code directory}, as its state file has it now (a restart changes its pid). */
+    static com.fasterxml.jackson.databind.JsonNode node(Path directory, String id) {
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode node : new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(directory.resolve(".stampede/local/cluster.json").toFile()).get("nodes")) {
+                if (node.get("id").asText().equals(id)) {
+                    return node;
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot read the cluster's state in " + directory, e);
+        }
+        throw new AssertionError("no node " + id + " in the cluster in " + directory);
+    }
+
+    /** POSTs a YAML job to a gate, expects 202, and returns the job's id. */
+    static String submit(String gateUrl, String yaml) throws Exception {
+        java.net.http.HttpResponse<String> accepted = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateUrl + "/api/v1/jobs"))
+                        .header("Content-Type", "application/yaml")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(yaml)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (accepted.statusCode() != 202) {
+            throw new AssertionError("expected 202, got " + accepted.statusCode() + ": " + accepted.body());
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(accepted.body()).get("id").asText();
+    }
+
     /** GETs a URL and reads the answer as JSON. */
     static com.fasterxml.jackson.databind.JsonNode getJson(String url) throws Exception {
         java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(

@@ -158,12 +158,7 @@ class FailoverTest {
                 restarted.getKey());
 
         assertThat(restart.exitCode()).as(restart.toString()).isZero();
-        JsonNode state = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
-        for (JsonNode node : state.get("nodes")) {
-            if (node.get("id").asText().equals(restarted.getKey())) {
-                managerPids.put(restarted.getKey(), node.at("/process/pid").asLong());
-            }
-        }
+        managerPids.put(restarted.getKey(), Command.node(directory, restarted.getKey()).at("/process/pid").asLong());
         JsonNode job = awaitEnd(id);
         Map.Entry<String, Long> now = leader(managers).orElseThrow();
         System.out.printf("Manager restart: leader %s (fence %d) restarted under its id mid-job; %s leads (fence %d);"

@@ -7,10 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stampede.local.Processes;
 import io.stampede.testkit.TargetServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,13 +56,8 @@ class GateFailoverTest {
     }
 
     /** A gate's pid as the cluster's state file has it now (a restart changes it). */
-    static long pid(String gate) throws Exception {
-        for (JsonNode node : JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile()).get("nodes")) {
-            if (node.get("id").asText().equals(gate)) {
-                return node.at("/process/pid").asLong();
-            }
-        }
-        throw new AssertionError("no gate " + gate);
+    static long pid(String gate) {
+        return Command.node(directory, gate).at("/process/pid").asLong();
     }
 
     /** Waits until the gates have a leader and every gate sees a healthy datacenter. */
@@ -97,11 +88,7 @@ class GateFailoverTest {
                     duration: 20s
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(target.url("/delay/24"));
-        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(gateUrls.get(gates.get(0)) + "/api/v1/jobs")).header("Content-Type", "application/yaml")
-                .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        String id = JSON.readTree(accepted.body()).get("id").asText();
+        String id = Command.submit(gateUrls.get(gates.get(0)), spec);
         String owner = Command.getJson(gateUrls.get(gates.get(0)) + "/api/v1/jobs/" + id).get("owner").asText();
         await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/24") > 100);
         long before = pid(owner);
@@ -140,12 +127,7 @@ class GateFailoverTest {
                     duration: 15s
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(target.url("/delay/22"));
-        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(gateUrls.get(gates.get(0)) + "/api/v1/jobs")).header("Content-Type", "application/yaml")
-                .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        JsonNode job = JSON.readTree(accepted.body());
-        String id = job.get("id").asText();
+        String id = Command.submit(gateUrls.get(gates.get(0)), spec);
         String owner = Command.getJson(gateUrls.get(gates.get(0)) + "/api/v1/jobs/" + id).get("owner").asText();
         assertThat(gates).contains(owner);
         for (String gate : gates) {

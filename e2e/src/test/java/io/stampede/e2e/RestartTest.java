@@ -60,13 +60,8 @@ class RestartTest {
         Command.localDown(directory);
     }
 
-    private static JsonNode node(String id) throws Exception {
-        for (JsonNode node : JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile()).get("nodes")) {
-            if (node.get("id").asText().equals(id)) {
-                return node;
-            }
-        }
-        throw new AssertionError("no node " + id);
+    private static JsonNode node(String id) {
+        return Command.node(directory, id);
     }
 
     private static String url(String id) throws Exception {
@@ -98,11 +93,7 @@ class RestartTest {
                     duration: %s
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(name, duration, target.url(path));
-        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
-                .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        return JSON.readTree(accepted.body()).get("id").asText();
+        return Command.submit(gateUrl, spec);
     }
 
     private static JsonNode ended(String id) {

@@ -113,13 +113,7 @@ class SilentDatacenterTest {
     void aJobThatNeedsOneDatacenterOfTwoEndsPartialWhenTheOtherIsLost() throws Exception {
         Command.Result restarted = Command.stampede(directory, Duration.ofMinutes(3), "local", "restart", "manager-dc2-1");
         assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
-        JsonNode state = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
-        long manager = 0;
-        for (JsonNode node : state.get("nodes")) {
-            if (node.get("id").asText().equals("manager-dc2-1")) {
-                manager = node.at("/process/pid").asLong();
-            }
-        }
+        long manager = Command.node(directory, "manager-dc2-1").at("/process/pid").asLong();
         await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/datacenters")
                 .findValues("healthy").stream().filter(JsonNode::asBoolean).count() == 2);
         Path job = directory.resolve("partial.yaml");
