@@ -33,6 +33,8 @@ import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.ReplayFilter;
+import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.stats.Unaccounted;
 
 /**
  * The gates' decisions about jobs, without I/O: accept a submission (validate, route, split),
@@ -351,6 +353,28 @@ public final class GateJobs {
     }
 
     /** A job's end: released after the retention, and, by its owner, published and marked in the table. */
+    /**
+     * This gate could not publish the job to {@code datacenter} (Kafka refused it, or gave up
+     * after its retries): that datacenter failed the job without running it, the others are asked
+     * to stop, and the job ends FAILED, saying why, instead of waiting for a job nobody received.
+     */
+    public List<Command> publishFailed(JobId id, String datacenter, String reason, long nowMillis) {
+        List<Command> out = new ArrayList<>();
+        Optional<GlobalJob> followed = job(id);
+        if (followed.isEmpty() || followed.get().status().terminal()) {
+            return out;
+        }
+        GlobalJob job = followed.get();
+        String why = "the job could not be sent to datacenter " + datacenter + ": " + reason;
+        ended(job, job.onFinished(new Payload.DatacenterFinished(datacenter, DatacenterJobStatus.FAILED, Map.of(),
+                Map.of(), Map.of("", why), Unaccounted.NONE)), nowMillis, out);
+        if (!job.status().terminal() && mine(job)) {
+            stopEverywhere(job, why, out);
+        }
+        changedSinceProgress.add(id);
+        return out;
+    }
+
     private void ended(GlobalJob job, Payload.JobFinished finished, long nowMillis, List<Command> out) {
         if (finished != null) {
             ledger.ended(job.id(), nowMillis);

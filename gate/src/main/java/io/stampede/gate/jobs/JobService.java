@@ -263,10 +263,15 @@ public class JobService {
                 } else if (publish.payload() instanceof Payload.JobCancelRequested cancel) {
                     LOG.infof("job %s: stopping in %s (%s)", publish.job(), publish.topic().orElse(""), cancel.reason());
                 }
-                if (publish.topic().isPresent()) {
-                    out.sendTo(publish.topic().get(), publish.job(), publish.fence(), publish.payload());
-                } else {
-                    out.send(publish.job(), publish.fence(), publish.payload());
+                java.util.concurrent.CompletionStage<Void> sent = publish.topic().isPresent()
+                        ? out.sendTo(publish.topic().get(), publish.job(), publish.fence(), publish.payload())
+                        : out.send(publish.job(), publish.fence(), publish.payload());
+                if (publish.payload() instanceof Payload.JobSubmitted submitted) {
+                    sent.whenComplete((ignored, failure) -> {
+                        if (failure != null) {
+                            publishFailed(publish.job(), submitted.datacenter(), failure);
+                        }
+                    });
                 }
             } else if (command instanceof GateJobs.Replicate replicate) {
                 if (replicate.change() instanceof Ownership.Reassign reassign) {
@@ -275,6 +280,16 @@ public class JobService {
                 leadership.submit(OwnershipState.encode(replicate.change()));
             }
         }
+    }
+
+    /** Kafka did not take a job's record for a datacenter, after its retries (on the producer's thread). */
+    private void publishFailed(JobId job, String datacenter, Throwable failure) {
+        String reason = failure.getClass().getSimpleName() + ": " + failure.getMessage();
+        LOG.errorf("job %s could not be sent to datacenter %s: %s", job, datacenter, reason);
+        synchronized (this) {
+            carryOut(core.publishFailed(job, datacenter, reason, clock.millis()));
+        }
+        changed(job);
     }
 
     private void changed(JobId job) {

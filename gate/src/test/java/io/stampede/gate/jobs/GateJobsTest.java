@@ -74,6 +74,26 @@ class GateJobsTest {
     }
 
     @Test
+    void aJobThatCouldNotBeSentToADatacenterFailsSayingWhyAndTheOthersAreStopped() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1).datacenter("dc2", 2, 1);
+        JobId id = gate.submit(JOB, Optional.empty(), new ArrayList<>());
+
+        List<GateJobs.Command> out = gate.core.publishFailed(id, "dc2", "TimeoutException: Topic not present",
+                GateScenario.NOW + 60_000);
+
+        assertThat(out).contains(new GateJobs.Publish(Optional.of(Topics.jobs("dc1")), id, 1, new Payload.JobCancelRequested(
+                "the job could not be sent to datacenter dc2: TimeoutException: Topic not present")));
+        GlobalJob job = gate.core.job(id).orElseThrow();
+        assertThat(job.datacenterStatus()).containsEntry("dc2", DatacenterJobStatus.FAILED);
+        assertThat(job.errors().get("dc2/")).contains("could not be sent to datacenter dc2");
+        gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.CANCELLED)),
+                GateScenario.NOW + 61_000);
+        assertThat(job.status()).as("never left SUBMITTED").isEqualTo(JobStatus.FAILED);
+        assertThat(gate.core.publishFailed(id, "dc1", "late", GateScenario.NOW + 62_000)).as("once ended, nothing")
+                .isEmpty();
+    }
+
+    @Test
     void anInvalidJobIsAnsweredWithItsProblems() {
         GateScenario gate = new GateScenario("gate-1");
         GateJobs.Prepared prepared = gate.core.prepare("name: x\nworkflows: []", Optional.empty(), List.of("gate-1"), 0,
