@@ -41,6 +41,8 @@ public final class WorkerRegistry {
     private final Set<String> up = new HashSet<>();
     /** When any heartbeat last arrived; null before the first. */
     private Instant lastHeartbeat;
+    /** When silence was last judged; null before the first time. */
+    private Instant lastJudged;
 
     public WorkerRegistry(Clock clock) {
         this.clock = clock;
@@ -86,14 +88,26 @@ public final class WorkerRegistry {
 
     /**
      * Live workers not heard from for longer than {@code limit}: each is no longer live (its
-     * running shares have failed) until its next heartbeat, which makes it live again. While no
-     * heartbeat at all has arrived for half the limit, nobody is judged: this manager's own
-     * reading has stalled, not every worker.
+     * running shares have failed) until its next heartbeat, which makes it live again. Called
+     * about once a second: a longer gap since the last call (over a quarter of the limit) is this
+     * manager's own stall, and is not counted against the workers. While no heartbeat at all has
+     * arrived for half the limit, nobody is judged: this manager's own reading has stalled, not
+     * every worker.
      *
      * @return the ids of the workers silenced now
      */
     public List<String> silence(Duration limit) {
         Instant now = clock.instant();
+        if (lastJudged != null) {
+            Duration gap = Duration.between(lastJudged, now);
+            if (gap.compareTo(limit.dividedBy(4)) > 0) {
+                // This manager could not judge for a while (its lock held by a large job, a pause of
+                // its own): heartbeats waiting to be read meanwhile were not silence.
+                capacity.replaceAll((id, worker) -> new Worker(id, worker.cores(), worker.freeCores(),
+                        worker.version(), worker.startedAtMillis(), worker.lastSeen().plus(gap)));
+            }
+        }
+        lastJudged = now;
         if (lastHeartbeat == null || lastHeartbeat.isBefore(now.minus(limit.dividedBy(2)))) {
             return List.of();
         }

@@ -69,9 +69,11 @@ class WorkerRegistryTest {
         registry.heard("worker-a", 4, 4, "1", STARTED);
         registry.heard("worker-b", 4, 4, "1", STARTED);
 
-        clock.advance(SILENCE);
-        registry.heard("worker-b", 4, 4, "1", STARTED);
-        assertThat(registry.silence(SILENCE)).as("exactly the limit is not past it").isEmpty();
+        for (int second = 1; second <= 10; second++) {
+            clock.advance(Duration.ofSeconds(1));
+            registry.heard("worker-b", 4, 4, "1", STARTED);
+            assertThat(registry.silence(SILENCE)).as("at %d s: not past the limit", second).isEmpty();
+        }
 
         clock.advance(Duration.ofMillis(1));
         assertThat(registry.silence(SILENCE)).containsExactly("worker-a");
@@ -93,6 +95,23 @@ class WorkerRegistryTest {
         clock.advance(SILENCE.multipliedBy(2));
 
         assertThat(registry.silence(SILENCE)).isEmpty();
+        assertThat(registry.live()).hasSize(2);
+    }
+
+    @Test
+    void whileTheManagerItselfStallsItsWorkersSilenceDoesNotCount() {
+        registry.up("worker-a");
+        registry.up("worker-b");
+        registry.heard("worker-a", 4, 4, "1", STARTED);
+        registry.heard("worker-b", 4, 4, "1", STARTED);
+        registry.silence(SILENCE);
+
+        // Nine seconds holding its lock over a large job; worker-b's heartbeat is read first when it lets go.
+        clock.advance(Duration.ofSeconds(9));
+        registry.heard("worker-b", 4, 4, "1", STARTED);
+        clock.advance(Duration.ofSeconds(2));
+
+        assertThat(registry.silence(SILENCE)).as("11 s since worker-a was read, 9 of them stalled").isEmpty();
         assertThat(registry.live()).hasSize(2);
     }
 }
