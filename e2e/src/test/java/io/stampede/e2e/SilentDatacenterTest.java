@@ -63,11 +63,20 @@ class SilentDatacenterTest {
         Command.localDown(directory);
     }
 
+    /** Writes a job to a file and submits it with {@code stampede submit}, as a user would; returns its id. */
+    private static String submit(String name, String yaml) throws Exception {
+        Path job = directory.resolve(name + ".yaml");
+        Files.writeString(job, yaml);
+        Command.Result submitted = Command.stampede(directory, Duration.ofMinutes(1), "submit", "--gate=" + gateUrl,
+                job.toString());
+        assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
+        return submitted.out().strip();
+    }
+
     @Test
     @org.junit.jupiter.api.Order(1)
     void aDatacenterWhoseManagersAreAllGoneIsLostAndTheJobEndsWithTheOthersFigures() throws Exception {
-        Path job = directory.resolve("long.yaml");
-        Files.writeString(job, """
+        String id = submit("long", """
                 name: long
                 workflows:
                   - name: steady
@@ -75,10 +84,6 @@ class SilentDatacenterTest {
                     duration: 5m
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(target.url("/delay/20")));
-        Command.Result submitted = Command.stampede(directory, Duration.ofMinutes(1), "submit", "--gate=" + gateUrl,
-                job.toString());
-        assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
-        String id = submitted.out().strip();
         await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/jobs/" + id)
                 .at("/datacenters/dc2/status").asText().equals("RUNNING")
                 && Command.getJson(gateUrl + "/api/v1/jobs/" + id).at("/datacenters/dc1/status").asText()
@@ -116,8 +121,7 @@ class SilentDatacenterTest {
         long manager = Command.node(directory, "manager-dc2-1").at("/process/pid").asLong();
         await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/datacenters")
                 .findValues("healthy").stream().filter(JsonNode::asBoolean).count() == 2);
-        Path job = directory.resolve("partial.yaml");
-        Files.writeString(job, """
+        String id = submit("partial", """
                 name: partial
                 minDatacenters: 1
                 workflows:
@@ -126,10 +130,6 @@ class SilentDatacenterTest {
                     duration: 20s
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(target.url("/delay/26")));
-        Command.Result submitted = Command.stampede(directory, Duration.ofMinutes(1), "submit", "--gate=" + gateUrl,
-                job.toString());
-        assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
-        String id = submitted.out().strip();
         await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/jobs/" + id)
                 .at("/datacenters/dc2/status").asText().equals("RUNNING"));
 

@@ -382,16 +382,21 @@ public final class LocalCluster {
         command.add("-jar");
         command.add(jar.toString());
 
-        Process process = new ProcessBuilder(Processes.inOwnSession(command))
-                .directory(directory.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
+        Process process = spawn(command, ProcessBuilder.Redirect.to(log.toFile()));
         startUp.recordNode(process.toHandle());
         children.put(node.id(), process);
         return new ClusterState.Node(node.id(), node.role().label(), node.datacenter(),
                 ClusterState.Started.of(process.toHandle()), http, grpc, udp, log, command);
+    }
+
+    /** Starts a node's command in a session of its own, in the cluster directory, its output to {@code log}. */
+    private Process spawn(List<String> command, ProcessBuilder.Redirect log) throws IOException {
+        return new ProcessBuilder(Processes.inOwnSession(command))
+                .directory(directory.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(log)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .start();
     }
 
     /** How a node was stopped by {@link #restart}. */
@@ -441,12 +446,7 @@ public final class LocalCluster {
         if (!seeds.isEmpty()) {
             command.add(command.indexOf("-jar"), "-Dstampede.node.seeds=" + String.join(",", seeds));
         }
-        Process process = new ProcessBuilder(Processes.inOwnSession(command))
-                .directory(directory.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(node.log().toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
+        Process process = spawn(command, ProcessBuilder.Redirect.appendTo(node.log().toFile()));
         children.put(id, process);
         ClusterState.Node again = node.restartedAs(ClusterState.Started.of(process.toHandle()));
         ClusterState after = state.withReplaced(again);

@@ -290,9 +290,12 @@ public class JobCoordinator {
                 WorkerRegistry.Heard heard = workers.heard(heartbeat.worker(), heartbeat.cores(), heartbeat.freeCores(),
                         heartbeat.version(), heartbeat.startedAtMillis());
                 if (heard == WorkerRegistry.Heard.RESTARTED) {
-                    sharesLost(heartbeat.worker(), "it restarted");
-                } else if (heard == WorkerRegistry.Heard.LIVE) {
-                    // New to this manager, perhaps restarted while it was down: shares of an earlier process are lost.
+                    LOG.warnf("worker %s restarted; the shares of its earlier process are lost", heartbeat.worker());
+                }
+                if (heard != WorkerRegistry.Heard.NOTHING_NEW) {
+                    LOG.infof("worker %s is live (%d cores)", heartbeat.worker(), heartbeat.cores());
+                    // Restarted, or new to this manager (perhaps restarted while it was down): the
+                    // shares dispatched to an earlier process of the worker are lost.
                     long now = clock.millis();
                     ledger.byId().forEach((jobId, entry) -> {
                         if (entry.job != null) {
@@ -300,9 +303,6 @@ public class JobCoordinator {
                                     workers.live(), now));
                         }
                     });
-                }
-                if (heard != WorkerRegistry.Heard.NOTHING_NEW) {
-                    LOG.infof("worker %s is live (%d cores)", heartbeat.worker(), heartbeat.cores());
                 }
             }
         }
