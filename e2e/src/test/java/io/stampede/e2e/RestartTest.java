@@ -220,7 +220,9 @@ class RestartTest {
         assertThat(counted).as("nothing counted twice").isGreaterThanOrEqualTo(reported);
         // Within about a window of resuming: it polls the dispatch topic, sees the stop, and stops.
         assertThat(stoppedAfter).isLessThan(2);
-        assertThat(lateWindows).isLessThanOrEqualTo(2);
+        // Late windows: the one open when it was paused, the one cut when its timer fires on resuming,
+        // and the last, partial one when the share stops; never counted.
+        assertThat(lateWindows).isLessThanOrEqualTo(3);
         // It is a live worker again once membership hears it.
         awaitTwoWorkers();
         assertThat(Command.getJson(workerUrl + "/q/health/ready").get("status").asText()).isEqualTo("UP");
