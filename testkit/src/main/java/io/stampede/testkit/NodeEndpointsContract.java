@@ -67,10 +67,11 @@ public abstract class NodeEndpointsContract {
                 .statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItem("node"));
+        // Whether the node is ready as a whole is its role's business (a gate without a datacenter
+        // is not); the broker and the node's load are every node's.
         given().when().get("/q/health/ready").then()
-                .statusCode(200)
-                .body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'kafka' }.status", equalTo("UP"))
+                .body("checks.find { it.name == 'load' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'kafka' }.data.brokers", equalTo(1));
     }
 

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -30,6 +31,8 @@ import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.stampede.model.load.Backoff;
 
 /**
  * The gates' REST API, as the command line uses it. Any gate answers for any job: when the
@@ -46,8 +49,13 @@ public final class GateClient {
     static final Duration WATCH_IDLE = Duration.ofSeconds(30);
     private static final Duration CHECK_EVERY = Duration.ofMillis(250);
 
+    /** The longest Retry-After honoured, in seconds: a longer one is waited for this long. */
+    static final long MAX_RETRY_AFTER_SECONDS = 30;
+
     private final List<URI> gates;
     private final Duration watchIdle;
+    private final Backoff backoff = Backoff.DEFAULT;
+    private final SplittableRandom random = new SplittableRandom();
     private volatile int current;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .version(HttpClient.Version.HTTP_1_1).build();
@@ -237,8 +245,36 @@ public final class GateClient {
         }
     }
 
-    /** Sends to the gate in use; when it cannot be reached, to each other gate in turn. */
+    /**
+     * Sends to the gate in use; when it cannot be reached, to each other gate in turn. A 429 or 503
+     * that carries {@code Retry-After} (the gate is busy, or its datacenters are still registering)
+     * is tried again after a full-jitter backoff ({@link Backoff#DEFAULT}: up to 3 retries, never
+     * sooner than the gate asked), saying so on standard error; the last answer is returned as it is.
+     */
     private Answer send(java.util.function.Function<URI, HttpRequest.Builder> request) {
+        for (int retry = 0; ; retry++) {
+            Attempt attempt = sendOnce(request);
+            Optional<Duration> retryAfter = attempt.retryAfter();
+            if (retryAfter.isEmpty() || !backoff.allows(retry)) {
+                return attempt.answer();
+            }
+            Duration wait = backoff.delay(retry, retryAfter.get(), random);
+            System.err.printf("the gate answered %s; trying again in %.1f s (retry %d of %d)%n",
+                    attempt.answer().problem(), wait.toMillis() / 1000.0, retry + 1, backoff.retries());
+            try {
+                Thread.sleep(wait.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            }
+        }
+    }
+
+    /** One answer, and how long the gate asked to wait before trying again (429 and 503 only). */
+    private record Attempt(Answer answer, Optional<Duration> retryAfter) {
+    }
+
+    private Attempt sendOnce(java.util.function.Function<URI, HttpRequest.Builder> request) {
         UnreachableException last = null;
         for (int tried = 0; tried < gates.size(); tried++) {
             URI gate = base();
@@ -246,7 +282,10 @@ public final class GateClient {
                 HttpResponse<String> response = http.send(request.apply(gate).timeout(Duration.ofSeconds(30)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 String body = response.body();
-                return new Answer(response.statusCode(), body == null || body.isBlank() ? null : parse(body));
+                Answer answer = new Answer(response.statusCode(), body == null || body.isBlank() ? null : parse(body));
+                Optional<Duration> retryAfter = response.statusCode() == 429 || response.statusCode() == 503
+                        ? response.headers().firstValue("Retry-After").flatMap(GateClient::seconds) : Optional.empty();
+                return new Attempt(answer, retryAfter);
             } catch (IOException e) {
                 last = new UnreachableException(gate, e);
                 nextGate();
@@ -256,6 +295,16 @@ public final class GateClient {
             }
         }
         throw last;
+    }
+
+    /** A {@code Retry-After} in seconds (the form Stampede's gates send); a date or junk is ignored. */
+    static Optional<Duration> seconds(String header) {
+        try {
+            long seconds = Long.parseLong(header.trim());
+            return seconds < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(Math.min(seconds, MAX_RETRY_AFTER_SECONDS)));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     private static JsonNode parse(String text) {

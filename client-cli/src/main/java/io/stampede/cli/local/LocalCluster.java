@@ -21,6 +21,9 @@ import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.stampede.local.FreePorts;
 import io.stampede.local.LocalKafka;
 import io.stampede.local.LogTail;
@@ -40,6 +43,7 @@ public final class LocalCluster {
 
     /** Lines of a failed node's log shown to the user. */
     private static final int TAIL_LINES = 25;
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration POLL = Duration.ofMillis(250);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     /**
@@ -215,6 +219,7 @@ public final class LocalCluster {
                 });
             }
             awaitReady(state, began.plus(layout.timeout()), startUp);
+            awaitPlaceable(state, layout.datacenterNames(), began.plus(layout.timeout()), startUp);
             startUp.ready();
             out.printf("All %d nodes are ready after %.1f s.%n", state.nodes().size(),
                     Duration.between(began, clock.instant()).toMillis() / 1000.0);
@@ -498,6 +503,58 @@ public final class LocalCluster {
             if (!pending.isEmpty()) {
                 sleep(POLL);
             }
+        }
+    }
+
+    /**
+     * Waits until every gate can place a job in every datacenter: each lists them all as healthy
+     * (a manager that has reported, with a worker that takes new shares). Only then does {@code
+     * local up} return, so a {@code run} straight after it is placed at once.
+     */
+    private void awaitPlaceable(ClusterState state, List<String> datacenters, Instant deadline, StartUp startUp) {
+        Instant started = clock.instant();
+        List<ClusterState.Node> gates = state.nodes().stream().filter(node -> node.role().equals("gate")).toList();
+        List<ClusterState.Node> pending = new ArrayList<>(gates);
+        while (!pending.isEmpty()) {
+            if (startUp.stopping()) {
+                throw new StartUp.Abandoned();
+            }
+            pending.removeIf(gate -> healthyOn(gate).containsAll(datacenters));
+            if (!pending.isEmpty() && clock.instant().isAfter(deadline)) {
+                ClusterState.Node first = pending.get(0);
+                throw new NodeFailedException(first.id() + " could not place a job in time: it sees "
+                        + healthyOn(first) + " healthy of " + datacenters + tail(first.log()));
+            }
+            if (!pending.isEmpty()) {
+                sleep(POLL);
+            }
+        }
+        out.printf("  every gate can place jobs in %s: %5.1f s%n", String.join(", ", datacenters),
+                Duration.between(started, clock.instant()).toMillis() / 1000.0);
+        out.flush();
+    }
+
+    /** The datacenters a gate calls healthy now; none when it does not answer. */
+    private List<String> healthyOn(ClusterState.Node gate) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(gate.url() + "/api/v1/datacenters"))
+                .timeout(PROBE_TIMEOUT).GET().build();
+        try {
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                return List.of();
+            }
+            List<String> healthy = new ArrayList<>();
+            for (JsonNode view : JSON.readTree(response.body())) {
+                if (view.path("healthy").asBoolean()) {
+                    healthy.add(view.path("name").asText());
+                }
+            }
+            return healthy;
+        } catch (IOException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for " + gate.id());
         }
     }
 

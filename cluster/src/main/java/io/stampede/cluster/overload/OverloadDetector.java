@@ -9,13 +9,13 @@ import io.stampede.model.load.LoadState;
  * A node's load state: the worst of three signals, each with three thresholds (busy, stressed,
  * overloaded).
  * <ul>
- * <li><b>Delta</b>: the mean of the last {@code window} latency samples against an EMA baseline
+ * <li><b>Delta</b>: the median of the last {@code window} latency samples against an EMA baseline
  * (α {@code alpha}) of the samples before them (seeded by the first), as a fraction of the
  * baseline; a rising trend (the slope of
  * the last {@code trendWindow} deltas, per sample) above {@code trendOverloaded} is overloaded
  * whatever the delta. Judged from {@code minSamples} samples on. The baseline is never taken
  * below {@code floorMillis}, so that 0.2 ms against 0.1 ms is not "twice as slow".</li>
- * <li><b>Absolute latency</b>: the same recent mean against fixed limits in milliseconds.</li>
+ * <li><b>Absolute latency</b>: the same recent median against fixed limits in milliseconds.</li>
  * <li><b>Resources</b>: the process's CPU and heap, each a fraction of what it may use.</li>
  * </ul>
  * Samples come from the node's own critical work (a gate's request handling, a manager's record
@@ -28,7 +28,7 @@ public final class OverloadDetector {
      * The thresholds; {@link #DEFAULTS} are the reference design's.
      *
      * @param alpha             the baseline EMA's weight of a new sample
-     * @param window            samples in the recent mean
+     * @param window            samples in the recent median
      * @param trendWindow       deltas the trend is fitted over
      * @param minSamples        samples before latency is judged at all
      * @param floorMillis       the least baseline a delta is taken against, in ms
@@ -77,7 +77,6 @@ public final class OverloadDetector {
     private final Thresholds thresholds;
     private final Deque<Double> recent = new ArrayDeque<>();
     private final Deque<Double> deltas = new ArrayDeque<>();
-    private double recentSum;
     private double baseline = Double.NaN;
     private long samples;
     private double cpu = Double.NaN;
@@ -101,12 +100,10 @@ public final class OverloadDetector {
             baseline = millis;
         }
         recent.addLast(millis);
-        recentSum += millis;
         if (recent.size() > thresholds.window()) {
             // The baseline learns only from samples older than the recent window, so a rise shows
             // against what came before it rather than against itself.
             double old = recent.removeFirst();
-            recentSum -= old;
             baseline += thresholds.alpha() * (old - baseline);
         }
         deltas.addLast(delta());
@@ -136,18 +133,27 @@ public final class OverloadDetector {
         if (trend > thresholds.trendOverloaded()) {
             delta = LoadState.OVERLOADED;
         }
-        LoadState latency = judged ? thresholds.latencyMillis().of(recentMean()) : LoadState.HEALTHY;
+        LoadState latency = judged ? thresholds.latencyMillis().of(recentMedian()) : LoadState.HEALTHY;
         LoadState resources = thresholds.cpu().of(cpu).worst(thresholds.memory().of(memory));
         return new Signals(delta.worst(latency).worst(resources), delta, latency, resources,
-                Double.isNaN(baseline) ? 0 : baseline, recentMean(), deltaRatio, trend, cpu, memory);
+                Double.isNaN(baseline) ? 0 : baseline, recentMedian(), deltaRatio, trend, cpu, memory);
     }
 
-    private double recentMean() {
-        return recent.isEmpty() ? 0 : recentSum / recent.size();
+    /**
+     * The median of the recent samples: one slow second (a cold first request, a collection) does
+     * not move it; only most of the window being slow does.
+     */
+    private double recentMedian() {
+        if (recent.isEmpty()) {
+            return 0;
+        }
+        double[] sorted = recent.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     private double delta() {
-        return (recentMean() - baseline) / Math.max(baseline, thresholds.floorMillis());
+        return (recentMedian() - baseline) / Math.max(baseline, thresholds.floorMillis());
     }
 
     /** The least-squares slope of the recent deltas against their index; 0 with fewer than two. */

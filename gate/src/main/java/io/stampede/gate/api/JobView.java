@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 import io.stampede.gate.jobs.GlobalJob;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.load.Backpressure;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.Unaccounted;
@@ -24,16 +25,20 @@ public record JobView(String id, String name, JobStatus status, Instant submitte
         List<WorkflowReport> workflows, Map<String, String> errors, String owner,
         @JsonInclude(JsonInclude.Include.NON_NULL) Unaccounted unaccounted) {
 
-    /** One datacenter's part of the job. */
+    /**
+     * One datacenter's part of the job. {@code backpressure} is what its manager asks its workers
+     * for now (NONE: a window a second; THROTTLE, BATCH, REJECT: merged windows of 2, 5, 10 s) and
+     * {@code strongestBackpressure} the most it asked for during the job.
+     */
     public record DatacenterPart(DatacenterJobStatus status, Map<String, WorkflowState> workflows,
-            List<WorkflowReport> statistics) {
+            List<WorkflowReport> statistics, Backpressure backpressure, Backpressure strongestBackpressure) {
     }
 
     static JobView of(GlobalJob job, boolean withStatistics) {
         Map<String, DatacenterPart> parts = new LinkedHashMap<>();
         for (String dc : job.datacenters()) {
             parts.put(dc, new DatacenterPart(job.datacenterStatus().get(dc), job.workflowStates().getOrDefault(dc, Map.of()),
-                    withStatistics ? job.reports(dc) : List.of()));
+                    withStatistics ? job.reports(dc) : List.of(), job.backpressure(dc), job.strongestBackpressure(dc)));
         }
         List<WorkflowReport> workflows = withStatistics ? job.reports() : List.of();
         return new JobView(job.id().value(), job.name(), job.status(), job.submittedAt(), parts, workflows, job.errors(),

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import jakarta.ws.rs.Consumes;
@@ -24,6 +25,10 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.BackPressureStrategy;
+import io.stampede.gate.admission.EventStreams;
+import io.stampede.node.config.NodeConfig;
+import io.vertx.core.http.HttpServerRequest;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.stampede.gate.jobs.GateJobs;
 import io.stampede.model.JobId;
@@ -35,9 +40,12 @@ import io.stampede.gate.jobs.JobService;
 public class JobsResource {
 
     private final JobService jobs;
+    private final EventStreams streams;
 
-    public JobsResource(JobService jobs) {
+    public JobsResource(JobService jobs, NodeConfig config) {
         this.jobs = jobs;
+        this.streams = new EventStreams(config.overload().maxEventStreams(),
+                config.overload().maxEventStreamsPerClient());
     }
 
     /** What a submission answers. */
@@ -112,18 +120,36 @@ public class JobsResource {
     /**
      * Server-Sent Events: the job now, then again at every change and at least every {@value
      * #EVENTS_HEARTBEAT_SECONDS} s (so a reader can tell a quiet job from a lost gate), ending with
-     * its final state.
+     * its final state. A slow reader gets the latest state, not every one in between: only the
+     * newest waiting snapshot is kept, so the final one is never dropped. The streams a gate and a
+     * client may have open are bounded ({@code stampede.overload.max-event-streams*}).
      */
     @GET
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
-    public Multi<JobView> events(@PathParam("id") String id) {
+    public Multi<JobView> events(@PathParam("id") String id, HttpServerRequest request) {
         if (jobs.read(id, job -> true).isEmpty()) {
             // Before the stream starts: a 404 problem, not an event stream cut off at once.
             throw new WebApplicationException(notFound(id));
         }
-        return Multi.createFrom().emitter(emitter -> {
+        String client = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        Optional<EventStreams.Refusal> refusal = streams.open(client);
+        if (refusal.isPresent()) {
+            throw new WebApplicationException(refusal.get() == EventStreams.Refusal.CLIENT_LIMIT
+                    ? ProblemDetail.retryLater(429, "Too many event streams", "this client has "
+                            + streams.maxPerClient() + " event streams open on this gate already",
+                            AdmissionFilter.SHED_RETRY_AFTER)
+                    : ProblemDetail.retryLater(503, "Too many event streams", "this gate has "
+                            + streams.maxTotal() + " event streams open already", AdmissionFilter.SHED_RETRY_AFTER));
+        }
+        AtomicBoolean closed = new AtomicBoolean();
+        Runnable close = () -> {
+            if (closed.compareAndSet(false, true)) {
+                streams.close(client);
+            }
+        };
+        return Multi.createFrom().<JobView>emitter(emitter -> {
             Optional<JobView> current = jobs.read(id, job -> JobView.of(job, true));
             if (current.isEmpty()) {
                 emitter.fail(new jakarta.ws.rs.NotFoundException("no job " + id));
@@ -145,12 +171,13 @@ public class JobsResource {
             emitter.onTermination(() -> {
                 heartbeat.cancel();
                 jobs.unlisten(listener);
+                close.run();
             });
             emitter.emit(current.get());
             if (terminal(current.get())) {
                 emitter.complete();
             }
-        });
+        }, BackPressureStrategy.LATEST);
     }
 
     @DELETE

@@ -1,5 +1,6 @@
 package io.stampede.gate.api;
 
+import java.time.Duration;
 import java.util.List;
 
 import jakarta.ws.rs.core.Response;
@@ -13,8 +14,20 @@ public record ProblemDetail(String type, String title, int status, String detail
     public record FieldError(String path, String message) {
     }
 
+    /** How long a client is asked to wait before it tries again after a 503 that says nothing else. */
+    static final Duration UNAVAILABLE_RETRY_AFTER = Duration.ofSeconds(2);
+
+    /** A problem; a 503 carries {@code Retry-After} ({@link #UNAVAILABLE_RETRY_AFTER}): what it refused is temporary. */
     static Response response(int status, String title, String detail, List<FieldError> errors) {
-        return Response.status(status).type("application/problem+json")
-                .entity(new ProblemDetail("about:blank", title, status, detail, errors)).build();
+        return status == 503 ? retryLater(status, title, detail, UNAVAILABLE_RETRY_AFTER)
+                : Response.status(status).type("application/problem+json")
+                        .entity(new ProblemDetail("about:blank", title, status, detail, errors)).build();
+    }
+
+    /** A 429 or 503 problem with {@code Retry-After} in whole seconds (at least 1). */
+    static Response retryLater(int status, String title, String detail, Duration retryAfter) {
+        long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        return Response.status(status).type("application/problem+json").header("Retry-After", seconds)
+                .entity(new ProblemDetail("about:blank", title, status, detail, List.of())).build();
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.stampede.model.JobId;
+import io.stampede.model.load.Backpressure;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
@@ -34,6 +35,9 @@ public final class GlobalJob {
     private final Map<String, String> errors = new LinkedHashMap<>();
     /** When a record about the job last came from each datacenter, epoch ms; from when it was followed here. */
     private final Map<String, Long> lastHeard = new LinkedHashMap<>();
+    /** The backpressure each datacenter's manager reported last, and the strongest it reported. */
+    private final Map<String, Backpressure> backpressure = new LinkedHashMap<>();
+    private final Map<String, Backpressure> strongestBackpressure = new LinkedHashMap<>();
     private Unaccounted unaccounted = Unaccounted.NONE;
     /** When a datacenter last completed a request or moved a workflow on, epoch ms; from when it was followed here. */
     private long lastProgressMillis;
@@ -112,6 +116,16 @@ public final class GlobalJob {
         return Map.copyOf(datacenterStatus);
     }
 
+    /** What {@code datacenter}'s manager last asked its workers for, with its progress; NONE before any. */
+    public Backpressure backpressure(String datacenter) {
+        return backpressure.getOrDefault(datacenter, Backpressure.NONE);
+    }
+
+    /** The strongest backpressure {@code datacenter}'s manager asked for during the job. */
+    public Backpressure strongestBackpressure(String datacenter) {
+        return strongestBackpressure.getOrDefault(datacenter, Backpressure.NONE);
+    }
+
     public Map<String, Map<String, WorkflowState>> workflowStates() {
         return Map.copyOf(workflowStates);
     }
@@ -153,6 +167,8 @@ public final class GlobalJob {
             return false;
         }
         lastHeard.put(progress.datacenter(), nowMillis);
+        backpressure.put(progress.datacenter(), progress.backpressure());
+        strongestBackpressure.merge(progress.datacenter(), progress.backpressure(), Backpressure::worst);
         // A datacenter reports every second; it runs the job once a workflow has left PENDING there.
         boolean started = !progress.windows().isEmpty()
                 || progress.states().values().stream().anyMatch(state -> state != WorkflowState.PENDING);

@@ -32,15 +32,16 @@ public final class CapacityRouter implements DatacenterRouter {
                             + known.stream().map(Datacenters.View::name).collect(Collectors.joining(", ")) + ")");
                 }
                 if (!view.healthy()) {
-                    return new Refused("datacenter " + name + " is not healthy"
-                            + (view.workers() == 0 ? ": it has no workers" : ": no recent status from its manager"));
+                    return new Refused("datacenter " + name + " is not healthy: " + view.whyNotHealthy());
                 }
                 chosen.add(view);
             }
             return new Chosen(chosen);
         }
         if (healthy.isEmpty()) {
-            return new Refused("no datacenter is healthy" + (known.isEmpty() ? " (none has reported yet)" : ""));
+            return new Refused("no datacenter is healthy" + (known.isEmpty() ? " (none has reported yet)"
+                    : known.stream().map(view -> view.name() + ": " + view.whyNotHealthy())
+                            .collect(Collectors.joining("; ", " (", ")"))));
         }
         if (wanted instanceof JobSpec.Count count) {
             if (count.count() > healthy.size()) {

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.startsWith;
 
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.stampede.model.load.LoadState;
+import io.stampede.node.load.NodeLoad;
+import jakarta.inject.Inject;
 import io.restassured.response.Response;
 import io.stampede.model.JobId;
 import io.stampede.model.Topics;
@@ -53,6 +57,9 @@ class JobsApiTest {
                 duration: 30s
                 steps: [{name: get, request: {url: "http://127.0.0.1:1/ok"}}]
             """;
+
+    @Inject
+    NodeLoad load;
 
     static KafkaProbe kafka;
     static KafkaProbe.Watch dc1Jobs;
@@ -104,10 +111,13 @@ class JobsApiTest {
 
     @Test
     @Order(2)
-    void withoutAHealthyDatacenterTheJobIsRefusedWithTheReason() {
+    void withoutAHealthyDatacenterTheJobIsRefusedWithTheReasonAndWhenToRetry() {
         submit(JOB, "application/yaml", null).then()
                 .statusCode(503)
+                .header("Retry-After", "2")
                 .body("detail", startsWith("no datacenter is healthy"));
+        given().get("/q/health/ready").then().statusCode(503)
+                .body("checks.find { it.name == 'datacenters' }.status", equalTo("DOWN"));
     }
 
     @Test
@@ -263,5 +273,47 @@ class JobsApiTest {
         }
         return new WorkflowWindow("ping", 0, 1000, requests, 0, 1, List.of(new StepWindow("get", requests, requests,
                 Map.of(), 0, 0, Map.of(), LatencyHistograms.encode(histogram))));
+    }
+
+    @Test
+    @Order(9)
+    void anOverloadedGateShedsAllButCancelsWithRetryAfter() {
+        load.floor(() -> LoadState.OVERLOADED);
+        try {
+            await().atMost(10, TimeUnit.SECONDS).until(() -> load.state() == LoadState.OVERLOADED);
+            given().get("/api/v1/jobs").then().statusCode(503).header("Retry-After", "2")
+                    .contentType("application/problem+json").body("detail", containsString("OVERLOADED"));
+            submit(JOB, "application/yaml", null).then().statusCode(503).header("Retry-After", "2");
+            given().get("/api/v1/jobs/job-0123456789ab").then().statusCode(503);
+            // A cancel is never shed; health is not an API request.
+            given().delete("/api/v1/jobs/job-0123456789ab").then().statusCode(404);
+            given().get("/q/health/live").then().statusCode(200);
+            given().get("/q/health/ready").then().statusCode(503)
+                    .body("checks.find { it.name == 'load' }.data.state", equalTo("OVERLOADED"));
+            given().get("/api/v1/node").then().statusCode(503);
+        } finally {
+            load.floor(() -> LoadState.HEALTHY);
+        }
+        await().atMost(10, TimeUnit.SECONDS).until(() -> load.state() != LoadState.OVERLOADED);
+        given().get("/api/v1/node").then().statusCode(200).body("load.state", notNullValue());
+    }
+
+    @Test
+    @Order(10)
+    void aClientOverItsCancelRateGets429WithWhenItMayTryAgain() {
+        int answered = 0;
+        io.restassured.response.Response last = null;
+        while (answered < 40 && (last == null || last.statusCode() != 429)) {
+            last = given().delete("/api/v1/jobs/job-0123456789ab");
+            assertThat(last.statusCode()).isIn(404, 429);
+            answered++;
+        }
+        // 20 cancels per 10 s: the 21st at the latest is refused.
+        assertThat(answered).isLessThanOrEqualTo(21);
+        assertThat(last.statusCode()).isEqualTo(429);
+        assertThat(Long.parseLong(last.header("Retry-After"))).isBetween(1L, 10L);
+        assertThat(last.contentType()).startsWith("application/problem+json");
+        given().get("/q/metrics").then().body(containsString(
+                "stampede_gate_requests_refused_total{"));
     }
 }

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.stampede.model.load.LoadState;
+
 /**
  * The workers of this datacenter. Two sources meet here: membership (SWIM) says which workers are
  * up, and each worker's heartbeat on Kafka says how many cores it has free and when its process
@@ -23,7 +25,11 @@ public final class WorkerRegistry {
 
     /** A worker as last heard from. */
     public record Worker(String id, int cores, int freeCores, String version, long startedAtMillis,
-            Instant lastSeen) {
+            Instant lastSeen, LoadState load) {
+
+        public Worker(String id, int cores, int freeCores, String version, long startedAtMillis, Instant lastSeen) {
+            this(id, cores, freeCores, version, startedAtMillis, lastSeen, LoadState.HEALTHY);
+        }
     }
 
     /** What a heartbeat changed. */
@@ -53,13 +59,18 @@ public final class WorkerRegistry {
      * from (two processes under one id, or a record late from a dead one) is ignored.
      */
     public Heard heard(String id, int cores, int freeCores, String version, long startedAtMillis) {
+        return heard(id, cores, freeCores, version, startedAtMillis, LoadState.HEALTHY);
+    }
+
+    /** As {@link #heard(String, int, int, String, long)}, with the load state the worker reports. */
+    public Heard heard(String id, int cores, int freeCores, String version, long startedAtMillis, LoadState load) {
         boolean wasLive = isLive(id);
         Worker previous = capacity.get(id);
         lastHeartbeat = clock.instant();
         if (previous != null && startedAtMillis < previous.startedAtMillis()) {
             return Heard.NOTHING_NEW;
         }
-        capacity.put(id, new Worker(id, cores, freeCores, version, startedAtMillis, clock.instant()));
+        capacity.put(id, new Worker(id, cores, freeCores, version, startedAtMillis, clock.instant(), load));
         if (wasLive && previous.startedAtMillis() != startedAtMillis) {
             return Heard.RESTARTED;
         }
@@ -104,7 +115,7 @@ public final class WorkerRegistry {
                 // This manager could not judge for a while (its lock held by a large job, a pause of
                 // its own): heartbeats waiting to be read meanwhile were not silence.
                 capacity.replaceAll((id, worker) -> new Worker(id, worker.cores(), worker.freeCores(),
-                        worker.version(), worker.startedAtMillis(), worker.lastSeen().plus(gap)));
+                        worker.version(), worker.startedAtMillis(), worker.lastSeen().plus(gap), worker.load()));
             }
         }
         lastJudged = now;
@@ -126,6 +137,14 @@ public final class WorkerRegistry {
     public List<Worker> live() {
         return capacity.values().stream().filter(worker -> up.contains(worker.id()))
                 .sorted(Comparator.comparing(Worker::id)).toList();
+    }
+
+    /**
+     * Live workers that take new shares, in id order: an OVERLOADED worker takes none (its running
+     * shares go on) until it reports a lighter load.
+     */
+    public List<Worker> forNewShares() {
+        return live().stream().filter(worker -> worker.load() != LoadState.OVERLOADED).toList();
     }
 
     public boolean isLive(String id) {

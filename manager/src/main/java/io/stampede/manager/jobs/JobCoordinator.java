@@ -22,6 +22,9 @@ import io.stampede.cluster.membership.MemberState;
 import io.stampede.cluster.membership.MemberView;
 import io.stampede.cluster.membership.MembershipListener;
 import io.stampede.manager.dispatch.DatacenterJob;
+import io.stampede.manager.flow.ProgressFlow;
+import io.stampede.model.load.Backpressure;
+import io.stampede.node.load.NodeLoad;
 import io.stampede.manager.dispatch.WorkerRegistry;
 import io.stampede.model.JobId;
 import io.stampede.model.NodeRole;
@@ -65,6 +68,8 @@ public class JobCoordinator {
     static final long RESEND_RESULTS_MILLIS = 60_000;
     /** The datacenter's status goes to the gates every this many ticks. */
     static final int STATUS_EVERY_TICKS = 2;
+    /** A backpressure level other than NONE is sent again every this many ticks, for workers that missed it. */
+    static final int BACKPRESSURE_EVERY_TICKS = 5;
 
     /** What this manager holds about one job. */
     static final class ManagerJob {
@@ -99,10 +104,17 @@ public class JobCoordinator {
     private final CatchUp catchUp;
     /** How long a live worker may send no heartbeat before its shares are treated as lost. */
     private final Duration heartbeatSilence;
+    private final ProgressFlow flow;
+    private final NodeLoad load;
+    /** The level last sent to the workers. */
+    private Backpressure sentLevel = Backpressure.NONE;
 
     public JobCoordinator(NodeIdentity identity, RecordInbox inbox, @Identifier("dispatch") RecordSender dispatch,
             @Identifier("events") RecordSender events, Clock clock, Vertx vertx, NodeMembership membership,
-            NodeLeadership leadership, CatchUp catchUp, NodeConfig config, MeterRegistry registry) {
+            NodeLeadership leadership, CatchUp catchUp, NodeConfig config, MeterRegistry registry, ProgressFlow flow,
+            NodeLoad load) {
+        this.flow = flow;
+        this.load = load;
         this.datacenter = identity.datacenter().orElseThrow();
         this.managerId = identity.id();
         this.inbox = inbox;
@@ -186,7 +198,7 @@ public class JobCoordinator {
             if (job != null && (!job.finished()
                     || ledger.endedAt(jobId).map(ended -> now - ended < RESEND_RESULTS_MILLIS).orElse(true))) {
                 try {
-                    send(jobId, job.takeOver(workers.live(), now));
+                    send(jobId, job.takeOver(workers.forNewShares(), now));
                 } catch (RuntimeException e) {
                     // One job's bug must not keep the others from being taken over.
                     LOG.errorf(e, "could not take over job %s", jobId);
@@ -234,7 +246,7 @@ public class JobCoordinator {
         ledger.byId().forEach((jobId, entry) -> {
             if (entry.job != null) {
                 try {
-                    send(jobId, entry.job.workerLost(id, why, workers.live(), clock.millis()));
+                    send(jobId, entry.job.workerLost(id, why, workers.forNewShares(), clock.millis()));
                 } catch (RuntimeException e) {
                     // One job's bug must not keep the others from hearing of the loss.
                     LOG.errorf(e, "job %s: could not handle the loss of worker %s", jobId, id);
@@ -288,7 +300,7 @@ public class JobCoordinator {
                 && accepted.envelope().payload() instanceof Payload.WorkerHeartbeat heartbeat) {
             synchronized (this) {
                 WorkerRegistry.Heard heard = workers.heard(heartbeat.worker(), heartbeat.cores(), heartbeat.freeCores(),
-                        heartbeat.version(), heartbeat.startedAtMillis());
+                        heartbeat.version(), heartbeat.startedAtMillis(), heartbeat.load());
                 if (heard == WorkerRegistry.Heard.RESTARTED) {
                     LOG.warnf("worker %s restarted; the shares of its earlier process are lost", heartbeat.worker());
                 }
@@ -300,7 +312,7 @@ public class JobCoordinator {
                     ledger.byId().forEach((jobId, entry) -> {
                         if (entry.job != null) {
                             send(jobId, entry.job.workerStarted(heartbeat.worker(), heartbeat.startedAtMillis(),
-                                    workers.live(), now));
+                                    workers.forNewShares(), now));
                         }
                     });
                 }
@@ -353,7 +365,7 @@ public class JobCoordinator {
             }
         } else if (payload instanceof Payload.WorkflowFinished finished) {
             if (job != null) {
-                send(jobId, job.onFinished(finished, workers.live()));
+                send(jobId, job.onFinished(finished, workers.forNewShares()));
                 if (job.finished()) {
                     // Dated by the record: a job read back at start ended long ago.
                     ledger.ended(jobId, envelope.timestampMillis());
@@ -383,12 +395,13 @@ public class JobCoordinator {
         entry.early.forEach(job::observeDispatch);
         entry.early.clear();
         LOG.infof("job %s accepted: %d workflows over %d workers", jobId, spec.workflows().size(), workers.live().size());
-        send(jobId, job.advance(workers.live()));
+        send(jobId, job.advance(workers.forNewShares()));
     }
 
     private synchronized void tick() {
         try {
             long now = clock.millis();
+            Backpressure level = flow.tick();
             ledger.byId().forEach((jobId, entry) -> {
                 DatacenterJob job = entry.job;
                 if (job == null) {
@@ -406,7 +419,7 @@ public class JobCoordinator {
                 // A follower drops its windows each second too: the leader reports them.
                 Payload.DatacenterProgress progress = job.progress();
                 if (progress != null && fence >= 0) {
-                    events.send(jobId, fence, progress);
+                    events.send(jobId, fence, progress.withBackpressure(level));
                 }
                 if (job.finished()) {
                     ledger.ended(jobId, now);
@@ -416,11 +429,17 @@ public class JobCoordinator {
             for (String silent : workers.silence(heartbeatSilence)) {
                 sharesLost(silent, "it sent no heartbeat for " + heartbeatSilence.toSeconds() + " s");
             }
-            if (++ticks % STATUS_EVERY_TICKS == 0 && fence >= 0) {
-                List<WorkerRegistry.Worker> live = workers.live();
+            ticks++;
+            if (fence >= 0 && (level != sentLevel || level != Backpressure.NONE && ticks % BACKPRESSURE_EVERY_TICKS == 0)) {
+                dispatch.send(new Subject.Datacenter(datacenter), fence, new Payload.BackpressureChanged(datacenter, level));
+                sentLevel = level;
+            }
+            if (ticks % STATUS_EVERY_TICKS == 0 && fence >= 0) {
+                List<WorkerRegistry.Worker> usable = workers.forNewShares();
                 events.send(new Subject.Datacenter(datacenter), fence, new Payload.DatacenterStatus(datacenter,
-                        managerId, live.size(), live.stream().mapToInt(WorkerRegistry.Worker::cores).sum(),
-                        live.stream().mapToInt(WorkerRegistry.Worker::freeCores).sum(), activeJobs()));
+                        managerId, usable.size(), usable.stream().mapToInt(WorkerRegistry.Worker::cores).sum(),
+                        usable.stream().mapToInt(WorkerRegistry.Worker::freeCores).sum(), activeJobs(), load.state(),
+                        level));
             }
         } catch (RuntimeException e) {
             LOG.error("the periodic check failed; it runs again in a second", e);
@@ -440,7 +459,8 @@ public class JobCoordinator {
             } else if (command instanceof DatacenterJob.Finish finish) {
                 Optional<DatacenterJob> job = ledger.get(jobId).map(entry -> entry.job);
                 // Flush the last windows first, so progress never arrives after the result.
-                job.map(DatacenterJob::progress).ifPresent(progress -> events.send(jobId, fence, progress));
+                job.map(DatacenterJob::progress)
+                        .ifPresent(progress -> events.send(jobId, fence, progress.withBackpressure(flow.level())));
                 LOG.infof("job %s finished here: %s", jobId, finish.payload().status());
                 events.send(jobId, fence, finish.payload());
                 // The workers let go of the job once its retention has passed.

@@ -10,9 +10,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import io.stampede.cluster.overload.OverloadDetector;
 import io.stampede.model.Stampede;
+import io.stampede.model.load.LoadState;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.config.NodeSettings;
+import io.stampede.node.load.NodeLoad;
 import io.stampede.node.membership.NodeMembership;
 
 /** {@code GET /api/v1/node}: who this node is and where it listens. */
@@ -22,17 +25,28 @@ public class NodeResource {
     private final NodeIdentity identity;
     private final Clock clock;
     private final NodeMembership membership;
+    private final NodeLoad load;
 
-    public NodeResource(NodeIdentity identity, Clock clock, NodeMembership membership) {
+    public NodeResource(NodeIdentity identity, Clock clock, NodeMembership membership, NodeLoad load) {
         this.identity = identity;
         this.clock = clock;
         this.membership = membership;
+        this.load = load;
     }
 
     /** What {@code GET /api/v1/node} answers. */
     public record NodeView(String id, String role, String datacenter, String version, Instant startedAt,
             String uptime, long uptimeSeconds, long pid, Ports ports, String kafkaBootstrapServers,
-            List<String> seeds) {
+            List<String> seeds, Load load) {
+    }
+
+    /**
+     * The node's load state and what it was judged from: each signal's state, the mean latency of
+     * its critical work over the last 10 readings against its baseline (ms), and its CPU and heap
+     * as fractions.
+     */
+    public record Load(LoadState state, LoadState latencyRise, LoadState latency, LoadState resources,
+            double latencyMillis, double baselineMillis, Double cpu, Double heap) {
     }
 
     /** The node's ports (the membership port as bound); 0 means the node does not listen on that protocol yet. */
@@ -48,6 +62,21 @@ public class NodeResource {
                 Stampede.VERSION, identity.startedAt(), uptime.toString(), uptime.toSeconds(),
                 ProcessHandle.current().pid(),
                 new Ports(settings.httpPort(), settings.grpcPort(), membership.membership().self().address().port()),
-                settings.kafkaBootstrapServers(), settings.seeds());
+                settings.kafkaBootstrapServers(), settings.seeds(), load());
+    }
+
+    private Load load() {
+        OverloadDetector.Signals signals = load.signals();
+        return new Load(load.state(), signals.delta(), signals.latency(), signals.resources(),
+                round(signals.recentMillis()), round(signals.baselineMillis()), fraction(signals.cpu()),
+                fraction(signals.memory()));
+    }
+
+    private static double round(double millis) {
+        return Math.round(millis * 100) / 100.0;
+    }
+
+    private static Double fraction(double value) {
+        return Double.isNaN(value) ? null : Math.round(value * 1000) / 1000.0;
     }
 }

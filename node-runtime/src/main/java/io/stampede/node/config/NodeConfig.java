@@ -32,6 +32,9 @@ public interface NodeConfig {
     /** How long this node keeps what it knows about jobs that have ended (its job ledger). */
     Jobs jobs();
 
+    /** How this node judges its own load and pushes back when it has too much. */
+    Overload overload();
+
     interface Node {
         /** Unique id in the cluster; default: role, datacenter and a random suffix, e.g. {@code worker-dc1-3f9a2c}. */
         Optional<String> id();
@@ -161,5 +164,58 @@ public interface NodeConfig {
          */
         @WithDefault("180s")
         java.time.Duration stuckAfter();
+    }
+
+    interface Overload {
+        /** Whether a node sheds work by its load state (BUSY sheds LOW work, and so on); off only for experiments. */
+        @WithDefault("true")
+        boolean shedding();
+
+        /** The least latency baseline a rise is measured against, so that 20 ms after 1 ms is not "twice as slow". */
+        @WithDefault("100ms")
+        java.time.Duration latencyFloor();
+
+        /** Gates: whether each client's requests are rate-limited (per operation; see the next keys). */
+        @WithDefault("true")
+        boolean rateLimit();
+
+        /** Gates: the period the rate limits below are counted over. */
+        @WithDefault("10s")
+        java.time.Duration ratePeriod();
+
+        /** Gates: job submissions per client per period. */
+        @WithDefault("50")
+        int submitRate();
+
+        /** Gates: reads of a job, of its events, of datacenters, of the node and its cluster, per client per period. */
+        @WithDefault("500")
+        int readRate();
+
+        /** Gates: job listings per client per period. */
+        @WithDefault("100")
+        int listRate();
+
+        /** Gates: cancels per client per period. */
+        @WithDefault("20")
+        int cancelRate();
+
+        /** Gates: live event streams open at once on this gate. */
+        @WithDefault("1000")
+        int maxEventStreams();
+
+        /** Gates: live event streams open at once per client. */
+        @WithDefault("20")
+        int maxEventStreamsPerClient();
+
+        /**
+         * Workers: the heap the engine may fill, as a fraction of the maximum heap; at 85 % of it
+         * the worker takes no new shares, at 100 % it sheds its newest virtual users.
+         */
+        @WithDefault("0.9")
+        double memoryBudget();
+
+        /** Workers: what one virtual user is reckoned to need, to refuse a share too large for the budget. */
+        @WithDefault("16K")
+        io.quarkus.runtime.configuration.MemorySize memoryPerVu();
     }
 }

@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.stampede.model.load.Backpressure;
+import io.stampede.model.load.LoadState;
+
 import io.stampede.model.job.LoadShare;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
@@ -104,6 +107,17 @@ public sealed interface Payload {
     }
 
     /**
+     * Manager leader → its workers, when the level changes and every 5 s while it is not NONE: how
+     * hard to hold back progress windows (see {@link Backpressure}). A worker that hears nothing
+     * for 15 s goes back to NONE, so a lost manager cannot leave it batching.
+     */
+    record BackpressureChanged(String datacenter, Backpressure level) implements Payload {
+        public BackpressureChanged {
+            level = Backpressure.orNone(level);
+        }
+    }
+
+    /**
      * Manager leader → its workers: the job has ended in this datacenter (with {@code status}), so
      * a worker lets go of what it holds for it once its retention has passed.
      */
@@ -145,9 +159,19 @@ public sealed interface Payload {
      *
      * @param startedAtMillis when this worker's process started: a new value under the same id
      *                        means the worker restarted, and the shares of its earlier process are lost
+     * @param load            the worker's load state: an OVERLOADED worker is given no new shares
+     *                        (null from an older worker: HEALTHY)
      */
     record WorkerHeartbeat(String worker, String datacenter, int cores, int freeCores, String version,
-            long startedAtMillis) implements Payload {
+            long startedAtMillis, LoadState load) implements Payload {
+        public WorkerHeartbeat {
+            load = LoadState.orHealthy(load);
+        }
+
+        public WorkerHeartbeat(String worker, String datacenter, int cores, int freeCores, String version,
+                long startedAtMillis) {
+            this(worker, datacenter, cores, freeCores, version, startedAtMillis, LoadState.HEALTHY);
+        }
     }
 
     /**
@@ -157,12 +181,23 @@ public sealed interface Payload {
      * over two records is in both, each with the part it had.
      */
     record DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
-            Map<String, List<WorkflowWindow>> windows) implements DatacenterReport {
+            Map<String, List<WorkflowWindow>> windows, Backpressure backpressure) implements DatacenterReport {
         public DatacenterProgress {
+            backpressure = Backpressure.orNone(backpressure);
             states = Map.copyOf(states);
             Map<String, List<WorkflowWindow>> copy = new LinkedHashMap<>();
             windows.forEach((workflow, seconds) -> copy.put(workflow, List.copyOf(seconds)));
             windows = Collections.unmodifiableMap(copy);
+        }
+
+        public DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
+                Map<String, List<WorkflowWindow>> windows) {
+            this(datacenter, states, windows, Backpressure.NONE);
+        }
+
+        /** The same progress, saying what the manager asked its workers for at the time. */
+        public DatacenterProgress withBackpressure(Backpressure level) {
+            return new DatacenterProgress(datacenter, states, windows, level);
         }
     }
 
@@ -195,9 +230,24 @@ public sealed interface Payload {
         }
     }
 
-    /** Manager → gates, every few seconds, about its datacenter: its capacity. */
-    record DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores, int activeJobs)
-            implements DatacenterReport {
+    /**
+     * Manager → gates, every few seconds, about its datacenter: its capacity and load.
+     *
+     * @param workers       live workers that take new shares (not OVERLOADED)
+     * @param load          the manager's own load state (null from an older manager: HEALTHY)
+     * @param backpressure  what the manager asks its workers for now (null from an older manager: NONE)
+     */
+    record DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores, int activeJobs,
+            LoadState load, Backpressure backpressure) implements DatacenterReport {
+        public DatacenterStatus {
+            load = LoadState.orHealthy(load);
+            backpressure = Backpressure.orNone(backpressure);
+        }
+
+        public DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores,
+                int activeJobs) {
+            this(datacenter, manager, workers, cores, freeCores, activeJobs, LoadState.HEALTHY, Backpressure.NONE);
+        }
     }
 
     /**

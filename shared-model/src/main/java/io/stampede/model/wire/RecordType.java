@@ -23,7 +23,8 @@ public enum RecordType {
     DATACENTER_STATUS("datacenter.status", Payload.DatacenterStatus.class, Subject.Kind.DATACENTER),
     JOB_FINISHED("job.finished", Payload.JobFinished.class, Subject.Kind.JOB),
     JOB_PROGRESS("job.progress", Payload.JobProgress.class, Subject.Kind.JOB),
-    JOB_ENDED("job.ended", Payload.JobEnded.class, Subject.Kind.JOB);
+    JOB_ENDED("job.ended", Payload.JobEnded.class, Subject.Kind.JOB),
+    BACKPRESSURE("datacenter.backpressure", Payload.BackpressureChanged.class, Subject.Kind.DATACENTER);
 
     private static final Map<String, RecordType> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(RecordType::wireName, Function.identity()));

@@ -7,6 +7,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.model.Stampede;
+import io.stampede.node.load.NodeLoad;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.Subject;
 import io.stampede.node.config.NodeIdentity;
@@ -16,7 +17,7 @@ import io.vertx.core.Vertx;
 
 /**
  * Tells the datacenter's managers every {@value #PERIOD_MILLIS} ms how many cores this worker has
- * free, and when its process started (a new start under the same id tells them it restarted).
+ * free, its load state (an OVERLOADED worker is given no new shares), and when its process started (a new start under the same id tells them it restarted).
  * Whether it is alive is membership's call (SWIM); this is its capacity. None is sent while the
  * worker does not read its dispatch topic ({@link AssignedPartitions}).
  */
@@ -31,11 +32,13 @@ public class Heartbeats {
     private final ShareRunner runner;
     private final AssignedPartitions dispatch;
     private final Vertx vertx;
+    private final NodeLoad load;
     private long timer = -1;
 
     public Heartbeats(NodeIdentity identity, @Identifier("progress") RecordSender progress, ShareRunner runner,
-            @Identifier(AssignedPartitions.NAME) AssignedPartitions dispatch, Vertx vertx) {
+            @Identifier(AssignedPartitions.NAME) AssignedPartitions dispatch, Vertx vertx, NodeLoad load) {
         this.identity = identity;
+        this.load = load;
         this.dispatch = dispatch;
         this.progress = progress;
         this.runner = runner;
@@ -59,6 +62,6 @@ public class Heartbeats {
         int cores = Runtime.getRuntime().availableProcessors();
         progress.send(new Subject.Node(identity.id()), 0, new Payload.WorkerHeartbeat(identity.id(), identity.datacenter().orElseThrow(),
                 cores, Math.max(0, cores - runner.runningShares()), Stampede.VERSION,
-                identity.startedAt().toEpochMilli()));
+                identity.startedAt().toEpochMilli(), load.state()));
     }
 }

@@ -26,6 +26,9 @@ import io.stampede.model.job.LoadShare;
 import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.lifecycle.ShareState;
 import io.stampede.model.stats.WorkflowWindow;
+import io.stampede.worker.flow.MemoryGuard;
+import io.stampede.worker.flow.WindowBatcher;
+import io.stampede.worker.flow.WorkerFlow;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.node.config.NodeConfig;
@@ -66,6 +69,8 @@ public class ShareRunner {
     static final class Share {
         ShareState state = ShareState.RUNNING;
         WorkflowRun run;
+        /** Holds windows back while the manager asks for backpressure; flushed before the result. */
+        WindowBatcher windows;
 
         void move(ShareState next) {
             state = state.moveTo(next);
@@ -82,11 +87,15 @@ public class ShareRunner {
     /** Guarded by this object's lock. */
     private final JobLedger<WorkerJob> ledger;
     private final AtomicInteger running = new AtomicInteger();
+    private final WorkerFlow flow;
+    private final MemoryGuard memory;
     private long timer = -1;
 
     public ShareRunner(NodeIdentity identity, LoadEngine engine, RecordInbox inbox,
             @Identifier("progress") RecordSender progress, Clock clock, Vertx vertx, NodeConfig config,
-            MeterRegistry registry) {
+            MeterRegistry registry, WorkerFlow flow, MemoryGuard memory) {
+        this.flow = flow;
+        this.memory = memory;
         this.clock = clock;
         this.identity = identity;
         this.engine = engine;
@@ -134,6 +143,10 @@ public class ShareRunner {
     }
 
     private synchronized void apply(Envelope envelope) {
+        if (envelope.payload() instanceof Payload.BackpressureChanged backpressure) {
+            flow.heard(envelope.fence(), backpressure.level());
+            return;
+        }
         if (!envelope.aboutJob()) {
             return;
         }
@@ -218,17 +231,26 @@ public class ShareRunner {
                     workflow.exports(), workflow.http(), workflow.gracefulStop(), workflow.steps());
         }
         LoadShare part = dispatch.share();
+        Optional<String> tooLarge = memory.refusal(part);
+        if (tooLarge.isPresent()) {
+            share.move(ShareState.FAILED);
+            LOG.errorf("share %s refused: %s", key, tooLarge.get());
+            reportFailure(key, fence, "refused by " + identity.id() + ": " + tooLarge.get());
+            return;
+        }
         WorkflowShare engineShare = new WorkflowShare(workflow, dispatch.variables(), part.vus(), part.rateFactor(),
                 part.maxVus(), part.firstVu(), Duration.ofSeconds(1), jobId.hashCode() * 31L + part.firstVu());
         running.incrementAndGet();
-        share.run = engine.start(engineShare, window -> progress.send(jobId, fence,
+        share.windows = new WindowBatcher(() -> flow.level().window(), window -> progress.send(jobId, fence,
                 new Payload.WorkflowWindowReported(dispatch.workflow(), identity.id(), window, attempt)));
+        share.run = engine.start(engineShare, share.windows);
         LOG.infof("running share %s: %s", key, part);
         share.run.completion().whenComplete((result, failure) -> finished(key, fence, share, result, failure));
     }
 
     private void finished(ShareKey key, long fence, Share share, WorkflowResult result, Throwable failure) {
         running.decrementAndGet();
+        share.windows.flush(); // every window before the result
         synchronized (this) {
             share.move(failure != null ? ShareState.FAILED
                     : result.outcome() == WorkflowResult.Outcome.CANCELLED ? ShareState.CANCELLED : ShareState.COMPLETED);

@@ -1,4 +1,4 @@
-package io.stampede.cluster.overload;
+package io.stampede.model.load;
 
 import java.time.Duration;
 import java.util.random.RandomGenerator;

@@ -1,4 +1,4 @@
-package io.stampede.cluster.overload;
+package io.stampede.model.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
