@@ -10,6 +10,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.stampede.gate.jobs.GlobalJob;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.load.Backpressure;
+import io.stampede.model.load.Extensions;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.Unaccounted;
@@ -28,17 +29,20 @@ public record JobView(String id, String name, JobStatus status, Instant submitte
     /**
      * One datacenter's part of the job. {@code backpressure} is what its manager asks its workers
      * for now (NONE: a window a second; THROTTLE, BATCH, REJECT: merged windows of 2, 5, 10 s) and
-     * {@code strongestBackpressure} the most it asked for during the job.
+     * {@code strongestBackpressure} the most it asked for during the job. {@code extensions} is the
+     * extra time its manager granted slow shares before the job's timeout.
      */
     public record DatacenterPart(DatacenterJobStatus status, Map<String, WorkflowState> workflows,
-            List<WorkflowReport> statistics, Backpressure backpressure, Backpressure strongestBackpressure) {
+            List<WorkflowReport> statistics, Backpressure backpressure, Backpressure strongestBackpressure,
+            Extensions extensions) {
     }
 
     static JobView of(GlobalJob job, boolean withStatistics) {
         Map<String, DatacenterPart> parts = new LinkedHashMap<>();
         for (String dc : job.datacenters()) {
             parts.put(dc, new DatacenterPart(job.datacenterStatus().get(dc), job.workflowStates().getOrDefault(dc, Map.of()),
-                    withStatistics ? job.reports(dc) : List.of(), job.backpressure(dc), job.strongestBackpressure(dc)));
+                    withStatistics ? job.reports(dc) : List.of(), job.backpressure(dc), job.strongestBackpressure(dc),
+                    job.extensions(dc)));
         }
         List<WorkflowReport> workflows = withStatistics ? job.reports() : List.of();
         return new JobView(job.id().value(), job.name(), job.status(), job.submittedAt(), parts, workflows, job.errors(),

@@ -139,9 +139,9 @@ public class JobsResource {
             throw new WebApplicationException(refusal.get() == EventStreams.Refusal.CLIENT_LIMIT
                     ? ProblemDetail.retryLater(429, "Too many event streams", "this client has "
                             + streams.maxPerClient() + " event streams open on this gate already",
-                            AdmissionFilter.SHED_RETRY_AFTER)
+                            Admission.SHED_RETRY_AFTER)
                     : ProblemDetail.retryLater(503, "Too many event streams", "this gate has "
-                            + streams.maxTotal() + " event streams open already", AdmissionFilter.SHED_RETRY_AFTER));
+                            + streams.maxTotal() + " event streams open already", Admission.SHED_RETRY_AFTER));
         }
         AtomicBoolean closed = new AtomicBoolean();
         Runnable close = () -> {

@@ -24,10 +24,14 @@ public record ProblemDetail(String type, String title, int status, String detail
                         .entity(new ProblemDetail("about:blank", title, status, detail, errors)).build();
     }
 
+    /** {@code Retry-After} in whole seconds, rounded up, at least 1. */
+    static long retryAfterSeconds(Duration retryAfter) {
+        return Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+    }
+
     /** A 429 or 503 problem with {@code Retry-After} in whole seconds (at least 1). */
     static Response retryLater(int status, String title, String detail, Duration retryAfter) {
-        long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
-        return Response.status(status).type("application/problem+json").header("Retry-After", seconds)
+        return Response.status(status).type("application/problem+json").header("Retry-After", retryAfterSeconds(retryAfter))
                 .entity(new ProblemDetail("about:blank", title, status, detail, List.of())).build();
     }
 }

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.stampede.model.JobId;
 import io.stampede.model.load.Backpressure;
+import io.stampede.model.load.Extensions;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
@@ -38,6 +39,8 @@ public final class GlobalJob {
     /** The backpressure each datacenter's manager reported last, and the strongest it reported. */
     private final Map<String, Backpressure> backpressure = new LinkedHashMap<>();
     private final Map<String, Backpressure> strongestBackpressure = new LinkedHashMap<>();
+    /** The extensions each datacenter's manager granted its slow shares. */
+    private final Map<String, Extensions> extensions = new LinkedHashMap<>();
     private Unaccounted unaccounted = Unaccounted.NONE;
     /** When a datacenter last completed a request or moved a workflow on, epoch ms; from when it was followed here. */
     private long lastProgressMillis;
@@ -100,8 +103,18 @@ public final class GlobalJob {
         return submittedAt;
     }
 
+    /**
+     * When the job times out, epoch milliseconds: its timeout, later by the most extra time any
+     * datacenter granted its slow shares; 0 for no timeout.
+     */
     public long deadlineEpochMillis() {
-        return deadlineEpochMillis;
+        long extra = extensions.values().stream().mapToLong(Extensions::extraMillis).max().orElse(0);
+        return deadlineEpochMillis > 0 ? deadlineEpochMillis + extra : 0;
+    }
+
+    /** The extensions {@code datacenter}'s manager granted and denied. */
+    public Extensions extensions(String datacenter) {
+        return extensions.getOrDefault(datacenter, Extensions.NONE);
     }
 
     public JobStatus status() {
@@ -169,6 +182,7 @@ public final class GlobalJob {
         lastHeard.put(progress.datacenter(), nowMillis);
         backpressure.put(progress.datacenter(), progress.backpressure());
         strongestBackpressure.merge(progress.datacenter(), progress.backpressure(), Backpressure::worst);
+        extensions.put(progress.datacenter(), progress.extensions());
         // A datacenter reports every second; it runs the job once a workflow has left PENDING there.
         boolean started = !progress.windows().isEmpty()
                 || progress.states().values().stream().anyMatch(state -> state != WorkflowState.PENDING);

@@ -10,6 +10,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import io.stampede.cluster.overload.ExtensionGrants;
 import io.stampede.model.JobId;
 import io.stampede.model.ShareKey;
 import io.stampede.model.job.JobSpec;
@@ -19,6 +20,8 @@ import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.ShareState;
 import io.stampede.model.lifecycle.WorkflowState;
+import io.stampede.model.load.Backpressure;
+import io.stampede.model.load.Extensions;
 import io.stampede.model.stats.JobStatistics;
 import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.stats.WorkflowAccumulator;
@@ -148,6 +151,9 @@ public final class DatacenterJob {
 
     /** What lost workers may have sent after their last reported window. */
     private Unaccounted unaccounted = Unaccounted.NONE;
+    /** Extra time asked for per share, and what was granted in all. */
+    private final Map<ShareKey, ExtensionGrants> grants = new HashMap<>();
+    private Extensions extensions = Extensions.NONE;
     private int reruns;
     /**
      * Whether this manager decides for the job (it leads the datacenter). A follower keeps the
@@ -179,9 +185,45 @@ public final class DatacenterJob {
         return status;
     }
 
-    /** When the job must stop, epoch milliseconds; 0 for no limit. */
+    /** When the job must stop, epoch milliseconds, with the extensions granted here; 0 for no limit. */
     public long deadlineEpochMillis() {
-        return submitted.deadlineEpochMillis();
+        long deadline = submitted.deadlineEpochMillis();
+        return deadline > 0 ? deadline + extensions.extraMillis() : 0;
+    }
+
+    /** The extensions granted and denied here so far. */
+    public Extensions extensions() {
+        return extensions;
+    }
+
+    /**
+     * A slow share asks for more time before the job's timeout ({@link ExtensionGrants}): granted
+     * while it makes progress, 15 s, then 7.5, 3.75 … (at least 1 s), at most 5 times per share;
+     * the job's timeout here moves by the most any one share was granted. A request from a share
+     * that has ended, or in a job without a timeout, is ignored. Followers apply the same records,
+     * so a new leader knows the same deadline.
+     *
+     * @return what was decided, for the log; empty when the request was ignored
+     */
+    public Optional<String> onExtensionRequested(Payload.ExtensionRequested request) {
+        Workflow workflow = workflows.get(request.workflow());
+        ShareKey key = new ShareKey(jobId, request.workflow(), request.worker(), request.attempt());
+        Share share = workflow == null ? null : workflow.shares.get(key);
+        if (share == null || share.finished() || submitted.deadlineEpochMillis() <= 0 || finished() || stopAs != null) {
+            return Optional.empty();
+        }
+        ExtensionGrants.Decision decision = grants.getOrDefault(key, ExtensionGrants.none()).request(request.progress());
+        grants.put(key, decision.after());
+        if (decision instanceof ExtensionGrants.Granted granted) {
+            long extra = Math.max(extensions.extraMillis(), decision.after().granted().toMillis());
+            extensions = new Extensions(extensions.granted() + 1, extensions.denied(), extra, extensions.lastDenial());
+            return Optional.of("granted " + granted.extra().toMillis() / 1000.0 + " s to " + key + " at "
+                    + Math.round(request.progress() * 100) + "% (eta " + request.etaMillis() / 1000 + " s)");
+        }
+        String why = ((ExtensionGrants.Denied) decision).reason();
+        extensions = new Extensions(extensions.granted(), extensions.denied() + 1, extensions.extraMillis(),
+                key.worker() + ": " + why);
+        return Optional.of("denied " + key + ": " + why);
     }
 
     private void move(DatacenterJobStatus next) {
@@ -322,6 +364,9 @@ public final class DatacenterJob {
         }
         share.end(report.outcome());
         share.error = report.error();
+        if (report.outcome() != ShareState.FAILED && !report.error().isEmpty()) {
+            workflow.notes.add(report.error()); // what the share had to give up, such as shed virtual users
+        }
         workflow.totals.addConcurrent(report.totals());
         workflow.exports.putAll(report.exports());
         settle(workflow);
@@ -512,7 +557,7 @@ public final class DatacenterJob {
                 workflow.sinceLastProgress.clear();
             }
         }
-        return new Payload.DatacenterProgress(datacenter, states(), windows);
+        return new Payload.DatacenterProgress(datacenter, states(), windows, Backpressure.NONE, extensions);
     }
 
     private boolean dependenciesCompleted(Workflow workflow) {

@@ -363,6 +363,10 @@ public class JobCoordinator {
                         jobId, window.worker());
                 inbox.dropped(topic, envelope, ReplayFilter.Verdict.LATE);
             }
+        } else if (payload instanceof Payload.ExtensionRequested request) {
+            if (job != null) {
+                job.onExtensionRequested(request).ifPresent(decision -> LOG.infof("job %s: extension %s", jobId, decision));
+            }
         } else if (payload instanceof Payload.WorkflowFinished finished) {
             if (job != null) {
                 send(jobId, job.onFinished(finished, workers.forNewShares()));

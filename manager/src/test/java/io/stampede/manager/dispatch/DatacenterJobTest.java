@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import io.stampede.model.JobId;
 import io.stampede.model.job.JobSpec;
+import io.stampede.model.load.Extensions;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.ShareState;
 import io.stampede.model.lifecycle.WorkflowState;
@@ -356,5 +357,60 @@ class DatacenterJobTest {
             assertThat(dispatch.attempt()).isEqualTo(1);
             assertThat(dispatch.endsAtEpochMillis()).isEqualTo(started + 60_000);
         });
+    }
+
+    @Test
+    void aSlowShareIsGrantedShrinkingExtensionsWhileItProgressesAndTheDeadlineMovesByThem() {
+        JobSpec spec = JobSpecParser.parse(SPEC);
+        DatacenterJob job = new DatacenterJob(JobId.of("job-1"), "dc1", new Payload.JobSubmitted("dc1", SPEC,
+                Map.of("login", new LoadShare(10, 0, 0, 1), "browse", new LoadShare(4, 0, 0, 11)), 100_000), spec);
+        job.advance(WORKERS);
+        assertThat(job.deadlineEpochMillis()).isEqualTo(100_000);
+
+        assertThat(job.onExtensionRequested(new Payload.ExtensionRequested("login", "w1", 0, 0.5, 20_000, 5)))
+                .get().asString().startsWith("granted 15.0 s");
+        assertThat(job.onExtensionRequested(new Payload.ExtensionRequested("login", "w1", 0, 0.5, 20_000, 5)))
+                .get().asString().contains("no progress");
+        assertThat(job.onExtensionRequested(new Payload.ExtensionRequested("login", "w1", 0, 0.7, 9_000, 5)))
+                .get().asString().startsWith("granted 7.5 s");
+        // Another share's first grant does not add to the first one's: the deadline moves by the most one share got.
+        assertThat(job.onExtensionRequested(new Payload.ExtensionRequested("login", "w2", 0, 0.2, 30_000, 5)))
+                .get().asString().startsWith("granted 15.0 s");
+        assertThat(job.deadlineEpochMillis()).isEqualTo(100_000 + 22_500);
+        assertThat(job.extensions()).isEqualTo(new Extensions(3, 1, 22_500, "w1: no progress since the last extension (0.5)"));
+        assertThat(job.progress().extensions()).isEqualTo(job.extensions());
+        // A share this job does not have is ignored.
+        assertThat(job.onExtensionRequested(new Payload.ExtensionRequested("login", "w9", 0, 0.9, 1_000, 1))).isEmpty();
+    }
+
+    @Test
+    void aJobWithoutATimeoutGrantsNothing() {
+        DatacenterJob job = job();
+        job.advance(WORKERS);
+        assertThat(job.onExtensionRequested(new Payload.ExtensionRequested("login", "w1", 0, 0.5, 20_000, 5))).isEmpty();
+        assertThat(job.deadlineEpochMillis()).isZero();
+    }
+
+    @Test
+    void whatACompletedShareGaveUpIsReportedWithItsWorkflow() {
+        DatacenterJob job = job();
+        job.advance(WORKERS);
+        job.onFinished(new Payload.WorkflowFinished("login", "w1", ShareState.COMPLETED, window("login", 5), Map.of(),
+                "w1 shed 2 of its 7 virtual users: its heap reached its memory budget"), WORKERS);
+        List<DatacenterJob.Command> next = job.onFinished(new Payload.WorkflowFinished("login", "w2",
+                ShareState.COMPLETED, window("login", 3), Map.of(), ""), WORKERS);
+        assertThat(job.states().get("login")).isEqualTo(WorkflowState.COMPLETED);
+        for (String workflow : List.of("browse", "report")) {
+            for (Payload.WorkflowDispatched dispatch : dispatches(next)) {
+                assertThat(dispatch.workflow()).isEqualTo(workflow);
+                next = job.onFinished(new Payload.WorkflowFinished(workflow, dispatch.worker(), ShareState.COMPLETED,
+                        window(workflow, 1), Map.of(), ""), WORKERS);
+            }
+        }
+        Payload.DatacenterFinished finished = next.stream().filter(DatacenterJob.Finish.class::isInstance)
+                .map(command -> ((DatacenterJob.Finish) command).payload()).findFirst().orElseThrow();
+        assertThat(finished.status()).isEqualTo(DatacenterJobStatus.COMPLETED);
+        assertThat(finished.errors()).containsEntry("login",
+                "w1 shed 2 of its 7 virtual users: its heap reached its memory budget");
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.stampede.model.load.Backpressure;
+import io.stampede.model.load.Extensions;
 import io.stampede.model.load.LoadState;
 
 import io.stampede.model.job.LoadShare;
@@ -133,10 +134,23 @@ public sealed interface Payload {
     }
 
     /**
+     * Worker → manager leader: a share will not end before the job's timeout, and asks for more
+     * time (the manager grants 15, 7.5, 3.75 … s while it makes progress, at most 5 times).
+     *
+     * @param progress  how far the share is, 0..1 (iterations done of those it must run)
+     * @param etaMillis how much longer it expects to need at its pace so far
+     * @param activeVus virtual users running now
+     */
+    record ExtensionRequested(String workflow, String worker, int attempt, double progress, long etaMillis,
+            long activeVus) implements Payload {
+    }
+
+    /**
      * Worker → manager leader: a workflow share has ended.
      *
      * @param outcome COMPLETED, CANCELLED or FAILED
-     * @param error   why it failed; empty otherwise
+     * @param error   why it failed; for a share that did not fail, what it had to give up (virtual
+     *                users shed under memory pressure), or empty
      * @param attempt the attempt of the share that ended (see {@link WorkflowDispatched})
      */
     record WorkflowFinished(String workflow, String worker, ShareState outcome, WorkflowWindow totals,
@@ -181,9 +195,11 @@ public sealed interface Payload {
      * over two records is in both, each with the part it had.
      */
     record DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
-            Map<String, List<WorkflowWindow>> windows, Backpressure backpressure) implements DatacenterReport {
+            Map<String, List<WorkflowWindow>> windows, Backpressure backpressure, Extensions extensions)
+            implements DatacenterReport {
         public DatacenterProgress {
             backpressure = Backpressure.orNone(backpressure);
+            extensions = Extensions.orNone(extensions);
             states = Map.copyOf(states);
             Map<String, List<WorkflowWindow>> copy = new LinkedHashMap<>();
             windows.forEach((workflow, seconds) -> copy.put(workflow, List.copyOf(seconds)));
@@ -192,12 +208,12 @@ public sealed interface Payload {
 
         public DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
                 Map<String, List<WorkflowWindow>> windows) {
-            this(datacenter, states, windows, Backpressure.NONE);
+            this(datacenter, states, windows, Backpressure.NONE, Extensions.NONE);
         }
 
         /** The same progress, saying what the manager asked its workers for at the time. */
         public DatacenterProgress withBackpressure(Backpressure level) {
-            return new DatacenterProgress(datacenter, states, windows, level);
+            return new DatacenterProgress(datacenter, states, windows, level, extensions);
         }
     }
 

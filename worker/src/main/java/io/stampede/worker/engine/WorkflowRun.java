@@ -72,6 +72,11 @@ public final class WorkflowRun {
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicBoolean scheduleDone = new AtomicBoolean();
     private final ConcurrentLinkedQueue<Long> freeVuNumbers = new ConcurrentLinkedQueue<>();
+    /** Virtual users numbered above this stop at their next iteration and are not replaced ({@link #shed}). */
+    private final AtomicLong keepUpTo = new AtomicLong(Long.MAX_VALUE);
+    private final AtomicLong shedVus = new AtomicLong();
+    /** Iterations in the windows emitted so far. */
+    private final AtomicLong completedIterations = new AtomicLong();
 
     private long startNanos;
     private long deadlineNanos = Long.MAX_VALUE;
@@ -123,6 +128,48 @@ public final class WorkflowRun {
             }
             checkFinished();
         }
+    }
+
+    /**
+     * Gives up the newest {@code count} virtual users of this run, to save a worker running out of
+     * memory: each stops when its current iteration ends (its requests in flight complete and
+     * count), and none replaces it. In the open model the run has that many fewer virtual users to
+     * start iterations with, so arrivals beyond them are dropped iterations, counted as such.
+     *
+     * @return how many virtual users this run has given up in all
+     */
+    public long shed(int count) {
+        long first = share.firstVu();
+        long slots = workflow.load() instanceof WorkflowSpec.Closed ? share.vus() : share.maxVus();
+        long before = Math.min(keepUpTo.get(), first + slots - 1);
+        long after = Math.max(first - 1, before - Math.max(0, count));
+        keepUpTo.set(after);
+        shedVus.set(first + slots - 1 - after);
+        return shedVus.get();
+    }
+
+    /**
+     * How far the run is, 0..1: for a run bounded by iterations alone, the iterations done (as
+     * emitted in windows) of all it must run; for a run bounded by time, the time elapsed of it.
+     */
+    public double progress() {
+        if (workflow.load() instanceof WorkflowSpec.Closed closed && closed.duration().isEmpty()
+                && closed.iterations().isPresent()) {
+            double total = (double) share.vus() * closed.iterations().get();
+            return total == 0 ? 1 : Math.min(1, completedIterations.get() / total);
+        }
+        return workflow.load().duration().map(duration -> Math.min(1,
+                (nanoTime.getAsLong() - startNanos) / (double) duration.toNanos())).orElse(0.0);
+    }
+
+    /** Virtual users running now. */
+    public long activeVus() {
+        return running.get();
+    }
+
+    /** Virtual users given up by {@link #shed}. */
+    public long shedVus() {
+        return shedVus.get();
     }
 
     // ------------------------------------------------------------------ start
@@ -197,11 +244,15 @@ public final class WorkflowRun {
     }
 
     private void startOpenIteration(Lane lane, long intendedStartNanos) {
-        Long number = freeVuNumbers.poll();
-        if (number == null) {
+        Long free = freeVuNumbers.poll();
+        while (free != null && free > keepUpTo.get()) {
+            free = freeVuNumbers.poll(); // given up: never used again
+        }
+        if (free == null) {
             dropped.incrementAndGet();
             return;
         }
+        long number = free;
         running.incrementAndGet();
         lane.context.runOnContext(v -> {
             VirtualUser vu = new VirtualUser(lane, number, 1);
@@ -295,6 +346,7 @@ public final class WorkflowRun {
                         dropped.getAndSet(0), raw.activeVus(), raw.steps());
                 windowStartMillis = end;
                 totals.addLater(window);
+                completedIterations.addAndGet(window.iterations());
                 if (last) {
                     Map<String, String> exports = new LinkedHashMap<>();
                     lanes.forEach(lane -> exports.putAll(lane.exports));
@@ -357,7 +409,8 @@ public final class WorkflowRun {
         void nextIteration(VirtualUser vu) {
             boolean open = vu.openStart >= 0;
             long now = nanoTime.getAsLong();
-            if (stopping.get() || vu.iterationsLeft == 0 || (!open && now >= deadlineNanos)) {
+            if (stopping.get() || vu.iterationsLeft == 0 || (!open && now >= deadlineNanos)
+                    || vu.number > keepUpTo.get()) {
                 finish(vu);
                 return;
             }
@@ -374,7 +427,7 @@ public final class WorkflowRun {
             vu.finished = true;
             activeVus--;
             thinking.remove(vu);
-            if (vu.openStart >= 0) {
+            if (vu.openStart >= 0 && vu.number <= keepUpTo.get()) {
                 freeVuNumbers.add(vu.number);
             }
             vuFinished();

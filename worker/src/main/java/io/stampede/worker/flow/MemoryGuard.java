@@ -1,10 +1,17 @@
 package io.stampede.worker.flow;
 
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
 
 import jakarta.inject.Singleton;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
 
 import io.stampede.model.job.LoadShare;
 import io.stampede.model.load.LoadState;
@@ -13,8 +20,9 @@ import io.stampede.node.load.NodeLoad;
 
 /**
  * The heap this worker's engine may fill ({@code stampede.overload.memory-budget} of the maximum
- * heap). At 85 % of the budget the worker is STRESSED and takes no new shares; at 100 % it is
- * OVERLOADED. A share whose virtual users would need more than the budget has left (each is
+ * heap), against what is live (the heap as the last garbage collection left it). At 85 % of the
+ * budget the worker is STRESSED; at 100 % it is OVERLOADED: it takes no new shares and sheds the
+ * newest virtual users of its newest share until it is back under. A share whose virtual users would need more than the budget has left (each is
  * reckoned at {@code stampede.overload.memory-per-vu}) is refused at dispatch, with the figures,
  * rather than run into an OutOfMemoryError.
  */
@@ -26,12 +34,32 @@ public class MemoryGuard {
 
     private final long budgetBytes;
     private final long perVuBytes;
+    /** The heap in use just after the last collection, bytes; −1 before the first. */
+    private final AtomicLong afterLastCollection = new AtomicLong(-1);
 
     public MemoryGuard(NodeConfig config, NodeLoad load) {
         long max = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax();
         this.budgetBytes = (long) (config.overload().memoryBudget() * (max > 0 ? max : Runtime.getRuntime().maxMemory()));
         this.perVuBytes = config.overload().memoryPerVu().asLongValue();
         load.floor(this::state);
+        // Garbage is not load: what the heap holds right after each collection is what is live.
+        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (collector instanceof NotificationEmitter emitter) {
+                emitter.addNotificationListener((notification, handback) -> {
+                    if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
+                        GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo
+                                .from((CompositeData) notification.getUserData());
+                        afterLastCollection.set(info.getGcInfo().getMemoryUsageAfterGc().values().stream()
+                                .mapToLong(MemoryUsage::getUsed).sum());
+                    }
+                }, null, null);
+            }
+        }
+    }
+
+    /** How many bytes the budget allows. */
+    public long budgetBytes() {
+        return budgetBytes;
     }
 
     /** The state the heap alone puts this worker in. */
@@ -62,8 +90,13 @@ public class MemoryGuard {
                 + "worker more heap", vus, needed >> 20, perVuBytes >> 10, left >> 20, budgetBytes >> 20));
     }
 
-    private static long used() {
-        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        return heap.getUsed();
+    /**
+     * The heap that is live: what the last collection left (the heap now, when lower, or before
+     * any collection). Memory pools outside the heap are not counted by the JVM's collectors.
+     */
+    private long used() {
+        long now = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+        long after = afterLastCollection.get();
+        return after < 0 ? now : Math.min(now, after);
     }
 }

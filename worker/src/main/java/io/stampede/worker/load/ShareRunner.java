@@ -25,6 +25,7 @@ import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.job.LoadShare;
 import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.lifecycle.ShareState;
+import io.stampede.model.load.LoadState;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.worker.flow.MemoryGuard;
 import io.stampede.worker.flow.WindowBatcher;
@@ -57,6 +58,10 @@ public class ShareRunner {
     private static final Logger LOG = Logger.getLogger(ShareRunner.class);
     /** How often ended jobs past their retention are released, in milliseconds. */
     static final long EXPIRE_EVERY_MILLIS = 1_000;
+    /** A late share asks for more time only this close to the job's timeout, in milliseconds. */
+    static final long ASK_BEFORE_MILLIS = 10_000;
+    /** And at most this often, in milliseconds. */
+    static final long ASK_EVERY_MILLIS = 3_000;
 
     /** What this worker holds about one job. */
     static final class WorkerJob {
@@ -71,6 +76,15 @@ public class ShareRunner {
         WorkflowRun run;
         /** Holds windows back while the manager asks for backpressure; flushed before the result. */
         WindowBatcher windows;
+        /** The share's virtual users (the most of them, in the open model). */
+        long vus;
+        /** Who the share is, under which fence, when it started and when the job times out (0: never). */
+        ShareKey key;
+        long fence;
+        long startedAtMillis;
+        long deadlineEpochMillis;
+        /** When this worker last asked for more time for it; 0 before. */
+        long askedAtMillis;
 
         void move(ShareState next) {
             state = state.moveTo(next);
@@ -131,7 +145,53 @@ public class ShareRunner {
     }
 
     private synchronized void expire() {
-        ledger.expire(clock.millis());
+        long now = clock.millis();
+        ledger.expire(now);
+        if (memory.state() == LoadState.OVERLOADED) {
+            shedNewest();
+        }
+        ledger.entries().stream().flatMap(job -> job.shares.values().stream())
+                .filter(share -> share.run != null && !share.state.terminal() && share.deadlineEpochMillis > 0)
+                .forEach(share -> askForTimeIfLate(share, now));
+    }
+
+    /**
+     * A share that will not end before the job's timeout at its pace so far asks its manager for
+     * more time, with its progress and how long it expects to need: within
+     * {@value #ASK_BEFORE_MILLIS} ms of the timeout, at most every {@value #ASK_EVERY_MILLIS} ms.
+     * The manager decides ({@code ExtensionGrants}); a share that has made no progress is refused.
+     */
+    private void askForTimeIfLate(Share share, long now) {
+        long left = share.deadlineEpochMillis - now;
+        if (left > ASK_BEFORE_MILLIS || left <= 0 || now - share.askedAtMillis < ASK_EVERY_MILLIS) {
+            return;
+        }
+        double done = share.run.progress();
+        long elapsed = Math.max(1, now - share.startedAtMillis);
+        long eta = done <= 0 ? Long.MAX_VALUE : (long) (elapsed * (1 - done) / done);
+        if (done >= 1 || eta < left) {
+            return;
+        }
+        share.askedAtMillis = now;
+        progress.send(share.key.job(), share.fence, new Payload.ExtensionRequested(share.key.workflow(), identity.id(),
+                share.key.attempt(), done, eta == Long.MAX_VALUE ? -1 : eta, share.run.activeVus()));
+    }
+
+    /**
+     * The heap is past its budget: the newest running share gives up a tenth of its virtual users
+     * (at least one), every second until the heap is back under. Better a smaller test, said so in
+     * its report, than a worker dead of OutOfMemoryError.
+     */
+    private void shedNewest() {
+        ledger.entries().stream().flatMap(job -> job.shares.values().stream())
+                .filter(share -> share.run != null && !share.state.terminal())
+                .reduce((first, second) -> second)
+                .ifPresent(share -> {
+                    int vus = (int) Math.max(1, share.vus / 10);
+                    long shed = share.run.shed(vus);
+                    LOG.warnf("heap past its memory budget: shed %d more virtual users of a share (%d of %d now)",
+                            vus, shed, share.vus);
+                });
     }
 
     /**
@@ -241,6 +301,11 @@ public class ShareRunner {
         WorkflowShare engineShare = new WorkflowShare(workflow, dispatch.variables(), part.vus(), part.rateFactor(),
                 part.maxVus(), part.firstVu(), Duration.ofSeconds(1), jobId.hashCode() * 31L + part.firstVu());
         running.incrementAndGet();
+        share.vus = Math.max(part.vus(), part.maxVus());
+        share.key = key;
+        share.fence = fence;
+        share.startedAtMillis = clock.millis();
+        share.deadlineEpochMillis = dispatch.deadlineEpochMillis();
         share.windows = new WindowBatcher(() -> flow.level().window(), window -> progress.send(jobId, fence,
                 new Payload.WorkflowWindowReported(dispatch.workflow(), identity.id(), window, attempt)));
         share.run = engine.start(engineShare, share.windows);
@@ -261,8 +326,11 @@ public class ShareRunner {
             return;
         }
         LOG.infof("share %s ended: %s", key, share.state);
+        long shed = share.run.shedVus();
+        String note = shed == 0 ? "" : identity.id() + " shed " + shed + " of its " + share.vus
+                + " virtual users: its heap reached its memory budget (stampede.overload.memory-budget)";
         progress.send(key.job(), fence, new Payload.WorkflowFinished(key.workflow(), identity.id(), share.state,
-                result.totals(), result.exports(), "", key.attempt()));
+                result.totals(), result.exports(), note, key.attempt()));
     }
 
     private void reportFailure(ShareKey key, long fence, String error) {

@@ -76,6 +76,31 @@ class LoadEngineTest {
     }
 
     @Test
+    void shedVirtualUsersStopAtTheirIterationsEndAndEverythingSentStillCounts() {
+        JobSpec job = job("""
+                  - name: ping
+                    vus: 10
+                    duration: 3s
+                    steps:
+                      - {name: ok, request: {url: "{{base}}/delay/20"}}
+                """);
+        WorkflowRun run = start(job, "ping");
+        await().atMost(10, TimeUnit.SECONDS).until(() -> windows.stream().anyMatch(window -> window.activeVus() == 10));
+        assertThat(run.shed(4)).isEqualTo(4);
+        assertThat(run.shed(0)).as("shedding none gives nothing more up").isEqualTo(4);
+        await().atMost(10, TimeUnit.SECONDS).until(() -> !windows.isEmpty()
+                && windows.get(windows.size() - 1).activeVus() == 6);
+
+        WorkflowResult result = run.completion().join();
+
+        assertThat(run.shedVus()).isEqualTo(4);
+        assertThat(server.peakConcurrency()).isEqualTo(10);
+        assertThat(step(result, "ok").requests()).isEqualTo(server.requests());
+        assertThat(result.outcome()).isEqualTo(WorkflowResult.Outcome.COMPLETED);
+        assertThat(run.shed(100)).as("never more than the share has").isEqualTo(10);
+    }
+
+    @Test
     void closedModelCountsExactlyWhatTheServerReceivedWithOneRequestInFlightPerVu() {
         JobSpec job = job("""
                   - name: ping

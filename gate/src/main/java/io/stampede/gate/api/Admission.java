@@ -4,12 +4,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
-import jakarta.inject.Provider;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import jakarta.ws.rs.core.Response;
 
-import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,10 +20,11 @@ import io.stampede.gate.admission.Operation;
 import io.stampede.model.load.LoadState;
 import io.stampede.node.config.NodeConfig;
 import io.stampede.node.load.NodeLoad;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Decides, before a request reaches its resource, whether the gate takes it, in this order:
+ * Decides, before a request reaches the REST layer, whether the gate takes it, in this order:
  * <ol>
  * <li>the client's rate limit for the operation (a token bucket per remote address): over it,
  * {@code 429} with {@code Retry-After} until its next token;</li>
@@ -30,14 +32,18 @@ import io.vertx.ext.web.RoutingContext;
  * ones too, OVERLOADED all but cancels: {@code 503} with {@code Retry-After};</li>
  * <li>the gate's work in flight per priority ({@link InFlight.Limits#GATE}): full, {@code 503}.</li>
  * </ol>
- * A cancel is never shed. How long each admitted request took is this gate's critical-work
- * latency ({@link NodeLoad#observe}); event streams are not timed (they last as long as their job).
+ * A cancel is never shed. A refusal is answered here, on the event loop, without reading the
+ * request's body or entering the REST layer, so a flood of refused requests costs little. How
+ * long each admitted request took is this gate's critical-work latency ({@link NodeLoad#observe});
+ * event streams are not timed (they last as long as their job) and are bounded on their own.
  */
 @Singleton
-public class AdmissionFilter {
+public class Admission {
 
     /** How long a shed client is asked to wait. */
     static final Duration SHED_RETRY_AFTER = Duration.ofSeconds(2);
+    /** Before the REST layer's own route. */
+    static final int ROUTE_ORDER = -100;
 
     private final NodeLoad load;
     private final Clock clock;
@@ -45,11 +51,14 @@ public class AdmissionFilter {
     private final RateLimiter<Operation> limiter;
     private final InFlight inFlight = new InFlight(InFlight.Limits.GATE);
     private final MeterRegistry registry;
+    private final ObjectMapper json;
+    private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
 
-    public AdmissionFilter(NodeLoad load, Clock clock, NodeConfig config, MeterRegistry registry) {
+    public Admission(NodeLoad load, Clock clock, NodeConfig config, MeterRegistry registry, ObjectMapper json) {
         this.load = load;
         this.clock = clock;
         this.registry = registry;
+        this.json = json;
         NodeConfig.Overload overload = config.overload();
         this.shedding = overload.shedding();
         Duration period = overload.ratePeriod();
@@ -62,69 +71,66 @@ public class AdmissionFilter {
                 Operation.CANCEL, new RateLimiter.Limit(overload.cancelRate(), period)) : Map.of(), 10_000);
     }
 
+    void route(@Observes Router router) {
+        router.route("/api/*").order(ROUTE_ORDER).handler(this::admit);
+    }
+
     /** The client a request is counted against: its remote address. */
     static String client(RoutingContext context) {
         return context.request().remoteAddress() == null ? "unknown" : context.request().remoteAddress().hostAddress();
     }
 
-    /**
-     * The filter itself: RESTEasy builds filters before configuration and Vert.x exist, so it
-     * reaches the admission bean only when a request comes.
-     */
-    @Singleton
-    public static class Filter {
-
-        private final Provider<AdmissionFilter> admission;
-
-        public Filter(Provider<AdmissionFilter> admission) {
-            this.admission = admission;
-        }
-
-        @ServerRequestFilter(preMatching = true)
-        public Optional<Response> admit(RoutingContext context) {
-            return admission.get().admit(context);
-        }
-    }
-
-    /** The answer to a request: a refusal, or empty to let it through. */
-    Optional<Response> admit(RoutingContext context) {
+    private void admit(RoutingContext context) {
         Optional<Operation> known = Operation.of(context.request().method().name(), context.request().path());
         if (known.isEmpty()) {
-            return Optional.empty();
+            context.next();
+            return;
         }
         Operation operation = known.get();
+        String name = operation.name().toLowerCase();
         if (limiter.acquire(client(context), operation, clock.millis()) instanceof RateLimiter.Limited limited) {
-            refused(operation, "rate_limit");
-            return Optional.of(ProblemDetail.retryLater(429, "Too many requests",
-                    "this client may make " + limited.limit().capacity() + " " + operation.name().toLowerCase()
-                            + " requests per " + limited.limit().period().toSeconds() + " s", limited.retryAfter()));
+            refuse(context, operation, "rate_limit", 429, "Too many requests", "this client may make "
+                    + limited.limit().capacity() + " " + name + " requests per " + limited.limit().period().toSeconds()
+                    + " s", limited.retryAfter());
+            return;
         }
         LoadState state = load.state();
         if (shedding && !state.admits(operation.priority())) {
-            refused(operation, "overload");
-            return Optional.of(ProblemDetail.retryLater(503, "Gate overloaded", "this gate is " + state
-                    + " and sheds " + operation.priority() + " requests (" + operation.name().toLowerCase()
-                    + ") until its load falls", SHED_RETRY_AFTER));
+            refuse(context, operation, "overload", 503, "Gate overloaded", "this gate is " + state + " and sheds "
+                    + operation.priority() + " requests (" + name + ") until its load falls", SHED_RETRY_AFTER);
+            return;
         }
         if (operation == Operation.WATCH) {
-            return Optional.empty(); // bounded by EventStreams for as long as it lasts
+            context.next(); // bounded by EventStreams for as long as it lasts
+            return;
         }
         if (!inFlight.tryAcquire(operation.priority())) {
-            refused(operation, "in_flight");
-            return Optional.of(ProblemDetail.retryLater(503, "Gate busy", "this gate has as many "
-                    + operation.priority() + " requests in flight as it takes", SHED_RETRY_AFTER));
+            refuse(context, operation, "in_flight", 503, "Gate busy", "this gate has as many " + operation.priority()
+                    + " requests in flight as it takes", SHED_RETRY_AFTER);
+            return;
         }
         long began = System.nanoTime();
         context.addEndHandler(ended -> {
             inFlight.release(operation.priority());
             load.observe(Duration.ofNanos(System.nanoTime() - began));
         });
-        return Optional.empty();
+        context.next();
     }
 
-    private void refused(Operation operation, String reason) {
-        Counter.builder("stampede.gate.requests.refused").tag("operation", operation.name().toLowerCase())
-                .tag("reason", reason).description("API requests the gate refused: rate_limit (429), overload or "
-                        + "in_flight (503)").register(registry).increment();
+    private void refuse(RoutingContext context, Operation operation, String reason, int status, String title,
+            String detail, Duration retryAfter) {
+        // Looked up once per operation and reason: a flood of refusals must stay cheap.
+        refusals.computeIfAbsent(operation.name() + "/" + reason, key -> Counter.builder("stampede.gate.requests.refused")
+                .tag("operation", operation.name().toLowerCase()).tag("reason", reason)
+                .description("API requests the gate refused: rate_limit (429), overload or in_flight (503)")
+                .register(registry)).increment();
+        String body;
+        try {
+            body = json.writeValueAsString(new ProblemDetail("about:blank", title, status, detail, java.util.List.of()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        context.response().setStatusCode(status).putHeader("Content-Type", "application/problem+json")
+                .putHeader("Retry-After", Long.toString(ProblemDetail.retryAfterSeconds(retryAfter))).end(body);
     }
 }
