@@ -101,17 +101,19 @@ class OverloadTest {
                     iterations: 1
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(target.url("/flood")));
-        Path notAJob = directory.resolve("not-a-job.yaml");
-        Files.writeString(notAJob, "not: a job\n");
-        // Warm the gate's JIT up with the same paths first (refused reads and invalid submissions,
-        // which make no job): a cold JVM compiling while it is flooded on 2 shared cores is
-        // measured in docs/benchmarks.md, not held to the 1 s here.
-        flood("GET", null, gateUrl + "/api/v1/jobs/job-000000000000", 2_000, 100);
-        flood("POST", notAJob, gateUrl + "/api/v1/jobs", 1_000, 100);
+        // A first flood of the same shape warms every JVM's JIT up (gate, manager, workers: a cold
+        // JVM compiling while flooded on 2 cores shared with hey and the broker is slower, and is
+        // measured in docs/benchmarks.md). Its jobs are counted with the measured flood's.
+        long jobsBefore = Command.getJson(gateUrl + "/api/v1/jobs?size=1").get("total").asLong();
+        Flooded warmUp = flood("POST", flood, gateUrl + "/api/v1/jobs", 3_000, 200);
+        assertThat(warmUp.codes().keySet()).isSubsetOf(202, 429, 503);
+        awaitNoJobRunning();
+        // The gate back to HEALTHY (its submission bucket refills meanwhile, at 5 a second).
+        await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofSeconds(1)).until(() ->
+                Command.getJson(gateUrl + "/api/v1/node").at("/load/state").asText().equals("HEALTHY"));
 
         String running = submit(steady("during-flood", "/delay/50", 25));
         awaitRunning(running);
-        long jobsBefore = Command.getJson(gateUrl + "/api/v1/jobs?size=1").get("total").asLong();
         AtomicLong slowestLiveMillis = new AtomicLong();
         AtomicLong liveProbes = new AtomicLong();
         java.util.concurrent.ScheduledExecutorService prober = java.util.concurrent.Executors
@@ -147,14 +149,13 @@ class OverloadTest {
         assertThat(slowestLiveMillis.get()).as("liveness answered within 1 s throughout").isLessThan(1_000);
 
         // Every accepted job is known and ends; none is lost.
-        long accepted = codes.get(202);
-        await().atMost(3, TimeUnit.MINUTES).pollInterval(Duration.ofSeconds(1)).until(() ->
-                Command.getJson(gateUrl + "/api/v1/jobs?size=1&status=SUBMITTED").path("total").asLong(-1) == 0
-                && Command.getJson(gateUrl + "/api/v1/jobs?size=1&status=RUNNING").path("total").asLong(-1) == 0);
+        long accepted = warmUp.codes().getOrDefault(202, 0L) + codes.get(202);
+        awaitNoJobRunning();
         JsonNode all = Command.getJson(gateUrl + "/api/v1/jobs?size=1");
-        assertThat(all.get("total").asLong()).isEqualTo(jobsBefore + accepted);
+        // The jobs before, both floods' and the one that ran during the second.
+        assertThat(all.get("total").asLong()).isEqualTo(jobsBefore + accepted + 1);
         assertThat(Command.getJson(gateUrl + "/api/v1/jobs?size=1&status=COMPLETED").get("total").asLong())
-                .isEqualTo(jobsBefore + accepted);
+                .isEqualTo(jobsBefore + accepted + 1);
         assertThat(target.requests("/flood")).isEqualTo(accepted);
 
         // A refusal says when to come back: bodies that are not jobs use up the bucket without making jobs.
@@ -220,7 +221,7 @@ class OverloadTest {
     @Test
     @Order(4)
     void aPausedManagerAsksItsWorkersToBatchAndTheReportStaysExact() throws Exception {
-        String running = submit(steady("paused-manager", "/paused", 40));
+        String running = submit(steady("paused-manager", "/delay/7", 40));
         awaitRunning(running);
         long manager = Command.node(directory, "manager-dc1-1").at("/process/pid").asLong();
         new ProcessBuilder("kill", "-STOP", Long.toString(manager)).start().waitFor();
@@ -234,9 +235,9 @@ class OverloadTest {
         String level = Command.getJson(gateUrl + "/api/v1/jobs/" + running).at("/datacenters/dc1/strongestBackpressure").asText();
         JsonNode done = awaitEnded(running);
         System.out.printf("Paused manager (SIGSTOP 10 s): strongest backpressure %s; report %d requests, target saw %d%n",
-                level, done.at("/workflows/0/steps/0/requests").asLong(), target.requests("/paused"));
+                level, done.at("/workflows/0/steps/0/requests").asLong(), target.requests("/delay/7"));
         assertThat(done.get("status").asText()).isEqualTo("COMPLETED");
-        assertThat(done.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(target.requests("/paused"));
+        assertThat(done.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(target.requests("/delay/7"));
     }
 
     @Test
@@ -284,14 +285,17 @@ class OverloadTest {
         assertThat(done.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(24).isEqualTo(target.requests("/delay/1000"));
     }
 
-    /** Submits a job, waiting out this client's rate limit (an earlier test may have used it up). */
+    /**
+     * Submits a job, waiting out this client's rate limit and the gate's shedding (an earlier test
+     * may have used the one up and loaded the gate into the other).
+     */
     private static String submit(String yaml) {
         AtomicReference<String> id = new AtomicReference<>();
-        await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(300)).until(() -> {
+        await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(500)).until(() -> {
             HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(gateUrl + "/api/v1/jobs"))
                     .header("Content-Type", "application/yaml").POST(HttpRequest.BodyPublishers.ofString(yaml)).build(),
                     HttpResponse.BodyHandlers.ofString());
-            assertThat(answer.statusCode()).as(answer.body()).isIn(202, 429);
+            assertThat(answer.statusCode()).as(answer.body()).isIn(202, 429, 503);
             if (answer.statusCode() == 202) {
                 id.set(new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.body()).get("id").asText());
             }
@@ -309,6 +313,12 @@ class OverloadTest {
                     duration: %ds
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(name, seconds, target.url(path));
+    }
+
+    private static void awaitNoJobRunning() {
+        await().atMost(3, TimeUnit.MINUTES).pollInterval(Duration.ofSeconds(1)).until(() ->
+                Command.getJson(gateUrl + "/api/v1/jobs?size=1&status=SUBMITTED").path("total").asLong(-1) == 0
+                && Command.getJson(gateUrl + "/api/v1/jobs?size=1&status=RUNNING").path("total").asLong(-1) == 0);
     }
 
     private static void awaitRunning(String id) {

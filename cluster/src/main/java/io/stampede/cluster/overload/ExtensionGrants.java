@@ -47,7 +47,8 @@ public record ExtensionGrants(int grants, double lastProgress, Duration granted)
             return new Denied("all " + MAX_GRANTS + " extensions were granted already", this);
         }
         if (!(progress > lastProgress)) {
-            return new Denied("no progress since the last extension (" + lastProgress + ")", this);
+            return new Denied(grants == 0 ? "no progress yet"
+                    : "no progress since the last extension (" + Math.round(lastProgress * 100) + "%)", this);
         }
         Duration extra = grant(grants);
         return new Granted(extra, new ExtensionGrants(grants + 1, progress, granted.plus(extra)));

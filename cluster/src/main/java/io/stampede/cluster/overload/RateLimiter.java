@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Per-client token buckets, one per client and operation: a bucket holds up to {@code capacity}
+ * Per-client token buckets, one per client and operation: a bucket holds up to {@code burst}
  * tokens and gains them back at {@code capacity} per {@code period}; a request takes one, and
  * without one it is refused with how long until the next (its {@code Retry-After}). At most
  * {@code maxClients} clients are remembered; the one heard from least recently is forgotten first
@@ -15,13 +15,21 @@ import java.util.Objects;
  */
 public final class RateLimiter<O> {
 
-    /** An operation's limit: {@code capacity} requests per {@code period}, refilled smoothly. */
-    public record Limit(int capacity, Duration period) {
+    /**
+     * An operation's limit: {@code capacity} requests per {@code period}, refilled smoothly, of
+     * which at most {@code burst} at once.
+     */
+    public record Limit(int capacity, Duration period, int burst) {
 
         public Limit {
-            if (capacity < 1 || period.isNegative() || period.isZero()) {
-                throw new IllegalArgumentException("a limit needs a capacity of 1 or more and a positive period");
+            if (capacity < 1 || burst < 1 || period.isNegative() || period.isZero()) {
+                throw new IllegalArgumentException("a limit needs a capacity and a burst of 1 or more and a positive period");
             }
+        }
+
+        /** As many at once as per period. */
+        public Limit(int capacity, Duration period) {
+            this(capacity, period, capacity);
         }
 
         double tokensPerMilli() {
@@ -75,9 +83,9 @@ public final class RateLimiter<O> {
             return new Allowed(Integer.MAX_VALUE);
         }
         Bucket bucket = buckets.computeIfAbsent(new Key(Objects.requireNonNull(client), operation),
-                key -> new Bucket(limit.capacity(), nowMillis));
+                key -> new Bucket(limit.burst(), nowMillis));
         long elapsed = Math.max(0, nowMillis - bucket.atMillis);
-        bucket.tokens = Math.min(limit.capacity(), bucket.tokens + elapsed * limit.tokensPerMilli());
+        bucket.tokens = Math.min(limit.burst(), bucket.tokens + elapsed * limit.tokensPerMilli());
         bucket.atMillis = Math.max(bucket.atMillis, nowMillis);
         if (bucket.tokens >= 1) {
             bucket.tokens -= 1;

@@ -44,6 +44,29 @@ class RateLimiterTest {
     }
 
     @Test
+    void aBurstSmallerThanTheRateLetsThatManyThroughAtOnceThenTheRate() {
+        RateLimiter<Op> limiter = new RateLimiter<>(Map.of(Op.SUBMIT, new RateLimiter.Limit(50, Duration.ofSeconds(10), 10)),
+                100);
+        int allowed = 0;
+        while (limiter.acquire("a", Op.SUBMIT, 0) instanceof RateLimiter.Allowed) {
+            allowed++;
+        }
+        assertThat(allowed).isEqualTo(10);
+        // Over 10 s: the burst, then 5 a second, 60 in all; never more than 10 held.
+        for (long at = 100; at <= 10_000; at += 100) {
+            while (limiter.acquire("a", Op.SUBMIT, at) instanceof RateLimiter.Allowed) {
+                allowed++;
+            }
+        }
+        assertThat(allowed).isEqualTo(60);
+        int afterAPause = 0;
+        while (limiter.acquire("a", Op.SUBMIT, 600_000) instanceof RateLimiter.Allowed) {
+            afterAPause++;
+        }
+        assertThat(afterAPause).isEqualTo(10);
+    }
+
+    @Test
     void clientsAndOperationsHaveTheirOwnBuckets() {
         RateLimiter<Op> limiter = new RateLimiter<>(LIMITS, 100);
         for (int i = 0; i < 50; i++) {

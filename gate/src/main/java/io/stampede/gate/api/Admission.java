@@ -63,7 +63,7 @@ public class Admission {
         this.shedding = overload.shedding();
         Duration period = overload.ratePeriod();
         this.limiter = new RateLimiter<>(overload.rateLimit() ? Map.of(
-                Operation.SUBMIT, new RateLimiter.Limit(overload.submitRate(), period),
+                Operation.SUBMIT, new RateLimiter.Limit(overload.submitRate(), period, overload.submitBurst()),
                 Operation.READ, new RateLimiter.Limit(overload.readRate(), period),
                 Operation.WATCH, new RateLimiter.Limit(overload.readRate(), period),
                 Operation.LIST, new RateLimiter.Limit(overload.listRate(), period),

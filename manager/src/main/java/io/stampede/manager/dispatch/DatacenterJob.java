@@ -151,6 +151,8 @@ public final class DatacenterJob {
 
     /** What lost workers may have sent after their last reported window. */
     private Unaccounted unaccounted = Unaccounted.NONE;
+    /** The strongest backpressure this datacenter's manager asked its workers for during the job. */
+    private Backpressure strongestBackpressure = Backpressure.NONE;
     /** Extra time asked for per share, and what was granted in all. */
     private final Map<ShareKey, ExtensionGrants> grants = new HashMap<>();
     private Extensions extensions = Extensions.NONE;
@@ -189,6 +191,14 @@ public final class DatacenterJob {
     public long deadlineEpochMillis() {
         long deadline = submitted.deadlineEpochMillis();
         return deadline > 0 ? deadline + extensions.extraMillis() : 0;
+    }
+
+    /**
+     * The manager asks its workers for {@code level} now: a worker lost from now on may have held
+     * back windows that long, and its unaccounted bound says so.
+     */
+    public void backpressure(Backpressure level) {
+        strongestBackpressure = strongestBackpressure.worst(level);
     }
 
     /** The extensions granted and denied here so far. */
@@ -412,8 +422,13 @@ public final class DatacenterJob {
                 if (share.worker.equals(worker) && !share.finished() && which.test(share)) {
                     lostHere = true;
                     workflow.totals.addConcurrent(share.reported.toWindow());
-                    unaccounted = share.lastWindow != null ? unaccounted.plusLost(worker, share.lastWindow)
-                            : unaccounted.plusLost(worker, peersRate(workflow, share), 1);
+                    // Under backpressure a worker holds windows back: what it may not have reported
+                    // spans the longest window it was asked for, if that is longer than its last.
+                    double heldSeconds = strongestBackpressure.window().toMillis() / 1000.0;
+                    unaccounted = share.lastWindow != null
+                            ? unaccounted.plusLost(worker, Unaccounted.rate(share.lastWindow),
+                                    Math.max(share.lastWindow.seconds(), heldSeconds))
+                            : unaccounted.plusLost(worker, peersRate(workflow, share), heldSeconds);
                     share.givenUp = true;
                     commands.add(new CancelShare(new Payload.WorkflowCancelRequested(workflow.spec.name(), worker,
                             share.attempt)));

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.stampede.cluster.overload.BackpressureGauge;
 import io.stampede.model.load.Backpressure;
+import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.load.NodeLoad;
 
 /**
@@ -34,9 +35,12 @@ public class ProgressFlow {
     /** The oldest record read since the last tick, in ms behind; −1 when none was read. */
     private long behindMillis = -1;
 
-    public ProgressFlow(Clock clock, NodeLoad load) {
+    private final long startedAtMillis;
+
+    public ProgressFlow(Clock clock, NodeLoad load, NodeIdentity identity) {
         this.clock = clock;
         this.load = load;
+        this.startedAtMillis = identity.startedAt().toEpochMilli();
     }
 
     void register(@Observes StartupEvent event, MeterRegistry registry) {
@@ -45,8 +49,15 @@ public class ProgressFlow {
                         + "2 BATCH (5 s), 3 REJECT (10 s)").register(registry);
     }
 
-    /** A progress record sent at {@code sentAtMillis} (its Kafka timestamp) is being applied now. */
+    /**
+     * A progress record sent at {@code sentAtMillis} (its Kafka timestamp) is being applied now. A
+     * record sent before this manager started is history it reads back at start (every manager
+     * reads its topics from the beginning), not a flow it falls behind on: not measured.
+     */
     public void applying(long sentAtMillis) {
+        if (sentAtMillis < startedAtMillis) {
+            return;
+        }
         long behind = Math.max(0, clock.millis() - sentAtMillis);
         load.observe(Duration.ofMillis(behind));
         synchronized (this) {

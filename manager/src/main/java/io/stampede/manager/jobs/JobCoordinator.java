@@ -408,6 +408,9 @@ public class JobCoordinator {
             Backpressure level = flow.tick();
             ledger.byId().forEach((jobId, entry) -> {
                 DatacenterJob job = entry.job;
+                if (job != null) {
+                    job.backpressure(level);
+                }
                 if (job == null) {
                     // Records about a job whose submission never came: given up after the retention.
                     if (now - entry.openedAt >= ledger.limits().retention().toMillis()) {

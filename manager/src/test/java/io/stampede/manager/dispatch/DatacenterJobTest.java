@@ -377,7 +377,7 @@ class DatacenterJobTest {
         assertThat(job.onExtensionRequested(new Payload.ExtensionRequested("login", "w2", 0, 0.2, 30_000, 5)))
                 .get().asString().startsWith("granted 15.0 s");
         assertThat(job.deadlineEpochMillis()).isEqualTo(100_000 + 22_500);
-        assertThat(job.extensions()).isEqualTo(new Extensions(3, 1, 22_500, "w1: no progress since the last extension (0.5)"));
+        assertThat(job.extensions()).isEqualTo(new Extensions(3, 1, 22_500, "w1: no progress since the last extension (50%)"));
         assertThat(job.progress().extensions()).isEqualTo(job.extensions());
         // A share this job does not have is ignored.
         assertThat(job.onExtensionRequested(new Payload.ExtensionRequested("login", "w9", 0, 0.9, 1_000, 1))).isEmpty();

@@ -187,6 +187,10 @@ public interface NodeConfig {
         @WithDefault("50")
         int submitRate();
 
+        /** Gates: job submissions a client may make at once, before the rate applies. */
+        @WithDefault("10")
+        int submitBurst();
+
         /** Gates: reads of a job, of its events, of datacenters, of the node and its cluster, per client per period. */
         @WithDefault("500")
         int readRate();
