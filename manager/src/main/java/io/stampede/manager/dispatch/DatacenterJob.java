@@ -585,7 +585,7 @@ public final class DatacenterJob {
             return; // the leader decides; its dispatch records will tell
         }
         if (workers.isEmpty() && !whole.isEmpty()) {
-            workflow.error = "no live worker takes new shares in datacenter " + datacenter + " (an overloaded one takes none)";
+            workflow.error = "no live worker takes new shares in datacenter " + datacenter + " (an overloaded or stuck one takes none)";
             workflow.move(WorkflowState.FAILED);
             failDependents(workflow);
             return;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.stampede.model.load.LoadState;
+import io.stampede.model.load.Progress;
 
 /**
  * The workers of this datacenter. Two sources meet here: membership (SWIM) says which workers are
@@ -25,10 +26,15 @@ public final class WorkerRegistry {
 
     /** A worker as last heard from. */
     public record Worker(String id, int cores, int freeCores, String version, long startedAtMillis,
-            Instant lastSeen, LoadState load) {
+            Instant lastSeen, LoadState load, Progress progress) {
 
         public Worker(String id, int cores, int freeCores, String version, long startedAtMillis, Instant lastSeen) {
-            this(id, cores, freeCores, version, startedAtMillis, lastSeen, LoadState.HEALTHY);
+            this(id, cores, freeCores, version, startedAtMillis, lastSeen, LoadState.HEALTHY, Progress.UNKNOWN);
+        }
+
+        /** Whether it takes new shares: not OVERLOADED, and not STUCK on the shares it has. */
+        public boolean takesNewShares() {
+            return load != LoadState.OVERLOADED && progress != Progress.STUCK;
         }
     }
 
@@ -49,6 +55,8 @@ public final class WorkerRegistry {
     private Instant lastHeartbeat;
     /** When silence was last judged; null before the first time. */
     private Instant lastJudged;
+    /** Whether the last judgement held eviction because most workers were silent at once. */
+    private boolean silenceHeld;
 
     public WorkerRegistry(Clock clock) {
         this.clock = clock;
@@ -59,18 +67,22 @@ public final class WorkerRegistry {
      * from (two processes under one id, or a record late from a dead one) is ignored.
      */
     public Heard heard(String id, int cores, int freeCores, String version, long startedAtMillis) {
-        return heard(id, cores, freeCores, version, startedAtMillis, LoadState.HEALTHY);
+        return heard(id, cores, freeCores, version, startedAtMillis, LoadState.HEALTHY, Progress.UNKNOWN);
     }
 
-    /** As {@link #heard(String, int, int, String, long)}, with the load state the worker reports. */
-    public Heard heard(String id, int cores, int freeCores, String version, long startedAtMillis, LoadState load) {
+    /**
+     * As {@link #heard(String, int, int, String, long)}, with the load state and progress the
+     * worker reports.
+     */
+    public Heard heard(String id, int cores, int freeCores, String version, long startedAtMillis, LoadState load,
+            Progress progress) {
         boolean wasLive = isLive(id);
         Worker previous = capacity.get(id);
         lastHeartbeat = clock.instant();
         if (previous != null && startedAtMillis < previous.startedAtMillis()) {
             return Heard.NOTHING_NEW;
         }
-        capacity.put(id, new Worker(id, cores, freeCores, version, startedAtMillis, clock.instant(), load));
+        capacity.put(id, new Worker(id, cores, freeCores, version, startedAtMillis, clock.instant(), load, progress));
         if (wasLive && previous.startedAtMillis() != startedAtMillis) {
             return Heard.RESTARTED;
         }
@@ -103,7 +115,8 @@ public final class WorkerRegistry {
      * about once a second: a longer gap since the last call (over a quarter of the limit) is this
      * manager's own stall, and is not counted against the workers. While no heartbeat at all has
      * arrived for half the limit, nobody is judged: this manager's own reading has stalled, not
-     * every worker.
+     * every worker. When more than half of several live workers are silent at once, none is
+     * silenced ({@link #silenceHeld()}): eviction is held, and membership decides.
      *
      * @return the ids of the workers silenced now
      */
@@ -115,7 +128,8 @@ public final class WorkerRegistry {
                 // This manager could not judge for a while (its lock held by a large job, a pause of
                 // its own): heartbeats waiting to be read meanwhile were not silence.
                 capacity.replaceAll((id, worker) -> new Worker(id, worker.cores(), worker.freeCores(),
-                        worker.version(), worker.startedAtMillis(), worker.lastSeen().plus(gap), worker.load()));
+                        worker.version(), worker.startedAtMillis(), worker.lastSeen().plus(gap), worker.load(),
+                        worker.progress()));
             }
         }
         lastJudged = now;
@@ -123,14 +137,23 @@ public final class WorkerRegistry {
             return List.of();
         }
         Instant cutoff = now.minus(limit);
-        List<String> silent = new ArrayList<>();
-        for (Worker worker : List.copyOf(capacity.values())) {
-            if (isLive(worker.id()) && worker.lastSeen().isBefore(cutoff)) {
-                capacity.remove(worker.id());
-                silent.add(worker.id());
-            }
+        List<String> silent = capacity.values().stream()
+                .filter(worker -> isLive(worker.id()) && worker.lastSeen().isBefore(cutoff)).map(Worker::id).toList();
+        long live = capacity.keySet().stream().filter(this::isLive).count();
+        if (live > 1 && silent.size() * 2 > live) {
+            // Most workers silent at once is more likely this manager's or the network's trouble
+            // than theirs: eviction is held, and membership (which has them up) has the last word.
+            silenceHeld = true;
+            return List.of();
         }
+        silenceHeld = false;
+        silent.forEach(capacity::remove);
         return silent;
+    }
+
+    /** Whether the last {@link #silence} held eviction because most workers were silent at once. */
+    public boolean silenceHeld() {
+        return silenceHeld;
     }
 
     /** Live workers, in id order so that splits are reproducible. */
@@ -140,11 +163,11 @@ public final class WorkerRegistry {
     }
 
     /**
-     * Live workers that take new shares, in id order: an OVERLOADED worker takes none (its running
-     * shares go on) until it reports a lighter load.
+     * Live workers that take new shares, in id order: an OVERLOADED worker, or one STUCK on its
+     * arrival-rate shares, takes none (its running shares go on) until it reports better.
      */
     public List<Worker> forNewShares() {
-        return live().stream().filter(worker -> worker.load() != LoadState.OVERLOADED).toList();
+        return live().stream().filter(Worker::takesNewShares).toList();
     }
 
     public boolean isLive(String id) {

@@ -300,7 +300,7 @@ public class JobCoordinator {
                 && accepted.envelope().payload() instanceof Payload.WorkerHeartbeat heartbeat) {
             synchronized (this) {
                 WorkerRegistry.Heard heard = workers.heard(heartbeat.worker(), heartbeat.cores(), heartbeat.freeCores(),
-                        heartbeat.version(), heartbeat.startedAtMillis(), heartbeat.load());
+                        heartbeat.version(), heartbeat.startedAtMillis(), heartbeat.load(), heartbeat.progress());
                 if (heard == WorkerRegistry.Heard.RESTARTED) {
                     LOG.warnf("worker %s restarted; the shares of its earlier process are lost", heartbeat.worker());
                 }
@@ -433,8 +433,13 @@ public class JobCoordinator {
                 }
             });
             ledger.expire(now);
+            boolean heldBefore = workers.silenceHeld();
             for (String silent : workers.silence(heartbeatSilence)) {
                 sharesLost(silent, "it sent no heartbeat for " + heartbeatSilence.toSeconds() + " s");
+            }
+            if (workers.silenceHeld() && !heldBefore) {
+                LOG.warnf("most workers sent no heartbeat for %d s; none is given up for it while membership has"
+                        + " them up", heartbeatSilence.toSeconds());
             }
             ticks++;
             if (fence >= 0 && (level != sentLevel || level != Backpressure.NONE && ticks % BACKPRESSURE_EVERY_TICKS == 0)) {

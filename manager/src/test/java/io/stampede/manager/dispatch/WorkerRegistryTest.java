@@ -3,8 +3,11 @@ package io.stampede.manager.dispatch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stampede.manager.dispatch.WorkerRegistry.Heard;
+import io.stampede.model.load.LoadState;
+import io.stampede.model.load.Progress;
 import io.stampede.testkit.ManualClock;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class WorkerRegistryTest {
@@ -113,5 +116,42 @@ class WorkerRegistryTest {
 
         assertThat(registry.silence(SILENCE)).as("11 s since worker-a was read, 9 of them stalled").isEmpty();
         assertThat(registry.live()).hasSize(2);
+    }
+
+    @Test
+    void whenMostWorkersFallSilentAtOnceEvictionIsHeldAndMembershipDecides() {
+        for (String worker : List.of("worker-a", "worker-b", "worker-c")) {
+            registry.up(worker);
+            registry.heard(worker, 2, 2, "1", STARTED);
+        }
+        for (int second = 1; second <= 11; second++) {
+            clock.advance(Duration.ofSeconds(1));
+            registry.heard("worker-c", 2, 2, "1", STARTED);
+            registry.silence(SILENCE);
+        }
+        // Two of three silent past the limit: held.
+        assertThat(registry.silence(SILENCE)).isEmpty();
+        assertThat(registry.silenceHeld()).isTrue();
+        assertThat(registry.live()).hasSize(3);
+        // Membership's verdict still counts.
+        assertThat(registry.down("worker-a")).isTrue();
+        // One silent of two is not most: silenced.
+        assertThat(registry.silence(SILENCE)).containsExactly("worker-b");
+        assertThat(registry.silenceHeld()).isFalse();
+    }
+
+    @Test
+    void anOverloadedOrStuckWorkerIsLiveButTakesNoNewShares() {
+        registry.up("worker-a");
+        registry.up("worker-b");
+        registry.up("worker-c");
+        registry.heard("worker-a", 2, 2, "1", STARTED, LoadState.OVERLOADED, Progress.NORMAL);
+        registry.heard("worker-b", 2, 2, "1", STARTED, LoadState.BUSY, Progress.STUCK);
+        registry.heard("worker-c", 2, 2, "1", STARTED, LoadState.STRESSED, Progress.SLOW);
+
+        assertThat(registry.live()).hasSize(3);
+        assertThat(registry.forNewShares()).extracting(WorkerRegistry.Worker::id).containsExactly("worker-c");
+        registry.heard("worker-a", 2, 2, "1", STARTED, LoadState.BUSY, Progress.UNKNOWN);
+        assertThat(registry.forNewShares()).extracting(WorkerRegistry.Worker::id).containsExactly("worker-a", "worker-c");
     }
 }

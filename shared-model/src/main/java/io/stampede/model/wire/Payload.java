@@ -8,6 +8,7 @@ import java.util.Map;
 import io.stampede.model.load.Backpressure;
 import io.stampede.model.load.Extensions;
 import io.stampede.model.load.LoadState;
+import io.stampede.model.load.Progress;
 
 import io.stampede.model.job.LoadShare;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
@@ -175,16 +176,19 @@ public sealed interface Payload {
      *                        means the worker restarted, and the shares of its earlier process are lost
      * @param load            the worker's load state: an OVERLOADED worker is given no new shares
      *                        (null from an older worker: HEALTHY)
+     * @param progress        how its arrival-rate shares keep up with their rate since the last
+     *                        heartbeat: a STUCK worker is given no new shares (null: UNKNOWN)
      */
     record WorkerHeartbeat(String worker, String datacenter, int cores, int freeCores, String version,
-            long startedAtMillis, LoadState load) implements Payload {
+            long startedAtMillis, LoadState load, Progress progress) implements Payload {
         public WorkerHeartbeat {
             load = LoadState.orHealthy(load);
+            progress = Progress.orUnknown(progress);
         }
 
         public WorkerHeartbeat(String worker, String datacenter, int cores, int freeCores, String version,
                 long startedAtMillis) {
-            this(worker, datacenter, cores, freeCores, version, startedAtMillis, LoadState.HEALTHY);
+            this(worker, datacenter, cores, freeCores, version, startedAtMillis, LoadState.HEALTHY, Progress.UNKNOWN);
         }
     }
 

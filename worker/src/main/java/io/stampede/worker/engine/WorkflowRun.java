@@ -77,6 +77,9 @@ public final class WorkflowRun {
     private final AtomicLong shedVus = new AtomicLong();
     /** Iterations in the windows emitted so far. */
     private final AtomicLong completedIterations = new AtomicLong();
+    /** Open model: iterations started, and iterations due that found no free virtual user. */
+    private final AtomicLong openStarted = new AtomicLong();
+    private final AtomicLong openDropped = new AtomicLong();
 
     private long startNanos;
     private long deadlineNanos = Long.MAX_VALUE;
@@ -160,6 +163,18 @@ public final class WorkflowRun {
         }
         return workflow.load().duration().map(duration -> Math.min(1,
                 (nanoTime.getAsLong() - startNanos) / (double) duration.toNanos())).orElse(0.0);
+    }
+
+    /**
+     * Arrival-rate runs: iterations started and iterations due so far (started plus those dropped
+     * for want of a free virtual user); null for a closed-model run, which sets its own pace.
+     */
+    public long[] arrivals() {
+        if (workflow.load() instanceof WorkflowSpec.Closed) {
+            return null;
+        }
+        long started = openStarted.get();
+        return new long[] { started, started + openDropped.get() };
     }
 
     /** Virtual users running now. */
@@ -250,8 +265,10 @@ public final class WorkflowRun {
         }
         if (free == null) {
             dropped.incrementAndGet();
+            openDropped.incrementAndGet();
             return;
         }
+        openStarted.incrementAndGet();
         long number = free;
         running.incrementAndGet();
         lane.context.runOnContext(v -> {

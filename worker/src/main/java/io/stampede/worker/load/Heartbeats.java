@@ -17,7 +17,8 @@ import io.vertx.core.Vertx;
 
 /**
  * Tells the datacenter's managers every {@value #PERIOD_MILLIS} ms how many cores this worker has
- * free, its load state (an OVERLOADED worker is given no new shares), and when its process started (a new start under the same id tells them it restarted).
+ * free, its load state (an OVERLOADED worker is given no new shares), how its arrival-rate shares
+ * keep up with their rate (a STUCK worker is given none either), and when its process started (a new start under the same id tells them it restarted).
  * Whether it is alive is membership's call (SWIM); this is its capacity. None is sent while the
  * worker does not read its dispatch topic ({@link AssignedPartitions}).
  */
@@ -62,6 +63,6 @@ public class Heartbeats {
         int cores = Runtime.getRuntime().availableProcessors();
         progress.send(new Subject.Node(identity.id()), 0, new Payload.WorkerHeartbeat(identity.id(), identity.datacenter().orElseThrow(),
                 cores, Math.max(0, cores - runner.runningShares()), Stampede.VERSION,
-                identity.startedAt().toEpochMilli(), load.state()));
+                identity.startedAt().toEpochMilli(), load.state(), runner.progress()));
     }
 }

@@ -26,6 +26,7 @@ import io.stampede.model.job.LoadShare;
 import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.lifecycle.ShareState;
 import io.stampede.model.load.LoadState;
+import io.stampede.model.load.Progress;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.worker.flow.MemoryGuard;
 import io.stampede.worker.flow.WindowBatcher;
@@ -85,6 +86,8 @@ public class ShareRunner {
         long deadlineEpochMillis;
         /** When this worker last asked for more time for it; 0 before. */
         long askedAtMillis;
+        /** Arrivals started and due at the last {@link ShareRunner#progress()} reading. */
+        long[] arrivalsRead = { 0, 0 };
 
         void move(ShareState next) {
             state = state.moveTo(next);
@@ -129,6 +132,24 @@ public class ShareRunner {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
+    }
+
+    /**
+     * How this worker's arrival-rate shares kept up since the last call (the worst of them):
+     * iterations started against iterations due. Called with each heartbeat.
+     */
+    public synchronized Progress progress() {
+        Progress worst = Progress.UNKNOWN;
+        for (WorkerJob job : ledger.entries()) {
+            for (Share share : job.shares.values()) {
+                long[] now = share.run == null || share.state.terminal() ? null : share.run.arrivals();
+                if (now != null) {
+                    worst = worst.worst(Progress.of(now[0] - share.arrivalsRead[0], now[1] - share.arrivalsRead[1]));
+                    share.arrivalsRead = now;
+                }
+            }
+        }
+        return worst;
     }
 
     /** Shares running now. */

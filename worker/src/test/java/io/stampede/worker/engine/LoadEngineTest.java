@@ -262,7 +262,9 @@ class LoadEngineTest {
                       - {name: ok, request: {url: "{{base}}/ok"}}
                 """);
 
-        WorkflowResult result = run(job, "arrivals");
+        WorkflowRun run = start(job, "arrivals");
+        WorkflowResult result = run.completion().join();
+        assertThat(run.arrivals()[0]).as("every due iteration started").isEqualTo(run.arrivals()[1]);
 
         System.out.printf("open model: %d iterations in 3 s at 200/s, %d dropped%n",
                 result.totals().iterations(), result.totals().droppedIterations());
@@ -282,8 +284,14 @@ class LoadEngineTest {
                       - {name: slow, request: {url: "{{base}}/delay/500"}}
                 """);
 
-        WorkflowResult result = run(job, "saturated");
+        WorkflowRun run = start(job, "saturated");
+        WorkflowResult result = run.completion().join();
 
+        // Started against due: the worker's progress signal (about 10 of 200 here: DEGRADED).
+        long[] arrivals = run.arrivals();
+        assertThat(arrivals[1] - arrivals[0]).isEqualTo(result.totals().droppedIterations());
+        assertThat(io.stampede.model.load.Progress.of(arrivals[0], arrivals[1]))
+                .isEqualTo(io.stampede.model.load.Progress.DEGRADED);
         long due = result.totals().iterations() + result.totals().droppedIterations()
                 + step(result, "slow").failures().getOrDefault("interrupted", 0L);
         assertThat(server.peakConcurrency()).isLessThanOrEqualTo(5);
