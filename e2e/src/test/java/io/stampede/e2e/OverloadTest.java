@@ -233,6 +233,10 @@ class OverloadTest {
         await().atMost(30, TimeUnit.SECONDS).until(() -> !Command.getJson(gateUrl + "/api/v1/jobs/" + running)
                 .at("/datacenters/dc1/strongestBackpressure").asText().equals("NONE"));
         String level = Command.getJson(gateUrl + "/api/v1/jobs/" + running).at("/datacenters/dc1/strongestBackpressure").asText();
+        String managerUrl = "http://127.0.0.1:" + Command.node(directory, "manager-dc1-1").get("httpPort").asInt();
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(managerUrl + "/q/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("stampede_manager_backpressure{");
         JsonNode done = awaitEnded(running);
         System.out.printf("Paused manager (SIGSTOP 10 s): strongest backpressure %s; report %d requests, target saw %d%n",
                 level, done.at("/workflows/0/steps/0/requests").asLong(), target.requests("/delay/7"));
