@@ -68,8 +68,9 @@ class LedgerSoakTest {
         directory = Files.createTempDirectory("stampede-soak-");
         Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up", "--datacenters", "1",
                 "--workers-per-dc", "1", "-D", "stampede.jobs.retention=3s", "-D", "stampede.jobs.tombstones=" + TOMBSTONES,
-                // It measures memory over 300 jobs as fast as they run, not a client's rate limits.
-                "-D", "stampede.overload.rate-limit=false");
+                // It measures memory over 300 jobs as fast as they run, not a client's rate limits or
+                // a gate's shedding (its client does not wait out a 429 or 503).
+                "-D", "stampede.overload.rate-limit=false", "-D", "stampede.overload.shedding=false");
         assertThat(up.exitCode()).as(up.toString()).isZero();
         JsonNode state = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
         for (JsonNode node : state.get("nodes")) {

@@ -168,12 +168,16 @@ class RestartTest {
         assertThat(job.at("/errors").toString()).contains("worker worker-dc1-2 was lost", "re-ran on worker-dc1-");
         assertThat(job.at("/unaccounted/workers").toString()).contains("worker-dc1-2");
         assertThat(counted).isBetween(reported, reported + atMost);
-        // Its VUs (split by free cores) at one request per 22 ms or more: the bound is at most 1.5 s of them.
+        // Its VUs (split by free cores) at one request per 22 ms or more: the bound is at most 1.5
+        // windows of them, a window being 1 s, or longer while the manager asked for backpressure.
         java.util.regex.Matcher share = java.util.regex.Pattern.compile("its share \\((\\d+) VUs\\)")
                 .matcher(job.at("/errors").toString());
         assertThat(share.find()).isTrue();
         int vus = Integer.parseInt(share.group(1));
-        assertThat(atMost).isPositive().isLessThanOrEqualTo((long) Math.ceil(1.5 * vus * 1000 / 22.0) + 5);
+        long windowSeconds = io.stampede.model.load.Backpressure.valueOf(
+                job.at("/datacenters/dc1/strongestBackpressure").asText()).window().toSeconds();
+        assertThat(atMost).isPositive()
+                .isLessThanOrEqualTo((long) Math.ceil(1.5 * windowSeconds * vus * 1000 / 22.0) + 5);
         // The restarted worker takes work again.
         awaitTwoWorkers();
     }

@@ -22,12 +22,11 @@ public final class InFlight {
      */
     public record Limits(int total, int high, int normal, int low) {
 
-        /** AD-32's limits for a gate. */
+        /**
+         * AD-32's limits for a gate. Managers and workers take their work from Kafka, one record at
+         * a time per consumer, so only the gate bounds requests in flight.
+         */
         public static final Limits GATE = new Limits(2_000, 1_000, 600, 400);
-        /** For a manager. */
-        public static final Limits MANAGER = new Limits(5_000, 2_500, 1_500, 1_000);
-        /** For a worker. */
-        public static final Limits WORKER = new Limits(500, 250, 150, 100);
 
         public Limits {
             if (total < 1 || high < 1 || normal < 1 || low < 1) {

@@ -44,9 +44,7 @@ class InFlightTest {
     }
 
     @Test
-    void theRolesHaveTheReferenceLimits() {
+    void theGateHasTheReferenceLimits() {
         assertThat(InFlight.Limits.GATE).isEqualTo(new InFlight.Limits(2_000, 1_000, 600, 400));
-        assertThat(InFlight.Limits.MANAGER).isEqualTo(new InFlight.Limits(5_000, 2_500, 1_500, 1_000));
-        assertThat(InFlight.Limits.WORKER).isEqualTo(new InFlight.Limits(500, 250, 150, 100));
     }
 }

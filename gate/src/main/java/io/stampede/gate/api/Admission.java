@@ -34,8 +34,9 @@ import io.vertx.ext.web.RoutingContext;
  * </ol>
  * A cancel is never shed. A refusal is answered here, on the event loop, without reading the
  * request's body or entering the REST layer, so a flood of refused requests costs little. How
- * long each admitted request took is this gate's critical-work latency ({@link NodeLoad#observe});
- * event streams are not timed (they last as long as their job) and are bounded on their own.
+ * long each admitted request took is this gate's critical-work latency ({@link NodeLoad#observe}),
+ * but for submissions (they wait for the gates' Raft commit) and event streams (they last as long
+ * as their job, and are bounded on their own).
  */
 @Singleton
 public class Admission {
@@ -61,14 +62,22 @@ public class Admission {
         this.json = json;
         NodeConfig.Overload overload = config.overload();
         this.shedding = overload.shedding();
-        Duration period = overload.ratePeriod();
+        // Settings out of range stop the node at start-up with every problem named (SettingsCheck);
+        // clamped here only so that this bean, built while the HTTP server starts, does not fail first.
+        Duration period = overload.ratePeriod().isNegative() || overload.ratePeriod().isZero() ? Duration.ofSeconds(10)
+                : overload.ratePeriod();
         this.limiter = new RateLimiter<>(overload.rateLimit() ? Map.of(
-                Operation.SUBMIT, new RateLimiter.Limit(overload.submitRate(), period, overload.submitBurst()),
-                Operation.READ, new RateLimiter.Limit(overload.readRate(), period),
-                Operation.WATCH, new RateLimiter.Limit(overload.readRate(), period),
-                Operation.LIST, new RateLimiter.Limit(overload.listRate(), period),
-                Operation.STATUS, new RateLimiter.Limit(overload.readRate(), period),
-                Operation.CANCEL, new RateLimiter.Limit(overload.cancelRate(), period)) : Map.of(), 10_000);
+                Operation.SUBMIT, new RateLimiter.Limit(atLeastOne(overload.submitRate()), period,
+                        atLeastOne(overload.submitBurst())),
+                Operation.READ, new RateLimiter.Limit(atLeastOne(overload.readRate()), period),
+                Operation.WATCH, new RateLimiter.Limit(atLeastOne(overload.readRate()), period),
+                Operation.LIST, new RateLimiter.Limit(atLeastOne(overload.listRate()), period),
+                Operation.STATUS, new RateLimiter.Limit(atLeastOne(overload.readRate()), period),
+                Operation.CANCEL, new RateLimiter.Limit(atLeastOne(overload.cancelRate()), period)) : Map.of(), 10_000);
+    }
+
+    private static int atLeastOne(int value) {
+        return Math.max(1, value);
     }
 
     void route(@Observes Router router) {
@@ -81,7 +90,8 @@ public class Admission {
     }
 
     private void admit(RoutingContext context) {
-        Optional<Operation> known = Operation.of(context.request().method().name(), context.request().path());
+        // The normalised path ("/api/v1/./jobs" is "/api/v1/jobs"), as the REST layer matches it.
+        Optional<Operation> known = Operation.of(context.request().method().name(), context.normalizedPath());
         if (known.isEmpty()) {
             context.next();
             return;
@@ -110,9 +120,14 @@ public class Admission {
             return;
         }
         long began = System.nanoTime();
+        // A submission waits for the gates' Raft commit, which is the group's pace, not this gate's
+        // work: timing it would make reads look slow to shed when only commits are.
+        boolean timed = operation != Operation.SUBMIT;
         context.addEndHandler(ended -> {
             inFlight.release(operation.priority());
-            load.observe(Duration.ofNanos(System.nanoTime() - began));
+            if (timed) {
+                load.observe(Duration.ofNanos(System.nanoTime() - began));
+            }
         });
         context.next();
     }

@@ -19,6 +19,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -44,8 +45,8 @@ public class JobsResource {
 
     public JobsResource(JobService jobs, NodeConfig config) {
         this.jobs = jobs;
-        this.streams = new EventStreams(config.overload().maxEventStreams(),
-                config.overload().maxEventStreamsPerClient());
+        this.streams = new EventStreams(Math.max(1, config.overload().maxEventStreams()),
+                Math.max(1, config.overload().maxEventStreamsPerClient()));
     }
 
     /** What a submission answers. */
@@ -128,7 +129,7 @@ public class JobsResource {
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
-    public Multi<JobView> events(@PathParam("id") String id, HttpServerRequest request) {
+    public Multi<JobView> events(@PathParam("id") String id, @Context HttpServerRequest request) {
         if (jobs.read(id, job -> true).isEmpty()) {
             // Before the stream starts: a 404 problem, not an event stream cut off at once.
             throw new WebApplicationException(notFound(id));
@@ -150,6 +151,8 @@ public class JobsResource {
             }
         };
         return Multi.createFrom().<JobView>emitter(emitter -> {
+            // First, so that the stream's slot is given back however the stream ends, even here.
+            emitter.onTermination(close);
             Optional<JobView> current = jobs.read(id, job -> JobView.of(job, true));
             if (current.isEmpty()) {
                 emitter.fail(new jakarta.ws.rs.NotFoundException("no job " + id));

@@ -194,8 +194,9 @@ public final class DatacenterJob {
     }
 
     /**
-     * The manager asks its workers for {@code level} now: a worker lost from now on may have held
-     * back windows that long, and its unaccounted bound says so.
+     * The datacenter's leader told its workers {@code level} ({@code datacenter.backpressure}): a
+     * worker lost from now on may have held back windows that long, and its unaccounted bound says
+     * so. Every manager applies the same records, so a new leader bounds as the old one would.
      */
     public void backpressure(Backpressure level) {
         strongestBackpressure = strongestBackpressure.worst(level);
@@ -228,7 +229,8 @@ public final class DatacenterJob {
             long extra = Math.max(extensions.extraMillis(), decision.after().granted().toMillis());
             extensions = new Extensions(extensions.granted() + 1, extensions.denied(), extra, extensions.lastDenial());
             return Optional.of("granted " + granted.extra().toMillis() / 1000.0 + " s to " + key + " at "
-                    + Math.round(request.progress() * 100) + "% (eta " + request.etaMillis() / 1000 + " s)");
+                    + Math.round(request.progress() * 100) + "% (eta " + request.etaMillis() / 1000 + " s, "
+                    + request.activeVus() + " virtual users)");
         }
         String why = ((ExtensionGrants.Denied) decision).reason();
         extensions = new Extensions(extensions.granted(), extensions.denied() + 1, extensions.extraMillis(),
@@ -585,7 +587,7 @@ public final class DatacenterJob {
             return; // the leader decides; its dispatch records will tell
         }
         if (workers.isEmpty() && !whole.isEmpty()) {
-            workflow.error = "no live worker takes new shares in datacenter " + datacenter + " (an overloaded or stuck one takes none)";
+            workflow.error = "no live worker in datacenter " + datacenter;
             workflow.move(WorkflowState.FAILED);
             failDependents(workflow);
             return;

@@ -32,9 +32,9 @@ public final class WorkerRegistry {
             this(id, cores, freeCores, version, startedAtMillis, lastSeen, LoadState.HEALTHY, Progress.UNKNOWN);
         }
 
-        /** Whether it takes new shares: not OVERLOADED, and not STUCK on the shares it has. */
+        /** Whether it takes new shares: it is not OVERLOADED. */
         public boolean takesNewShares() {
-            return load != LoadState.OVERLOADED && progress != Progress.STUCK;
+            return load != LoadState.OVERLOADED;
         }
     }
 
@@ -57,6 +57,10 @@ public final class WorkerRegistry {
     private Instant lastJudged;
     /** Whether the last judgement held eviction because most workers were silent at once. */
     private boolean silenceHeld;
+    /** Since when eviction has been held; null while it is not. */
+    private Instant heldSince;
+    /** Eviction is held for at most this many silence limits. */
+    static final int HOLD_AT_MOST_LIMITS = 3;
 
     public WorkerRegistry(Clock clock) {
         this.clock = clock;
@@ -116,7 +120,8 @@ public final class WorkerRegistry {
      * manager's own stall, and is not counted against the workers. While no heartbeat at all has
      * arrived for half the limit, nobody is judged: this manager's own reading has stalled, not
      * every worker. When more than half of several live workers are silent at once, none is
-     * silenced ({@link #silenceHeld()}): eviction is held, and membership decides.
+     * silenced ({@link #silenceHeld()}): eviction is held, for membership to decide, for at most
+     * {@value #HOLD_AT_MOST_LIMITS} limits; then they are silenced all the same.
      *
      * @return the ids of the workers silenced now
      */
@@ -142,10 +147,15 @@ public final class WorkerRegistry {
         long live = capacity.keySet().stream().filter(this::isLive).count();
         if (live > 1 && silent.size() * 2 > live) {
             // Most workers silent at once is more likely this manager's or the network's trouble
-            // than theirs: eviction is held, and membership (which has them up) has the last word.
-            silenceHeld = true;
-            return List.of();
+            // than theirs: eviction is held while membership (which has them up) may yet decide,
+            // but not for ever.
+            heldSince = heldSince == null ? now : heldSince;
+            if (Duration.between(heldSince, now).compareTo(limit.multipliedBy(HOLD_AT_MOST_LIMITS)) < 0) {
+                silenceHeld = true;
+                return List.of();
+            }
         }
+        heldSince = null;
         silenceHeld = false;
         silent.forEach(capacity::remove);
         return silent;
@@ -163,11 +173,20 @@ public final class WorkerRegistry {
     }
 
     /**
-     * Live workers that take new shares, in id order: an OVERLOADED worker, or one STUCK on its
-     * arrival-rate shares, takes none (its running shares go on) until it reports better.
+     * The live workers to give new shares to, in id order: those that are not OVERLOADED (their
+     * running shares go on). When every live worker is OVERLOADED, all of them: a busy datacenter
+     * runs the work more slowly rather than failing it (the gates, told it has no worker that
+     * takes new shares, send it no new job meanwhile).
      */
     public List<Worker> forNewShares() {
-        return live().stream().filter(Worker::takesNewShares).toList();
+        List<Worker> live = live();
+        List<Worker> usable = live.stream().filter(Worker::takesNewShares).toList();
+        return usable.isEmpty() ? live : usable;
+    }
+
+    /** Live workers that are not OVERLOADED. */
+    public long takingNewShares() {
+        return live().stream().filter(Worker::takesNewShares).count();
     }
 
     public boolean isLive(String id) {

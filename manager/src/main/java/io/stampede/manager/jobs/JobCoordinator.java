@@ -106,8 +106,8 @@ public class JobCoordinator {
     private final Duration heartbeatSilence;
     private final ProgressFlow flow;
     private final NodeLoad load;
-    /** The level last sent to the workers. */
-    private Backpressure sentLevel = Backpressure.NONE;
+    /** The level last sent to the workers; null when this leader has sent none yet. */
+    private Backpressure sentLevel;
 
     public JobCoordinator(NodeIdentity identity, RecordInbox inbox, @Identifier("dispatch") RecordSender dispatch,
             @Identifier("events") RecordSender events, Clock clock, Vertx vertx, NodeMembership membership,
@@ -190,6 +190,7 @@ public class JobCoordinator {
             return; // lost it again while catching up
         }
         fence = term;
+        sentLevel = null; // the workers may have been told anything by the last leader: tell them now
         long now = clock.millis();
         LOG.infof("leading datacenter %s (fence %d): taking over %d jobs", datacenter, term, ledger.retained());
         ledger.byId().forEach((jobId, entry) -> {
@@ -321,6 +322,12 @@ public class JobCoordinator {
     }
 
     private synchronized void apply(String topic, Envelope envelope) {
+        if (envelope.payload() instanceof Payload.BackpressureChanged told) {
+            // What the leader told the workers, read by every manager alike: a worker lost from
+            // now on may have held windows back that long, and its unaccounted bound says so.
+            running().forEach(job -> job.backpressure(told.level()));
+            return;
+        }
         if (!envelope.aboutJob()) {
             return; // heartbeats: read by onHeartbeatRecord
         }
@@ -408,9 +415,6 @@ public class JobCoordinator {
             Backpressure level = flow.tick();
             ledger.byId().forEach((jobId, entry) -> {
                 DatacenterJob job = entry.job;
-                if (job != null) {
-                    job.backpressure(level);
-                }
                 if (job == null) {
                     // Records about a job whose submission never came: given up after the retention.
                     if (now - entry.openedAt >= ledger.limits().retention().toMillis()) {
@@ -447,7 +451,8 @@ public class JobCoordinator {
                 sentLevel = level;
             }
             if (ticks % STATUS_EVERY_TICKS == 0 && fence >= 0) {
-                List<WorkerRegistry.Worker> usable = workers.forNewShares();
+                List<WorkerRegistry.Worker> usable = workers.live().stream()
+                        .filter(WorkerRegistry.Worker::takesNewShares).toList();
                 events.send(new Subject.Datacenter(datacenter), fence, new Payload.DatacenterStatus(datacenter,
                         managerId, usable.size(), usable.stream().mapToInt(WorkerRegistry.Worker::cores).sum(),
                         usable.stream().mapToInt(WorkerRegistry.Worker::freeCores).sum(), activeJobs(), load.state(),

@@ -175,7 +175,7 @@ class DatacenterJobTest {
 
         Payload.DatacenterFinished finished = ((DatacenterJob.Finish) commands.get(0)).payload();
         assertThat(finished.status()).isEqualTo(DatacenterJobStatus.FAILED);
-        assertThat(finished.errors()).containsEntry("login", "no live worker takes new shares in datacenter dc1 (an overloaded or stuck one takes none)");
+        assertThat(finished.errors()).containsEntry("login", "no live worker in datacenter dc1");
     }
 
     @Test

@@ -141,17 +141,37 @@ class WorkerRegistryTest {
     }
 
     @Test
-    void anOverloadedOrStuckWorkerIsLiveButTakesNoNewShares() {
+    void aHoldLastsAtMostThreeLimits() {
+        for (String worker : List.of("worker-a", "worker-b", "worker-c")) {
+            registry.up(worker);
+            registry.heard(worker, 2, 2, "1", STARTED);
+        }
+        List<String> silenced = List.of();
+        int second = 0;
+        while (silenced.isEmpty() && second < 120) {
+            clock.advance(Duration.ofSeconds(1));
+            second++;
+            registry.heard("worker-c", 2, 2, "1", STARTED);
+            silenced = registry.silence(SILENCE);
+        }
+        // Silent from 0 s, past the limit at 11 s, held for 30 s.
+        assertThat(second).isEqualTo(41);
+        assertThat(silenced).containsExactly("worker-a", "worker-b");
+    }
+
+    @Test
+    void anOverloadedWorkerIsLiveButTakesNoNewSharesUnlessAllAre() {
         registry.up("worker-a");
         registry.up("worker-b");
-        registry.up("worker-c");
         registry.heard("worker-a", 2, 2, "1", STARTED, LoadState.OVERLOADED, Progress.NORMAL);
-        registry.heard("worker-b", 2, 2, "1", STARTED, LoadState.BUSY, Progress.STUCK);
-        registry.heard("worker-c", 2, 2, "1", STARTED, LoadState.STRESSED, Progress.SLOW);
+        registry.heard("worker-b", 2, 2, "1", STARTED, LoadState.STRESSED, Progress.STUCK);
 
-        assertThat(registry.live()).hasSize(3);
-        assertThat(registry.forNewShares()).extracting(WorkerRegistry.Worker::id).containsExactly("worker-c");
-        registry.heard("worker-a", 2, 2, "1", STARTED, LoadState.BUSY, Progress.UNKNOWN);
-        assertThat(registry.forNewShares()).extracting(WorkerRegistry.Worker::id).containsExactly("worker-a", "worker-c");
+        assertThat(registry.live()).hasSize(2);
+        assertThat(registry.forNewShares()).extracting(WorkerRegistry.Worker::id).containsExactly("worker-b");
+        assertThat(registry.takingNewShares()).isEqualTo(1);
+        registry.heard("worker-b", 2, 2, "1", STARTED, LoadState.OVERLOADED, Progress.STUCK);
+        assertThat(registry.takingNewShares()).isZero();
+        assertThat(registry.forNewShares()).as("all overloaded: all, rather than none")
+                .extracting(WorkerRegistry.Worker::id).containsExactly("worker-a", "worker-b");
     }
 }

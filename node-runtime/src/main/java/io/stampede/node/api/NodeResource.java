@@ -41,9 +41,9 @@ public class NodeResource {
     }
 
     /**
-     * The node's load state and what it was judged from: each signal's state, the mean latency of
-     * its critical work over the last 10 readings against its baseline (ms), and its CPU and heap
-     * as fractions.
+     * The node's load state and what it was judged from: each signal's state, the median latency
+     * of its critical work over the last 10 readings against its baseline (ms), and its CPU and
+     * heap as fractions.
      */
     public record Load(LoadState state, LoadState latencyRise, LoadState latency, LoadState resources,
             double latencyMillis, double baselineMillis, Double cpu, Double heap) {

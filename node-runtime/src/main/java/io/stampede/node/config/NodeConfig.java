@@ -191,7 +191,7 @@ public interface NodeConfig {
         @WithDefault("10")
         int submitBurst();
 
-        /** Gates: reads of a job, of its events, of datacenters, of the node and its cluster, per client per period. */
+        /** Gates: reads per client per period, in each of three buckets (jobs and datacenters; event streams; the node, cluster and leadership). */
         @WithDefault("500")
         int readRate();
 
@@ -213,7 +213,7 @@ public interface NodeConfig {
 
         /**
          * Workers: the heap the engine may fill, as a fraction of the maximum heap; at 85 % of it
-         * the worker takes no new shares, at 100 % it sheds its newest virtual users.
+         * the worker is STRESSED, at 100 % OVERLOADED (no new shares; it sheds its newest virtual users).
          */
         @WithDefault("0.9")
         double memoryBudget();

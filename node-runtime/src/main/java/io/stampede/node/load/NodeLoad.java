@@ -3,7 +3,6 @@ package io.stampede.node.load;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.event.Observes;
@@ -37,12 +36,16 @@ public class NodeLoad {
     static final long TICK_MILLIS = 1_000;
     /** The weight of a new CPU or heap reading: about a 5 s average at one reading a second. */
     static final double SMOOTHING = 0.3;
+    /** How long after start nothing is judged, in nanoseconds. */
+    static final long WARM_UP_NANOS = 10_000_000_000L;
 
     private Vertx vertx;
     private final OverloadDetector detector;
     private final com.sun.management.OperatingSystemMXBean os;
-    private final AtomicLong sumMicros = new AtomicLong();
-    private final AtomicLong count = new AtomicLong();
+    /** The critical work seen since the last tick: total microseconds and count, guarded by {@code work}. */
+    private final Object work = new Object();
+    private long sumMicros;
+    private long count;
     private volatile Supplier<LoadState> floor = () -> LoadState.HEALTHY;
     private volatile OverloadDetector.Signals signals;
     private volatile LoadState state = LoadState.HEALTHY;
@@ -50,8 +53,9 @@ public class NodeLoad {
     private double heap = Double.NaN;
     private long timer = -1;
     private long expectedAt;
+    private long startedAt;
 
-    /** Needs no Vert.x until start-up: REST filters that use it are built before Vert.x is. */
+    /** Needs no Vert.x until start-up, so that beans built early may depend on it. */
     public NodeLoad(NodeConfig config) {
         OverloadDetector.Thresholds defaults = OverloadDetector.DEFAULTS;
         this.detector = new OverloadDetector(new OverloadDetector.Thresholds(defaults.alpha(), defaults.window(),
@@ -72,9 +76,10 @@ public class NodeLoad {
         Gauge.builder("stampede.node.load.heap", () -> signals.memory())
                 .description("The heap in use as a smoothed fraction of the maximum").register(registry);
         Gauge.builder("stampede.node.load.latency", () -> signals.recentMillis())
-                .description("The mean latency of this node's critical work over its last 10 readings, in ms")
+                .description("The median latency of this node's critical work over its last 10 readings, in ms")
                 .baseUnit("milliseconds").register(registry);
-        expectedAt = System.nanoTime() + TICK_MILLIS * 1_000_000;
+        startedAt = System.nanoTime();
+        expectedAt = startedAt + TICK_MILLIS * 1_000_000;
         timer = vertx.setPeriodic(TICK_MILLIS, id -> tick());
     }
 
@@ -86,8 +91,10 @@ public class NodeLoad {
 
     /** One piece of this node's critical work took {@code took}. Thread-safe. */
     public void observe(Duration took) {
-        sumMicros.addAndGet(Math.max(0, took.toNanos() / 1_000));
-        count.incrementAndGet();
+        synchronized (work) {
+            sumMicros += Math.max(0, took.toNanos() / 1_000);
+            count++;
+        }
     }
 
     /** A state this node is at least in, whatever the detector says (a worker's memory guard). */
@@ -107,8 +114,24 @@ public class NodeLoad {
         long now = System.nanoTime();
         double loopLagMillis = Math.max(0, now - expectedAt) / 1e6;
         expectedAt = now + TICK_MILLIS * 1_000_000;
-        long n = count.getAndSet(0);
-        long micros = sumMicros.getAndSet(0);
+        if (now - startedAt < WARM_UP_NANOS) {
+            // Class loading and compilation make every node slow and busy in its first seconds:
+            // that is not load, and judging it would keep a starting node from being ready.
+            synchronized (work) {
+                count = 0;
+                sumMicros = 0;
+            }
+            state = LoadState.HEALTHY.worst(floor.get());
+            return;
+        }
+        long n;
+        long micros;
+        synchronized (work) {
+            n = count;
+            micros = sumMicros;
+            count = 0;
+            sumMicros = 0;
+        }
         double work = n == 0 ? 0 : micros / 1_000.0 / n;
         synchronized (this) {
             detector.latency(Math.max(work, loopLagMillis));

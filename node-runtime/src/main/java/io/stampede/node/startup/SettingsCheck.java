@@ -14,6 +14,7 @@ import io.stampede.node.config.MembershipSettings;
 import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.config.NodeSettings;
+import io.stampede.node.config.OverloadSettings;
 import io.stampede.node.jobs.LedgerSettings;
 
 /** Refuses to start a node whose settings are wrong, before it talks to anyone. */
@@ -28,6 +29,7 @@ public class SettingsCheck {
         problems.addAll(MembershipSettings.of(config).problems(identity.role(), identity.datacenter()));
         problems.addAll(LeadershipSettings.of(config).problems());
         problems.addAll(LedgerSettings.problems(config.jobs()));
+        problems.addAll(OverloadSettings.problems(config.overload()));
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException(problems);
         }

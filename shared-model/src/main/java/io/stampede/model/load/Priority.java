@@ -1,8 +1,10 @@
 package io.stampede.model.load;
 
 /**
- * How much a request or record matters when a node must shed work; every request class and
- * record class has one. CRITICAL is never shed.
+ * How much a request matters when a gate must shed work; each API request has one (see
+ * {@code Operation} in the gate). CRITICAL is never shed. Between nodes, records follow the same
+ * order without a field: cancels and final results are never held back, dispatches skip
+ * overloaded workers, progress is held back by backpressure.
  */
 public enum Priority {
     /** Health checks, cancels, final results, membership. */

@@ -139,11 +139,19 @@ public sealed interface Payload {
      * time (the manager grants 15, 7.5, 3.75 … s while it makes progress, at most 5 times).
      *
      * @param progress  how far the share is, 0..1 (iterations done of those it must run)
-     * @param etaMillis how much longer it expects to need at its pace so far
+     * @param etaMillis how much longer it expects to need at its pace so far; -1 when it has made
+     *                  no progress to judge by
      * @param activeVus virtual users running now
      */
     record ExtensionRequested(String workflow, String worker, int attempt, double progress, long etaMillis,
             long activeVus) implements Payload {
+        public ExtensionRequested {
+            if (!(progress >= 0 && progress <= 1) || etaMillis < -1 || activeVus < 0) {
+                throw new IllegalArgumentException("an extension request needs a progress of 0 to 1, an eta of -1"
+                        + " (unknown) or more and a count of virtual users: " + progress + ", " + etaMillis + ", "
+                        + activeVus);
+            }
+        }
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -152,17 +153,17 @@ public final class WorkflowRun {
     }
 
     /**
-     * How far the run is, 0..1: for a run bounded by iterations alone, the iterations done (as
-     * emitted in windows) of all it must run; for a run bounded by time, the time elapsed of it.
+     * How far a run bounded by iterations alone is, 0..1: the iterations done (as emitted in
+     * windows) of all it must run; empty for a run its duration bounds (it ends with its
+     * duration) or an arrival-rate run.
      */
-    public double progress() {
+    public OptionalDouble progress() {
         if (workflow.load() instanceof WorkflowSpec.Closed closed && closed.duration().isEmpty()
                 && closed.iterations().isPresent()) {
             double total = (double) share.vus() * closed.iterations().get();
-            return total == 0 ? 1 : Math.min(1, completedIterations.get() / total);
+            return OptionalDouble.of(total == 0 ? 1 : Math.min(1, completedIterations.get() / total));
         }
-        return workflow.load().duration().map(duration -> Math.min(1,
-                (nanoTime.getAsLong() - startNanos) / (double) duration.toNanos())).orElse(0.0);
+        return OptionalDouble.empty();
     }
 
     /**

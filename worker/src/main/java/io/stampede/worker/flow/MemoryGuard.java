@@ -2,8 +2,11 @@ package io.stampede.worker.flow;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryUsage;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.management.NotificationEmitter;
@@ -21,8 +24,8 @@ import io.stampede.node.load.NodeLoad;
 /**
  * The heap this worker's engine may fill ({@code stampede.overload.memory-budget} of the maximum
  * heap), against what is live (the heap as the last garbage collection left it). At 85 % of the
- * budget the worker is STRESSED; at 100 % it is OVERLOADED: it takes no new shares and sheds the
- * newest virtual users of its newest share until it is back under. A share whose virtual users would need more than the budget has left (each is
+ * budget the worker is STRESSED; at 100 % it is OVERLOADED: it takes no new shares and, after
+ * each collection that finds it still over, sheds virtual users of its newest share. A share whose virtual users would need more than the budget has left (each is
  * reckoned at {@code stampede.overload.memory-per-vu}) is refused at dispatch, with the figures,
  * rather than run into an OutOfMemoryError.
  */
@@ -36,30 +39,37 @@ public class MemoryGuard {
     private final long perVuBytes;
     /** The heap in use just after the last collection, bytes; −1 before the first. */
     private final AtomicLong afterLastCollection = new AtomicLong(-1);
+    private final AtomicLong collections = new AtomicLong();
 
     public MemoryGuard(NodeConfig config, NodeLoad load) {
         long max = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax();
         this.budgetBytes = (long) (config.overload().memoryBudget() * (max > 0 ? max : Runtime.getRuntime().maxMemory()));
         this.perVuBytes = config.overload().memoryPerVu().asLongValue();
         load.floor(this::state);
-        // Garbage is not load: what the heap holds right after each collection is what is live.
+        // Garbage is not load: what the heap's pools hold right after each collection is what is
+        // live (Metaspace, the code cache and other pools outside the heap are not counted).
+        Set<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(pool -> pool.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName)
+                .collect(Collectors.toSet());
         for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (collector instanceof NotificationEmitter emitter) {
                 emitter.addNotificationListener((notification, handback) -> {
                     if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
                         GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo
                                 .from((CompositeData) notification.getUserData());
-                        afterLastCollection.set(info.getGcInfo().getMemoryUsageAfterGc().values().stream()
-                                .mapToLong(MemoryUsage::getUsed).sum());
+                        afterLastCollection.set(info.getGcInfo().getMemoryUsageAfterGc().entrySet().stream()
+                                .filter(pool -> heapPools.contains(pool.getKey()))
+                                .mapToLong(pool -> pool.getValue().getUsed()).sum());
+                        collections.incrementAndGet();
                     }
                 }, null, null);
             }
         }
     }
 
-    /** How many bytes the budget allows. */
-    public long budgetBytes() {
-        return budgetBytes;
+    /** Garbage collections seen so far: a new one means {@link #state()} has a new reading. */
+    public long collections() {
+        return collections.get();
     }
 
     /** The state the heap alone puts this worker in. */
@@ -91,8 +101,8 @@ public class MemoryGuard {
     }
 
     /**
-     * The heap that is live: what the last collection left (the heap now, when lower, or before
-     * any collection). Memory pools outside the heap are not counted by the JVM's collectors.
+     * The heap that is live: what the last collection left in the heap's pools (the heap now,
+     * when lower, or before any collection).
      */
     private long used() {
         long now = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();

@@ -8,8 +8,8 @@ import io.stampede.model.stats.WorkflowAccumulator;
 import io.stampede.model.stats.WorkflowWindow;
 
 /**
- * Merges one share's consecutive windows until they span the window the backpressure level asks
- * for, then sends them as one. Merging is exact ({@link WorkflowAccumulator#addLater}), so totals
+ * Merges one share's consecutive windows until they reach a multiple of the window the
+ * backpressure level asks for on the clock (or span it), then sends them as one. Merging is exact ({@link WorkflowAccumulator#addLater}), so totals
  * and percentiles are unchanged; only the live view is coarser. At NONE each window goes out as
  * it comes. {@link #flush} sends what is held (before the share's final result). Thread-safe.
  */
@@ -34,7 +34,10 @@ public final class WindowBatcher implements Consumer<WorkflowWindow> {
                 heldFromMillis = next.startMillis();
             }
             held.addLater(next);
-            if (next.endMillis() - heldFromMillis >= window.get().toMillis()) {
+            long length = window.get().toMillis();
+            // On the clock's multiples of the window, as the engine's own windows end on whole
+            // seconds: every worker's merged windows then cover the same span.
+            if (next.endMillis() % length == 0 || next.endMillis() - heldFromMillis >= length) {
                 ready = take();
             }
         }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.event.Observes;
@@ -104,6 +105,8 @@ public class ShareRunner {
     /** Guarded by this object's lock. */
     private final JobLedger<WorkerJob> ledger;
     private final AtomicInteger running = new AtomicInteger();
+    /** The memory guard's collection count when this worker last shed virtual users. */
+    private long collectionsAtLastShed = -1;
     private final WorkerFlow flow;
     private final MemoryGuard memory;
     private long timer = -1;
@@ -168,7 +171,9 @@ public class ShareRunner {
     private synchronized void expire() {
         long now = clock.millis();
         ledger.expire(now);
-        if (memory.state() == LoadState.OVERLOADED) {
+        // Shed again only once a collection has measured what the last shedding freed.
+        if (memory.state() == LoadState.OVERLOADED && memory.collections() > collectionsAtLastShed) {
+            collectionsAtLastShed = memory.collections();
             shedNewest();
         }
         ledger.entries().stream().flatMap(job -> job.shares.values().stream())
@@ -177,35 +182,38 @@ public class ShareRunner {
     }
 
     /**
-     * A share that will not end before the job's timeout at its pace so far asks its manager for
-     * more time, with its progress and how long it expects to need: within
-     * {@value #ASK_BEFORE_MILLIS} ms of the timeout, at most every {@value #ASK_EVERY_MILLIS} ms.
-     * The manager decides ({@code ExtensionGrants}); a share that has made no progress is refused.
+     * A share bounded by iterations alone that will not end before the job's timeout at its pace
+     * so far asks its manager for more time, with its progress and how long it expects to need:
+     * from {@value #ASK_BEFORE_MILLIS} ms before the timeout, at most every {@value
+     * #ASK_EVERY_MILLIS} ms, and on past the timeout it was given (still running there means its
+     * manager granted more). The manager decides ({@code ExtensionGrants}): granted while the share
+     * progresses, at most 5 times; a share that has made no progress is refused.
      */
     private void askForTimeIfLate(Share share, long now) {
         long left = share.deadlineEpochMillis - now;
-        if (left > ASK_BEFORE_MILLIS || left <= 0 || now - share.askedAtMillis < ASK_EVERY_MILLIS) {
+        OptionalDouble progress = share.run.progress();
+        if (progress.isEmpty() || left > ASK_BEFORE_MILLIS || now - share.askedAtMillis < ASK_EVERY_MILLIS) {
             return;
         }
-        double done = share.run.progress();
+        double done = progress.getAsDouble();
         long elapsed = Math.max(1, now - share.startedAtMillis);
         long eta = done <= 0 ? Long.MAX_VALUE : (long) (elapsed * (1 - done) / done);
         if (done >= 1 || eta < left) {
             return;
         }
         share.askedAtMillis = now;
-        progress.send(share.key.job(), share.fence, new Payload.ExtensionRequested(share.key.workflow(), identity.id(),
-                share.key.attempt(), done, eta == Long.MAX_VALUE ? -1 : eta, share.run.activeVus()));
+        this.progress.send(share.key.job(), share.fence, new Payload.ExtensionRequested(share.key.workflow(),
+                identity.id(), share.key.attempt(), done, eta == Long.MAX_VALUE ? -1 : eta, share.run.activeVus()));
     }
 
     /**
-     * The heap is past its budget: the newest running share gives up a tenth of its virtual users
-     * (at least one), every second until the heap is back under. Better a smaller test, said so in
-     * its report, than a worker dead of OutOfMemoryError.
+     * The heap is past its budget: the newest running share that still has virtual users gives up
+     * a tenth of them (at least one), after each collection until the heap is back under. Better a
+     * smaller test, said so in its report, than a worker dead of OutOfMemoryError.
      */
     private void shedNewest() {
         ledger.entries().stream().flatMap(job -> job.shares.values().stream())
-                .filter(share -> share.run != null && !share.state.terminal())
+                .filter(share -> share.run != null && !share.state.terminal() && share.run.shedVus() < share.vus)
                 .reduce((first, second) -> second)
                 .ifPresent(share -> {
                     int vus = (int) Math.max(1, share.vus / 10);

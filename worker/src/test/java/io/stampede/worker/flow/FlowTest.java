@@ -57,10 +57,12 @@ class FlowTest {
         for (int second = 1; second < 12; second++) {
             batcher.accept(windows.get(second));
         }
-        // Seconds 1-5 as one window of 5 s, 6-10 as another; 11 held until the flush.
+        // Merged up to the clock's multiples of 5 s: seconds 1-4, then 5-9; 10 and 11 held until the flush.
         assertThat(sent).hasSize(3);
         assertThat(sent.get(1).startMillis()).isEqualTo(1_000);
-        assertThat(sent.get(1).endMillis()).isEqualTo(6_000);
+        assertThat(sent.get(1).endMillis()).isEqualTo(5_000);
+        assertThat(sent.get(2).startMillis()).isEqualTo(5_000);
+        assertThat(sent.get(2).endMillis()).isEqualTo(10_000);
         batcher.flush();
         assertThat(sent).hasSize(4);
         WorkflowAccumulator before = new WorkflowAccumulator("w");
