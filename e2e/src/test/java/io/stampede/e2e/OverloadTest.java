@@ -101,16 +101,20 @@ class OverloadTest {
                     iterations: 1
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(target.url("/flood")));
-        // A first flood of the same shape warms every JVM's JIT up (gate, manager, workers: a cold
-        // JVM compiling while flooded on 2 cores shared with hey and the broker is slower, and is
-        // measured in docs/benchmarks.md). Its jobs are counted with the measured flood's.
+        // Two floods of the same shape first warm every JVM's JIT up (gate, manager, workers): a
+        // JVM compiling while flooded on 2 cores shared with hey and the broker is slower, which
+        // docs/benchmarks.md records. Their jobs are counted with the measured flood's.
         long jobsBefore = Command.getJson(gateUrl + "/api/v1/jobs?size=1").get("total").asLong();
-        Flooded warmUp = flood("POST", flood, gateUrl + "/api/v1/jobs", 3_000, 200);
-        assertThat(warmUp.codes().keySet()).isSubsetOf(202, 429, 503);
-        awaitNoJobRunning();
-        // The gate back to HEALTHY (its submission bucket refills meanwhile, at 5 a second).
-        await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofSeconds(1)).until(() ->
-                Command.getJson(gateUrl + "/api/v1/node").at("/load/state").asText().equals("HEALTHY"));
+        long warmUpAccepted = 0;
+        for (int round = 0; round < 2; round++) {
+            Flooded warmUp = flood("POST", flood, gateUrl + "/api/v1/jobs", 3_000, 200);
+            assertThat(warmUp.codes().keySet()).isSubsetOf(202, 429, 503);
+            warmUpAccepted += warmUp.codes().getOrDefault(202, 0L);
+            awaitNoJobRunning();
+            // The gate back to HEALTHY (its submission bucket refills meanwhile, at 5 a second).
+            await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofSeconds(1)).until(() ->
+                    Command.getJson(gateUrl + "/api/v1/node").at("/load/state").asText().equals("HEALTHY"));
+        }
 
         String running = submit(steady("during-flood", "/delay/50", 25));
         awaitRunning(running);
@@ -149,7 +153,7 @@ class OverloadTest {
         assertThat(slowestLiveMillis.get()).as("liveness answered within 1 s throughout").isLessThan(1_000);
 
         // Every accepted job is known and ends; none is lost.
-        long accepted = warmUp.codes().getOrDefault(202, 0L) + codes.get(202);
+        long accepted = warmUpAccepted + codes.get(202);
         awaitNoJobRunning();
         JsonNode all = Command.getJson(gateUrl + "/api/v1/jobs?size=1");
         // The jobs before, both floods' and the one that ran during the second.
