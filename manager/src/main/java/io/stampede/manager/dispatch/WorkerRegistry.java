@@ -179,14 +179,13 @@ public final class WorkerRegistry {
      * takes new shares, send it no new job meanwhile).
      */
     public List<Worker> forNewShares() {
-        List<Worker> live = live();
-        List<Worker> usable = live.stream().filter(Worker::takesNewShares).toList();
-        return usable.isEmpty() ? live : usable;
+        List<Worker> usable = takingNewShares();
+        return usable.isEmpty() ? live() : usable;
     }
 
-    /** Live workers that are not OVERLOADED. */
-    public long takingNewShares() {
-        return live().stream().filter(Worker::takesNewShares).count();
+    /** Live workers that are not OVERLOADED, in id order: what the datacenter can give new work to. */
+    public List<Worker> takingNewShares() {
+        return live().stream().filter(Worker::takesNewShares).toList();
     }
 
     public boolean isLive(String id) {

@@ -6,7 +6,6 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-import io.stampede.manager.dispatch.WorkerRegistry;
 import io.stampede.manager.jobs.JobCoordinator;
 import io.stampede.node.leadership.NodeLeadership;
 
@@ -28,7 +27,7 @@ public class DatacenterRoleReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        long usable = coordinator.workers().stream().filter(WorkerRegistry.Worker::takesNewShares).count();
+        int usable = coordinator.workersTakingShares().size();
         boolean led = !leadership.enabled() || leadership.leader().isPresent();
         return HealthCheckResponse.named("datacenter")
                 .withData("leader", leadership.leader().orElse("none"))

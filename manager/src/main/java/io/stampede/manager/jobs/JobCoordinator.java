@@ -22,15 +22,14 @@ import io.stampede.cluster.membership.MemberState;
 import io.stampede.cluster.membership.MemberView;
 import io.stampede.cluster.membership.MembershipListener;
 import io.stampede.manager.dispatch.DatacenterJob;
-import io.stampede.manager.flow.ProgressFlow;
-import io.stampede.model.load.Backpressure;
-import io.stampede.node.load.NodeLoad;
 import io.stampede.manager.dispatch.WorkerRegistry;
+import io.stampede.manager.flow.ProgressFlow;
 import io.stampede.model.JobId;
 import io.stampede.model.NodeRole;
 import io.stampede.model.job.JobSpec;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.load.Backpressure;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.ReplayFilter;
@@ -41,6 +40,7 @@ import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.jobs.LedgerGauges;
 import io.stampede.node.jobs.LedgerSettings;
 import io.stampede.node.leadership.NodeLeadership;
+import io.stampede.node.load.NodeLoad;
 import io.stampede.node.membership.NodeMembership;
 import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.RecordSender;
@@ -282,6 +282,11 @@ public class JobCoordinator {
         return workers.live();
     }
 
+    /** Live workers that are not OVERLOADED: those the datacenter can give new work to. */
+    public synchronized List<WorkerRegistry.Worker> workersTakingShares() {
+        return workers.takingNewShares();
+    }
+
     private java.util.stream.Stream<DatacenterJob> running() {
         return ledger.entries().stream().map(entry -> entry.job).filter(java.util.Objects::nonNull);
     }
@@ -451,8 +456,7 @@ public class JobCoordinator {
                 sentLevel = level;
             }
             if (ticks % STATUS_EVERY_TICKS == 0 && fence >= 0) {
-                List<WorkerRegistry.Worker> usable = workers.live().stream()
-                        .filter(WorkerRegistry.Worker::takesNewShares).toList();
+                List<WorkerRegistry.Worker> usable = workers.takingNewShares();
                 events.send(new Subject.Datacenter(datacenter), fence, new Payload.DatacenterStatus(datacenter,
                         managerId, usable.size(), usable.stream().mapToInt(WorkerRegistry.Worker::cores).sum(),
                         usable.stream().mapToInt(WorkerRegistry.Worker::freeCores).sum(), activeJobs(), load.state(),

@@ -168,9 +168,9 @@ class WorkerRegistryTest {
 
         assertThat(registry.live()).hasSize(2);
         assertThat(registry.forNewShares()).extracting(WorkerRegistry.Worker::id).containsExactly("worker-b");
-        assertThat(registry.takingNewShares()).isEqualTo(1);
+        assertThat(registry.takingNewShares()).hasSize(1);
         registry.heard("worker-b", 2, 2, "1", STARTED, LoadState.OVERLOADED, Progress.STUCK);
-        assertThat(registry.takingNewShares()).isZero();
+        assertThat(registry.takingNewShares()).isEmpty();
         assertThat(registry.forNewShares()).as("all overloaded: all, rather than none")
                 .extracting(WorkerRegistry.Worker::id).containsExactly("worker-a", "worker-b");
     }

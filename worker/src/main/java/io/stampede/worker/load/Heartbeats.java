@@ -7,10 +7,10 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.model.Stampede;
-import io.stampede.node.load.NodeLoad;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.Subject;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.load.NodeLoad;
 import io.stampede.node.messaging.AssignedPartitions;
 import io.stampede.node.messaging.RecordSender;
 import io.vertx.core.Vertx;
@@ -18,7 +18,8 @@ import io.vertx.core.Vertx;
 /**
  * Tells the datacenter's managers every {@value #PERIOD_MILLIS} ms how many cores this worker has
  * free, its load state (an OVERLOADED worker is given no new shares), how its arrival-rate shares
- * keep up with their rate (a STUCK worker is given none either), and when its process started (a new start under the same id tells them it restarted).
+ * keep up with their rate (shown, not acted on), and when its process started (a new start under
+ * the same id tells them it restarted).
  * Whether it is alive is membership's call (SWIM); this is its capacity. None is sent while the
  * worker does not read its dispatch topic ({@link AssignedPartitions}).
  */
