@@ -52,6 +52,14 @@ final class Command {
         localClusterProcesses(directory).forEach(process -> io.stampede.local.Processes.stop(process, Duration.ofSeconds(5)));
     }
 
+    /** Closes the test's target server, if it started, and stops the local cluster in {@code directory}. */
+    static void stopCluster(Path directory, io.stampede.testkit.TargetServer target) {
+        if (target != null) {
+            target.close();
+        }
+        localDown(directory);
+    }
+
     /** A node of the local cluster in {@code directory}, as its state file has it now (a restart changes its pid). */
     static com.fasterxml.jackson.databind.JsonNode node(Path directory, String id) {
         try {

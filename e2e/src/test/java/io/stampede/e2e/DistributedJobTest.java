@@ -95,10 +95,7 @@ class DistributedJobTest {
         if (kafka != null) {
             kafka.close();
         }
-        if (target != null) {
-            target.close();
-        }
-        Command.localDown(directory);
+        Command.stopCluster(directory, target);
     }
 
     private static void submit(String jobId, String spec, long deadline) {

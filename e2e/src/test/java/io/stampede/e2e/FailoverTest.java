@@ -75,10 +75,7 @@ class FailoverTest {
 
     @AfterAll
     static void stopCluster() {
-        if (target != null) {
-            target.close();
-        }
-        Command.localDown(directory);
+        Command.stopCluster(directory, target);
     }
 
     /** The manager that leads, as the managers still running say, with its fence. */

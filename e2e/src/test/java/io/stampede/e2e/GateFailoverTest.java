@@ -49,10 +49,7 @@ class GateFailoverTest {
 
     @AfterAll
     static void stopCluster() {
-        if (target != null) {
-            target.close();
-        }
-        Command.localDown(directory);
+        Command.stopCluster(directory, target);
     }
 
     /** A gate's pid as the cluster's state file has it now (a restart changes it). */

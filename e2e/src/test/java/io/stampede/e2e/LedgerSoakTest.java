@@ -86,10 +86,7 @@ class LedgerSoakTest {
 
     @AfterAll
     static void stopCluster() {
-        if (target != null) {
-            target.close();
-        }
-        Command.localDown(directory);
+        Command.stopCluster(directory, target);
     }
 
     @Test

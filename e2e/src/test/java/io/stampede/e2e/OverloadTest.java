@@ -74,10 +74,7 @@ class OverloadTest {
 
     @AfterAll
     static void stopCluster() {
-        if (target != null) {
-            target.close();
-        }
-        Command.localDown(directory);
+        Command.stopCluster(directory, target);
     }
 
     @Test

@@ -57,10 +57,7 @@ class SilentDatacenterTest {
 
     @AfterAll
     static void stopCluster() {
-        if (target != null) {
-            target.close();
-        }
-        Command.localDown(directory);
+        Command.stopCluster(directory, target);
     }
 
     /** Writes a job to a file and submits it with {@code stampede submit}, as a user would; returns its id. */
