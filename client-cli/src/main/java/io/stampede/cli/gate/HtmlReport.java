@@ -22,6 +22,31 @@ final class HtmlReport {
     private HtmlReport() {
     }
 
+    /** Why the job went where it went: the rule, and each candidate with its bucket, round trip and score. */
+    private static void routing(JsonNode routing, StringBuilder html) {
+        if (!routing.isObject()) {
+            return;
+        }
+        html.append("<h2>Routing</h2><p>Placement <b>").append(escape(routing.path("placement").asText()))
+                .append("</b>, rule <b>").append(escape(routing.path("rule").asText())).append("</b>: ")
+                .append(escape(routing.path("reason").asText())).append("</p>");
+        html.append("<table><tr><th>datacenter</th><th>bucket</th><th>RTT ms</th><th>RTT bound ms</th>")
+                .append("<th>observed ms</th><th>free cores</th><th>score</th><th>excluded / why</th></tr>");
+        for (JsonNode candidate : routing.path("candidates")) {
+            String note = candidate.path("excluded").asText().isEmpty() ? candidate.path("why").asText()
+                    : candidate.path("excluded").asText();
+            html.append("<tr><td>").append(escape(candidate.path("name").asText())).append("</td><td>")
+                    .append(escape(candidate.path("bucket").asText())).append("</td><td>")
+                    .append(number(candidate.path("rttMillis").asDouble())).append("</td><td>")
+                    .append(number(candidate.path("rttUpperBoundMillis").asDouble())).append("</td><td>")
+                    .append(number(candidate.path("observedMillis").asDouble())).append("</td><td>")
+                    .append(candidate.path("freeCores").asInt()).append("</td><td>")
+                    .append(candidate.path("score").isNumber() ? number(candidate.path("score").asDouble()) : "-")
+                    .append("</td><td>").append(escape(note)).append("</td></tr>");
+        }
+        html.append("</table>");
+    }
+
     static String render(JsonNode job, List<Reports.Sample> samples) {
         StringBuilder html = new StringBuilder();
         html.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Stampede report ")
@@ -37,6 +62,7 @@ final class HtmlReport {
         job.path("datacenters").fields().forEachRemaining(dc -> html.append("<tr><td>").append(escape(dc.getKey()))
                 .append("</td><td>").append(escape(dc.getValue().path("status").asText())).append("</td></tr>"));
         html.append("</table>");
+        routing(job.path("routing"), html);
         JsonNode unaccounted = job.path("unaccounted");
         if (!unaccounted.isMissingNode() && !unaccounted.isNull()) {
             html.append("<p>Unaccounted: at most <b>").append(unaccounted.path("requestsAtMost").asLong())

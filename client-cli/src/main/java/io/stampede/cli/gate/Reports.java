@@ -36,6 +36,11 @@ public final class Reports {
                 job.path("status").asText());
         job.path("datacenters").fields().forEachRemaining(dc ->
                 out.printf("  %-10s %s%n", dc.getKey(), dc.getValue().path("status").asText()));
+        JsonNode routing = job.path("routing");
+        if (routing.isObject()) {
+            out.printf("  routing (%s, %s): %s%n", routing.path("placement").asText(),
+                    routing.path("rule").asText().toLowerCase(Locale.ROOT), routing.path("reason").asText());
+        }
         job.path("errors").fields().forEachRemaining(error ->
                 out.printf("  error %s: %s%n", error.getKey(), error.getValue().asText()));
         JsonNode unaccounted = job.path("unaccounted");

@@ -79,11 +79,30 @@ public final class LocalCluster {
         this.clock = clock;
     }
 
-    /** What to start. */
+    /**
+     * What to start.
+     *
+     * @param rtt a simulated round trip per datacenter, added to its managers' probe answers
+     *            ({@code --rtt dc2=40ms}); datacenters not named answer at once
+     */
     public record Layout(int datacenters, int managersPerDatacenter, int workersPerDatacenter, int gates,
-            int partitions, Duration timeout, List<String> jvmOptions, Map<String, String> nodeProperties) {
+            int partitions, Duration timeout, List<String> jvmOptions, Map<String, String> nodeProperties,
+            Map<String, Duration> rtt) {
+
+        public Layout(int datacenters, int managersPerDatacenter, int workersPerDatacenter, int gates,
+                int partitions, Duration timeout, List<String> jvmOptions, Map<String, String> nodeProperties) {
+            this(datacenters, managersPerDatacenter, workersPerDatacenter, gates, partitions, timeout, jvmOptions,
+                    nodeProperties, Map.of());
+        }
 
         public Layout {
+            rtt = Map.copyOf(rtt);
+            for (Map.Entry<String, Duration> simulated : rtt.entrySet()) {
+                require(IntStream.rangeClosed(1, datacenters).anyMatch(i -> ("dc" + i).equals(simulated.getKey())),
+                        "--rtt names " + simulated.getKey() + ", which is not one of dc1..dc" + datacenters);
+                require(!simulated.getValue().isNegative() && simulated.getValue().compareTo(Duration.ofSeconds(10)) <= 0,
+                        "--rtt " + simulated.getKey() + " must be between 0 and 10 s");
+            }
             require(datacenters >= 1, "--datacenters must be at least 1");
             require(managersPerDatacenter >= 1, "--managers-per-dc must be at least 1");
             require(workersPerDatacenter >= 1, "--workers-per-dc must be at least 1");
@@ -382,6 +401,12 @@ public final class LocalCluster {
         if (!node.seedIds().isEmpty()) {
             command.add("-Dstampede.node.seeds=" + String.join(",",
                     node.seedIds().stream().map(id -> "127.0.0.1:" + udpPorts.get(id)).toList()));
+        }
+        if (node.role() == NodeRole.GATE) {
+            command.add("-Dstampede.routing.expected-datacenters=" + String.join(",", layout.datacenterNames()));
+        }
+        if (node.role() == NodeRole.MANAGER && layout.rtt().containsKey(node.datacenter())) {
+            command.add("-Dstampede.routing.simulated-rtt=" + layout.rtt().get(node.datacenter()).toMillis() + "ms");
         }
         layout.nodeProperties().forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");

@@ -104,6 +104,11 @@ public final class LocalCommand implements Runnable {
                 description = "An extra JVM option for every node, e.g. --node-jvm-option=-Xmx1g (repeatable).")
         List<String> jvmOptions = new ArrayList<>();
 
+        @Option(names = "--rtt", paramLabel = "DC=DURATION", split = ",",
+                description = "Simulate a distant datacenter: its managers answer the gates' probes this much"
+                        + " later, e.g. --rtt dc2=40ms,dc3=80ms. Only routing sees it; the load does not.")
+        Map<String, String> rtt = new LinkedHashMap<>();
+
         @Option(names = {"-D", "--node-property"}, paramLabel = "KEY=VALUE",
                 description = "A configuration property for every node, e.g. -D quarkus.log.level=DEBUG"
                         + " (repeatable; overrides what local sets).")
@@ -114,8 +119,17 @@ public final class LocalCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             // A bad layout is a bad command line: it is refused before anything is touched.
+            Map<String, Duration> simulated = new LinkedHashMap<>();
+            for (Map.Entry<String, String> entry : rtt.entrySet()) {
+                try {
+                    simulated.put(entry.getKey(), io.stampede.model.job.Durations.parse(entry.getValue()));
+                } catch (IllegalArgumentException e) {
+                    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                            "--rtt " + entry.getKey() + ": " + e.getMessage());
+                }
+            }
             LocalCluster.Layout layout = new LocalCluster.Layout(datacenters, managers, workers, gates, partitions,
-                    Duration.ofSeconds(timeoutSeconds), jvmOptions, nodeProperties);
+                    Duration.ofSeconds(timeoutSeconds), jvmOptions, nodeProperties, simulated);
             LocalCluster cluster = parent.cluster(spec);
             StartLock lock;
             try {

@@ -69,6 +69,7 @@ public final class UdpMembership implements AutoCloseable {
     private volatile long incarnation;
     private volatile int localHealth;
     private volatile Swim.Stats stats;
+    private volatile io.stampede.cluster.coordinates.Coordinate coordinate;
 
     private UdpMembership(Settings settings, LongSupplier millis, RandomGenerator random) throws IOException {
         this.settings = settings;
@@ -94,6 +95,7 @@ public final class UdpMembership implements AutoCloseable {
         this.swim = new Swim(settings.swim(), self, 0, random, this::send, new Dispatcher());
         this.snapshot = swim.members();
         this.stats = swim.stats();
+        this.coordinate = swim.coordinates().coordinate();
         this.thread = new Thread(this::loop, "membership-" + settings.clusterId());
         this.thread.setDaemon(true);
     }
@@ -152,6 +154,11 @@ public final class UdpMembership implements AutoCloseable {
 
     public int localHealth() {
         return localHealth;
+    }
+
+    /** This node's network coordinate, as of the last step of the protocol. */
+    public io.stampede.cluster.coordinates.Coordinate coordinate() {
+        return coordinate;
     }
 
     public Swim.Stats stats() {
@@ -239,6 +246,7 @@ public final class UdpMembership implements AutoCloseable {
         incarnation = swim.incarnation();
         localHealth = swim.localHealth();
         stats = swim.stats();
+        coordinate = swim.coordinates().coordinate();
     }
 
     private void send(HostPort to, Message message) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import io.stampede.gate.jobs.GlobalJob;
+import io.stampede.gate.routing.RoutingDecision;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.load.Backpressure;
 import io.stampede.model.load.Extensions;
@@ -21,10 +22,12 @@ import io.stampede.model.stats.WorkflowReport;
  * workflow states, and the statistics merged over every datacenter (per datacenter too). Any
  * gate answers for any job; {@code owner} is the gate that publishes its result. {@code unaccounted}
  * is there only when a worker was lost: the most requests lost workers may have sent unreported.
+ * {@code routing} says why the job went to its datacenters (docs/routing.md).
  */
 public record JobView(String id, String name, JobStatus status, Instant submittedAt, Map<String, DatacenterPart> datacenters,
         List<WorkflowReport> workflows, Map<String, String> errors, String owner,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Unaccounted unaccounted) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) Unaccounted unaccounted,
+        @JsonInclude(JsonInclude.Include.NON_NULL) RoutingDecision routing) {
 
     /**
      * One datacenter's part of the job. {@code backpressure} is what its manager asks its workers
@@ -46,6 +49,6 @@ public record JobView(String id, String name, JobStatus status, Instant submitte
         }
         List<WorkflowReport> workflows = withStatistics ? job.reports() : List.of();
         return new JobView(job.id().value(), job.name(), job.status(), job.submittedAt(), parts, workflows, job.errors(),
-                job.owner(), job.unaccounted().any() ? job.unaccounted() : null);
+                job.owner(), job.unaccounted().any() ? job.unaccounted() : null, job.routing());
     }
 }

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import java.util.random.RandomGenerator;
 
 import io.stampede.cluster.jobs.JobLedger;
@@ -47,9 +48,6 @@ import io.stampede.model.stats.Unaccounted;
  * result and enforces its timeout, under the fence the table gives it.
  */
 public final class GateJobs {
-
-    /** A datacenter whose manager has been silent this long is not used. */
-    public static final Duration DATACENTER_STALE_AFTER = Duration.ofSeconds(6);
 
     /** Something for the adapter to do. */
     public sealed interface Command permits Publish, Replicate {
@@ -142,7 +140,7 @@ public final class GateJobs {
     private long lastEventMillis;
     private final DatacenterRouter router;
     private final JobLedger<GateJob> ledger;
-    private final Datacenters datacenters = new Datacenters(DATACENTER_STALE_AFTER);
+    private final Datacenters datacenters = new Datacenters(new java.util.SplittableRandom(1));
     /** Datacenter status records are fenced per datacenter: a deposed leader's status is not applied. */
     private final Map<String, ReplayFilter> statusReplays = new LinkedHashMap<>();
     private final Map<String, JobId> idempotencyKeys = new LinkedHashMap<>();
@@ -195,7 +193,8 @@ public final class GateJobs {
             return new Answer(new Invalid(read.problems()));
         }
         JobSpec spec = read.job().get();
-        DatacenterRouter.Route route = router.route(spec.datacenters(), datacenters.all(Instant.ofEpochMilli(nowMillis)));
+        DatacenterRouter.Route route = router.route(spec.datacenters(), spec.placement(), datacenters.all(nowMillis),
+                nowMillis);
         if (route instanceof DatacenterRouter.Refused refused) {
             return new Answer(new Unroutable(refused.reason()));
         }
@@ -213,7 +212,8 @@ public final class GateJobs {
         Ownership.Entry entry = new Ownership.Entry(id, spec.name(), nowMillis, deadline,
                 chosen.stream().map(Datacenters.View::name).toList(),
                 spec.workflows().stream().map(WorkflowSpec::name).toList(), idempotencyKey.orElse(""), digest,
-                Ownership.owner(id, liveGates), 1, false, body, split(spec, chosen), spec.minDatacenters().orElse(0));
+                Ownership.owner(id, liveGates), 1, false, body, split(spec, chosen), spec.minDatacenters().orElse(0),
+                route.decision());
         return new Register(entry);
     }
 
@@ -223,10 +223,14 @@ public final class GateJobs {
         return entry.map(job -> job.bodyDigest.equals(digest) ? new Accepted(known) : new Conflict(known));
     }
 
-    /** Splits each workflow across the chosen datacenters by free cores (by workers when none is free). */
+    /**
+     * Splits each workflow across the chosen datacenters: by free cores (by workers when none is
+     * free), or evenly for placement {@code spread}.
+     */
     static Map<String, Map<String, LoadShare>> split(JobSpec spec, List<Datacenters.View> chosen) {
         boolean anyFree = chosen.stream().anyMatch(dc -> dc.freeCores() > 0);
-        List<Integer> weights = chosen.stream().map(dc -> anyFree ? dc.freeCores() : Math.max(1, dc.workers())).toList();
+        List<Integer> weights = chosen.stream().map(dc -> spec.placement().strategy() == JobSpec.Strategy.SPREAD ? 1
+                : anyFree ? dc.freeCores() : Math.max(1, dc.healthyWorkers())).toList();
         Map<String, Map<String, LoadShare>> shares = new LinkedHashMap<>();
         chosen.forEach(dc -> shares.put(dc.name(), new LinkedHashMap<>()));
         for (WorkflowSpec workflow : spec.workflows()) {
@@ -292,6 +296,13 @@ public final class GateJobs {
             return Optional.empty();
         }
         GlobalJob job = opened.get().job;
+        if (entry.routing() != null) {
+            job.routedBy(entry.routing());
+        }
+        if (entry.datacenters().size() > 1 && !entry.spec().isEmpty() && !entry.finished()) {
+            JobSpecParser.read(entry.spec()).job().ifPresent(spec -> job.dependsOn(spec.workflows().stream()
+                    .collect(Collectors.toMap(WorkflowSpec::name, WorkflowSpec::dependsOn))));
+        }
         String previousOwner = job.owner();
         job.ownedBy(entry.owner(), entry.fence());
         if (!entry.idempotencyKey().isEmpty()) {
@@ -307,8 +318,12 @@ public final class GateJobs {
             // over or restarts, since the gate that owned it may have died between the table's
             // commit and its publication. Datacenters that have it already ignore it.
             opened.get().published = true;
-            entry.shares().forEach((dc, shares) -> out.add(new Publish(Optional.of(Topics.jobs(dc)), entry.id(),
-                    entry.fence(), new Payload.JobSubmitted(dc, entry.spec(), shares, entry.deadlineEpochMillis()))));
+            entry.shares().forEach((dc, shares) -> {
+                out.add(new Publish(Optional.of(Topics.jobs(dc)), entry.id(), entry.fence(),
+                        new Payload.JobSubmitted(dc, entry.spec(), shares, entry.deadlineEpochMillis(),
+                                entry.datacenters())));
+                datacenters.dispatched(dc, entry.id().toString(), nowMillis);
+            });
         }
         if (entry.finished()) {
             ledger.ended(entry.id(), nowMillis);
@@ -326,7 +341,7 @@ public final class GateJobs {
             if (verdict != ReplayFilter.Verdict.ACCEPTED) {
                 return new Dropped(verdict);
             }
-            datacenters.heard(status, Instant.ofEpochMilli(nowMillis));
+            datacenters.heard(status, envelope.fence(), nowMillis);
             return new Ignored();
         }
         if (!(payload instanceof Payload.DatacenterProgress || payload instanceof Payload.DatacenterFinished)) {
@@ -345,10 +360,12 @@ public final class GateJobs {
             if (!job.onProgress(progress, nowMillis)) {
                 return new Dropped(ReplayFilter.Verdict.LATE);
             }
+            datacenters.progressed(progress.datacenter(), job.id().toString(), nowMillis);
             changedSinceProgress.add(job.id());
         } else {
             ended(job, job.onFinished((Payload.DatacenterFinished) payload), nowMillis, commands);
         }
+        release(job, commands);
         return new Changed(job.id(), commands);
     }
 
@@ -359,6 +376,8 @@ public final class GateJobs {
      * to stop, and the job ends FAILED, saying why, instead of waiting for a job nobody received.
      */
     public List<Command> publishFailed(JobId id, String datacenter, String reason, long nowMillis) {
+        datacenters.dispatchFailed(datacenter, nowMillis);
+        router.dispatchFailed(datacenter);
         List<Command> out = new ArrayList<>();
         Optional<GlobalJob> followed = job(id);
         if (followed.isEmpty() || followed.get().status().terminal()) {
@@ -373,6 +392,23 @@ public final class GateJobs {
         }
         changedSinceProgress.add(id);
         return out;
+    }
+
+    /**
+     * As the job's owner, releases the dependent workflows whose dependencies have ended in every
+     * datacenter, to every datacenter still running the job (a job in several datacenters).
+     */
+    private void release(GlobalJob job, List<Command> out) {
+        if (!mine(job)) {
+            return;
+        }
+        for (Payload.WorkflowReleased release : job.releasable()) {
+            job.datacenterStatus().forEach((dc, status) -> {
+                if (!status.terminal()) {
+                    out.add(new Publish(Optional.of(Topics.jobs(dc)), job.id(), job.fence(), release));
+                }
+            });
+        }
     }
 
     private void ended(GlobalJob job, Payload.JobFinished finished, long nowMillis, List<Command> out) {
@@ -440,6 +476,7 @@ public final class GateJobs {
             if (mine(job) && job.lostAny() && job.stopAfterLoss()) {
                 stopEverywhere(job, "a datacenter of the job was lost", out);
             }
+            release(job, out); // a lost datacenter counts as ended for the dependencies it ran
         });
         for (JobId id : changedSinceProgress) {
             ledger.get(id).map(entry -> entry.job).filter(job -> !job.status().terminal() && mine(job))
@@ -478,7 +515,25 @@ public final class GateJobs {
 
     /** Every datacenter heard of, with its health at {@code nowMillis}. */
     public List<Datacenters.View> datacenters(long nowMillis) {
-        return datacenters.all(Instant.ofEpochMilli(nowMillis));
+        return datacenters.all(nowMillis);
+    }
+
+    /** Datacenters to expect: each is AWAITING until heard from. */
+    public void expect(List<String> names) {
+        datacenters.expect(names);
+    }
+
+    /** Where to probe each datacenter that answers probes. */
+    public Map<String, String> probeTargets() {
+        return datacenters.probeTargets();
+    }
+
+    public void probeAnswered(Datacenters.Report answer, double rttMillis, long nowMillis) {
+        datacenters.answered(answer, rttMillis, nowMillis);
+    }
+
+    public void probeFailed(String datacenter, String why, long nowMillis) {
+        datacenters.probeFailed(datacenter, why, nowMillis);
     }
 
     /** Jobs held whole. */

@@ -32,6 +32,12 @@ public final class GlobalJob {
     private final int minDatacenters;
     private final Map<String, DatacenterJobStatus> datacenterStatus = new LinkedHashMap<>();
     private final Map<String, Map<String, WorkflowState>> workflowStates = new LinkedHashMap<>();
+    /** Each workflow's dependencies, for a job in several datacenters whose workflows depend on others. */
+    private Map<String, List<String>> dependsOn = Map.of();
+    /** What each datacenter's completed workflows exported, by datacenter and workflow. */
+    private final Map<String, Map<String, Payload.Exported>> exported = new LinkedHashMap<>();
+    /** Dependent workflows released to the datacenters by this gate. */
+    private final java.util.Set<String> released = new java.util.LinkedHashSet<>();
     private final JobStatistics statistics;
     private final Map<String, String> errors = new LinkedHashMap<>();
     /** When a record about the job last came from each datacenter, epoch ms; from when it was followed here. */
@@ -50,6 +56,7 @@ public final class GlobalJob {
     private String owner = "";
     private long fence;
     private Payload.JobFinished result;
+    private io.stampede.gate.routing.RoutingDecision routing;
 
     /**
      * A job followed from {@code followedAtMillis}: each datacenter's silence counts from then.
@@ -70,6 +77,78 @@ public final class GlobalJob {
             datacenterStatus.put(dc, DatacenterJobStatus.SUBMITTED);
             lastHeard.put(dc, followedAtMillis);
         });
+    }
+
+    /** The workflows' dependencies, for the gates to release dependents in a job of several datacenters. */
+    public void dependsOn(Map<String, List<String>> dependencies) {
+        this.dependsOn = Map.copyOf(dependencies);
+    }
+
+    /**
+     * The dependent workflows whose dependencies have now ended in every datacenter of the job
+     * (a datacenter that has ended or was lost counts as ended), each released once: with the
+     * dependencies' exports merged over the datacenters where they completed (for each variable,
+     * the datacenter whose dependency completed last, ties by name), or failed when a dependency
+     * completed nowhere.
+     */
+    public List<Payload.WorkflowReleased> releasable() {
+        List<Payload.WorkflowReleased> releases = new java.util.ArrayList<>();
+        if (status.terminal()) {
+            return releases;
+        }
+        dependsOn.forEach((workflow, dependencies) -> {
+            if (dependencies.isEmpty() || released.contains(workflow) || !dependencies.stream().allMatch(this::endedEverywhere)) {
+                return;
+            }
+            Map<String, String> values = new LinkedHashMap<>();
+            Map<String, long[]> versions = new LinkedHashMap<>();
+            Map<String, String> writers = new LinkedHashMap<>();
+            List<String> failed = new java.util.ArrayList<>();
+            for (String dependency : dependencies) {
+                boolean completed = false;
+                for (String dc : datacenterStatus.keySet()) {
+                    if (workflowStates.getOrDefault(dc, Map.of()).get(dependency) != WorkflowState.COMPLETED) {
+                        continue;
+                    }
+                    completed = true;
+                    Payload.Exported from = exported.getOrDefault(dc, Map.of()).get(dependency);
+                    if (from == null) {
+                        continue;
+                    }
+                    from.values().forEach((name, value) -> {
+                        long[] version = versions.get(name);
+                        if (version == null || from.completedAtMillis() > version[0]
+                                || from.completedAtMillis() == version[0] && dc.compareTo(writers.get(name)) > 0) {
+                            values.put(name, value);
+                            versions.put(name, new long[] {from.completedAtMillis()});
+                            writers.put(name, dc);
+                        }
+                    });
+                }
+                if (!completed) {
+                    failed.add(dependency);
+                }
+            }
+            released.add(workflow);
+            releases.add(new Payload.WorkflowReleased(workflow, values, failed.isEmpty() ? ""
+                    : String.join(", ", failed) + " completed in no datacenter"));
+        });
+        return releases;
+    }
+
+    private boolean endedEverywhere(String workflow) {
+        return datacenterStatus.entrySet().stream().allMatch(dc -> dc.getValue().terminal()
+                || workflowStates.getOrDefault(dc.getKey(), Map.of()).getOrDefault(workflow, WorkflowState.PENDING)
+                        .terminal());
+    }
+
+    /** Why the job went to its datacenters, as its registration recorded; null when it did not. */
+    public void routedBy(io.stampede.gate.routing.RoutingDecision decision) {
+        this.routing = decision;
+    }
+
+    public io.stampede.gate.routing.RoutingDecision routing() {
+        return routing;
     }
 
     /** The gate that owns the job now, and its fence for it. */
@@ -187,6 +266,9 @@ public final class GlobalJob {
         boolean started = !progress.windows().isEmpty()
                 || progress.states().values().stream().anyMatch(state -> state != WorkflowState.PENDING);
         Map<String, WorkflowState> before = workflowStates.put(progress.datacenter(), progress.states());
+        if (!progress.exports().isEmpty()) {
+            exported.computeIfAbsent(progress.datacenter(), dc -> new LinkedHashMap<>()).putAll(progress.exports());
+        }
         if (!progress.states().equals(before) || progress.windows().values().stream().flatMap(List::stream)
                 .anyMatch(window -> window.iterations() > 0 || window.steps().stream()
                         .anyMatch(step -> step.requests() > 0 || !step.notSent().isEmpty()))) {

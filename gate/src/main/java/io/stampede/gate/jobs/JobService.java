@@ -89,6 +89,7 @@ public class JobService {
         this.core = new GateJobs(identity.id(), router, LedgerSettings.limits(config.jobs()),
                 config.jobs().datacenterSilence(), config.jobs().stuckAfter(), ownership::forget);
         LedgerGauges.register(registry, this::retained, this::tombstones);
+        config.routing().expectedDatacenters().ifPresent(core::expect);
     }
 
     void start(@Observes StartupEvent event) {
@@ -191,6 +192,19 @@ public class JobService {
 
     public synchronized List<Datacenters.View> datacenters() {
         return core.datacenters(clock.millis());
+    }
+
+    /** Where to probe each datacenter that answers probes, by name. */
+    public synchronized java.util.Map<String, String> probeTargets() {
+        return core.probeTargets();
+    }
+
+    public synchronized void probeAnswered(Datacenters.Report answer, double rttMillis) {
+        core.probeAnswered(answer, rttMillis, clock.millis());
+    }
+
+    public synchronized void probeFailed(String datacenter, String why) {
+        core.probeFailed(datacenter, why, clock.millis());
     }
 
     /** Jobs this gate holds whole (running, or ended within their retention). */

@@ -14,7 +14,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.gate.jobs.JobService;
-import io.stampede.gate.routing.CapacityRouter;
+import io.stampede.gate.routing.Router;
 import io.stampede.gate.routing.DatacenterRouter;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.messaging.RecordInbox;
@@ -64,7 +64,7 @@ public class GateChannels {
         @Produces
         @Singleton
         DatacenterRouter router() {
-            return new CapacityRouter();
+            return new Router();
         }
     }
 }

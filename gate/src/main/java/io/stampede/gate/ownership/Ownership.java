@@ -1,5 +1,6 @@
 package io.stampede.gate.ownership;
 
+import io.stampede.gate.routing.RoutingDecision;
 import io.stampede.model.JobId;
 import io.stampede.model.job.LoadShare;
 
@@ -31,11 +32,21 @@ public final class Ownership {
      * @param shares each datacenter's share of each workflow, while it runs; empty once finished
      * @param minDatacenters how many datacenters must complete their part for the job to end
      *               PARTIAL when one is lost; 0 for all of them
+     * @param routing why the job went to its datacenters; null in entries written before routing
+     *               decisions were recorded
      */
     public record Entry(JobId id, String name, long submittedAtMillis, long deadlineEpochMillis,
             List<String> datacenters, List<String> workflows, String idempotencyKey, String bodyDigest,
             String owner, long fence, boolean finished, String spec, Map<String, Map<String, LoadShare>> shares,
-            int minDatacenters) {
+            int minDatacenters, RoutingDecision routing) {
+
+        public Entry(JobId id, String name, long submittedAtMillis, long deadlineEpochMillis,
+                List<String> datacenters, List<String> workflows, String idempotencyKey, String bodyDigest,
+                String owner, long fence, boolean finished, String spec, Map<String, Map<String, LoadShare>> shares,
+                int minDatacenters) {
+            this(id, name, submittedAtMillis, deadlineEpochMillis, datacenters, workflows, idempotencyKey, bodyDigest,
+                    owner, fence, finished, spec, shares, minDatacenters, null);
+        }
 
         public Entry {
             datacenters = List.copyOf(datacenters);
@@ -47,18 +58,18 @@ public final class Ownership {
 
         Entry ownedBy(String gate, long newFence) {
             return new Entry(id, name, submittedAtMillis, deadlineEpochMillis, datacenters, workflows,
-                    idempotencyKey, bodyDigest, gate, newFence, finished, spec, shares, minDatacenters);
+                    idempotencyKey, bodyDigest, gate, newFence, finished, spec, shares, minDatacenters, routing);
         }
 
         /** This entry without the job it holds (for answers, which need only the definition). */
         public Entry withoutJob() {
             return new Entry(id, name, submittedAtMillis, deadlineEpochMillis, datacenters, workflows,
-                    idempotencyKey, bodyDigest, owner, fence, finished, "", shares, minDatacenters);
+                    idempotencyKey, bodyDigest, owner, fence, finished, "", shares, minDatacenters, routing);
         }
 
         Entry done() {
             return new Entry(id, name, submittedAtMillis, deadlineEpochMillis, datacenters, workflows,
-                    idempotencyKey, bodyDigest, owner, fence, true, "", Map.of(), minDatacenters);
+                    idempotencyKey, bodyDigest, owner, fence, true, "", Map.of(), minDatacenters, routing);
         }
     }
 

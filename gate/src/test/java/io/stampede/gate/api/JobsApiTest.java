@@ -115,7 +115,7 @@ class JobsApiTest {
         submit(JOB, "application/yaml", null).then()
                 .statusCode(503)
                 .header("Retry-After", "2")
-                .body("detail", startsWith("no datacenter is healthy"));
+                .body("detail", startsWith("no datacenter can take the job"));
         given().get("/q/health/ready").then().statusCode(503)
                 .body("checks.find { it.name == 'datacenters' }.status", equalTo("DOWN"));
     }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.stampede.cluster.jobs.JobLedger;
 import io.stampede.gate.ownership.Ownership;
-import io.stampede.gate.routing.CapacityRouter;
+import io.stampede.gate.routing.Router;
 import io.stampede.model.JobId;
 import io.stampede.model.Topics;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
@@ -223,7 +223,7 @@ class GateJobsTest {
         owner.core.follow(entry, false, GateScenario.NOW, byOwner);
         assertThat(byOwner).as("once").containsExactly(new GateJobs.Publish(Optional.of(Topics.jobs("dc1")),
                 entry.id(), 1, new Payload.JobSubmitted("dc1", JOB, entry.shares().get("dc1"),
-                        entry.deadlineEpochMillis())));
+                        entry.deadlineEpochMillis(), List.of("dc1"))));
 
         // gate-2 died, perhaps before its record went out: gate-3 takes the job over and publishes it again.
         GateScenario successor = new GateScenario("gate-3");
@@ -306,6 +306,81 @@ class GateJobsTest {
         assertThat(out).containsExactly(new GateJobs.Replicate(new Ownership.Finished(second.entry().id())));
     }
 
+    static final String DEPENDENT_JOB = """
+            name: shop
+            workflows:
+              - name: login
+                vus: 2
+                iterations: 1
+                exports: [token, region]
+                steps: [{name: in, request: {url: "http://h/"}, extract: [{var: token, header: T}, {var: region, header: R}]}]
+              - name: browse
+                dependsOn: [login]
+                vus: 2
+                iterations: 1
+                steps: [{name: get, request: {url: "http://h/{{token}}"}}]
+            """;
+
+    private static Payload.DatacenterProgress loginEnded(String dc, WorkflowState state, Map<String, String> exports,
+            long completedAt) {
+        return new Payload.DatacenterProgress(dc, Map.of("login", state, "browse", WorkflowState.PENDING), Map.of(),
+                null, null, state == WorkflowState.COMPLETED ? Map.of("login", new Payload.Exported(exports, completedAt))
+                        : Map.of());
+    }
+
+    private static List<Payload.WorkflowReleased> releases(GateJobs.Applied applied) {
+        return ((GateJobs.Changed) applied).commands().stream().filter(GateJobs.Publish.class::isInstance)
+                .map(command -> ((GateJobs.Publish) command).payload()).filter(Payload.WorkflowReleased.class::isInstance)
+                .map(Payload.WorkflowReleased.class::cast).toList();
+    }
+
+    @Test
+    void theOwnerReleasesADependentOnceItsDependencyEndedInEveryDatacenterWithTheLastWritersExports() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1).datacenter("dc2", 2, 1);
+        List<GateJobs.Command> published = new ArrayList<>();
+        JobId id = gate.submit(DEPENDENT_JOB, Optional.empty(), published);
+        assertThat(published).filteredOn(GateJobs.Publish.class::isInstance)
+                .extracting(command -> ((Payload.JobSubmitted) ((GateJobs.Publish) command).payload()).datacenters())
+                .containsOnly(List.of("dc1", "dc2"));
+
+        assertThat(releases(gate.core.onEvent(gate.report(id, "dc1", 1, loginEnded("dc1", WorkflowState.COMPLETED,
+                Map.of("token", "dc1-late", "region", "eu"), 5_000)), GateScenario.NOW)))
+                .as("login has not ended in dc2 yet").isEmpty();
+        List<Payload.WorkflowReleased> released = releases(gate.core.onEvent(gate.report(id, "dc2", 1,
+                loginEnded("dc2", WorkflowState.COMPLETED, Map.of("token", "dc2-early"), 4_000)), GateScenario.NOW));
+        assertThat(released).as("one release per datacenter").hasSize(2).containsOnly(new Payload.WorkflowReleased(
+                "browse", Map.of("token", "dc1-late", "region", "eu"), ""));
+        assertThat(releases(gate.core.onEvent(gate.report(id, "dc2", 1, loginEnded("dc2", WorkflowState.COMPLETED,
+                Map.of("token", "dc2-early"), 4_000)), GateScenario.NOW))).as("released once").isEmpty();
+    }
+
+    @Test
+    void aDependencyThatCompletedNowhereReleasesItsDependentAsFailed() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1).datacenter("dc2", 2, 1);
+        JobId id = gate.submit(DEPENDENT_JOB, Optional.empty(), new ArrayList<>());
+        gate.core.onEvent(gate.report(id, "dc1", 1, loginEnded("dc1", WorkflowState.FAILED, Map.of(), 0)),
+                GateScenario.NOW);
+        List<Payload.WorkflowReleased> released = releases(gate.core.onEvent(gate.report(id, "dc2", 1,
+                loginEnded("dc2", WorkflowState.FAILED, Map.of(), 0)), GateScenario.NOW));
+        assertThat(released).extracting(Payload.WorkflowReleased::failure)
+                .containsOnly("login completed in no datacenter");
+    }
+
+    @Test
+    void aLostDatacenterCountsAsEndedForTheDependenciesItRan() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1).datacenter("dc2", 2, 1);
+        JobId id = gate.submit(DEPENDENT_JOB.replace("name: shop\n", "name: shop\nminDatacenters: 1\n"),
+                Optional.empty(), new ArrayList<>());
+        gate.core.onEvent(gate.report(id, "dc1", 1, loginEnded("dc1", WorkflowState.COMPLETED, Map.of("token", "t"),
+                1_000)), GateScenario.NOW + 59_000);
+        List<GateJobs.Command> later = gate.core.tick(GateScenario.NOW + 60_000, List.of("gate-1"), false, Set.of());
+        assertThat(gate.core.job(id).orElseThrow().datacenterStatus()).containsEntry("dc2", DatacenterJobStatus.LOST);
+        assertThat(later).filteredOn(command -> command instanceof GateJobs.Publish publish
+                && publish.payload() instanceof Payload.WorkflowReleased)
+                .extracting(command -> ((GateJobs.Publish) command).topic().orElseThrow())
+                .as("released to dc1 only: dc2 was lost").containsExactly("stampede.dc.dc1.jobs");
+    }
+
     static Payload.DatacenterProgress progress(String dc) {
         return new Payload.DatacenterProgress(dc, Map.of("browse", WorkflowState.RUNNING),
                 Map.of("browse", List.of(new WorkflowWindow("browse", 0, 1_000, 1, 0, 0, List.of()))));
@@ -337,7 +412,7 @@ class GateJobsTest {
         }
 
         GateScenario(String self, java.util.function.Consumer<JobId> forgotten, JobLedger.Limits limits) {
-            core = new GateJobs(self, new CapacityRouter(), limits, SILENCE, STUCK, forgotten);
+            core = new GateJobs(self, new Router(), limits, SILENCE, STUCK, forgotten);
         }
 
         GateScenario datacenter(String name, int freeCores, long fence) {

@@ -157,6 +157,8 @@ public final class DatacenterJob {
     private final Map<ShareKey, ExtensionGrants> grants = new HashMap<>();
     private Extensions extensions = Extensions.NONE;
     private int reruns;
+    /** Dependent workflows the gates released, for a job in several datacenters ({@link Payload.JobSubmitted#gatesRelease}). */
+    private final Map<String, Payload.WorkflowReleased> released = new HashMap<>();
     /**
      * Whether this manager decides for the job (it leads the datacenter). A follower keeps the
      * same state from the same records, but takes dispatch decisions from the leader's
@@ -323,6 +325,25 @@ public final class DatacenterJob {
         if (status == DatacenterJobStatus.SUBMITTED) {
             move(DatacenterJobStatus.RUNNING);
         }
+    }
+
+    /**
+     * The gates released a dependent workflow (a job in several datacenters): its dependencies
+     * have ended everywhere. It starts with the exports merged over every datacenter, or fails
+     * when they completed nowhere. Repeated releases (a new owner of the job sends them again)
+     * change nothing.
+     */
+    public List<Command> onReleased(Payload.WorkflowReleased release, List<WorkerRegistry.Worker> workers) {
+        Workflow workflow = workflows.get(release.workflow());
+        if (workflow == null || !submitted.gatesRelease() || released.putIfAbsent(release.workflow(), release) != null) {
+            return List.of();
+        }
+        if (!release.failure().isEmpty() && workflow.state == WorkflowState.PENDING) {
+            workflow.error = "not started: " + release.failure();
+            workflow.move(WorkflowState.FAILED);
+            failDependents(workflow);
+        }
+        return advance(workers);
     }
 
     /** Dispatches every workflow whose dependencies have completed, across {@code workers}. */
@@ -574,10 +595,35 @@ public final class DatacenterJob {
                 workflow.sinceLastProgress.clear();
             }
         }
-        return new Payload.DatacenterProgress(datacenter, states(), windows, Backpressure.NONE, extensions);
+        return new Payload.DatacenterProgress(datacenter, states(), windows, Backpressure.NONE, extensions, exported());
+    }
+
+    /**
+     * For a job the gates release: what each completed workflow that others depend on exported,
+     * sent with every progress until the job ends here (the gates merge them across datacenters).
+     */
+    private Map<String, Payload.Exported> exported() {
+        if (!submitted.gatesRelease()) {
+            return Map.of();
+        }
+        Map<String, Payload.Exported> exported = new LinkedHashMap<>();
+        for (Workflow workflow : workflows.values()) {
+            boolean dependedOn = workflows.values().stream()
+                    .anyMatch(other -> other.spec.dependsOn().contains(workflow.spec.name()));
+            if (dependedOn && workflow.state == WorkflowState.COMPLETED) {
+                long completedAt = workflow.shares.values().stream().filter(share -> share.lastWindow != null)
+                        .mapToLong(share -> share.lastWindow.endMillis()).max().orElse(0);
+                exported.put(workflow.spec.name(), new Payload.Exported(workflow.exports, completedAt));
+            }
+        }
+        return exported;
     }
 
     private boolean dependenciesCompleted(Workflow workflow) {
+        if (submitted.gatesRelease() && !workflow.spec.dependsOn().isEmpty()) {
+            Payload.WorkflowReleased release = released.get(workflow.spec.name());
+            return release != null && release.failure().isEmpty();
+        }
         return workflow.spec.dependsOn().stream().allMatch(name -> workflows.get(name).state == WorkflowState.COMPLETED);
     }
 
@@ -597,8 +643,13 @@ public final class DatacenterJob {
                 .map(worker -> anyFree ? worker.freeCores() : Math.max(1, worker.cores())).toList();
         List<LoadShare> parts = whole.isEmpty() ? List.of() : whole.split(weights);
         Map<String, String> variables = new HashMap<>(spec.variables());
-        for (String dependency : workflow.spec.dependsOn()) {
-            variables.putAll(workflows.get(dependency).exports);
+        Payload.WorkflowReleased release = released.get(workflow.spec.name());
+        if (release != null) {
+            variables.putAll(release.exports());
+        } else {
+            for (String dependency : workflow.spec.dependsOn()) {
+                variables.putAll(workflows.get(dependency).exports);
+            }
         }
         for (int i = 0; i < parts.size(); i++) {
             if (parts.get(i).isEmpty()) {

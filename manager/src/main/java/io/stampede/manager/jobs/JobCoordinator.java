@@ -30,6 +30,7 @@ import io.stampede.model.job.JobSpec;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.load.Backpressure;
+import io.stampede.model.load.LoadState;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.ReplayFilter;
@@ -106,6 +107,8 @@ public class JobCoordinator {
     private final Duration heartbeatSilence;
     private final ProgressFlow flow;
     private final NodeLoad load;
+    /** Where gates probe this manager: its HTTP port, which serves gRPC too. */
+    private final String probeAddress;
     /** The level last sent to the workers; null when this leader has sent none yet. */
     private Backpressure sentLevel;
 
@@ -128,6 +131,7 @@ public class JobCoordinator {
         this.catchUp = catchUp;
         this.ledger = new JobLedger<>(LedgerSettings.limits(config.jobs()));
         this.heartbeatSilence = config.jobs().workerSilence();
+        this.probeAddress = config.membership().advertiseHost() + ":" + config.ports().http();
         LedgerGauges.register(registry, this::retained, this::tombstones);
     }
 
@@ -282,6 +286,32 @@ public class JobCoordinator {
         return workers.live();
     }
 
+    /**
+     * The datacenter as this manager sees it now: what its status records and its probe answers say.
+     *
+     * @param managersAlive this manager and the others of its Raft group that membership has up
+     */
+    public record Snapshot(boolean leading, long term, String leader, int managersAlive, int managersTotal,
+            int workers, int healthyWorkers, int cores, int freeCores, int activeJobs, LoadState load) {
+    }
+
+    /** host:port where gates probe this manager. */
+    public String probeAddress() {
+        return probeAddress;
+    }
+
+    public synchronized Snapshot snapshot() {
+        List<WorkerRegistry.Worker> usable = workers.takingNewShares();
+        Map<String, String> group = leadership.members();
+        int alive = 1 + (int) group.keySet().stream().filter(id -> !id.equals(managerId))
+                .filter(id -> membership.members().stream().anyMatch(member -> member.id().equals(id) && member.up()))
+                .count();
+        return new Snapshot(fence >= 0, leadership.term(), leadership.leader().orElse(""), alive,
+                Math.max(1, group.size()), workers.live().size(), usable.size(),
+                usable.stream().mapToInt(WorkerRegistry.Worker::cores).sum(),
+                usable.stream().mapToInt(WorkerRegistry.Worker::freeCores).sum(), activeJobs(), load.state());
+    }
+
     /** Live workers that are not OVERLOADED: those the datacenter can give new work to. */
     public synchronized List<WorkerRegistry.Worker> workersTakingShares() {
         return workers.takingNewShares();
@@ -375,6 +405,12 @@ public class JobCoordinator {
                         jobId, window.worker());
                 inbox.dropped(topic, envelope, ReplayFilter.Verdict.LATE);
             }
+        } else if (payload instanceof Payload.WorkflowReleased released) {
+            if (job != null) {
+                LOG.infof("job %s: the gates release %s%s", jobId, released.workflow(),
+                        released.failure().isEmpty() ? "" : " as failed (" + released.failure() + ")");
+                send(jobId, job.onReleased(released, workers.forNewShares()));
+            }
         } else if (payload instanceof Payload.ExtensionRequested request) {
             if (job != null) {
                 job.onExtensionRequested(request).ifPresent(decision -> LOG.infof("job %s: extension %s", jobId, decision));
@@ -456,11 +492,10 @@ public class JobCoordinator {
                 sentLevel = level;
             }
             if (ticks % STATUS_EVERY_TICKS == 0 && fence >= 0) {
-                List<WorkerRegistry.Worker> usable = workers.takingNewShares();
+                Snapshot here = snapshot();
                 events.send(new Subject.Datacenter(datacenter), fence, new Payload.DatacenterStatus(datacenter,
-                        managerId, usable.size(), usable.stream().mapToInt(WorkerRegistry.Worker::cores).sum(),
-                        usable.stream().mapToInt(WorkerRegistry.Worker::freeCores).sum(), activeJobs(), load.state(),
-                        level));
+                        managerId, here.healthyWorkers(), here.cores(), here.freeCores(), here.activeJobs(), here.load(),
+                        level, probeAddress, here.workers(), here.managersAlive(), here.managersTotal()));
             }
         } catch (RuntimeException e) {
             LOG.error("the periodic check failed; it runs again in a second", e);

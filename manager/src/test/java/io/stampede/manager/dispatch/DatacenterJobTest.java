@@ -107,6 +107,54 @@ class DatacenterJobTest {
         assertThat(second).extracting(dispatch -> dispatch.share().firstVu()).containsExactly(11L, 14L);
     }
 
+    /** The same job, run in dc1 and dc2: the gates release its dependent workflows. */
+    private static DatacenterJob jobInTwoDatacenters() {
+        JobSpec spec = JobSpecParser.parse(SPEC);
+        return new DatacenterJob(JobId.of("job-1"), "dc1", new Payload.JobSubmitted("dc1", SPEC,
+                Map.of("login", new LoadShare(5, 0, 0, 1), "browse", new LoadShare(2, 0, 0, 11)), 0,
+                List.of("dc1", "dc2")), spec);
+    }
+
+    @Test
+    void inAJobOfSeveralDatacentersADependentWaitsForTheGatesReleaseAndTakesItsExports() {
+        DatacenterJob job = jobInTwoDatacenters();
+        job.advance(WORKERS);
+        job.onWindow(new Payload.WorkflowWindowReported("login", "w1", window("login", 3_000, 3)));
+        job.onFinished(done("login", "w1", 3, Map.of("token", "here")), WORKERS);
+        List<DatacenterJob.Command> loginDone = job.onFinished(done("login", "w2", 2, Map.of()), WORKERS);
+        assertThat(dispatches(loginDone)).as("login has ended here, but perhaps not in dc2").isEmpty();
+        assertThat(job.states()).containsEntry("login", WorkflowState.COMPLETED).containsEntry("browse", WorkflowState.PENDING);
+        assertThat(job.progress().exports()).as("what login exported here, for the gates to merge")
+                .containsEntry("login", new Payload.Exported(Map.of("token", "here"), 4_000));
+
+        List<Payload.WorkflowDispatched> released = dispatches(job.onReleased(
+                new Payload.WorkflowReleased("browse", Map.of("token", "from-dc2"), ""), WORKERS));
+        assertThat(released).extracting(Payload.WorkflowDispatched::workflow).containsOnly("browse");
+        assertThat(released).allSatisfy(dispatch -> assertThat(dispatch.variables()).containsEntry("token", "from-dc2"));
+        assertThat(job.onReleased(new Payload.WorkflowReleased("browse", Map.of("token", "again"), ""), WORKERS))
+                .as("a repeated release (a new owner of the job) changes nothing").isEmpty();
+    }
+
+    @Test
+    void aReleaseAsFailedFailsTheDependentAndItsDependentsHere() {
+        DatacenterJob job = jobInTwoDatacenters();
+        job.advance(WORKERS);
+        job.onFinished(done("login", "w1", 3, Map.of()), WORKERS);
+        job.onFinished(done("login", "w2", 2, Map.of()), WORKERS);
+        job.onReleased(new Payload.WorkflowReleased("browse", Map.of(), "login completed in no datacenter"), WORKERS);
+        assertThat(job.states()).containsEntry("browse", WorkflowState.FAILED).containsEntry("report", WorkflowState.FAILED);
+        assertThat(job.finished()).isTrue();
+    }
+
+    @Test
+    void aJobInOneDatacenterIgnoresReleasesAndOrdersItsWorkflowsItself() {
+        DatacenterJob job = job();
+        job.advance(WORKERS);
+        assertThat(job.onReleased(new Payload.WorkflowReleased("browse", Map.of(), ""), WORKERS)).isEmpty();
+        assertThat(job.states()).containsEntry("browse", WorkflowState.PENDING);
+        assertThat(job.progress().exports()).isEmpty();
+    }
+
     @Test
     void finishesWithExactTotalsOnceEveryWorkflowHasEnded() {
         DatacenterJob job = job();

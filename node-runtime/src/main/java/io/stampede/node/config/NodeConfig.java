@@ -35,6 +35,29 @@ public interface NodeConfig {
     /** How this node judges its own load and pushes back when it has too much. */
     Overload overload();
 
+    /** How gates probe datacenters and route jobs to them (docs/routing.md). */
+    Routing routing();
+
+    interface Routing {
+        /** Gates: how often each datacenter's leading manager is probed. */
+        @WithDefault("2s")
+        java.time.Duration probeInterval();
+
+        /** Gates: how long a probe may take before it counts as failed. */
+        @WithDefault("5s")
+        java.time.Duration probeTimeout();
+
+        /** Gates: datacenters to expect; each shows as AWAITING until it is heard from. */
+        Optional<List<String>> expectedDatacenters();
+
+        /**
+         * Managers: a delay added to every probe answer, to simulate a distant datacenter on one
+         * machine ({@code stampede local up --rtt}). 0 in production.
+         */
+        @WithDefault("0s")
+        java.time.Duration simulatedRtt();
+    }
+
     interface Node {
         /** Unique id in the cluster; default: role, datacenter and a random suffix, e.g. {@code worker-dc1-3f9a2c}. */
         Optional<String> id();

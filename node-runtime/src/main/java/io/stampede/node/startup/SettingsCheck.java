@@ -30,6 +30,7 @@ public class SettingsCheck {
         problems.addAll(LeadershipSettings.of(config).problems());
         problems.addAll(LedgerSettings.problems(config.jobs()));
         problems.addAll(OverloadSettings.problems(config.overload()));
+        problems.addAll(OverloadSettings.problems(config.routing()));
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException(problems);
         }

@@ -16,13 +16,36 @@ import java.util.Optional;
  * @param timeout     the whole job's time limit, if any
  * @param variables   values every template may use by name
  * @param workflows   in the order written; {@link #workflowsInDependencyOrder()} orders them for running
+ * @param placement   how the gate ranks datacenters when it chooses them
  */
 public record JobSpec(String name, Datacenters datacenters, Optional<Integer> minDatacenters,
-        Optional<Duration> timeout, Map<String, String> variables, List<WorkflowSpec> workflows) {
+        Optional<Duration> timeout, Map<String, String> variables, List<WorkflowSpec> workflows,
+        Placement placement) {
 
     public JobSpec {
         variables = Map.copyOf(variables);
         workflows = List.copyOf(workflows);
+        placement = placement == null ? Placement.DEFAULT : placement;
+    }
+
+    /**
+     * How the gate ranks datacenters when it chooses them (docs/routing.md).
+     *
+     * @param strategy LATENCY (the default): the lowest routing score; CAPACITY: the most free
+     *                 cores; SPREAD: like LATENCY, and each workflow is split evenly over the
+     *                 chosen datacenters rather than by their free cores
+     * @param prefer   datacenters whose routing score counts ×0.9
+     */
+    public record Placement(Strategy strategy, List<String> prefer) {
+        public static final Placement DEFAULT = new Placement(Strategy.LATENCY, List.of());
+
+        public Placement {
+            prefer = List.copyOf(prefer);
+        }
+    }
+
+    public enum Strategy {
+        LATENCY, CAPACITY, SPREAD
     }
 
     /** Which datacenters run the job. */

@@ -193,7 +193,8 @@ public final class JobSpecParser {
     // ---------------------------------------------------------------- job
 
     private JobSpec job(JsonNode root) {
-        Fields fields = fields(root, "", "name", "datacenters", "minDatacenters", "timeout", "variables", "workflows");
+        Fields fields = fields(root, "", "name", "datacenters", "minDatacenters", "timeout", "variables", "workflows",
+                "placement", "prefer");
         if (fields == null) {
             return null;
         }
@@ -248,7 +249,50 @@ public final class JobSpecParser {
             cycles(items, listPath, declaredDependencies, names);
         }
         fields.finish();
-        return new JobSpec(name, datacenters, minDatacenters, timeout, jobVariables, workflows);
+        return new JobSpec(name, datacenters, minDatacenters, timeout, jobVariables, workflows, placement(fields));
+    }
+
+    /** The valid, distinct datacenter names of a list; a problem for each item that is not one. */
+    private List<String> datacenterNames(JsonNode node, String path) {
+        List<String> names = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < node.size(); i++) {
+            String itemPath = path + "[" + i + "]";
+            if (!node.get(i).isTextual()) {
+                problem(itemPath, "must be a datacenter name");
+                continue;
+            }
+            String name = node.get(i).asText();
+            DatacenterName.problem(name).ifPresent(problem -> problem(itemPath, problem));
+            if (!seen.add(name)) {
+                problem(itemPath, "'" + name + "' is listed twice");
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    private JobSpec.Placement placement(Fields fields) {
+        JobSpec.Strategy strategy = JobSpec.Strategy.LATENCY;
+        String written = fields.optionalText("placement", 20);
+        if (written != null) {
+            try {
+                strategy = JobSpec.Strategy.valueOf(written.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                problem(fields.path("placement"), "must be latency, capacity or spread, got '" + written + "'");
+            }
+        }
+        List<String> prefer = new ArrayList<>();
+        JsonNode node = fields.get("prefer");
+        if (node != null) {
+            String path = fields.path("prefer");
+            if (!node.isArray()) {
+                problem(path, "must be a list of datacenter names");
+            } else {
+                prefer.addAll(datacenterNames(node, path));
+            }
+        }
+        return new JobSpec.Placement(strategy, prefer);
     }
 
     private JobSpec.Datacenters datacenters(Fields fields) {
@@ -268,21 +312,7 @@ public final class JobSpecParser {
             return new JobSpec.Count(count);
         }
         if (node.isArray()) {
-            List<String> names = new ArrayList<>();
-            Set<String> seen = new HashSet<>();
-            for (int i = 0; i < node.size(); i++) {
-                String itemPath = path + "[" + i + "]";
-                if (!node.get(i).isTextual()) {
-                    problem(itemPath, "must be a datacenter name");
-                    continue;
-                }
-                String name = node.get(i).asText();
-                DatacenterName.problem(name).ifPresent(problem -> problem(itemPath, problem));
-                if (!seen.add(name)) {
-                    problem(itemPath, "'" + name + "' is listed twice");
-                }
-                names.add(name);
-            }
+            List<String> names = datacenterNames(node, path);
             if (names.isEmpty() && node.isEmpty()) {
                 problem(path, "an empty list names no datacenter; leave it out to use every healthy one");
             }

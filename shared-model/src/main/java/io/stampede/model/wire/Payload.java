@@ -61,10 +61,40 @@ public sealed interface Payload {
     }
 
     /** Gate → managers of a datacenter: run this job's share here. */
-    record JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis)
-            implements FromGates {
+    record JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis,
+            List<String> datacenters) implements FromGates {
         public JobSubmitted {
             shares = Map.copyOf(shares);
+            datacenters = datacenters == null ? List.of() : List.copyOf(datacenters);
+        }
+
+        public JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis) {
+            this(datacenter, spec, shares, deadlineEpochMillis, List.of());
+        }
+
+        /**
+         * Whether the gates release this job's dependent workflows (it runs in more than one
+         * datacenter): a dependent starts when its dependencies have ended in every datacenter,
+         * with their exports merged ({@link WorkflowReleased}). Otherwise (one datacenter, or a gate
+         * of protocol 4.1 and older) the manager starts it when they have completed here.
+         */
+        public boolean gatesRelease() {
+            return datacenters.size() > 1;
+        }
+    }
+
+    /**
+     * Gate → the managers of every datacenter of a job that runs in several: the dependencies of
+     * {@code workflow} have ended everywhere; start it with these variables.
+     *
+     * @param exports what its dependencies exported, merged over the datacenters where they
+     *                completed (for each variable, the datacenter whose dependency completed last)
+     * @param failure why it must not start (its dependencies completed nowhere); empty to start it
+     */
+    record WorkflowReleased(String workflow, Map<String, String> exports, String failure) implements FromGates {
+        public WorkflowReleased {
+            exports = Map.copyOf(exports);
+            failure = failure == null ? "" : failure;
         }
     }
 
@@ -207,8 +237,8 @@ public sealed interface Payload {
      * over two records is in both, each with the part it had.
      */
     record DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
-            Map<String, List<WorkflowWindow>> windows, Backpressure backpressure, Extensions extensions)
-            implements DatacenterReport {
+            Map<String, List<WorkflowWindow>> windows, Backpressure backpressure, Extensions extensions,
+            Map<String, Exported> exports) implements DatacenterReport {
         public DatacenterProgress {
             backpressure = Backpressure.orNone(backpressure);
             extensions = Extensions.orNone(extensions);
@@ -216,6 +246,12 @@ public sealed interface Payload {
             Map<String, List<WorkflowWindow>> copy = new LinkedHashMap<>();
             windows.forEach((workflow, seconds) -> copy.put(workflow, List.copyOf(seconds)));
             windows = Collections.unmodifiableMap(copy);
+            exports = exports == null ? Map.of() : Map.copyOf(exports);
+        }
+
+        public DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
+                Map<String, List<WorkflowWindow>> windows, Backpressure backpressure, Extensions extensions) {
+            this(datacenter, states, windows, backpressure, extensions, Map.of());
         }
 
         public DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
@@ -225,7 +261,19 @@ public sealed interface Payload {
 
         /** The same progress, saying what the manager asked its workers for at the time. */
         public DatacenterProgress withBackpressure(Backpressure level) {
-            return new DatacenterProgress(datacenter, states, windows, level, extensions);
+            return new DatacenterProgress(datacenter, states, windows, level, extensions, exports);
+        }
+    }
+
+    /**
+     * What a workflow that completed in one datacenter exported, for the gates to merge across
+     * datacenters ({@link WorkflowReleased}).
+     *
+     * @param completedAtMillis when it completed: the end of its last reported window
+     */
+    record Exported(Map<String, String> values, long completedAtMillis) {
+        public Exported {
+            values = Map.copyOf(values);
         }
     }
 
@@ -264,17 +312,25 @@ public sealed interface Payload {
      * @param workers       live workers that take new shares (not OVERLOADED)
      * @param load          the manager's own load state (null from an older manager: HEALTHY)
      * @param backpressure  what the manager asks its workers for now (null from an older manager: NONE)
+     * @param probeAddress  host:port where the sending manager answers gates' probes (gRPC); empty
+     *                      from a manager that answers none (4.1 and older)
+     * @param allWorkers    live workers, whether or not they take new shares (0 from 4.1 and older)
+     * @param managersAlive the datacenter's managers up now, by the sender's membership (0: unknown)
+     * @param managersTotal the datacenter's managers in all (0: unknown)
      */
     record DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores, int activeJobs,
-            LoadState load, Backpressure backpressure) implements DatacenterReport {
+            LoadState load, Backpressure backpressure, String probeAddress, int allWorkers, int managersAlive,
+            int managersTotal) implements DatacenterReport {
         public DatacenterStatus {
             load = LoadState.orHealthy(load);
             backpressure = Backpressure.orNone(backpressure);
+            probeAddress = probeAddress == null ? "" : probeAddress;
         }
 
         public DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores,
                 int activeJobs) {
-            this(datacenter, manager, workers, cores, freeCores, activeJobs, LoadState.HEALTHY, Backpressure.NONE);
+            this(datacenter, manager, workers, cores, freeCores, activeJobs, LoadState.HEALTHY, Backpressure.NONE, "",
+                    0, 0, 0);
         }
     }
 

@@ -16,7 +16,7 @@ public record ProtocolVersion(int major, int minor) {
      * the worker process they are for ({@code workerStartedAtMillis}).
      * 4.0: a job may end {@code PARTIAL}, a status readers of 3.x do not know.
      */
-    public static final ProtocolVersion CURRENT = new ProtocolVersion(4, 1);
+    public static final ProtocolVersion CURRENT = new ProtocolVersion(4, 2);
 
     /**
      * Parses {@code MAJOR.MINOR}.

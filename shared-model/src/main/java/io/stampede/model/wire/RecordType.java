@@ -25,7 +25,8 @@ public enum RecordType {
     JOB_PROGRESS("job.progress", Payload.JobProgress.class, Subject.Kind.JOB),
     JOB_ENDED("job.ended", Payload.JobEnded.class, Subject.Kind.JOB),
     BACKPRESSURE("datacenter.backpressure", Payload.BackpressureChanged.class, Subject.Kind.DATACENTER),
-    EXTENSION_REQUESTED("workflow.extension-requested", Payload.ExtensionRequested.class, Subject.Kind.JOB);
+    EXTENSION_REQUESTED("workflow.extension-requested", Payload.ExtensionRequested.class, Subject.Kind.JOB),
+    WORKFLOW_RELEASED("workflow.released", Payload.WorkflowReleased.class, Subject.Kind.JOB);
 
     private static final Map<String, RecordType> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(RecordType::wireName, Function.identity()));

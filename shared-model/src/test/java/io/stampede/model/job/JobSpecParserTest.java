@@ -84,6 +84,16 @@ class JobSpecParserTest {
             """;
 
     @Test
+    void readsThePlacementAndPreferredDatacenters() {
+        String job = "name: x\ndatacenters: 1\nplacement: spread\nprefer: [dc2, dc3]\nworkflows:\n"
+                + "  - {name: w, vus: 1, iterations: 1, steps: [{name: s, request: {url: 'http://h/'}}]}\n";
+        assertThat(JobSpecParser.parse(job).placement())
+                .isEqualTo(new JobSpec.Placement(JobSpec.Strategy.SPREAD, List.of("dc2", "dc3")));
+        assertThat(JobSpecParser.parse(job.replace("placement: spread\nprefer: [dc2, dc3]\n", "")).placement())
+                .as("latency, preferring none, by default").isEqualTo(JobSpec.Placement.DEFAULT);
+    }
+
+    @Test
     void readsEveryPartOfAJob() {
         JobSpec job = JobSpecParser.parse(FULL);
 

@@ -148,6 +148,12 @@ class MalformedJobsTest {
                         "datacenters[1]: 'DC2' is not a datacenter name: use 1 to 40 lower-case letters, digits and"
                                 + " dashes, starting with a letter or digit",
                         "datacenters[2]: 'dc1' is listed twice"),
+                job("a placement that does not exist and preferences that are not names", "name: x\nplacement: nearest\n"
+                        + "prefer: [dc1, dc1, 7]\nworkflows:\n  - {name: w, vus: 1, iterations: 1, " + STEP + "}",
+                        "placement: must be latency, capacity or spread, got 'nearest'",
+                        "prefer[1]: 'dc1' is listed twice", "prefer[2]: must be a datacenter name"),
+                job("preferences that are not a list", "name: x\nprefer: dc1\nworkflows:\n"
+                        + "  - {name: w, vus: 1, iterations: 1, " + STEP + "}", "prefer: must be a list of datacenter names"),
                 job("more datacenters needed than named", "name: x\ndatacenters: [dc1, dc2]\nminDatacenters: 3\n"
                         + "workflows:\n  - {name: w, vus: 1, iterations: 1, " + STEP + "}",
                         "minDatacenters: is 3, more than the 2 datacenters the job names"),

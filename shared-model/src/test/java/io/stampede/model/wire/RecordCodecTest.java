@@ -107,14 +107,14 @@ class RecordCodecTest {
         assertThat(reason("{\"type\":\"workflow.window\"}")).isEqualTo(Rejection.MISSING_FIELD);
         String valid = new String(RecordCodec.encode(window("w", 0, 1)), StandardCharsets.UTF_8);
         assertThat(reason(valid.replace("workflow.window", "workflow.teleported"))).isEqualTo(Rejection.UNKNOWN_TYPE);
-        assertThat(reason(valid.replace("\"4.1\"", "\"3.1\""))).as("the previous protocol, whose readers do not"
+        assertThat(reason(valid.replace("\"4.2\"", "\"3.1\""))).as("the previous protocol, whose readers do not"
                 + " know PARTIAL").isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"4.1\"", "\"2.0\""))).as("an older one, whose progress"
+        assertThat(reason(valid.replace("\"4.2\"", "\"2.0\""))).as("an older one, whose progress"
                 + " records carried one window per workflow").isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"4.1\"", "\"5.0\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"4.1\"", "\"1.0\"").replace("\"subject\":\"job/job-1\"", "\"jobId\":\"job-1\"")))
+        assertThat(reason(valid.replace("\"4.2\"", "\"5.0\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
+        assertThat(reason(valid.replace("\"4.2\"", "\"1.0\"").replace("\"subject\":\"job/job-1\"", "\"jobId\":\"job-1\"")))
                 .as("a record of protocol 1, laid out as 1.x wrote it").isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"4.1\"", "\"one\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
+        assertThat(reason(valid.replace("\"4.2\"", "\"one\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
         assertThat(reason(valid.replace("job/job-1", "node/job-1"))).as("a window is about a job")
                 .isEqualTo(Rejection.WRONG_SUBJECT);
         assertThat(reason(valid.replace("job/job-1", "job/../etc"))).as("not a job id").isEqualTo(Rejection.WRONG_SUBJECT);
@@ -149,7 +149,7 @@ class RecordCodecTest {
     @Test
     void aNewerMinorVersionWithExtraFieldsIsRead() {
         String valid = new String(RecordCodec.encode(window("w", 0, 1)), StandardCharsets.UTF_8);
-        String newer = valid.replace("\"4.1\"", "\"4.7\"").replace("\"payload\":{", "\"payload\":{\"shiny\":true,");
+        String newer = valid.replace("\"4.2\"", "\"4.7\"").replace("\"payload\":{", "\"payload\":{\"shiny\":true,");
         assertThat(RecordCodec.decode(newer.getBytes(StandardCharsets.UTF_8))).isInstanceOf(RecordCodec.Accepted.class);
     }
 

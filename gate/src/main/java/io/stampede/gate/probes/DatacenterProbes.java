@@ -1,0 +1,141 @@
+package io.stampede.gate.probes;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.stampede.cluster.net.HostPort;
+import io.stampede.control.v1.DatacenterControlGrpc;
+import io.stampede.control.v1.ProbeAnswer;
+import io.stampede.control.v1.ProbeRequest;
+import io.stampede.gate.jobs.JobService;
+import io.stampede.gate.routing.Datacenters;
+import io.stampede.model.load.LoadState;
+import io.stampede.node.config.NodeConfig;
+import io.stampede.node.config.NodeIdentity;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.common.GrpcStatus;
+
+/**
+ * Probes each datacenter's leading manager every {@code stampede.routing.probe-interval} (gRPC
+ * {@code Probe}, at most {@code probe-timeout}), and hands the answers, their round trips and the
+ * failures to the job service, whose routing uses them. At most one probe per datacenter is out
+ * at a time.
+ */
+@Singleton
+public class DatacenterProbes {
+
+    private static final Logger LOG = Logger.getLogger(DatacenterProbes.class);
+
+    private final JobService jobs;
+    private final Vertx vertx;
+    private final String gate;
+    private final Duration interval;
+    private final Duration timeout;
+    private final Set<String> outstanding = ConcurrentHashMap.newKeySet();
+    private GrpcClient client;
+    private long timer = -1;
+
+    public DatacenterProbes(JobService jobs, Vertx vertx, NodeIdentity identity, NodeConfig config) {
+        this.jobs = jobs;
+        this.vertx = vertx;
+        this.gate = identity.id();
+        this.interval = config.routing().probeInterval();
+        this.timeout = config.routing().probeTimeout();
+    }
+
+    void start(@Observes StartupEvent event) {
+        client = GrpcClient.client(vertx);
+        timer = vertx.setPeriodic(interval.toMillis(), id -> probeAll());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    private void probeAll() {
+        try {
+            jobs.probeTargets().forEach((datacenter, address) -> {
+                if (outstanding.add(datacenter)) {
+                    probe(datacenter, address);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.error("probing datacenters failed; it runs again at the next interval", e);
+        }
+    }
+
+    private void probe(String datacenter, String address) {
+        HostPort target;
+        try {
+            target = HostPort.parse(address);
+        } catch (IllegalArgumentException e) {
+            outstanding.remove(datacenter);
+            jobs.probeFailed(datacenter, "its probe address '" + address + "' is not host:port");
+            return;
+        }
+        ProbeRequest request = ProbeRequest.newBuilder().setGate(gate).setDatacenter(datacenter).build();
+        long started = System.nanoTime();
+        Promise<ProbeAnswer> answered = Promise.promise();
+        long deadline = vertx.setTimer(timeout.toMillis(),
+                id -> answered.tryFail("no answer within " + timeout.toMillis() + " ms"));
+        client.request(SocketAddress.inetSocketAddress(target.port(), target.host()), DatacenterControlGrpc.getProbeMethod())
+                .compose(call -> {
+                    call.idleTimeout(timeout.toMillis()); // a probe given up is closed, not left open
+                    return call.send(request);
+                })
+                .compose(response -> response.last().compose(answer -> response.status() == null
+                        || response.status() == GrpcStatus.OK ? Future.succeededFuture(answer)
+                                : Future.failedFuture("answered " + response.status())))
+                .onComplete(result -> {
+                    if (result.succeeded()) {
+                        answered.tryComplete(result.result());
+                    } else {
+                        answered.tryFail(result.cause());
+                    }
+                });
+        answered.future().onComplete(result -> {
+            vertx.cancelTimer(deadline);
+            outstanding.remove(datacenter);
+            double rttMillis = (System.nanoTime() - started) / 1e6;
+            if (result.succeeded() && result.result().getDatacenter().equals(datacenter)) {
+                jobs.probeAnswered(report(result.result(), address), rttMillis);
+            } else {
+                String why = result.succeeded() ? "answered for datacenter " + result.result().getDatacenter()
+                        : String.valueOf(result.cause().getMessage());
+                LOG.debugf("probe of datacenter %s at %s failed: %s", datacenter, address, why);
+                jobs.probeFailed(datacenter, why);
+            }
+        });
+    }
+
+    /** The answer in the router's terms; a follower's answer points at its leader when it knows where. */
+    static Datacenters.Report report(ProbeAnswer answer, String probedAt) {
+        LoadState load;
+        try {
+            load = LoadState.valueOf(answer.getLoad());
+        } catch (IllegalArgumentException e) {
+            load = LoadState.HEALTHY;
+        }
+        String next = answer.getLeader() ? probedAt : answer.getLeaderAddress();
+        return new Datacenters.Report(answer.getDatacenter(), answer.getManager(), answer.getLeaderId(),
+                answer.getTerm(), next, answer.getManagersAlive(), answer.getManagersTotal(), answer.getWorkers(),
+                answer.getHealthyWorkers(), answer.getCores(), answer.getFreeCores(), answer.getActiveJobs(), load);
+    }
+}

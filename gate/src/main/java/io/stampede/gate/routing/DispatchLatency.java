@@ -1,0 +1,47 @@
+package io.stampede.gate.routing;
+
+import java.time.Duration;
+
+/**
+ * The observed time from a job's dispatch to a datacenter until its first progress there, as an
+ * exponentially weighted moving average (α 0.2), and how far to trust it: the sample count up to
+ * 10, fading to nothing over 300 s without a sample. Not thread-safe; pure.
+ */
+public final class DispatchLatency {
+
+    static final double ALPHA = 0.2;
+    static final int FULL_SAMPLES = 10;
+    static final Duration FADES_OVER = Duration.ofSeconds(300);
+
+    private double ewmaMillis;
+    private int samples;
+    private long lastAt;
+
+    public void sample(double millis, long nowMillis) {
+        ewmaMillis = samples == 0 ? millis : ALPHA * millis + (1 - ALPHA) * ewmaMillis;
+        samples++;
+        lastAt = nowMillis;
+    }
+
+    public double millis() {
+        return ewmaMillis;
+    }
+
+    public int samples() {
+        return samples;
+    }
+
+    /** 0..1: min(1, samples/10), times the share of the fading time not yet passed. */
+    public double confidence(long nowMillis) {
+        if (samples == 0) {
+            return 0;
+        }
+        double fresh = Math.max(0, 1 - (nowMillis - lastAt) / (double) FADES_OVER.toMillis());
+        return Math.min(1.0, samples / (double) FULL_SAMPLES) * fresh;
+    }
+
+    /** confidence·observed + (1 − confidence)·rttUpperBound. */
+    public static double blend(double observedMillis, double confidence, double rttUpperBoundMillis) {
+        return confidence * observedMillis + (1 - confidence) * rttUpperBoundMillis;
+    }
+}

@@ -1,0 +1,84 @@
+package io.stampede.gate.routing;
+
+import java.time.Duration;
+
+/**
+ * Whether this gate's probes reach one datacenter. An answer makes it REACHABLE; five failures in
+ * a row make it SUSPECTED; suspected for 30 s it is UNREACHABLE, or for 90 s when several
+ * datacenters fail at once (then the fault is more likely this gate's own network, and evicting
+ * them all would stop every job for nothing). Not thread-safe; pure: time comes in with each call.
+ */
+public final class ProbeState {
+
+    public static final int SUSPECT_AFTER_FAILURES = 5;
+    public static final Duration UNREACHABLE_AFTER = Duration.ofSeconds(30);
+    /** Added to {@link #UNREACHABLE_AFTER} while failures are correlated (MEDIUM or HIGH). */
+    public static final Duration CORRELATED_DELAY = Duration.ofSeconds(60);
+
+    private Reachability reachability = Reachability.UNREACHABLE;
+    private int failures;
+    private long suspectedAt;
+    private long lastAnswerAt = -1;
+    private long lastFailureAt = -1;
+    private String lastFailure = "no probe has answered yet";
+    private boolean answered;
+
+    public void answered(long nowMillis) {
+        reachability = Reachability.REACHABLE;
+        failures = 0;
+        lastAnswerAt = nowMillis;
+        answered = true;
+    }
+
+    public void failed(String why, long nowMillis) {
+        failures++;
+        lastFailureAt = nowMillis;
+        lastFailure = why;
+        if (reachability == Reachability.REACHABLE && failures >= SUSPECT_AFTER_FAILURES) {
+            reachability = Reachability.SUSPECTED;
+            suspectedAt = nowMillis;
+        }
+    }
+
+    /** Moves a suspected datacenter to UNREACHABLE once it has been suspected long enough. */
+    public Reachability evaluate(long nowMillis, FailureCorrelation.Severity correlation) {
+        if (reachability == Reachability.SUSPECTED) {
+            long limit = UNREACHABLE_AFTER.toMillis()
+                    + (correlation.delaysEviction() ? CORRELATED_DELAY.toMillis() : 0);
+            if (nowMillis - suspectedAt >= limit) {
+                reachability = Reachability.UNREACHABLE;
+            }
+        }
+        return reachability;
+    }
+
+    public Reachability reachability() {
+        return reachability;
+    }
+
+    /** Whether any probe has ever answered. */
+    public boolean everAnswered() {
+        return answered;
+    }
+
+    /** Whether the last probe failed. */
+    public boolean failing() {
+        return failures > 0;
+    }
+
+    public int failures() {
+        return failures;
+    }
+
+    public long lastAnswerAt() {
+        return lastAnswerAt;
+    }
+
+    public long lastFailureAt() {
+        return lastFailureAt;
+    }
+
+    public String lastFailure() {
+        return lastFailure;
+    }
+}

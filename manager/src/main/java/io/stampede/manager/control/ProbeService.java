@@ -1,0 +1,67 @@
+package io.stampede.manager.control;
+
+import java.time.Duration;
+
+import jakarta.inject.Provider;
+
+import io.grpc.Status;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Uni;
+import io.stampede.cluster.coordinates.Coordinate;
+import io.stampede.control.v1.DatacenterControl;
+import io.stampede.control.v1.ProbeAnswer;
+import io.stampede.control.v1.ProbeRequest;
+import io.stampede.manager.jobs.JobCoordinator;
+import io.stampede.node.config.NodeConfig;
+import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.membership.NodeMembership;
+
+/**
+ * Answers gates' probes (gRPC, on the HTTP port): leadership, capacity, load and this manager's
+ * coordinate. A follower answers too, naming its leader. {@code stampede.routing.simulated-rtt}
+ * delays every answer, to make a datacenter look distant on one machine.
+ */
+@GrpcService
+public class ProbeService implements DatacenterControl {
+
+    /** Looked up at the first probe: the gRPC server starts before the Kafka channels it uses are wired. */
+    private final Provider<JobCoordinator> coordinator;
+    private final NodeIdentity identity;
+    private final NodeMembership membership;
+    private final Duration simulatedRtt;
+
+    public ProbeService(Provider<JobCoordinator> coordinator, NodeIdentity identity, NodeMembership membership,
+            NodeConfig config) {
+        this.coordinator = coordinator;
+        this.identity = identity;
+        this.membership = membership;
+        this.simulatedRtt = config.routing().simulatedRtt();
+    }
+
+    @Override
+    public Uni<ProbeAnswer> probe(ProbeRequest request) {
+        String datacenter = identity.datacenter().orElseThrow();
+        if (!request.getDatacenter().isEmpty() && !request.getDatacenter().equals(datacenter)) {
+            return Uni.createFrom().failure(Status.FAILED_PRECONDITION
+                    .withDescription("this manager is in datacenter " + datacenter + ", not "
+                            + request.getDatacenter())
+                    .asRuntimeException());
+        }
+        JobCoordinator.Snapshot now = coordinator.get().snapshot();
+        ProbeAnswer.Builder answer = ProbeAnswer.newBuilder().setDatacenter(datacenter).setManager(identity.id())
+                .setLeader(now.leading()).setTerm(now.term()).setLeaderId(now.leader())
+                .setLeaderAddress(now.leading() ? coordinator.get().probeAddress() : "")
+                .setManagersAlive(now.managersAlive()).setManagersTotal(now.managersTotal())
+                .setWorkers(now.workers()).setHealthyWorkers(now.healthyWorkers()).setCores(now.cores())
+                .setFreeCores(now.freeCores()).setActiveJobs(now.activeJobs()).setLoad(now.load().name());
+        Coordinate coordinate = membership.membership().coordinate();
+        if (coordinate != null) {
+            answer.setCoordinate(io.stampede.control.v1.Coordinate.newBuilder()
+                    .addAllVector(java.util.Arrays.stream(coordinate.vector()).boxed().toList())
+                    .setError(coordinate.error()).setAdjustment(coordinate.adjustment())
+                    .setHeight(coordinate.height()));
+        }
+        Uni<ProbeAnswer> answered = Uni.createFrom().item(answer.build());
+        return simulatedRtt.isZero() ? answered : answered.onItem().delayIt().by(simulatedRtt);
+    }
+}
