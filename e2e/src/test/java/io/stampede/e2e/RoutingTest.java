@@ -113,7 +113,8 @@ class RoutingTest {
 
         Command.Result watched = Command.stampede(directory, Duration.ofMinutes(1), "watch", "--gate=" + gateUrl, id);
         assertThat(watched.exitCode()).as(watched.toString()).isZero();
-        assertThat(watched.out()).contains("routing (latency, best_score): dc1 has the lowest score");
+        assertThat(watched.out()).contains("routing: dc1 has the lowest score in the best bucket (HEALTHY)"
+                + " (latency placement, rule best score)");
     }
 
     @Test
@@ -138,9 +139,9 @@ class RoutingTest {
     }
 
     /**
-     * login runs once in dc2 (virtual user 1, after 1 s) and once in dc3 (virtual user 2, after
-     * 3 s); profile depends on it. Neither datacenter starts profile before login has ended in
-     * both, and both use the token from the datacenter whose login completed last (dc3's).
+     * login runs once in each of dc2 and dc3 (virtual users 1 and 2, after waiting 2.2 and 4.4 s, so
+     * they end in different seconds); profile depends on it. Neither datacenter starts profile
+     * before login has ended in both, and both use the token from the login that completed last.
      */
     @Test
     @Order(4)
@@ -155,11 +156,13 @@ class RoutingTest {
                     exports: [token]
                     steps:
                       - name: wait
-                        request: {url: "%s"}
+                        request: {url: "%1$s"}
+                      - name: wait more
+                        request: {url: "%1$s"}
                       - name: sign in
                         request:
                           method: POST
-                          url: "%s"
+                          url: "%2$s"
                           body: {json: {user: "u{{vu}}"}}
                         extract:
                           - {var: token, jsonPath: $.token}
@@ -170,7 +173,7 @@ class RoutingTest {
                     steps:
                       - name: me
                         request:
-                          url: "%s"
+                          url: "%3$s"
                           headers: {Authorization: "Bearer {{token}}"}
                 """.formatted(target.url("/delay/{{vu}}{{vu}}00"),
                 target.url("/login"), target.url("/me")));
@@ -183,8 +186,73 @@ class RoutingTest {
                 target.profiles().stream().map(TargetServer.Seen::value).toList(), (firstProfile - lastLogin) / 1e9);
         assertThat(target.logins()).extracting(TargetServer.Seen::value).containsExactlyInAnyOrder("u1", "u2");
         assertThat(firstProfile).as("profile waited for login in both datacenters").isGreaterThan(lastLogin);
+        String lastUser = target.logins().stream().max(java.util.Comparator.comparingLong(TargetServer.Seen::nanos))
+                .orElseThrow().value();
         assertThat(target.profiles()).hasSize(2).extracting(TargetServer.Seen::value)
-                .as("both datacenters got the token of the login that completed last (dc3's)")
-                .containsOnly("Bearer tok-u2");
+                .as("both datacenters got the token of the login that completed last (%s's)", lastUser)
+                .containsOnly("Bearer tok-" + lastUser);
+    }
+
+    /**
+     * dc2's only worker is kept busy for 2 minutes (a workflow per core): dc2 is BUSY, and no core
+     * frees there within 60 s. A job wanting one datacenter spills over to dc3, 40 ms farther, and
+     * says so; a job that names dc2 waits there (QUEUED) and starts once the busy job is cancelled.
+     */
+    @Test
+    @Order(5)
+    void aBusyDatacenterSpillsAJobOverOrQueuesOneThatNamesIt() throws Exception {
+        StringBuilder workflows = new StringBuilder();
+        for (int core = 0; core < Runtime.getRuntime().availableProcessors(); core++) {
+            workflows.append("  - {name: w%d, vus: 1, duration: 2m, steps: [{name: s, request: {url: \"%s\"}}]}\n"
+                    .formatted(core, target.url("/tag/busy")));
+        }
+        String busy = Command.submit(gateUrl, "name: busy\ndatacenters: [dc2]\nworkflows:\n" + workflows);
+        await().atMost(30, TimeUnit.SECONDS).until(() -> datacenter("dc2").get("bucket").asText().equals("BUSY"));
+        assertThat(datacenter("dc2").get("coresFreeInMillis").asLong()).as("the busy job's shares end in about 2 min")
+                .isGreaterThan(60_000);
+
+        JobNode spilled = new JobNode(oneDatacenterJob());
+        assertThat(spilled.datacenters()).containsExactly("dc3");
+        assertThat(spilled.routing().get("spilledFrom").asText()).isEqualTo("dc2");
+        assertThat(spilled.routing().get("reason").asText()).contains("spilled over from dc2 (no core is free there");
+
+        String waiting = Command.submit(gateUrl, """
+                name: waiting
+                datacenters: [dc2]
+                workflows:
+                  - {name: w, vus: 1, iterations: 1, steps: [{name: s, request: {url: "%s"}}]}
+                """.formatted(target.url("/tag/waiting")));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/jobs/" + waiting)
+                .at("/datacenters/dc2/status").asText().equals("QUEUED"));
+        assertThat(target.arrivals("/tag/waiting")).as("nothing runs while it waits").isEmpty();
+
+        long cancelledAt = System.nanoTime();
+        java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(gateUrl + "/api/v1/jobs/" + busy)).DELETE().build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
+        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/jobs/" + waiting)
+                .get("status").asText().equals("COMPLETED"));
+        long waitingRan = target.arrivals("/tag/waiting").get(0);
+        System.out.printf("A BUSY datacenter (a core frees in over 60 s): a one-datacenter job spilled over to dc3"
+                + " (%s); a job naming dc2 was QUEUED and sent its request %.2f s after the busy job was cancelled%n",
+                spilled.routing().get("reason").asText(), (waitingRan - cancelledAt) / 1e9);
+        assertThat(waitingRan).as("the queued job ran once the busy one let its cores go").isGreaterThan(cancelledAt);
+    }
+
+    /** A job as the gate shows it. */
+    private record JobNode(JsonNode json) {
+        JobNode(String id) throws Exception {
+            this(Command.getJson(gateUrl + "/api/v1/jobs/" + id));
+        }
+
+        java.util.List<String> datacenters() {
+            java.util.List<String> names = new java.util.ArrayList<>();
+            json.get("datacenters").fieldNames().forEachRemaining(names::add);
+            return names;
+        }
+
+        JsonNode routing() {
+            return json.get("routing");
+        }
     }
 }

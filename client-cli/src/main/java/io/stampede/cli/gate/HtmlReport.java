@@ -27,9 +27,7 @@ final class HtmlReport {
         if (!routing.isObject()) {
             return;
         }
-        html.append("<h2>Routing</h2><p>Placement <b>").append(escape(routing.path("placement").asText()))
-                .append("</b>, rule <b>").append(escape(routing.path("rule").asText())).append("</b>: ")
-                .append(escape(routing.path("reason").asText())).append("</p>");
+        html.append("<h2>Routing</h2><p>").append(escape(Reports.routingSummary(routing))).append("</p>");
         html.append("<table><tr><th>datacenter</th><th>bucket</th><th>RTT ms</th><th>RTT bound ms</th>")
                 .append("<th>observed ms</th><th>free cores</th><th>score</th><th>excluded / why</th></tr>");
         for (JsonNode candidate : routing.path("candidates")) {

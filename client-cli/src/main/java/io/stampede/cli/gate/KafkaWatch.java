@@ -117,7 +117,11 @@ final class KafkaWatch {
         if (payload instanceof Payload.DatacenterProgress progress) {
             statistics.onProgress(progress.datacenter(), progress.windows());
             states.put(progress.datacenter(), progress.states());
-            datacenterStatus.putIfAbsent(progress.datacenter(), DatacenterJobStatus.RUNNING);
+            DatacenterJobStatus known = datacenterStatus.get(progress.datacenter());
+            if (known == null || !known.terminal()) {
+                datacenterStatus.put(progress.datacenter(), progress.queued() ? DatacenterJobStatus.QUEUED
+                        : DatacenterJobStatus.RUNNING);
+            }
             if (status == JobStatus.SUBMITTED) {
                 status = JobStatus.RUNNING;
             }

@@ -38,8 +38,7 @@ public final class Reports {
                 out.printf("  %-10s %s%n", dc.getKey(), dc.getValue().path("status").asText()));
         JsonNode routing = job.path("routing");
         if (routing.isObject()) {
-            out.printf("  routing (%s, %s): %s%n", routing.path("placement").asText(),
-                    routing.path("rule").asText().toLowerCase(Locale.ROOT), routing.path("reason").asText());
+            out.printf("  routing: %s%n", routingSummary(routing));
         }
         job.path("errors").fields().forEachRemaining(error ->
                 out.printf("  error %s: %s%n", error.getKey(), error.getValue().asText()));
@@ -72,6 +71,18 @@ public final class Reports {
             }
         }
         out.flush();
+    }
+
+    /**
+     * The routing decision in a line: the reason, then the rule (and the placement, where it
+     * ranked the datacenters: not for named ones or all of them).
+     */
+    static String routingSummary(JsonNode routing) {
+        String rule = routing.path("rule").asText();
+        String placement = rule.equals("NAMED") || rule.equals("ALL") ? ""
+                : routing.path("placement").asText() + " placement, ";
+        return routing.path("reason").asText() + " (" + placement + "rule "
+                + rule.toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
     }
 
     /** Prints the final table and any failed checks; returns the exit code for how the job ended. */

@@ -10,9 +10,8 @@ import io.stampede.gate.jobs.JobService;
 import io.stampede.gate.routing.Datacenters;
 
 /**
- * A gate is ready once it can place a job: at least one datacenter is healthy (a fresh status,
- * a worker that takes new shares, a manager that is not OVERLOADED). Until then a submission is
- * answered 503 with {@code Retry-After}.
+ * A gate is ready once it can place a job: at least one datacenter is READY and not UNHEALTHY
+ * (docs/routing.md). Until then a submission is answered 503 with {@code Retry-After}.
  */
 @Readiness
 @Singleton

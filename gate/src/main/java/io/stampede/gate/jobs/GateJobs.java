@@ -365,7 +365,7 @@ public final class GateJobs {
         } else {
             ended(job, job.onFinished((Payload.DatacenterFinished) payload), nowMillis, commands);
         }
-        release(job, commands);
+        releaseDependents(job, commands);
         return new Changed(job.id(), commands);
     }
 
@@ -398,7 +398,7 @@ public final class GateJobs {
      * As the job's owner, releases the dependent workflows whose dependencies have ended in every
      * datacenter, to every datacenter still running the job (a job in several datacenters).
      */
-    private void release(GlobalJob job, List<Command> out) {
+    private void releaseDependents(GlobalJob job, List<Command> out) {
         if (!mine(job)) {
             return;
         }
@@ -476,7 +476,7 @@ public final class GateJobs {
             if (mine(job) && job.lostAny() && job.stopAfterLoss()) {
                 stopEverywhere(job, "a datacenter of the job was lost", out);
             }
-            release(job, out); // a lost datacenter counts as ended for the dependencies it ran
+            releaseDependents(job, out); // a lost datacenter counts as ended for the dependencies it ran
         });
         for (JobId id : changedSinceProgress) {
             ledger.get(id).map(entry -> entry.job).filter(job -> !job.status().terminal() && mine(job))
@@ -521,6 +521,11 @@ public final class GateJobs {
     /** Datacenters to expect: each is AWAITING until heard from. */
     public void expect(List<String> names) {
         datacenters.expect(names);
+    }
+
+    /** A release of a dependent workflow could not be sent: it is sent again at the next tick. */
+    public void releaseFailed(JobId id, String workflow) {
+        job(id).ifPresent(job -> job.releaseFailed(workflow));
     }
 
     /** Where to probe each datacenter that answers probes. */

@@ -1,10 +1,14 @@
 package io.stampede.gate.jobs;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import io.stampede.gate.routing.RoutingDecision;
 import io.stampede.model.JobId;
 import io.stampede.model.load.Backpressure;
 import io.stampede.model.load.Extensions;
@@ -37,7 +41,7 @@ public final class GlobalJob {
     /** What each datacenter's completed workflows exported, by datacenter and workflow. */
     private final Map<String, Map<String, Payload.Exported>> exported = new LinkedHashMap<>();
     /** Dependent workflows released to the datacenters by this gate. */
-    private final java.util.Set<String> released = new java.util.LinkedHashSet<>();
+    private final Set<String> releasedDependents = new LinkedHashSet<>();
     private final JobStatistics statistics;
     private final Map<String, String> errors = new LinkedHashMap<>();
     /** When a record about the job last came from each datacenter, epoch ms; from when it was followed here. */
@@ -56,7 +60,7 @@ public final class GlobalJob {
     private String owner = "";
     private long fence;
     private Payload.JobFinished result;
-    private io.stampede.gate.routing.RoutingDecision routing;
+    private RoutingDecision routing;
 
     /**
      * A job followed from {@code followedAtMillis}: each datacenter's silence counts from then.
@@ -92,18 +96,19 @@ public final class GlobalJob {
      * completed nowhere.
      */
     public List<Payload.WorkflowReleased> releasable() {
-        List<Payload.WorkflowReleased> releases = new java.util.ArrayList<>();
+        List<Payload.WorkflowReleased> releases = new ArrayList<>();
         if (status.terminal()) {
             return releases;
         }
         dependsOn.forEach((workflow, dependencies) -> {
-            if (dependencies.isEmpty() || released.contains(workflow) || !dependencies.stream().allMatch(this::endedEverywhere)) {
+            if (dependencies.isEmpty() || releasedDependents.contains(workflow)
+                    || !dependencies.stream().allMatch(this::endedEverywhere)) {
                 return;
             }
             Map<String, String> values = new LinkedHashMap<>();
             Map<String, long[]> versions = new LinkedHashMap<>();
             Map<String, String> writers = new LinkedHashMap<>();
-            List<String> failed = new java.util.ArrayList<>();
+            List<String> failed = new ArrayList<>();
             for (String dependency : dependencies) {
                 boolean completed = false;
                 for (String dc : datacenterStatus.keySet()) {
@@ -129,11 +134,16 @@ public final class GlobalJob {
                     failed.add(dependency);
                 }
             }
-            released.add(workflow);
+            releasedDependents.add(workflow);
             releases.add(new Payload.WorkflowReleased(workflow, values, failed.isEmpty() ? ""
                     : String.join(", ", failed) + " completed in no datacenter"));
         });
         return releases;
+    }
+
+    /** A release could not be sent: it is worked out and sent again at the next chance. */
+    public void releaseFailed(String workflow) {
+        releasedDependents.remove(workflow);
     }
 
     private boolean endedEverywhere(String workflow) {
@@ -142,12 +152,13 @@ public final class GlobalJob {
                         .terminal());
     }
 
-    /** Why the job went to its datacenters, as its registration recorded; null when it did not. */
-    public void routedBy(io.stampede.gate.routing.RoutingDecision decision) {
+    /** Records why the job went to its datacenters, as its registration says. */
+    public void routedBy(RoutingDecision decision) {
         this.routing = decision;
     }
 
-    public io.stampede.gate.routing.RoutingDecision routing() {
+    /** Why the job went to its datacenters; null for a job registered before decisions were recorded. */
+    public RoutingDecision routing() {
         return routing;
     }
 
@@ -265,6 +276,9 @@ public final class GlobalJob {
         // A datacenter reports every second; it runs the job once a workflow has left PENDING there.
         boolean started = !progress.windows().isEmpty()
                 || progress.states().values().stream().anyMatch(state -> state != WorkflowState.PENDING);
+        if (!started && progress.queued() && datacenterStatus.get(progress.datacenter()) == DatacenterJobStatus.SUBMITTED) {
+            datacenterStatus.put(progress.datacenter(), DatacenterJobStatus.SUBMITTED.moveTo(DatacenterJobStatus.QUEUED));
+        }
         Map<String, WorkflowState> before = workflowStates.put(progress.datacenter(), progress.states());
         if (!progress.exports().isEmpty()) {
             exported.computeIfAbsent(progress.datacenter(), dc -> new LinkedHashMap<>()).putAll(progress.exports());
@@ -280,9 +294,9 @@ public final class GlobalJob {
         if (status == JobStatus.SUBMITTED) {
             status = status.moveTo(JobStatus.RUNNING);
         }
-        if (datacenterStatus.get(progress.datacenter()) == DatacenterJobStatus.SUBMITTED) {
-            datacenterStatus.put(progress.datacenter(),
-                    DatacenterJobStatus.SUBMITTED.moveTo(DatacenterJobStatus.RUNNING));
+        DatacenterJobStatus was = datacenterStatus.get(progress.datacenter());
+        if (was == DatacenterJobStatus.SUBMITTED || was == DatacenterJobStatus.QUEUED) {
+            datacenterStatus.put(progress.datacenter(), was.moveTo(DatacenterJobStatus.RUNNING));
         }
         statistics.onProgress(progress.datacenter(), progress.windows());
         return true;
@@ -301,6 +315,7 @@ public final class GlobalJob {
         // The gate never sees STOPPING: a stopped job goes straight to its end here.
         DatacenterJobStatus through = finished.status() == DatacenterJobStatus.CANCELLED
                 || finished.status() == DatacenterJobStatus.TIMED_OUT ? before.moveTo(DatacenterJobStatus.STOPPING)
+                : before == DatacenterJobStatus.QUEUED ? before.moveTo(DatacenterJobStatus.RUNNING) // started since
                 : before;
         datacenterStatus.put(finished.datacenter(), through.moveTo(finished.status()));
         workflowStates.put(finished.datacenter(), finished.states());

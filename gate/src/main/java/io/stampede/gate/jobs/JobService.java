@@ -29,6 +29,7 @@ import io.smallrye.common.annotation.Identifier;
 import io.stampede.cluster.membership.MemberView;
 import io.stampede.gate.ownership.Ownership;
 import io.stampede.gate.ownership.OwnershipState;
+import io.stampede.gate.routing.Bucket;
 import io.stampede.gate.routing.DatacenterRouter;
 import io.stampede.gate.routing.Datacenters;
 import io.stampede.model.JobId;
@@ -134,6 +135,13 @@ public class JobService {
         if (submission instanceof GateJobs.Accepted accepted && accepted.job().equals(register.entry().id())) {
             LOG.infof("job %s (%s) accepted for %s, owned by %s", registered.id(), registered.name(),
                     registered.datacenters(), registered.owner());
+            if (registered.routing() != null) {
+                registered.routing().candidates().stream()
+                        .filter(candidate -> candidate.bucket() == Bucket.DEGRADED
+                                && registered.datacenters().contains(candidate.name()))
+                        .forEach(candidate -> LOG.warnf("job %s runs in datacenter %s, which is DEGRADED: %s",
+                                registered.id(), candidate.name(), candidate.why()));
+            }
         }
         return submission;
     }
@@ -284,6 +292,16 @@ public class JobService {
                     sent.whenComplete((ignored, failure) -> {
                         if (failure != null) {
                             publishFailed(publish.job(), submitted.datacenter(), failure);
+                        }
+                    });
+                } else if (publish.payload() instanceof Payload.WorkflowReleased released) {
+                    sent.whenComplete((ignored, failure) -> {
+                        if (failure != null) {
+                            LOG.warnf("job %s: the release of %s could not be sent (%s); it is sent again",
+                                    publish.job(), released.workflow(), failure.getMessage());
+                            synchronized (this) {
+                                core.releaseFailed(publish.job(), released.workflow());
+                            }
                         }
                     });
                 }

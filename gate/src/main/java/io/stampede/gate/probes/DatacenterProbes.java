@@ -44,6 +44,8 @@ public class DatacenterProbes {
     private final Duration interval;
     private final Duration timeout;
     private final Set<String> outstanding = ConcurrentHashMap.newKeySet();
+    /** Datacenters whose last probe failed, to log a failure once and the recovery once. */
+    private final Set<String> failing = ConcurrentHashMap.newKeySet();
     private GrpcClient client;
     private long timer = -1;
 
@@ -69,16 +71,13 @@ public class DatacenterProbes {
         }
     }
 
+    /** The job service's lock is taken off the event loop: it may be held while a large job is read. */
     private void probeAll() {
-        try {
-            jobs.probeTargets().forEach((datacenter, address) -> {
-                if (outstanding.add(datacenter)) {
-                    probe(datacenter, address);
-                }
-            });
-        } catch (RuntimeException e) {
-            LOG.error("probing datacenters failed; it runs again at the next interval", e);
-        }
+        vertx.executeBlocking(jobs::probeTargets, false).onSuccess(targets -> targets.forEach((datacenter, address) -> {
+            if (outstanding.add(datacenter)) {
+                probe(datacenter, address);
+            }
+        })).onFailure(e -> LOG.error("probing datacenters failed; it runs again at the next interval", e));
     }
 
     private void probe(String datacenter, String address) {
@@ -115,12 +114,25 @@ public class DatacenterProbes {
             outstanding.remove(datacenter);
             double rttMillis = (System.nanoTime() - started) / 1e6;
             if (result.succeeded() && result.result().getDatacenter().equals(datacenter)) {
-                jobs.probeAnswered(report(result.result(), address), rttMillis);
+                if (failing.remove(datacenter)) {
+                    LOG.infof("datacenter %s answers probes again at %s", datacenter, address);
+                }
+                Datacenters.Report answer = report(result.result(), address);
+                vertx.executeBlocking(() -> {
+                    jobs.probeAnswered(answer, rttMillis);
+                    return null;
+                }, false);
             } else {
                 String why = result.succeeded() ? "answered for datacenter " + result.result().getDatacenter()
                         : String.valueOf(result.cause().getMessage());
-                LOG.debugf("probe of datacenter %s at %s failed: %s", datacenter, address, why);
-                jobs.probeFailed(datacenter, why);
+                if (failing.add(datacenter)) {
+                    LOG.warnf("probe of datacenter %s at %s failed: %s (logged again when it answers)", datacenter,
+                            address, why);
+                }
+                vertx.executeBlocking(() -> {
+                    jobs.probeFailed(datacenter, why);
+                    return null;
+                }, false);
             }
         });
     }
@@ -136,6 +148,7 @@ public class DatacenterProbes {
         String next = answer.getLeader() ? probedAt : answer.getLeaderAddress();
         return new Datacenters.Report(answer.getDatacenter(), answer.getManager(), answer.getLeaderId(),
                 answer.getTerm(), next, answer.getManagersAlive(), answer.getManagersTotal(), answer.getWorkers(),
-                answer.getHealthyWorkers(), answer.getCores(), answer.getFreeCores(), answer.getActiveJobs(), load);
+                answer.getHealthyWorkers(), answer.getCores(), answer.getFreeCores(), answer.getActiveJobs(), load,
+                answer.getCoresFreeInMillis());
     }
 }

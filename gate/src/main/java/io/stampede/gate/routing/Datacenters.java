@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import io.stampede.cluster.coordinates.VivaldiConfig;
 import io.stampede.model.load.Backpressure;
 import io.stampede.model.load.LoadState;
@@ -18,8 +20,8 @@ import io.stampede.model.wire.Payload;
  * What this gate knows of each datacenter: its managers' status records (every 2 s, over Kafka),
  * this gate's probes of its leader (every 2 s, over gRPC) with their round trips, the observed
  * time from dispatch to first progress, and cooldowns after failed dispatches. From them, each
- * datacenter's registration, reachability, bucket and routing inputs. Not thread-safe; pure:
- * time comes in with each call.
+ * datacenter's registration, reachability, bucket and routing inputs. Not thread-safe; no I/O:
+ * time comes in with each call (a look at a datacenter may move it to READY, or on to UNREACHABLE).
  */
 public final class Datacenters {
 
@@ -36,10 +38,11 @@ public final class Datacenters {
      * @param probeAddress   host:port where its leader answers probes; empty when unknown
      * @param workers        live workers
      * @param healthyWorkers those of them that take new shares
+     * @param coresFreeInMillis how long until a core frees: 0 when one is free, -1 when unknown
      */
     public record Report(String datacenter, String manager, String leader, long term, String probeAddress,
             int managersAlive, int managersTotal, int workers, int healthyWorkers, int cores, int freeCores,
-            int activeJobs, LoadState load) {
+            int activeJobs, LoadState load, long coresFreeInMillis) {
     }
 
     /**
@@ -53,17 +56,21 @@ public final class Datacenters {
      * @param rttUpperBoundMillis that estimate plus two deviations, what routing uses
      * @param rttConfidence     how far the estimate is trusted, 0..1
      * @param observedMillis    dispatch-to-first-progress average, 0 before the first sample
-     * @param blendedMillis     observed and RTT bound blended by the observed figure's confidence
+     * @param blendedMillis     the RTT bound plus, by the observed figure's confidence, how much
+     *                          slower than the quickest datacenter it starts jobs
      * @param score             its routing score for a job with no preference (lower is better);
      *                          null when it cannot take a job
      * @param cooldownUntil     until when its score is doubled after a failed dispatch; null when not
+     * @param coresFreeInMillis how long until a core frees there, as its manager estimates: 0 when
+     *                          one is free, -1 when it cannot tell
      */
     public record View(String name, boolean healthy, Registration registration, Bucket bucket, String why,
             Reachability reachability, String manager, String leader, long term, int managersAlive,
             int managersTotal, int workers, int healthyWorkers, int cores, int freeCores, int activeJobs,
             LoadState load, Backpressure backpressure, Instant lastSeen, double rttMillis, double rttUpperBoundMillis,
             double rttConfidence, int rttSamples, double observedMillis, double observedConfidence,
-            int observedSamples, double blendedMillis, Double score, Instant cooldownUntil) {
+            int observedSamples, double blendedMillis, @JsonInclude(JsonInclude.Include.NON_NULL) Double score,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Instant cooldownUntil, long coresFreeInMillis) {
 
         /** Why the datacenter cannot take a job, or empty when it can. */
         public String whyNotHealthy() {
@@ -74,7 +81,7 @@ public final class Datacenters {
             return new View(name, healthy, registration, bucket, why, reachability, manager, leader, term,
                     managersAlive, managersTotal, workers, healthyWorkers, cores, freeCores, activeJobs, load,
                     backpressure, lastSeen, rttMillis, rttUpperBoundMillis, rttConfidence, rttSamples, observedMillis,
-                    observedConfidence, observedSamples, blendedMillis, newScore, cooldownUntil);
+                    observedConfidence, observedSamples, blendedMillis, newScore, cooldownUntil, coresFreeInMillis);
         }
 
         public boolean coolingDown() {
@@ -111,7 +118,7 @@ public final class Datacenters {
         dc.report = new Report(status.datacenter(), status.manager(), status.manager(), term, status.probeAddress(),
                 Math.max(1, status.managersAlive()), Math.max(1, status.managersTotal()),
                 status.allWorkers() > 0 ? status.allWorkers() : status.workers(), status.workers(), status.cores(),
-                status.freeCores(), status.activeJobs(), status.load());
+                status.freeCores(), status.activeJobs(), status.load(), status.coresFreeInMillis());
         dc.backpressure = status.backpressure();
         dc.heardAt = nowMillis;
         if (!status.probeAddress().isEmpty()) {
@@ -192,11 +199,14 @@ public final class Datacenters {
     public List<View> all(long nowMillis) {
         List<ProbeState> probes = known.values().stream().filter(dc -> dc.probe != null).map(dc -> dc.probe).toList();
         FailureCorrelation.Severity correlation = FailureCorrelation.severity(probes, nowMillis);
-        return known.entrySet().stream().map(entry -> view(entry.getKey(), entry.getValue(), correlation, nowMillis))
-                .toList();
+        double quickest = known.values().stream().filter(dc -> dc.observed.samples() > 0)
+                .mapToDouble(dc -> dc.observed.millis()).min().orElse(0);
+        return known.entrySet().stream()
+                .map(entry -> view(entry.getKey(), entry.getValue(), correlation, quickest, nowMillis)).toList();
     }
 
-    private View view(String name, Known dc, FailureCorrelation.Severity correlation, long nowMillis) {
+    private View view(String name, Known dc, FailureCorrelation.Severity correlation, double quickestObserved,
+            long nowMillis) {
         Reachability reachability = dc.probe == null ? Reachability.NOT_PROBED : dc.probe.evaluate(nowMillis, correlation);
         Report report = dc.report;
         boolean heard = report != null;
@@ -213,7 +223,8 @@ public final class Datacenters {
             long silence = nowMillis - dc.heardAt;
             verdict = HealthRules.bucket(new HealthRules.Inputs(reachability, managersAlive, report.managersTotal(),
                     report.workers(), report.healthyWorkers(), report.freeCores(), report.load(),
-                    silence > HealthRules.STALE_AFTER.toMillis(), silence > HealthRules.SILENT_AFTER.toMillis()));
+                    silence > HealthRules.STALE_AFTER.toMillis(), silence > HealthRules.SILENT_AFTER.toMillis(),
+                    dc.probe == null ? "" : dc.probe.lastFailure()));
         }
         boolean healthy = registration == Registration.READY && verdict.bucket().usable();
         double rttBound = coordinates.rttUpperBoundMillis(name);
@@ -228,7 +239,8 @@ public final class Datacenters {
                 dc.backpressure, dc.heardAt < 0 ? null : Instant.ofEpochMilli(dc.heardAt), coordinates.rttMillis(name),
                 rttBound, coordinates.quality(name, nowMillis), coordinates.samples(name), dc.observed.millis(),
                 observedConfidence, dc.observed.samples(),
-                DispatchLatency.blend(dc.observed.millis(), observedConfidence, rttBound), null, cooldown);
+                DispatchLatency.blend(rttBound, dc.observed.millis(), observedConfidence, quickestObserved), null,
+                cooldown, report == null ? -1 : report.coresFreeInMillis());
         return healthy ? view.withScore(Router.score(view, false)) : view;
     }
 

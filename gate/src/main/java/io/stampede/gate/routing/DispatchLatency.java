@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * The observed time from a job's dispatch to a datacenter until its first progress there, as an
  * exponentially weighted moving average (α 0.2), and how far to trust it: the sample count up to
- * 10, fading to nothing over 300 s without a sample. Not thread-safe; pure.
+ * 10, fading to nothing over 300 s without a sample. Not thread-safe; time comes in with each call.
  */
 public final class DispatchLatency {
 
@@ -40,8 +40,17 @@ public final class DispatchLatency {
         return Math.min(1.0, samples / (double) FULL_SAMPLES) * fresh;
     }
 
-    /** confidence·observed + (1 − confidence)·rttUpperBound. */
-    public static double blend(double observedMillis, double confidence, double rttUpperBoundMillis) {
-        return confidence * observedMillis + (1 - confidence) * rttUpperBoundMillis;
+    /**
+     * The latency routing uses: the round-trip bound, plus the confidence-weighted amount by which
+     * this datacenter is slower to start a job than the quickest datacenter that has started any.
+     * The part of the dispatch time every datacenter shares (Kafka, the managers' one-second
+     * progress) is left out, so a datacenter used often is not made to look farther than one
+     * never used.
+     *
+     * @param quickestObservedMillis the lowest observed figure among the datacenters with samples
+     */
+    public static double blend(double rttUpperBoundMillis, double observedMillis, double confidence,
+            double quickestObservedMillis) {
+        return rttUpperBoundMillis + confidence * Math.max(0, observedMillis - quickestObservedMillis);
     }
 }

@@ -17,9 +17,11 @@ public final class HealthRules {
      * @param healthyWorkers those of them that take new shares (not OVERLOADED)
      * @param stale          no status record or probe answer arrived within {@link #STALE_AFTER}
      * @param silent         nothing arrived within {@link #SILENT_AFTER}
+     * @param probeFailure   why the last probe failed; empty when it answered
      */
     public record Inputs(Reachability reachability, int managersAlive, int managersTotal, int workers,
-            int healthyWorkers, int freeCores, LoadState managerLoad, boolean stale, boolean silent) {
+            int healthyWorkers, int freeCores, LoadState managerLoad, boolean stale, boolean silent,
+            String probeFailure) {
     }
 
     /** A bucket and the rule that put the datacenter there (empty for HEALTHY). */
@@ -45,9 +47,10 @@ public final class HealthRules {
      * </ol>
      */
     public static Verdict bucket(Inputs in) {
+        String last = in.probeFailure().isEmpty() ? "" : " (last: " + in.probeFailure() + ")";
         if (in.reachability() == Reachability.UNREACHABLE) {
             return new Verdict(Bucket.UNHEALTHY, "no probe answered for " + ProbeState.UNREACHABLE_AFTER.toSeconds()
-                    + " s after " + ProbeState.SUSPECT_AFTER_FAILURES + " failures in a row");
+                    + " s after " + ProbeState.SUSPECT_AFTER_FAILURES + " failures in a row" + last);
         }
         if (in.silent()) {
             return new Verdict(Bucket.UNHEALTHY, "nothing heard from it for " + SILENT_AFTER.toSeconds() + " s");
@@ -66,7 +69,7 @@ public final class HealthRules {
         }
         if (in.reachability() == Reachability.SUSPECTED) {
             return new Verdict(Bucket.DEGRADED, "its last " + ProbeState.SUSPECT_AFTER_FAILURES
-                    + " probes failed");
+                    + " probes failed" + last);
         }
         if (in.stale()) {
             return new Verdict(Bucket.DEGRADED, "its health is stale (no recent status or probe answer)");

@@ -14,7 +14,7 @@ import io.stampede.cluster.coordinates.VivaldiConfig;
  * measured round trips alone. The gate keeps both ends: each round trip moves the gate's
  * coordinate towards the datacenter's and the datacenter's towards the gate's, as two Vivaldi
  * nodes measuring each other would. (A manager's own coordinate lives in its cluster's membership,
- * a different space, so it is shown but not mixed in.) Not thread-safe.
+ * a different space; probe answers carry it, but it is not mixed in.) Not thread-safe.
  */
 public final class ProbeCoordinates {
 

@@ -3,10 +3,11 @@ package io.stampede.gate.routing;
 import java.time.Duration;
 
 /**
- * Whether this gate's probes reach one datacenter. An answer makes it REACHABLE; five failures in
- * a row make it SUSPECTED; suspected for 30 s it is UNREACHABLE, or for 90 s when several
- * datacenters fail at once (then the fault is more likely this gate's own network, and evicting
- * them all would stop every job for nothing). Not thread-safe; pure: time comes in with each call.
+ * Whether this gate's probes reach one datacenter. PROBING until an answer makes it REACHABLE;
+ * five failures in a row (from the first probe on, too) make it SUSPECTED; suspected for 30 s it
+ * is UNREACHABLE, or for 90 s when three or more datacenters fail at once (then the fault is more
+ * likely this gate's own network, and evicting them all would stop every job for nothing). Not
+ * thread-safe; time comes in with each call.
  */
 public final class ProbeState {
 
@@ -15,26 +16,23 @@ public final class ProbeState {
     /** Added to {@link #UNREACHABLE_AFTER} while failures are correlated (MEDIUM or HIGH). */
     public static final Duration CORRELATED_DELAY = Duration.ofSeconds(60);
 
-    private Reachability reachability = Reachability.UNREACHABLE;
+    private Reachability reachability = Reachability.PROBING;
     private int failures;
     private long suspectedAt;
-    private long lastAnswerAt = -1;
     private long lastFailureAt = -1;
-    private String lastFailure = "no probe has answered yet";
-    private boolean answered;
+    private String lastFailure = "";
 
     public void answered(long nowMillis) {
         reachability = Reachability.REACHABLE;
         failures = 0;
-        lastAnswerAt = nowMillis;
-        answered = true;
     }
 
     public void failed(String why, long nowMillis) {
         failures++;
         lastFailureAt = nowMillis;
         lastFailure = why;
-        if (reachability == Reachability.REACHABLE && failures >= SUSPECT_AFTER_FAILURES) {
+        if ((reachability == Reachability.REACHABLE || reachability == Reachability.PROBING)
+                && failures >= SUSPECT_AFTER_FAILURES) {
             reachability = Reachability.SUSPECTED;
             suspectedAt = nowMillis;
         }
@@ -56,11 +54,6 @@ public final class ProbeState {
         return reachability;
     }
 
-    /** Whether any probe has ever answered. */
-    public boolean everAnswered() {
-        return answered;
-    }
-
     /** Whether the last probe failed. */
     public boolean failing() {
         return failures > 0;
@@ -70,15 +63,12 @@ public final class ProbeState {
         return failures;
     }
 
-    public long lastAnswerAt() {
-        return lastAnswerAt;
-    }
-
     public long lastFailureAt() {
         return lastFailureAt;
     }
 
+    /** Why the last probe failed; empty when it answered. */
     public String lastFailure() {
-        return lastFailure;
+        return failures > 0 ? lastFailure : "";
     }
 }

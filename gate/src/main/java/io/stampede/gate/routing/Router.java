@@ -33,6 +33,10 @@ public final class Router implements DatacenterRouter {
     public static final double COOLDOWN_PENALTY = 2.0;
     /** Under this many latency samples (probes and dispatches), datacenters are ranked by capacity. */
     public static final int BOOTSTRAP_SAMPLES = 10;
+    /** A BUSY nearest datacenter is waited for when a core frees there within this long... */
+    public static final Duration WAIT_FOR_CORE = Duration.ofSeconds(60);
+    /** ...or when the next datacenter with free cores is more than this farther, in ms. */
+    public static final double MAX_DETOUR_MILLIS = 100;
     /** How many choices are held (one per kind of request); the oldest is forgotten past it. */
     static final int MAX_HOLDS = 1_000;
 
@@ -48,9 +52,10 @@ public final class Router implements DatacenterRouter {
     };
 
     /**
-     * The AD-36 score of a datacenter, lower is better: its blended latency × a load factor
-     * (utilisation and running jobs, at most ×5) × a quality factor (how far the round-trip estimate
-     * is trusted, at most ×2); ×0.9 when preferred and ×2 while cooling down.
+     * A datacenter's routing score, lower is better: its blended latency × a load factor
+     * (1 + 0.5·utilisation + 0.3·jobs/(jobs + 10), capped at 5) × a quality factor
+     * (1 + 0.5·(1 − RTT confidence), capped at 2); ×0.9 when preferred and ×2 while cooling down.
+     * (With these terms the caps are not reached: the factors are at most 1.8 and 1.5.)
      */
     public static double score(Datacenters.View view, boolean preferred) {
         double utilization = view.cores() > 0 ? 1 - Math.max(0, view.freeCores()) / (double) view.cores() : 1;
@@ -89,8 +94,10 @@ public final class Router implements DatacenterRouter {
         Decide decide = (rule, reason, chosen, chain) -> {
             Optional<String> spilled = spilledFrom(chosen, known, scores.keySet());
             return new RoutingDecision(strategy, rule, reason + spilled.map(nearest -> "; spilled over from " + nearest
-                    + " (no core is free there), " + round(byName.get(chosen.get(0).name()).blendedMillis()
-                            - byName.get(nearest).blendedMillis()) + " ms farther").orElse(""),
+                    + " (no core is free there" + (byName.get(nearest).coresFreeInMillis() > 0 ? " for about "
+                            + Math.round(byName.get(nearest).coresFreeInMillis() / 1000.0) + " s" : "") + "), "
+                    + round(byName.get(chosen.get(0).name()).blendedMillis() - byName.get(nearest).blendedMillis())
+                    + " ms farther").orElse(""),
                     chosen.stream().map(Datacenters.View::name).toList(),
                     chain.stream().map(Datacenters.View::name).toList(), candidates, nowMillis, spilled.orElse(""));
         };
@@ -144,9 +151,10 @@ public final class Router implements DatacenterRouter {
 
         int count = ((JobSpec.Count) wanted).count();
         if (count > chain.size()) {
-            String reason = "the job wants " + count + " datacenters but " + chain.size() + " can take it ("
-                    + known.stream().filter(view -> !excluded(view).isEmpty())
-                            .map(view -> view.name() + ": " + excluded(view)).collect(Collectors.joining("; ")) + ")";
+            List<String> whyNot = known.stream().filter(view -> !excluded(view).isEmpty())
+                    .map(view -> view.name() + ": " + excluded(view)).toList();
+            String reason = "the job wants " + count + " datacenters but " + chain.size() + " can take it"
+                    + (whyNot.isEmpty() ? "" : " (" + String.join("; ", whyNot) + ")");
             return new Refused(reason, decide.of(RoutingDecision.Rule.REFUSED, reason, List.of(), chain));
         }
         RoutingDecision.Rule rule;
@@ -162,8 +170,11 @@ public final class Router implements DatacenterRouter {
             Optional<String> forced = held == null ? Optional.empty()
                     : forcedSwitch(held, byName.get(held.datacenter()), scores, best, nowMillis, key);
             if (held == null || forced.isPresent() || held.datacenter().equals(first.name())) {
-                rule = forced.isPresent() ? RoutingDecision.Rule.FORCED : RoutingDecision.Rule.BEST_SCORE;
-                reason = forced.orElse(first.name() + " has the lowest score in the best bucket (" + best + ")");
+                // Forced away from a datacenter that is still the best is no switch: it is chosen afresh.
+                boolean switched = forced.isPresent() && !held.datacenter().equals(first.name());
+                rule = switched ? RoutingDecision.Rule.FORCED : RoutingDecision.Rule.BEST_SCORE;
+                reason = switched ? forced.get()
+                        : first.name() + " has the lowest score in the best bucket (" + best + ")";
                 if (held == null || forced.isPresent() || !held.datacenter().equals(first.name())) {
                     holds.put(key, new Held(first.name(), nowMillis, scores.get(first.name()), first.bucket(), -1));
                 }
@@ -191,6 +202,13 @@ public final class Router implements DatacenterRouter {
                     chain.remove(current);
                     chain.add(0, current);
                 }
+            }
+        }
+        if (!byCapacity) {
+            Optional<String> waits = waitForNearest(chain, usable);
+            if (waits.isPresent()) {
+                rule = RoutingDecision.Rule.WAITS;
+                reason = waits.get();
             }
         }
         List<Datacenters.View> chosen = List.copyOf(chain.subList(0, count));
@@ -242,11 +260,40 @@ public final class Router implements DatacenterRouter {
                 .map(Datacenters.View::name);
     }
 
+    /**
+     * When the nearest usable datacenter is BUSY while the primary has free cores, and a core frees
+     * there within {@link #WAIT_FOR_CORE} or the primary is more than {@link #MAX_DETOUR_MILLIS}
+     * farther: moves it to the front of the chain (the job waits there, QUEUED) and says why.
+     */
+    private static Optional<String> waitForNearest(List<Datacenters.View> chain, List<Datacenters.View> usable) {
+        Datacenters.View primary = chain.get(0);
+        Optional<Datacenters.View> nearest = usable.stream()
+                .min(Comparator.comparingDouble(Datacenters.View::blendedMillis).thenComparing(Datacenters.View::name));
+        if (nearest.isEmpty() || nearest.get().bucket() != Bucket.BUSY || nearest.get() == primary
+                || primary.freeCores() <= 0) {
+            return Optional.empty();
+        }
+        Datacenters.View busy = nearest.get();
+        double detour = primary.blendedMillis() - busy.blendedMillis();
+        boolean soon = busy.coresFreeInMillis() >= 0 && busy.coresFreeInMillis() <= WAIT_FOR_CORE.toMillis();
+        if (!soon && detour <= MAX_DETOUR_MILLIS) {
+            return Optional.empty();
+        }
+        chain.remove(busy);
+        chain.add(0, busy);
+        return Optional.of(busy.name() + " is nearest and has no free core; the job waits there (QUEUED), since "
+                + (soon ? "a core should free in about " + Math.round(busy.coresFreeInMillis() / 1000.0) + " s"
+                        : primary.name() + ", the nearest with free cores, is " + round(detour) + " ms farther"));
+    }
+
     /** Why a datacenter cannot be chosen at all; empty when it can. */
     static String excluded(Datacenters.View view) {
-        if (view.registration() != Registration.READY) {
-            return "it is " + view.registration().name().toLowerCase(java.util.Locale.ROOT)
-                    + (view.registration() == Registration.AWAITING ? " its first answer" : "");
+        if (view.registration() == Registration.AWAITING) {
+            return "it is expected but has not been heard from yet";
+        }
+        if (view.registration() == Registration.INITIALIZING) {
+            return "it is initializing: " + view.managersAlive() + " of its " + view.managersTotal()
+                    + " managers up (a majority is needed) and " + view.workers() + " workers (one is needed)";
         }
         return view.bucket().usable() ? "" : view.why();
     }

@@ -2,10 +2,12 @@ package io.stampede.gate.routing;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * Why a job went where it went: every candidate with its bucket, round trip and score, the rule
- * that decided, and the fallback chain. Recorded with the job (its view and report) and shown by
- * {@code GET /api/v1/datacenters} for a job that would be placed now.
+ * that decided, and the fallback chain. Recorded with the job: its registration in the gates'
+ * table, its view and its report.
  *
  * @param placement the job's placement strategy (latency, capacity, spread)
  * @param rule      which rule decided (see {@link Rule})
@@ -45,6 +47,11 @@ public record RoutingDecision(String placement, Rule rule, String reason, List<S
         SWITCHED,
         /** Switched at once: the earlier choice was excluded, fell to a worse bucket, or degraded. */
         FORCED,
+        /**
+         * The nearest datacenter is BUSY, but a core frees there within 60 s or the next one with
+         * free cores is over 100 ms farther: the job goes there and waits (QUEUED).
+         */
+        WAITS,
         /** No datacenter could take the job. */
         REFUSED
     }
@@ -56,11 +63,11 @@ public record RoutingDecision(String placement, Rule rule, String reason, List<S
      * @param rttMillis       the probes' coordinate estimate of its round trip
      * @param rttUpperBoundMillis the estimate plus two deviations
      * @param observedMillis  dispatch-to-first-progress average (0 before the first sample)
-     * @param blendedMillis   observed and RTT bound, blended by the observed figure's confidence
+     * @param blendedMillis   the RTT bound plus, by confidence, how much slower than the quickest it starts jobs
      * @param score           lower is better; null when excluded
      */
     public record Candidate(String name, Bucket bucket, String why, String excluded, double rttMillis,
             double rttUpperBoundMillis, double observedMillis, double blendedMillis, int freeCores, int activeJobs,
-            boolean preferred, boolean coolingDown, Double score) {
+            boolean preferred, boolean coolingDown, @JsonInclude(JsonInclude.Include.NON_NULL) Double score) {
     }
 }

@@ -56,6 +56,28 @@ class JobLifecycleCoverageTest {
         assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
     }
 
+    /** A datacenter that queued the job (no free core there) shows QUEUED; silent, it is lost from there too. */
+    @ParameterizedTest
+    @CsvSource({"false", "true"})
+    void aQueuedDatacenterStartsOrIsLost(boolean starts) {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        JobId id = gate.submit(GateJobsTest.JOB.replace("timeout: 30s", "timeout: 10m"), Optional.empty(),
+                new ArrayList<>());
+        gate.core.onEvent(gate.report(id, "dc1", 1, new io.stampede.model.wire.Payload.DatacenterProgress("dc1",
+                java.util.Map.of("browse", io.stampede.model.lifecycle.WorkflowState.PENDING), java.util.Map.of(), null,
+                null, java.util.Map.of(), true)), GateScenario.NOW);
+        assertThat(gate.core.job(id).orElseThrow().datacenterStatus()).containsEntry("dc1", DatacenterJobStatus.QUEUED);
+        if (starts) {
+            gate.core.onEvent(gate.report(id, "dc1", 1, GateJobsTest.progress("dc1")), GateScenario.NOW + 1_000);
+            assertThat(gate.core.job(id).orElseThrow().datacenterStatus()).containsEntry("dc1", DatacenterJobStatus.RUNNING);
+            return;
+        }
+        long silent = GateScenario.NOW + GateScenario.SILENCE.toMillis();
+        gate.core.onEvent(gate.status("dc1", 1, 1, 2), silent - 1_000);
+        gate.core.tick(silent, List.of("gate-1"), false, Set.of());
+        assertThat(gate.core.job(id).orElseThrow().datacenterStatus()).containsEntry("dc1", DatacenterJobStatus.LOST);
+    }
+
     /**
      * @param progress whether the datacenter reported progress first (the job is RUNNING)
      * @param stop     what the gate asked for first: NONE, CANCEL or TIMEOUT

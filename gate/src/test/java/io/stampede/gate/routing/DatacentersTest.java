@@ -18,12 +18,12 @@ class DatacentersTest {
     private static Payload.DatacenterStatus status(String dc, int managersAlive, int managersTotal, int workers,
             String probeAddress) {
         return new Payload.DatacenterStatus(dc, "manager-" + dc, workers, 4 * workers, 4 * workers, 0,
-                LoadState.HEALTHY, Backpressure.NONE, probeAddress, workers, managersAlive, managersTotal);
+                LoadState.HEALTHY, Backpressure.NONE, probeAddress, workers, managersAlive, managersTotal, -1L);
     }
 
     private static Datacenters.Report answer(String dc) {
         return new Datacenters.Report(dc, "manager-" + dc, "manager-" + dc, 3, "127.0.0.1:9", 3, 3, 2, 2, 8, 8, 0,
-                LoadState.HEALTHY);
+                LoadState.HEALTHY, 0);
     }
 
     private Datacenters.View view(String dc, long now) {
@@ -59,7 +59,8 @@ class DatacentersTest {
     void probesDecideReachabilityOnceTheManagerAnnouncesWhereToProbe() {
         datacenters.heard(status("dc1", 1, 1, 1, "127.0.0.1:9"), 1, 0);
         assertThat(datacenters.probeTargets()).containsEntry("dc1", "127.0.0.1:9");
-        assertThat(view("dc1", 0).reachability()).isEqualTo(Reachability.UNREACHABLE);
+        assertThat(view("dc1", 0).reachability()).isEqualTo(Reachability.PROBING);
+        assertThat(view("dc1", 0).bucket()).as("by its status until probes tell").isEqualTo(Bucket.HEALTHY);
         datacenters.answered(answer("dc1"), 2.0, 1_000);
         assertThat(view("dc1", 1_000).reachability()).isEqualTo(Reachability.REACHABLE);
         assertThat(view("dc1", 1_000).managersTotal()).isEqualTo(3);
@@ -68,6 +69,7 @@ class DatacentersTest {
         }
         assertThat(view("dc1", 11_000).reachability()).isEqualTo(Reachability.SUSPECTED);
         assertThat(view("dc1", 11_000).bucket()).isEqualTo(Bucket.DEGRADED);
+        assertThat(view("dc1", 11_000).why()).isEqualTo("its last 5 probes failed (last: deadline)");
         assertThat(view("dc1", 41_000).reachability()).isEqualTo(Reachability.UNREACHABLE);
         assertThat(view("dc1", 41_000).bucket()).isEqualTo(Bucket.UNHEALTHY);
         assertThat(view("dc1", 41_000).healthy()).isFalse();
@@ -77,7 +79,7 @@ class DatacentersTest {
     void aFollowersAnswerPointsTheNextProbeAtItsLeader() {
         datacenters.heard(status("dc1", 1, 1, 1, "127.0.0.1:9"), 1, 0);
         datacenters.answered(new Datacenters.Report("dc1", "manager-b", "manager-a", 4, "127.0.0.1:7", 2, 3, 2, 2, 8, 8,
-                0, LoadState.HEALTHY), 1.0, 100);
+                0, LoadState.HEALTHY, 0), 1.0, 100);
         assertThat(datacenters.probeTargets()).containsEntry("dc1", "127.0.0.1:7");
         assertThat(view("dc1", 100).leader()).isEqualTo("manager-a");
     }

@@ -34,9 +34,10 @@ class DispatchLatencyTest {
     }
 
     @Test
-    void blendsObservedAndTheRttBoundByConfidence() {
-        assertThat(DispatchLatency.blend(500, 0, 40)).isEqualTo(40);
-        assertThat(DispatchLatency.blend(500, 1, 40)).isEqualTo(500);
-        assertThat(DispatchLatency.blend(500, 0.5, 40)).isEqualTo(270);
+    void addsWhatADatacenterIsSlowerToStartJobsThanTheQuickestByConfidence() {
+        assertThat(DispatchLatency.blend(40, 900, 0, 500)).as("no confidence: the bound alone").isEqualTo(40);
+        assertThat(DispatchLatency.blend(40, 900, 1, 500)).isEqualTo(440);
+        assertThat(DispatchLatency.blend(40, 900, 0.5, 500)).isEqualTo(240);
+        assertThat(DispatchLatency.blend(40, 500, 1, 500)).as("the quickest pays nothing").isEqualTo(40);
     }
 }

@@ -12,13 +12,14 @@ class HealthRulesTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             all well                                  | REACHABLE   | 3 | 3 | 4 | 4 | 8 | HEALTHY    | false | false | HEALTHY   |
-            unreachable beats everything              | UNREACHABLE | 3 | 3 | 4 | 4 | 8 | HEALTHY    | false | false | UNHEALTHY | no probe answered for 30 s
+            unreachable beats everything              | UNREACHABLE | 3 | 3 | 4 | 4 | 8 | HEALTHY    | false | false | UNHEALTHY | no probe answered for 30 s after 5 failures in a row (last: connection refused)
             silent for 30 s                           | NOT_PROBED  | 1 | 1 | 4 | 4 | 8 | HEALTHY    | true  | true  | UNHEALTHY | nothing heard from it for 30 s
             no manager                                | REACHABLE   | 0 | 3 | 4 | 4 | 8 | HEALTHY    | false | false | UNHEALTHY | no manager is up
             no worker                                 | REACHABLE   | 3 | 3 | 0 | 0 | 0 | HEALTHY    | false | false | UNHEALTHY | it has no worker
             no worker takes new shares                | REACHABLE   | 3 | 3 | 4 | 0 | 8 | HEALTHY    | false | false | UNHEALTHY | no worker that takes new shares
             overloaded manager                        | REACHABLE   | 3 | 3 | 4 | 4 | 8 | OVERLOADED | false | false | UNHEALTHY | its manager is overloaded
-            suspected                                 | SUSPECTED   | 3 | 3 | 4 | 4 | 8 | HEALTHY    | false | false | DEGRADED  | its last 5 probes failed
+            suspected                                 | SUSPECTED   | 3 | 3 | 4 | 4 | 8 | HEALTHY    | false | false | DEGRADED  | its last 5 probes failed (last: connection refused)
+            probing, no answer yet: by its status     | PROBING     | 3 | 3 | 4 | 4 | 8 | HEALTHY    | false | false | HEALTHY   |
             stale                                     | REACHABLE   | 3 | 3 | 4 | 4 | 8 | HEALTHY    | true  | false | DEGRADED  | stale
             a minority of workers take new shares     | REACHABLE   | 3 | 3 | 4 | 2 | 8 | HEALTHY    | false | false | DEGRADED  | 2 of its 4 workers
             a majority of workers is enough           | REACHABLE   | 3 | 3 | 4 | 3 | 8 | HEALTHY    | false | false | HEALTHY   |
@@ -32,7 +33,9 @@ class HealthRulesTest {
             int workers, int healthyWorkers, int freeCores, LoadState load, boolean stale, boolean silent, Bucket bucket,
             String why) {
         HealthRules.Verdict verdict = HealthRules.bucket(new HealthRules.Inputs(reachability, managersAlive,
-                managersTotal, workers, healthyWorkers, freeCores, load, stale, silent));
+                managersTotal, workers, healthyWorkers, freeCores, load, stale, silent,
+                reachability == Reachability.SUSPECTED || reachability == Reachability.UNREACHABLE
+                        ? "connection refused" : ""));
         assertThat(verdict.bucket()).as(verdict.why()).isEqualTo(bucket);
         assertThat(verdict.why()).contains(why == null ? "" : why);
     }

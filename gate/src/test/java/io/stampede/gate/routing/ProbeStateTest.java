@@ -12,14 +12,25 @@ import io.stampede.gate.routing.FailureCorrelation.Severity;
 class ProbeStateTest {
 
     @Test
-    void unreachableUntilTheFirstAnswerThenReachable() {
+    void probingUntilTheFirstAnswerThenReachable() {
         ProbeState probe = new ProbeState();
-        assertThat(probe.reachability()).isEqualTo(Reachability.UNREACHABLE);
+        assertThat(probe.reachability()).isEqualTo(Reachability.PROBING);
         probe.failed("connection refused", 0);
-        assertThat(probe.evaluate(60_000, Severity.NONE)).isEqualTo(Reachability.UNREACHABLE);
+        assertThat(probe.evaluate(60_000, Severity.NONE)).isEqualTo(Reachability.PROBING);
+        assertThat(probe.lastFailure()).isEqualTo("connection refused");
         probe.answered(62_000);
         assertThat(probe.reachability()).isEqualTo(Reachability.REACHABLE);
-        assertThat(probe.everAnswered()).isTrue();
+        assertThat(probe.lastFailure()).isEmpty();
+    }
+
+    @Test
+    void aDatacenterWhoseProbesNeverGetThroughIsSuspectedThenUnreachable() {
+        ProbeState probe = new ProbeState();
+        for (int i = 1; i <= 5; i++) {
+            probe.failed("connection refused", i * 2_000L);
+        }
+        assertThat(probe.evaluate(10_000, Severity.NONE)).isEqualTo(Reachability.SUSPECTED);
+        assertThat(probe.evaluate(40_000, Severity.NONE)).isEqualTo(Reachability.UNREACHABLE);
     }
 
     @Test

@@ -2,10 +2,12 @@ package io.stampede.gate.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.RecordComponent;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -41,63 +43,65 @@ class RouterTest {
     static Datacenters.View dc(String name, double rtt, UnaryOperator<Datacenters.View>... changes) {
         Datacenters.View view = new Datacenters.View(name, true, Registration.READY, Bucket.HEALTHY, "",
                 Reachability.REACHABLE, "manager-" + name, "manager-" + name, 1, 1, 1, 2, 2, 4, 4, 0,
-                LoadState.HEALTHY, Backpressure.NONE, Instant.EPOCH, rtt, rtt, 1.0, 20, 0, 0, 0, rtt, null, null);
+                LoadState.HEALTHY, Backpressure.NONE, Instant.EPOCH, rtt, rtt, 1.0, 20, 0, 0, 0, rtt, null, null, -1);
         for (UnaryOperator<Datacenters.View> change : changes) {
             view = change.apply(view);
         }
         return view;
     }
 
+    /** The view with some of its components changed, by name. */
+    static Datacenters.View with(Datacenters.View view, Map<String, Object> changes) {
+        try {
+            RecordComponent[] parts = Datacenters.View.class.getRecordComponents();
+            Object[] values = new Object[parts.length];
+            Class<?>[] types = new Class<?>[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                types[i] = parts[i].getType();
+                values[i] = changes.containsKey(parts[i].getName()) ? changes.get(parts[i].getName())
+                        : parts[i].getAccessor().invoke(view);
+            }
+            return Datacenters.View.class.getDeclaredConstructor(types).newInstance(values);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     static UnaryOperator<Datacenters.View> bucket(Bucket bucket, String why) {
-        return v -> new Datacenters.View(v.name(), bucket.usable(), v.registration(), bucket, why, v.reachability(),
-                v.manager(), v.leader(), v.term(), v.managersAlive(), v.managersTotal(), v.workers(), v.healthyWorkers(),
-                v.cores(), bucket == Bucket.BUSY ? 0 : v.freeCores(), v.activeJobs(), v.load(), v.backpressure(),
-                v.lastSeen(), v.rttMillis(), v.rttUpperBoundMillis(), v.rttConfidence(), v.rttSamples(),
-                v.observedMillis(), v.observedConfidence(), v.observedSamples(), v.blendedMillis(), null,
-                v.cooldownUntil());
+        return v -> with(v, Map.of("bucket", bucket, "why", why, "healthy", bucket.usable(),
+                "freeCores", bucket == Bucket.BUSY ? 0 : v.freeCores()));
     }
 
     static UnaryOperator<Datacenters.View> registration(Registration registration) {
-        return v -> new Datacenters.View(v.name(), registration == Registration.READY, registration, v.bucket(), v.why(),
-                v.reachability(), v.manager(), v.leader(), v.term(), v.managersAlive(), v.managersTotal(), v.workers(),
-                v.healthyWorkers(), v.cores(), v.freeCores(), v.activeJobs(), v.load(), v.backpressure(), v.lastSeen(),
-                v.rttMillis(), v.rttUpperBoundMillis(), v.rttConfidence(), v.rttSamples(), v.observedMillis(),
-                v.observedConfidence(), v.observedSamples(), v.blendedMillis(), null, v.cooldownUntil());
+        return v -> with(v, Map.of("registration", registration, "healthy", registration == Registration.READY));
     }
 
     /** Free cores and running jobs. */
     static UnaryOperator<Datacenters.View> capacity(int freeCores, int activeJobs) {
-        return v -> new Datacenters.View(v.name(), v.healthy(), v.registration(), v.bucket(), v.why(), v.reachability(),
-                v.manager(), v.leader(), v.term(), v.managersAlive(), v.managersTotal(), v.workers(),
-                v.healthyWorkers(), v.cores(), freeCores, activeJobs, v.load(), v.backpressure(), v.lastSeen(),
-                v.rttMillis(), v.rttUpperBoundMillis(), v.rttConfidence(), v.rttSamples(), v.observedMillis(),
-                v.observedConfidence(), v.observedSamples(), v.blendedMillis(), null, v.cooldownUntil());
+        return v -> with(v, Map.of("freeCores", freeCores, "activeJobs", activeJobs));
     }
 
     /** Latency samples: probes and dispatches. */
     static UnaryOperator<Datacenters.View> samples(int probes) {
-        return v -> new Datacenters.View(v.name(), v.healthy(), v.registration(), v.bucket(), v.why(), v.reachability(),
-                v.manager(), v.leader(), v.term(), v.managersAlive(), v.managersTotal(), v.workers(),
-                v.healthyWorkers(), v.cores(), v.freeCores(), v.activeJobs(), v.load(), v.backpressure(), v.lastSeen(),
-                v.rttMillis(), v.rttUpperBoundMillis(), v.rttConfidence(), probes, v.observedMillis(),
-                v.observedConfidence(), v.observedSamples(), v.blendedMillis(), null, v.cooldownUntil());
+        return v -> with(v, Map.of("rttSamples", probes));
     }
 
-    /** Dispatch-to-first-progress, observed with this confidence. */
+    /** The quickest datacenter's observed dispatch-to-first-progress in these cases. */
+    static final double QUICKEST_OBSERVED = 400;
+
+    /** Dispatch-to-first-progress, observed with this confidence (the quickest: {@link #QUICKEST_OBSERVED}). */
     static UnaryOperator<Datacenters.View> observed(double millis, double confidence) {
-        return v -> new Datacenters.View(v.name(), v.healthy(), v.registration(), v.bucket(), v.why(), v.reachability(),
-                v.manager(), v.leader(), v.term(), v.managersAlive(), v.managersTotal(), v.workers(),
-                v.healthyWorkers(), v.cores(), v.freeCores(), v.activeJobs(), v.load(), v.backpressure(), v.lastSeen(),
-                v.rttMillis(), v.rttUpperBoundMillis(), v.rttConfidence(), v.rttSamples(), millis, confidence, 10,
-                DispatchLatency.blend(millis, confidence, v.rttUpperBoundMillis()), null, v.cooldownUntil());
+        return v -> with(v, Map.of("observedMillis", millis, "observedConfidence", confidence, "observedSamples", 10,
+                "blendedMillis", DispatchLatency.blend(v.rttUpperBoundMillis(), millis, confidence, QUICKEST_OBSERVED)));
+    }
+
+    /** How long until a core frees, as the datacenter's manager estimates. */
+    static UnaryOperator<Datacenters.View> coresFreeIn(long millis) {
+        return v -> with(v, Map.of("coresFreeInMillis", millis));
     }
 
     static UnaryOperator<Datacenters.View> coolingDown() {
-        return v -> new Datacenters.View(v.name(), v.healthy(), v.registration(), v.bucket(), v.why(), v.reachability(),
-                v.manager(), v.leader(), v.term(), v.managersAlive(), v.managersTotal(), v.workers(),
-                v.healthyWorkers(), v.cores(), v.freeCores(), v.activeJobs(), v.load(), v.backpressure(), v.lastSeen(),
-                v.rttMillis(), v.rttUpperBoundMillis(), v.rttConfidence(), v.rttSamples(), v.observedMillis(),
-                v.observedConfidence(), v.observedSamples(), v.blendedMillis(), null, Instant.ofEpochSecond(999));
+        return v -> with(v, Map.of("cooldownUntil", Instant.ofEpochSecond(999)));
     }
 
     /** The bucket and why that the health rules give for these inputs. */
@@ -150,10 +154,14 @@ class RouterTest {
                 List.of(at(0, dc("dc1", 10, capacity(4, 30)), dc("dc2", 11))), List.of("dc2"), Rule.BEST_SCORE, ""));
         cases.add(when("a poorly known round trip raises the score (quality factor)",
                 List.of(at(0, dc("dc1", 10, v -> withQuality(v, 0)), dc("dc2", 12))), List.of("dc2"), Rule.BEST_SCORE, ""));
-        cases.add(when("observed dispatch latency replaces the RTT bound as confidence grows",
-                List.of(at(0, dc("dc1", 10, observed(500, 1.0)), dc("dc2", 50))), List.of("dc2"), Rule.BEST_SCORE, ""));
-        cases.add(when("half-confident observations are blended half and half",
-                List.of(at(0, dc("dc1", 10, observed(100, 0.5)), dc("dc2", 50))), List.of("dc2"), Rule.BEST_SCORE, ""));
+        cases.add(when("a datacenter slower to start jobs than the quickest pays the difference",
+                List.of(at(0, dc("dc1", 10, observed(500, 1.0)), dc("dc2", 50, observed(400, 1.0)))),
+                List.of("dc2"), Rule.BEST_SCORE, ""));
+        cases.add(when("the difference counts by the observations' confidence",
+                List.of(at(0, dc("dc1", 10, observed(500, 0.3)), dc("dc2", 50, observed(400, 1.0)))),
+                List.of("dc1"), Rule.BEST_SCORE, ""));
+        cases.add(when("a datacenter used often is not farther than one never used for the time all share",
+                List.of(at(0, dc("dc1", 10, observed(400, 1.0)), dc("dc2", 50))), List.of("dc1"), Rule.BEST_SCORE, ""));
         cases.add(when("a preferred datacenter scores ×0.9",
                 List.of(at(0, ONE, prefer("dc2"), dc("dc1", 100), dc("dc2", 105))), List.of("dc2"), Rule.BEST_SCORE, ""));
         cases.add(when("×0.9 does not make up for a much worse score",
@@ -166,6 +174,19 @@ class RouterTest {
         cases.add(when("a job whose nearest datacenter has no free core spills over, and the decision says so",
                 List.of(at(0, dc("dc1", 5, bucket(Bucket.BUSY, "no core is free")), dc("dc2", 60))),
                 List.of("dc2"), Rule.BEST_SCORE, "spilled over from dc1 (no core is free there), 55.0 ms farther"));
+        cases.add(when("a BUSY nearest datacenter whose core frees within 60 s is waited for",
+                List.of(at(0, dc("dc1", 5, bucket(Bucket.BUSY, "no core is free"), coresFreeIn(20_000)), dc("dc2", 60))),
+                List.of("dc1"), Rule.WAITS, "the job waits there (QUEUED), since a core should free in about 20 s"));
+        cases.add(when("a BUSY nearest datacenter is waited for when the next with free cores is over 100 ms farther",
+                List.of(at(0, dc("dc1", 5, bucket(Bucket.BUSY, "no core is free")), dc("dc2", 150))),
+                List.of("dc1"), Rule.WAITS, "dc2, the nearest with free cores, is 145.0 ms farther"));
+        cases.add(when("a BUSY nearest datacenter whose cores stay taken past 60 s is spilled from within 100 ms",
+                List.of(at(0, dc("dc1", 5, bucket(Bucket.BUSY, "no core is free"), coresFreeIn(90_000)), dc("dc2", 60))),
+                List.of("dc2"), Rule.BEST_SCORE, "spilled over from dc1 (no core is free there for about 90 s), 55.0 ms"));
+        cases.add(when("placement capacity never waits for a BUSY datacenter",
+                List.of(at(0, ONE, new JobSpec.Placement(JobSpec.Strategy.CAPACITY, List.of()),
+                        dc("dc1", 5, bucket(Bucket.BUSY, "no core is free"), coresFreeIn(1_000)), dc("dc2", 60))),
+                List.of("dc2"), Rule.CAPACITY, ""));
         cases.add(when("no spill is recorded when the nearest is chosen",
                 List.of(at(0, dc("dc1", 5), dc("dc2", 60, bucket(Bucket.BUSY, "no core is free")))),
                 List.of("dc1"), Rule.BEST_SCORE, "lowest score in the best bucket (HEALTHY)"));
@@ -185,7 +206,7 @@ class RouterTest {
                 List.of("dc1"), Rule.BEST_SCORE, ""));
         cases.add(when("stale health counts as DEGRADED",
                 List.of(at(0, dc("dc1", 1, rules(new HealthRules.Inputs(Reachability.REACHABLE, 1, 1, 2, 2, 4,
-                        LoadState.HEALTHY, true, false))), dc("dc2", 100))),
+                        LoadState.HEALTHY, true, false, ""))), dc("dc2", 100))),
                 List.of("dc2"), Rule.BEST_SCORE, ""));
         cases.add(when("UNHEALTHY is never chosen, however near",
                 List.of(at(0, dc("dc1", 1, bucket(Bucket.UNHEALTHY, "it has no worker")),
@@ -262,11 +283,7 @@ class RouterTest {
     }
 
     static Datacenters.View withQuality(Datacenters.View v, double quality) {
-        return new Datacenters.View(v.name(), v.healthy(), v.registration(), v.bucket(), v.why(), v.reachability(),
-                v.manager(), v.leader(), v.term(), v.managersAlive(), v.managersTotal(), v.workers(),
-                v.healthyWorkers(), v.cores(), v.freeCores(), v.activeJobs(), v.load(), v.backpressure(), v.lastSeen(),
-                v.rttMillis(), v.rttUpperBoundMillis(), quality, v.rttSamples(), v.observedMillis(),
-                v.observedConfidence(), v.observedSamples(), v.blendedMillis(), null, v.cooldownUntil());
+        return with(v, Map.of("rttConfidence", quality));
     }
 
     @ParameterizedTest(name = "{0}")

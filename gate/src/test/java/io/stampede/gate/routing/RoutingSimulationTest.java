@@ -38,6 +38,7 @@ class RoutingSimulationTest {
         int switches = 0;
         int forced = 0;
         int refused = 0;
+        int waited = 0;
         for (int job = 0; job < JOBS; job++) {
             now += 1_000 + random.nextInt(4_000); // a job every 1-5 s
             for (int i = 0; i < DATACENTERS; i++) {
@@ -69,9 +70,16 @@ class RoutingSimulationTest {
             Datacenters.View view = known.stream().filter(dc -> dc.name().equals(chosen)).findFirst().orElseThrow();
             Bucket best = known.stream().map(Datacenters.View::bucket).filter(Bucket::usable).min(Enum::compareTo)
                     .orElseThrow();
-            assertThat(view.bucket()).as("job %d at %d ms: %s", job, now, decision.reason()).isNotEqualTo(Bucket.UNHEALTHY)
-                    .isEqualTo(best);
+            assertThat(view.bucket()).as("job %d at %d ms: %s", job, now, decision.reason()).isNotEqualTo(Bucket.UNHEALTHY);
             jobsPer.merge(chosen, 1, Integer::sum);
+            if (decision.rule() == RoutingDecision.Rule.WAITS) {
+                // A BUSY nearest datacenter waited for (the detour was over 100 ms): a choice by
+                // capacity, outside the hold; the next job is routed as before.
+                assertThat(view.bucket()).isEqualTo(Bucket.BUSY);
+                waited++;
+                continue;
+            }
+            assertThat(view.bucket()).as("job %d at %d ms: %s", job, now, decision.reason()).isEqualTo(best);
             if (previous != null && !previous.equals(chosen)) {
                 switches++;
                 if (decision.rule() == RoutingDecision.Rule.FORCED) {
@@ -88,8 +96,9 @@ class RoutingSimulationTest {
         }
         System.out.printf("Routing simulation: %d jobs over %d datacenters in %d s; jobs per datacenter %s;"
                 + " rules %s; %d switches (%d forced by health, %d by score); shortest time between switches by score"
-                + " %s; refused %d%n", JOBS, DATACENTERS, now / 1000, jobsPer, rules, switches, forced,
-                unforcedSwitchTimes.size(), shortestGap == Long.MAX_VALUE ? "-" : shortestGap / 1000 + " s", refused);
+                + " %s; refused %d; waited for a BUSY nearest datacenter %d%n", JOBS, DATACENTERS, now / 1000, jobsPer,
+                rules, switches, forced, unforcedSwitchTimes.size(),
+                shortestGap == Long.MAX_VALUE ? "-" : shortestGap / 1000 + " s", refused, waited);
         assertThat(shortestGap).as("unforced switches are at least one hold apart")
                 .isGreaterThanOrEqualTo(Router.HOLD.toMillis());
         assertThat(rules.getOrDefault(RoutingDecision.Rule.HELD, 0)).as("the hold did hold choices")

@@ -6,6 +6,7 @@ import jakarta.inject.Provider;
 
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcService;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.stampede.cluster.coordinates.Coordinate;
 import io.stampede.control.v1.DatacenterControl;
@@ -18,7 +19,8 @@ import io.stampede.node.membership.NodeMembership;
 
 /**
  * Answers gates' probes (gRPC, on the HTTP port): leadership, capacity, load and this manager's
- * coordinate. A follower answers too, naming its leader. {@code stampede.routing.simulated-rtt}
+ * coordinate. A follower answers too, naming its leader (by id: it does not know where its leader
+ * answers probes; the leader's status records tell the gates). {@code stampede.routing.simulated-rtt}
  * delays every answer, to make a datacenter look distant on one machine.
  */
 @GrpcService
@@ -38,7 +40,9 @@ public class ProbeService implements DatacenterControl {
         this.simulatedRtt = config.routing().simulatedRtt();
     }
 
+    /** On a worker thread: the coordinator's lock may be held while it applies a large record. */
     @Override
+    @Blocking
     public Uni<ProbeAnswer> probe(ProbeRequest request) {
         String datacenter = identity.datacenter().orElseThrow();
         if (!request.getDatacenter().isEmpty() && !request.getDatacenter().equals(datacenter)) {
@@ -53,8 +57,9 @@ public class ProbeService implements DatacenterControl {
                 .setLeaderAddress(now.leading() ? coordinator.get().probeAddress() : "")
                 .setManagersAlive(now.managersAlive()).setManagersTotal(now.managersTotal())
                 .setWorkers(now.workers()).setHealthyWorkers(now.healthyWorkers()).setCores(now.cores())
-                .setFreeCores(now.freeCores()).setActiveJobs(now.activeJobs()).setLoad(now.load().name());
-        Coordinate coordinate = membership.membership().coordinate();
+                .setFreeCores(now.freeCores()).setActiveJobs(now.activeJobs()).setLoad(now.load().name())
+                .setCoresFreeInMillis(now.coresFreeInMillis());
+        Coordinate coordinate = coordinate();
         if (coordinate != null) {
             answer.setCoordinate(io.stampede.control.v1.Coordinate.newBuilder()
                     .addAllVector(java.util.Arrays.stream(coordinate.vector()).boxed().toList())
@@ -63,5 +68,14 @@ public class ProbeService implements DatacenterControl {
         }
         Uni<ProbeAnswer> answered = Uni.createFrom().item(answer.build());
         return simulatedRtt.isZero() ? answered : answered.onItem().delayIt().by(simulatedRtt);
+    }
+
+    /** This manager's coordinate, or null before membership has started. */
+    private Coordinate coordinate() {
+        try {
+            return membership.membership().coordinate();
+        } catch (IllegalStateException notStarted) {
+            return null;
+        }
     }
 }

@@ -157,6 +157,8 @@ public final class DatacenterJob {
     private final Map<ShareKey, ExtensionGrants> grants = new HashMap<>();
     private Extensions extensions = Extensions.NONE;
     private int reruns;
+    /** When the job started waiting for a free core (QUEUED), epoch ms; -1 when it never waited. */
+    private long queuedAtMillis = -1;
     /** Dependent workflows the gates released, for a job in several datacenters ({@link Payload.JobSubmitted#gatesRelease}). */
     private final Map<String, Payload.WorkflowReleased> released = new HashMap<>();
     /**
@@ -322,8 +324,8 @@ public final class DatacenterJob {
         if (workflow.state == WorkflowState.PENDING) {
             workflow.move(WorkflowState.DISPATCHED);
         }
-        if (status == DatacenterJobStatus.SUBMITTED) {
-            move(DatacenterJobStatus.RUNNING);
+        if (status == DatacenterJobStatus.SUBMITTED || status == DatacenterJobStatus.QUEUED) {
+            move(DatacenterJobStatus.RUNNING); // the leader started it
         }
     }
 
@@ -346,10 +348,68 @@ public final class DatacenterJob {
         return advance(workers);
     }
 
+    /**
+     * Holds the job: it came while no worker here had a free core. Nothing is dispatched until
+     * {@link #start}; it shows as QUEUED to the gates.
+     */
+    public void queue(long nowMillis) {
+        if (status == DatacenterJobStatus.SUBMITTED) {
+            move(DatacenterJobStatus.QUEUED);
+            queuedAtMillis = nowMillis;
+        }
+    }
+
+    public boolean queued() {
+        return status == DatacenterJobStatus.QUEUED;
+    }
+
+    /** When the job started waiting, epoch ms; -1 when it never waited. */
+    public long queuedAtMillis() {
+        return queuedAtMillis;
+    }
+
+    /**
+     * When the first of this job's running shares should end, epoch ms: a re-run's end, or its
+     * first window (or now) plus its workflow's duration; for a workflow bounded by iterations only,
+     * the job's deadline. {@link Long#MAX_VALUE} when none can be told.
+     */
+    public long earliestShareEndMillis(long nowMillis) {
+        long earliest = Long.MAX_VALUE;
+        for (Workflow workflow : workflows.values()) {
+            Optional<Duration> duration = workflow.spec.load().duration();
+            for (Share share : workflow.shares.values()) {
+                if (share.finished()) {
+                    continue;
+                }
+                long end = share.endsAt > 0 ? share.endsAt
+                        : duration.isPresent() ? (share.firstWindowStart >= 0 ? share.firstWindowStart : nowMillis)
+                                + duration.get().toMillis()
+                        : deadlineEpochMillis() > 0 ? deadlineEpochMillis() : Long.MAX_VALUE;
+                earliest = Math.min(earliest, end);
+            }
+        }
+        return earliest;
+    }
+
+    /** Whether the job has anything to run here (a datacenter's share of every workflow may be empty). */
+    public boolean hasWorkHere() {
+        return workflows.values().stream().anyMatch(workflow ->
+                !submitted.shares().getOrDefault(workflow.spec.name(), LoadShare.whole(workflow.spec)).isEmpty());
+    }
+
+    /** Lets a queued job go: it runs from now on, as if it had just come. */
+    public List<Command> start(List<WorkerRegistry.Worker> workers) {
+        if (status != DatacenterJobStatus.QUEUED) {
+            return List.of();
+        }
+        move(DatacenterJobStatus.RUNNING);
+        return advance(workers);
+    }
+
     /** Dispatches every workflow whose dependencies have completed, across {@code workers}. */
     public List<Command> advance(List<WorkerRegistry.Worker> workers) {
         List<Command> commands = new ArrayList<>();
-        if (stopAs == null) {
+        if (stopAs == null && status != DatacenterJobStatus.QUEUED) {
             for (Workflow workflow : workflows.values()) {
                 if (workflow.state == WorkflowState.PENDING && dependenciesCompleted(workflow)) {
                     dispatch(workflow, workers, commands);
@@ -595,7 +655,8 @@ public final class DatacenterJob {
                 workflow.sinceLastProgress.clear();
             }
         }
-        return new Payload.DatacenterProgress(datacenter, states(), windows, Backpressure.NONE, extensions, exported());
+        return new Payload.DatacenterProgress(datacenter, states(), windows, Backpressure.NONE, extensions, exported(),
+                queued());
     }
 
     /**

@@ -22,6 +22,7 @@ import io.stampede.cluster.membership.MemberState;
 import io.stampede.cluster.membership.MemberView;
 import io.stampede.cluster.membership.MembershipListener;
 import io.stampede.manager.dispatch.DatacenterJob;
+import io.stampede.manager.dispatch.JobQueue;
 import io.stampede.manager.dispatch.WorkerRegistry;
 import io.stampede.manager.flow.ProgressFlow;
 import io.stampede.model.JobId;
@@ -105,6 +106,7 @@ public class JobCoordinator {
     private final CatchUp catchUp;
     /** How long a live worker may send no heartbeat before its shares are treated as lost. */
     private final Duration heartbeatSilence;
+    private final Duration queueLimit;
     private final ProgressFlow flow;
     private final NodeLoad load;
     /** Where gates probe this manager: its HTTP port, which serves gRPC too. */
@@ -131,6 +133,7 @@ public class JobCoordinator {
         this.catchUp = catchUp;
         this.ledger = new JobLedger<>(LedgerSettings.limits(config.jobs()));
         this.heartbeatSilence = config.jobs().workerSilence();
+        this.queueLimit = config.jobs().queueLimit();
         this.probeAddress = config.membership().advertiseHost() + ":" + config.ports().http();
         LedgerGauges.register(registry, this::retained, this::tombstones);
     }
@@ -292,7 +295,8 @@ public class JobCoordinator {
      * @param managersAlive this manager and the others of its Raft group that membership has up
      */
     public record Snapshot(boolean leading, long term, String leader, int managersAlive, int managersTotal,
-            int workers, int healthyWorkers, int cores, int freeCores, int activeJobs, LoadState load) {
+            int workers, int healthyWorkers, int cores, int freeCores, int activeJobs, LoadState load,
+            long coresFreeInMillis) {
     }
 
     /** host:port where gates probe this manager. */
@@ -306,10 +310,28 @@ public class JobCoordinator {
         int alive = 1 + (int) group.keySet().stream().filter(id -> !id.equals(managerId))
                 .filter(id -> membership.members().stream().anyMatch(member -> member.id().equals(id) && member.up()))
                 .count();
+        int freeCores = usable.stream().mapToInt(WorkerRegistry.Worker::freeCores).sum();
         return new Snapshot(fence >= 0, leadership.term(), leadership.leader().orElse(""), alive,
                 Math.max(1, group.size()), workers.live().size(), usable.size(),
-                usable.stream().mapToInt(WorkerRegistry.Worker::cores).sum(),
-                usable.stream().mapToInt(WorkerRegistry.Worker::freeCores).sum(), activeJobs(), load.state());
+                usable.stream().mapToInt(WorkerRegistry.Worker::cores).sum(), freeCores, activeJobs(), load.state(),
+                coresFreeIn(freeCores, clock.millis()));
+    }
+
+    /**
+     * How long until a core frees here, in ms: 0 when one is free; when the first running share
+     * should end otherwise; -1 when that cannot be told (no running share has a known end, or jobs
+     * wait already).
+     */
+    private long coresFreeIn(int freeCores, long now) {
+        if (freeCores > 0) {
+            return 0;
+        }
+        if (running().anyMatch(DatacenterJob::queued)) {
+            return -1;
+        }
+        long earliest = running().filter(job -> job.status() == DatacenterJobStatus.RUNNING)
+                .mapToLong(job -> job.earliestShareEndMillis(now)).min().orElse(Long.MAX_VALUE);
+        return earliest == Long.MAX_VALUE ? -1 : Math.max(0, earliest - now);
     }
 
     /** Live workers that are not OVERLOADED: those the datacenter can give new work to. */
@@ -421,6 +443,7 @@ public class JobCoordinator {
                 if (job.finished()) {
                     // Dated by the record: a job read back at start ended long ago.
                     ledger.ended(jobId, envelope.timestampMillis());
+                    startQueued(clock.millis(), true);
                 }
             }
         }
@@ -447,7 +470,49 @@ public class JobCoordinator {
         entry.early.forEach(job::observeDispatch);
         entry.early.clear();
         LOG.infof("job %s accepted: %d workflows over %d workers", jobId, spec.workflows().size(), workers.live().size());
+        if (fence >= 0 && mustWait(job)) {
+            job.queue(clock.millis());
+            LOG.infof("job %s queued: no worker here has a free core; it starts when one frees, within %d s", jobId,
+                    queueLimit.toSeconds());
+            return;
+        }
         send(jobId, job.advance(workers.forNewShares()));
+    }
+
+    /**
+     * Whether a new job waits (QUEUED): every worker that takes new shares is busy with other
+     * running jobs (none has a free core, as its last heartbeat said), or other jobs wait already
+     * (first come, first started).
+     */
+    private boolean mustWait(DatacenterJob job) {
+        return JobQueue.mustWait(job.hasWorkHere(), queueLimit, workers.forNewShares(),
+                running().anyMatch(other -> other != job && other.status() == DatacenterJobStatus.RUNNING),
+                running().anyMatch(other -> other != job && other.queued()));
+    }
+
+    /**
+     * As the leader, starts the job that has waited longest once a core is free (a worker's
+     * heartbeat says so, a job here has just ended, or none runs), and every job that has waited
+     * {@code stampede.jobs.queue-limit}.
+     */
+    private void startQueued(long now, boolean aJobEnded) {
+        if (fence < 0) {
+            return;
+        }
+        List<JobQueue.Waiting<DatacenterJob>> waiting = running().filter(DatacenterJob::queued)
+                .map(job -> new JobQueue.Waiting<>(job, job.queuedAtMillis())).toList();
+        if (waiting.isEmpty()) {
+            return;
+        }
+        List<WorkerRegistry.Worker> usable = workers.forNewShares();
+        boolean free = aJobEnded || usable.stream().anyMatch(worker -> worker.freeCores() > 0)
+                || running().noneMatch(job -> job.status() == DatacenterJobStatus.RUNNING);
+        for (DatacenterJob job : JobQueue.toStart(waiting, free, now, queueLimit)) {
+            long waited = now - job.queuedAtMillis();
+            LOG.infof("job %s starts after waiting %.1f s for a free core%s", job.jobId(), waited / 1000.0,
+                    waited >= queueLimit.toMillis() ? " (the queue limit: it shares the workers)" : "");
+            send(job.jobId(), job.start(usable));
+        }
     }
 
     private synchronized void tick() {
@@ -478,6 +543,7 @@ public class JobCoordinator {
                 }
             });
             ledger.expire(now);
+            startQueued(now, false);
             boolean heldBefore = workers.silenceHeld();
             for (String silent : workers.silence(heartbeatSilence)) {
                 sharesLost(silent, "it sent no heartbeat for " + heartbeatSilence.toSeconds() + " s");
@@ -495,7 +561,8 @@ public class JobCoordinator {
                 Snapshot here = snapshot();
                 events.send(new Subject.Datacenter(datacenter), fence, new Payload.DatacenterStatus(datacenter,
                         managerId, here.healthyWorkers(), here.cores(), here.freeCores(), here.activeJobs(), here.load(),
-                        level, probeAddress, here.workers(), here.managersAlive(), here.managersTotal()));
+                        level, probeAddress, here.workers(), here.managersAlive(), here.managersTotal(),
+                        here.coresFreeInMillis()));
             }
         } catch (RuntimeException e) {
             LOG.error("the periodic check failed; it runs again in a second", e);

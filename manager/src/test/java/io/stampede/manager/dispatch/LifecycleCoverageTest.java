@@ -76,6 +76,29 @@ class LifecycleCoverageTest {
                 outcome == ShareState.FAILED ? "boom" : "");
     }
 
+    /** SUBMITTED → QUEUED → RUNNING: the job waited for a free core, then ran. */
+    @Test
+    void queuedThenStarted() {
+        DatacenterJob job = job();
+        job.queue(1_000);
+        assertThat(job.status()).isEqualTo(DatacenterJobStatus.QUEUED);
+        assertThat(job.advance(ONE)).as("nothing is dispatched while it waits").isEmpty();
+        assertThat(job.progress().queued()).isTrue();
+        assertThat(job.start(ONE)).isNotEmpty();
+        assertThat(job.status()).isEqualTo(DatacenterJobStatus.RUNNING);
+        assertThat(job.progress().queued()).isFalse();
+    }
+
+    /** QUEUED → STOPPING → CANCELLED: cancelled while it waited. */
+    @Test
+    void cancelledWhileQueued() {
+        DatacenterJob job = job();
+        job.queue(1_000);
+        job.stop(DatacenterJobStatus.CANCELLED);
+        assertThat(job.status()).isEqualTo(DatacenterJobStatus.CANCELLED);
+        assertThat(job.start(ONE)).isEmpty();
+    }
+
     /** SUBMITTED → RUNNING → COMPLETED; PENDING → DISPATCHED → RUNNING → COMPLETED; DISPATCHED → COMPLETED. */
     @Test
     void everythingCompletes() {

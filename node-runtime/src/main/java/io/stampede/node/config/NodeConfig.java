@@ -187,6 +187,13 @@ public interface NodeConfig {
          */
         @WithDefault("180s")
         java.time.Duration stuckAfter();
+
+        /**
+         * Managers: how long a job that came while no worker had a free core waits (QUEUED) for one
+         * before it starts anyway, sharing the workers with the jobs running. 0: jobs never wait.
+         */
+        @WithDefault("60s")
+        java.time.Duration queueLimit();
     }
 
     interface Overload {

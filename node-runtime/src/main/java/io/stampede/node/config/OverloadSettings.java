@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The checks {@code stampede.overload.*} and {@code stampede.routing.*} must pass before a node starts. Pure. */
+/** The checks {@code stampede.overload.*} must pass before a node starts. Pure. */
 public final class OverloadSettings {
 
     private OverloadSettings() {
@@ -38,18 +38,7 @@ public final class OverloadSettings {
         }
     }
 
-    /** Every problem of {@code stampede.routing.*}. */
-    public static List<String> problems(NodeConfig.Routing routing) {
-        List<String> problems = new ArrayList<>();
-        positive(problems, "stampede.routing.probe-interval", routing.probeInterval());
-        positive(problems, "stampede.routing.probe-timeout", routing.probeTimeout());
-        if (routing.simulatedRtt().isNegative() || routing.simulatedRtt().compareTo(Duration.ofSeconds(10)) > 0) {
-            problems.add("stampede.routing.simulated-rtt: " + routing.simulatedRtt() + " must be between 0 and 10 s");
-        }
-        return problems;
-    }
-
-    private static void positive(List<String> problems, String key, Duration value) {
+    static void positive(List<String> problems, String key, Duration value) {
         if (value.isNegative() || value.isZero()) {
             problems.add(key + ": " + value + " must be longer than 0");
         }

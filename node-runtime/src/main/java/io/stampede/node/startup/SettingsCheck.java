@@ -15,6 +15,7 @@ import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.config.NodeSettings;
 import io.stampede.node.config.OverloadSettings;
+import io.stampede.node.config.RoutingSettings;
 import io.stampede.node.jobs.LedgerSettings;
 
 /** Refuses to start a node whose settings are wrong, before it talks to anyone. */
@@ -30,7 +31,7 @@ public class SettingsCheck {
         problems.addAll(LeadershipSettings.of(config).problems());
         problems.addAll(LedgerSettings.problems(config.jobs()));
         problems.addAll(OverloadSettings.problems(config.overload()));
-        problems.addAll(OverloadSettings.problems(config.routing()));
+        problems.addAll(RoutingSettings.problems(config.routing()));
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException(problems);
         }

@@ -12,13 +12,14 @@ import io.stampede.node.config.NodeConfig;
 class LedgerSettingsTest {
 
     record Jobs(Duration retention, int maxFinished, int maxJobs, int tombstones, Duration tombstoneAge,
-            Duration datacenterSilence, Duration workerSilence, Duration stuckAfter) implements NodeConfig.Jobs {
+            Duration datacenterSilence, Duration workerSilence, Duration stuckAfter, Duration queueLimit)
+            implements NodeConfig.Jobs {
     }
 
     @Test
     void theDefaultsAreTheLedgersDefaults() {
         Jobs defaults = new Jobs(Duration.ofMinutes(10), 1_000, 10_000, 100_000, Duration.ofHours(24),
-                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(180));
+                Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(180), Duration.ofSeconds(60));
         assertThat(LedgerSettings.problems(defaults)).isEmpty();
         assertThat(LedgerSettings.limits(defaults)).isEqualTo(JobLedger.Limits.DEFAULT);
     }
@@ -26,7 +27,7 @@ class LedgerSettingsTest {
     @Test
     void everyBadValueIsNamedByItsKey() {
         assertThat(LedgerSettings.problems(new Jobs(Duration.ofSeconds(-1), -1, 0, -1, Duration.ofSeconds(-1),
-                Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(1))))
+                Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(1), Duration.ofSeconds(1))))
                 .containsExactly("stampede.jobs.retention: must not be negative",
                         "stampede.jobs.tombstone-age: must not be negative",
                         "stampede.jobs.max-finished: must not be negative",
@@ -34,6 +35,8 @@ class LedgerSettingsTest {
                         "stampede.jobs.tombstones: must not be negative",
                         "stampede.jobs.datacenter-silence: must be at least 3s (datacenters report every second)",
                         "stampede.jobs.worker-silence: must be at least 5s (workers send a heartbeat every 2 s)",
-                        "stampede.jobs.stuck-after: must be at least 3s");
+                        "stampede.jobs.stuck-after: must be at least 3s",
+                        "stampede.jobs.queue-limit: PT1S must be between 0 and stampede.jobs.stuck-after (PT1S), or"
+                                + " gates would end a waiting job as stuck");
     }
 }

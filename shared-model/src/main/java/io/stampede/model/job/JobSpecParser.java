@@ -276,9 +276,11 @@ public final class JobSpecParser {
         JobSpec.Strategy strategy = JobSpec.Strategy.LATENCY;
         String written = fields.optionalText("placement", 20);
         if (written != null) {
-            try {
-                strategy = JobSpec.Strategy.valueOf(written.toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
+            Optional<JobSpec.Strategy> named = java.util.Arrays.stream(JobSpec.Strategy.values())
+                    .filter(known -> known.name().toLowerCase(java.util.Locale.ROOT).equals(written)).findFirst();
+            if (named.isPresent()) {
+                strategy = named.get();
+            } else {
                 problem(fields.path("placement"), "must be latency, capacity or spread, got '" + written + "'");
             }
         }

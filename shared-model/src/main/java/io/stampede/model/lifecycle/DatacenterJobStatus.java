@@ -6,24 +6,30 @@ package io.stampede.model.lifecycle;
  *
  * <pre>
  * SUBMITTED ──a workflow dispatched──▶ RUNNING ──every workflow ended──▶ COMPLETED | FAILED
- *     │                                   │
+ *     │  │                                │
+ *     │  └──no core free──▶ QUEUED ──a core freed, or the queue limit──▶ RUNNING
+ *     │                       │           │
  *     └──────────cancel or timeout────────┴──▶ STOPPING ──every share ended──▶ CANCELLED | TIMED_OUT
  *     └──every workflow ended at once (nothing to run here, or nothing could start)──▶ COMPLETED | FAILED
  *
- * SUBMITTED | RUNNING ──nothing heard for the silence limit──▶ LOST   (the gates' verdict)
+ * SUBMITTED | QUEUED | RUNNING ──nothing heard for the silence limit──▶ LOST   (the gates' verdict)
  * </pre>
+ *
+ * QUEUED: the job came while every worker of the datacenter that takes new shares was busy with
+ * other jobs; it waits for a core, at most {@code stampede.jobs.queue-limit}.
  *
  * LOST is never a manager's: gates give it to a datacenter from which nothing about the job came
  * for {@code stampede.jobs.datacenter-silence} (its managers gone or cut off), and end the job
  * with what it had gathered.
  */
 public enum DatacenterJobStatus {
-    SUBMITTED, RUNNING, STOPPING, COMPLETED, FAILED, CANCELLED, TIMED_OUT, LOST;
+    SUBMITTED, QUEUED, RUNNING, STOPPING, COMPLETED, FAILED, CANCELLED, TIMED_OUT, LOST;
 
     /** The allowed moves. */
     public static final Transitions<DatacenterJobStatus> TABLE = Transitions
             .of(DatacenterJobStatus.class, "a datacenter's job")
-            .allow(SUBMITTED, RUNNING, STOPPING, COMPLETED, FAILED, LOST)
+            .allow(SUBMITTED, QUEUED, RUNNING, STOPPING, COMPLETED, FAILED, LOST)
+            .allow(QUEUED, RUNNING, STOPPING, LOST)
             .allow(RUNNING, STOPPING, COMPLETED, FAILED, LOST)
             .allow(STOPPING, CANCELLED, TIMED_OUT)
             .build();

@@ -234,11 +234,13 @@ public sealed interface Payload {
      * Manager leader → everyone: the datacenter's statistics since its last progress record and
      * every workflow's state. Per workflow that reported, its workers' windows merged per second of
      * the clock (a window starting in that second), oldest first; a second whose windows arrive
-     * over two records is in both, each with the part it had.
+     * over two records is in both, each with the part it had. {@code exports}: what completed
+     * dependencies exported, for a job the gates release; {@code queued}: the job waits here for a
+     * free core (QUEUED).
      */
     record DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
             Map<String, List<WorkflowWindow>> windows, Backpressure backpressure, Extensions extensions,
-            Map<String, Exported> exports) implements DatacenterReport {
+            Map<String, Exported> exports, boolean queued) implements DatacenterReport {
         public DatacenterProgress {
             backpressure = Backpressure.orNone(backpressure);
             extensions = Extensions.orNone(extensions);
@@ -247,6 +249,12 @@ public sealed interface Payload {
             windows.forEach((workflow, seconds) -> copy.put(workflow, List.copyOf(seconds)));
             windows = Collections.unmodifiableMap(copy);
             exports = exports == null ? Map.of() : Map.copyOf(exports);
+        }
+
+        public DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
+                Map<String, List<WorkflowWindow>> windows, Backpressure backpressure, Extensions extensions,
+                Map<String, Exported> exports) {
+            this(datacenter, states, windows, backpressure, extensions, exports, false);
         }
 
         public DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
@@ -261,7 +269,7 @@ public sealed interface Payload {
 
         /** The same progress, saying what the manager asked its workers for at the time. */
         public DatacenterProgress withBackpressure(Backpressure level) {
-            return new DatacenterProgress(datacenter, states, windows, level, extensions, exports);
+            return new DatacenterProgress(datacenter, states, windows, level, extensions, exports, queued);
         }
     }
 
@@ -317,20 +325,23 @@ public sealed interface Payload {
      * @param allWorkers    live workers, whether or not they take new shares (0 from 4.1 and older)
      * @param managersAlive the datacenter's managers up now, by the sender's membership (0: unknown)
      * @param managersTotal the datacenter's managers in all (0: unknown)
+     * @param coresFreeInMillis how long until a core frees, in ms: 0 when one is free; -1 (or
+     *                      absent, from 4.1 and older) when it cannot be told
      */
     record DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores, int activeJobs,
             LoadState load, Backpressure backpressure, String probeAddress, int allWorkers, int managersAlive,
-            int managersTotal) implements DatacenterReport {
+            int managersTotal, Long coresFreeInMillis) implements DatacenterReport {
         public DatacenterStatus {
             load = LoadState.orHealthy(load);
             backpressure = Backpressure.orNone(backpressure);
             probeAddress = probeAddress == null ? "" : probeAddress;
+            coresFreeInMillis = coresFreeInMillis == null ? -1L : coresFreeInMillis;
         }
 
         public DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores,
                 int activeJobs) {
             this(datacenter, manager, workers, cores, freeCores, activeJobs, LoadState.HEALTHY, Backpressure.NONE, "",
-                    0, 0, 0);
+                    0, 0, 0, -1L);
         }
     }
 

@@ -58,8 +58,8 @@ class TransitionsTest {
     void datacenterJobs() {
         onlyTheseMoves(DatacenterJobStatus.values(), DatacenterJobStatus.TABLE, "a datacenter's job",
                 DatacenterJobStatus::moveTo,
-                "SUBMITTED>RUNNING", "SUBMITTED>STOPPING", "SUBMITTED>COMPLETED", "SUBMITTED>FAILED",
-                "SUBMITTED>LOST", "RUNNING>STOPPING", "RUNNING>COMPLETED", "RUNNING>FAILED", "RUNNING>LOST",
+                "SUBMITTED>QUEUED", "SUBMITTED>RUNNING", "SUBMITTED>STOPPING", "SUBMITTED>COMPLETED", "SUBMITTED>FAILED",
+                "SUBMITTED>LOST", "QUEUED>RUNNING", "QUEUED>STOPPING", "QUEUED>LOST", "RUNNING>STOPPING", "RUNNING>COMPLETED", "RUNNING>FAILED", "RUNNING>LOST",
                 "STOPPING>CANCELLED", "STOPPING>TIMED_OUT");
     }
 
