@@ -345,7 +345,9 @@ class DistributedJobTest {
                 job.toString()).directory(directory.toFile()).redirectErrorStream(true)
                 .redirectOutput(out.toFile()).start();
         try {
-            await().atMost(60, TimeUnit.SECONDS).until(() -> target.requests("/delay/11") > 10);
+            // The id is read from the command's own output, once it is there (the requests may come first).
+            await().atMost(60, TimeUnit.SECONDS).until(() -> target.requests("/delay/11") > 10
+                    && Files.readString(out).matches("(?s).*submitted job job-[0-9a-f]+ .*"));
             String id = Files.readString(out).replaceAll("(?s).*submitted job (job-[0-9a-f]+).*", "$1");
 
             new ProcessBuilder("kill", "-INT", Long.toString(run.pid())).start().waitFor();

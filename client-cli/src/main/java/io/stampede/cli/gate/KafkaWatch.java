@@ -122,7 +122,7 @@ final class KafkaWatch {
                 datacenterStatus.put(progress.datacenter(), progress.queued() ? DatacenterJobStatus.QUEUED
                         : DatacenterJobStatus.RUNNING);
             }
-            if (status == JobStatus.SUBMITTED) {
+            if (status == JobStatus.SUBMITTED && !progress.queued()) {
                 status = JobStatus.RUNNING;
             }
             return true;

@@ -137,7 +137,7 @@ public final class Datacenters {
         if (dc.probe == null) {
             dc.probe = new ProbeState();
         }
-        dc.probe.answered(nowMillis);
+        dc.probe.answered();
         if (!answer.probeAddress().isEmpty()) {
             dc.probeAddress = answer.probeAddress(); // a follower names its leader
         }

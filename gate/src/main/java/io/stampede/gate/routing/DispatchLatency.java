@@ -12,6 +12,11 @@ public final class DispatchLatency {
     static final double ALPHA = 0.2;
     static final int FULL_SAMPLES = 10;
     static final Duration FADES_OVER = Duration.ofSeconds(300);
+    /**
+     * How finely dispatch-to-first-progress can be told: managers report progress once a second,
+     * so differences under a second between datacenters are noise and count for nothing.
+     */
+    static final double RESOLUTION_MILLIS = 1_000;
 
     private double ewmaMillis;
     private int samples;
@@ -42,15 +47,16 @@ public final class DispatchLatency {
 
     /**
      * The latency routing uses: the round-trip bound, plus the confidence-weighted amount by which
-     * this datacenter is slower to start a job than the quickest datacenter that has started any.
-     * The part of the dispatch time every datacenter shares (Kafka, the managers' one-second
-     * progress) is left out, so a datacenter used often is not made to look farther than one
-     * never used.
+     * this datacenter is slower to start a job than the quickest datacenter that has started any,
+     * beyond the {@link #RESOLUTION_MILLIS} the figure can be told to. The part of the dispatch time
+     * every datacenter shares (Kafka, the managers' one-second progress) is left out, so a
+     * datacenter used often is not made to look farther than one never used.
      *
      * @param quickestObservedMillis the lowest observed figure among the datacenters with samples
      */
     public static double blend(double rttUpperBoundMillis, double observedMillis, double confidence,
             double quickestObservedMillis) {
-        return rttUpperBoundMillis + confidence * Math.max(0, observedMillis - quickestObservedMillis);
+        return rttUpperBoundMillis
+                + confidence * Math.max(0, observedMillis - quickestObservedMillis - RESOLUTION_MILLIS);
     }
 }

@@ -22,7 +22,7 @@ public final class ProbeState {
     private long lastFailureAt = -1;
     private String lastFailure = "";
 
-    public void answered(long nowMillis) {
+    public void answered() {
         reachability = Reachability.REACHABLE;
         failures = 0;
     }

@@ -14,7 +14,8 @@ import io.stampede.model.job.JobSpec;
 
 /**
  * The routing pipeline (docs/routing.md): candidates → blended latency → filter → bucket →
- * bootstrap → score → cooldown → hysteresis → fallback chain. Pure but for the choices it holds
+ * bootstrap → score → cooldown → hysteresis → fallback chain → wait for, or spill over from, a
+ * BUSY nearest datacenter. Pure but for the choices it holds
  * (hysteresis), which it keeps per kind of request; time comes in with each call. Not thread-safe.
  */
 public final class Router implements DatacenterRouter {
@@ -204,7 +205,7 @@ public final class Router implements DatacenterRouter {
                 }
             }
         }
-        if (!byCapacity) {
+        if (!byCapacity && count == 1) {
             Optional<String> waits = waitForNearest(chain, usable);
             if (waits.isPresent()) {
                 rule = RoutingDecision.Rule.WAITS;
@@ -261,9 +262,11 @@ public final class Router implements DatacenterRouter {
     }
 
     /**
-     * When the nearest usable datacenter is BUSY while the primary has free cores, and a core frees
-     * there within {@link #WAIT_FOR_CORE} or the primary is more than {@link #MAX_DETOUR_MILLIS}
-     * farther: moves it to the front of the chain (the job waits there, QUEUED) and says why.
+     * For a job that wants one datacenter: when the nearest usable datacenter is BUSY while the
+     * primary choice has free cores, and a core frees there within {@link #WAIT_FOR_CORE} or the
+     * primary is more than {@link #MAX_DETOUR_MILLIS} farther, moves it to the front of the chain
+     * (the job waits there, QUEUED) and says why. (With several datacenters, a BUSY one would get
+     * no share of the load, which is split by free cores.)
      */
     private static Optional<String> waitForNearest(List<Datacenters.View> chain, List<Datacenters.View> usable) {
         Datacenters.View primary = chain.get(0);
@@ -283,7 +286,7 @@ public final class Router implements DatacenterRouter {
         chain.add(0, busy);
         return Optional.of(busy.name() + " is nearest and has no free core; the job waits there (QUEUED), since "
                 + (soon ? "a core should free in about " + Math.round(busy.coresFreeInMillis() / 1000.0) + " s"
-                        : primary.name() + ", the nearest with free cores, is " + round(detour) + " ms farther"));
+                        : primary.name() + ", the best choice with free cores, is " + round(detour) + " ms farther"));
     }
 
     /** Why a datacenter cannot be chosen at all; empty when it can. */

@@ -34,10 +34,12 @@ class DispatchLatencyTest {
     }
 
     @Test
-    void addsWhatADatacenterIsSlowerToStartJobsThanTheQuickestByConfidence() {
-        assertThat(DispatchLatency.blend(40, 900, 0, 500)).as("no confidence: the bound alone").isEqualTo(40);
-        assertThat(DispatchLatency.blend(40, 900, 1, 500)).isEqualTo(440);
-        assertThat(DispatchLatency.blend(40, 900, 0.5, 500)).isEqualTo(240);
+    void addsWhatADatacenterIsSlowerToStartJobsThanTheQuickestBeyondASecondByConfidence() {
+        assertThat(DispatchLatency.blend(40, 1_900, 0, 500)).as("no confidence: the bound alone").isEqualTo(40);
+        assertThat(DispatchLatency.blend(40, 1_900, 1, 500)).isEqualTo(440);
+        assertThat(DispatchLatency.blend(40, 1_900, 0.5, 500)).isEqualTo(240);
         assertThat(DispatchLatency.blend(40, 500, 1, 500)).as("the quickest pays nothing").isEqualTo(40);
+        assertThat(DispatchLatency.blend(40, 1_400, 1, 500)).as("under a second slower: the progress period's noise")
+                .isEqualTo(40);
     }
 }

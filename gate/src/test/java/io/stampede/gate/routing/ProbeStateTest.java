@@ -18,7 +18,7 @@ class ProbeStateTest {
         probe.failed("connection refused", 0);
         assertThat(probe.evaluate(60_000, Severity.NONE)).isEqualTo(Reachability.PROBING);
         assertThat(probe.lastFailure()).isEqualTo("connection refused");
-        probe.answered(62_000);
+        probe.answered();
         assertThat(probe.reachability()).isEqualTo(Reachability.REACHABLE);
         assertThat(probe.lastFailure()).isEmpty();
     }
@@ -36,7 +36,7 @@ class ProbeStateTest {
     @Test
     void fiveFailuresInARowSuspectAndThirtySecondsOfSuspicionEvict() {
         ProbeState probe = new ProbeState();
-        probe.answered(0);
+        probe.answered();
         for (int i = 1; i <= 4; i++) {
             probe.failed("deadline", i * 2_000L);
         }
@@ -50,11 +50,11 @@ class ProbeStateTest {
     @Test
     void anAnswerInBetweenStartsTheCountAgain() {
         ProbeState probe = new ProbeState();
-        probe.answered(0);
+        probe.answered();
         for (int i = 1; i <= 4; i++) {
             probe.failed("deadline", i);
         }
-        probe.answered(5);
+        probe.answered();
         probe.failed("deadline", 6);
         assertThat(probe.evaluate(7, Severity.NONE)).isEqualTo(Reachability.REACHABLE);
         assertThat(probe.failures()).isEqualTo(1);
@@ -63,14 +63,14 @@ class ProbeStateTest {
     @Test
     void correlatedFailuresDelayEvictionBySixtySeconds() {
         ProbeState probe = new ProbeState();
-        probe.answered(0);
+        probe.answered();
         for (int i = 1; i <= 5; i++) {
             probe.failed("deadline", i * 1_000L);
         }
         assertThat(probe.evaluate(35_000, Severity.LOW)).as("two at once is not enough to wait")
                 .isEqualTo(Reachability.UNREACHABLE);
         ProbeState correlated = new ProbeState();
-        correlated.answered(0);
+        correlated.answered();
         for (int i = 1; i <= 5; i++) {
             correlated.failed("deadline", i * 1_000L);
         }
@@ -84,7 +84,7 @@ class ProbeStateTest {
         List<ProbeState> states = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             ProbeState state = new ProbeState();
-            state.answered(0);
+            state.answered();
             states.add(state);
         }
         assertThat(FailureCorrelation.severity(states, 1_000)).isEqualTo(Severity.NONE);

@@ -155,10 +155,13 @@ class RouterTest {
         cases.add(when("a poorly known round trip raises the score (quality factor)",
                 List.of(at(0, dc("dc1", 10, v -> withQuality(v, 0)), dc("dc2", 12))), List.of("dc2"), Rule.BEST_SCORE, ""));
         cases.add(when("a datacenter slower to start jobs than the quickest pays the difference",
-                List.of(at(0, dc("dc1", 10, observed(500, 1.0)), dc("dc2", 50, observed(400, 1.0)))),
+                List.of(at(0, dc("dc1", 10, observed(1_500, 1.0)), dc("dc2", 50, observed(400, 1.0)))),
                 List.of("dc2"), Rule.BEST_SCORE, ""));
         cases.add(when("the difference counts by the observations' confidence",
-                List.of(at(0, dc("dc1", 10, observed(500, 0.3)), dc("dc2", 50, observed(400, 1.0)))),
+                List.of(at(0, dc("dc1", 10, observed(1_500, 0.3)), dc("dc2", 50, observed(400, 1.0)))),
+                List.of("dc1"), Rule.BEST_SCORE, ""));
+        cases.add(when("under a second slower to start jobs is the progress period's noise, not a difference",
+                List.of(at(0, dc("dc1", 10, observed(1_300, 1.0)), dc("dc2", 50, observed(400, 1.0)))),
                 List.of("dc1"), Rule.BEST_SCORE, ""));
         cases.add(when("a datacenter used often is not farther than one never used for the time all share",
                 List.of(at(0, dc("dc1", 10, observed(400, 1.0)), dc("dc2", 50))), List.of("dc1"), Rule.BEST_SCORE, ""));
@@ -179,7 +182,11 @@ class RouterTest {
                 List.of("dc1"), Rule.WAITS, "the job waits there (QUEUED), since a core should free in about 20 s"));
         cases.add(when("a BUSY nearest datacenter is waited for when the next with free cores is over 100 ms farther",
                 List.of(at(0, dc("dc1", 5, bucket(Bucket.BUSY, "no core is free")), dc("dc2", 150))),
-                List.of("dc1"), Rule.WAITS, "dc2, the nearest with free cores, is 145.0 ms farther"));
+                List.of("dc1"), Rule.WAITS, "dc2, the best choice with free cores, is 145.0 ms farther"));
+        cases.add(when("a job that wants two datacenters is not held back for a BUSY one (it would get no share)",
+                List.of(at(0, new JobSpec.Count(2), LATENCY, dc("dc1", 5, bucket(Bucket.BUSY, "no core is free"),
+                        coresFreeIn(1_000)), dc("dc2", 60), dc("dc3", 70))),
+                List.of("dc2", "dc3"), Rule.BEST_SCORE, "spilled over from dc1"));
         cases.add(when("a BUSY nearest datacenter whose cores stay taken past 60 s is spilled from within 100 ms",
                 List.of(at(0, dc("dc1", 5, bucket(Bucket.BUSY, "no core is free"), coresFreeIn(90_000)), dc("dc2", 60))),
                 List.of("dc2"), Rule.BEST_SCORE, "spilled over from dc1 (no core is free there for about 90 s), 55.0 ms"));

@@ -73,8 +73,8 @@ class RoutingSimulationTest {
             assertThat(view.bucket()).as("job %d at %d ms: %s", job, now, decision.reason()).isNotEqualTo(Bucket.UNHEALTHY);
             jobsPer.merge(chosen, 1, Integer::sum);
             if (decision.rule() == RoutingDecision.Rule.WAITS) {
-                // A BUSY nearest datacenter waited for (the detour was over 100 ms): a choice by
-                // capacity, outside the hold; the next job is routed as before.
+                // A BUSY nearest datacenter waited for (the detour was over 100 ms): a choice for
+                // this job alone, outside the hold; the next job is routed as before.
                 assertThat(view.bucket()).isEqualTo(Bucket.BUSY);
                 waited++;
                 continue;

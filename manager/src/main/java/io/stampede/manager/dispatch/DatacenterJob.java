@@ -337,20 +337,30 @@ public final class DatacenterJob {
      */
     public List<Command> onReleased(Payload.WorkflowReleased release, List<WorkerRegistry.Worker> workers) {
         Workflow workflow = workflows.get(release.workflow());
-        if (workflow == null || !submitted.gatesRelease() || released.putIfAbsent(release.workflow(), release) != null) {
-            return List.of();
+        if (workflow == null || !submitted.gatesRelease() || released.putIfAbsent(release.workflow(), release) != null
+                || status == DatacenterJobStatus.QUEUED) {
+            return List.of(); // a waiting job takes its releases when it starts
         }
-        if (!release.failure().isEmpty() && workflow.state == WorkflowState.PENDING) {
-            workflow.error = "not started: " + release.failure();
-            workflow.move(WorkflowState.FAILED);
-            failDependents(workflow);
-        }
+        failReleasedAsFailed();
         return advance(workers);
     }
 
+    /** Fails the pending workflows the gates released as failed (their dependencies completed nowhere). */
+    private void failReleasedAsFailed() {
+        released.values().stream().filter(release -> !release.failure().isEmpty()).forEach(release -> {
+            Workflow workflow = workflows.get(release.workflow());
+            if (workflow.state == WorkflowState.PENDING) {
+                workflow.error = "not started: " + release.failure();
+                workflow.move(WorkflowState.FAILED);
+                failDependents(workflow);
+            }
+        });
+    }
+
     /**
-     * Holds the job: it came while no worker here had a free core. Nothing is dispatched until
-     * {@link #start}; it shows as QUEUED to the gates.
+     * Holds the job: it came while every worker here was busy with other jobs, or while other jobs
+     * waited ({@link JobQueue#mustWait}). Nothing is dispatched until {@link #start}; it shows as
+     * QUEUED to the gates.
      */
     public void queue(long nowMillis) {
         if (status == DatacenterJobStatus.SUBMITTED) {
@@ -370,8 +380,8 @@ public final class DatacenterJob {
 
     /**
      * When the first of this job's running shares should end, epoch ms: a re-run's end, or its
-     * first window (or now) plus its workflow's duration; for a workflow bounded by iterations only,
-     * the job's deadline. {@link Long#MAX_VALUE} when none can be told.
+     * first window (or now) plus its workflow's duration, and at the latest the job's deadline.
+     * {@link Long#MAX_VALUE} when none can be told.
      */
     public long earliestShareEndMillis(long nowMillis) {
         long earliest = Long.MAX_VALUE;
@@ -384,7 +394,10 @@ public final class DatacenterJob {
                 long end = share.endsAt > 0 ? share.endsAt
                         : duration.isPresent() ? (share.firstWindowStart >= 0 ? share.firstWindowStart : nowMillis)
                                 + duration.get().toMillis()
-                        : deadlineEpochMillis() > 0 ? deadlineEpochMillis() : Long.MAX_VALUE;
+                        : Long.MAX_VALUE;
+                if (deadlineEpochMillis() > 0) {
+                    end = Math.min(end, deadlineEpochMillis());
+                }
                 earliest = Math.min(earliest, end);
             }
         }
@@ -403,6 +416,7 @@ public final class DatacenterJob {
             return List.of();
         }
         move(DatacenterJobStatus.RUNNING);
+        failReleasedAsFailed();
         return advance(workers);
     }
 

@@ -20,8 +20,8 @@ public final class JobQueue {
 
     /**
      * Whether a new job waits: it has work here, waiting is on ({@code limit} above 0), and either
-     * other jobs wait already (first come, first started) or every worker that takes new shares
-     * reports no free core while other jobs run.
+     * other jobs wait already (first come, first started) or every worker it would be given to
+     * ({@code usable}) reports no free core while other jobs run.
      */
     public static boolean mustWait(boolean hasWorkHere, Duration limit, List<WorkerRegistry.Worker> usable,
             boolean othersRunning, boolean othersWaiting) {

@@ -107,6 +107,10 @@ public class JobCoordinator {
     /** How long a live worker may send no heartbeat before its shares are treated as lost. */
     private final Duration heartbeatSilence;
     private final Duration queueLimit;
+    /** When a waiting job was last started, epoch ms. */
+    private long lastQueuedStartMillis;
+    /** How often workers send a heartbeat (with their free cores). */
+    private static final long HEARTBEAT_MILLIS = 2_000;
     private final ProgressFlow flow;
     private final NodeLoad load;
     /** Where gates probe this manager: its HTTP port, which serves gRPC too. */
@@ -270,7 +274,7 @@ public class JobCoordinator {
         }
     }
 
-    /** Jobs running here. */
+    /** Jobs running or waiting (QUEUED) here. */
     public synchronized int activeJobs() {
         return (int) running().filter(job -> !job.finished()).count();
     }
@@ -331,7 +335,7 @@ public class JobCoordinator {
         }
         long earliest = running().filter(job -> job.status() == DatacenterJobStatus.RUNNING)
                 .mapToLong(job -> job.earliestShareEndMillis(now)).min().orElse(Long.MAX_VALUE);
-        return earliest == Long.MAX_VALUE ? -1 : Math.max(0, earliest - now);
+        return earliest == Long.MAX_VALUE ? -1 : Math.max(1, earliest - now); // 0 means a core is free
     }
 
     /** Live workers that are not OVERLOADED: those the datacenter can give new work to. */
@@ -439,11 +443,14 @@ public class JobCoordinator {
             }
         } else if (payload instanceof Payload.WorkflowFinished finished) {
             if (job != null) {
+                boolean endedBefore = job.finished();
                 send(jobId, job.onFinished(finished, workers.forNewShares()));
                 if (job.finished()) {
                     // Dated by the record: a job read back at start ended long ago.
                     ledger.ended(jobId, envelope.timestampMillis());
-                    startQueued(clock.millis(), true);
+                    if (!endedBefore) {
+                        startQueued(clock.millis(), true); // its cores are free
+                    }
                 }
             }
         }
@@ -505,9 +512,12 @@ public class JobCoordinator {
             return;
         }
         List<WorkerRegistry.Worker> usable = workers.forNewShares();
-        boolean free = aJobEnded || usable.stream().anyMatch(worker -> worker.freeCores() > 0)
-                || running().noneMatch(job -> job.status() == DatacenterJobStatus.RUNNING);
+        // A free core a heartbeat reported counts once per heartbeat: a job started since may have taken it.
+        boolean reported = now - lastQueuedStartMillis >= HEARTBEAT_MILLIS
+                && usable.stream().anyMatch(worker -> worker.freeCores() > 0);
+        boolean free = aJobEnded || reported || running().noneMatch(job -> job.status() == DatacenterJobStatus.RUNNING);
         for (DatacenterJob job : JobQueue.toStart(waiting, free, now, queueLimit)) {
+            lastQueuedStartMillis = now;
             long waited = now - job.queuedAtMillis();
             LOG.infof("job %s starts after waiting %.1f s for a free core%s", job.jobId(), waited / 1000.0,
                     waited >= queueLimit.toMillis() ? " (the queue limit: it shares the workers)" : "");

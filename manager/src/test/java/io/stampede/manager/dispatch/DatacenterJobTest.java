@@ -147,6 +147,30 @@ class DatacenterJobTest {
     }
 
     @Test
+    void aWaitingJobKeepsItsReleasesUntilItStarts() {
+        DatacenterJob job = jobInTwoDatacenters();
+        job.queue(1_000);
+        assertThat(job.onReleased(new Payload.WorkflowReleased("browse", Map.of(), "login completed in no datacenter"),
+                WORKERS)).isEmpty();
+        assertThat(job.status()).isEqualTo(DatacenterJobStatus.QUEUED);
+        assertThat(job.states()).containsEntry("browse", WorkflowState.PENDING);
+        assertThat(dispatches(job.start(WORKERS))).extracting(Payload.WorkflowDispatched::workflow).containsOnly("login");
+        assertThat(job.states()).containsEntry("browse", WorkflowState.FAILED).containsEntry("report", WorkflowState.FAILED);
+    }
+
+    @Test
+    void theFirstRunningShareToEndSaysWhenACoreFrees() {
+        DatacenterJob job = job();
+        assertThat(job.earliestShareEndMillis(0)).as("nothing runs").isEqualTo(Long.MAX_VALUE);
+        job.advance(WORKERS);
+        job.onFinished(done("login", "w1", 7, Map.of()), WORKERS);
+        job.onFinished(done("login", "w2", 3, Map.of()), WORKERS);
+        job.onWindow(new Payload.WorkflowWindowReported("browse", "w1", window("browse", 5_000, 1)));
+        // browse runs for 1 minute: w1's share from its first window, w2's (no window yet) from now.
+        assertThat(job.earliestShareEndMillis(10_000)).isEqualTo(65_000);
+    }
+
+    @Test
     void aJobInOneDatacenterIgnoresReleasesAndOrdersItsWorkflowsItself() {
         DatacenterJob job = job();
         job.advance(WORKERS);

@@ -23,8 +23,8 @@ class JobQueueTest {
         assertThat(JobQueue.mustWait(true, LIMIT, ONE_FREE, true, false)).as("a core is free").isFalse();
         assertThat(JobQueue.mustWait(true, LIMIT, FULL, false, false)).as("no other job runs: the cores are"
                 + " taken by shares about to end, or the figures are stale").isFalse();
-        assertThat(JobQueue.mustWait(true, LIMIT, List.of(), true, false)).as("no worker: that fails, not waits")
-                .isFalse();
+        assertThat(JobQueue.mustWait(true, LIMIT, List.of(), true, false)).as("no worker and none waiting: it starts"
+                + " (and fails, saying so)").isFalse();
         assertThat(JobQueue.mustWait(true, LIMIT, ONE_FREE, true, true)).as("first come, first started").isTrue();
         assertThat(JobQueue.mustWait(false, LIMIT, FULL, true, true)).as("nothing to run here").isFalse();
         assertThat(JobQueue.mustWait(true, Duration.ZERO, FULL, true, true)).as("waiting switched off").isFalse();

@@ -191,6 +191,7 @@ public interface NodeConfig {
         /**
          * Managers: how long a job that came while no worker had a free core waits (QUEUED) for one
          * before it starts anyway, sharing the workers with the jobs running. 0: jobs never wait.
+         * Keep it well under the gates' {@code stuck-after}, which a waiting job counts towards.
          */
         @WithDefault("60s")
         java.time.Duration queueLimit();

@@ -16,7 +16,7 @@ package io.stampede.model.lifecycle;
  * </pre>
  *
  * QUEUED: the job came while every worker of the datacenter that takes new shares was busy with
- * other jobs; it waits for a core, at most {@code stampede.jobs.queue-limit}.
+ * other jobs, or while other jobs waited; it waits for a core, at most {@code stampede.jobs.queue-limit}.
  *
  * LOST is never a manager's: gates give it to a datacenter from which nothing about the job came
  * for {@code stampede.jobs.datacenter-silence} (its managers gone or cut off), and end the job
