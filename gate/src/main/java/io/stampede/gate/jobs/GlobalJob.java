@@ -105,9 +105,7 @@ public final class GlobalJob {
                     || !dependencies.stream().allMatch(this::endedEverywhere)) {
                 return;
             }
-            Map<String, String> values = new LinkedHashMap<>();
-            Map<String, long[]> versions = new LinkedHashMap<>();
-            Map<String, String> writers = new LinkedHashMap<>();
+            Map<String, Written> merged = new LinkedHashMap<>();
             List<String> failed = new ArrayList<>();
             for (String dependency : dependencies) {
                 boolean completed = false;
@@ -120,25 +118,29 @@ public final class GlobalJob {
                     if (from == null) {
                         continue;
                     }
-                    from.values().forEach((name, value) -> {
-                        long[] version = versions.get(name);
-                        if (version == null || from.completedAtMillis() > version[0]
-                                || from.completedAtMillis() == version[0] && dc.compareTo(writers.get(name)) > 0) {
-                            values.put(name, value);
-                            versions.put(name, new long[] {from.completedAtMillis()});
-                            writers.put(name, dc);
-                        }
-                    });
+                    from.values().forEach((name, value) -> merged.merge(name,
+                            new Written(value, from.completedAtMillis(), dc), Written::later));
                 }
                 if (!completed) {
                     failed.add(dependency);
                 }
             }
             releasedDependents.add(workflow);
+            Map<String, String> values = new LinkedHashMap<>();
+            merged.forEach((name, written) -> values.put(name, written.value()));
             releases.add(new Payload.WorkflowReleased(workflow, values, failed.isEmpty() ? ""
                     : String.join(", ", failed) + " completed in no datacenter"));
         });
         return releases;
+    }
+
+    /** A variable's value as one datacenter exported it, and when its workflow completed there. */
+    private record Written(String value, long completedAtMillis, String datacenter) {
+        /** The last writer: the later completion, ties to the datacenter later by name. */
+        static Written later(Written a, Written b) {
+            return b.completedAtMillis > a.completedAtMillis
+                    || b.completedAtMillis == a.completedAtMillis && b.datacenter.compareTo(a.datacenter) > 0 ? b : a;
+        }
     }
 
     /** A release could not be sent: it is worked out and sent again at the next chance. */

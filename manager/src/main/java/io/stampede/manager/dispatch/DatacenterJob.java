@@ -3,11 +3,13 @@ package io.stampede.manager.dispatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 import io.stampede.cluster.overload.ExtensionGrants;
@@ -139,6 +141,8 @@ public final class DatacenterJob {
     private final Payload.JobSubmitted submitted;
     private final JobSpec spec;
     private final Map<String, Workflow> workflows = new LinkedHashMap<>();
+    /** The workflows others depend on: their exports go to the gates, for a job the gates release. */
+    private final Set<String> dependedOn = new HashSet<>();
     private DatacenterJobStatus status = DatacenterJobStatus.SUBMITTED;
     /** Each workflow's part of the job, read from the job's text once, on the first dispatch. */
     private Map<String, String> documents;
@@ -176,6 +180,7 @@ public final class DatacenterJob {
         this.spec = spec;
         for (WorkflowSpec workflow : spec.workflowsInDependencyOrder()) {
             workflows.put(workflow.name(), new Workflow(workflow));
+            dependedOn.addAll(workflow.dependsOn());
         }
     }
 
@@ -683,9 +688,7 @@ public final class DatacenterJob {
         }
         Map<String, Payload.Exported> exported = new LinkedHashMap<>();
         for (Workflow workflow : workflows.values()) {
-            boolean dependedOn = workflows.values().stream()
-                    .anyMatch(other -> other.spec.dependsOn().contains(workflow.spec.name()));
-            if (dependedOn && workflow.state == WorkflowState.COMPLETED) {
+            if (dependedOn.contains(workflow.spec.name()) && workflow.state == WorkflowState.COMPLETED) {
                 long completedAt = workflow.shares.values().stream().filter(share -> share.lastWindow != null)
                         .mapToLong(share -> share.lastWindow.endMillis()).max().orElse(0);
                 exported.put(workflow.spec.name(), new Payload.Exported(workflow.exports, completedAt));
