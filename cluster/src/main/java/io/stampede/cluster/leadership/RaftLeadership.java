@@ -107,15 +107,24 @@ public final class RaftLeadership implements AutoCloseable {
      * @param peers       other founding members, by id, with their gRPC addresses
      * @param electionMin the shortest election timeout (Raft picks one at random up to {@code electionMax})
      * @param stepDown    how long a leader goes without hearing from a majority before it steps down
+     * @param bindHost    the local address the member's gRPC server binds to; {@code address} is
+     *                    where the others reach it, which may be a DNS name
      */
     public record Settings(String id, HostPort address, String groupName, Path storage, boolean bootstrap,
-            Map<String, HostPort> peers, Duration electionMin, Duration electionMax, Duration stepDown) {
+            Map<String, HostPort> peers, Duration electionMin, Duration electionMax, Duration stepDown,
+            String bindHost) {
 
         /** Datacenter-network timings: elections within 300–600 ms, step down after 2 s alone. */
         public static Settings of(String id, HostPort address, String groupName, Path storage, boolean bootstrap,
                 Map<String, HostPort> peers) {
             return new Settings(id, address, groupName, storage, bootstrap, peers, Duration.ofMillis(300),
-                    Duration.ofMillis(600), Duration.ofSeconds(2));
+                    Duration.ofMillis(600), Duration.ofSeconds(2), address.host());
+        }
+
+        /** These settings, the server bound to {@code host} instead of the advertised address's host. */
+        public Settings boundTo(String host) {
+            return new Settings(id, address, groupName, storage, bootstrap, peers, electionMin, electionMax, stepDown,
+                    host);
         }
     }
 
@@ -135,7 +144,7 @@ public final class RaftLeadership implements AutoCloseable {
         this.replicated = replicated;
         this.groupId = groupId(settings.groupName());
         this.properties = new RaftProperties();
-        GrpcConfigKeys.Server.setHost(properties, settings.address().host());
+        GrpcConfigKeys.Server.setHost(properties, settings.bindHost());
         GrpcConfigKeys.Server.setPort(properties, settings.address().port());
         RaftServerConfigKeys.setStorageDir(properties, List.of(settings.storage().toFile()));
         RaftServerConfigKeys.Rpc.setTimeoutMin(properties, millis(settings.electionMin()));
@@ -172,8 +181,15 @@ public final class RaftLeadership implements AutoCloseable {
         return start(settings, listener, Replicated.NONE);
     }
 
-    /** Starts this member's Raft server, keeping {@code replicated} in step with the group. */
+    /**
+     * Starts this member's Raft server, keeping {@code replicated} in step with the group.
+     *
+     * @throws WipedLogException when the member's log is gone but its group remembers it
+     */
     public static RaftLeadership start(Settings settings, Listener listener, Replicated replicated) {
+        wipedLog(settings).ifPresent(why -> {
+            throw new WipedLogException(why);
+        });
         try {
             RaftLeadership leadership = new RaftLeadership(settings, listener, replicated);
             leadership.server.start();
@@ -187,6 +203,58 @@ public final class RaftLeadership implements AutoCloseable {
                     + " at " + settings.address() + ": " + e.getMessage(), e);
         }
     }
+
+    /**
+     * A member started with an empty log whose group still counts it and remembers it having
+     * reached a log index: its volume was lost or wiped. Trusting it would let it vote as though it
+     * had never promised anything, so it refuses to start instead.
+     */
+    public static final class WipedLogException extends IllegalStateException {
+        WipedLogException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Why this member must not start: its storage holds no log of the group, yet a founding peer
+     * lists it as a member that had reached a log index above 0. Empty when the log is there, when
+     * no peer answers within {@link #WIPE_CHECK_TIMEOUT} (a whole group starting cold), or when no
+     * peer remembers it (a first start, or a member the group has already removed).
+     */
+    static Optional<String> wipedLog(Settings settings) {
+        RaftGroupId group = groupId(settings.groupName());
+        if (settings.peers().isEmpty() || java.nio.file.Files.isDirectory(
+                settings.storage().resolve(group.getUuid().toString()))) {
+            return Optional.empty();
+        }
+        RaftProperties properties = new RaftProperties();
+        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(WIPE_CHECK_TIMEOUT));
+        for (Map.Entry<String, HostPort> other : settings.peers().entrySet()) {
+            try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
+                    .setRaftGroup(RaftGroup.valueOf(group, peer(other.getKey(), other.getValue())))
+                    .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry()).build()) {
+                org.apache.ratis.protocol.GroupInfoReply info = client.getGroupManagementApi(
+                        RaftPeerId.valueOf(other.getKey())).info(group);
+                boolean member = info.getGroup().getPeers().stream()
+                        .anyMatch(peer -> peer.getId().toString().equals(settings.id()));
+                long reached = info.getCommitInfos().stream()
+                        .filter(commit -> commit.getServer().getId().toStringUtf8().equals(settings.id()))
+                        .mapToLong(org.apache.ratis.proto.RaftProtos.CommitInfoProto::getCommitIndex).max().orElse(0);
+                if (member && reached > 0) {
+                    return Optional.of("Raft member " + settings.id() + " of " + settings.groupName() + " has no log in "
+                            + settings.storage() + ", but " + other.getKey() + " remembers it at log index " + reached
+                            + ": its storage was lost or wiped. Restore the volume, or wait until the group's leader"
+                            + " has removed the member (stampede.leadership.remove-dead-after) and start it again");
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.DEBUG, "asking " + other.getKey() + " whether it knows " + settings.id() + ": " + e);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** How long a starting member with an empty log waits for each peer's answer about it. */
+    static final Duration WIPE_CHECK_TIMEOUT = Duration.ofSeconds(2);
 
     /** The Raft group id of a group name: the same name gives the same group everywhere. */
     static RaftGroupId groupId(String name) {
@@ -203,7 +271,7 @@ public final class RaftLeadership implements AutoCloseable {
     }
 
     private static RaftPeer peer(String id, HostPort address) {
-        return RaftPeer.newBuilder().setId(id).setAddress(address.host() + ":" + address.port()).build();
+        return RaftPeer.newBuilder().setId(id).setAddress(address.toString()).build();
     }
 
     private static TimeDuration millis(Duration duration) {

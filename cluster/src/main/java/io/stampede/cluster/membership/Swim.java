@@ -118,6 +118,8 @@ public final class Swim {
     private final List<String> probeOrder = new ArrayList<>();
     private int probeIndex;
     private List<HostPort> seeds = List.of();
+    /** Which absent seed the next anti-entropy round syncs with (round-robin, not random: see antiEntropy). */
+    private int seedTurn;
     private long incarnation;
     private boolean left;
     private long nextSeq = 1;
@@ -565,8 +567,10 @@ public final class Swim {
 
     /**
      * Anti-entropy: a full-state sync with one live member, or with the seeds while none is
-     * known; and one with a DEAD member, so that the two sides of a healed partition find each
-     * other again.
+     * known; one with a DEAD member, so that the two sides of a healed partition find each other
+     * again; and one with the next seed in turn that is not a live member, so that a seed that left
+     * and came back knowing nobody (a datacenter's only manager, restarted, whose workers still
+     * have each other) is found again.
      */
     private void antiEntropy(long now) {
         List<Record> live = new ArrayList<>();
@@ -584,6 +588,11 @@ public final class Swim {
             }
         } else {
             sendSync(live.get(random.nextInt(live.size())).member.address(), false, now);
+            List<HostPort> absent = seeds.stream().filter(seed -> live.stream()
+                    .noneMatch(record -> record.member.address().equals(seed))).toList();
+            if (!absent.isEmpty()) {
+                sendSync(absent.get(seedTurn++ % absent.size()), false, now);
+            }
         }
         if (!dead.isEmpty()) {
             sendSync(dead.get(random.nextInt(dead.size())).member.address(), false, now);

@@ -58,6 +58,12 @@ public record HostPort(String host, int port) {
         return addresses;
     }
 
+    /** Whether {@code host} is an IP address as written (IPv4 dotted, or IPv6), not a name to look up. */
+    public static boolean isAddressLiteral(String host) {
+        return host.contains(":") || host.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    }
+
+    /** {@code host:port}, an IPv6 host in brackets. */
     @Override
     public String toString() {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;

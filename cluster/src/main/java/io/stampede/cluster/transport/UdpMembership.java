@@ -56,7 +56,6 @@ public final class UdpMembership implements AutoCloseable {
     private final Member self;
     private final ByteBuffer sendBuffer;
     private final ByteBuffer receiveBuffer = ByteBuffer.allocate(RECEIVE_BUFFER);
-    private final Map<HostPort, SocketAddress> resolved = new ConcurrentHashMap<>();
     private final Map<DropReason, AtomicLong> drops = new EnumMap<>(DropReason.class);
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
@@ -252,7 +251,11 @@ public final class UdpMembership implements AutoCloseable {
     private void send(HostPort to, Message message) {
         try {
             ByteBuffer datagram = codec.encode(message, sendBuffer);
-            SocketAddress address = resolved.computeIfAbsent(to, key -> new InetSocketAddress(key.host(), key.port()));
+            // Resolved on every send, through the JVM's address cache (30 s for a name that
+            // resolved, 10 s for one that did not): a seed named in DNS that does not resolve yet
+            // (its pod is starting) is tried again, and one that comes back at a new address is
+            // found there. Members' own addresses are usually literal IPs, which need no lookup.
+            SocketAddress address = new InetSocketAddress(to.host(), to.port());
             if (channel.send(datagram, address) > 0) {
                 sent.incrementAndGet();
             } else {

@@ -1,6 +1,7 @@
 package io.stampede.cluster.leadership;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.stampede.cluster.net.HostPort;
@@ -114,6 +115,43 @@ class RaftLeadershipTest {
         assertThat(rest.stream().filter(RaftLeadership::isLeader)).hasSize(1);
         System.out.printf("Raft leadership, 3 members on loopback: first leader after %.2f s; a new leader %.2f s"
                 + " after the leader stopped (term %d -> %d)%n", firstElection, reElection, firstTerm, second.term());
+    }
+
+    @Test
+    void aFounderStartingLateWithAnEmptyLogJoinsButOneWhoseLogWasWipedIsRefused() throws Exception {
+        Map<String, HostPort> all = new LinkedHashMap<>();
+        for (String id : List.of("w1", "w2", "w3")) {
+            all.put(id, free());
+        }
+        List<RaftLeadership> early = new ArrayList<>();
+        for (String id : List.of("w1", "w2")) {
+            Map<String, HostPort> others = new LinkedHashMap<>(all);
+            others.remove(id);
+            early.add(start(id, all.get(id), true, others));
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> leaderOf(early).isPresent());
+        Map<String, HostPort> othersOfW3 = new LinkedHashMap<>(all);
+        othersOfW3.remove("w3");
+
+        RaftLeadership late = start("w3", all.get("w3"), true, othersOfW3);
+        await().atMost(Duration.ofSeconds(10)).until(() -> late.leader().isPresent());
+        early.get(0).submit(new byte[] {'c'}).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(10)).until(() -> RaftLeadership.wipedLog(RaftLeadership.Settings.of("w3",
+                all.get("w3"), "dc1", storage.resolve("w3-elsewhere"), true, othersOfW3)).isPresent());
+        late.close();
+        started.remove(late);
+
+        // Its storage intact, it comes back; wiped, it is refused, saying why.
+        RaftLeadership back = start("w3", all.get("w3"), true, othersOfW3);
+        back.close();
+        started.remove(back);
+        org.apache.ratis.util.FileUtils.deleteFully(storage.resolve("w3"));
+        assertThatThrownBy(() -> start("w3", all.get("w3"), true, othersOfW3))
+                .isInstanceOf(RaftLeadership.WipedLogException.class)
+                .hasMessageContaining("Raft member w3 of dc1 has no log in " + storage.resolve("w3"))
+                .hasMessageContaining("remembers it at log index")
+                .hasMessageContaining("Restore the volume");
+        assertThat(leaderOf(early)).as("the group carries on without it").isPresent();
     }
 
     @Test

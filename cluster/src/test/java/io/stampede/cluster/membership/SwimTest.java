@@ -85,6 +85,21 @@ class SwimTest {
     }
 
     @Test
+    void aSeedThatLeftAndCameBackKnowingNobodyIsFoundAgainByTheMembersThatJoinedThroughIt() {
+        SimulatedCluster cluster = new SimulatedCluster(config, 8).members(4, NodeRole.MANAGER);
+        cluster.runUntil(() -> cluster.allSee(MemberState.ALIVE), 60_000);
+        cluster.leave("m0");
+        cluster.crash("m0");
+        cluster.runUntil(() -> cluster.allSee("m0", MemberState.LEFT), 5_000);
+
+        cluster.restart("m0", List.of());
+        long took = cluster.runUntil(() -> cluster.allSee(MemberState.ALIVE), 60_000);
+
+        assertThat(took).as("found again within two anti-entropy rounds").isBetween(0L,
+                2 * config.syncInterval().toMillis());
+    }
+
+    @Test
     void anUnconfirmedMemberIsNeverSuspectedAndIsRemovedAfterItsRolesTimeout() {
         SimulatedCluster cluster = new SimulatedCluster(config, 6).members(3, NodeRole.MANAGER);
         cluster.runUntil(() -> cluster.allSee(MemberState.ALIVE), 60_000);

@@ -37,4 +37,13 @@ class HostPortTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
     }
+
+    @Test
+    void tellsAddressesFromNamesAndBracketsIpv6() {
+        assertThat(HostPort.isAddressLiteral("10.1.2.3")).isTrue();
+        assertThat(HostPort.isAddressLiteral("fd00::1")).isTrue();
+        assertThat(HostPort.isAddressLiteral("gate-0.gate-headless")).isFalse();
+        assertThat(HostPort.isAddressLiteral("1.2.3.example")).isFalse();
+        assertThat(new HostPort("fd00::1", 9000)).hasToString("[fd00::1]:9000");
+    }
 }

@@ -37,6 +37,24 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage) {
         return parsed;
     }
 
+    /**
+     * Where {@code self} is reached, when the founding peers name it too (as one list given to
+     * every member does, e.g. a StatefulSet's stable DNS names): empty otherwise.
+     */
+    public Optional<HostPort> own(String self) {
+        return peers.stream().map(LeadershipSettings::parse).filter(entry -> entry.getKey().equals(self))
+                .map(Map.Entry::getValue).findFirst();
+    }
+
+    /**
+     * The local address a member's Raft server binds to: the host it is reached at when that is
+     * an IP address (a local cluster's 127.0.0.1), otherwise {@code bindHost} (membership's bind
+     * host): a DNS name may not resolve to this pod while it starts.
+     */
+    public static String raftBindHost(HostPort reachedAt, String bindHost) {
+        return HostPort.isAddressLiteral(reachedAt.host()) ? reachedAt.host() : bindHost;
+    }
+
     /** One {@code id@host:port} entry; an exception with a message fit for the user otherwise. */
     private static Map.Entry<String, HostPort> parse(String peer) {
         int at = peer.indexOf('@');

@@ -84,13 +84,16 @@ public class NodeLeadership {
             return;
         }
         String group = identity.role() == NodeRole.GATE ? "gates" : "dc/" + identity.datacenter().orElseThrow();
-        int port = identity.settings().grpcPort() != 0 ? identity.settings().grpcPort() : freePort();
-        address = new HostPort(membershipSettings.advertiseHost(), port);
+        // Reached where the founding peers list it, when they list it (a stable DNS name survives
+        // a pod's new IP; the group's stored membership keeps whatever address it is given).
+        address = settings.own(identity.id()).orElseGet(() -> new HostPort(membershipSettings.advertiseHost(),
+                identity.settings().grpcPort() != 0 ? identity.settings().grpcPort() : freePort()));
         Map<String, HostPort> peers = settings.peersExcept(identity.id());
         founders = peers;
         Path storage = Path.of(settings.storage()
                 .orElse(Path.of(System.getProperty("java.io.tmpdir"), "stampede-raft", identity.id()).toString()));
-        raft = RaftLeadership.start(RaftLeadership.Settings.of(identity.id(), address, group, storage, true, peers),
+        raft = RaftLeadership.start(RaftLeadership.Settings.of(identity.id(), address, group, storage, true, peers)
+                .boundTo(LeadershipSettings.raftBindHost(address, membershipSettings.bindHost())),
                 new RaftLeadership.Listener() {
                     @Override
                     public void leading(long term) {

@@ -6,6 +6,7 @@ import java.util.List;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.smallrye.config.ConfigValidationException;
+import io.stampede.cluster.leadership.RaftLeadership;
 
 /**
  * Runs a node. A configuration mistake ends the process with exit code 2 and one line per problem
@@ -27,6 +28,13 @@ public final class NodeMain {
                 System.exit(exitCode);
             }
             List<String> problems = configurationProblems(failure);
+            for (Throwable cause = failure; cause != null && problems.isEmpty(); cause = cause.getCause()) {
+                if (cause instanceof RaftLeadership.WipedLogException wiped) {
+                    // Not a bug to trace: the operator must restore the volume or wait (docs/deployment.md).
+                    System.err.println(service + ": refusing to start: " + wiped.getMessage());
+                    System.exit(exitCode == 0 ? 1 : exitCode);
+                }
+            }
             if (problems.isEmpty()) {
                 System.err.println(service + ": failed to start");
                 failure.printStackTrace();
