@@ -16,6 +16,14 @@ import io.stampede.local.Processes;
 final class Command {
 
     /** Where the checkout is: the build passes it in, so tests run what users run. */
+    /**
+     * The tests' HTTP client: HTTP/1.1, as the command line speaks. A node's HTTP port also speaks
+     * HTTP/2 with prior knowledge (gRPC); the JDK client's default, an HTTP/1.1 request asking to
+     * upgrade to HTTP/2, has been seen to garble a large answer (a node's metrics).
+     */
+    static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
     static final Path HOME = Path.of(System.getProperty("stampede.home", "..")).toAbsolutePath().normalize();
 
     record Result(int exitCode, String out, String err) {
@@ -77,7 +85,7 @@ final class Command {
 
     /** POSTs a YAML job to a gate, expects 202, and returns the job's id. */
     static String submit(String gateUrl, String yaml) throws Exception {
-        java.net.http.HttpResponse<String> accepted = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpResponse<String> accepted = HTTP.send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateUrl + "/api/v1/jobs"))
                         .header("Content-Type", "application/yaml")
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofString(yaml)).build(),
@@ -90,7 +98,7 @@ final class Command {
 
     /** GETs a URL and reads the answer as JSON. */
     static com.fasterxml.jackson.databind.JsonNode getJson(String url) throws Exception {
-        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpResponse<String> response = HTTP.send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());

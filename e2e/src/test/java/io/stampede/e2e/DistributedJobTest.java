@@ -113,7 +113,7 @@ class DistributedJobTest {
 
     /** Submits a job to the gate and returns its id. */
     private static String submitToGate(String spec) throws Exception {
-        HttpResponse<String> accepted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> accepted = Command.HTTP.send(HttpRequest.newBuilder(
                 URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
                 .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
@@ -267,7 +267,7 @@ class DistributedJobTest {
                     iterations: 40
                     steps: [{name: get, request: {url: "%s"}, checks: [{status: 200}]}]
                 """.formatted(target.url("/delay/7"));
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = Command.HTTP;
         String id = submitToGate(spec);
 
         // Follow it live: one event now, one per change, the stream ends with the final state.
@@ -599,7 +599,7 @@ class DistributedJobTest {
         JsonNode state = json.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
         for (JsonNode node : state.get("nodes")) {
             String ready = "http://127.0.0.1:" + node.get("httpPort").asInt() + "/q/health/ready";
-            assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ready)).build(),
+            assertThat(Command.HTTP.send(HttpRequest.newBuilder(URI.create(ready)).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode()).as(node.get("id").asText()).isEqualTo(200);
         }
         String metrics = get(gateUrl + "/q/metrics");
@@ -636,7 +636,7 @@ class DistributedJobTest {
                       pad: \"""".formatted(size.getValue(), target.url("/tag/size-" + size.getKey()));
             int bytes = (int) (size.getValue() * 1024 * 1024);
             String spec = head + "x".repeat(bytes - head.length() - 2) + "\"\n";
-            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            HttpResponse<String> answer = Command.HTTP.send(HttpRequest.newBuilder(
                     URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
                     .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
             if (size.getValue() < 4) {
@@ -722,7 +722,7 @@ class DistributedJobTest {
     }
 
     private static String get(String url) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpResponse<String> response = Command.HTTP.send(
                 HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return response.body();

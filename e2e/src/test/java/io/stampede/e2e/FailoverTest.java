@@ -15,7 +15,6 @@ import io.stampede.model.wire.Subject;
 import io.stampede.testkit.KafkaProbe;
 import io.stampede.testkit.TargetServer;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -94,7 +93,7 @@ class FailoverTest {
     }
 
     private static String submit(String spec) throws Exception {
-        HttpResponse<String> accepted = HttpClient.newHttpClient().send(
+        HttpResponse<String> accepted = Command.HTTP.send(
                 HttpRequest.newBuilder(URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
                         .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
@@ -119,7 +118,7 @@ class FailoverTest {
             if (node.get("role").asText().equals("manager")) {
                 continue;
             }
-            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+            String metrics = Command.HTTP.send(HttpRequest.newBuilder(URI.create(
                     "http://127.0.0.1:" + node.get("httpPort").asInt() + "/q/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             for (String line : metrics.split("\n")) {
@@ -263,7 +262,7 @@ class FailoverTest {
                     duration: 15s
                     steps: [{name: get, request: {url: "%s"}, checks: [{status: 200}]}]
                 """.formatted(target.url("/delay/20"));
-        HttpResponse<String> accepted = HttpClient.newHttpClient().send(
+        HttpResponse<String> accepted = Command.HTTP.send(
                 HttpRequest.newBuilder(URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
                         .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);

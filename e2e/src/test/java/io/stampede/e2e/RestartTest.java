@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -111,7 +110,7 @@ class RestartTest {
     }
 
     private static long metric(String nodeUrl, String name, String label) throws Exception {
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(nodeUrl + "/q/metrics"))
+        String metrics = Command.HTTP.send(HttpRequest.newBuilder(URI.create(nodeUrl + "/q/metrics"))
                 .build(), HttpResponse.BodyHandlers.ofString()).body();
         return metrics.lines().filter(line -> line.startsWith(name + "{") && line.contains(label))
                 .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();

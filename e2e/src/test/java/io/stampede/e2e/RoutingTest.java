@@ -227,7 +227,7 @@ class RoutingTest {
         assertThat(target.arrivals("/tag/waiting")).as("nothing runs while it waits").isEmpty();
 
         long cancelledAt = System.nanoTime();
-        java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        Command.HTTP.send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create(gateUrl + "/api/v1/jobs/" + busy)).DELETE().build(),
                 java.net.http.HttpResponse.BodyHandlers.discarding());
         await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/jobs/" + waiting)

@@ -64,7 +64,8 @@ public final class LocalCluster {
     private final PrintWriter out;
     private final PrintWriter err;
     private final Clock clock;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT)
+            .version(HttpClient.Version.HTTP_1_1).build();
 
     /** Progress goes to {@code out}; what a Ctrl-C during {@link #up} does goes to standard error. */
     public LocalCluster(Path directory, PrintWriter out, Clock clock) {

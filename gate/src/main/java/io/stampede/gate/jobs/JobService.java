@@ -38,6 +38,7 @@ import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.protocol.PeerProtocols;
 import io.stampede.node.jobs.LedgerGauges;
 import io.stampede.node.jobs.LedgerSettings;
 import io.stampede.node.leadership.NodeLeadership;
@@ -64,6 +65,7 @@ public class JobService {
     static final long TICK_MILLIS = 1_000;
 
     private final GateJobs core;
+    private final PeerProtocols peers;
     private final RecordInbox inbox;
     private final RecordSender out;
     private final Clock clock;
@@ -78,8 +80,9 @@ public class JobService {
 
     public JobService(DatacenterRouter router, RecordInbox inbox, @Identifier("gate-out") RecordSender out,
             Clock clock, Vertx vertx, NodeIdentity identity, NodeLeadership leadership, NodeMembership membership,
-            OwnershipState ownership, NodeConfig config, MeterRegistry registry) {
+            OwnershipState ownership, NodeConfig config, MeterRegistry registry, PeerProtocols peers) {
         this.identity = identity;
+        this.peers = peers;
         this.leadership = leadership;
         this.membership = membership;
         this.ownership = ownership;
@@ -246,6 +249,9 @@ public class JobService {
         Optional<Envelope> opened = inbox.open(source, value);
         if (opened.isEmpty()) {
             return;
+        }
+        if (opened.get().payload() instanceof Payload.DatacenterStatus status) {
+            peers.told(status.manager(), status.capabilities());
         }
         GateJobs.Applied applied;
         synchronized (this) {

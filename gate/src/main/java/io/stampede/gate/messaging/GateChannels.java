@@ -17,6 +17,7 @@ import io.stampede.gate.jobs.JobService;
 import io.stampede.gate.routing.Router;
 import io.stampede.gate.routing.DatacenterRouter;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.protocol.NodeProtocol;
 import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.ConsumerGroups;
 import io.stampede.node.messaging.RecordSender;
@@ -56,9 +57,10 @@ public class GateChannels {
         @Produces
         @Singleton
         @Identifier("gate-out")
-        RecordSender out(@Channel("gate-out") Emitter<byte[]> emitter, NodeIdentity identity, Sequences sequences,
+        RecordSender out(@Channel("gate-out") Emitter<byte[]> emitter, NodeIdentity identity, NodeProtocol protocol,
+                Sequences sequences,
                 Clock clock) {
-            return RecordSender.of(emitter, identity, sequences, clock);
+            return RecordSender.of(emitter, identity, protocol, sequences, clock);
         }
 
         @Produces

@@ -18,8 +18,11 @@ import io.stampede.control.v1.ProbeRequest;
 import io.stampede.gate.jobs.JobService;
 import io.stampede.gate.routing.Datacenters;
 import io.stampede.model.load.LoadState;
+import io.stampede.model.wire.ProtocolVersion;
 import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.protocol.NodeProtocol;
+import io.stampede.node.protocol.PeerProtocols;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -43,14 +46,19 @@ public class DatacenterProbes {
     private final String gate;
     private final Duration interval;
     private final Duration timeout;
+    private final NodeProtocol protocol;
+    private final PeerProtocols peers;
     private final Set<String> outstanding = ConcurrentHashMap.newKeySet();
     /** Datacenters whose last probe failed, to log a failure once and the recovery once. */
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
     private GrpcClient client;
     private long timer = -1;
 
-    public DatacenterProbes(JobService jobs, Vertx vertx, NodeIdentity identity, NodeConfig config) {
+    public DatacenterProbes(JobService jobs, Vertx vertx, NodeIdentity identity, NodeConfig config,
+            NodeProtocol protocol, PeerProtocols peers) {
         this.jobs = jobs;
+        this.protocol = protocol;
+        this.peers = peers;
         this.vertx = vertx;
         this.gate = identity.id();
         this.interval = config.routing().probeInterval();
@@ -113,7 +121,9 @@ public class DatacenterProbes {
             vertx.cancelTimer(deadline);
             outstanding.remove(datacenter);
             double rttMillis = (System.nanoTime() - started) / 1e6;
-            if (result.succeeded() && result.result().getDatacenter().equals(datacenter)) {
+            String refusal = result.succeeded() ? refusal(result.result()) : "";
+            if (result.succeeded() && result.result().getDatacenter().equals(datacenter) && refusal.isEmpty()) {
+                peers.told(result.result().getManager(), result.result().getCapabilitiesList());
                 if (failing.remove(datacenter)) {
                     LOG.infof("datacenter %s answers probes again at %s", datacenter, address);
                 }
@@ -123,8 +133,8 @@ public class DatacenterProbes {
                     return null;
                 }, false);
             } else {
-                String why = result.succeeded() ? "answered for datacenter " + result.result().getDatacenter()
-                        : String.valueOf(result.cause().getMessage());
+                String why = !result.succeeded() ? String.valueOf(result.cause().getMessage())
+                        : !refusal.isEmpty() ? refusal : "answered for datacenter " + result.result().getDatacenter();
                 if (failing.add(datacenter)) {
                     LOG.warnf("probe of datacenter %s at %s failed: %s (logged again when it answers)", datacenter,
                             address, why);
@@ -135,6 +145,28 @@ public class DatacenterProbes {
                 }, false);
             }
         });
+    }
+
+    /**
+     * Why an answer is refused for its protocol: its manager speaks another MAJOR (empty when it
+     * does not; a manager of 4.2 and older names no protocol and is read as it always was).
+     */
+    private String refusal(ProbeAnswer answer) {
+        if (answer.getProtocol().isEmpty()) {
+            return "";
+        }
+        ProtocolVersion theirs;
+        try {
+            theirs = ProtocolVersion.parse(answer.getProtocol());
+        } catch (IllegalArgumentException e) {
+            return "its manager " + answer.getManager() + " answered in no protocol version: " + e.getMessage();
+        }
+        if (protocol.version().reads(theirs)) {
+            return "";
+        }
+        peers.refused(answer.getManager(), theirs, "probe");
+        return "its manager " + answer.getManager() + " speaks protocol " + theirs + " and this gate "
+                + protocol.version() + " (another MAJOR)";
     }
 
     /** The answer in the router's terms; a follower's answer points at its leader when it knows where. */

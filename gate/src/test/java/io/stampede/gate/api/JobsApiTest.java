@@ -303,13 +303,16 @@ class JobsApiTest {
     void aClientOverItsCancelRateGets429WithWhenItMayTryAgain() {
         int answered = 0;
         io.restassured.response.Response last = null;
+        long began = System.nanoTime();
         while (answered < 40 && (last == null || last.statusCode() != 429)) {
             last = given().delete("/api/v1/jobs/job-0123456789ab");
             assertThat(last.statusCode()).isIn(404, 429);
             answered++;
         }
-        // 20 cancels per 10 s: the 21st at the latest is refused.
-        assertThat(answered).isLessThanOrEqualTo(21);
+        long tookMillis = (System.nanoTime() - began) / 1_000_000;
+        // 20 cancels per 10 s: the 21st at the latest is refused, plus one for every 500 ms the
+        // requests took, which the bucket refilled meanwhile (a loaded machine answers slower).
+        assertThat(answered).isLessThanOrEqualTo(21 + (int) (tookMillis / 500));
         assertThat(last.statusCode()).isEqualTo(429);
         assertThat(Long.parseLong(last.header("Retry-After"))).isBetween(1L, 10L);
         assertThat(last.contentType()).startsWith("application/problem+json");

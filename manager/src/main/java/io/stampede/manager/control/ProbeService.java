@@ -15,6 +15,7 @@ import io.stampede.control.v1.ProbeRequest;
 import io.stampede.manager.jobs.JobCoordinator;
 import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.protocol.NodeProtocol;
 import io.stampede.node.membership.NodeMembership;
 
 /**
@@ -31,9 +32,11 @@ public class ProbeService implements DatacenterControl {
     private final NodeIdentity identity;
     private final NodeMembership membership;
     private final Duration simulatedRtt;
+    private final NodeProtocol protocol;
 
     public ProbeService(Provider<JobCoordinator> coordinator, NodeIdentity identity, NodeMembership membership,
-            NodeConfig config) {
+            NodeConfig config, NodeProtocol protocol) {
+        this.protocol = protocol;
         this.coordinator = coordinator;
         this.identity = identity;
         this.membership = membership;
@@ -58,7 +61,8 @@ public class ProbeService implements DatacenterControl {
                 .setManagersAlive(now.managersAlive()).setManagersTotal(now.managersTotal())
                 .setWorkers(now.workers()).setHealthyWorkers(now.healthyWorkers()).setCores(now.cores())
                 .setFreeCores(now.freeCores()).setActiveJobs(now.activeJobs()).setLoad(now.load().name())
-                .setCoresFreeInMillis(now.coresFreeInMillis());
+                .setCoresFreeInMillis(now.coresFreeInMillis())
+                .setProtocol(protocol.version().toString()).addAllCapabilities(protocol.capabilities());
         Coordinate coordinate = coordinate();
         if (coordinate != null) {
             answer.setCoordinate(io.stampede.control.v1.Coordinate.newBuilder()

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -32,13 +33,15 @@ import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.load.Backpressure;
 import io.stampede.model.load.LoadState;
+import io.stampede.model.wire.Capabilities;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.ReplayFilter;
-import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.Subject;
 import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.protocol.NodeProtocol;
+import io.stampede.node.protocol.PeerProtocols;
 import io.stampede.node.jobs.LedgerGauges;
 import io.stampede.node.jobs.LedgerSettings;
 import io.stampede.node.leadership.NodeLeadership;
@@ -113,6 +116,10 @@ public class JobCoordinator {
     private static final long HEARTBEAT_MILLIS = 2_000;
     private final ProgressFlow flow;
     private final NodeLoad load;
+    /** What this manager tells in its status records; and what its workers told. */
+    private final List<String> capabilities;
+    private final Set<String> ownCapabilities;
+    private final PeerProtocols peers;
     /** Where gates probe this manager: its HTTP port, which serves gRPC too. */
     private final String probeAddress;
     /** The level last sent to the workers; null when this leader has sent none yet. */
@@ -121,8 +128,11 @@ public class JobCoordinator {
     public JobCoordinator(NodeIdentity identity, RecordInbox inbox, @Identifier("dispatch") RecordSender dispatch,
             @Identifier("events") RecordSender events, Clock clock, Vertx vertx, NodeMembership membership,
             NodeLeadership leadership, CatchUp catchUp, NodeConfig config, MeterRegistry registry, ProgressFlow flow,
-            NodeLoad load) {
+            NodeLoad load, NodeProtocol protocol, PeerProtocols peers) {
         this.flow = flow;
+        this.capabilities = protocol.capabilityList();
+        this.ownCapabilities = protocol.capabilities();
+        this.peers = peers;
         this.load = load;
         this.datacenter = identity.datacenter().orElseThrow();
         this.managerId = identity.id();
@@ -138,7 +148,8 @@ public class JobCoordinator {
         this.ledger = new JobLedger<>(LedgerSettings.limits(config.jobs()));
         this.heartbeatSilence = config.jobs().workerSilence();
         this.queueLimit = config.jobs().queueLimit();
-        this.probeAddress = config.membership().advertiseHost() + ":" + config.ports().http();
+        String host = config.membership().advertiseHost();
+        this.probeAddress = (host.contains(":") ? "[" + host + "]" : host) + ":" + config.ports().http();
         LedgerGauges.register(registry, this::retained, this::tombstones);
     }
 
@@ -358,8 +369,10 @@ public class JobCoordinator {
     /** A record from the progress topic read for heartbeats only (every manager sees every worker). */
     public void onHeartbeatRecord(byte[] value) {
         // Other records on this topic, readable or not, are the job channel's business (and count).
-        if (RecordCodec.decode(value) instanceof RecordCodec.Accepted accepted
-                && accepted.envelope().payload() instanceof Payload.WorkerHeartbeat heartbeat) {
+        Optional<Envelope> opened = inbox.peek(value);
+        if (opened.isPresent() && opened.get().payload() instanceof Payload.WorkerHeartbeat heartbeat) {
+            peers.heard(opened.get().sender(), opened.get().protocol());
+            peers.told(heartbeat.worker(), heartbeat.capabilities());
             synchronized (this) {
                 WorkerRegistry.Heard heard = workers.heard(heartbeat.worker(), heartbeat.cores(), heartbeat.freeCores(),
                         heartbeat.version(), heartbeat.startedAtMillis(), heartbeat.load(), heartbeat.progress());
@@ -419,7 +432,7 @@ public class JobCoordinator {
                 entry.early.add(dispatched);
             }
         } else if (payload instanceof Payload.JobSubmitted submitted) {
-            submit(jobId, entry, submitted);
+            submit(jobId, entry, submitted, Capabilities.told(submitted.capabilities(), envelope.protocol()));
         } else if (payload instanceof Payload.JobCancelRequested cancel) {
             if (job != null) {
                 LOG.infof("job %s: cancel (%s)", jobId, cancel.reason());
@@ -456,7 +469,8 @@ public class JobCoordinator {
         }
     }
 
-    private void submit(JobId jobId, ManagerJob entry, Payload.JobSubmitted submitted) {
+    /** A job for this datacenter, from a gate that speaks {@code gate}. */
+    private void submit(JobId jobId, ManagerJob entry, Payload.JobSubmitted submitted, Set<String> gate) {
         if (entry.job != null || !datacenter.equals(submitted.datacenter())) {
             return;
         }
@@ -477,7 +491,10 @@ public class JobCoordinator {
         entry.early.forEach(job::observeDispatch);
         entry.early.clear();
         LOG.infof("job %s accepted: %d workflows over %d workers", jobId, spec.workflows().size(), workers.live().size());
-        if (fence >= 0 && mustWait(job)) {
+        // A job waits QUEUED only for a gate that knows the status: one that does not would refuse
+        // every progress record saying it, and give the datacenter up as silent.
+        if (fence >= 0 && Capabilities.negotiate(ownCapabilities, gate).contains(Capabilities.JOB_QUEUE)
+                && mustWait(job)) {
             job.queue(clock.millis());
             LOG.infof("job %s queued: no worker here has a free core; it starts when one frees, within %d s", jobId,
                     queueLimit.toSeconds());
@@ -572,7 +589,7 @@ public class JobCoordinator {
                 events.send(new Subject.Datacenter(datacenter), fence, new Payload.DatacenterStatus(datacenter,
                         managerId, here.healthyWorkers(), here.cores(), here.freeCores(), here.activeJobs(), here.load(),
                         level, probeAddress, here.workers(), here.managersAlive(), here.managersTotal(),
-                        here.coresFreeInMillis()));
+                        here.coresFreeInMillis(), capabilities));
             }
         } catch (RuntimeException e) {
             LOG.error("the periodic check failed; it runs again in a second", e);

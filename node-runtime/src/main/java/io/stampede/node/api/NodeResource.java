@@ -17,6 +17,7 @@ import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.config.NodeSettings;
 import io.stampede.node.load.NodeLoad;
 import io.stampede.node.membership.NodeMembership;
+import io.stampede.node.protocol.PeerProtocols;
 
 /** {@code GET /api/v1/node}: who this node is and where it listens. */
 @Path("/api/v1/node")
@@ -26,18 +27,25 @@ public class NodeResource {
     private final Clock clock;
     private final NodeMembership membership;
     private final NodeLoad load;
+    private final PeerProtocols protocols;
 
-    public NodeResource(NodeIdentity identity, Clock clock, NodeMembership membership, NodeLoad load) {
+    public NodeResource(NodeIdentity identity, Clock clock, NodeMembership membership, NodeLoad load,
+            PeerProtocols protocols) {
         this.identity = identity;
         this.clock = clock;
         this.membership = membership;
         this.load = load;
+        this.protocols = protocols;
     }
 
-    /** What {@code GET /api/v1/node} answers. */
+    /**
+     * What {@code GET /api/v1/node} answers. {@code protocol}: the record protocol this node speaks,
+     * its capabilities, and every peer it has heard from with theirs, refused peers (another MAJOR)
+     * marked.
+     */
     public record NodeView(String id, String role, String datacenter, String version, Instant startedAt,
             String uptime, long uptimeSeconds, long pid, Ports ports, String kafkaBootstrapServers,
-            List<String> seeds, Load load) {
+            List<String> seeds, Load load, PeerProtocols.View protocol) {
     }
 
     /**
@@ -62,7 +70,7 @@ public class NodeResource {
                 Stampede.VERSION, identity.startedAt(), uptime.toString(), uptime.toSeconds(),
                 ProcessHandle.current().pid(),
                 new Ports(settings.httpPort(), settings.grpcPort(), membership.membership().self().address().port()),
-                settings.kafkaBootstrapServers(), settings.seeds(), load());
+                settings.kafkaBootstrapServers(), settings.seeds(), load(), protocols.view());
     }
 
     private Load load() {

@@ -38,6 +38,17 @@ public interface NodeConfig {
     /** How gates probe datacenters and route jobs to them (docs/routing.md). */
     Routing routing();
 
+    /** Which protocol this node claims to speak: for upgrade rehearsals and tests only (docs/deployment.md). */
+    Protocol protocol();
+
+    interface Protocol {
+        /** Another protocol version MAJOR.MINOR to write and read records in; none: this build's. */
+        Optional<String> version();
+
+        /** Capabilities to claim on top of this build's, comma-separated. */
+        Optional<List<String>> extraCapabilities();
+    }
+
     interface Routing {
         /** Gates: how often each datacenter's leading manager is probed. */
         @WithDefault("2s")

@@ -29,6 +29,12 @@ public record NodeIdentity(String id, NodeRole role, Optional<String> datacenter
 
         @Produces
         @Singleton
+        io.stampede.node.protocol.NodeProtocol protocol(NodeConfig config) {
+            return io.stampede.node.protocol.NodeProtocol.of(config.protocol());
+        }
+
+        @Produces
+        @Singleton
         NodeIdentity identity(NodeRole role, NodeConfig config, Clock clock) {
             NodeSettings settings = NodeSettings.of(role, config);
             return new NodeIdentity(settings.resolveId(new SecureRandom()), role, settings.datacenter(),

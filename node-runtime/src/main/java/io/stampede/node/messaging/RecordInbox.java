@@ -9,8 +9,11 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.ProtocolVersion;
 import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.ReplayFilter;
+import io.stampede.node.protocol.NodeProtocol;
+import io.stampede.node.protocol.PeerProtocols;
 
 /**
  * Where every consumed record comes in. Records that cannot be read, records that are read but
@@ -29,10 +32,14 @@ public class RecordInbox {
 
     private final MeterRegistry registry;
     private final DeadLetters deadLetters;
+    private final ProtocolVersion reader;
+    private final PeerProtocols peers;
 
-    public RecordInbox(MeterRegistry registry, DeadLetters deadLetters) {
+    public RecordInbox(MeterRegistry registry, DeadLetters deadLetters, NodeProtocol protocol, PeerProtocols peers) {
         this.registry = registry;
         this.deadLetters = deadLetters;
+        this.reader = protocol.version();
+        this.peers = peers;
     }
 
     /** Where a consumed record is, for counts and logs. */
@@ -50,16 +57,32 @@ public class RecordInbox {
 
     /** The record, or empty (counted and logged) when it cannot be read. */
     public Optional<Envelope> open(Source source, byte[] value) {
-        RecordCodec.Decoded decoded = RecordCodec.decode(value);
+        RecordCodec.Decoded decoded = RecordCodec.decode(value, reader);
         if (decoded instanceof RecordCodec.Accepted accepted) {
+            peers.heard(accepted.envelope().sender(), accepted.envelope().protocol());
             return Optional.of(accepted.envelope());
         }
         RecordCodec.Rejected rejected = (RecordCodec.Rejected) decoded;
         rejected(source.topic(), rejected.reason().name());
-        LOG.warnf("skipped the record at %s: %s (%s): %s", source, rejected.reason(), rejected.detail(),
-                RecordCodec.preview(value));
+        if (rejected.reason() == RecordCodec.Rejection.INCOMPATIBLE_VERSION && rejected.protocol() != null) {
+            // A peer of another MAJOR sends every few seconds: PeerProtocols logs it once.
+            peers.refused(rejected.sender(), rejected.protocol(), source.topic());
+            LOG.debugf("skipped the record at %s: %s (%s)", source, rejected.reason(), rejected.detail());
+        } else {
+            LOG.warnf("skipped the record at %s: %s (%s): %s", source, rejected.reason(), rejected.detail(),
+                    RecordCodec.preview(value));
+        }
         deadLetters.copy(source, value, rejected.reason().name());
         return Optional.empty();
+    }
+
+    /**
+     * Reads a record as {@link #open} does, for a consumer that looks at one kind of record only
+     * and leaves every other, readable or not, to a channel that counts it: nothing is counted here.
+     */
+    public Optional<Envelope> peek(byte[] value) {
+        return RecordCodec.decode(value, reader) instanceof RecordCodec.Accepted accepted
+                ? Optional.of(accepted.envelope()) : Optional.empty();
     }
 
     /**

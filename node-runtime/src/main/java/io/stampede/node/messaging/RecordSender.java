@@ -13,8 +13,10 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.stampede.model.JobId;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.ProtocolVersion;
 import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.Subject;
+import io.stampede.node.protocol.NodeProtocol;
 
 /**
  * Sends this node's records on one channel: numbers them, encodes them, keys them by their
@@ -26,18 +28,24 @@ public final class RecordSender {
     private final String sender;
     private final Sequences sequences;
     private final Clock clock;
+    private final ProtocolVersion protocol;
 
-    public RecordSender(Emitter<byte[]> emitter, String sender, Sequences sequences, Clock clock) {
+    public RecordSender(Emitter<byte[]> emitter, String sender, Sequences sequences, Clock clock,
+            ProtocolVersion protocol) {
         this.emitter = emitter;
         this.sender = sender;
         this.sequences = sequences;
         this.clock = clock;
+        this.protocol = protocol;
     }
 
-    /** A sender for this node on a channel, numbering its records with the node's {@code sequences}. */
+    /**
+     * A sender for this node on a channel, numbering its records with the node's {@code sequences}
+     * and writing them in the node's protocol.
+     */
     public static RecordSender of(Emitter<byte[]> emitter, io.stampede.node.config.NodeIdentity identity,
-            Sequences sequences, Clock clock) {
-        return new RecordSender(emitter, identity.id(), sequences, clock);
+            NodeProtocol protocol, Sequences sequences, Clock clock) {
+        return new RecordSender(emitter, identity.id(), sequences, clock, protocol.version());
     }
 
     /** Sends a record about {@code job} under {@code fence}. */
@@ -61,7 +69,7 @@ public final class RecordSender {
         // even when several threads send (a worker's shares run on several event loops), so a
         // receiver never takes a later record for a newer one and drops the earlier as a duplicate.
         synchronized (sequences) {
-            Envelope envelope = Envelope.of(subject, sender, fence, sequences.next(), clock.millis(), payload);
+            Envelope envelope = Envelope.of(subject, sender, fence, sequences.next(), clock.millis(), payload, protocol);
             emitter.send(message(topic, subject, envelope, sent));
         }
         return sent;

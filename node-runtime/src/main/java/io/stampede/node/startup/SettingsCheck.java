@@ -32,6 +32,7 @@ public class SettingsCheck {
         problems.addAll(LedgerSettings.problems(config.jobs()));
         problems.addAll(OverloadSettings.problems(config.overload()));
         problems.addAll(RoutingSettings.problems(config.routing()));
+        problems.addAll(io.stampede.node.protocol.NodeProtocol.problems(config.protocol()));
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException(problems);
         }

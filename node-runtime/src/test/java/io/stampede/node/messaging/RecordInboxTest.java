@@ -1,18 +1,29 @@
 package io.stampede.node.messaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.ProtocolVersion;
+import io.stampede.model.wire.RecordCodec;
+import io.stampede.model.wire.Subject;
+import io.stampede.node.protocol.NodeProtocol;
+import io.stampede.node.protocol.PeerProtocols;
 
 class RecordInboxTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final RecordInbox inbox = new RecordInbox(registry, DeadLetters.none());
+    private final PeerProtocols peers = new PeerProtocols(NodeProtocol.current(), "manager-1", registry,
+            Clock.systemUTC());
+    private final RecordInbox inbox = new RecordInbox(registry, DeadLetters.none(), NodeProtocol.current(), peers);
 
     private double rejected(String topic, String reason) {
         var counter = registry.find("stampede.records.rejected").tag("topic", topic).tag("reason", reason).counter();
@@ -42,5 +53,27 @@ class RecordInboxTest {
         assertThat(inbox.open(source, "not a record".getBytes(StandardCharsets.UTF_8))).isEmpty();
 
         assertThat(rejected("stampede.dc.dc1.progress", "NOT_JSON")).isEqualTo(1);
+    }
+
+    @Test
+    void aPeerOfAnotherMajorIsRefusedAndShownAndOneOfANewerMinorIsHeard() {
+        var source = new RecordInbox.Source("stampede.dc.dc1.progress", 0, 8);
+        Payload heartbeat = new Payload.WorkerHeartbeat("worker-5", "dc1", 2, 2, "v", 1);
+        byte[] fifth = RecordCodec.encode(Envelope.of(new Subject.Node("worker-5"), "worker-5", 0, 1, 0, heartbeat,
+                new ProtocolVersion(5, 0)));
+        byte[] newer = RecordCodec.encode(Envelope.of(new Subject.Node("worker-4"), "worker-4", 0, 1, 0,
+                new Payload.WorkerHeartbeat("worker-4", "dc1", 2, 2, "v", 1), new ProtocolVersion(4, 9)));
+
+        assertThat(inbox.open(source, fifth)).isEmpty();
+        assertThat(inbox.open(source, fifth)).isEmpty();
+        assertThat(inbox.open(source, newer)).isPresent();
+
+        assertThat(rejected("stampede.dc.dc1.progress", "INCOMPATIBLE_VERSION")).isEqualTo(2);
+        assertThat(registry.find("stampede.protocol.refused.records").tag("major", "5").counter().count()).isEqualTo(2);
+        PeerProtocols.View view = peers.view();
+        assertThat(view.refusedPeers()).isEqualTo(1);
+        assertThat(view.peers()).extracting(PeerProtocols.Peer::node, PeerProtocols.Peer::protocol,
+                PeerProtocols.Peer::refused, PeerProtocols.Peer::refusedRecords)
+                .containsExactly(tuple("worker-4", "4.9", false, 0L), tuple("worker-5", "5.0", true, 2L));
     }
 }

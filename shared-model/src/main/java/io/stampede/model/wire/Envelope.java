@@ -30,8 +30,14 @@ public record Envelope(RecordType type, Subject subject, String sender, long fen
     /** A record of this build's protocol version, its type taken from the payload. */
     public static Envelope of(Subject subject, String sender, long fence, long sequence, long timestampMillis,
             Payload payload) {
-        return new Envelope(RecordType.of(payload), subject, sender, fence, sequence, ProtocolVersion.CURRENT,
-                timestampMillis, payload);
+        return of(subject, sender, fence, sequence, timestampMillis, payload, ProtocolVersion.CURRENT);
+    }
+
+    /** A record written in {@code protocol}, its type taken from the payload. */
+    public static Envelope of(Subject subject, String sender, long fence, long sequence, long timestampMillis,
+            Payload payload, ProtocolVersion protocol) {
+        return new Envelope(RecordType.of(payload), subject, sender, fence, sequence, protocol, timestampMillis,
+                payload);
     }
 
     /** Whether this record is about a job. */

@@ -60,12 +60,23 @@ public sealed interface Payload {
         }
     }
 
-    /** Gate → managers of a datacenter: run this job's share here. */
+    /**
+     * Gate → managers of a datacenter: run this job's share here.
+     *
+     * @param capabilities what the submitting gate speaks ({@link Capabilities}); empty from a gate
+     *                     of protocol 4.2 and older, which speaks what its version implies
+     */
     record JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis,
-            List<String> datacenters) implements FromGates {
+            List<String> datacenters, List<String> capabilities) implements FromGates {
         public JobSubmitted {
             shares = Map.copyOf(shares);
             datacenters = datacenters == null ? List.of() : List.copyOf(datacenters);
+            capabilities = List.copyOf(Capabilities.of(capabilities));
+        }
+
+        public JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis,
+                List<String> datacenters) {
+            this(datacenter, spec, shares, deadlineEpochMillis, datacenters, List.copyOf(Capabilities.CURRENT));
         }
 
         public JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis) {
@@ -216,12 +227,20 @@ public sealed interface Payload {
      *                        (null from an older worker: HEALTHY)
      * @param progress        how its arrival-rate shares keep up with their rate since the last
      *                        heartbeat: a STUCK worker is given no new shares (null: UNKNOWN)
+     * @param capabilities    what the worker speaks ({@link Capabilities}); empty from a worker
+     *                        of protocol 4.2 and older
      */
     record WorkerHeartbeat(String worker, String datacenter, int cores, int freeCores, String version,
-            long startedAtMillis, LoadState load, Progress progress) implements Payload {
+            long startedAtMillis, LoadState load, Progress progress, List<String> capabilities) implements Payload {
         public WorkerHeartbeat {
             load = LoadState.orHealthy(load);
             progress = Progress.orUnknown(progress);
+            capabilities = List.copyOf(Capabilities.of(capabilities));
+        }
+
+        public WorkerHeartbeat(String worker, String datacenter, int cores, int freeCores, String version,
+                long startedAtMillis, LoadState load, Progress progress) {
+            this(worker, datacenter, cores, freeCores, version, startedAtMillis, load, progress, List.of());
         }
 
         public WorkerHeartbeat(String worker, String datacenter, int cores, int freeCores, String version,
@@ -327,15 +346,25 @@ public sealed interface Payload {
      * @param managersTotal the datacenter's managers in all (0: unknown)
      * @param coresFreeInMillis how long until a core frees, in ms: 0 when one is free; -1 (or
      *                      absent, from 4.1 and older) when it cannot be told
+     * @param capabilities  what the sending manager speaks ({@link Capabilities}); empty from 4.2
+     *                      and older
      */
     record DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores, int activeJobs,
             LoadState load, Backpressure backpressure, String probeAddress, int allWorkers, int managersAlive,
-            int managersTotal, Long coresFreeInMillis) implements DatacenterReport {
+            int managersTotal, Long coresFreeInMillis, List<String> capabilities) implements DatacenterReport {
         public DatacenterStatus {
             load = LoadState.orHealthy(load);
             backpressure = Backpressure.orNone(backpressure);
             probeAddress = probeAddress == null ? "" : probeAddress;
             coresFreeInMillis = coresFreeInMillis == null ? -1L : coresFreeInMillis;
+            capabilities = List.copyOf(Capabilities.of(capabilities));
+        }
+
+        public DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores,
+                int activeJobs, LoadState load, Backpressure backpressure, String probeAddress, int allWorkers,
+                int managersAlive, int managersTotal, Long coresFreeInMillis) {
+            this(datacenter, manager, workers, cores, freeCores, activeJobs, load, backpressure, probeAddress,
+                    allWorkers, managersAlive, managersTotal, coresFreeInMillis, List.of());
         }
 
         public DatacenterStatus(String datacenter, String manager, int workers, int cores, int freeCores,

@@ -15,8 +15,9 @@ public record ProtocolVersion(int major, int minor) {
      * 3.1: heartbeats carry the worker's start ({@code startedAtMillis}) and dispatches the start of
      * the worker process they are for ({@code workerStartedAtMillis}).
      * 4.0: a job may end {@code PARTIAL}, a status readers of 3.x do not know.
+     * 4.3: heartbeats and datacenter status records carry the sender's {@link Capabilities}.
      */
-    public static final ProtocolVersion CURRENT = new ProtocolVersion(4, 2);
+    public static final ProtocolVersion CURRENT = new ProtocolVersion(4, 3);
 
     /**
      * Parses {@code MAJOR.MINOR}.

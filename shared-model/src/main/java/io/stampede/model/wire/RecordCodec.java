@@ -58,7 +58,21 @@ public final class RecordCodec {
     public record Accepted(Envelope envelope) implements Decoded {
     }
 
-    public record Rejected(Rejection reason, String detail) implements Decoded {
+    /**
+     * @param sender   for {@link Rejection#INCOMPATIBLE_VERSION}: the sending node as the record
+     *                 names it (the envelope's {@code sender}, read before anything version-bound);
+     *                 empty otherwise or when the record names none
+     * @param protocol for {@link Rejection#INCOMPATIBLE_VERSION}: the version the record was
+     *                 written in; null otherwise or when it is not one
+     */
+    public record Rejected(Rejection reason, String detail, String sender, ProtocolVersion protocol) implements Decoded {
+        public Rejected {
+            sender = sender == null ? "" : sender;
+        }
+
+        public Rejected(Rejection reason, String detail) {
+            this(reason, detail, "", null);
+        }
     }
 
     public static byte[] encode(Envelope envelope) {
@@ -90,7 +104,13 @@ public final class RecordCodec {
         return headers;
     }
 
+    /** Decodes as a reader of this build's protocol ({@link ProtocolVersion#CURRENT}). */
     public static Decoded decode(byte[] bytes) {
+        return decode(bytes, ProtocolVersion.CURRENT);
+    }
+
+    /** Decodes as a reader of protocol {@code reader}: a record of another MAJOR is refused. */
+    public static Decoded decode(byte[] bytes, ProtocolVersion reader) {
         if (bytes == null) {
             return new Rejected(Rejection.NOT_JSON, "no value");
         }
@@ -115,10 +135,12 @@ public final class RecordCodec {
         } catch (IllegalArgumentException e) {
             return new Rejected(Rejection.INCOMPATIBLE_VERSION, e.getMessage());
         }
-        if (!ProtocolVersion.CURRENT.reads(protocol)) {
+        if (!reader.reads(protocol)) {
             // Before any other field: another major version may lay the record out differently.
-            return new Rejected(Rejection.INCOMPATIBLE_VERSION, protocol + " (this node reads "
-                    + ProtocolVersion.CURRENT.major() + ".x)");
+            // Only the sender's name is read, as every version writes it, to say who is refused.
+            JsonNode sender = node.get("sender");
+            return new Rejected(Rejection.INCOMPATIBLE_VERSION, protocol + " (this node reads " + reader.major()
+                    + ".x)", sender != null && sender.isTextual() ? sender.asText() : "", protocol);
         }
         for (String field : new String[] {"type", "subject", "sender", "fence", "sequence", "timestamp", "payload"}) {
             if (!node.hasNonNull(field)) {

@@ -22,6 +22,9 @@ import io.stampede.model.wire.ReplayFilter.Verdict;
 
 class RecordCodecTest {
 
+    /** This build's version as records write it, quoted. */
+    private static final String CURRENT = "\"" + ProtocolVersion.CURRENT + "\"";
+
     private static final Subject JOB_1 = Subject.job(JobId.of("job-1"));
     private static final Subject JOB_2 = Subject.job(JobId.of("job-2"));
 
@@ -107,14 +110,14 @@ class RecordCodecTest {
         assertThat(reason("{\"type\":\"workflow.window\"}")).isEqualTo(Rejection.MISSING_FIELD);
         String valid = new String(RecordCodec.encode(window("w", 0, 1)), StandardCharsets.UTF_8);
         assertThat(reason(valid.replace("workflow.window", "workflow.teleported"))).isEqualTo(Rejection.UNKNOWN_TYPE);
-        assertThat(reason(valid.replace("\"4.2\"", "\"3.1\""))).as("the previous protocol, whose readers do not"
+        assertThat(reason(valid.replace(CURRENT, "\"3.1\""))).as("the previous protocol, whose readers do not"
                 + " know PARTIAL").isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"4.2\"", "\"2.0\""))).as("an older one, whose progress"
+        assertThat(reason(valid.replace(CURRENT, "\"2.0\""))).as("an older one, whose progress"
                 + " records carried one window per workflow").isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"4.2\"", "\"5.0\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"4.2\"", "\"1.0\"").replace("\"subject\":\"job/job-1\"", "\"jobId\":\"job-1\"")))
+        assertThat(reason(valid.replace(CURRENT, "\"5.0\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
+        assertThat(reason(valid.replace(CURRENT, "\"1.0\"").replace("\"subject\":\"job/job-1\"", "\"jobId\":\"job-1\"")))
                 .as("a record of protocol 1, laid out as 1.x wrote it").isEqualTo(Rejection.INCOMPATIBLE_VERSION);
-        assertThat(reason(valid.replace("\"4.2\"", "\"one\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
+        assertThat(reason(valid.replace(CURRENT, "\"one\""))).isEqualTo(Rejection.INCOMPATIBLE_VERSION);
         assertThat(reason(valid.replace("job/job-1", "node/job-1"))).as("a window is about a job")
                 .isEqualTo(Rejection.WRONG_SUBJECT);
         assertThat(reason(valid.replace("job/job-1", "job/../etc"))).as("not a job id").isEqualTo(Rejection.WRONG_SUBJECT);
@@ -149,8 +152,32 @@ class RecordCodecTest {
     @Test
     void aNewerMinorVersionWithExtraFieldsIsRead() {
         String valid = new String(RecordCodec.encode(window("w", 0, 1)), StandardCharsets.UTF_8);
-        String newer = valid.replace("\"4.2\"", "\"4.7\"").replace("\"payload\":{", "\"payload\":{\"shiny\":true,");
+        String newer = valid.replace(CURRENT, "\"4.7\"").replace("\"payload\":{", "\"payload\":{\"shiny\":true,");
         assertThat(RecordCodec.decode(newer.getBytes(StandardCharsets.UTF_8))).isInstanceOf(RecordCodec.Accepted.class);
+    }
+
+    @Test
+    void anotherMajorIsRefusedNamingItsSenderAndAReaderOfThatMajorReadsIt() {
+        String valid = new String(RecordCodec.encode(window("worker-9", 0, 1)), StandardCharsets.UTF_8);
+        byte[] fifth = valid.replace(CURRENT, "\"5.0\"").getBytes(StandardCharsets.UTF_8);
+
+        assertThat(RecordCodec.decode(fifth)).isEqualTo(new RecordCodec.Rejected(Rejection.INCOMPATIBLE_VERSION,
+                "5.0 (this node reads 4.x)", "worker-9", new ProtocolVersion(5, 0)));
+        assertThat(RecordCodec.decode(fifth, new ProtocolVersion(5, 1))).as("a node of 5.x reads it")
+                .isInstanceOf(RecordCodec.Accepted.class);
+        assertThat(RecordCodec.decode(valid.getBytes(StandardCharsets.UTF_8), new ProtocolVersion(5, 1)))
+                .as("and refuses this build's").isInstanceOf(RecordCodec.Rejected.class);
+        assertThat(RecordCodec.decode(valid.replace(CURRENT, "\"5.0\"").replace("\"sender\":\"worker-9\"",
+                "\"sender\":7").getBytes(StandardCharsets.UTF_8))).as("a sender that is not a name is not named")
+                .isEqualTo(new RecordCodec.Rejected(Rejection.INCOMPATIBLE_VERSION, "5.0 (this node reads 4.x)",
+                        "", new ProtocolVersion(5, 0)));
+    }
+
+    @Test
+    void recordsAreWrittenInTheVersionTheyAreGiven() {
+        Envelope envelope = Envelope.of(JOB_1, "w", 0, 1, 0, new Payload.DatacenterProgress("dc1", Map.of(), Map.of()),
+                new ProtocolVersion(4, 9));
+        assertThat(new String(RecordCodec.encode(envelope), StandardCharsets.UTF_8)).contains("\"protocol\":\"4.9\"");
     }
 
     private static Rejection reason(String text) {

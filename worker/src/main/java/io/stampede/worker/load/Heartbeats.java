@@ -1,5 +1,7 @@
 package io.stampede.worker.load;
 
+import java.util.List;
+
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
@@ -10,6 +12,7 @@ import io.stampede.model.Stampede;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.Subject;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.protocol.NodeProtocol;
 import io.stampede.node.load.NodeLoad;
 import io.stampede.node.messaging.AssignedPartitions;
 import io.stampede.node.messaging.RecordSender;
@@ -35,11 +38,14 @@ public class Heartbeats {
     private final AssignedPartitions dispatch;
     private final Vertx vertx;
     private final NodeLoad load;
+    private final List<String> capabilities;
     private long timer = -1;
 
     public Heartbeats(NodeIdentity identity, @Identifier("progress") RecordSender progress, ShareRunner runner,
-            @Identifier(AssignedPartitions.NAME) AssignedPartitions dispatch, Vertx vertx, NodeLoad load) {
+            @Identifier(AssignedPartitions.NAME) AssignedPartitions dispatch, Vertx vertx, NodeLoad load,
+            NodeProtocol protocol) {
         this.identity = identity;
+        this.capabilities = protocol.capabilityList();
         this.load = load;
         this.dispatch = dispatch;
         this.progress = progress;
@@ -64,6 +70,6 @@ public class Heartbeats {
         int cores = Runtime.getRuntime().availableProcessors();
         progress.send(new Subject.Node(identity.id()), 0, new Payload.WorkerHeartbeat(identity.id(), identity.datacenter().orElseThrow(),
                 cores, Math.max(0, cores - runner.runningShares()), Stampede.VERSION,
-                identity.startedAt().toEpochMilli(), load.state(), runner.progress()));
+                identity.startedAt().toEpochMilli(), load.state(), runner.progress(), capabilities));
     }
 }

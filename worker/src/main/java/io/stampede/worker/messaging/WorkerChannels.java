@@ -11,6 +11,7 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.protocol.NodeProtocol;
 import io.stampede.node.messaging.ConsumerGroups;
 import io.stampede.node.messaging.RecordSender;
 import io.stampede.node.messaging.Sequences;
@@ -33,8 +34,9 @@ public class WorkerChannels {
     @Produces
     @Singleton
     @Identifier("progress")
-    RecordSender progress(@Channel("progress") Emitter<byte[]> emitter, NodeIdentity identity, Sequences sequences,
+    RecordSender progress(@Channel("progress") Emitter<byte[]> emitter, NodeIdentity identity, NodeProtocol protocol,
+                Sequences sequences,
                 Clock clock) {
-        return RecordSender.of(emitter, identity, sequences, clock);
+        return RecordSender.of(emitter, identity, protocol, sequences, clock);
     }
 }

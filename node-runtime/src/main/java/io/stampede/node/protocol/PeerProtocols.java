@@ -1,0 +1,161 @@
+package io.stampede.node.protocol;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.stampede.model.wire.Capabilities;
+import io.stampede.model.wire.ProtocolVersion;
+import io.stampede.node.config.NodeIdentity;
+
+/**
+ * The protocol of every peer this node has heard from, by the records it sent: its version, the
+ * capabilities it told, and whether this node refuses it (another MAJOR). A refused peer is logged
+ * once when first refused, counted ({@code stampede_protocol_refused_records_total}, tagged with
+ * the peer's major) and shown in {@code GET /api/v1/node}; when it speaks this node's MAJOR again
+ * (upgraded or rolled back), it is heard again. At most {@value #MAX_PEERS} peers are kept: the
+ * longest unheard goes first.
+ */
+@Singleton
+public class PeerProtocols {
+
+    private static final Logger LOG = Logger.getLogger(PeerProtocols.class);
+    static final int MAX_PEERS = 4096;
+    /** How a record that names no sender is filed. */
+    static final String UNNAMED = "(unnamed)";
+
+    private final NodeProtocol self;
+    private final String selfId;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final Map<String, Known> peers = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Known> eldest) {
+            return size() > MAX_PEERS;
+        }
+    };
+
+    private static final class Known {
+        ProtocolVersion protocol;
+        SortedSet<String> capabilities = Capabilities.of(null);
+        boolean refused;
+        long refusedRecords;
+        long lastHeardMillis;
+    }
+
+    /**
+     * A peer as this node knows it.
+     *
+     * @param capabilities what it told (empty: nothing yet, or a peer of 4.2 and older)
+     * @param negotiated   what this node and it may use together (for a peer of 4.2 and older,
+     *                     what its version implies; nothing with a refused peer)
+     * @param refused      whether this node refuses its records (another MAJOR)
+     * @param refusedRecords records refused from it so far
+     */
+    public record Peer(String node, String protocol, SortedSet<String> capabilities, SortedSet<String> negotiated,
+            boolean refused, long refusedRecords, Instant lastHeard) {
+    }
+
+    /** What {@code GET /api/v1/node} shows under {@code protocol}. */
+    public record View(String version, SortedSet<String> capabilities, int refusedPeers, List<Peer> peers) {
+    }
+
+    @Inject
+    public PeerProtocols(NodeProtocol self, NodeIdentity identity, MeterRegistry registry, Clock clock) {
+        this(self, identity.id(), registry, clock);
+    }
+
+    public PeerProtocols(NodeProtocol self, String selfId, MeterRegistry registry, Clock clock) {
+        this.self = self;
+        this.selfId = selfId;
+        this.registry = registry;
+        this.clock = clock;
+        registry.gauge("stampede.protocol.refused.peers", this, PeerProtocols::refusedPeers);
+    }
+
+    /** A readable record from {@code sender}, written in {@code protocol}. */
+    public void heard(String sender, ProtocolVersion protocol) {
+        if (sender.equals(selfId)) {
+            return;
+        }
+        synchronized (peers) {
+            Known known = peers.computeIfAbsent(sender, id -> new Known());
+            if (known.refused) {
+                LOG.infof("hearing %s again: it speaks protocol %s, which this node (%s) reads", sender, protocol,
+                        self.version());
+                known.refused = false;
+            }
+            known.protocol = protocol;
+            known.lastHeardMillis = clock.millis();
+        }
+    }
+
+    /** What {@code sender} told it speaks, in a heartbeat, a status record or a probe answer. */
+    public void told(String sender, Collection<String> capabilities) {
+        if (sender.equals(selfId)) {
+            return;
+        }
+        synchronized (peers) {
+            peers.computeIfAbsent(sender, id -> new Known()).capabilities = Capabilities.of(capabilities);
+        }
+    }
+
+    /** A record refused for its version: from {@code sender} (empty when it names none), written in {@code protocol}. */
+    public void refused(String sender, ProtocolVersion protocol, String topic) {
+        String peer = sender.isEmpty() ? UNNAMED : sender;
+        boolean first;
+        synchronized (peers) {
+            Known known = peers.computeIfAbsent(peer, id -> new Known());
+            first = !known.refused || !protocol.equals(known.protocol);
+            known.refused = true;
+            known.protocol = protocol;
+            known.refusedRecords++;
+            known.lastHeardMillis = clock.millis();
+        }
+        registry.counter("stampede.protocol.refused.records", "major", protocol == null ? "unknown"
+                : String.valueOf(protocol.major())).increment();
+        if (first) {
+            LOG.warnf("refusing the records of %s (first on %s): it speaks protocol %s and this node %s; nodes of"
+                    + " different MAJOR versions cannot work together: upgrade or roll back one of them"
+                    + " (docs/deployment.md#upgrading)", peer, topic, protocol, self.version());
+        }
+    }
+
+    int refusedPeers() {
+        synchronized (peers) {
+            return (int) peers.values().stream().filter(known -> known.refused).count();
+        }
+    }
+
+    /** What this node and a peer may use together: nothing with a refused peer. */
+    private SortedSet<String> negotiated(Known known) {
+        if (known.refused || known.protocol == null) {
+            return Capabilities.of(null);
+        }
+        return Capabilities.negotiate(self.capabilities(), Capabilities.told(known.capabilities, known.protocol));
+    }
+
+    public View view() {
+        List<Peer> list = new ArrayList<>();
+        synchronized (peers) {
+            peers.forEach((id, known) -> list.add(new Peer(id, known.protocol == null ? null : known.protocol.toString(),
+                    known.capabilities, negotiated(known), known.refused,
+                    known.refusedRecords, Instant.ofEpochMilli(known.lastHeardMillis))));
+        }
+        list.sort(Comparator.comparing(Peer::node));
+        return new View(self.version().toString(), self.capabilities(),
+                (int) list.stream().filter(Peer::refused).count(), list);
+    }
+}

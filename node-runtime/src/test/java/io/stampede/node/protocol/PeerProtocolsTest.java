@@ -1,0 +1,95 @@
+package io.stampede.node.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.stampede.model.wire.Capabilities;
+import io.stampede.model.wire.ProtocolVersion;
+import io.stampede.node.config.NodeConfig;
+
+class PeerProtocolsTest {
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final PeerProtocols peers = new PeerProtocols(NodeProtocol.current(), "gate-0", registry,
+            Clock.fixed(Instant.ofEpochSecond(100), ZoneOffset.UTC));
+
+    @Test
+    void whatBothSidesHaveIsWhatTheyMayUseAndAnOlderPeerHasWhatItsVersionImplies() {
+        peers.heard("manager-a", new ProtocolVersion(4, 9));
+        peers.told("manager-a", List.of(Capabilities.PROBE, "teleport"));
+        peers.heard("manager-b", new ProtocolVersion(4, 1));
+        peers.heard("manager-c", new ProtocolVersion(4, 2));
+
+        assertThat(negotiated("manager-a")).as("teleport is not this node's").containsExactly(Capabilities.PROBE);
+        assertThat(negotiated("manager-b")).containsExactly(Capabilities.LOAD_STATES);
+        assertThat(negotiated("manager-c")).isEqualTo(Capabilities.CURRENT);
+    }
+
+    @Test
+    void aRefusedPeerIsHeardAgainOnceItSpeaksThisMajor() {
+        peers.told("worker-5", List.of(Capabilities.PROBE));
+        peers.refused("worker-5", new ProtocolVersion(5, 0), "t");
+        assertThat(negotiated("worker-5")).as("nothing is used with a refused peer").isEmpty();
+        assertThat(peers.refusedPeers()).isEqualTo(1);
+        assertThat(registry.find("stampede.protocol.refused.peers").gauge().value()).isEqualTo(1);
+
+        peers.heard("worker-5", new ProtocolVersion(4, 3));
+
+        assertThat(peers.refusedPeers()).isZero();
+        assertThat(peers.view().peers().get(0).protocol()).isEqualTo("4.3");
+        assertThat(negotiated("worker-5")).containsExactly(Capabilities.PROBE);
+    }
+
+    private java.util.SortedSet<String> negotiated(String peer) {
+        return peers.view().peers().stream().filter(known -> known.node().equals(peer)).findFirst().orElseThrow()
+                .negotiated();
+    }
+
+    @Test
+    void itsOwnRecordsAndUnnamedSendersAreFiledSoAndThePeersAreBounded() {
+        peers.heard("gate-0", ProtocolVersion.CURRENT);
+        peers.refused("", new ProtocolVersion(9, 0), "t");
+        assertThat(peers.view().peers()).extracting(PeerProtocols.Peer::node).containsExactly(PeerProtocols.UNNAMED);
+
+        for (int i = 0; i < PeerProtocols.MAX_PEERS + 10; i++) {
+            peers.heard("worker-" + i, ProtocolVersion.CURRENT);
+        }
+        assertThat(peers.view().peers()).hasSize(PeerProtocols.MAX_PEERS);
+    }
+
+    @Test
+    void theSettingsClaimAnotherVersionAndMoreCapabilitiesOrSayWhatIsWrong() {
+        NodeConfig.Protocol newer = config(Optional.of("4.9"), Optional.of(List.of("x-shiny")));
+        assertThat(NodeProtocol.problems(newer)).isEmpty();
+        assertThat(NodeProtocol.of(newer).version()).isEqualTo(new ProtocolVersion(4, 9));
+        assertThat(NodeProtocol.of(newer).capabilities()).contains("x-shiny").containsAll(Capabilities.CURRENT);
+        assertThat(NodeProtocol.of(config(Optional.empty(), Optional.empty()))).isEqualTo(NodeProtocol.current());
+
+        assertThat(NodeProtocol.problems(config(Optional.of("five"), Optional.of(List.of("Bad Name")))))
+                .containsExactly("stampede.protocol.version: 'five' is not a protocol version MAJOR.MINOR",
+                        "stampede.protocol.extra-capabilities: 'Bad Name' is not a capability name: use up to 64"
+                                + " lower-case letters, digits, '.' and '-'");
+    }
+
+    private static NodeConfig.Protocol config(Optional<String> version, Optional<List<String>> extra) {
+        return new NodeConfig.Protocol() {
+            @Override
+            public Optional<String> version() {
+                return version;
+            }
+
+            @Override
+            public Optional<List<String>> extraCapabilities() {
+                return extra;
+            }
+        };
+    }
+}

@@ -1,0 +1,73 @@
+package io.stampede.model.wire;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Features a node speaks beyond its protocol's MAJOR, by name. Peers tell theirs in heartbeats,
+ * datacenter status records and probe answers; a feature is used with a peer only when both have
+ * it ({@link #negotiate}). A name unknown to this build is kept and shown, never acted on.
+ */
+public final class Capabilities {
+
+    /** Managers answer the gates' gRPC health probes (protocol 4.2). */
+    public static final String PROBE = "probe";
+    /** Managers start a multi-datacenter job's dependents when the gates release them (4.2). */
+    public static final String WORKFLOW_RELEASE = "workflow-release";
+    /** Managers hold jobs QUEUED while no core is free (4.2). */
+    public static final String JOB_QUEUE = "job-queue";
+    /** Heartbeats and status records carry load states; managers ask workers for backpressure (4.1). */
+    public static final String LOAD_STATES = "load-states";
+
+    /** At most this many names from a peer are kept, each at most {@value #MAX_NAME} characters. */
+    public static final int MAX_COUNT = 64;
+    public static final int MAX_NAME = 64;
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{0," + (MAX_NAME - 1) + "}");
+
+    /** What this build speaks. */
+    public static final SortedSet<String> CURRENT = of(List.of(PROBE, WORKFLOW_RELEASE, JOB_QUEUE, LOAD_STATES));
+
+    private Capabilities() {
+    }
+
+    /** The well-formed names of {@code names}, sorted, at most {@value #MAX_COUNT}; null is none. */
+    public static SortedSet<String> of(Collection<String> names) {
+        SortedSet<String> set = new TreeSet<>();
+        if (names != null) {
+            names.stream().filter(Capabilities::wellFormed).limit(MAX_COUNT).forEach(set::add);
+        }
+        return java.util.Collections.unmodifiableSortedSet(set);
+    }
+
+    /** Whether {@code name} is a capability name: lower-case letters, digits, dots and dashes. */
+    public static boolean wellFormed(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
+    /**
+     * What a peer speaks by what it told, or, when it told nothing (protocol 4.2 and older, which
+     * carried no capabilities), by its protocol version: 4.1 added load states, 4.2 probes, queues
+     * and released workflows.
+     */
+    public static SortedSet<String> told(Collection<String> names, ProtocolVersion protocol) {
+        if (names != null && !names.isEmpty()) {
+            return of(names);
+        }
+        if (protocol.major() != 4) {
+            return of(null);
+        }
+        return protocol.minor() >= 2 ? CURRENT : protocol.minor() == 1 ? of(List.of(LOAD_STATES)) : of(null);
+    }
+
+    /** What two peers may use together: the names both have. */
+    public static SortedSet<String> negotiate(Set<String> mine, Set<String> theirs) {
+        SortedSet<String> both = new TreeSet<>(mine);
+        both.retainAll(theirs);
+        return java.util.Collections.unmodifiableSortedSet(both);
+    }
+}
