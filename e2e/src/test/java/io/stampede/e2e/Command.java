@@ -96,6 +96,14 @@ final class Command {
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(accepted.body()).get("id").asText();
     }
 
+    /** The sum of a node's Prometheus series {@code name} whose labels contain {@code label}. */
+    static long metric(String nodeUrl, String name, String label) throws Exception {
+        String metrics = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(nodeUrl + "/q/metrics"))
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        return metrics.lines().filter(line -> line.startsWith(name + "{") && line.contains(label))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
     /** GETs a URL and reads the answer as JSON. */
     static com.fasterxml.jackson.databind.JsonNode getJson(String url) throws Exception {
         java.net.http.HttpResponse<String> response = HTTP.send(

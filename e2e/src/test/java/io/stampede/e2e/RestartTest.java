@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,13 +107,6 @@ class RestartTest {
         return restarted;
     }
 
-    private static long metric(String nodeUrl, String name, String label) throws Exception {
-        String metrics = Command.HTTP.send(HttpRequest.newBuilder(URI.create(nodeUrl + "/q/metrics"))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
-        return metrics.lines().filter(line -> line.startsWith(name + "{") && line.contains(label))
-                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
-    }
-
     @Test
     @Order(1)
     void restartingAnUnknownNodeSaysWhichNodesThereAre() {
@@ -185,7 +176,7 @@ class RestartTest {
         String workerUrl = url("worker-dc1-2");
         String id = submit("paused worker", "/delay/23", "45s");
         await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/23") > 100);
-        long late = metric(managerUrl, "stampede_records_dropped_total", "reason=\"LATE\"");
+        long late = Command.metric(managerUrl, "stampede_records_dropped_total", "reason=\"LATE\"");
         Path log = log("worker-dc1-2");
 
         long pid = pid("worker-dc1-2");
@@ -208,7 +199,7 @@ class RestartTest {
         JsonNode job = ended(id);
         long reported = job.at("/workflows/0/steps/0/requests").asLong();
         long counted = target.requests("/delay/23");
-        long lateWindows = metric(managerUrl, "stampede_records_dropped_total", "reason=\"LATE\"") - late;
+        long lateWindows = Command.metric(managerUrl, "stampede_records_dropped_total", "reason=\"LATE\"") - late;
         System.out.printf("Worker paused (SIGSTOP) until its share re-ran elsewhere, then resumed: it stopped its"
                 + " share %.1f s later; %d of its windows came late and were not counted; the job ended %s with %d"
                 + " requests reported, the target counted %d (%d sent by it and not counted), at most %d declared%n",

@@ -229,6 +229,7 @@ public final class RaftLeadership implements AutoCloseable {
         }
         RaftProperties properties = new RaftProperties();
         org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(WIPE_CHECK_TIMEOUT));
+        List<String> unanswered = new ArrayList<>();
         for (Map.Entry<String, HostPort> other : settings.peers().entrySet()) {
             try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
                     .setRaftGroup(RaftGroup.valueOf(group, peer(other.getKey(), other.getValue())))
@@ -247,8 +248,14 @@ public final class RaftLeadership implements AutoCloseable {
                             + " has removed the member (stampede.leadership.remove-dead-after) and start it again");
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.log(Level.DEBUG, "asking " + other.getKey() + " whether it knows " + settings.id() + ": " + e);
+                unanswered.add(other.getKey() + " (" + e.getMessage() + ")");
             }
+        }
+        if (unanswered.size() == settings.peers().size()) {
+            // A whole group starting cold looks the same as a lost log no one can vouch for.
+            LOG.log(Level.WARNING, "Raft member " + settings.id() + " starts with an empty log in " + settings.storage()
+                    + " and no founding peer answered whether it had one before: " + String.join(", ", unanswered)
+                    + ". Fine for a first start; if this member ran before, its volume was lost");
         }
         return Optional.empty();
     }

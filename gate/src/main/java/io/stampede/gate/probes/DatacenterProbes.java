@@ -164,7 +164,7 @@ public class DatacenterProbes {
         if (protocol.version().reads(theirs)) {
             return "";
         }
-        peers.refused(answer.getManager(), theirs, "probe");
+        peers.refused(answer.getManager(), theirs, PeerProtocols.PROBE);
         return "its manager " + answer.getManager() + " speaks protocol " + theirs + " and this gate "
                 + protocol.version() + " (another MAJOR)";
     }

@@ -312,6 +312,9 @@ class JobsApiTest {
         long tookMillis = (System.nanoTime() - began) / 1_000_000;
         // 20 cancels per 10 s: the 21st at the latest is refused, plus one for every 500 ms the
         // requests took, which the bucket refilled meanwhile (a loaded machine answers slower).
+        // Under 5 s, that bound (at most 31) stays under the 40 the loop allows; a machine slower
+        // than that refills the bucket about as fast as it asks, and cannot show the limit.
+        org.junit.jupiter.api.Assumptions.assumeTrue(tookMillis < 5_000, "40 cancels took " + tookMillis + " ms");
         assertThat(answered).isLessThanOrEqualTo(21 + (int) (tookMillis / 500));
         assertThat(last.statusCode()).isEqualTo(429);
         assertThat(Long.parseLong(last.header("Retry-After"))).isBetween(1L, 10L);

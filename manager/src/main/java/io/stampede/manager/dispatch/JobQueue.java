@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+
+import io.stampede.model.wire.Capabilities;
 
 /**
  * When a job waits for a free core in its datacenter (QUEUED), and which waiting jobs start. Pure:
@@ -16,6 +19,17 @@ public final class JobQueue {
     }
 
     private JobQueue() {
+    }
+
+    /**
+     * Whether a job may wait QUEUED at all for the gate that sent it: only when that gate and this
+     * manager both have {@link Capabilities#JOB_QUEUE}. A gate without it would refuse every
+     * progress record saying QUEUED and give the datacenter up as silent; its jobs start at once.
+     *
+     * @param gate what the gate told with the job, or what its version implies
+     */
+    public static boolean mayWaitFor(Set<String> own, Set<String> gate) {
+        return Capabilities.negotiate(own, gate).contains(Capabilities.JOB_QUEUE);
     }
 
     /**

@@ -432,7 +432,9 @@ public class JobCoordinator {
                 entry.early.add(dispatched);
             }
         } else if (payload instanceof Payload.JobSubmitted submitted) {
-            submit(jobId, entry, submitted, Capabilities.told(submitted.capabilities(), envelope.protocol()));
+            Set<String> gate = Capabilities.told(submitted.capabilities(), envelope.protocol());
+            peers.told(envelope.sender(), gate);
+            submit(jobId, entry, submitted, gate);
         } else if (payload instanceof Payload.JobCancelRequested cancel) {
             if (job != null) {
                 LOG.infof("job %s: cancel (%s)", jobId, cancel.reason());
@@ -493,8 +495,7 @@ public class JobCoordinator {
         LOG.infof("job %s accepted: %d workflows over %d workers", jobId, spec.workflows().size(), workers.live().size());
         // A job waits QUEUED only for a gate that knows the status: one that does not would refuse
         // every progress record saying it, and give the datacenter up as silent.
-        if (fence >= 0 && Capabilities.negotiate(ownCapabilities, gate).contains(Capabilities.JOB_QUEUE)
-                && mustWait(job)) {
+        if (fence >= 0 && JobQueue.mayWaitFor(ownCapabilities, gate) && mustWait(job)) {
             job.queue(clock.millis());
             LOG.infof("job %s queued: no worker here has a free core; it starts when one frees, within %d s", jobId,
                     queueLimit.toSeconds());

@@ -18,6 +18,17 @@ class JobQueueTest {
             new WorkerRegistry.Worker("w2", 2, 1, "1", 0, Instant.EPOCH));
 
     @Test
+    void aJobWaitsOnlyForAGateThatKnowsTheQueuedStatus() {
+        java.util.Set<String> own = io.stampede.model.wire.Capabilities.CURRENT;
+        assertThat(JobQueue.mayWaitFor(own, io.stampede.model.wire.Capabilities.told(List.of(),
+                new io.stampede.model.wire.ProtocolVersion(4, 2)))).as("a 4.2 gate knows QUEUED").isTrue();
+        assertThat(JobQueue.mayWaitFor(own, io.stampede.model.wire.Capabilities.told(List.of(),
+                new io.stampede.model.wire.ProtocolVersion(4, 1)))).as("a 4.1 gate does not").isFalse();
+        assertThat(JobQueue.mayWaitFor(own, java.util.Set.of("probe"))).as("a gate that told it lacks it").isFalse();
+        assertThat(JobQueue.mayWaitFor(java.util.Set.of("probe"), own)).as("nor a manager without it").isFalse();
+    }
+
+    @Test
     void aJobWaitsOnlyWhenEveryWorkerIsBusyWithOtherJobsOrOthersWaitAlready() {
         assertThat(JobQueue.mustWait(true, LIMIT, FULL, true, false)).isTrue();
         assertThat(JobQueue.mustWait(true, LIMIT, ONE_FREE, true, false)).as("a core is free").isFalse();

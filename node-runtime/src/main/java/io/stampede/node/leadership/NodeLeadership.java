@@ -90,6 +90,11 @@ public class NodeLeadership {
                 identity.settings().grpcPort() != 0 ? identity.settings().grpcPort() : freePort()));
         Map<String, HostPort> peers = settings.peersExcept(identity.id());
         founders = peers;
+        int configured = identity.settings().grpcPort();
+        if (configured != 0 && configured != address.port()) {
+            LOG.warnf("stampede.leadership.peers names this node at %s, so Raft listens on port %d, not on"
+                    + " stampede.ports.grpc (%d)", address, address.port(), configured);
+        }
         Path storage = Path.of(settings.storage()
                 .orElse(Path.of(System.getProperty("java.io.tmpdir"), "stampede-raft", identity.id()).toString()));
         raft = RaftLeadership.start(RaftLeadership.Settings.of(identity.id(), address, group, storage, true, peers)

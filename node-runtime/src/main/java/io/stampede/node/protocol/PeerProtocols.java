@@ -23,16 +23,21 @@ import io.stampede.node.config.NodeIdentity;
 /**
  * The protocol of every peer this node has heard from, by the records it sent: its version, the
  * capabilities it told, and whether this node refuses it (another MAJOR). A refused peer is logged
- * once when first refused, counted ({@code stampede_protocol_refused_records_total}, tagged with
- * the peer's major) and shown in {@code GET /api/v1/node}; when it speaks this node's MAJOR again
- * (upgraded or rolled back), it is heard again. At most {@value #MAX_PEERS} peers are kept: the
- * longest unheard goes first.
+ * once when first refused, counted ({@code stampede_protocol_refused_records_total}, or
+ * {@code stampede_protocol_refused_probes_total} for a gate's probe answers, tagged with the
+ * peer's major) and shown in {@code GET /api/v1/node}; when it speaks this node's MAJOR again
+ * (upgraded or rolled back), it is heard again. A peer not heard from for {@link #FORGET_AFTER}
+ * (gone, or replaced by a pod of another name) is forgotten; at most {@value #MAX_PEERS} are kept,
+ * the longest unheard going first.
  */
 @Singleton
 public class PeerProtocols {
 
     private static final Logger LOG = Logger.getLogger(PeerProtocols.class);
     static final int MAX_PEERS = 4096;
+    static final java.time.Duration FORGET_AFTER = java.time.Duration.ofMinutes(10);
+    /** The source {@link #refused} is given for a gate's probe answer rather than a record's topic. */
+    public static final String PROBE = "probe";
     /** How a record that names no sender is filed. */
     static final String UNNAMED = "(unnamed)";
 
@@ -108,7 +113,9 @@ public class PeerProtocols {
             return;
         }
         synchronized (peers) {
-            peers.computeIfAbsent(sender, id -> new Known()).capabilities = Capabilities.of(capabilities);
+            Known known = peers.computeIfAbsent(sender, id -> new Known());
+            known.capabilities = Capabilities.of(capabilities);
+            known.lastHeardMillis = clock.millis();
         }
     }
 
@@ -124,8 +131,12 @@ public class PeerProtocols {
             known.refusedRecords++;
             known.lastHeardMillis = clock.millis();
         }
-        registry.counter("stampede.protocol.refused.records", "major", protocol == null ? "unknown"
-                : String.valueOf(protocol.major())).increment();
+        // The major comes from the peer: beyond 0..99 it is "other", so that no sender can make
+        // counters without end.
+        String major = protocol == null || protocol.major() < 0 || protocol.major() > 99 ? "other"
+                : String.valueOf(protocol.major());
+        registry.counter(PROBE.equals(topic) ? "stampede.protocol.refused.probes" : "stampede.protocol.refused.records",
+                "major", major).increment();
         if (first) {
             LOG.warnf("refusing the records of %s (first on %s): it speaks protocol %s and this node %s; nodes of"
                     + " different MAJOR versions cannot work together: upgrade or roll back one of them"
@@ -135,8 +146,15 @@ public class PeerProtocols {
 
     int refusedPeers() {
         synchronized (peers) {
+            forgetSilent();
             return (int) peers.values().stream().filter(known -> known.refused).count();
         }
+    }
+
+    /** Forgets the peers not heard from for {@link #FORGET_AFTER}; called with the lock held. */
+    private void forgetSilent() {
+        long before = clock.millis() - FORGET_AFTER.toMillis();
+        peers.values().removeIf(known -> known.lastHeardMillis < before);
     }
 
     /** What this node and a peer may use together: nothing with a refused peer. */
@@ -150,6 +168,7 @@ public class PeerProtocols {
     public View view() {
         List<Peer> list = new ArrayList<>();
         synchronized (peers) {
+            forgetSilent();
             peers.forEach((id, known) -> list.add(new Peer(id, known.protocol == null ? null : known.protocol.toString(),
                     known.capabilities, negotiated(known), known.refused,
                     known.refusedRecords, Instant.ofEpochMilli(known.lastHeardMillis))));

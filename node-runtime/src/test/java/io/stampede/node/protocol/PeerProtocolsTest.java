@@ -18,8 +18,23 @@ import io.stampede.node.config.NodeConfig;
 class PeerProtocolsTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final PeerProtocols peers = new PeerProtocols(NodeProtocol.current(), "gate-0", registry,
-            Clock.fixed(Instant.ofEpochSecond(100), ZoneOffset.UTC));
+    private final java.util.concurrent.atomic.AtomicLong nowMillis = new java.util.concurrent.atomic.AtomicLong(100_000);
+    private final PeerProtocols peers = new PeerProtocols(NodeProtocol.current(), "gate-0", registry, new Clock() {
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(nowMillis.get());
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    });
 
     @Test
     void whatBothSidesHaveIsWhatTheyMayUseAndAnOlderPeerHasWhatItsVersionImplies() {
@@ -30,7 +45,8 @@ class PeerProtocolsTest {
 
         assertThat(negotiated("manager-a")).as("teleport is not this node's").containsExactly(Capabilities.PROBE);
         assertThat(negotiated("manager-b")).containsExactly(Capabilities.LOAD_STATES);
-        assertThat(negotiated("manager-c")).isEqualTo(Capabilities.CURRENT);
+        assertThat(negotiated("manager-c")).containsExactly(Capabilities.JOB_QUEUE, Capabilities.LOAD_STATES,
+                Capabilities.PROBE, Capabilities.WORKFLOW_RELEASE);
     }
 
     @Test
@@ -51,6 +67,30 @@ class PeerProtocolsTest {
     private java.util.SortedSet<String> negotiated(String peer) {
         return peers.view().peers().stream().filter(known -> known.node().equals(peer)).findFirst().orElseThrow()
                 .negotiated();
+    }
+
+    @Test
+    void aPeerUnheardForTenMinutesIsForgottenSoARefusalEndsWithThePeer() {
+        peers.refused("worker-5", new ProtocolVersion(5, 0), "t");
+        peers.heard("worker-4", ProtocolVersion.CURRENT);
+        nowMillis.addAndGet(PeerProtocols.FORGET_AFTER.toMillis() - 1);
+        peers.heard("worker-4", ProtocolVersion.CURRENT);
+        assertThat(peers.refusedPeers()).isEqualTo(1);
+
+        nowMillis.addAndGet(2);
+
+        assertThat(peers.refusedPeers()).isZero();
+        assertThat(peers.view().peers()).extracting(PeerProtocols.Peer::node).containsExactly("worker-4");
+    }
+
+    @Test
+    void aProbeAnswerIsCountedApartAndAnAbsurdMajorUnderOneTag() {
+        peers.refused("manager-a", new ProtocolVersion(5, 0), PeerProtocols.PROBE);
+        peers.refused("worker-x", new ProtocolVersion(12345, 0), "t");
+
+        assertThat(registry.find("stampede.protocol.refused.probes").tag("major", "5").counter().count()).isEqualTo(1);
+        assertThat(registry.find("stampede.protocol.refused.records").tag("major", "other").counter().count())
+                .isEqualTo(1);
     }
 
     @Test

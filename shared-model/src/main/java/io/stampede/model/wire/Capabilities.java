@@ -29,6 +29,9 @@ public final class Capabilities {
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{0," + (MAX_NAME - 1) + "}");
 
+    /** What protocol 4.2 had, before capabilities were told: fixed, whatever later builds add. */
+    static final SortedSet<String> OF_4_2 = of(List.of(PROBE, WORKFLOW_RELEASE, JOB_QUEUE, LOAD_STATES));
+
     /** What this build speaks. */
     public static final SortedSet<String> CURRENT = of(List.of(PROBE, WORKFLOW_RELEASE, JOB_QUEUE, LOAD_STATES));
 
@@ -61,7 +64,7 @@ public final class Capabilities {
         if (protocol.major() != 4) {
             return of(null);
         }
-        return protocol.minor() >= 2 ? CURRENT : protocol.minor() == 1 ? of(List.of(LOAD_STATES)) : of(null);
+        return protocol.minor() >= 2 ? OF_4_2 : protocol.minor() == 1 ? of(List.of(LOAD_STATES)) : of(null);
     }
 
     /** What two peers may use together: the names both have. */
