@@ -67,10 +67,12 @@ rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$ro
 [ -x "$rootfs/usr/bin/java" ] || die "the root file system has no /usr/bin/java"
 
 say "importing it as $name ..."
+# The JRE's directory is named after the architecture (amd64, arm64, ...).
+java_home=$(ls -d "$rootfs"/usr/lib/jvm/java-17-openjdk-* | head -n 1)
 tar --numeric-owner -C "$rootfs" -c . | podman import --quiet \
   --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV LANG=C.UTF-8' \
-  --change 'ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64' \
+  --change "ENV JAVA_HOME=${java_home#"$rootfs"}" \
   --change "LABEL org.opencontainers.image.title=stampede-base" \
   --change "LABEL org.opencontainers.image.description=Debian $suite minbase with the OpenJDK 17 headless JRE (built by deploy/images/build-base.sh)" \
   - "$name" >/dev/null

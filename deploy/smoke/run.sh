@@ -517,7 +517,11 @@ fi
   || fail "the manager does not see the worker alive"
 gate_leadership="$(curl -sf -m 5 "${url[gate]}/api/v1/leadership" | jq -c '{leading, leader, members}' 2>/dev/null || true)"
 say "  gate leadership: $gate_leadership"
-say "  gate datacenters: $(curl -sf -m 5 "${url[gate]}/api/v1/datacenters" | jq -c '[.[] | {name, registration, bucket, leader, workers, cores}]' 2>/dev/null || true)"
+[ "$(jq -r '.leading' <<<"$gate_leadership" 2>/dev/null)" = true ] || fail "the gate does not lead its Raft group"
+gate_datacenters="$(curl -sf -m 5 "${url[gate]}/api/v1/datacenters" | jq -c '[.[] | {name, registration, bucket, leader, workers, cores}]' 2>/dev/null || true)"
+say "  gate datacenters: $gate_datacenters"
+[ "$(jq '[.[] | select(.name == "dc1" and .workers >= 1 and .cores >= 1)] | length' <<<"$gate_datacenters" 2>/dev/null)" = 1 ] \
+  || fail "the gate does not see datacenter dc1 with its worker and cores"
 
 step "9. a job through the gate at 127.0.0.1:$gate_port with bin/stampede ($vus users x $iterations iterations = $expected requests)"
 mkdir -p "$work/job"

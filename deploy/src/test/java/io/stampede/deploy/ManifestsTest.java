@@ -457,9 +457,10 @@ class ManifestsTest {
         copyDeploy(copy);
         Path overlay = copy.resolve(KUBERNETES).resolve("kustomization.yaml");
         String kustomization = Files.readString(overlay);
-        assertThat(kustomization).contains("components: []\n");
-        Files.writeString(overlay, kustomization.replace("components: []\n",
-                "components:\n  - ../../components/single-broker-kafka\n"));
+        // As the docs say: uncomment `components:` and the component's line.
+        assertThat(kustomization).contains("# components:\n", "#   - ../../components/single-broker-kafka ");
+        Files.writeString(overlay, kustomization.replace("# components:\n", "components:\n")
+                .replace("#   - ../../components/single-broker-kafka ", "  - ../../components/single-broker-kafka "));
 
         String bootstrap = renderDirectory(overlay.getParent()).stampedeConfig().at("/data/kafka-bootstrap-servers").asText();
 
