@@ -91,8 +91,10 @@ class RoutingTest {
             double estimate = dc.get("rttMillis").asDouble();
             System.out.printf("  %s: %.1f ms, %.1f ms above dc1, injected %.0f ms (confidence %.2f)%n",
                     injected.getKey(), estimate, estimate - base, injected.getValue(), dc.get("rttConfidence").asDouble());
+            // A fifth of the delay, plus half this machine's own round trip: each estimate carries
+            // the loopback jitter dc1's figure shows (14 ms on a quiet machine, 24 ms on a busy one).
             assertThat(estimate - base).as(injected.getKey()).isCloseTo(injected.getValue(),
-                    within(injected.getValue() * 0.2));
+                    within(injected.getValue() * 0.2 + base / 2));
             assertThat(dc.get("reachability").asText()).isEqualTo("REACHABLE");
             assertThat(dc.get("bucket").asText()).isEqualTo("HEALTHY");
         }
