@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
@@ -45,19 +44,15 @@ public class PeerProtocols {
     private final String selfId;
     private final MeterRegistry registry;
     private final Clock clock;
-    private final Map<String, Known> peers = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Known> eldest) {
-            return size() > MAX_PEERS;
-        }
-    };
+    /** Read without a lock by {@link #heard}'s fast path; changed under {@code synchronized (peers)}. */
+    private final Map<String, Known> peers = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static final class Known {
-        ProtocolVersion protocol;
-        SortedSet<String> capabilities = Capabilities.of(null);
-        boolean refused;
+        volatile ProtocolVersion protocol;
+        volatile SortedSet<String> capabilities = Capabilities.of(null);
+        volatile boolean refused;
         long refusedRecords;
-        long lastHeardMillis;
+        volatile long lastHeardMillis;
     }
 
     /**
@@ -95,8 +90,14 @@ public class PeerProtocols {
         if (sender.equals(selfId)) {
             return;
         }
+        // Every record a node reads comes here: a peer heard as it was only has its time moved on.
+        Known heard = peers.get(sender);
+        if (heard != null && !heard.refused && protocol.equals(heard.protocol)) {
+            heard.lastHeardMillis = clock.millis();
+            return;
+        }
         synchronized (peers) {
-            Known known = peers.computeIfAbsent(sender, id -> new Known());
+            Known known = known(sender);
             if (known.refused) {
                 LOG.infof("hearing %s again: it speaks protocol %s, which this node (%s) reads", sender, protocol,
                         self.version());
@@ -113,7 +114,7 @@ public class PeerProtocols {
             return;
         }
         synchronized (peers) {
-            Known known = peers.computeIfAbsent(sender, id -> new Known());
+            Known known = known(sender);
             known.capabilities = Capabilities.of(capabilities);
             known.lastHeardMillis = clock.millis();
         }
@@ -124,7 +125,7 @@ public class PeerProtocols {
         String peer = sender.isEmpty() ? UNNAMED : sender;
         boolean first;
         synchronized (peers) {
-            Known known = peers.computeIfAbsent(peer, id -> new Known());
+            Known known = known(peer);
             first = !known.refused || !protocol.equals(known.protocol);
             known.refused = true;
             known.protocol = protocol;
@@ -149,6 +150,20 @@ public class PeerProtocols {
             forgetSilent();
             return (int) peers.values().stream().filter(known -> known.refused).count();
         }
+    }
+
+    /** The peer's entry, made when new; the longest unheard is forgotten past {@value #MAX_PEERS}. Lock held. */
+    private Known known(String peer) {
+        Known known = peers.get(peer);
+        if (known == null) {
+            if (peers.size() >= MAX_PEERS) {
+                peers.entrySet().stream().min(Comparator.comparingLong(entry -> entry.getValue().lastHeardMillis))
+                        .ifPresent(oldest -> peers.remove(oldest.getKey()));
+            }
+            known = new Known();
+            peers.put(peer, known);
+        }
+        return known;
     }
 
     /** Forgets the peers not heard from for {@link #FORGET_AFTER}; called with the lock held. */
