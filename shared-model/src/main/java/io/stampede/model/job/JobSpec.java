@@ -17,15 +17,17 @@ import java.util.Optional;
  * @param variables   values every template may use by name
  * @param workflows   in the order written; {@link #workflowsInDependencyOrder()} orders them for running
  * @param placement   how the gate ranks datacenters when it chooses them
+ * @param thresholds  the job's pass/fail criteria, in the order written
  */
 public record JobSpec(String name, Datacenters datacenters, Optional<Integer> minDatacenters,
         Optional<Duration> timeout, Map<String, String> variables, List<WorkflowSpec> workflows,
-        Placement placement) {
+        Placement placement, List<Threshold> thresholds) {
 
     public JobSpec {
         variables = Map.copyOf(variables);
         workflows = List.copyOf(workflows);
         placement = placement == null ? Placement.DEFAULT : placement;
+        thresholds = thresholds == null ? List.of() : List.copyOf(thresholds);
     }
 
     /**

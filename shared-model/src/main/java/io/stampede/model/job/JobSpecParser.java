@@ -66,6 +66,7 @@ public final class JobSpecParser {
     public static final int MAX_JOB_BYTES = 4 * 1024 * 1024;
     public static final Duration MAX_REQUEST_TIMEOUT = Duration.ofMinutes(10);
     public static final Duration MAX_THINK = Duration.ofHours(1);
+    public static final int MAX_THRESHOLDS = 100;
     /** maxVus when an open-model workflow does not say. */
     public static final int DEFAULT_MAX_VUS = 1_000;
 
@@ -194,7 +195,7 @@ public final class JobSpecParser {
 
     private JobSpec job(JsonNode root) {
         Fields fields = fields(root, "", "name", "datacenters", "minDatacenters", "timeout", "variables", "workflows",
-                "placement", "prefer");
+                "placement", "prefer", "thresholds");
         if (fields == null) {
             return null;
         }
@@ -248,8 +249,10 @@ public final class JobSpecParser {
             }
             cycles(items, listPath, declaredDependencies, names);
         }
+        List<Threshold> thresholds = thresholds(fields, workflows);
         fields.finish();
-        return new JobSpec(name, datacenters, minDatacenters, timeout, jobVariables, workflows, placement(fields));
+        return new JobSpec(name, datacenters, minDatacenters, timeout, jobVariables, workflows, placement(fields),
+                thresholds);
     }
 
     /** The valid, distinct datacenter names of a list; a problem for each item that is not one. */
@@ -295,6 +298,150 @@ public final class JobSpecParser {
             }
         }
         return new JobSpec.Placement(strategy, prefer);
+    }
+
+    // ---------------------------------------------------------------- thresholds
+
+    private List<Threshold> thresholds(Fields job, List<WorkflowSpec> workflows) {
+        List<Threshold> thresholds = new ArrayList<>();
+        JsonNode list = job.get("thresholds");
+        String listPath = job.path("thresholds");
+        if (list == null) {
+            return thresholds;
+        }
+        if (!list.isArray()) {
+            problem(listPath, "must be a list of thresholds such as {metric: p99, below: 300ms}");
+            return thresholds;
+        }
+        if (list.size() > MAX_THRESHOLDS) {
+            problem(listPath, "has " + list.size() + " thresholds; at most " + MAX_THRESHOLDS + " are allowed");
+            return thresholds;
+        }
+        for (int i = 0; i < list.size(); i++) {
+            threshold(list.get(i), listPath + "[" + i + "]", workflows).ifPresent(thresholds::add);
+        }
+        return thresholds;
+    }
+
+    private Optional<Threshold> threshold(JsonNode node, String path, List<WorkflowSpec> workflows) {
+        Fields fields = fields(node, path, "metric", "below", "above", "workflow", "step", "abortOnFail", "delay");
+        if (fields == null) {
+            return Optional.empty();
+        }
+        String metricName = fields.requiredText("metric", 40);
+        Optional<Threshold.Metric> metric = Optional.empty();
+        if (metricName != null) {
+            metric = Threshold.Metric.named(metricName);
+            if (metric.isEmpty()) {
+                List<String> names = java.util.Arrays.stream(Threshold.Metric.values()).map(Threshold.Metric::written)
+                        .toList();
+                problem(fields.path("metric"), "'" + metricName + "' is not a metric; one of "
+                        + String.join(", ", names) + Suggestions.hint(metricName, names));
+            }
+        }
+        String workflowName = fields.optionalText("workflow", 64);
+        String stepName = fields.optionalText("step", 200);
+        Optional<WorkflowSpec> workflow = Optional.empty();
+        if (workflowName != null) {
+            workflow = workflows.stream().filter(candidate -> candidate.name().equals(workflowName)).findFirst();
+            if (workflow.isEmpty()) {
+                List<String> names = workflows.stream().map(WorkflowSpec::name).toList();
+                problem(fields.path("workflow"), "the job has no workflow '" + workflowName + "'"
+                        + Suggestions.hint(workflowName, names));
+            }
+        }
+        if (stepName != null) {
+            if (workflowName == null) {
+                problem(fields.path("step"), "a step is named within a workflow: add workflow");
+            } else if (workflow.isPresent()
+                    && workflow.get().steps().stream().noneMatch(step -> step.name().equals(stepName))) {
+                List<String> names = workflow.get().steps().stream().map(StepSpec::name).toList();
+                problem(fields.path("step"), "workflow '" + workflowName + "' has no step '" + stepName + "'"
+                        + Suggestions.hint(stepName, names));
+            }
+        }
+        if (stepName != null && metric.orElse(null) == Threshold.Metric.DROPPED_ITERATIONS) {
+            problem(fields.path("step"), "droppedIterations counts a workflow's iterations, not a step's: leave step out");
+        }
+        boolean below = fields.has("below");
+        if (below == fields.has("above")) {
+            problem(path, below ? "has both below and above: a threshold takes one"
+                    : "needs below or above, e.g. {metric: p99, below: 300ms}");
+        }
+        String boundKey = below ? "below" : "above";
+        Optional<Double> limit = metric.isEmpty() || !fields.has(boundKey) ? Optional.empty()
+                : limit(fields.get(boundKey), fields.path(boundKey), metric.get(), below);
+        boolean abortOnFail = fields.bool("abortOnFail").orElse(false);
+        Optional<Duration> delay = fields.duration("delay", MAX_DURATION);
+        if (delay.isPresent() && !abortOnFail) {
+            problem(fields.path("delay"), "delays abortOnFail: it needs abortOnFail: true");
+        }
+        fields.finish();
+        if (metric.isEmpty() || limit.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Threshold(Optional.ofNullable(workflowName), Optional.ofNullable(stepName), metric.get(),
+                below ? Threshold.Bound.BELOW : Threshold.Bound.ABOVE, limit.get(), abortOnFail,
+                delay.orElse(Duration.ZERO), Threshold.Origin.JOB));
+    }
+
+    /** A threshold's limit in its metric's unit: a duration or milliseconds, a percentage or fraction, a number. */
+    private Optional<Double> limit(JsonNode value, String path, Threshold.Metric metric, boolean below) {
+        String text = value.asText().trim();
+        double limit;
+        switch (metric.unit()) {
+            case MILLISECONDS -> {
+                if (value.isNumber()) {
+                    limit = value.asDouble();
+                } else {
+                    try {
+                        limit = Durations.parse(text).toNanos() / 1e6;
+                    } catch (IllegalArgumentException e) {
+                        problem(path, e.getMessage());
+                        return Optional.empty();
+                    }
+                }
+            }
+            case FRACTION -> {
+                if (value.isNumber() && value.asDouble() >= 0 && value.asDouble() <= 1) {
+                    limit = value.asDouble();
+                } else if (value.isTextual() && text.matches("\\d+(\\.\\d+)?%")) {
+                    limit = Double.parseDouble(text.substring(0, text.length() - 1)) / 100;
+                } else {
+                    problem(path, "must be a percentage such as '1%' or a fraction from 0 to 1, got '" + text + "'");
+                    return Optional.empty();
+                }
+                if (limit > 1) {
+                    problem(path, "is more than 100%");
+                    return Optional.empty();
+                }
+            }
+            case PER_SECOND -> {
+                String number = text.endsWith("/s") ? text.substring(0, text.length() - 2) : text;
+                if (!value.isNumber() && !number.matches("\\d+(\\.\\d+)?")) {
+                    problem(path, "must be requests a second such as 100 or '100/s', got '" + text + "'");
+                    return Optional.empty();
+                }
+                limit = Double.parseDouble(number);
+            }
+            default -> {
+                if (!value.isIntegralNumber()) {
+                    problem(path, "must be a whole number, got '" + text + "'");
+                    return Optional.empty();
+                }
+                limit = value.asLong();
+            }
+        }
+        if (!Double.isFinite(limit) || limit < 0) {
+            problem(path, "must be 0 or more, got '" + text + "'");
+            return Optional.empty();
+        }
+        if (below && limit == 0) {
+            problem(path, "nothing is below 0" + (metric.unit() == Threshold.Unit.COUNT ? "; to allow none, write below: 1"
+                    : metric.unit() == Threshold.Unit.FRACTION ? "; to allow none, write below: 0.0001%" : ""));
+            return Optional.empty();
+        }
+        return Optional.of(limit);
     }
 
     private JobSpec.Datacenters datacenters(Fields fields) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
+import io.stampede.model.job.Threshold;
 import io.stampede.model.lifecycle.WorkflowState;
 
 /**
@@ -164,6 +165,18 @@ public final class JobStatistics {
         perDatacenter(datacenter).forEach((workflow, window) -> reports.add(WorkflowReport.of(workflow,
                 states.get(workflow), List.of(window), currentRates(datacenter, workflow, states.get(workflow)))));
         return reports;
+    }
+
+    /** The verdict of each threshold on the job's statistics now (final once every datacenter has finished). */
+    public List<Thresholds.Verdict> verdicts(List<Threshold> thresholds) {
+        if (thresholds.isEmpty()) {
+            return List.of();
+        }
+        Map<String, Map<String, Double>> rates = new LinkedHashMap<>();
+        for (String workflow : workflows) {
+            rates.put(workflow, WorkflowReport.rates(parts(workflow)));
+        }
+        return Thresholds.evaluate(thresholds, totals(), rates);
     }
 
     /** Each datacenter's statistics of one workflow (only that workflow's windows are made). */

@@ -170,7 +170,29 @@ class MalformedJobsTest {
                         + "  - {name: b, vus: 1, iterations: 1, exports: [t], steps: [{name: s, request: {url: 'http://h/'},"
                         + " extract: [{var: t, header: X}]}]}\n"
                         + "  - {name: c, vus: 1, iterations: 1, dependsOn: [a, b], " + STEP + "}",
-                        "workflows[2].dependsOn: 't' is exported by both a and b; rename one"));
+                        "workflows[2].dependsOn: 't' is exported by both a and b; rename one"),
+                job("thresholds that name what is not there", "name: x\nworkflows:\n  - {name: w, vus: 1, iterations: 1, "
+                        + STEP + "}\nthresholds:\n  - {metric: p98, below: 1s}\n  - {metric: p99, below: 1s, workflow: v}\n"
+                        + "  - {metric: p99, below: 1s, workflow: w, step: t}\n  - {metric: p99, below: 1s, step: s}",
+                        "thresholds[0].metric: 'p98' is not a metric; one of p50, p90, p95, p99, p999, max, mean, errorRate,"
+                                + " failedChecksRate, requestsPerSecond, droppedIterations (did you mean 'p90'?)",
+                        "thresholds[1].workflow: the job has no workflow 'v' (did you mean 'w'?)",
+                        "thresholds[2].step: workflow 'w' has no step 't' (did you mean 's'?)",
+                        "thresholds[3].step: a step is named within a workflow: add workflow"),
+                job("thresholds without a usable limit", "name: x\nworkflows:\n  - {name: w, vus: 1, iterations: 1, "
+                        + STEP + "}\nthresholds:\n  - {metric: p99}\n  - {metric: p99, below: 1s, above: 2s}\n"
+                        + "  - {metric: p99, below: 300}\n  - {metric: p99, below: soon}\n  - {metric: errorRate, below: 2}\n"
+                        + "  - {metric: errorRate, below: 0}\n  - {metric: droppedIterations, below: 0.5, workflow: w, step: s}\n"
+                        + "  - {metric: p99, below: 1s, delay: 10s}\n  - {metric: requestsPerSecond, above: fast}",
+                        "thresholds[0]: needs below or above, e.g. {metric: p99, below: 300ms}",
+                        "thresholds[1]: has both below and above: a threshold takes one",
+                        "thresholds[3].below: 'soon' is not a duration such as 500ms, 30s, 2m, 1h or 1m30s",
+                        "thresholds[4].below: must be a percentage such as '1%' or a fraction from 0 to 1, got '2'",
+                        "thresholds[5].below: nothing is below 0; to allow none, write below: 0.0001%",
+                        "thresholds[6].step: droppedIterations counts a workflow's iterations, not a step's: leave step out",
+                        "thresholds[6].below: must be a whole number, got '0.5'",
+                        "thresholds[7].delay: delays abortOnFail: it needs abortOnFail: true",
+                        "thresholds[8].above: must be requests a second such as 100 or '100/s', got 'fast'"));
     }
 
     private static Arguments job(String description, String yaml, String... problems) {
