@@ -14,6 +14,7 @@ import io.stampede.model.load.Backpressure;
 import io.stampede.model.load.Extensions;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
+import io.stampede.model.stats.Thresholds;
 import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.stats.WorkflowReport;
 
@@ -22,12 +23,15 @@ import io.stampede.model.stats.WorkflowReport;
  * workflow states, and the statistics merged over every datacenter (per datacenter too). Any
  * gate answers for any job; {@code owner} is the gate that publishes its result. {@code unaccounted}
  * is there only when a worker was lost: the most requests lost workers may have sent unreported.
- * {@code routing} says why the job went to its datacenters (docs/routing.md).
+ * {@code routing} says why the job went to its datacenters (docs/routing.md). {@code thresholds}
+ * holds each threshold's verdict, the gate's default among them (docs/job-spec.md#thresholds):
+ * live while the job runs, final once it has ended.
  */
 public record JobView(String id, String name, JobStatus status, Instant submittedAt, Map<String, DatacenterPart> datacenters,
         List<WorkflowReport> workflows, Map<String, String> errors, String owner,
         @JsonInclude(JsonInclude.Include.NON_NULL) Unaccounted unaccounted,
-        @JsonInclude(JsonInclude.Include.NON_NULL) RoutingDecision routing) {
+        @JsonInclude(JsonInclude.Include.NON_NULL) RoutingDecision routing,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Thresholds.Verdict> thresholds) {
 
     /**
      * One datacenter's part of the job. {@code backpressure} is what its manager asks its workers
@@ -49,6 +53,7 @@ public record JobView(String id, String name, JobStatus status, Instant submitte
         }
         List<WorkflowReport> workflows = withStatistics ? job.reports() : List.of();
         return new JobView(job.id().value(), job.name(), job.status(), job.submittedAt(), parts, workflows, job.errors(),
-                job.owner(), job.unaccounted().any() ? job.unaccounted() : null, job.routing());
+                job.owner(), job.unaccounted().any() ? job.unaccounted() : null, job.routing(),
+                withStatistics ? job.verdicts() : List.of());
     }
 }

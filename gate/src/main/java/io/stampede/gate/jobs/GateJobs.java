@@ -28,6 +28,7 @@ import io.stampede.model.job.JobSpec;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.job.LoadShare;
 import io.stampede.model.job.Problem;
+import io.stampede.model.job.Threshold;
 import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.wire.Envelope;
@@ -136,6 +137,8 @@ public final class GateJobs {
     private final String self;
     private final Duration datacenterSilence;
     private final Duration stuckAfter;
+    /** The error rate a job without thresholds must stay below (stampede.jobs.max-error-rate). */
+    private final double maxErrorRate;
     /** When this gate last read anything on the events topic: it judges silence only while it hears. */
     private long lastEventMillis;
     private final DatacenterRouter router;
@@ -153,12 +156,14 @@ public final class GateJobs {
      *                          is given up as LOST (a running datacenter reports every second)
      * @param stuckAfter        how long a job may go with no datacenter completing a request or moving
      *                          a workflow on before its owner stops it as stuck (it ends FAILED)
+     * @param maxErrorRate      the error rate at which a job that sets no threshold fails its default one
      * @param released          told of every job the ledger lets go of, to forget it in the ownership
      *                          table too
      */
     public GateJobs(String self, DatacenterRouter router, JobLedger.Limits limits, Duration datacenterSilence,
-            Duration stuckAfter, Consumer<JobId> released) {
+            Duration stuckAfter, double maxErrorRate, Consumer<JobId> released) {
         this.self = self;
+        this.maxErrorRate = maxErrorRate;
         this.datacenterSilence = datacenterSilence;
         this.stuckAfter = stuckAfter;
         this.router = router;
@@ -299,9 +304,15 @@ public final class GateJobs {
         if (entry.routing() != null) {
             job.routedBy(entry.routing());
         }
-        if (entry.datacenters().size() > 1 && !entry.spec().isEmpty() && !entry.finished()) {
-            JobSpecParser.read(entry.spec()).job().ifPresent(spec -> job.dependsOn(spec.workflows().stream()
-                    .collect(Collectors.toMap(WorkflowSpec::name, WorkflowSpec::dependsOn))));
+        boolean dependencies = entry.datacenters().size() > 1 && !entry.finished();
+        if ((dependencies || !job.judged()) && !entry.spec().isEmpty()) {
+            JobSpecParser.read(entry.spec()).job().ifPresent(spec -> {
+                if (dependencies) {
+                    job.dependsOn(spec.workflows().stream()
+                            .collect(Collectors.toMap(WorkflowSpec::name, WorkflowSpec::dependsOn)));
+                }
+                job.judgedBy(judgedBy(spec.thresholds(), maxErrorRate));
+            });
         }
         String previousOwner = job.owner();
         job.ownedBy(entry.owner(), entry.fence());
@@ -329,6 +340,23 @@ public final class GateJobs {
             ledger.ended(entry.id(), nowMillis);
         }
         return Optional.of(job);
+    }
+
+    /**
+     * The thresholds a job is judged by: its own, and the gates' default. A job that sets none
+     * fails when its error rate reaches {@code maxErrorRate}; one that sets some, when every
+     * request failed (unless it bounds the whole job's error rate itself).
+     */
+    static List<Threshold> judgedBy(List<Threshold> written, double maxErrorRate) {
+        List<Threshold> thresholds = new ArrayList<>(written);
+        boolean bounded = written.stream().anyMatch(threshold -> threshold.metric() == Threshold.Metric.ERROR_RATE
+                && threshold.workflow().isEmpty() && threshold.bound() == Threshold.Bound.BELOW);
+        if (!bounded) {
+            thresholds.add(new Threshold(Optional.empty(), Optional.empty(), Threshold.Metric.ERROR_RATE,
+                    Threshold.Bound.BELOW, written.isEmpty() ? maxErrorRate : 1.0, false, Duration.ZERO,
+                    Threshold.Origin.DEFAULT));
+        }
+        return thresholds;
     }
 
     /** Applies a record from the events topic. */
@@ -470,6 +498,10 @@ public final class GateJobs {
                     }
                     changedSinceProgress.add(id);
                 }
+            }
+            if (mine(job) && job.abortOnThresholds(nowMillis)) {
+                stopEverywhere(job, "a threshold with abortOnFail was crossed: " + job.errors().get("thresholds"), out);
+                changedSinceProgress.add(id);
             }
             // A job with a lost datacenter cannot be whole: when too few are left to reach its
             // minDatacenters, its owner stops the others, and it ends FAILED with what they have.

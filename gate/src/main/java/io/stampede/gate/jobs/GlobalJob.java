@@ -10,12 +10,14 @@ import java.util.Set;
 
 import io.stampede.gate.routing.RoutingDecision;
 import io.stampede.model.JobId;
+import io.stampede.model.job.Threshold;
 import io.stampede.model.load.Backpressure;
 import io.stampede.model.load.Extensions;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.JobStatistics;
+import io.stampede.model.stats.Thresholds;
 import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.stats.WorkflowReport;
 import io.stampede.model.stats.WorkflowWindow;
@@ -61,6 +63,10 @@ public final class GlobalJob {
     private long fence;
     private Payload.JobFinished result;
     private RoutingDecision routing;
+    /** The job's thresholds with the gate's defaults; null until read from the job. */
+    private List<Threshold> thresholds;
+    /** When the job started running here, epoch ms; 0 before. */
+    private long runningSinceMillis;
 
     /**
      * A job followed from {@code followedAtMillis}: each datacenter's silence counts from then.
@@ -295,6 +301,7 @@ public final class GlobalJob {
         }
         if (status == JobStatus.SUBMITTED) {
             status = status.moveTo(JobStatus.RUNNING);
+            runningSinceMillis = nowMillis;
         }
         DatacenterJobStatus was = datacenterStatus.get(progress.datacenter());
         if (was == DatacenterJobStatus.SUBMITTED || was == DatacenterJobStatus.QUEUED) {
@@ -401,6 +408,47 @@ public final class GlobalJob {
         stopRequested = JobStatus.FAILED;
         errors.put("job", "stuck: no datacenter completed a request or moved a workflow on for "
                 + stuckMillis / 1000 + " s (stampede.jobs.stuck-after); stopped with what it had");
+        return true;
+    }
+
+    /** The thresholds the job is judged by, the gate's defaults among them; set once. */
+    public void judgedBy(List<Threshold> judgedBy) {
+        if (thresholds == null) {
+            thresholds = List.copyOf(judgedBy);
+        }
+    }
+
+    /** Whether the job's thresholds are known (they are read from the job's document). */
+    public boolean judged() {
+        return thresholds != null;
+    }
+
+    /** Each threshold's verdict on the job's statistics now; final once the job has ended. */
+    public List<Thresholds.Verdict> verdicts() {
+        return thresholds == null ? List.of() : statistics.verdicts(thresholds);
+    }
+
+    /**
+     * Stops the job when a threshold with {@code abortOnFail} is crossed, once its delay since the
+     * job started running has passed: it will end FAILED, saying which. True once, when it had not
+     * ended nor been asked to stop before.
+     */
+    public boolean abortOnThresholds(long nowMillis) {
+        if (status != JobStatus.RUNNING || stopRequested != null || thresholds == null) {
+            return false;
+        }
+        List<Threshold> due = thresholds.stream().filter(Threshold::abortOnFail)
+                .filter(threshold -> nowMillis - runningSinceMillis >= threshold.delay().toMillis()).toList();
+        if (due.isEmpty()) {
+            return false;
+        }
+        List<Thresholds.Verdict> crossed = statistics.verdicts(due).stream().filter(Thresholds.Verdict::failed).toList();
+        if (crossed.isEmpty()) {
+            return false;
+        }
+        stopRequested = JobStatus.FAILED;
+        errors.put("thresholds", "aborted: " + crossed.stream().map(verdict -> verdict.description() + " was "
+                + verdict.valueText()).collect(java.util.stream.Collectors.joining("; ")));
         return true;
     }
 

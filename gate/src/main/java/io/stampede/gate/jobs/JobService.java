@@ -91,7 +91,8 @@ public class JobService {
         this.clock = clock;
         this.vertx = vertx;
         this.core = new GateJobs(identity.id(), router, LedgerSettings.limits(config.jobs()),
-                config.jobs().datacenterSilence(), config.jobs().stuckAfter(), ownership::forget);
+                config.jobs().datacenterSilence(), config.jobs().stuckAfter(), config.jobs().maxErrorRate(),
+                ownership::forget);
         LedgerGauges.register(registry, this::retained, this::tombstones);
         config.routing().expectedDatacenters().ifPresent(core::expect);
     }

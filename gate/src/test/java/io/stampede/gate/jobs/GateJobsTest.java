@@ -1,6 +1,7 @@
 package io.stampede.gate.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,11 @@ import io.stampede.model.Topics;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
+import io.stampede.model.job.JobSpecParser;
+import io.stampede.model.job.Threshold;
+import io.stampede.model.stats.LatencyHistograms;
+import io.stampede.model.stats.StepWindow;
+import io.stampede.model.stats.Thresholds;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
@@ -412,7 +418,7 @@ class GateJobsTest {
         }
 
         GateScenario(String self, java.util.function.Consumer<JobId> forgotten, JobLedger.Limits limits) {
-            core = new GateJobs(self, new Router(), limits, SILENCE, STUCK, forgotten);
+            core = new GateJobs(self, new Router(), limits, SILENCE, STUCK, 0.1, forgotten);
         }
 
         GateScenario datacenter(String name, int freeCores, long fence) {
@@ -548,5 +554,60 @@ class GateJobsTest {
         GlobalJob job = gate.core.job(id).orElseThrow();
         assertThat(job.status()).isEqualTo(JobStatus.FAILED);
         assertThat(job.errors().get("job")).contains("stuck", "90 s");
+    }
+
+    /** A second of dc1's progress in which every request took {@code millis}. */
+    private static Payload.DatacenterProgress slowSecond(long second, long millis) {
+        org.HdrHistogram.Histogram latency = LatencyHistograms.create();
+        latency.recordValueWithCount(millis * 1000, 10);
+        long start = GateScenario.NOW + second * 1000;
+        return new Payload.DatacenterProgress("dc1", Map.of("browse", WorkflowState.RUNNING), Map.of("browse", List.of(
+                new WorkflowWindow("browse", start, start + 1000, 10, 0, 1, List.of(new StepWindow("get", 10, 10,
+                        Map.of(), 0, 0, Map.of(), LatencyHistograms.encode(latency)))))));
+    }
+
+    @Test
+    void aThresholdWithAbortOnFailStopsTheJobOnceItsDelayHasPassedAndTheJobFailsSayingWhich() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        JobId id = gate.submit(JOB + "thresholds:\n  - {metric: p99, below: 500ms, abortOnFail: true, delay: 5s}\n"
+                + "  - {metric: p50, below: 2s}\n", Optional.empty(), new ArrayList<>());
+        List<GateJobs.Command> stops = new ArrayList<>();
+        for (long second = 1; second <= 7; second++) {
+            long now = GateScenario.NOW + second * 1000;
+            gate.core.onEvent(gate.report(id, "dc1", 1, slowSecond(second, 900)), now);
+            List<GateJobs.Command> out = gate.core.tick(now, List.of("gate-1"), false, Set.of());
+            out.stream().filter(command -> command instanceof GateJobs.Publish publish
+                    && publish.payload() instanceof Payload.JobCancelRequested).forEach(stops::add);
+            if (second < 6) {
+                assertThat(stops).as("at %d s: crossed, but within the delay from the first progress", second).isEmpty();
+            }
+        }
+
+        assertThat(stops).as("once, at 6 s").hasSize(1);
+        assertThat(((Payload.JobCancelRequested) ((GateJobs.Publish) stops.get(0)).payload()).reason())
+                .contains("p99 below 500ms (job) was 900");
+        GlobalJob job = gate.core.job(id).orElseThrow();
+        assertThat(job.verdicts()).extracting(Thresholds.Verdict::description, Thresholds.Verdict::status)
+                .containsExactly(tuple("p99 below 500ms (job)", Thresholds.Status.FAILED),
+                        tuple("p50 below 2000ms (job)", Thresholds.Status.PASSED),
+                        tuple("errorRate below 100% (job)", Thresholds.Status.PASSED));
+        assertThat(job.verdicts().get(2).origin()).isEqualTo(Threshold.Origin.DEFAULT);
+        gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.CANCELLED)),
+                GateScenario.NOW + 8_000);
+        assertThat(job.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job.errors().get("thresholds")).isEqualTo("aborted: p99 below 500ms (job) was 900.095ms");
+    }
+
+    @Test
+    void aJobWithoutThresholdsIsJudgedByTheGatesDefaultErrorRateAndOneBoundingItsErrorRateByItsOwn() {
+        assertThat(GateJobs.judgedBy(List.of(), 0.1)).singleElement().satisfies(threshold -> {
+            assertThat(threshold.describe()).isEqualTo("errorRate below 10% (job)");
+            assertThat(threshold.origin()).isEqualTo(Threshold.Origin.DEFAULT);
+        });
+        List<Threshold> own = JobSpecParser.parse(JOB + "thresholds: [{metric: errorRate, below: 2%}]").thresholds();
+        assertThat(GateJobs.judgedBy(own, 0.1)).isEqualTo(own);
+        List<Threshold> latencyOnly = JobSpecParser.parse(JOB + "thresholds: [{metric: p99, below: 1s}]").thresholds();
+        assertThat(GateJobs.judgedBy(latencyOnly, 0.1)).extracting(Threshold::describe)
+                .containsExactly("p99 below 1000ms (job)", "errorRate below 100% (job)");
     }
 }

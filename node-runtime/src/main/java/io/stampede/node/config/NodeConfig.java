@@ -206,6 +206,14 @@ public interface NodeConfig {
          */
         @WithDefault("60s")
         java.time.Duration queueLimit();
+
+        /**
+         * Gates: the error rate (failed and unsent requests over all attempted, 0 to 1) at or above
+         * which a job that sets no threshold fails its default threshold; a job that sets thresholds
+         * fails only when every request failed.
+         */
+        @WithDefault("0.1")
+        double maxErrorRate();
     }
 
     interface Overload {

@@ -43,6 +43,9 @@ public final class LedgerSettings {
         if (jobs.queueLimit().isNegative()) {
             problems.add("stampede.jobs.queue-limit: must not be negative");
         }
+        if (!(jobs.maxErrorRate() > 0 && jobs.maxErrorRate() <= 1)) {
+            problems.add("stampede.jobs.max-error-rate: must be above 0 and at most 1 (a fraction: 0.1 is 10 %)");
+        }
         return problems;
     }
 
