@@ -26,7 +26,25 @@ public final class ExitCodes {
     /** A datacenter of the job was lost; at least its minDatacenters completed their part. */
     public static final int JOB_PARTIAL = 15;
 
-    /** The exit code for a job that ended with {@code status}. */
+    /**
+     * A threshold was crossed (k6's code): one the job set, or the gate's default for a job that
+     * sets none (its error rate reached stampede.jobs.max-error-rate), or every request failed.
+     */
+    public static final int THRESHOLDS_FAILED = 99;
+
+    /**
+     * The exit code for a job that ended with {@code status}: a crossed threshold wins over a
+     * job that completed or failed (an abortOnFail threshold fails the job), but not over a
+     * cancel, a timeout or a lost datacenter, which say more.
+     */
+    public static int forJob(JobStatus status, boolean checksFailed, boolean thresholdsFailed) {
+        if (thresholdsFailed && (status == JobStatus.COMPLETED || status == JobStatus.FAILED)) {
+            return THRESHOLDS_FAILED;
+        }
+        return forJob(status, checksFailed);
+    }
+
+    /** The exit code for a job that ended with {@code status}, thresholds aside. */
     public static int forJob(JobStatus status, boolean checksFailed) {
         return switch (status) {
             case COMPLETED -> checksFailed ? CHECKS_FAILED : OK;
@@ -39,8 +57,8 @@ public final class ExitCodes {
     }
 
     /** The exit code for a job that ended with {@code status} as the gate wrote it; FAILURE for anything else. */
-    public static int forJob(String status, boolean checksFailed) {
-        return JobStatuses.parse(status).map(known -> forJob(known, checksFailed)).orElse(FAILURE);
+    public static int forJob(String status, boolean checksFailed, boolean thresholdsFailed) {
+        return JobStatuses.parse(status).map(known -> forJob(known, checksFailed, thresholdsFailed)).orElse(FAILURE);
     }
 
     private ExitCodes() {

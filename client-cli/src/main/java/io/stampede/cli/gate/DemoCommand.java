@@ -65,6 +65,10 @@ public final class DemoCommand implements Callable<Integer> {
                       url: "{{baseUrl}}/items"
                       headers: {Authorization: "Bearer {{token}}"}
                     checks: [{status: 200}, {latencyUnder: 1s}]
+            # Pass/fail criteria over every datacenter's merged figures: a crossed one exits 99.
+            thresholds:
+              - {metric: p99, below: 500ms, workflow: browse}
+              - {metric: errorRate, below: 1%}
             """;
 
     @Override
@@ -101,7 +105,7 @@ public final class DemoCommand implements Callable<Integer> {
             int exit;
             try {
                 exit = JobCommands.follow(gate, JobCommands.submit(gate, job, spec), out,
-                        spec.commandLine().getErr(), List.of(report), false, true);
+                        spec.commandLine().getErr(), List.of(report), null, false, true);
             } catch (JobCommands.Refused refused) {
                 return refused.exitCode;
             }

@@ -45,6 +45,22 @@ public final class JobCommands {
         String id;
     }
 
+    /** {@code --junit FILE}, for {@code run} and {@code watch}. */
+    public static final class JunitOption {
+        @Option(names = "--junit", paramLabel = "FILE",
+                description = "Also write the outcome as JUnit XML for CI: a test for how the job ended, one per"
+                        + " threshold and one per check.")
+        Path file;
+
+        /** Whether the file can be written; says why not otherwise. */
+        boolean usable(String command, CommandSpec spec) {
+            Optional<String> problem = file == null ? Optional.empty() : Reports.unwritable(file);
+            problem.ifPresent(why -> spec.commandLine().getErr().println("stampede " + command + ": --junit " + file
+                    + ": " + why));
+            return problem.isEmpty();
+        }
+    }
+
     /** {@code --gate URL}, shared by every command here. */
     public static final class GateOption {
         @Option(names = "--gate", paramLabel = "URL[,URL...]",
@@ -59,8 +75,10 @@ public final class JobCommands {
 
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = "Submit a job, show its progress live, print a table per workflow and step at the end."
-                    + " Ctrl-C cancels the job. Exit code: 0 completed with every check passing, 10 checks failed,"
-                    + " 11 failed, 12 cancelled, 13 timed out, 14 gate unreachable, 3 invalid job, 2 bad command line.")
+                    + " Ctrl-C cancels the job. Exit code: 0 completed with every check and threshold passing,"
+                    + " 99 a threshold crossed (or, with none set, the error rate at the gate's limit), 10 checks"
+                    + " failed, 11 failed, 12 cancelled, 13 timed out, 15 partial, 14 gate unreachable, 3 invalid job,"
+                    + " 2 bad command line.")
     public static final class Run implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -79,6 +97,9 @@ public final class JobCommands {
         @Option(names = "--per-datacenter", description = "Show progress per datacenter too.")
         boolean perDatacenter;
 
+        @Mixin
+        JunitOption junit;
+
         @Override
         public Integer call() throws IOException {
             for (Path report : reports) {
@@ -88,10 +109,13 @@ public final class JobCommands {
                     return ExitCodes.USAGE;
                 }
             }
+            if (!junit.usable("run", spec)) {
+                return ExitCodes.USAGE;
+            }
             GateClient client = gate.client();
             try {
                 return follow(client, submit(client, file, spec), spec.commandLine().getOut(),
-                        spec.commandLine().getErr(), reports, perDatacenter, true);
+                        spec.commandLine().getErr(), reports, junit.file, perDatacenter, true);
             } catch (Refused refused) {
                 return refused.exitCode;
             }
@@ -152,8 +176,14 @@ public final class JobCommands {
                         + " (default: ${DEFAULT-VALUE} s).")
         int waitSeconds;
 
+        @Mixin
+        JunitOption junit;
+
         @Override
         public Integer call() {
+            if (!junit.usable("watch", spec)) {
+                return ExitCodes.USAGE;
+            }
             if (kafka != null) {
                 return KafkaWatch.follow(kafka, id, Duration.ofSeconds(waitSeconds), spec.commandLine().getOut(),
                         spec.commandLine().getErr());
@@ -164,8 +194,8 @@ public final class JobCommands {
                 spec.commandLine().getErr().println("stampede watch: " + known.problem());
                 return ExitCodes.FAILURE;
             }
-            return follow(client, id, spec.commandLine().getOut(), spec.commandLine().getErr(), List.of(), false,
-                    false);
+            return follow(client, id, spec.commandLine().getOut(), spec.commandLine().getErr(), List.of(), junit.file,
+                    false, false);
         }
     }
 
@@ -271,8 +301,8 @@ public final class JobCommands {
      * is still printed once, by whichever of this thread and the interrupt comes to it first.
      */
     static int follow(GateClient client, String id, PrintWriter out, PrintWriter err, List<Path> reports,
-            boolean perDatacenter, boolean cancelOnInterrupt) {
-        Outcome outcome = new Outcome();
+            Path junit, boolean perDatacenter, boolean cancelOnInterrupt) {
+        Outcome outcome = new Outcome(junit);
         Thread cancel = new Thread(() -> {
             err.println("\ninterrupted: cancelling job " + id + " ...");
             err.flush();
@@ -329,6 +359,12 @@ public final class JobCommands {
     private static final class Outcome {
         private final CountDownLatch printed = new CountDownLatch(1);
         private volatile int exitCode = -1;
+        /** Where to write JUnit XML; null for nowhere. */
+        private final Path junit;
+
+        Outcome(Path junit) {
+            this.junit = junit;
+        }
 
         /** Prints the table, writes the reports and returns the exit code; a second call prints nothing. */
         synchronized int print(JsonNode job, PrintWriter out, PrintWriter err, List<Path> reports,
@@ -343,6 +379,15 @@ public final class JobCommands {
                     err.println("report: " + report.toAbsolutePath());
                 } catch (IOException | IllegalArgumentException e) {
                     err.println("stampede: could not write the report " + report + ": " + e.getMessage());
+                    code = code == ExitCodes.OK ? ExitCodes.FAILURE : code;
+                }
+            }
+            if (junit != null) {
+                try {
+                    JunitReport.write(junit, job);
+                    err.println("junit: " + junit.toAbsolutePath());
+                } catch (IOException e) {
+                    err.println("stampede: could not write the JUnit report " + junit + ": " + e.getMessage());
                     code = code == ExitCodes.OK ? ExitCodes.FAILURE : code;
                 }
             }

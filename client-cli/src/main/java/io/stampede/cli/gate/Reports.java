@@ -70,6 +70,7 @@ public final class Reports {
                         workflow.path("workflow").asText(), dropped);
             }
         }
+        printThresholds(job, out);
         out.flush();
     }
 
@@ -85,15 +86,50 @@ public final class Reports {
                 + rule.toLowerCase(Locale.ROOT).replace('_', ' ') + ")";
     }
 
-    /** Prints the final table and any failed checks; returns the exit code for how the job ended. */
+    /**
+     * Prints the final table, the thresholds' verdicts and any failed checks; returns the exit
+     * code for how the job ended.
+     */
     public static int printOutcome(JsonNode job, PrintWriter out) {
         printTable(job, out);
         List<String> failedChecks = failedChecks(job);
         if (!failedChecks.isEmpty()) {
             out.println("  failed checks: " + String.join(", ", failedChecks));
         }
+        boolean crossed = thresholdsFailed(job);
+        if (crossed) {
+            out.println("  thresholds crossed: exit code " + ExitCodes.THRESHOLDS_FAILED);
+        }
         out.flush();
-        return ExitCodes.forJob(job.path("status").asText(), !failedChecks.isEmpty());
+        return ExitCodes.forJob(job.path("status").asText(), !failedChecks.isEmpty(), crossed);
+    }
+
+    /** The thresholds' verdicts, a line each: "  PASS p99 below 300ms (job): 212.4ms". */
+    static void printThresholds(JsonNode job, PrintWriter out) {
+        if (job.path("thresholds").isEmpty()) {
+            return;
+        }
+        out.println("  thresholds:");
+        for (JsonNode verdict : job.path("thresholds")) {
+            String mark = switch (verdict.path("status").asText()) {
+                case "PASSED" -> "PASS";
+                case "FAILED" -> "FAIL";
+                default -> "----";
+            };
+            out.printf("    %s %s: %s%s%n", mark, verdict.path("description").asText(),
+                    verdict.path("valueText").asText(), verdict.path("origin").asText().equals("DEFAULT")
+                            ? "  (the gate's default)" : "");
+        }
+    }
+
+    /** Whether any threshold of the job failed. */
+    public static boolean thresholdsFailed(JsonNode job) {
+        for (JsonNode verdict : job.path("thresholds")) {
+            if (verdict.path("status").asText().equals("FAILED")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Checks that failed at least once, as "workflow/step/check". */
@@ -122,6 +158,11 @@ public final class Reports {
         if (!name.endsWith(".json") && !name.endsWith(".csv") && !name.endsWith(".html")) {
             return Optional.of("a report file must end in .json, .csv or .html");
         }
+        return unwritable(file);
+    }
+
+    /** What stops {@code file} being written, if anything: a missing or read-only folder, a folder in its place. */
+    public static Optional<String> unwritable(Path file) {
         Path folder = file.toAbsolutePath().getParent();
         if (folder == null || !Files.isDirectory(folder)) {
             return Optional.of("no such folder: " + folder);

@@ -85,4 +85,67 @@ class ReportsTest {
         Files.createDirectory(folder.resolve("taken.csv"));
         assertThat(Reports.problem(folder.resolve("taken.csv"))).get().asString().startsWith("cannot write ");
     }
+
+    /** The job, ended {@code status}, with verdicts of its thresholds (as the gate judges them) and a check. */
+    private static JsonNode judged(String status, String thresholds) {
+        JobStatistics statistics = new JobStatistics(List.of("dc1"), List.of("crowd"));
+        statistics.onFinished("dc1", Map.of("crowd", new WorkflowWindow("crowd", 1_790_000_000_000L,
+                1_790_000_010_000L, 20, 0, 2, List.of(new StepWindow("slow", 20, 19, Map.of("check:ok", 1L), 0, 0,
+                        Map.of("ok", new StepWindow.CheckTally(19, 1)), LatencyHistograms.encode(LatencyHistograms.create()))))));
+        var job = (com.fasterxml.jackson.databind.node.ObjectNode) job();
+        job.put("status", status);
+        job.set("workflows", JSON.valueToTree(statistics.reports(Map.of())));
+        job.set("thresholds", JSON.valueToTree(statistics.verdicts(io.stampede.model.job.JobSpecParser.parse("""
+                name: t
+                workflows: [{name: crowd, vus: 1, iterations: 1, steps: [{name: slow, request: {url: "http://h/"}}]}]
+                thresholds:
+                """ + thresholds).thresholds())));
+        return job;
+    }
+
+    @Test
+    void aCrossedThresholdIsPrintedAndExits99ButACancelKeepsItsOwnCode() {
+        String thresholds = "  - {metric: errorRate, below: 1%}\n  - {metric: p99, below: 1s, workflow: crowd}\n";
+        StringWriter table = new StringWriter();
+
+        int code = Reports.printOutcome(judged("COMPLETED", thresholds), new PrintWriter(table));
+
+        assertThat(code).isEqualTo(io.stampede.cli.ExitCodes.THRESHOLDS_FAILED);
+        assertThat(table.toString()).contains("    FAIL errorRate below 1% (job): 5%\n", "    ---- p99 below 1000ms (crowd): no data\n",
+                "thresholds crossed: exit code 99");
+        assertThat(Reports.printOutcome(judged("CANCELLED", thresholds), new PrintWriter(new StringWriter())))
+                .isEqualTo(io.stampede.cli.ExitCodes.JOB_CANCELLED);
+        assertThat(Reports.printOutcome(judged("COMPLETED", "  - {metric: errorRate, below: 10%}\n"),
+                new PrintWriter(new StringWriter()))).as("passed; a check failed").isEqualTo(io.stampede.cli.ExitCodes.CHECKS_FAILED);
+    }
+
+    @Test
+    void theJunitReportHasATestForTheEndEachThresholdAndEachCheck(@TempDir Path folder) throws Exception {
+        Path file = folder.resolve("junit.xml");
+
+        JunitReport.write(file, judged("COMPLETED", "  - {metric: errorRate, below: 1%}\n"
+                + "  - {metric: p99, below: 1s, workflow: crowd}\n  - {metric: errorRate, below: 50%, workflow: crowd}\n"));
+
+        org.w3c.dom.Document xml = javax.xml.parsers.DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(file.toFile());
+        org.w3c.dom.Element suite = (org.w3c.dom.Element) xml.getElementsByTagName("testsuite").item(0);
+        assertThat(suite.getAttribute("name")).isEqualTo("stampede job job-1 (crowded)");
+        assertThat(suite.getAttribute("tests")).isEqualTo("5");
+        assertThat(suite.getAttribute("failures")).isEqualTo("2");
+        assertThat(suite.getAttribute("skipped")).isEqualTo("1");
+        org.w3c.dom.NodeList cases = xml.getElementsByTagName("testcase");
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < cases.getLength(); i++) {
+            org.w3c.dom.Element test = (org.w3c.dom.Element) cases.item(i);
+            names.add(test.getAttribute("classname") + " | " + test.getAttribute("name") + " | "
+                    + (test.getElementsByTagName("failure").getLength() > 0
+                            ? ((org.w3c.dom.Element) test.getElementsByTagName("failure").item(0)).getAttribute("message")
+                            : test.getElementsByTagName("skipped").getLength() > 0 ? "skipped" : "ok"));
+        }
+        assertThat(names).containsExactly("job | ended COMPLETED | ok",
+                "thresholds | errorRate below 1% (job) | was 5%",
+                "thresholds | p99 below 1000ms (crowd) | skipped",
+                "thresholds | errorRate below 50% (crowd) | ok",
+                "checks.crowd.slow | ok | 1 of 20 failed");
+    }
 }
