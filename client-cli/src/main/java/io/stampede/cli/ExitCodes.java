@@ -33,13 +33,22 @@ public final class ExitCodes {
     public static final int THRESHOLDS_FAILED = 99;
 
     /**
-     * The exit code for a job that ended with {@code status}: a crossed threshold wins over a
-     * job that completed or failed (an abortOnFail threshold fails the job), but not over a
-     * cancel, a timeout or a lost datacenter, which say more.
+     * The exit code for a job that ended with {@code status}. A completed job: 99 when a threshold
+     * it set was crossed, else 10 when a check failed, else 99 when the gate's default threshold
+     * was crossed (its error rate reached the limit, or every request failed), else 0. A failed
+     * job: 99 when a threshold it set was crossed (an abortOnFail threshold stops a job), else 11.
+     * Cancelled, timed out and partial jobs keep their own codes, which say more.
+     *
+     * @param ownCrossed     a threshold the job set was crossed
+     * @param defaultCrossed the gate's default threshold was crossed
      */
-    public static int forJob(JobStatus status, boolean checksFailed, boolean thresholdsFailed) {
-        if (thresholdsFailed && (status == JobStatus.COMPLETED || status == JobStatus.FAILED)) {
+    public static int forJob(JobStatus status, boolean checksFailed, boolean ownCrossed, boolean defaultCrossed) {
+        if (status == JobStatus.FAILED && ownCrossed) {
             return THRESHOLDS_FAILED;
+        }
+        if (status == JobStatus.COMPLETED) {
+            return ownCrossed ? THRESHOLDS_FAILED : checksFailed ? CHECKS_FAILED
+                    : defaultCrossed ? THRESHOLDS_FAILED : OK;
         }
         return forJob(status, checksFailed);
     }
@@ -57,8 +66,9 @@ public final class ExitCodes {
     }
 
     /** The exit code for a job that ended with {@code status} as the gate wrote it; FAILURE for anything else. */
-    public static int forJob(String status, boolean checksFailed, boolean thresholdsFailed) {
-        return JobStatuses.parse(status).map(known -> forJob(known, checksFailed, thresholdsFailed)).orElse(FAILURE);
+    public static int forJob(String status, boolean checksFailed, boolean ownCrossed, boolean defaultCrossed) {
+        return JobStatuses.parse(status).map(known -> forJob(known, checksFailed, ownCrossed, defaultCrossed))
+                .orElse(FAILURE);
     }
 
     private ExitCodes() {

@@ -30,7 +30,7 @@ class DemoTest {
 
         assertThat(demo.exitCode()).as(demo.toString()).isZero();
         assertThat(demo.out()).contains("All 7 nodes are ready", "COMPLETED", "login", "browse",
-                "The cluster is still running");
+                "The cluster is still running", "PASS p99 below 1000ms (browse): ", "PASS errorRate below 1% (job): 0%");
         assertThat(directory.resolve(".stampede/demo-report.html")).exists();
         String served = demo.out().replaceAll("(?s).*The demo API served (\\d+) requests.*", "$1");
         // Table rows: workflow, a two-word step name, then the request count.

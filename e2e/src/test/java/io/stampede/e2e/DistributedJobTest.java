@@ -329,6 +329,73 @@ class DistributedJobTest {
     }
 
     @Test
+    void aCrossedThresholdExits99AndSaysWhichAndAJobWhoseEveryRequestFailedExitsNonZero() throws Exception {
+        String gate = "--gate=" + gateUrl;
+        Path slow = directory.resolve("slow.yaml");
+        Files.writeString(slow, """
+                name: judged
+                workflows:
+                  - name: ping
+                    vus: 2
+                    iterations: 10
+                    steps: [{name: get, request: {url: "%s"}}]
+                thresholds:
+                  - {metric: p99, below: 5ms}
+                  - {metric: errorRate, below: 1%%, workflow: ping}
+                """.formatted(target.url("/delay/8")));
+
+        Command.Result crossed = Command.stampede(directory, Duration.ofMinutes(2), "run", gate, "--junit=junit.xml",
+                "--report=judged.html", slow.toString());
+
+        assertThat(crossed.exitCode()).as(crossed.toString()).isEqualTo(99);
+        assertThat(crossed.out()).contains("COMPLETED").containsPattern("FAIL p99 below 5ms \\(job\\): \\d")
+                .contains("PASS errorRate below 1% (ping): 0%", "thresholds crossed: exit code 99");
+        assertThat(Files.readString(directory.resolve("junit.xml"))).contains("failures=\"1\"",
+                "<testcase classname=\"thresholds\" name=\"p99 below 5ms (job)\"><failure message=\"was ");
+        assertThat(Files.readString(directory.resolve("judged.html"))).contains("p99 below 5ms (job)", "FAILED");
+
+        Path refused = directory.resolve("refused.yaml");
+        Files.writeString(refused, """
+                name: nobody home
+                workflows:
+                  - name: ping
+                    vus: 1
+                    iterations: 5
+                    steps: [{name: get, request: {url: "http://127.0.0.1:%d/"}}]
+                """.formatted(io.stampede.local.FreePorts.tcp()));
+
+        Command.Result failing = Command.stampede(directory, Duration.ofMinutes(2), "run", gate, refused.toString());
+
+        assertThat(failing.exitCode()).as(failing.toString()).isEqualTo(99);
+        assertThat(failing.out()).contains("COMPLETED", "connection_refused",
+                "FAIL errorRate below 10% (job): 100%  (the gate's default)");
+    }
+
+    @Test
+    void aThresholdWithAbortOnFailStopsTheJobEarlyAndItEndsFailedSayingWhich() throws Exception {
+        Path job = directory.resolve("abort.yaml");
+        Files.writeString(job, """
+                name: aborted
+                workflows:
+                  - name: ping
+                    vus: 2
+                    duration: 2m
+                    steps: [{name: get, request: {url: "%s"}}]
+                thresholds:
+                  - {metric: p50, below: 2ms, abortOnFail: true, delay: 2s}
+                """.formatted(target.url("/delay/8")));
+        long started = System.nanoTime();
+
+        Command.Result run = Command.stampede(directory, Duration.ofMinutes(2), "run", "--gate=" + gateUrl,
+                job.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(99);
+        assertThat(run.out()).contains("FAILED", "error thresholds: aborted: p50 below 2ms (job) was ");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("stopped long before its 2 minutes")
+                .isLessThan(Duration.ofSeconds(60));
+    }
+
+    @Test
     void ctrlCDuringRunCancelsTheJobAndWatchingFromKafkaSeesItEnd() throws Exception {
         Path job = directory.resolve("endless.yaml");
         Files.writeString(job, """

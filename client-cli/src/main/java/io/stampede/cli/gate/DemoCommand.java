@@ -67,7 +67,7 @@ public final class DemoCommand implements Callable<Integer> {
                     checks: [{status: 200}, {latencyUnder: 1s}]
             # Pass/fail criteria over every datacenter's merged figures: a crossed one exits 99.
             thresholds:
-              - {metric: p99, below: 500ms, workflow: browse}
+              - {metric: p99, below: 1s, workflow: browse}
               - {metric: errorRate, below: 1%}
             """;
 

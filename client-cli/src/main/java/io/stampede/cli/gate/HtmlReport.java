@@ -22,6 +22,23 @@ final class HtmlReport {
     private HtmlReport() {
     }
 
+    /** Each threshold's verdict, failed ones marked. */
+    private static void thresholds(JsonNode thresholds, StringBuilder html) {
+        if (thresholds.isEmpty()) {
+            return;
+        }
+        html.append("<h2>Thresholds</h2><table><tr><th>threshold</th><th>value</th><th>verdict</th></tr>");
+        for (JsonNode verdict : thresholds) {
+            String status = verdict.path("status").asText();
+            html.append("<tr><td>").append(escape(verdict.path("description").asText()))
+                    .append(verdict.path("origin").asText().equals("DEFAULT") ? " (the gate's default)" : "")
+                    .append("</td><td>").append(escape(verdict.path("valueText").asText())).append("</td><td")
+                    .append(status.equals("FAILED") ? " style=\"color:#c00;font-weight:bold\"" : "").append(">")
+                    .append(escape(status)).append("</td></tr>");
+        }
+        html.append("</table>");
+    }
+
     /** Why the job went where it went: the rule, and each candidate with its bucket, round trip and score. */
     private static void routing(JsonNode routing, StringBuilder html) {
         if (!routing.isObject()) {
@@ -60,6 +77,7 @@ final class HtmlReport {
         job.path("datacenters").fields().forEachRemaining(dc -> html.append("<tr><td>").append(escape(dc.getKey()))
                 .append("</td><td>").append(escape(dc.getValue().path("status").asText())).append("</td></tr>"));
         html.append("</table>");
+        thresholds(job.path("thresholds"), html);
         routing(job.path("routing"), html);
         JsonNode unaccounted = job.path("unaccounted");
         if (!unaccounted.isMissingNode() && !unaccounted.isNull()) {

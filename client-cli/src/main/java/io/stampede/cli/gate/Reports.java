@@ -96,12 +96,23 @@ public final class Reports {
         if (!failedChecks.isEmpty()) {
             out.println("  failed checks: " + String.join(", ", failedChecks));
         }
-        boolean crossed = thresholdsFailed(job);
-        if (crossed) {
+        int code = ExitCodes.forJob(job.path("status").asText(), !failedChecks.isEmpty(), crossed(job, "JOB"),
+                crossed(job, "DEFAULT"));
+        if (code == ExitCodes.THRESHOLDS_FAILED) {
             out.println("  thresholds crossed: exit code " + ExitCodes.THRESHOLDS_FAILED);
         }
         out.flush();
-        return ExitCodes.forJob(job.path("status").asText(), !failedChecks.isEmpty(), crossed);
+        return code;
+    }
+
+    /** Whether a threshold of this origin (JOB or DEFAULT) failed. */
+    private static boolean crossed(JsonNode job, String origin) {
+        for (JsonNode verdict : job.path("thresholds")) {
+            if (verdict.path("status").asText().equals("FAILED") && verdict.path("origin").asText().equals(origin)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The thresholds' verdicts, a line each: "  PASS p99 below 300ms (job): 212.4ms". */
@@ -120,16 +131,6 @@ public final class Reports {
                     verdict.path("valueText").asText(), verdict.path("origin").asText().equals("DEFAULT")
                             ? "  (the gate's default)" : "");
         }
-    }
-
-    /** Whether any threshold of the job failed. */
-    public static boolean thresholdsFailed(JsonNode job) {
-        for (JsonNode verdict : job.path("thresholds")) {
-            if (verdict.path("status").asText().equals("FAILED")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Checks that failed at least once, as "workflow/step/check". */

@@ -117,6 +117,14 @@ class ReportsTest {
                 .isEqualTo(io.stampede.cli.ExitCodes.JOB_CANCELLED);
         assertThat(Reports.printOutcome(judged("COMPLETED", "  - {metric: errorRate, below: 10%}\n"),
                 new PrintWriter(new StringWriter()))).as("passed; a check failed").isEqualTo(io.stampede.cli.ExitCodes.CHECKS_FAILED);
+        var byDefault = (com.fasterxml.jackson.databind.node.ObjectNode) judged("COMPLETED", "  - {metric: errorRate, below: 1%}\n");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) byDefault.path("thresholds").get(0)).put("origin", "DEFAULT");
+        assertThat(Reports.printOutcome(byDefault, new PrintWriter(new StringWriter())))
+                .as("the gate's default crossed, but the check that failed says more").isEqualTo(io.stampede.cli.ExitCodes.CHECKS_FAILED);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) byDefault.path("workflows").get(0).path("steps").get(0))
+                .putObject("checks");
+        assertThat(Reports.printOutcome(byDefault, new PrintWriter(new StringWriter())))
+                .as("the gate's default crossed").isEqualTo(io.stampede.cli.ExitCodes.THRESHOLDS_FAILED);
     }
 
     @Test
