@@ -14,7 +14,7 @@ public enum Operation {
     CANCEL(Priority.CRITICAL),
     /** {@code POST /api/v1/jobs}. */
     SUBMIT(Priority.HIGH),
-    /** {@code GET /api/v1/jobs/{id}}, {@code GET /api/v1/datacenters}. */
+    /** {@code GET /api/v1/jobs/{id}}, {@code GET /api/v1/jobs/{id}/series}, {@code GET /api/v1/datacenters}. */
     READ(Priority.NORMAL),
     /** {@code GET /api/v1/jobs/{id}/events}: a live stream, also bounded in number. */
     WATCH(Priority.NORMAL),

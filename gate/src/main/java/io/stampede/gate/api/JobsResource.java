@@ -33,6 +33,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.smallrye.mutiny.subscription.Cancellable;
 import io.stampede.gate.jobs.GateJobs;
 import io.stampede.model.JobId;
+import io.stampede.model.job.Durations;
+import io.stampede.model.stats.JobSeries;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.gate.jobs.JobService;
 
@@ -113,6 +115,48 @@ public class JobsResource {
                 job -> JobView.of(job, false));
         List<JobView> views = matching.stream().skip((long) page * size).limit(size).toList();
         return Response.ok(new JobPage(views, page, size, matching.size())).build();
+    }
+
+    /** A job's results over time, as {@code GET /api/v1/jobs/{id}/series} answers. */
+    public record SeriesView(String id, JobStatus status, List<String> datacenters, List<JobSeries.Series> series) {
+    }
+
+    /**
+     * A job's results over time: per workflow, points of {@code resolution} (1 s unless asked;
+     * coarser when the job ran long enough for its series to have been merged), every datacenter
+     * merged or one, with each point's own counts, errors by reason, rate and percentiles.
+     */
+    @GET
+    @Path("/{id}/series")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response series(@PathParam("id") String id, @QueryParam("workflow") String workflow,
+            @QueryParam("step") String step, @QueryParam("datacenter") @DefaultValue(JobSeries.ALL) String datacenter,
+            @QueryParam("resolution") @DefaultValue("1s") String resolution,
+            @QueryParam("since") @DefaultValue("0") long since) {
+        Duration every;
+        try {
+            every = Durations.parse(resolution);
+        } catch (IllegalArgumentException e) {
+            return ProblemDetail.response(400, "Bad resolution", "resolution: " + e.getMessage(), List.of());
+        }
+        if (every.compareTo(Duration.ofSeconds(1)) < 0 || every.compareTo(Duration.ofHours(1)) > 0) {
+            return ProblemDetail.response(400, "Bad resolution", "resolution must be from 1s to 1h", List.of());
+        }
+        Optional<Response> answer = jobs.read(id, job -> {
+            if (!datacenter.equals(JobSeries.ALL) && !job.datacenters().contains(datacenter)) {
+                return ProblemDetail.response(400, "Bad datacenter", "job " + id + " runs in " + job.datacenters()
+                        + ", not '" + datacenter + "'; leave datacenter out (or say all) for all of them", List.of());
+            }
+            List<String> workflows = job.totals().keySet().stream().toList();
+            if (workflow != null && !workflows.contains(workflow)) {
+                return ProblemDetail.response(400, "Bad workflow", "job " + id + " has the workflows " + workflows
+                        + ", not '" + workflow + "'", List.of());
+            }
+            return Response.ok(new SeriesView(job.id().value(), job.status(), job.datacenters(),
+                    job.series(Optional.ofNullable(workflow), Optional.ofNullable(step), datacenter, every.toMillis(),
+                            since))).build();
+        });
+        return answer.orElseGet(() -> notFound(id));
     }
 
     /** The longest an event stream stays quiet while its job runs. */

@@ -311,7 +311,10 @@ public final class GateJobs {
                     job.dependsOn(spec.workflows().stream()
                             .collect(Collectors.toMap(WorkflowSpec::name, WorkflowSpec::dependsOn)));
                 }
-                job.judgedBy(judgedBy(spec.thresholds(), maxErrorRate));
+                Map<String, WorkflowSpec.Open> schedules = new LinkedHashMap<>();
+                spec.workflows().stream().filter(workflow -> workflow.load() instanceof WorkflowSpec.Open)
+                        .forEach(workflow -> schedules.put(workflow.name(), (WorkflowSpec.Open) workflow.load()));
+                job.read(judgedBy(spec.thresholds(), maxErrorRate), schedules);
             });
         }
         String previousOwner = job.owner();

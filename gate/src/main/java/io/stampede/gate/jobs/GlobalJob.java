@@ -6,16 +6,19 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import io.stampede.gate.routing.RoutingDecision;
 import io.stampede.model.JobId;
 import io.stampede.model.job.Threshold;
+import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.load.Backpressure;
 import io.stampede.model.load.Extensions;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
+import io.stampede.model.stats.JobSeries;
 import io.stampede.model.stats.JobStatistics;
 import io.stampede.model.stats.Thresholds;
 import io.stampede.model.stats.Unaccounted;
@@ -63,6 +66,10 @@ public final class GlobalJob {
     private long fence;
     private Payload.JobFinished result;
     private RoutingDecision routing;
+    /** The job's results over time, per workflow and datacenter. */
+    private final JobSeries series = new JobSeries();
+    /** Each open-model workflow's schedule, for the target rate of the series. */
+    private Map<String, WorkflowSpec.Open> schedules = Map.of();
     /** The job's thresholds with the gate's defaults; null until read from the job. */
     private List<Threshold> thresholds;
     /** When the job started running here, epoch ms; 0 before. */
@@ -272,6 +279,11 @@ public final class GlobalJob {
      * was not taken: the datacenter is not the job's, has finished, or was given up as LOST.
      */
     public boolean onProgress(Payload.DatacenterProgress progress, long nowMillis) {
+        if (datacenterStatus.containsKey(progress.datacenter())
+                && datacenterStatus.get(progress.datacenter()) != DatacenterJobStatus.LOST) {
+            // A datacenter sends its last windows after its final totals: they count in the series.
+            series.add(progress.datacenter(), progress.windows());
+        }
         if (!datacenterStatus.containsKey(progress.datacenter()) || status.terminal()
                 || statistics.finished(progress.datacenter())
                 || datacenterStatus.get(progress.datacenter()) == DatacenterJobStatus.LOST) {
@@ -411,11 +423,21 @@ public final class GlobalJob {
         return true;
     }
 
-    /** The thresholds the job is judged by, the gate's defaults among them; set once. */
-    public void judgedBy(List<Threshold> judgedBy) {
+    /**
+     * What the gate needs of the job's document: the thresholds it is judged by (the gate's
+     * defaults among them) and its open-model workflows' schedules; set once.
+     */
+    public void read(List<Threshold> judgedBy, Map<String, WorkflowSpec.Open> openSchedules) {
         if (thresholds == null) {
             thresholds = List.copyOf(judgedBy);
+            schedules = Map.copyOf(openSchedules);
         }
+    }
+
+    /** The job's points over time (see {@link JobSeries#series}). */
+    public List<JobSeries.Series> series(Optional<String> workflow, Optional<String> step, String datacenter,
+            long resolutionMillis, long sinceMillis) {
+        return series.series(workflow, step, datacenter, resolutionMillis, sinceMillis, schedules);
     }
 
     /** Whether the job's thresholds are known (they are read from the job's document). */

@@ -152,6 +152,21 @@ class JobsApiTest {
         await().atMost(10, TimeUnit.SECONDS).until(() -> events.about(id).stream()
                 .anyMatch(envelope -> envelope.payload() instanceof Payload.JobProgress progress
                         && progress.totals().get("ping").steps().get(0).requests() == 30));
+        // The series has the window's second; bad parameters are 400s that say what there is.
+        given().get("/api/v1/jobs/" + id + "/series").then().statusCode(200)
+                .body("datacenters", equalTo(List.of("dc1", "dc2")))
+                .body("series[0].workflow", equalTo("ping"))
+                .body("series[0].datacenter", equalTo("all"))
+                .body("series[0].resolutionMillis", equalTo(1000))
+                .body("series[0].points[0].steps[0].requests", equalTo(30))
+                .body("series[0].points[0].steps[0].requestsPerSecond", equalTo(30.0f));
+        given().get("/api/v1/jobs/" + id + "/series?datacenter=dc3").then().statusCode(400)
+                .body("detail", containsString("runs in [dc1, dc2]"));
+        given().get("/api/v1/jobs/" + id + "/series?workflow=pong").then().statusCode(400)
+                .body("detail", containsString("has the workflows [ping]"));
+        given().get("/api/v1/jobs/" + id + "/series?resolution=fast").then().statusCode(400)
+                .body("title", equalTo("Bad resolution"));
+        given().get("/api/v1/jobs/nope/series").then().statusCode(404);
         asManager(id, new Payload.DatacenterFinished("dc1", DatacenterJobStatus.COMPLETED, Map.of("ping", WorkflowState.COMPLETED),
                 Map.of("ping", window(120)), Map.of()));
         asManager(id, new Payload.DatacenterFinished("dc2", DatacenterJobStatus.COMPLETED, Map.of("ping", WorkflowState.COMPLETED),
@@ -159,7 +174,16 @@ class JobsApiTest {
 
         await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id).jsonPath()
                 .getString("status").equals("COMPLETED"));
+        // A datacenter's last windows come after its final totals: they are in the series, not counted twice.
+        asManager(id, new Payload.DatacenterProgress("dc2", Map.of("ping", WorkflowState.COMPLETED), Map.of("ping",
+                List.of(window(40)))));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + id + "/series?datacenter=dc2")
+                .jsonPath().getInt("series[0].points[0].steps[0].requests") == 40);
+        given().get("/api/v1/jobs/" + id + "/series").then().body("series[0].points[0].steps[0].requests", equalTo(70));
         given().get("/api/v1/jobs/" + id).then()
+                .body("thresholds[0].description", equalTo("errorRate below 10% (job)"))
+                .body("thresholds[0].origin", equalTo("DEFAULT"))
+                .body("thresholds[0].status", equalTo("PASSED"))
                 .body("workflows[0].steps[0].requests", equalTo(160))
                 .body("datacenters.dc1.status", equalTo("COMPLETED"))
                 .body("datacenters.dc2.statistics[0].steps[0].requests", equalTo(40));

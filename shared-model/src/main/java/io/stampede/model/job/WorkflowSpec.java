@@ -57,6 +57,28 @@ public record WorkflowSpec(String name, LoadModel load, List<String> dependsOn, 
         public Optional<Duration> duration() {
             return Optional.of(stages.stream().map(Stage::duration).reduce(Duration.ZERO, Duration::plus));
         }
+
+        /**
+         * The schedule's rate {@code seconds} after the workflow started, iterations a second: on
+         * the line from the previous stage's target (or {@code rate}) to this stage's; 0 outside
+         * the schedule.
+         */
+        public double rateAt(double seconds) {
+            if (seconds < 0) {
+                return 0;
+            }
+            double from = rate;
+            double stageStart = 0;
+            for (Stage stage : stages) {
+                double length = stage.duration().toNanos() / 1e9;
+                if (seconds <= stageStart + length) {
+                    return length == 0 ? stage.target() : from + (stage.target() - from) * (seconds - stageStart) / length;
+                }
+                from = stage.target();
+                stageStart += length;
+            }
+            return 0;
+        }
     }
 
     /** A ramp: move to {@code target} iterations per second over {@code duration}. */
