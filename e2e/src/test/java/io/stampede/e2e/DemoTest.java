@@ -39,5 +39,26 @@ class DemoTest {
         assertThat(Long.parseLong(served)).isEqualTo(reported);
         assertThat(Command.stampede(directory, Duration.ofMinutes(1), "local", "status").exitCode()).isZero();
         assertThat(Files.readString(directory.resolve(".stampede/demo-job.yaml"))).contains("name: stampede demo");
+
+        // The ramp is a ramp: every whole second of browsing within 10 % of the rate the schedule asked for.
+        String id = demo.err().replaceAll("(?s).*submitted job (job-[0-9a-f]+) .*", "$1");
+        String gate = "http://127.0.0.1:" + Command.node(directory, "gate-1").get("httpPort").asInt();
+        com.fasterxml.jackson.databind.JsonNode series = Command.getJson(gate + "/api/v1/jobs/" + id
+                + "/series?workflow=browse");
+        com.fasterxml.jackson.databind.JsonNode points = series.at("/series/0/points");
+        assertThat(points.size()).as(series.toString()).isGreaterThanOrEqualTo(14);
+        long counted = 0;
+        for (int i = 0; i < points.size(); i++) {
+            com.fasterxml.jackson.databind.JsonNode point = points.get(i);
+            counted += point.at("/steps/0/requests").asLong();
+            if (i == 0 || point.get("seconds").asDouble() < 1.0) {
+                continue; // the first second, and a last one cut short, are too short to judge
+            }
+            assertThat(point.at("/steps/0/requestsPerSecond").asDouble()).as("second %d of %s", i, points)
+                    .isCloseTo(point.get("targetRate").asDouble(), org.assertj.core.api.Assertions.withinPercentage(10));
+        }
+        long browsed = demo.out().lines().filter(line -> line.matches("\\s+browse\\s+list items\\s.*"))
+                .mapToLong(line -> Long.parseLong(line.trim().split("\\s+")[3])).sum();
+        assertThat(counted).as("the series counts what the table does").isEqualTo(browsed);
     }
 }

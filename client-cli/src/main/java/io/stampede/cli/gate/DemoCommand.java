@@ -68,7 +68,7 @@ public final class DemoCommand implements Callable<Integer> {
             # Pass/fail criteria over every datacenter's merged figures: a crossed one exits 99.
             thresholds:
               - {metric: p99, below: 1s, workflow: browse}
-              - {metric: errorRate, below: 1%}
+              - {metric: errorRate, below: 1%%}
             """;
 
     @Override

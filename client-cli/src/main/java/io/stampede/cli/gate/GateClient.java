@@ -140,6 +140,12 @@ public final class GateClient {
         return send(gate -> HttpRequest.newBuilder(gate.resolve("/api/v1/jobs/" + id)).GET());
     }
 
+    /** A job's series ({@code GET /api/v1/jobs/{id}/series}): every datacenter merged, or one. */
+    public Answer series(String id, String datacenter) {
+        return send(gate -> HttpRequest.newBuilder(gate.resolve("/api/v1/jobs/" + id + "/series?datacenter="
+                + java.net.URLEncoder.encode(datacenter, java.nio.charset.StandardCharsets.UTF_8))).GET());
+    }
+
     public Answer jobs(String status, int page, int size) {
         String query = "?page=" + page + "&size=" + size + (status == null ? "" : "&status=" + status);
         return send(gate -> HttpRequest.newBuilder(gate.resolve("/api/v1/jobs" + query)).GET());

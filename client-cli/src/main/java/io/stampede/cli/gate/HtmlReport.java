@@ -1,23 +1,29 @@
 package io.stampede.cli.gate;
 
-import java.util.ArrayList;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * A report in one HTML file with no outside resources: the job's tables and, per workflow, SVG
- * charts of throughput and of latency percentiles over the run. The charts come from the
- * snapshots the command saw while following the job: throughput is each snapshot's current rate,
- * which the gate computes from the windows' own timestamps; percentiles are the cumulative ones
- * at each snapshot.
+ * A report in one HTML file with no outside resources: the job's tables, its thresholds, and per
+ * workflow and step charts of its series (throughput with the target rate, each second's own
+ * percentiles, errors by reason, active virtual users, throughput per datacenter), drawn in the
+ * browser by uPlot and the project's charts script, both inlined with the data (docs/reports.md).
  */
 final class HtmlReport {
 
-    private static final int WIDTH = 720;
-    private static final int HEIGHT = 220;
-    private static final String[] COLOURS = {"#1f77b4", "#ff7f0e", "#d62728"};
+    static final String UPLOT_JS = "/META-INF/resources/vendor/uplot/uPlot.iife.min.js";
+    static final String UPLOT_CSS = "/META-INF/resources/vendor/uplot/uPlot.min.css";
+    static final String CHARTS_JS = "/META-INF/resources/stampede/charts.js";
+    static final String REPORT_JS = "/io/stampede/cli/gate/report.js";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private HtmlReport() {
     }
@@ -62,31 +68,84 @@ final class HtmlReport {
         html.append("</table>");
     }
 
-    static String render(JsonNode job, List<Reports.Sample> samples) {
+    /**
+     * The report of a job as the gate shows it, with its series: every datacenter merged, and each
+     * datacenter's (for the per-datacenter chart), as {@code {datacenter, series}}.
+     */
+    static String render(JsonNode job, JsonNode series, List<JsonNode> seriesByDatacenter) {
         StringBuilder html = new StringBuilder();
         html.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Stampede report ")
-                .append(escape(job.path("id").asText())).append("</title><style>")
-                .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}")
+                .append(escape(job.path("id").asText())).append("</title><style>").append(asset(UPLOT_CSS))
+                .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}")
+                .append("table{border-collapse:collapse;margin:1em 0}")
                 .append("th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child,")
-                .append("td:nth-child(2){text-align:left}h2{margin-top:2em}.legend span{margin-right:1em}")
+                .append("td:nth-child(2){text-align:left}h2{margin-top:2em}.chart{margin:1em 0}")
                 .append("</style></head><body>");
         html.append("<h1>").append(escape(job.path("name").asText())).append("</h1><p>Job <code>")
                 .append(escape(job.path("id").asText())).append("</code>: <b>").append(escape(job.path("status").asText()))
                 .append("</b>, submitted ").append(escape(job.path("submittedAt").asText())).append("</p>");
+        thresholds(job.path("thresholds"), html);
         html.append("<table><tr><th>datacenter</th><th>status</th></tr>");
         job.path("datacenters").fields().forEachRemaining(dc -> html.append("<tr><td>").append(escape(dc.getKey()))
                 .append("</td><td>").append(escape(dc.getValue().path("status").asText())).append("</td></tr>"));
         html.append("</table>");
-        thresholds(job.path("thresholds"), html);
-        routing(job.path("routing"), html);
+        job.path("errors").fields().forEachRemaining(error -> html.append("<p>Error <b>").append(escape(error.getKey()))
+                .append("</b>: ").append(escape(error.getValue().asText())).append("</p>"));
         JsonNode unaccounted = job.path("unaccounted");
         if (!unaccounted.isMissingNode() && !unaccounted.isNull()) {
             html.append("<p>Unaccounted: at most <b>").append(unaccounted.path("requestsAtMost").asLong())
                     .append("</b> requests that lost workers may have sent after their last reported window.</p>");
         }
-        html.append("<table><tr><th>workflow</th><th>step</th><th>requests</th><th>req/s</th><th>errors</th>")
-                .append("<th>not sent</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th></tr>");
+        html.append("<h2>Results</h2>");
+        stepTable(job.path("workflows"), html);
         for (JsonNode workflow : job.path("workflows")) {
+            long dropped = workflow.path("droppedIterations").asLong();
+            if (dropped > 0) {
+                html.append("<p>").append(escape(workflow.path("workflow").asText())).append(": dropped iterations: <b>")
+                        .append(dropped).append("</b> (due while every one of maxVus was busy, never started)</p>");
+            }
+        }
+        if (job.path("datacenters").size() > 1) {
+            html.append("<h2>Per datacenter</h2>");
+            job.path("datacenters").fields().forEachRemaining(dc -> {
+                html.append("<h3>").append(escape(dc.getKey())).append("</h3>");
+                stepTable(dc.getValue().path("statistics"), html);
+            });
+        }
+        routing(job.path("routing"), html);
+        html.append("<h2>Over time</h2>");
+        boolean anyPoint = false;
+        for (JsonNode workflow : series.path("series")) {
+            anyPoint |= !workflow.path("points").isEmpty();
+        }
+        html.append(anyPoint ? "<p>Each point is one second (or the series' resolution) on its own: its rate, its"
+                + " percentiles, its errors. Times are seconds from the job's first window.</p>"
+                : "<p>No request was made: nothing to chart.</p>");
+        html.append("<div id=\"charts\"></div>");
+        data(html, "series-data", series);
+        data(html, "series-by-datacenter", JSON.valueToTree(seriesByDatacenter));
+        html.append("<script>").append(asset(UPLOT_JS)).append("</script><script>").append(asset(CHARTS_JS))
+                .append("</script><script>").append(asset(REPORT_JS)).append("</script>");
+        html.append("</body></html>\n");
+        return html.toString();
+    }
+
+    /** JSON for the page's script, in a data block, every "</" written so that it cannot end the block. */
+    private static void data(StringBuilder html, String id, JsonNode value) {
+        try {
+            html.append("<script type=\"application/json\" id=\"").append(id).append("\">")
+                    .append(JSON.writeValueAsString(value).replace("</", "<\\/")).append("</script>");
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A row per workflow and step, with a row per failure reason under it. */
+    private static void stepTable(JsonNode workflows, StringBuilder html) {
+        html.append("<table><tr><th>workflow</th><th>step</th><th>requests</th><th>req/s</th><th>errors</th>")
+                .append("<th>not sent</th><th>p50 ms</th><th>p90 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th>")
+                .append("<th>max ms</th></tr>");
+        for (JsonNode workflow : workflows) {
             for (JsonNode step : workflow.path("steps")) {
                 JsonNode l = step.path("latencyMs");
                 html.append("<tr><td>").append(escape(workflow.path("workflow").asText())).append("</td><td>")
@@ -98,99 +157,24 @@ final class HtmlReport {
                     html.append("<td>").append(number(l.path(p).asDouble())).append("</td>");
                 }
                 html.append("</tr>");
+                step.path("failures").fields().forEachRemaining(failure -> html.append("<tr><td></td><td>")
+                        .append(escape(failure.getKey())).append("</td><td>").append(failure.getValue().asLong())
+                        .append("</td><td colspan=\"9\"></td></tr>"));
             }
         }
         html.append("</table>");
-        for (JsonNode workflow : job.path("workflows")) {
-            String name = workflow.path("workflow").asText();
-            html.append("<h2>").append(escape(name)).append("</h2>");
-            long dropped = workflow.path("droppedIterations").asLong();
-            if (dropped > 0) {
-                html.append("<p>Dropped iterations: <b>").append(dropped)
-                        .append("</b> (due while every one of maxVus was busy, never started)</p>");
-            }
-            html.append(chart("Throughput (requests/s)", samples, List.of("requests/s"), sample -> throughput(samples, sample, name)));
-            html.append(chart("Latency percentiles so far (ms)", samples, List.of("p50", "p90", "p99"),
-                    sample -> percentiles(samples.get(sample).job(), name)));
-        }
-        html.append("</body></html>\n");
-        return html.toString();
     }
 
-    private interface Series {
-        double[] at(int sample);
-    }
-
-    private static double[] throughput(List<Reports.Sample> samples, int index, String workflow) {
-        double rate = 0;
-        for (JsonNode candidate : samples.get(index).job().path("workflows")) {
-            if (candidate.path("workflow").asText().equals(workflow)) {
-                for (JsonNode step : candidate.path("steps")) {
-                    rate += step.path("currentRequestsPerSecond").asDouble();
-                }
+    /** A file the web module vendors or holds, read from the class path. */
+    static String asset(String path) {
+        try (InputStream in = HtmlReport.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException(path + " is not on the class path (the stampede-web module)");
             }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return new double[] {rate};
-    }
-
-    /** The percentiles of the workflow's busiest step. */
-    private static double[] percentiles(JsonNode job, String workflow) {
-        JsonNode busiest = null;
-        for (JsonNode candidate : job.path("workflows")) {
-            if (candidate.path("workflow").asText().equals(workflow)) {
-                for (JsonNode step : candidate.path("steps")) {
-                    if (busiest == null || step.path("requests").asLong() > busiest.path("requests").asLong()) {
-                        busiest = step;
-                    }
-                }
-            }
-        }
-        if (busiest == null) {
-            return new double[] {0, 0, 0};
-        }
-        JsonNode l = busiest.path("latencyMs");
-        return new double[] {l.path("p50").asDouble(), l.path("p90").asDouble(), l.path("p99").asDouble()};
-    }
-
-    private static String chart(String title, List<Reports.Sample> samples, List<String> names, Series series) {
-        StringBuilder svg = new StringBuilder("<h3>").append(escape(title)).append("</h3>");
-        if (samples.size() < 2) {
-            return svg.append("<p>Too short a run to chart.</p>").toString();
-        }
-        double maxX = Math.max(1e-9, samples.get(samples.size() - 1).seconds());
-        double maxY = 1e-9;
-        List<double[]> values = new ArrayList<>();
-        for (int i = 0; i < samples.size(); i++) {
-            double[] value = series.at(i);
-            values.add(value);
-            for (double v : value) {
-                maxY = Math.max(maxY, v);
-            }
-        }
-        svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH + 60).append("\" height=\"")
-                .append(HEIGHT + 30).append("\"><g transform=\"translate(50,5)\">")
-                .append("<line x1=\"0\" y1=\"").append(HEIGHT).append("\" x2=\"").append(WIDTH).append("\" y2=\"")
-                .append(HEIGHT).append("\" stroke=\"#888\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"").append(HEIGHT)
-                .append("\" stroke=\"#888\"/>")
-                .append("<text x=\"-6\" y=\"10\" text-anchor=\"end\" font-size=\"11\">").append(number(maxY)).append("</text>")
-                .append("<text x=\"").append(WIDTH).append("\" y=\"").append(HEIGHT + 18)
-                .append("\" text-anchor=\"end\" font-size=\"11\">").append(number(maxX)).append(" s</text>");
-        for (int line = 0; line < names.size(); line++) {
-            svg.append("<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"").append(COLOURS[line % COLOURS.length])
-                    .append("\" points=\"");
-            for (int i = 0; i < samples.size(); i++) {
-                double x = samples.get(i).seconds() / maxX * WIDTH;
-                double y = HEIGHT - values.get(i)[line] / maxY * HEIGHT;
-                svg.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
-            }
-            svg.append("\"/>");
-        }
-        svg.append("</g></svg><div class=\"legend\">");
-        for (int line = 0; line < names.size(); line++) {
-            svg.append("<span style=\"color:").append(COLOURS[line % COLOURS.length]).append("\">&#9632; ")
-                    .append(escape(names.get(line))).append("</span>");
-        }
-        return svg.append("</div>").toString();
     }
 
     private static String number(double value) {

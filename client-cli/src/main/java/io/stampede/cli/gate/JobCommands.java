@@ -313,7 +313,7 @@ public final class JobCommands {
                     for (int i = 0; i < 50; i++) {
                         GateClient.Answer answer = client.job(id);
                         if (answer.ok() && JobStatuses.terminal(answer.body().path("status").asText())) {
-                            outcome.print(answer.body(), out, err, List.of(), List.of());
+                            outcome.print(answer.body(), out, err, List.of(), Reports.Series.NONE);
                             break;
                         }
                         Thread.sleep(200);
@@ -331,18 +331,16 @@ public final class JobCommands {
         }
         try {
             long started = System.nanoTime();
-            List<Reports.Sample> samples = new ArrayList<>();
-            client.watch(id, job -> {
-                double seconds = (System.nanoTime() - started) / 1e9;
-                samples.add(new Reports.Sample(seconds, job));
-                Progress.print(job, seconds, out, perDatacenter);
-            });
+            client.watch(id, job -> Progress.print(job, (System.nanoTime() - started) / 1e9, out, perDatacenter));
             GateClient.Answer last = client.job(id);
             if (!last.ok()) {
                 err.println("stampede: " + last.problem());
                 return ExitCodes.FAILURE;
             }
-            return outcome.print(last.body(), out, err, reports, samples);
+            boolean charts = reports.stream().anyMatch(report -> report.toString().toLowerCase(Locale.ROOT)
+                    .endsWith(".html"));
+            return outcome.print(last.body(), out, err, reports,
+                    charts ? Reports.Series.of(client, last.body(), err) : Reports.Series.NONE);
         } finally {
             // However following ended, only a real interrupt may cancel the job.
             if (cancelOnInterrupt) {
@@ -368,14 +366,14 @@ public final class JobCommands {
 
         /** Prints the table, writes the reports and returns the exit code; a second call prints nothing. */
         synchronized int print(JsonNode job, PrintWriter out, PrintWriter err, List<Path> reports,
-                List<Reports.Sample> samples) {
+                Reports.Series series) {
             if (exitCode >= 0) {
                 return exitCode;
             }
             int code = Reports.printOutcome(job, out);
             for (Path report : reports) {
                 try {
-                    Reports.write(report, job, samples);
+                    Reports.write(report, job, series);
                     err.println("report: " + report.toAbsolutePath());
                 } catch (IOException | IllegalArgumentException e) {
                     err.println("stampede: could not write the report " + report + ": " + e.getMessage());

@@ -25,8 +25,33 @@ public final class Reports {
     private Reports() {
     }
 
-    /** One snapshot of a job while it runs, for the charts of the HTML report. */
-    public record Sample(double seconds, JsonNode job) {
+    /**
+     * A job's series for the HTML report's charts: every datacenter merged, and each datacenter's
+     * as {@code {datacenter, series}}.
+     */
+    public record Series(JsonNode all, List<JsonNode> byDatacenter) {
+        /** No series: the charts say there is nothing to chart. */
+        public static final Series NONE = new Series(JSON.createObjectNode(), List.of());
+
+        /** The job's series from the gate; NONE (and a notice) when it cannot give them. */
+        static Series of(GateClient client, JsonNode job, PrintWriter err) {
+            GateClient.Answer all = client.series(job.path("id").asText(), "all");
+            if (!all.ok()) {
+                err.println("stampede: the report has no charts: " + all.problem());
+                return NONE;
+            }
+            List<JsonNode> byDatacenter = new ArrayList<>();
+            job.path("datacenters").fieldNames().forEachRemaining(dc -> {
+                GateClient.Answer one = client.series(job.path("id").asText(), dc);
+                if (one.ok()) {
+                    ObjectNode entry = JSON.createObjectNode();
+                    entry.put("datacenter", dc);
+                    entry.set("series", one.body().path("series"));
+                    byDatacenter.add(entry);
+                }
+            });
+            return new Series(all.body(), byDatacenter);
+        }
     }
 
     /** The final table: a line per workflow and step. */
@@ -175,7 +200,7 @@ public final class Reports {
     }
 
     /** Writes the report; the format follows the file's extension (.json, .csv or .html). */
-    public static void write(Path file, JsonNode job, List<Sample> samples) throws IOException {
+    public static void write(Path file, JsonNode job, Series series) throws IOException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".json")) {
             ObjectNode report = JSON.createObjectNode();
@@ -185,7 +210,7 @@ public final class Reports {
         } else if (name.endsWith(".csv")) {
             Files.writeString(file, csv(job), StandardCharsets.UTF_8);
         } else if (name.endsWith(".html")) {
-            Files.writeString(file, HtmlReport.render(job, samples), StandardCharsets.UTF_8);
+            Files.writeString(file, HtmlReport.render(job, series.all(), series.byDatacenter()), StandardCharsets.UTF_8);
         } else {
             throw new IllegalArgumentException("a report file must end in .json, .csv or .html: " + file);
         }

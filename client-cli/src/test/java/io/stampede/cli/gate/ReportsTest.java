@@ -60,7 +60,8 @@ class ReportsTest {
         assertThat(table.toString()).contains("job job-1 (crowded): RUNNING", "crowd            dropped 12 iterations")
                 .containsPattern("not sent: invalid_url +8\\n");
         assertThat(Reports.csv(job())).contains(",not_sent,dropped_iterations\n").contains(",8,12\n");
-        assertThat(HtmlReport.render(job(), List.of())).contains("<th>not sent</th>", "Dropped iterations: <b>12</b>");
+        assertThat(HtmlReport.render(job(), JSON.createObjectNode(), List.of())).contains("<th>not sent</th>",
+                "crowd: dropped iterations: <b>12</b>");
     }
 
     @Test
@@ -74,7 +75,7 @@ class ReportsTest {
         Reports.printTable(job, new PrintWriter(table));
 
         assertThat(table.toString()).contains("unaccounted: at most 60 requests that lost workers (worker-2)");
-        assertThat(HtmlReport.render(job, List.of())).contains("Unaccounted: at most <b>60</b>");
+        assertThat(HtmlReport.render(job, JSON.createObjectNode(), List.of())).contains("Unaccounted: at most <b>60</b>");
     }
 
     @Test
