@@ -12,7 +12,8 @@ import picocli.CommandLine.IVersionProvider;
 @Command(name = "stampede", mixinStandardHelpOptions = true, versionProvider = StampedeCommand.Version.class,
         description = "Distributed load testing: describe a job, run it from several datacenters, read exact numbers.",
         subcommands = {DemoCommand.class, JobCommands.Run.class, JobCommands.Submit.class, JobCommands.Status.class,
-            JobCommands.Watch.class, JobCommands.Cancel.class, JobCommands.Jobs.class, ValidateCommand.class,
+            JobCommands.Watch.class, JobCommands.Cancel.class, JobCommands.Jobs.class, JobCommands.Report.class,
+            ValidateCommand.class,
             NewCommand.class, LocalCommand.class})
 public final class StampedeCommand implements Runnable {
 

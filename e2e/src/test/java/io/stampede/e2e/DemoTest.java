@@ -60,5 +60,18 @@ class DemoTest {
         long browsed = demo.out().lines().filter(line -> line.matches("\\s+browse\\s+list items\\s.*"))
                 .mapToLong(line -> Long.parseLong(line.trim().split("\\s+")[3])).sum();
         assertThat(counted).as("the series counts what the table does").isEqualTo(browsed);
+
+        // The report draws its charts in a real browser; its picture is kept in target/screenshots.
+        if (Chromium.binary().isEmpty()) {
+            System.err.println("DemoTest: no chromium here (apt-get install chromium): the report was not rendered");
+            return;
+        }
+        String page = directory.resolve(".stampede/demo-report.html").toUri().toString();
+        String dom = Chromium.dumpDom(page, Duration.ofSeconds(5));
+        assertThat(dom).contains("data-charts-drawn=\"true\"", "browse: load", "list items: throughput",
+                "list items: latency of each second", "browse: requests/s by datacenter");
+        // login and browse: load, throughput, latency and errors of their one step, and the datacenters' throughput.
+        assertThat(dom.split("class=\"uplot", -1).length - 1).isEqualTo(10);
+        Chromium.screenshot(page, Path.of("target/screenshots/demo-report.png"), 1200, 4000, Duration.ofSeconds(5));
     }
 }

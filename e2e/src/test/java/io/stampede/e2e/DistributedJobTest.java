@@ -353,6 +353,15 @@ class DistributedJobTest {
         assertThat(Files.readString(directory.resolve("junit.xml"))).contains("failures=\"1\"",
                 "<testcase classname=\"thresholds\" name=\"p99 below 5ms (job)\"><failure message=\"was ");
         assertThat(Files.readString(directory.resolve("judged.html"))).contains("p99 below 5ms (job)", "FAILED");
+        // The report of a finished job, written again from the gate.
+        String id = crossed.err().replaceAll("(?s).*submitted job (job-[0-9a-f]+) .*", "$1");
+        Command.Result report = Command.stampede(directory, Duration.ofMinutes(1), "report", gate, id,
+                "--out=again.json", "--out=again.html");
+        assertThat(report.exitCode()).as(report.toString()).isZero();
+        JsonNode again = new ObjectMapper().readTree(directory.resolve("again.json").toFile());
+        assertThat(again.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(20);
+        assertThat(again.at("/thresholds/0/status").asText()).isEqualTo("FAILED");
+        assertThat(Files.readString(directory.resolve("again.html"))).contains("\"requestsPerSecond\"", "p99 below 5ms");
 
         Path refused = directory.resolve("refused.yaml");
         Files.writeString(refused, """

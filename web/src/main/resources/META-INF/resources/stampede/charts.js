@@ -54,7 +54,7 @@
       axes: [{label: 'seconds'}, {label: unit, size: 60}],
       series: [{label: 's'}].concat(lines.map(function (line, i) {
         return {label: line.label, stroke: line.colour || COLOURS[i % COLOURS.length], width: 1.5,
-          dash: line.dash, points: {show: false}, value: function (u, v) { return number(v); }};
+          dash: line.dash, value: function (u, v) { return number(v); }};
       }))
     };
     var plot = new global.uPlot(options, data, box);
@@ -119,7 +119,7 @@
       var xs = points.map(function (p) { return (p.startMillis - start) / 1000; });
       var perSecond = function (count, p) { return p.seconds > 0 ? count / p.seconds : null; };
       var load = [{label: 'active VUs', values: points.map(function (p) { return p.activeVus; })},
-        {label: 'iterations/s', values: points.map(function (p) { return perSecond(p.iterations, p); })}];
+        {label: 'iterations/s', values: points.map(function (p) { return p.iterationsPerSecond; })}];
       if (points.some(function (p) { return p.targetRate !== null && p.targetRate !== undefined; })) {
         load.push({label: 'target iterations/s', dash: [6, 4], colour: '#888',
           values: points.map(function (p) { return p.targetRate === undefined ? null : p.targetRate; })});

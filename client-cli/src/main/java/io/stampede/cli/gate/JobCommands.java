@@ -199,6 +199,51 @@ public final class JobCommands {
         }
     }
 
+    @Command(name = "report", mixinStandardHelpOptions = true,
+            description = "Write the report of a job the gate knows (one that ended, or one still running as it is"
+                    + " now): .json, .csv or .html, from the extension.")
+    public static final class Report extends OneJob {
+
+        @Option(names = "--out", paramLabel = "FILE", required = true,
+                description = "Where to write it: out.json, out.csv or out.html. Repeat for several.")
+        List<Path> files = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            for (Path file : files) {
+                Optional<String> problem = Reports.problem(file);
+                if (problem.isPresent()) {
+                    err.println("stampede report: --out " + file + ": " + problem.get());
+                    return ExitCodes.USAGE;
+                }
+            }
+            GateClient client = gate.client();
+            GateClient.Answer answer = client.job(id);
+            if (!answer.ok()) {
+                err.println("stampede report: " + answer.problem());
+                return ExitCodes.FAILURE;
+            }
+            JsonNode job = answer.body();
+            if (!JobStatuses.terminal(job.path("status").asText())) {
+                err.println("stampede report: job " + id + " is " + job.path("status").asText()
+                        + ": the report shows it as it is now");
+            }
+            Reports.Series series = files.stream().anyMatch(file -> file.toString().toLowerCase(Locale.ROOT)
+                    .endsWith(".html")) ? Reports.Series.of(client, job, err) : Reports.Series.NONE;
+            for (Path file : files) {
+                try {
+                    Reports.write(file, job, series);
+                    err.println("report: " + file.toAbsolutePath());
+                } catch (IOException e) {
+                    err.println("stampede report: could not write " + file + ": " + e.getMessage());
+                    return ExitCodes.FAILURE;
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+
     @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a job (idempotent).")
     public static final class Cancel extends OneJob {
 

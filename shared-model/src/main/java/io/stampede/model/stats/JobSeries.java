@@ -16,6 +16,11 @@ import io.stampede.model.job.WorkflowSpec;
  * encoded). Served as points of any resolution, one datacenter's or every datacenter's merged,
  * each with its own per-window percentiles (never percentiles "so far").
  *
+ * <p>A window belongs to the point it starts in: its counts and latencies are that point's,
+ * exactly. Rates are spread over time instead: a window that covers several seconds (workers
+ * send windows of 2, 5 or 10 s under backpressure) adds its requests a second to every point it
+ * overlaps, in proportion, so a steady rate stays steady whatever the windows' lengths.
+ *
  * <p>Bounded: a workflow's series in one datacenter keeps at most {@value #MAX_POINTS} points.
  * Past that, its resolution doubles (2 s, 4 s, …): adjacent points merge, exactly, and the whole
  * run stays covered. Not thread-safe.
@@ -24,6 +29,9 @@ public final class JobSeries {
 
     /** Points kept per workflow and datacenter before their resolution doubles. */
     public static final int MAX_POINTS = 3_600;
+
+    /** Every datacenter's points merged, as {@link #series}'s datacenter. */
+    public static final String ALL = "all";
 
     private final Map<String, Map<String, Stored>> series = new LinkedHashMap<>();
     private final int maxPoints;
@@ -36,30 +44,69 @@ public final class JobSeries {
         this.maxPoints = maxPoints;
     }
 
+    /**
+     * What one point holds: the windows that start in it, merged (null when none does), and the
+     * requests (per step) and iterations that windows overlapping it contributed to its rates,
+     * with the time they cover within it.
+     */
+    private static final class Bucket {
+        WorkflowWindow window;
+        final Map<String, Double> requests = new LinkedHashMap<>();
+        double iterations;
+        long coveredFrom = Long.MAX_VALUE;
+        long coveredTo = Long.MIN_VALUE;
+
+        /** Adds {@code other}: side by side (another source) or after (the same source, a later time). */
+        void add(Bucket other, String workflow, boolean sideBySide) {
+            if (other.window != null) {
+                if (window == null) {
+                    window = other.window;
+                } else {
+                    WorkflowAccumulator merged = new WorkflowAccumulator(workflow);
+                    if (sideBySide) {
+                        merged.addConcurrent(window).addConcurrent(other.window);
+                    } else {
+                        merged.addLater(window).addLater(other.window);
+                    }
+                    window = merged.toWindow();
+                }
+            }
+            other.requests.forEach((step, count) -> requests.merge(step, count, Double::sum));
+            iterations += other.iterations;
+            coveredFrom = Math.min(coveredFrom, other.coveredFrom);
+            coveredTo = Math.max(coveredTo, other.coveredTo);
+        }
+    }
+
     /** One workflow's points in one datacenter. */
     private static final class Stored {
         long resolutionMillis = 1000;
-        final TreeMap<Long, WorkflowWindow> points = new TreeMap<>();
+        final TreeMap<Long, Bucket> points = new TreeMap<>();
 
         void add(WorkflowWindow window, int maxPoints) {
-            long bucket = bucket(window.startMillis(), resolutionMillis);
-            WorkflowWindow there = points.get(bucket);
-            if (there == null) {
-                points.put(bucket, window);
-            } else {
-                // Two windows of one second from one datacenter (a worker's late window) ran side by
-                // side; of a longer point, one came after the other.
-                WorkflowAccumulator merged = new WorkflowAccumulator(window.workflow());
-                if (resolutionMillis == 1000) {
-                    merged.addConcurrent(there).addConcurrent(window);
-                } else {
-                    merged.addLater(there).addLater(window);
-                }
-                points.put(bucket, merged.toWindow());
+            String workflow = window.workflow();
+            Bucket starts = new Bucket();
+            starts.window = window;
+            // Side by side with what is there: at 1 s, another window of the same second (a late
+            // worker's); coarser, one of the seconds the point merged.
+            points.computeIfAbsent(bucket(window.startMillis(), resolutionMillis), b -> new Bucket())
+                    .add(starts, workflow, resolutionMillis == 1000);
+            long span = Math.max(1, window.endMillis() - window.startMillis());
+            for (long at = bucket(window.startMillis(), resolutionMillis); at < Math.max(window.endMillis(),
+                    window.startMillis() + 1); at += resolutionMillis) {
+                long from = Math.max(at, window.startMillis());
+                long to = Math.min(at + resolutionMillis, Math.max(window.endMillis(), window.startMillis() + 1));
+                double share = (double) (to - from) / span;
+                Bucket spread = new Bucket();
+                window.steps().forEach(step -> spread.requests.put(step.step(), step.requests() * share));
+                spread.iterations = window.iterations() * share;
+                spread.coveredFrom = from;
+                spread.coveredTo = to;
+                points.computeIfAbsent(at, b -> new Bucket()).add(spread, workflow, true);
             }
             while (points.size() > maxPoints) {
                 resolutionMillis *= 2;
-                TreeMap<Long, WorkflowWindow> coarser = rebucket(points, resolutionMillis);
+                TreeMap<Long, Bucket> coarser = rebucket(points, resolutionMillis, workflow);
                 points.clear();
                 points.putAll(coarser);
             }
@@ -82,20 +129,24 @@ public final class JobSeries {
     /**
      * One point of a series: what happened from {@code startMillis} over its resolution.
      *
-     * @param seconds    the time its windows cover within it (the first may start late)
-     * @param targetRate open model, every datacenter merged: the iterations a second the schedule
-     *                   asked for in the middle of the point, counted from the series' first
-     *                   point; null otherwise
+     * @param seconds           the time its windows cover within it (the first may start late)
+     * @param iterations        iterations in the windows that start in it
+     * @param activeVus         the peak of virtual users running (datacenters' add up)
+     * @param targetRate        open model, every datacenter merged: the iterations a second the
+     *                          schedule asked for in the middle of the point, counted from the
+     *                          series' first point; null otherwise
+     * @param iterationsPerSecond iterations a second, windows spread over the time they cover
      */
-    public record Point(long startMillis, double seconds, long iterations, long droppedIterations, long activeVus,
-            Double targetRate, List<StepPoint> steps) {
+    public record Point(long startMillis, double seconds, long iterations, double iterationsPerSecond,
+            long droppedIterations, long activeVus, Double targetRate, List<StepPoint> steps) {
     }
 
     /**
      * One step in one point.
      *
-     * @param requestsPerSecond the point's requests over the time its windows cover within it
-     * @param latencyMs         percentiles of this point's requests alone
+     * @param requests          requests in the windows that start in the point
+     * @param requestsPerSecond requests a second over the point, windows spread over the time they cover
+     * @param latencyMs         percentiles of the requests in the windows that start in the point alone
      */
     public record StepPoint(String step, long requests, long successes, long failed, Map<String, Long> failures,
             long notSent, double requestsPerSecond, LatencySummary latencyMs) {
@@ -109,9 +160,6 @@ public final class JobSeries {
      */
     public record Series(String workflow, String datacenter, long resolutionMillis, List<Point> points) {
     }
-
-    /** Every datacenter's points merged, as {@link #series}'s datacenter. */
-    public static final String ALL = "all";
 
     /**
      * The points of each workflow (or only {@code workflow}), of one datacenter or {@link #ALL}
@@ -145,29 +193,31 @@ public final class JobSeries {
             long stored = parts.stream().mapToLong(part -> part.resolutionMillis).max().orElse(1000);
             long resolution = Math.max(stored, ceil(Math.max(resolutionMillis, 1000), stored));
             // Each datacenter's points at the resolution (one after another), then the datacenters side by side.
-            List<NavigableMap<Long, WorkflowWindow>> atResolution = new ArrayList<>();
+            NavigableMap<Long, Bucket> merged = null;
             for (Stored part : parts) {
-                NavigableMap<Long, WorkflowWindow> since = part.points.tailMap(bucket(sinceMillis, resolution), true);
-                atResolution.add(part.resolutionMillis == resolution ? since : rebucket(since, resolution));
-            }
-            NavigableMap<Long, WorkflowWindow> merged = atResolution.get(0);
-            if (atResolution.size() > 1) {
-                TreeMap<Long, WorkflowAccumulator> together = new TreeMap<>();
-                atResolution.forEach(part -> part.forEach((start, window) -> together
-                        .computeIfAbsent(start, s -> new WorkflowAccumulator(name)).addConcurrent(window)));
-                TreeMap<Long, WorkflowWindow> windows = new TreeMap<>();
-                together.forEach((start, accumulator) -> windows.put(start, accumulator.toWindow()));
-                merged = windows;
+                NavigableMap<Long, Bucket> since = part.points.tailMap(bucket(sinceMillis, resolution), true);
+                NavigableMap<Long, Bucket> mine = part.resolutionMillis == resolution ? since
+                        : rebucket(since, resolution, name);
+                if (merged == null) {
+                    merged = mine;
+                } else {
+                    TreeMap<Long, Bucket> together = new TreeMap<>();
+                    for (NavigableMap<Long, Bucket> source : List.of(merged, mine)) {
+                        source.forEach((start, bucket) -> together.computeIfAbsent(start, s -> new Bucket())
+                                .add(bucket, name, true));
+                    }
+                    merged = together;
+                }
             }
             WorkflowSpec.Open schedule = datacenter.equals(ALL) ? schedules.get(name) : null;
             long first = parts.stream().filter(part -> !part.points.isEmpty())
-                    .mapToLong(part -> part.points.firstEntry().getValue().startMillis()).min().orElse(0);
+                    .mapToLong(part -> part.points.firstEntry().getValue().coveredFrom).min().orElse(0);
             List<Point> points = new ArrayList<>();
-            merged.forEach((start, window) -> {
+            merged.forEach((start, bucket) -> {
                 if (start + resolution > sinceMillis) {
-                    Double target = schedule == null ? null
-                            : schedule.rateAt((Math.max(start, first) + start + resolution) / 2.0 / 1000 - first / 1000.0);
-                    points.add(point(start, resolution, window, step, target));
+                    Double target = schedule == null ? null : schedule.rateAt(
+                            (Math.max(start, first) + start + resolution) / 2.0 / 1000 - first / 1000.0);
+                    points.add(point(start, bucket, step, target));
                 }
             });
             out.add(new Series(name, datacenter, resolution, points));
@@ -175,29 +225,26 @@ public final class JobSeries {
         return out;
     }
 
-    private static Point point(long start, long resolution, WorkflowWindow window, Optional<String> step,
-            Double targetRate) {
-        // The time the windows cover within the point: the first second may start late, the last end early.
-        double seconds = Math.max(0, Math.min(start + resolution, window.endMillis())
-                - Math.max(start, window.startMillis())) / 1000.0;
+    private static Point point(long start, Bucket bucket, Optional<String> step, Double targetRate) {
+        double seconds = Math.max(0, bucket.coveredTo - bucket.coveredFrom) / 1000.0;
+        WorkflowWindow window = bucket.window;
         List<StepPoint> steps = new ArrayList<>();
-        for (StepWindow s : window.steps()) {
-            if (step.isPresent() && !step.get().equals(s.step())) {
+        List<StepWindow> started = window == null ? List.of() : window.steps();
+        List<String> names = new ArrayList<>(bucket.requests.keySet());
+        started.stream().map(StepWindow::step).filter(name -> !names.contains(name)).forEach(names::add);
+        for (String name : names) {
+            if (step.isPresent() && !step.get().equals(name)) {
                 continue;
             }
-            steps.add(new StepPoint(s.step(), s.requests(), s.successes(), s.failed(), s.failures(), s.unsent(),
-                    seconds > 0 ? s.requests() / seconds : 0, LatencySummary.of(s.latency())));
+            double rate = seconds > 0 ? bucket.requests.getOrDefault(name, 0.0) / seconds : 0;
+            StepWindow s = started.stream().filter(candidate -> candidate.step().equals(name)).findFirst().orElse(null);
+            steps.add(s == null ? new StepPoint(name, 0, 0, 0, Map.of(), 0, rate, LatencySummary.of(LatencyHistograms.create()))
+                    : new StepPoint(name, s.requests(), s.successes(), s.failed(), s.failures(), s.unsent(), rate,
+                            LatencySummary.of(s.latency())));
         }
-        return new Point(start, seconds, window.iterations(), window.droppedIterations(), window.activeVus(), targetRate,
-                steps);
-    }
-
-    /** The datacenters with points of any workflow. */
-    public List<String> datacenters() {
-        List<String> names = new ArrayList<>();
-        series.values().forEach(byDatacenter -> byDatacenter.keySet().stream().filter(dc -> !names.contains(dc))
-                .forEach(names::add));
-        return names;
+        return new Point(start, seconds, window == null ? 0 : window.iterations(),
+                seconds > 0 ? bucket.iterations / seconds : 0, window == null ? 0 : window.droppedIterations(),
+                window == null ? 0 : window.activeVus(), targetRate, steps);
     }
 
     /** Points kept, over every workflow and datacenter. */
@@ -207,13 +254,11 @@ public final class JobSeries {
     }
 
     /** One source's points at a coarser resolution: points of one source, one after another. */
-    private static TreeMap<Long, WorkflowWindow> rebucket(NavigableMap<Long, WorkflowWindow> points, long resolution) {
-        TreeMap<Long, WorkflowAccumulator> coarser = new TreeMap<>();
-        points.forEach((start, window) -> coarser.computeIfAbsent(bucket(start, resolution),
-                s -> new WorkflowAccumulator(window.workflow())).addLater(window));
-        TreeMap<Long, WorkflowWindow> windows = new TreeMap<>();
-        coarser.forEach((start, accumulator) -> windows.put(start, accumulator.toWindow()));
-        return windows;
+    private static TreeMap<Long, Bucket> rebucket(NavigableMap<Long, Bucket> points, long resolution, String workflow) {
+        TreeMap<Long, Bucket> coarser = new TreeMap<>();
+        points.forEach((start, bucket) -> coarser.computeIfAbsent(bucket(start, resolution), s -> new Bucket())
+                .add(bucket, workflow, false));
+        return coarser;
     }
 
     private static long bucket(long millis, long resolution) {

@@ -79,6 +79,24 @@ class JobSeriesTest {
     }
 
     @Test
+    void windowsOfSeveralSecondsUnderBackpressureSpreadTheirRateOverTheSecondsTheyCover() {
+        JobSeries series = new JobSeries();
+        for (long s = 0; s < 6; s++) {
+            series.add("dc1", Map.of("w", List.of(second(s, 10, 10, 1))));
+            if (s % 2 == 0) {
+                series.add("dc2", Map.of("w", List.of(window(T0 + s * 1000, T0 + s * 1000 + 2000, 20, 10, 1))));
+            }
+        }
+
+        List<JobSeries.Point> all = points(series, JobSeries.ALL, 1000, 0);
+
+        assertThat(all).extracting(point -> point.steps().get(0).requestsPerSecond()).containsOnly(20.0);
+        assertThat(all).extracting(JobSeries.Point::iterationsPerSecond).containsOnly(20.0);
+        assertThat(all).extracting(point -> point.steps().get(0).requests()).as("counts where windows start")
+                .containsExactly(30L, 10L, 30L, 10L, 30L, 10L);
+    }
+
+    @Test
     void aPartialFirstSecondGivesItsRateOverTheTimeItCovers() {
         JobSeries series = new JobSeries();
         series.add("dc1", Map.of("w", List.of(window(T0 + 750, T0 + 1000, 5, 10, 1), second(1, 20, 10, 1))));
