@@ -105,7 +105,7 @@ public final class DemoCommand implements Callable<Integer> {
             int exit;
             try {
                 exit = JobCommands.follow(gate, JobCommands.submit(gate, job, spec), out,
-                        spec.commandLine().getErr(), List.of(report), null, false, true);
+                        spec.commandLine().getErr(), List.of(report), null, false, true, JobCommands.planned(job));
             } catch (JobCommands.Refused refused) {
                 return refused.exitCode;
             }

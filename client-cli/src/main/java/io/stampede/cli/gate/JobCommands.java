@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -115,7 +116,7 @@ public final class JobCommands {
             GateClient client = gate.client();
             try {
                 return follow(client, submit(client, file, spec), spec.commandLine().getOut(),
-                        spec.commandLine().getErr(), reports, junit.file, perDatacenter, true);
+                        spec.commandLine().getErr(), reports, junit.file, perDatacenter, true, planned(file));
             } catch (Refused refused) {
                 return refused.exitCode;
             }
@@ -195,7 +196,7 @@ public final class JobCommands {
                 return ExitCodes.FAILURE;
             }
             return follow(client, id, spec.commandLine().getOut(), spec.commandLine().getErr(), List.of(), junit.file,
-                    false, false);
+                    false, false, Map.of());
         }
     }
 
@@ -341,12 +342,29 @@ public final class JobCommands {
     }
 
     /**
+     * Each workflow's planned running time, from the job's file, for the live table's progress
+     * bars: its duration (or its stages'); none for work bounded by iterations only, or when the
+     * file cannot be read again.
+     */
+    static Map<String, Duration> planned(Path file) {
+        Map<String, Duration> planned = new java.util.LinkedHashMap<>();
+        try {
+            io.stampede.model.job.JobSpecParser.read(Files.readString(file, StandardCharsets.UTF_8)).job()
+                    .ifPresent(job -> job.workflows().forEach(workflow -> workflow.load().duration()
+                            .ifPresent(duration -> planned.put(workflow.name(), duration))));
+        } catch (IOException e) {
+            // No bars, then: the job was read a moment ago to submit it.
+        }
+        return planned;
+    }
+
+    /**
      * Follows a job to its end with progress lines, then prints the table, writes the reports and
      * returns the exit code. With {@code cancelOnInterrupt}, Ctrl-C cancels the job; the outcome
      * is still printed once, by whichever of this thread and the interrupt comes to it first.
      */
     static int follow(GateClient client, String id, PrintWriter out, PrintWriter err, List<Path> reports,
-            Path junit, boolean perDatacenter, boolean cancelOnInterrupt) {
+            Path junit, boolean perDatacenter, boolean cancelOnInterrupt, Map<String, Duration> planned) {
         Outcome outcome = new Outcome(junit);
         Thread cancel = new Thread(() -> {
             err.println("\ninterrupted: cancelling job " + id + " ...");
@@ -375,8 +393,9 @@ public final class JobCommands {
             Runtime.getRuntime().addShutdownHook(cancel);
         }
         try {
-            long started = System.nanoTime();
-            client.watch(id, job -> Progress.print(job, (System.nanoTime() - started) / 1e9, out, perDatacenter));
+            Progress progress = new Progress(out, Progress.terminal(), perDatacenter, planned, System::nanoTime);
+            client.watch(id, progress::update);
+            progress.end();
             GateClient.Answer last = client.job(id);
             if (!last.ok()) {
                 err.println("stampede: " + last.problem());

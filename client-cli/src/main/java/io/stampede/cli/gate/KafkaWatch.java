@@ -62,6 +62,7 @@ final class KafkaWatch {
         KafkaWatch watch = new KafkaWatch(id);
         long started = System.nanoTime();
         long deadline = started + wait.toNanos();
+        Progress progress = new Progress(out, Progress.terminal(), false, Map.of(), System::nanoTime);
         long lastHeard = 0;
         boolean heard = false;
         Properties properties = new Properties();
@@ -100,9 +101,10 @@ final class KafkaWatch {
                     }
                 }
                 if (changed) {
-                    Progress.print(watch.view(), (System.nanoTime() - started) / 1e9, out, false);
+                    progress.update(watch.view());
                 }
                 if (watch.status.terminal()) {
+                    progress.end();
                     return Reports.printOutcome(watch.view(), out);
                 }
             }

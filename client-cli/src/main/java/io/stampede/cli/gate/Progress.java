@@ -1,38 +1,177 @@
 package io.stampede.cli.gate;
 
 import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongSupplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * The live lines of {@code run} and {@code watch}: per workflow (and per datacenter with
- * {@code --per-datacenter}) its own state, requests so far, the current rate as the gate
- * computed it from the windows' timestamps, p99, errors, and dropped iterations and requests
- * never sent when there are any.
+ * What {@code run} and {@code watch} show while a job runs. On a terminal, one table redrawn in
+ * place (at most four times a second): a row per workflow and step (and per datacenter with
+ * {@code --per-datacenter}) with its state, requests, current rate, p99 and errors, and for work
+ * bounded by time a progress bar with what is left. Elsewhere (a pipe, a CI log), one summary line
+ * every {@value #PLAIN_EVERY_SECONDS} s. Rates are the gate's, from the windows' own timestamps
+ * over the last complete seconds, never from when updates arrived.
  */
 final class Progress {
 
-    private Progress() {
+    /** How often a summary line is printed where there is no terminal. */
+    static final int PLAIN_EVERY_SECONDS = 10;
+    /** The least time between two redraws of the table, in milliseconds. */
+    static final long REDRAW_MILLIS = 250;
+    private static final int BAR = 20;
+
+    private final PrintWriter out;
+    private final boolean live;
+    private final boolean perDatacenter;
+    private final Map<String, Duration> planned;
+    private final LongSupplier nanos;
+    private final long started;
+    private long lastShown = Long.MIN_VALUE;
+    private int drawnLines;
+    private JsonNode latest;
+
+    /**
+     * @param live     redraw a table in place (a terminal) rather than print summary lines
+     * @param planned  each workflow's planned running time, for its progress bar; none for work
+     *                 bounded by iterations, or when the job's file is not at hand ({@code watch})
+     * @param nanos    a monotonic clock, in nanoseconds
+     */
+    Progress(PrintWriter out, boolean live, boolean perDatacenter, Map<String, Duration> planned, LongSupplier nanos) {
+        this.out = out;
+        this.live = live;
+        this.perDatacenter = perDatacenter;
+        this.planned = Map.copyOf(planned);
+        this.nanos = nanos;
+        this.started = nanos.getAsLong();
     }
 
-    /** Prints one update of the job. */
-    static void print(JsonNode job, double seconds, PrintWriter out, boolean perDatacenter) {
-        String jobStatus = job.path("status").asText();
-        for (JsonNode workflow : job.path("workflows")) {
-            line("", jobStatus, workflow, seconds, out);
+    /** Whether this process writes to a terminal that can redraw (not a pipe, not TERM=dumb). */
+    static boolean terminal() {
+        return System.console() != null && !"dumb".equals(System.getenv("TERM"));
+    }
+
+    /** A new state of the job, as the gate sent it. */
+    void update(JsonNode job) {
+        latest = job;
+        long now = nanos.getAsLong();
+        long every = live ? REDRAW_MILLIS * 1_000_000 : PLAIN_EVERY_SECONDS * 1_000_000_000L;
+        if (lastShown != Long.MIN_VALUE && now - lastShown < every) {
+            return;
         }
-        if (perDatacenter) {
-            job.path("datacenters").fields().forEachRemaining(dc -> {
-                for (JsonNode workflow : dc.getValue().path("statistics")) {
-                    line(dc.getKey() + " ", dc.getValue().path("status").asText(), workflow, seconds, out);
-                }
-            });
+        lastShown = now;
+        show(job, (now - started) / 1e9);
+    }
+
+    /** The job has ended: the table shows its last state (summary lines stop: the final table follows). */
+    void end() {
+        if (live && latest != null) {
+            show(latest, (nanos.getAsLong() - started) / 1e9);
+        }
+    }
+
+    private void show(JsonNode job, double seconds) {
+        if (live) {
+            redraw(table(job, seconds));
+        } else {
+            out.println(summary(job, seconds));
         }
         out.flush();
     }
 
-    private static void line(String prefix, String fallbackStatus, JsonNode workflow, double seconds, PrintWriter out) {
+    /** Moves up over the table drawn last and draws this one over it, line by line. */
+    private void redraw(List<String> lines) {
+        StringBuilder text = new StringBuilder();
+        if (drawnLines > 0) {
+            text.append("\u001b[").append(drawnLines).append('A');
+        }
+        for (String line : lines) {
+            text.append('\r').append("\u001b[2K").append(line).append('\n');
+        }
+        // A table shorter than the last one leaves no old rows below it.
+        for (int i = lines.size(); i < drawnLines; i++) {
+            text.append("\u001b[2K\n");
+        }
+        out.print(text);
+        drawnLines = Math.max(lines.size(), drawnLines);
+    }
+
+    /** The live table: a header, then a row per workflow and step. */
+    List<String> table(JsonNode job, double seconds) {
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "job %s %s %.0fs", job.path("id").asText(), job.path("status").asText(),
+                seconds));
+        lines.add(String.format(Locale.ROOT, "  %-22s %-18s %-10s %10s %9s %9s %8s  %s", "workflow", "step", "state",
+                "requests", "req/s", "p99 ms", "errors", "progress"));
+        rows("", job.path("status").asText(), job.path("workflows"), lines);
+        if (perDatacenter) {
+            job.path("datacenters").fields().forEachRemaining(dc ->
+                    rows(dc.getKey() + "/", dc.getValue().path("status").asText(), dc.getValue().path("statistics"), lines));
+        }
+        return lines;
+    }
+
+    private void rows(String prefix, String fallbackState, JsonNode workflows, List<String> lines) {
+        for (JsonNode workflow : workflows) {
+            String name = workflow.path("workflow").asText();
+            String state = workflow.path("state").asText(fallbackState);
+            String bar = bar(name, state, workflow.path("seconds").asDouble());
+            for (JsonNode step : workflow.path("steps")) {
+                lines.add(String.format(Locale.ROOT, "  %-22s %-18s %-10s %10d %9.1f %9.2f %8d  %s",
+                        cut(prefix + name, 22), cut(step.path("step").asText(), 18), state, step.path("requests").asLong(),
+                        step.path("currentRequestsPerSecond").asDouble(), step.path("latencyMs").path("p99").asDouble(),
+                        step.path("failed").asLong(), bar));
+            }
+            List<String> notes = new ArrayList<>();
+            long dropped = workflow.path("droppedIterations").asLong();
+            if (dropped > 0) {
+                notes.add("dropped " + dropped + " (maxVus busy)");
+            }
+            long notSent = 0;
+            for (JsonNode step : workflow.path("steps")) {
+                notSent += Reports.notSent(step);
+            }
+            if (notSent > 0) {
+                notes.add("not sent " + notSent);
+            }
+            if (!notes.isEmpty()) {
+                lines.add("  " + cut(prefix + name, 22) + "  " + String.join(", ", notes));
+            }
+        }
+    }
+
+    /** "[########------------]  40% 9s left" for work bounded by time; the state's end otherwise. */
+    private String bar(String workflow, String state, double seconds) {
+        Duration duration = planned.get(workflow);
+        if (duration == null || duration.isZero()) {
+            return "";
+        }
+        boolean ended = state.equals("COMPLETED") || state.equals("FAILED") || state.equals("CANCELLED");
+        double total = duration.toMillis() / 1000.0;
+        double done = ended ? 1 : Math.min(1, seconds / total);
+        int filled = (int) Math.round(done * BAR);
+        String left = ended ? "" : String.format(Locale.ROOT, " %.0fs left", Math.max(0, total - seconds));
+        return "[" + "#".repeat(filled) + "-".repeat(BAR - filled) + "] " + String.format(Locale.ROOT, "%3.0f%%", done * 100)
+                + left;
+    }
+
+    /** One line for the whole job: each workflow's state, requests, current rate, p99 and errors. */
+    static String summary(JsonNode job, double seconds) {
+        List<String> parts = new ArrayList<>();
+        for (JsonNode workflow : job.path("workflows")) {
+            parts.add(workflow(workflow, job.path("status").asText()));
+        }
+        return String.format(Locale.ROOT, "[%6.1fs] %s  %s", seconds, job.path("status").asText(),
+                String.join(" | ", parts));
+    }
+
+    /** A workflow's figures in a line: "browse RUNNING 1203 req 130.4 req/s p99 57.34 ms errors 0". */
+    static String workflow(JsonNode workflow, String fallbackState) {
         long requests = 0;
         long failed = 0;
         long notSent = 0;
@@ -45,17 +184,20 @@ final class Progress {
             p99 = Math.max(p99, step.path("latencyMs").path("p99").asDouble());
             notSent += Reports.notSent(step);
         }
-        String state = workflow.path("state").asText(fallbackStatus);
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                "[%6.1fs] %-24s %-10s %9d req %9.1f req/s  p99 %8.2f ms  errors %d", seconds,
-                prefix + workflow.path("workflow").asText(), state, requests, rate, p99, failed));
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s %s %d req %.1f req/s p99 %.2f ms errors %d",
+                workflow.path("workflow").asText(), workflow.path("state").asText(fallbackState), requests, rate, p99,
+                failed));
         long dropped = workflow.path("droppedIterations").asLong();
         if (dropped > 0) {
-            line.append("  dropped ").append(dropped).append(" (maxVus busy)");
+            line.append(" dropped ").append(dropped).append(" (maxVus busy)");
         }
         if (notSent > 0) {
-            line.append("  not sent ").append(notSent);
+            line.append(" not sent ").append(notSent);
         }
-        out.println(line);
+        return line.toString();
+    }
+
+    private static String cut(String text, int width) {
+        return text.length() <= width ? text : text.substring(0, width - 1) + "~";
     }
 }

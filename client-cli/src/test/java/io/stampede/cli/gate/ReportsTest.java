@@ -43,13 +43,41 @@ class ReportsTest {
     }
 
     @Test
-    void liveLinesShowTheWorkflowsStateItsCurrentRateDropsAndUnsentRequests() {
+    void withoutATerminalASummaryLineEveryTenSecondsShowsEachWorkflowsStateRateDropsAndUnsentRequests() {
         StringWriter text = new StringWriter();
+        long[] now = {0};
+        Progress progress = new Progress(new PrintWriter(text), false, false, Map.of(), () -> now[0]);
 
-        Progress.print(job(), 4.2, new PrintWriter(text), false);
+        for (int second = 0; second <= 25; second++) {
+            now[0] = second * 1_000_000_000L;
+            progress.update(job());
+            progress.update(job());
+        }
+        progress.end();
 
-        assertThat(text.toString()).contains("crowd", "RUNNING", "80 req", "20.0 req/s", "errors 4",
-                "dropped 12 (maxVus busy)", "not sent 8");
+        assertThat(text.toString().lines()).as(text.toString()).hasSize(3).first().asString()
+                .isEqualTo("[   0.0s] RUNNING  crowd RUNNING 80 req 20.0 req/s p99 0.00 ms errors 4 dropped 12 (maxVus busy)"
+                        + " not sent 8");
+        assertThat(text.toString().lines().toList().get(2)).startsWith("[  20.0s] RUNNING  crowd");
+    }
+
+    @Test
+    void onATerminalOneTableIsRedrawnInPlaceWithAProgressBarForTimedWork() {
+        StringWriter text = new StringWriter();
+        long[] now = {0};
+        Progress progress = new Progress(new PrintWriter(text), true, false, Map.of("crowd", java.time.Duration.ofSeconds(8)),
+                () -> now[0]);
+
+        progress.update(job());
+        now[0] = 100_000_000L;
+        progress.update(job()); // within a quarter of a second: not drawn
+        now[0] = 1_000_000_000L;
+        progress.update(job());
+
+        String drawn = text.toString();
+        assertThat(drawn.split("\u001b\\[4A", -1)).as("drawn twice, the second over the first").hasSize(2);
+        assertThat(drawn).contains("job job-1 RUNNING", "  crowd                  slow               RUNNING            80"
+                + "      20.0      0.00        4  [##########----------]  50% 4s left", "crowd  dropped 12 (maxVus busy), not sent 8");
     }
 
     @Test

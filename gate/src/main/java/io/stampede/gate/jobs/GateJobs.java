@@ -37,6 +37,7 @@ import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.ReplayFilter;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.stats.Unaccounted;
+import io.stampede.model.stats.WorkflowWindow;
 
 /**
  * The gates' decisions about jobs, without I/O: accept a submission (validate, route, split),
@@ -51,7 +52,11 @@ import io.stampede.model.stats.Unaccounted;
 public final class GateJobs {
 
     /** Something for the adapter to do. */
-    public sealed interface Command permits Publish, Replicate {
+    public sealed interface Command permits Publish, Replicate, Measure {
+    }
+
+    /** Export a datacenter's new windows of {@code job} as metrics (they are in the job's series). */
+    public record Measure(JobId job, String datacenter, Map<String, List<WorkflowWindow>> windows) implements Command {
     }
 
     /**
@@ -388,8 +393,14 @@ public final class GateJobs {
         GlobalJob job = admitted.entry().job;
         List<Command> commands = new ArrayList<>();
         if (payload instanceof Payload.DatacenterProgress progress) {
+            // Only the job's owner exports its metrics: every gate follows every job, and a scrape of
+            // all of them must count each request once.
+            if (job.record(progress) && !progress.windows().isEmpty() && mine(job)) {
+                commands.add(new Measure(job.id(), progress.datacenter(), progress.windows()));
+            }
             if (!job.onProgress(progress, nowMillis)) {
-                return new Dropped(ReplayFilter.Verdict.LATE);
+                // Windows sent after a datacenter's totals are in the series; nothing else changes.
+                return commands.isEmpty() ? new Dropped(ReplayFilter.Verdict.LATE) : new Changed(job.id(), commands);
             }
             datacenters.progressed(progress.datacenter(), job.id().toString(), nowMillis);
             changedSinceProgress.add(job.id());

@@ -279,11 +279,6 @@ public final class GlobalJob {
      * was not taken: the datacenter is not the job's, has finished, or was given up as LOST.
      */
     public boolean onProgress(Payload.DatacenterProgress progress, long nowMillis) {
-        if (datacenterStatus.containsKey(progress.datacenter())
-                && datacenterStatus.get(progress.datacenter()) != DatacenterJobStatus.LOST) {
-            // A datacenter sends its last windows after its final totals: they count in the series.
-            series.add(progress.datacenter(), progress.windows());
-        }
         if (!datacenterStatus.containsKey(progress.datacenter()) || status.terminal()
                 || statistics.finished(progress.datacenter())
                 || datacenterStatus.get(progress.datacenter()) == DatacenterJobStatus.LOST) {
@@ -320,6 +315,20 @@ public final class GlobalJob {
             datacenterStatus.put(progress.datacenter(), was.moveTo(DatacenterJobStatus.RUNNING));
         }
         statistics.onProgress(progress.datacenter(), progress.windows());
+        return true;
+    }
+
+    /**
+     * Takes a datacenter's windows into the job's series, also those it sends after its final
+     * totals (its last windows); not those of a datacenter that is not the job's or was given up
+     * as LOST. Returns whether they were taken.
+     */
+    public boolean record(Payload.DatacenterProgress progress) {
+        if (!datacenterStatus.containsKey(progress.datacenter())
+                || datacenterStatus.get(progress.datacenter()) == DatacenterJobStatus.LOST) {
+            return false;
+        }
+        series.add(progress.datacenter(), progress.windows());
         return true;
     }
 

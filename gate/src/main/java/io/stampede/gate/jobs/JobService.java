@@ -27,6 +27,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.cluster.membership.MemberView;
+import io.stampede.gate.metrics.JobMetrics;
 import io.stampede.gate.ownership.Ownership;
 import io.stampede.gate.ownership.OwnershipState;
 import io.stampede.gate.routing.Bucket;
@@ -77,11 +78,13 @@ public class JobService {
     private final NodeLeadership leadership;
     private final NodeMembership membership;
     private final OwnershipState ownership;
+    private final JobMetrics metrics;
 
     public JobService(DatacenterRouter router, RecordInbox inbox, @Identifier("gate-out") RecordSender out,
             Clock clock, Vertx vertx, NodeIdentity identity, NodeLeadership leadership, NodeMembership membership,
-            OwnershipState ownership, NodeConfig config, MeterRegistry registry, PeerProtocols peers) {
+            OwnershipState ownership, NodeConfig config, MeterRegistry registry, PeerProtocols peers, JobMetrics metrics) {
         this.identity = identity;
+        this.metrics = metrics;
         this.peers = peers;
         this.leadership = leadership;
         this.membership = membership;
@@ -92,7 +95,10 @@ public class JobService {
         this.vertx = vertx;
         this.core = new GateJobs(identity.id(), router, LedgerSettings.limits(config.jobs()),
                 config.jobs().datacenterSilence(), config.jobs().stuckAfter(), config.jobs().maxErrorRate(),
-                ownership::forget);
+                released -> {
+                    ownership.forget(released);
+                    metrics.forget(released);
+                });
         LedgerGauges.register(registry, this::retained, this::tombstones);
         config.routing().expectedDatacenters().ifPresent(core::expect);
     }
@@ -312,6 +318,8 @@ public class JobService {
                         }
                     });
                 }
+            } else if (command instanceof GateJobs.Measure measure) {
+                metrics.record(measure.job(), measure.datacenter(), measure.windows());
             } else if (command instanceof GateJobs.Replicate replicate) {
                 if (replicate.change() instanceof Ownership.Reassign reassign) {
                     LOG.warnf("gate %s is gone: moving its jobs to %s", reassign.gone(), reassign.live());

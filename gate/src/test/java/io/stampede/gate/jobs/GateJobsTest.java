@@ -124,8 +124,8 @@ class GateJobsTest {
         GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1).datacenter("dc2", 2, 1);
         JobId id = gate.submit(JOB, Optional.empty(), new ArrayList<>());
 
-        assertThat(gate.core.onEvent(gate.report(id, "dc1", 1, progress("dc1")), GateScenario.NOW))
-                .isEqualTo(new GateJobs.Changed(id, List.of()));
+        assertThat(gate.core.onEvent(gate.report(id, "dc1", 1, progress("dc1")), GateScenario.NOW)).as("its owner measures it")
+                .isEqualTo(new GateJobs.Changed(id, List.of(new GateJobs.Measure(id, "dc1", progress("dc1").windows()))));
         assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
         assertThat(gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.COMPLETED)),
                 GateScenario.NOW)).isEqualTo(new GateJobs.Changed(id, List.of()));
@@ -146,6 +146,8 @@ class GateJobsTest {
         Ownership.Entry theirs = GateScenario.entry(JobId.of("job-theirs"), "gate-1", List.of("dc1"));
         gate.core.follow(theirs, false, GateScenario.NOW, new ArrayList<>());
 
+        assertThat(gate.core.onEvent(gate.report(theirs.id(), "dc1", 1, progress("dc1")), GateScenario.NOW))
+                .as("nor measures it: its owner does").isEqualTo(new GateJobs.Changed(theirs.id(), List.of()));
         GateJobs.Applied applied = gate.core.onEvent(gate.report(theirs.id(), "dc1", 1,
                 finished("dc1", DatacenterJobStatus.FAILED)), GateScenario.NOW);
 
