@@ -77,4 +77,150 @@ final class Chromium {
             }
         }
     }
+
+    /**
+     * A page open in a browser that stays up, driven over the DevTools protocol: what a person
+     * would see, read while the page lives (its scripts, event streams and timers running).
+     */
+    static final class Page implements AutoCloseable {
+        private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+                new com.fasterxml.jackson.databind.ObjectMapper();
+        private final Process process;
+        private final Path profile;
+        private final java.net.http.WebSocket socket;
+        private final java.util.concurrent.atomic.AtomicInteger ids = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.Map<Integer, java.util.concurrent.CompletableFuture<com.fasterxml.jackson.databind.JsonNode>>
+                pending = new java.util.concurrent.ConcurrentHashMap<>();
+
+        private Page(Process process, Path profile, java.net.http.WebSocket.Builder builder, java.net.URI page)
+                throws IOException, InterruptedException {
+            this.process = process;
+            this.profile = profile;
+            StringBuilder partial = new StringBuilder();
+            try {
+                this.socket = builder.buildAsync(page, new java.net.http.WebSocket.Listener() {
+                    @Override
+                    public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket webSocket,
+                            CharSequence data, boolean last) {
+                        partial.append(data);
+                        if (last) {
+                            answered(partial.toString());
+                            partial.setLength(0);
+                        }
+                        webSocket.request(1);
+                        return null;
+                    }
+                }).get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IOException("cannot reach the browser's page at " + page, e);
+            }
+        }
+
+        private void answered(String message) {
+            try {
+                com.fasterxml.jackson.databind.JsonNode answer = JSON.readTree(message);
+                if (answer.has("id")) {
+                    var waiting = pending.remove(answer.get("id").asInt());
+                    if (waiting != null) {
+                        waiting.complete(answer);
+                    }
+                }
+            } catch (IOException e) {
+                // Not ours to read: events the page sends unasked.
+            }
+        }
+
+        /** Opens {@code url} in a new headless browser. */
+        static Page open(String url) throws IOException, InterruptedException {
+            Path profile = Files.createTempDirectory("stampede-chromium-");
+            Process process = new ProcessBuilder(binary().orElseThrow().toString(), "--headless=new", "--no-sandbox",
+                    "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--remote-debugging-port=0",
+                    "--remote-allow-origins=*", "--window-size=1400,2400", "--user-data-dir=" + profile, "about:blank")
+                    .redirectOutput(profile.resolve("stdout").toFile()).redirectError(profile.resolve("stderr").toFile())
+                    .start();
+            try {
+                Path port = profile.resolve("DevToolsActivePort");
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                // Chromium writes the port it listens on once it does.
+                org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> Files.isRegularFile(port)
+                        && Files.readAllLines(port).size() >= 2 || !process.isAlive());
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new IOException("chromium did not start: " + Files.readString(profile.resolve("stderr")));
+                }
+                String debugging = "http://127.0.0.1:" + Files.readAllLines(port).get(0).trim();
+                var pages = JSON.readTree(Command.HTTP.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(debugging + "/json/list")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                String target = null;
+                for (var candidate : pages) {
+                    if (candidate.path("type").asText().equals("page")) {
+                        target = candidate.path("webSocketDebuggerUrl").asText();
+                    }
+                }
+                if (target == null) {
+                    throw new IOException("chromium has no page to drive: " + pages);
+                }
+                Page page = new Page(process, profile, Command.HTTP.newWebSocketBuilder(), java.net.URI.create(target));
+                page.call("Page.enable", JSON.createObjectNode());
+                page.call("Page.navigate", JSON.createObjectNode().put("url", url));
+                return page;
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                stop(process, profile);
+                throw e;
+            }
+        }
+
+        private com.fasterxml.jackson.databind.JsonNode call(String method,
+                com.fasterxml.jackson.databind.node.ObjectNode params) throws IOException, InterruptedException {
+            int id = ids.incrementAndGet();
+            var answer = new java.util.concurrent.CompletableFuture<com.fasterxml.jackson.databind.JsonNode>();
+            pending.put(id, answer);
+            var request = JSON.createObjectNode().put("id", id).put("method", method);
+            request.set("params", params);
+            socket.sendText(JSON.writeValueAsString(request), true);
+            try {
+                var result = answer.get(30, TimeUnit.SECONDS);
+                if (result.has("error")) {
+                    throw new IOException(method + ": " + result.get("error"));
+                }
+                return result.path("result");
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IOException(method + " got no answer", e);
+            }
+        }
+
+        /** The value of a JavaScript expression in the page, as JSON (null while the page is loading). */
+        com.fasterxml.jackson.databind.JsonNode evaluate(String expression) throws IOException, InterruptedException {
+            var result = call("Runtime.evaluate", JSON.createObjectNode().put("expression", expression)
+                    .put("returnByValue", true));
+            return result.path("result").path("value");
+        }
+
+        /** Saves what the page shows now. */
+        void screenshot(Path png) throws IOException, InterruptedException {
+            Files.createDirectories(png.toAbsolutePath().getParent());
+            var shot = call("Page.captureScreenshot", JSON.createObjectNode().put("format", "png")
+                    .put("captureBeyondViewport", true));
+            Files.write(png, java.util.Base64.getDecoder().decode(shot.path("data").asText()));
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.abort();
+            stop(process, profile);
+        }
+
+        private static void stop(Process process, Path profile) throws IOException {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try (var files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+            }
+        }
+    }
 }

@@ -405,6 +405,52 @@ class DistributedJobTest {
     }
 
     @Test
+    void theDashboardShowsAJobLiveItsChartsGrowItsCancelButtonStopsItAndItsLastNumbersAreTheApis() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Chromium.binary().isPresent(),
+                "no chromium here (apt-get install chromium): the dashboard is not tried in a browser");
+        String id = submitToGate("""
+                name: watched
+                workflows:
+                  - name: steady
+                    rate: 20
+                    duration: 2m
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/tag/dashboard")));
+
+        try (Chromium.Page page = Chromium.Page.open(gateUrl + "/#" + id)) {
+            // The points uPlot holds for the step's throughput chart (each workflow's section keeps its charts).
+            String points = "(function () { var s = document.querySelector('[data-section=\"workflow-steady\"]');"
+                    + " return s && s.charts && s.charts['throughput:get'] ? s.charts['throughput:get'].plot.data[0].length"
+                    + " : 0; })()";
+            await().atMost(60, TimeUnit.SECONDS).until(() -> page.evaluate(points).asInt() >= 3
+                    && page.evaluate("document.body.getAttribute('data-status')").asText().equals("RUNNING"));
+            int before = page.evaluate(points).asInt();
+            long requestsBefore = page.evaluate("Number(document.querySelector('[data-step=\"steady/get\"]')"
+                    + ".getAttribute('data-requests'))").asLong();
+            await("the charts and the table move on by themselves").atMost(30, TimeUnit.SECONDS).until(() ->
+                    page.evaluate(points).asInt() >= before + 2 && page.evaluate("Number(document.querySelector("
+                            + "'[data-step=\"steady/get\"]').getAttribute('data-requests'))").asLong() > requestsBefore);
+            assertThat(page.evaluate("document.querySelector('#jobs tr[data-id=\"" + id + "\"]') !== null").asBoolean())
+                    .as("listed").isTrue();
+
+            page.evaluate("document.getElementById('cancel').click()");
+
+            await().atMost(60, TimeUnit.SECONDS).until(() -> page.evaluate("document.body.getAttribute('data-status')")
+                    .asText().equals("CANCELLED"));
+            JsonNode job = new ObjectMapper().readTree(get(gateUrl + "/api/v1/jobs/" + id));
+            assertThat(job.get("status").asText()).isEqualTo("CANCELLED");
+            long requests = job.at("/workflows/0/steps/0/requests").asLong();
+            assertThat(requests).isEqualTo(target.requests("/tag/dashboard"));
+            await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(page.evaluate(
+                    "Number(document.querySelector('[data-step=\"steady/get\"]').getAttribute('data-requests'))")
+                    .asLong()).isEqualTo(requests));
+            await().atMost(15, TimeUnit.SECONDS).untilAsserted(() -> assertThat(page.evaluate(points).asInt())
+                    .isEqualTo(Command.getJson(gateUrl + "/api/v1/jobs/" + id + "/series").at("/series/0/points").size()));
+            page.screenshot(Path.of("target/screenshots/dashboard.png"));
+        }
+    }
+
+    @Test
     void ctrlCDuringRunCancelsTheJobAndWatchingFromKafkaSeesItEnd() throws Exception {
         Path job = directory.resolve("endless.yaml");
         Files.writeString(job, """

@@ -111,7 +111,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             out.println();
             out.println("The demo API served " + target.requests() + " requests. The cluster is still running:"
-                    + " `bin/stampede local status`, gate at " + gate.base() + ", stop it with `bin/stampede local down`.");
+                    + " `bin/stampede local status`, gate and its dashboard at " + gate.base() + "/, stop it with `bin/stampede local down`.");
             return exit;
         }
     }
