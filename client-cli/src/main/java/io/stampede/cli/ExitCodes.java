@@ -36,14 +36,16 @@ public final class ExitCodes {
      * The exit code for a job that ended with {@code status}. A completed job: 99 when a threshold
      * it set was crossed, else 10 when a check failed, else 99 when the gate's default threshold
      * was crossed (its error rate reached the limit, or every request failed), else 0. A failed
-     * job: 99 when a threshold it set was crossed (an abortOnFail threshold stops a job), else 11.
-     * Cancelled, timed out and partial jobs keep their own codes, which say more.
+     * job: 99 when an abortOnFail threshold stopped it, else 11. Cancelled, timed out and partial
+     * jobs keep their own codes, which say more.
      *
      * @param ownCrossed     a threshold the job set was crossed
      * @param defaultCrossed the gate's default threshold was crossed
+     * @param aborted        an abortOnFail threshold stopped the job
      */
-    public static int forJob(JobStatus status, boolean checksFailed, boolean ownCrossed, boolean defaultCrossed) {
-        if (status == JobStatus.FAILED && ownCrossed) {
+    public static int forJob(JobStatus status, boolean checksFailed, boolean ownCrossed, boolean defaultCrossed,
+            boolean aborted) {
+        if (status == JobStatus.FAILED && aborted) {
             return THRESHOLDS_FAILED;
         }
         if (status == JobStatus.COMPLETED) {
@@ -66,8 +68,9 @@ public final class ExitCodes {
     }
 
     /** The exit code for a job that ended with {@code status} as the gate wrote it; FAILURE for anything else. */
-    public static int forJob(String status, boolean checksFailed, boolean ownCrossed, boolean defaultCrossed) {
-        return JobStatuses.parse(status).map(known -> forJob(known, checksFailed, ownCrossed, defaultCrossed))
+    public static int forJob(String status, boolean checksFailed, boolean ownCrossed, boolean defaultCrossed,
+            boolean aborted) {
+        return JobStatuses.parse(status).map(known -> forJob(known, checksFailed, ownCrossed, defaultCrossed, aborted))
                 .orElse(FAILURE);
     }
 

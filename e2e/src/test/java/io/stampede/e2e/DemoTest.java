@@ -48,15 +48,19 @@ class DemoTest {
         com.fasterxml.jackson.databind.JsonNode points = series.at("/series/0/points");
         assertThat(points.size()).as(series.toString()).isGreaterThanOrEqualTo(14);
         long counted = 0;
+        StringBuilder ramp = new StringBuilder();
         for (int i = 0; i < points.size(); i++) {
             com.fasterxml.jackson.databind.JsonNode point = points.get(i);
             counted += point.at("/steps/0/requests").asLong();
+            ramp.append(String.format(java.util.Locale.ROOT, " %.0f/%.0f", point.at("/steps/0/requestsPerSecond").asDouble(),
+                    point.get("targetRate").asDouble()));
             if (i == 0 || point.get("seconds").asDouble() < 1.0) {
                 continue; // the first second, and a last one cut short, are too short to judge
             }
             assertThat(point.at("/steps/0/requestsPerSecond").asDouble()).as("second %d of %s", i, points)
                     .isCloseTo(point.get("targetRate").asDouble(), org.assertj.core.api.Assertions.withinPercentage(10));
         }
+        System.out.println("The demo's ramp, each second's rate/target:" + ramp);
         long browsed = demo.out().lines().filter(line -> line.matches("\\s+browse\\s+list items\\s.*"))
                 .mapToLong(line -> Long.parseLong(line.trim().split("\\s+")[3])).sum();
         assertThat(counted).as("the series counts what the table does").isEqualTo(browsed);

@@ -819,7 +819,8 @@ class DistributedJobTest {
                 .window().toSeconds();
         assertThat(result.unaccounted().workers()).containsExactly("worker-dc2-2");
         assertThat(counted).isBetween(reported, reported + atMost);
-        assertThat(atMost).isPositive().isLessThanOrEqualTo((long) Math.ceil(1.5 * windowSeconds * 2 * 1000 / 9.0) + 5);
+        // Its last window may have been cut short at a boundary, its rate measured over less time: a tenth more.
+        assertThat(atMost).isPositive().isLessThanOrEqualTo((long) Math.ceil(1.1 * 1.5 * windowSeconds * 2 * 1000 / 9.0) + 5);
         // Membership says so too: the datacenter's manager holds the killed worker DEAD.
         await().atMost(20, TimeUnit.SECONDS).until(() -> memberState(managerUrls.get(1), "worker-dc2-2").equals("dead"));
     }

@@ -63,7 +63,7 @@ class OverloadTest {
                     vus: 2
                     duration: 2s
                     steps: [{name: get, request: {url: "%s"}}]
-                """.formatted(target.url("/first")));
+                """.formatted(target.url("/tag/first")));
         Command.Result up = Command.stampede(directory, COMMAND_TIMEOUT, "local", "up", "--datacenters", "1",
                 "--workers-per-dc", "2");
         assertThat(up.exitCode()).as(up.toString()).isZero();
@@ -83,7 +83,7 @@ class OverloadTest {
         assertThat(firstRun.exitCode()).as(firstRun.toString()).isZero();
         assertThat(firstRun.out()).contains("COMPLETED");
         assertThat(firstRun.err()).doesNotContain("No datacenter can run this job");
-        assertThat(target.requests("/first")).isPositive();
+        assertThat(target.requests("/tag/first")).isPositive();
     }
 
     @Test

@@ -117,16 +117,15 @@
         return;
       }
       var xs = points.map(function (p) { return (p.startMillis - start) / 1000; });
-      var perSecond = function (count, p) { return p.seconds > 0 ? count / p.seconds : null; };
       var load = [{label: 'active VUs', values: points.map(function (p) { return p.activeVus; })},
         {label: 'iterations/s', values: points.map(function (p) { return p.iterationsPerSecond; })}];
       if (points.some(function (p) { return p.targetRate !== null && p.targetRate !== undefined; })) {
         load.push({label: 'target iterations/s', dash: [6, 4], colour: '#888',
           values: points.map(function (p) { return p.targetRate === undefined ? null : p.targetRate; })});
       }
-      if (points.some(function (p) { return p.droppedIterations > 0; })) {
+      if (points.some(function (p) { return p.droppedPerSecond > 0; })) {
         load.push({label: 'dropped/s', colour: '#d62728',
-          values: points.map(function (p) { return perSecond(p.droppedIterations, p); })});
+          values: points.map(function (p) { return p.droppedPerSecond; })});
       }
       chart(holder, 'load', workflow.workflow + ': load', 'per second / VUs', xs, load, width);
       stepNames(points).forEach(function (name) {
@@ -139,23 +138,22 @@
         chart(holder, 'latency:' + name, name + ': latency of each second', 'ms', xs,
           [{label: 'p50', values: percentile('p50')}, {label: 'p90', values: percentile('p90')},
             {label: 'p99', values: percentile('p99')}], width);
+        // Failures a second by reason, each window spread over the seconds it covers (as requests are).
         var reasons = [];
         steps.forEach(function (s) {
-          Object.keys(s ? s.failures : {}).forEach(function (reason) {
+          Object.keys(s ? s.failuresPerSecond : {}).forEach(function (reason) {
             if (reasons.indexOf(reason) < 0) {
               reasons.push(reason);
             }
           });
         });
         var errors = reasons.map(function (reason) {
-          return {label: reason, values: steps.map(function (s, i) {
-            return s ? perSecond(s.failures[reason] || 0, points[i]) : null;
+          return {label: reason, values: steps.map(function (s) {
+            return s ? (s.failuresPerSecond[reason] || 0) : null;
           })};
         });
-        if (steps.some(function (s) { return s && s.notSent > 0; })) {
-          errors.push({label: 'not sent', values: steps.map(function (s, i) {
-            return s ? perSecond(s.notSent, points[i]) : null;
-          })});
+        if (steps.some(function (s) { return s && s.notSentPerSecond > 0; })) {
+          errors.push({label: 'not sent', values: steps.map(function (s) { return s ? s.notSentPerSecond : null; })});
         }
         if (errors.length === 0) {
           errors.push({label: 'errors', values: steps.map(function () { return 0; })});

@@ -103,9 +103,10 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("Demo shop API at " + target.baseUrl() + "; the job is in " + job + ".");
             out.flush();
             int exit;
+            var planned = JobCommands.planned(job);
             try {
                 exit = JobCommands.follow(gate, JobCommands.submit(gate, job, spec), out,
-                        spec.commandLine().getErr(), List.of(report), null, false, true, JobCommands.planned(job));
+                        spec.commandLine().getErr(), List.of(report), null, false, true, planned);
             } catch (JobCommands.Refused refused) {
                 return refused.exitCode;
             }

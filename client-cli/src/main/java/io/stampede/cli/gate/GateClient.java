@@ -140,10 +140,14 @@ public final class GateClient {
         return send(gate -> HttpRequest.newBuilder(gate.resolve("/api/v1/jobs/" + id)).GET());
     }
 
-    /** A job's series ({@code GET /api/v1/jobs/{id}/series}): every datacenter merged, or one. */
-    public Answer series(String id, String datacenter) {
+    /**
+     * A job's series ({@code GET /api/v1/jobs/{id}/series}): every datacenter merged, or one, at
+     * {@code resolutionMillis} (or coarser, where the gate keeps it coarser).
+     */
+    public Answer series(String id, String datacenter, long resolutionMillis) {
         return send(gate -> HttpRequest.newBuilder(gate.resolve("/api/v1/jobs/" + id + "/series?datacenter="
-                + java.net.URLEncoder.encode(datacenter, java.nio.charset.StandardCharsets.UTF_8))).GET());
+                + java.net.URLEncoder.encode(datacenter, java.nio.charset.StandardCharsets.UTF_8) + "&resolution="
+                + resolutionMillis + "ms")).GET());
     }
 
     public Answer jobs(String status, int page, int size) {

@@ -118,9 +118,11 @@ final class HtmlReport {
         for (JsonNode workflow : series.path("series")) {
             anyPoint |= !workflow.path("points").isEmpty();
         }
-        html.append(anyPoint ? "<p>Each point is one second (or the series' resolution) on its own: its rate, its"
-                + " percentiles, its errors. Times are seconds from the job's first window.</p>"
-                : "<p>No request was made: nothing to chart.</p>");
+        html.append(!series.has("series") ? "<p>The charts are missing: the gate did not give the job's series"
+                + " (`stampede report` writes the report again while the gate knows the job).</p>"
+                : anyPoint ? "<p>Each point is one second (or the series' resolution) on its own: its rate, its"
+                        + " percentiles, its errors. Times are seconds from the job's first window.</p>"
+                        : "<p>The job reported no window: nothing to chart.</p>");
         html.append("<div id=\"charts\"></div>");
         data(html, "series-data", series);
         data(html, "series-by-datacenter", JSON.valueToTree(seriesByDatacenter));
@@ -130,11 +132,14 @@ final class HtmlReport {
         return html.toString();
     }
 
-    /** JSON for the page's script, in a data block, every "</" written so that it cannot end the block. */
+    /**
+     * JSON for the page's script, in a data block, with every '<' written as its JSON escape: no
+     * name in it (steps, checks, failure reasons are the user's) can end the block or open a comment.
+     */
     private static void data(StringBuilder html, String id, JsonNode value) {
         try {
             html.append("<script type=\"application/json\" id=\"").append(id).append("\">")
-                    .append(JSON.writeValueAsString(value).replace("</", "<\\/")).append("</script>");
+                    .append(JSON.writeValueAsString(value).replace("<", "\\u003c")).append("</script>");
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

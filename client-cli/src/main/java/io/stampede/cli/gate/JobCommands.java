@@ -114,9 +114,11 @@ public final class JobCommands {
                 return ExitCodes.USAGE;
             }
             GateClient client = gate.client();
+            // Before submitting: once the job is submitted, following it (and cancelling it on Ctrl-C) starts at once.
+            Map<String, Duration> planned = planned(file);
             try {
                 return follow(client, submit(client, file, spec), spec.commandLine().getOut(),
-                        spec.commandLine().getErr(), reports, junit.file, perDatacenter, true, planned(file));
+                        spec.commandLine().getErr(), reports, junit.file, perDatacenter, true, planned);
             } catch (Refused refused) {
                 return refused.exitCode;
             }
@@ -183,6 +185,11 @@ public final class JobCommands {
         @Override
         public Integer call() {
             if (!junit.usable("watch", spec)) {
+                return ExitCodes.USAGE;
+            }
+            if (kafka != null && junit.file != null) {
+                spec.commandLine().getErr().println("stampede watch: --junit needs the gate (the thresholds are the"
+                        + " gates'); it cannot be used with --kafka");
                 return ExitCodes.USAGE;
             }
             if (kafka != null) {

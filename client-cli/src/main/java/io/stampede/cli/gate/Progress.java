@@ -24,13 +24,14 @@ final class Progress {
     static final int PLAIN_EVERY_SECONDS = 10;
     /** The least time between two redraws of the table, in milliseconds. */
     static final long REDRAW_MILLIS = 250;
-    private static final int BAR = 20;
+    private static final int BAR = 10;
 
     private final PrintWriter out;
     private final boolean live;
     private final boolean perDatacenter;
     private final Map<String, Duration> planned;
     private final LongSupplier nanos;
+    private final int width;
     private final long started;
     private long lastShown = Long.MIN_VALUE;
     private int drawnLines;
@@ -43,12 +44,40 @@ final class Progress {
      * @param nanos    a monotonic clock, in nanoseconds
      */
     Progress(PrintWriter out, boolean live, boolean perDatacenter, Map<String, Duration> planned, LongSupplier nanos) {
+        this(out, live, perDatacenter, planned, nanos, live ? terminalWidth() : Integer.MAX_VALUE);
+    }
+
+    /** @param width the terminal's columns: every line of the live table is cut to fit */
+    Progress(PrintWriter out, boolean live, boolean perDatacenter, Map<String, Duration> planned, LongSupplier nanos,
+            int width) {
+        this.width = Math.max(20, width);
         this.out = out;
         this.live = live;
         this.perDatacenter = perDatacenter;
         this.planned = Map.copyOf(planned);
         this.nanos = nanos;
         this.started = nanos.getAsLong();
+    }
+
+    /** The terminal's columns: $COLUMNS, else what {@code stty size} says, else 80. */
+    static int terminalWidth() {
+        try {
+            String columns = System.getenv("COLUMNS");
+            if (columns != null && columns.matches("\\d+")) {
+                return Integer.parseInt(columns);
+            }
+            Process stty = new ProcessBuilder("stty", "size").redirectInput(ProcessBuilder.Redirect.from(
+                    new java.io.File("/dev/tty"))).redirectErrorStream(true).start();
+            String size = new String(stty.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            if (stty.waitFor() == 0 && size.matches("\\d+ \\d+")) {
+                return Integer.parseInt(size.split(" ")[1]);
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // No stty, no /dev/tty: the usual width.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 80;
     }
 
     /** Whether this process writes to a terminal that can redraw (not a pipe, not TERM=dumb). */
@@ -84,14 +113,18 @@ final class Progress {
         out.flush();
     }
 
-    /** Moves up over the table drawn last and draws this one over it, line by line. */
+    /**
+     * Moves up over the table drawn last and draws this one over it, line by line, each cut to the
+     * terminal's width: a line that wrapped would take two rows, and the next redraw would start
+     * one row too low.
+     */
     private void redraw(List<String> lines) {
         StringBuilder text = new StringBuilder();
         if (drawnLines > 0) {
             text.append("\u001b[").append(drawnLines).append('A');
         }
         for (String line : lines) {
-            text.append('\r').append("\u001b[2K").append(line).append('\n');
+            text.append('\r').append("\u001b[2K").append(cut(line, width - 1)).append('\n');
         }
         // A table shorter than the last one leaves no old rows below it.
         for (int i = lines.size(); i < drawnLines; i++) {
@@ -106,7 +139,7 @@ final class Progress {
         List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT, "job %s %s %.0fs", job.path("id").asText(), job.path("status").asText(),
                 seconds));
-        lines.add(String.format(Locale.ROOT, "  %-22s %-18s %-10s %10s %9s %9s %8s  %s", "workflow", "step", "state",
+        lines.add(String.format(Locale.ROOT, "%-14s %-14s %-9s %9s %8s %8s %7s  %s", "workflow", "step", "state",
                 "requests", "req/s", "p99 ms", "errors", "progress"));
         rows("", job.path("status").asText(), job.path("workflows"), lines);
         if (perDatacenter) {
@@ -122,8 +155,9 @@ final class Progress {
             String state = workflow.path("state").asText(fallbackState);
             String bar = bar(name, state, workflow.path("seconds").asDouble());
             for (JsonNode step : workflow.path("steps")) {
-                lines.add(String.format(Locale.ROOT, "  %-22s %-18s %-10s %10d %9.1f %9.2f %8d  %s",
-                        cut(prefix + name, 22), cut(step.path("step").asText(), 18), state, step.path("requests").asLong(),
+                lines.add(String.format(Locale.ROOT, "%-14s %-14s %-9s %9d %8.1f %8.2f %7d  %s",
+                        cut(prefix + name, 14), cut(step.path("step").asText(), 14), cut(state, 9),
+                        step.path("requests").asLong(),
                         step.path("currentRequestsPerSecond").asDouble(), step.path("latencyMs").path("p99").asDouble(),
                         step.path("failed").asLong(), bar));
             }
@@ -140,7 +174,7 @@ final class Progress {
                 notes.add("not sent " + notSent);
             }
             if (!notes.isEmpty()) {
-                lines.add("  " + cut(prefix + name, 22) + "  " + String.join(", ", notes));
+                lines.add(cut(prefix + name, 14) + "  " + String.join(", ", notes));
             }
         }
     }

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,29 +28,44 @@ public final class Reports {
 
     /**
      * A job's series for the HTML report's charts: every datacenter merged, and each datacenter's
-     * as {@code {datacenter, series}}.
+     * as {@code {datacenter, series}} at the same resolution.
      */
     public record Series(JsonNode all, List<JsonNode> byDatacenter) {
-        /** No series: the charts say there is nothing to chart. */
+        /** No series (the gate could not give it): the report says its charts are missing. */
         public static final Series NONE = new Series(JSON.createObjectNode(), List.of());
 
-        /** The job's series from the gate; NONE (and a notice) when it cannot give them. */
+        /** How long to wait for an ended job's series to settle (a datacenter's last windows come after its totals). */
+        static final Duration SETTLING = Duration.ofSeconds(10);
+
+        /** The job's series from the gate, once final; NONE (and a notice) when it cannot give them. */
         static Series of(GateClient client, JsonNode job, PrintWriter err) {
-            GateClient.Answer all = client.series(job.path("id").asText(), "all");
+            String id = job.path("id").asText();
+            long deadline = System.nanoTime() + SETTLING.toNanos();
+            GateClient.Answer all = client.series(id, "all", 1000);
+            while (all.ok() && !all.body().path("settled").asBoolean(true) && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                all = client.series(id, "all", 1000);
+            }
             if (!all.ok()) {
                 err.println("stampede: the report has no charts: " + all.problem());
                 return NONE;
             }
+            long resolution = all.body().path("series").path(0).path("resolutionMillis").asLong(1000);
             List<JsonNode> byDatacenter = new ArrayList<>();
-            job.path("datacenters").fieldNames().forEachRemaining(dc -> {
-                GateClient.Answer one = client.series(job.path("id").asText(), dc);
+            for (JsonNode dc : all.body().path("datacenters")) {
+                GateClient.Answer one = client.series(id, dc.asText(), resolution);
                 if (one.ok()) {
                     ObjectNode entry = JSON.createObjectNode();
-                    entry.put("datacenter", dc);
+                    entry.put("datacenter", dc.asText());
                     entry.set("series", one.body().path("series"));
                     byDatacenter.add(entry);
                 }
-            });
+            }
             return new Series(all.body(), byDatacenter);
         }
     }
@@ -122,7 +138,7 @@ public final class Reports {
             out.println("  failed checks: " + String.join(", ", failedChecks));
         }
         int code = ExitCodes.forJob(job.path("status").asText(), !failedChecks.isEmpty(), crossed(job, "JOB"),
-                crossed(job, "DEFAULT"));
+                crossed(job, "DEFAULT"), job.path("errors").has("thresholds"));
         if (code == ExitCodes.THRESHOLDS_FAILED) {
             out.println("  thresholds crossed: exit code " + ExitCodes.THRESHOLDS_FAILED);
         }

@@ -44,9 +44,11 @@ public class JobsResource {
 
     private final JobService jobs;
     private final EventStreams streams;
+    private final java.time.Clock clock;
 
-    public JobsResource(JobService jobs, NodeConfig config) {
+    public JobsResource(JobService jobs, NodeConfig config, java.time.Clock clock) {
         this.jobs = jobs;
+        this.clock = clock;
         this.streams = new EventStreams(Math.max(1, config.overload().maxEventStreams()),
                 Math.max(1, config.overload().maxEventStreamsPerClient()));
     }
@@ -117,8 +119,21 @@ public class JobsResource {
         return Response.ok(new JobPage(views, page, size, matching.size())).build();
     }
 
-    /** A job's results over time, as {@code GET /api/v1/jobs/{id}/series} answers. */
-    public record SeriesView(String id, JobStatus status, List<String> datacenters, List<JobSeries.Series> series) {
+    /**
+     * A job's results over time, as {@code GET /api/v1/jobs/{id}/series} answers.
+     *
+     * @param settled whether the series is final: the job ended at least 3 s ago (a datacenter's
+     *                last windows come after its totals); until then a reader that wants the
+     *                final series asks again
+     */
+    public record SeriesView(String id, JobStatus status, boolean settled, List<String> datacenters,
+            List<JobSeries.Series> series) {
+    }
+
+    /** What a series answer needs from the job, copied under the job's lock and read outside it. */
+    private record SeriesSource(String id, JobStatus status, boolean settled, List<String> datacenters, JobSeries series,
+            java.util.Map<String, io.stampede.model.job.WorkflowSpec.Open> schedules,
+            java.util.Map<String, java.util.Map<String, Double>> shares) {
     }
 
     /**
@@ -132,7 +147,7 @@ public class JobsResource {
     public Response series(@PathParam("id") String id, @QueryParam("workflow") String workflow,
             @QueryParam("step") String step, @QueryParam("datacenter") @DefaultValue(JobSeries.ALL) String datacenter,
             @QueryParam("resolution") @DefaultValue("1s") String resolution,
-            @QueryParam("since") @DefaultValue("0") long since) {
+            @QueryParam("since") @DefaultValue("0") String since) {
         Duration every;
         try {
             every = Durations.parse(resolution);
@@ -142,7 +157,14 @@ public class JobsResource {
         if (every.compareTo(Duration.ofSeconds(1)) < 0 || every.compareTo(Duration.ofHours(1)) > 0) {
             return ProblemDetail.response(400, "Bad resolution", "resolution must be from 1s to 1h", List.of());
         }
-        Optional<Response> answer = jobs.read(id, job -> {
+        long sinceMillis;
+        try {
+            sinceMillis = Long.parseLong(since);
+        } catch (NumberFormatException e) {
+            return ProblemDetail.response(400, "Bad since", "since must be a time in epoch milliseconds, got '" + since
+                    + "'", List.of());
+        }
+        Optional<Object> read = jobs.read(id, job -> {
             if (!datacenter.equals(JobSeries.ALL) && !job.datacenters().contains(datacenter)) {
                 return ProblemDetail.response(400, "Bad datacenter", "job " + id + " runs in " + job.datacenters()
                         + ", not '" + datacenter + "'; leave datacenter out (or say all) for all of them", List.of());
@@ -152,11 +174,20 @@ public class JobsResource {
                 return ProblemDetail.response(400, "Bad workflow", "job " + id + " has the workflows " + workflows
                         + ", not '" + workflow + "'", List.of());
             }
-            return Response.ok(new SeriesView(job.id().value(), job.status(), job.datacenters(),
-                    job.series(Optional.ofNullable(workflow), Optional.ofNullable(step), datacenter, every.toMillis(),
-                            since))).build();
+            return new SeriesSource(job.id().value(), job.status(), job.settled(clock.millis()), job.datacenters(),
+                    job.seriesCopy(Optional.ofNullable(workflow)), job.schedules(), job.shares());
         });
-        return answer.orElseGet(() -> notFound(id));
+        if (read.isEmpty()) {
+            return notFound(id);
+        }
+        if (read.get() instanceof Response problem) {
+            return problem;
+        }
+        // Merging histograms into points takes a while for a long job: outside the job's lock.
+        SeriesSource source = (SeriesSource) read.get();
+        return Response.ok(new SeriesView(source.id(), source.status(), source.settled(), source.datacenters(),
+                source.series().series(Optional.ofNullable(workflow), Optional.ofNullable(step), datacenter,
+                        every.toMillis(), sinceMillis, source.schedules(), source.shares()))).build();
     }
 
     /** The longest an event stream stays quiet while its job runs. */

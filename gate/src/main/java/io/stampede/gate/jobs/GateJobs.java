@@ -52,11 +52,18 @@ import io.stampede.model.stats.WorkflowWindow;
 public final class GateJobs {
 
     /** Something for the adapter to do. */
-    public sealed interface Command permits Publish, Replicate, Measure {
+    public sealed interface Command permits Publish, Replicate, Measure, StopMeasuring {
     }
 
     /** Export a datacenter's new windows of {@code job} as metrics (they are in the job's series). */
     public record Measure(JobId job, String datacenter, Map<String, List<WorkflowWindow>> windows) implements Command {
+    }
+
+    /**
+     * Stop exporting {@code job}'s gauges (it ended), or all its metrics ({@code all}: this gate
+     * no longer owns it, and its new owner exports it).
+     */
+    public record StopMeasuring(JobId job, boolean all) implements Command {
     }
 
     /**
@@ -310,7 +317,7 @@ public final class GateJobs {
             job.routedBy(entry.routing());
         }
         boolean dependencies = entry.datacenters().size() > 1 && !entry.finished();
-        if ((dependencies || !job.judged()) && !entry.spec().isEmpty()) {
+        if ((dependencies || !job.learnt()) && !entry.spec().isEmpty()) {
             JobSpecParser.read(entry.spec()).job().ifPresent(spec -> {
                 if (dependencies) {
                     job.dependsOn(spec.workflows().stream()
@@ -319,11 +326,20 @@ public final class GateJobs {
                 Map<String, WorkflowSpec.Open> schedules = new LinkedHashMap<>();
                 spec.workflows().stream().filter(workflow -> workflow.load() instanceof WorkflowSpec.Open)
                         .forEach(workflow -> schedules.put(workflow.name(), (WorkflowSpec.Open) workflow.load()));
-                job.read(judgedBy(spec.thresholds(), maxErrorRate), schedules);
+                Map<String, Map<String, Double>> shares = new LinkedHashMap<>();
+                entry.shares().forEach((dc, byWorkflow) -> byWorkflow.forEach((workflow, share) -> {
+                    if (schedules.containsKey(workflow)) {
+                        shares.computeIfAbsent(workflow, w -> new LinkedHashMap<>()).put(dc, share.rateFactor());
+                    }
+                }));
+                job.learn(judgedBy(spec.thresholds(), maxErrorRate), schedules, shares);
             });
         }
         String previousOwner = job.owner();
         job.ownedBy(entry.owner(), entry.fence());
+        if (previousOwner.equals(self) && !mine(job)) {
+            out.add(new StopMeasuring(job.id(), true));
+        }
         if (!entry.idempotencyKey().isEmpty()) {
             idempotencyKeys.putIfAbsent(entry.idempotencyKey(), entry.id());
         }
@@ -456,9 +472,12 @@ public final class GateJobs {
     private void ended(GlobalJob job, Payload.JobFinished finished, long nowMillis, List<Command> out) {
         if (finished != null) {
             ledger.ended(job.id(), nowMillis);
+            job.endedAt(nowMillis);
             if (mine(job)) {
                 out.add(new Publish(Optional.empty(), job.id(), job.fence(), finished));
                 out.add(new Replicate(new Ownership.Finished(job.id())));
+                // Its latency and user gauges would go on showing the last second's figures: gone with the job.
+                out.add(new StopMeasuring(job.id(), false));
             }
         }
     }
@@ -513,8 +532,13 @@ public final class GateJobs {
                     changedSinceProgress.add(id);
                 }
             }
-            if (mine(job) && job.abortOnThresholds(nowMillis)) {
-                stopEverywhere(job, "a threshold with abortOnFail was crossed: " + job.errors().get("thresholds"), out);
+            // Every gate judges the thresholds the same way, on the same figures, so every gate ends the job
+            // FAILED saying which; its owner stops it.
+            if (ledger.endedAt(id).isEmpty() && job.abortOnThresholds(nowMillis)) {
+                if (mine(job)) {
+                    stopEverywhere(job, "a threshold with abortOnFail was crossed: " + job.errors().get("thresholds"),
+                            out);
+                }
                 changedSinceProgress.add(id);
             }
             // A job with a lost datacenter cannot be whole: when too few are left to reach its

@@ -70,10 +70,14 @@ public final class GlobalJob {
     private final JobSeries series = new JobSeries();
     /** Each open-model workflow's schedule, for the target rate of the series. */
     private Map<String, WorkflowSpec.Open> schedules = Map.of();
+    /** Per open-model workflow, each datacenter's fraction of its rate. */
+    private Map<String, Map<String, Double>> shares = Map.of();
     /** The job's thresholds with the gate's defaults; null until read from the job. */
     private List<Threshold> thresholds;
     /** When the job started running here, epoch ms; 0 before. */
     private long runningSinceMillis;
+    /** When this gate saw the job end, epoch ms; 0 before, or when it had ended before this gate followed it. */
+    private long endedAtMillis;
 
     /**
      * A job followed from {@code followedAtMillis}: each datacenter's silence counts from then.
@@ -434,23 +438,56 @@ public final class GlobalJob {
 
     /**
      * What the gate needs of the job's document: the thresholds it is judged by (the gate's
-     * defaults among them) and its open-model workflows' schedules; set once.
+     * defaults among them), its open-model workflows' schedules and each datacenter's share of
+     * their rates; set once.
      */
-    public void read(List<Threshold> judgedBy, Map<String, WorkflowSpec.Open> openSchedules) {
+    public void learn(List<Threshold> judgedBy, Map<String, WorkflowSpec.Open> openSchedules,
+            Map<String, Map<String, Double>> rateShares) {
         if (thresholds == null) {
             thresholds = List.copyOf(judgedBy);
             schedules = Map.copyOf(openSchedules);
+            shares = Map.copyOf(rateShares);
         }
     }
 
-    /** The job's points over time (see {@link JobSeries#series}). */
-    public List<JobSeries.Series> series(Optional<String> workflow, Optional<String> step, String datacenter,
-            long resolutionMillis, long sinceMillis) {
-        return series.series(workflow, step, datacenter, resolutionMillis, sinceMillis, schedules);
+    /** Per open-model workflow, each datacenter's fraction of its rate, for the target rates of the series. */
+    public Map<String, Map<String, Double>> shares() {
+        return shares;
     }
 
-    /** Whether the job's thresholds are known (they are read from the job's document). */
-    public boolean judged() {
+    /**
+     * A copy of the job's series (of one workflow, or all), to be read outside the lock that
+     * guards this job: merging histograms into points takes a while for a long job.
+     */
+    public JobSeries seriesCopy(Optional<String> workflow) {
+        return series.copy(workflow);
+    }
+
+    /** Each open-model workflow's schedule, for the target rates of the series. */
+    public Map<String, WorkflowSpec.Open> schedules() {
+        return schedules;
+    }
+
+    /** How long after the job's end its series still takes windows: a datacenter's last ones come after its totals. */
+    public static final long SETTLING_MILLIS = 3_000;
+
+    /** The job ended at {@code nowMillis}, as this gate saw it. */
+    public void endedAt(long nowMillis) {
+        if (endedAtMillis == 0) {
+            endedAtMillis = nowMillis;
+        }
+    }
+
+    /**
+     * Whether the job's series is final: the job has ended at least {@value #SETTLING_MILLIS} ms
+     * ago (or ended before this gate followed it).
+     */
+    public boolean settled(long nowMillis) {
+        return status.terminal() && (endedAtMillis == 0 || nowMillis - endedAtMillis >= SETTLING_MILLIS);
+    }
+
+    /** Whether what {@link #learn} takes has been learnt from the job's document. */
+    public boolean learnt() {
         return thresholds != null;
     }
 

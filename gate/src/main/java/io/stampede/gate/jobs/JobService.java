@@ -320,6 +320,12 @@ public class JobService {
                 }
             } else if (command instanceof GateJobs.Measure measure) {
                 metrics.record(measure.job(), measure.datacenter(), measure.windows());
+            } else if (command instanceof GateJobs.StopMeasuring stop) {
+                if (stop.all()) {
+                    metrics.forget(stop.job());
+                } else {
+                    metrics.ended(stop.job());
+                }
             } else if (command instanceof GateJobs.Replicate replicate) {
                 if (replicate.change() instanceof Ownership.Reassign reassign) {
                     LOG.warnf("gate %s is gone: moving its jobs to %s", reassign.gone(), reassign.live());

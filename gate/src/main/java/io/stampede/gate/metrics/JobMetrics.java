@@ -18,15 +18,17 @@ import io.stampede.model.stats.StepWindow;
 import io.stampede.model.stats.WorkflowWindow;
 
 /**
- * Every job's results as Prometheus metrics on the gate that follows it, so that they can be
- * graphed next to the system under test (docs/reports.md#metrics):
+ * Every job's results as Prometheus metrics, exported by the gate that owns the job, so that they
+ * can be graphed next to the system under test (docs/reports.md#metrics):
  * <ul>
- * <li>{@code stampede_requests_total{job,workflow,step,datacenter,outcome}}: requests that
+ * <li>{@code stampede_requests_total{stampede_job,workflow,step,datacenter,outcome}}: requests that
  * succeeded, failed, or were never sent ({@code success}, {@code failure}, {@code not_sent});</li>
- * <li>{@code stampede_request_latency_seconds{job,workflow,step,datacenter,quantile}}: the p50,
- * p90, p99 and max of the latest second's requests (a summary of each second, not of the run);</li>
- * <li>{@code stampede_active_vus{job,workflow,datacenter}}: virtual users running;</li>
- * <li>{@code stampede_iterations_dropped_total{job,workflow,datacenter}}.</li>
+ * <li>{@code stampede_request_latency_seconds{stampede_job,workflow,step,datacenter,quantile}}: the p50,
+ * p90, p99 and max of the latest second's requests (a summary of each second, not of the run),
+ * while the job runs;</li>
+ * <li>{@code stampede_active_vus{stampede_job,workflow,datacenter}}: virtual users running, while
+ * the job runs;</li>
+ * <li>{@code stampede_iterations_dropped_total{stampede_job,workflow,datacenter}}.</li>
  * </ul>
  * Counts come from the same windows as the job's series, each once, and only the job's owning
  * gate exports them (every gate follows every job): after a failover the new owner's counters
@@ -37,6 +39,11 @@ import io.stampede.model.stats.WorkflowWindow;
 @Singleton
 public class JobMetrics {
 
+    /**
+     * The label naming the job. Not {@code job}: Prometheus sets that label itself to the scrape
+     * job's name, and would rename ours to {@code exported_job}.
+     */
+    public static final String JOB = "stampede_job";
     /** Jobs whose series are exported at once. */
     public static final int MAX_JOBS = 50;
     private static final double[] QUANTILES = {0.5, 0.9, 0.99, 1.0};
@@ -53,8 +60,11 @@ public class JobMetrics {
     private final class JobMeters {
         final String job;
         final List<Meter> meters = new ArrayList<>();
+        final List<Meter> gaugeMeters = new ArrayList<>();
         final Map<String, Counter> counters = new LinkedHashMap<>();
         final Map<String, Value> gauges = new LinkedHashMap<>();
+        /** Whether the job has ended: its gauges are gone and come back no more. */
+        boolean ended;
 
         JobMeters(JobId id) {
             this.job = id.value();
@@ -65,7 +75,7 @@ public class JobMetrics {
                 return;
             }
             Counter counter = counters.computeIfAbsent(name + tags, key -> {
-                Counter created = Counter.builder(name).tags(tags.and("job", job)).register(registry);
+                Counter created = Counter.builder(name).tags(tags.and(JOB, job)).register(registry);
                 meters.add(created);
                 return created;
             });
@@ -73,9 +83,14 @@ public class JobMetrics {
         }
 
         void set(String name, Tags tags, double value) {
+            if (ended) {
+                return;
+            }
             gauges.computeIfAbsent(name + tags, key -> {
                 Value holder = new Value();
-                meters.add(Gauge.builder(name, holder, Value::get).tags(tags.and("job", job)).register(registry));
+                Gauge gauge = Gauge.builder(name, holder, Value::get).tags(tags.and(JOB, job)).register(registry);
+                meters.add(gauge);
+                gaugeMeters.add(gauge);
                 return holder;
             }).value = value;
         }
@@ -121,7 +136,19 @@ public class JobMetrics {
         }
     }
 
-    /** Removes a job's series: the gate released the job, or newer jobs pushed it out. */
+    /** The job has ended: its gauges (active users, the latest second's latency) are removed; its counters stay. */
+    public synchronized void ended(JobId job) {
+        JobMeters meters = jobs.get(job);
+        if (meters != null && !meters.ended) {
+            meters.ended = true;
+            meters.gaugeMeters.forEach(registry::remove);
+            meters.meters.removeAll(meters.gaugeMeters);
+            meters.gaugeMeters.clear();
+            meters.gauges.clear();
+        }
+    }
+
+    /** Removes a job's series: the gate released the job, no longer owns it, or newer jobs pushed it out. */
     public synchronized void forget(JobId job) {
         JobMeters meters = jobs.remove(job);
         if (meters != null) {

@@ -168,10 +168,11 @@ class JobsApiTest {
                 .body("title", equalTo("Bad resolution"));
         given().get("/api/v1/jobs/nope/series").then().statusCode(404);
         // And in Prometheus's scrape, next to the system under test.
-        assertThat(given().get("/q/metrics").asString()).contains("stampede_requests_total{datacenter=\"dc1\",job=\""
-                + id + "\",node=\"gate-test\",outcome=\"success\",role=\"gate\",step=\"get\",workflow=\"ping\"} 30.0",
-                "stampede_request_latency_seconds{datacenter=\"dc1\",job=\"" + id
-                        + "\",node=\"gate-test\",quantile=\"0.99\",role=\"gate\",step=\"get\"");
+        assertThat(given().get("/q/metrics").asString()).contains("stampede_requests_total{datacenter=\"dc1\","
+                + "node=\"gate-test\",outcome=\"success\",role=\"gate\",stampede_job=\"" + id
+                + "\",step=\"get\",workflow=\"ping\"} 30.0",
+                "stampede_request_latency_seconds{datacenter=\"dc1\",node=\"gate-test\",quantile=\"0.99\",role=\"gate\","
+                        + "stampede_job=\"" + id + "\",step=\"get\"");
         asManager(id, new Payload.DatacenterFinished("dc1", DatacenterJobStatus.COMPLETED, Map.of("ping", WorkflowState.COMPLETED),
                 Map.of("ping", window(120)), Map.of()));
         asManager(id, new Payload.DatacenterFinished("dc2", DatacenterJobStatus.COMPLETED, Map.of("ping", WorkflowState.COMPLETED),

@@ -134,10 +134,11 @@ class GateJobsTest {
                 finished("dc2", DatacenterJobStatus.COMPLETED)), GateScenario.NOW);
 
         List<GateJobs.Command> commands = ((GateJobs.Changed) last).commands();
-        assertThat(commands).hasSize(2);
+        assertThat(commands).hasSize(3);
         assertThat(((GateJobs.Publish) commands.get(0)).payload()).isInstanceOfSatisfying(Payload.JobFinished.class,
                 result -> assertThat(result.status()).isEqualTo(JobStatus.COMPLETED));
         assertThat(commands.get(1)).isEqualTo(new GateJobs.Replicate(new Ownership.Finished(id)));
+        assertThat(commands.get(2)).as("its gauges go").isEqualTo(new GateJobs.StopMeasuring(id, false));
     }
 
     @Test
@@ -598,6 +599,25 @@ class GateJobsTest {
                 GateScenario.NOW + 8_000);
         assertThat(job.status()).isEqualTo(JobStatus.FAILED);
         assertThat(job.errors().get("thresholds")).isEqualTo("aborted: p99 below 500ms (job) was 900.095ms");
+    }
+
+    @Test
+    void aGateThatDoesNotOwnAJobJudgesItsThresholdsTooSoEveryGateSaysTheAbortedJobFailed() {
+        GateScenario gate = new GateScenario("gate-2").datacenter("dc1", 2, 1);
+        JobId id = JobId.of("job-theirs");
+        gate.core.follow(new Ownership.Entry(id, "shop", GateScenario.NOW, 0, List.of("dc1"), List.of("browse"), "", "",
+                "gate-1", 1, false, JOB + "thresholds: [{metric: p99, below: 500ms, abortOnFail: true}]\n", Map.of(), 0),
+                false, GateScenario.NOW, new ArrayList<>());
+        gate.core.onEvent(gate.report(id, "dc1", 1, slowSecond(1, 900)), GateScenario.NOW + 1_000);
+
+        List<GateJobs.Command> out = gate.core.tick(GateScenario.NOW + 1_000, List.of("gate-1", "gate-2"), false, Set.of());
+
+        assertThat(out).as("its owner stops it, not this gate").noneMatch(command -> command instanceof GateJobs.Publish);
+        gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.CANCELLED)),
+                GateScenario.NOW + 2_000);
+        GlobalJob job = gate.core.job(id).orElseThrow();
+        assertThat(job.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job.errors().get("thresholds")).startsWith("aborted: p99 below 500ms (job) was 900");
     }
 
     @Test

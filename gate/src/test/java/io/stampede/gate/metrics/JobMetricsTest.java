@@ -28,7 +28,7 @@ class JobMetricsTest {
     }
 
     private static double requests(SimpleMeterRegistry registry, String job, String outcome) {
-        var counter = registry.find("stampede.requests").tags("job", job, "outcome", outcome, "step", "home",
+        var counter = registry.find("stampede.requests").tags(JobMetrics.JOB, job, "outcome", outcome, "step", "home",
                 "workflow", "browse", "datacenter", "dc1").counter();
         return counter == null ? -1 : counter.count();
     }
@@ -45,10 +45,18 @@ class JobMetricsTest {
         assertThat(requests(registry, job.value(), "success")).isEqualTo(35);
         assertThat(requests(registry, job.value(), "failure")).isEqualTo(1);
         assertThat(requests(registry, job.value(), "not_sent")).isEqualTo(3);
-        assertThat(registry.find("stampede.iterations.dropped").tag("job", job.value()).counter().count()).isEqualTo(6);
-        assertThat(registry.find("stampede.active.vus").tag("job", job.value()).gauge().value()).isEqualTo(7);
-        assertThat(registry.find("stampede.request.latency.seconds").tags("job", job.value(), "quantile", "0.99")
+        assertThat(registry.find("stampede.iterations.dropped").tag(JobMetrics.JOB, job.value()).counter().count()).isEqualTo(6);
+        assertThat(registry.find("stampede.active.vus").tag(JobMetrics.JOB, job.value()).gauge().value()).isEqualTo(7);
+        assertThat(registry.find("stampede.request.latency.seconds").tags(JobMetrics.JOB, job.value(), "quantile", "0.99")
                 .gauge().value()).as("the latest second's, not the run's").isCloseTo(0.040, within(0.0001));
+
+        metrics.ended(job);
+        metrics.record(job, "dc1", Map.of("browse", List.of(second(3, 1, 0, 40))));
+
+        assertThat(registry.find("stampede.active.vus").gauges()).as("an ended job's gauges are gone").isEmpty();
+        assertThat(registry.find("stampede.request.latency.seconds").gauges()).isEmpty();
+        assertThat(requests(registry, job.value(), "success")).as("its counters stay, its last windows counted")
+                .isEqualTo(36);
     }
 
     @Test

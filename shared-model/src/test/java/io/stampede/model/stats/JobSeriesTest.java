@@ -107,7 +107,7 @@ class JobSeriesTest {
 
     @Test
     void pastItsBoundASeriesDoublesItsResolutionAndStillCountsEveryRequest() {
-        JobSeries series = new JobSeries(4);
+        JobSeries series = new JobSeries(4, Integer.MAX_VALUE);
         long requests = 0;
         for (long s = 0; s < 10; s++) {
             series.add("dc1", Map.of("w", List.of(second(s, s + 1, 10, 1))));
@@ -122,21 +122,73 @@ class JobSeriesTest {
     }
 
     @Test
-    void anOpenModelsPointsCarryTheRateItsScheduleAskedFor() {
+    void aJobKeepsAtMostItsBudgetOfPointsByCoarseningItsLargestSeriesAndLeavesOutWindowsNoWorkerSends() {
+        JobSeries series = new JobSeries(1000, 12);
+        for (long s = 0; s < 10; s++) {
+            series.add("dc1", Map.of("w", List.of(second(s, 1, 10, 1))));
+            series.add("dc2", Map.of("w", List.of(second(s, 1, 10, 1))));
+        }
+        series.add("dc1", Map.of("w", List.of(window(0, T0, 1, 10, 1))));
+
+        assertThat(series.size()).isLessThanOrEqualTo(12);
+        assertThat(series.skipped()).as("a window from the epoch: not one a worker sends").isEqualTo(1);
+        assertThat(points(series, JobSeries.ALL, 1000, 0).stream().mapToLong(point -> point.steps().get(0).requests())
+                .sum()).as("every request still counted").isEqualTo(20);
+    }
+
+    @Test
+    void failuresAndDropsAreSpreadLikeRequests() {
+        JobSeries series = new JobSeries();
+        series.add("dc1", Map.of("w", List.of(new WorkflowWindow("w", T0, T0 + 2000, 8, 4, 1, List.of(
+                new StepWindow("get", 8, 4, Map.of("timeout", 4L), 0, 0, Map.of(),
+                        LatencyHistograms.encode(LatencyHistograms.create()), Map.of("invalid_url", 2L)))))));
+
+        List<JobSeries.Point> all = series.series(Optional.empty(), Optional.empty(), JobSeries.ALL, 1000, 0).get(0).points();
+
+        assertThat(all).extracting(JobSeries.Point::droppedPerSecond).containsExactly(2.0, 2.0);
+        assertThat(all).extracting(point -> point.steps().get(0).failuresPerSecond().get("timeout")).containsExactly(2.0, 2.0);
+        assertThat(all).extracting(point -> point.steps().get(0).notSentPerSecond()).containsExactly(1.0, 1.0);
+        assertThat(all.get(0).steps().get(0).failures()).containsEntry("timeout", 4L);
+        assertThat(all.get(1).steps().get(0).failures()).as("counts stay where the window starts").isEmpty();
+    }
+
+    @Test
+    void aCopyIsReadWhileTheSeriesGoesOn() {
+        JobSeries series = new JobSeries();
+        series.add("dc1", Map.of("w", List.of(second(0, 10, 10, 1))));
+        JobSeries copy = series.copy(Optional.of("w"));
+
+        series.add("dc1", Map.of("w", List.of(second(0, 10, 10, 1), second(1, 10, 10, 1))));
+
+        assertThat(points(copy, JobSeries.ALL, 1000, 0)).singleElement()
+                .satisfies(point -> assertThat(point.steps().get(0).requests()).isEqualTo(10));
+        assertThat(points(series, JobSeries.ALL, 1000, 0)).hasSize(2);
+    }
+
+    @Test
+    void anOpenModelsPointsCarryTheRateItsScheduleAskedOfEachDatacenterFromItsOwnStart() {
         WorkflowSpec.Open ramp = new WorkflowSpec.Open(50, List.of(new WorkflowSpec.Stage(Duration.ofSeconds(5), 150),
                 new WorkflowSpec.Stage(Duration.ofSeconds(10), 150)), 100);
         JobSeries series = new JobSeries();
         for (long s = 0; s < 6; s++) {
             series.add("dc1", Map.of("w", List.of(second(s, 10, 10, 1))));
+            if (s >= 1) {
+                series.add("dc2", Map.of("w", List.of(second(s, 10, 10, 1)))); // a second later
+            }
         }
+        Map<String, Map<String, Double>> shares = Map.of("w", Map.of("dc1", 0.75, "dc2", 0.25));
 
-        List<JobSeries.Point> points = series.series(Optional.empty(), Optional.empty(), JobSeries.ALL, 1000, 0,
-                Map.of("w", ramp)).get(0).points();
+        List<JobSeries.Point> all = series.series(Optional.empty(), Optional.empty(), JobSeries.ALL, 1000, 0,
+                Map.of("w", ramp), shares).get(0).points();
+        List<JobSeries.Point> dc2 = series.series(Optional.empty(), Optional.empty(), "dc2", 1000, 0,
+                Map.of("w", ramp), shares).get(0).points();
 
-        // Mid-second rates of a ramp from 50 to 150 over 5 s: 60, 80, … then the hold.
-        assertThat(points).extracting(JobSeries.Point::targetRate).containsExactly(60.0, 80.0, 100.0, 120.0, 140.0, 150.0);
-        assertThat(series.series(Optional.empty(), Optional.empty(), "dc1", 1000, 0, Map.of("w", ramp)).get(0)
-                .points().get(0).targetRate()).as("only for every datacenter merged").isNull();
+        // Mid-second rates of a ramp from 50 to 150 over 5 s are 60, 80, …; dc2's quarter runs a second behind.
+        assertThat(all).extracting(JobSeries.Point::targetRate).containsExactly(0.75 * 60, 0.75 * 80 + 0.25 * 60,
+                0.75 * 100 + 0.25 * 80, 0.75 * 120 + 0.25 * 100, 0.75 * 140 + 0.25 * 120, 0.75 * 150 + 0.25 * 140);
+        assertThat(dc2).extracting(JobSeries.Point::targetRate).containsExactly(15.0, 20.0, 25.0, 30.0, 35.0);
+        assertThat(series.series(Optional.empty(), Optional.empty(), JobSeries.ALL, 1000, 0).get(0).points().get(0)
+                .targetRate()).as("a closed model has none").isNull();
         assertThat(ramp.rateAt(-1)).isZero();
         assertThat(ramp.rateAt(16)).isZero();
     }
