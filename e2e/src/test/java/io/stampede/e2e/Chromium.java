@@ -140,11 +140,10 @@ final class Chromium {
                     .start();
             try {
                 Path port = profile.resolve("DevToolsActivePort");
-                long deadline = System.nanoTime() + TIMEOUT.toNanos();
                 // Chromium writes the port it listens on once it does.
                 org.awaitility.Awaitility.await().atMost(TIMEOUT).until(() -> Files.isRegularFile(port)
                         && Files.readAllLines(port).size() >= 2 || !process.isAlive());
-                if (!process.isAlive() || System.nanoTime() > deadline) {
+                if (!process.isAlive()) {
                     throw new IOException("chromium did not start: " + Files.readString(profile.resolve("stderr")));
                 }
                 String debugging = "http://127.0.0.1:" + Files.readAllLines(port).get(0).trim();

@@ -169,7 +169,7 @@ public class JobsResource {
                 return ProblemDetail.response(400, "Bad datacenter", "job " + id + " runs in " + job.datacenters()
                         + ", not '" + datacenter + "'; leave datacenter out (or say all) for all of them", List.of());
             }
-            List<String> workflows = job.totals().keySet().stream().toList();
+            List<String> workflows = job.workflows();
             if (workflow != null && !workflows.contains(workflow)) {
                 return ProblemDetail.response(400, "Bad workflow", "job " + id + " has the workflows " + workflows
                         + ", not '" + workflow + "'", List.of());

@@ -234,6 +234,11 @@ public final class GlobalJob {
         return List.copyOf(datacenterStatus.keySet());
     }
 
+    /** The job's workflows, in its order. */
+    public List<String> workflows() {
+        return statistics.workflows();
+    }
+
     public Map<String, DatacenterJobStatus> datacenterStatus() {
         return Map.copyOf(datacenterStatus);
     }

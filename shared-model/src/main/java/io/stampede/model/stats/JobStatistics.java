@@ -103,6 +103,11 @@ public final class JobStatistics {
         dc.recent.clear();
     }
 
+    /** The workflows, in the job's order (or the order they were first heard of). */
+    public List<String> workflows() {
+        return List.copyOf(workflows);
+    }
+
     /** The datacenters, in the job's order (or the order they were first heard of). */
     public List<String> datacenters() {
         return List.copyOf(datacenters.keySet());
