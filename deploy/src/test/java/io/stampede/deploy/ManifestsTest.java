@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.stampede.model.Topics;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -491,11 +492,13 @@ class ManifestsTest {
             topics.put(topic.at("/spec/topicName").asText(), topic);
         }
         assertThat(topics).containsOnlyKeys(stampedeTopics("dc1"));
-        topics.forEach((topic, resource) -> {
-            assertThat(resource.at("/spec/partitions").asInt()).as(topic).isEqualTo(3);
-            assertThat(resource.at("/spec/config/max.message.bytes").asText()).as(topic).isEqualTo(MAX_MESSAGE_BYTES);
-            assertThat(resource.at("/spec/config/cleanup.policy").asText()).as(topic).isEqualTo("delete");
-        });
+        for (Topics.TopicSpec spec : Topics.all(List.of("dc1"))) {
+            JsonNode resource = topics.get(spec.name());
+            assertThat(resource.at("/spec/partitions").asInt()).as(spec.name()).isEqualTo(3);
+            assertThat(resource.at("/spec/config/max.message.bytes").asText()).as(spec.name()).isEqualTo(MAX_MESSAGE_BYTES);
+            spec.configs().forEach((key, value) -> assertThat(resource.at("/spec/config").path(key).asText())
+                    .as(spec.name() + " " + key).isEqualTo(value));
+        }
     }
 
     @ParameterizedTest
@@ -523,6 +526,12 @@ class ManifestsTest {
         assertThat(script).contains("stampede.jobs.events", "stampede.deadletter", "stampede.dc.$dc.jobs",
                 "stampede.dc.$dc.dispatch", "stampede.dc.$dc.progress", "max.message.bytes=" + MAX_MESSAGE_BYTES,
                 "cleanup.policy=delete");
+        // The finished jobs' results: compacted, and deleted after their retention, as Topics says.
+        Map<String, String> results = new Topics.TopicSpec(Topics.JOB_RESULTS, true).configs();
+        int created = script.indexOf("--topic " + Topics.JOB_RESULTS);
+        assertThat(created).as(script).isPositive();
+        String command = script.substring(created, Math.min(script.length(), created + 400));
+        results.forEach((key, value) -> assertThat(command).contains("--config " + key + "=" + value));
         assertThat(stream(job.path("env")).filter(entry -> entry.path("name").asText().equals("DATACENTERS"))
                 .map(entry -> entry.path("value").asText())).containsExactly("dc1");
         assertThat(stream(job.path("env")).filter(entry -> entry.path("name").asText().equals("BOOTSTRAP"))
@@ -598,7 +607,7 @@ class ManifestsTest {
 
     /** Every topic of an installation with these datacenters, as {@code io.stampede.model.Topics.all}. */
     private static Set<String> stampedeTopics(String... datacenters) {
-        Set<String> topics = new TreeSet<>(Set.of("stampede.jobs.events", "stampede.deadletter"));
+        Set<String> topics = new TreeSet<>(Set.of("stampede.jobs.events", "stampede.jobs.results", "stampede.deadletter"));
         for (String datacenter : datacenters) {
             for (String kind : List.of("jobs", "dispatch", "progress")) {
                 topics.add("stampede.dc." + datacenter + "." + kind);

@@ -170,8 +170,52 @@ class GateFailoverTest {
             for (String gate : survivors) {
                 assertThat(Command.getJson(gateUrls.get(gate) + "/api/v1/jobs/" + id).get("status").asText()).isEqualTo("COMPLETED");
             }
+            failedOver = new FailedOver(id, owner, newOwner, target.requests("/delay/22"));
         } finally {
             Processes.stop(watch.toHandle(), Duration.ofSeconds(5));
         }
+    }
+
+    /** The job the test above finished through another gate: the gate killed, the gate that finished it, requests. */
+    record FailedOver(String id, String killed, String owner, long requests) {
+    }
+
+    static FailedOver failedOver;
+
+    @Test
+    @org.junit.jupiter.api.Order(3)
+    void gatesRestartedAfterAJobEndedServeItsResultsSeriesAndReportFromTheResultsTopic() throws Exception {
+        assertThat(failedOver).as("the failover test ran first").isNotNull();
+        String id = failedOver.id();
+        // The gate killed mid-job, back, and the gate that finished the job, restarted: neither holds
+        // the job's results any more; the results topic does.
+        Command.Result back = Command.stampede(directory, Duration.ofMinutes(3), "local", "restart", failedOver.killed());
+        assertThat(back.exitCode()).as(back.toString()).isZero();
+        Command.Result restarted = Command.stampede(directory, Duration.ofMinutes(3), "local", "restart",
+                failedOver.owner());
+        assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
+
+        for (String gate : List.of(failedOver.killed(), failedOver.owner())) {
+            String job = gateUrls.get(gate) + "/api/v1/jobs/" + id;
+            await().atMost(60, TimeUnit.SECONDS).ignoreExceptions().until(() -> Command.getJson(job)
+                    .at("/workflows/0/steps/0/requests").asLong() == failedOver.requests());
+            assertThat(Command.getJson(job).get("status").asText()).as(gate).isEqualTo("COMPLETED");
+            JsonNode series = Command.getJson(job + "/series");
+            assertThat(series.get("settled").asBoolean()).isTrue();
+            long inSeries = 0;
+            for (JsonNode point : series.at("/series/0/points")) {
+                inSeries += point.at("/steps/0/requests").asLong();
+            }
+            assertThat(inSeries).as("every request in the kept series, on %s", gate).isEqualTo(failedOver.requests());
+        }
+        Command.Result report = Command.stampede(directory, Duration.ofMinutes(1), "report",
+                "--gate=" + gateUrls.get(failedOver.killed()), id, "--out=kept.json", "--out=kept.html");
+        assertThat(report.exitCode()).as(report.toString()).isZero();
+        JsonNode kept = JSON.readTree(directory.resolve("kept.json").toFile());
+        assertThat(kept.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(failedOver.requests());
+        assertThat(Files.readString(directory.resolve("kept.html"))).contains("\"requestsPerSecond\"", id);
+        System.out.printf("Kept results: after %s and %s restarted, both serve job %s (%d requests), its series and"
+                + " its report from %s%n", failedOver.killed(), failedOver.owner(), id, failedOver.requests(),
+                "stampede.jobs.results");
     }
 }

@@ -15,6 +15,16 @@ public final class Topics {
     public static final String JOB_EVENTS = "stampede.jobs.events";
 
     /**
+     * Each finished job's results, keyed by job id and compacted (the latest record per job is
+     * kept), deleted after {@link #RESULTS_RETENTION_MILLIS}: what a gate serves for a job it no
+     * longer holds in memory, after a restart too.
+     */
+    public static final String JOB_RESULTS = "stampede.jobs.results";
+
+    /** How long {@link #JOB_RESULTS} keeps a job's results: 7 days (the topic's {@code retention.ms}). */
+    public static final long RESULTS_RETENTION_MILLIS = 7L * 24 * 60 * 60 * 1000;
+
+    /**
      * Records a node rejected, copied as they were read, with headers saying where they came from
      * and why ({@code stampede.kafka.dead-letter}); nothing in Stampede reads it.
      */
@@ -54,6 +64,7 @@ public final class Topics {
             topics.add(new TopicSpec(progress(datacenter), false));
         }
         topics.add(new TopicSpec(JOB_EVENTS, false));
+        topics.add(new TopicSpec(JOB_RESULTS, true));
         topics.add(new TopicSpec(DEAD_LETTER, false));
         return topics;
     }
@@ -69,14 +80,21 @@ public final class Topics {
      * A topic Stampede needs.
      *
      * @param name      the topic name
-     * @param compacted whether the topic keeps only the latest record per key
+     * @param compacted whether the topic keeps only the latest record per key (and deletes
+     *                  records older than {@link #RESULTS_RETENTION_MILLIS})
      */
     public record TopicSpec(String name, boolean compacted) {
 
-        /** The topic's settings: its cleanup policy and {@link #MAX_MESSAGE_BYTES}. */
+        /**
+         * The topic's settings: its cleanup policy, {@link #MAX_MESSAGE_BYTES}, and for a compacted
+         * topic its retention; other topics keep the broker's.
+         */
         public Map<String, String> configs() {
-            return Map.of("cleanup.policy", compacted ? "compact" : "delete",
-                    "max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+            if (compacted) {
+                return Map.of("cleanup.policy", "compact,delete", "retention.ms", Long.toString(RESULTS_RETENTION_MILLIS),
+                        "max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES));
+            }
+            return Map.of("cleanup.policy", "delete", "max.message.bytes", Integer.toString(MAX_MESSAGE_BYTES));
         }
     }
 }

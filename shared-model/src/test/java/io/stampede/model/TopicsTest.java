@@ -16,9 +16,12 @@ class TopicsTest {
         assertThat(topics).extracting(Topics.TopicSpec::name).containsExactly(
                 "stampede.dc.dc1.jobs", "stampede.dc.dc1.dispatch", "stampede.dc.dc1.progress",
                 "stampede.dc.eu-west.jobs", "stampede.dc.eu-west.dispatch", "stampede.dc.eu-west.progress",
-                "stampede.jobs.events", "stampede.deadletter");
-        // Followers keep each job's state from these topics, so no snapshot topic, and none compacted.
-        assertThat(topics).noneMatch(Topics.TopicSpec::compacted);
+                "stampede.jobs.events", "stampede.jobs.results", "stampede.deadletter");
+        // Followers keep each job's state from the others, so only the finished jobs' results are compacted.
+        assertThat(topics).filteredOn(Topics.TopicSpec::compacted).extracting(Topics.TopicSpec::name)
+                .containsExactly("stampede.jobs.results");
+        assertThat(new Topics.TopicSpec(Topics.JOB_RESULTS, true).configs()).containsEntry("cleanup.policy", "compact,delete")
+                .containsEntry("retention.ms", "604800000");
     }
 
     @Test

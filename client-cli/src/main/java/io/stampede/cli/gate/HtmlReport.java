@@ -119,10 +119,14 @@ final class HtmlReport {
             anyPoint |= !workflow.path("points").isEmpty();
         }
         html.append(!series.has("series") ? "<p>The charts are missing: the gate did not give the job's series"
-                + " (`stampede report` writes the report again while the gate knows the job).</p>"
+                + " (`stampede report` writes the report again while the gates keep the job's results: 7 days by"
+                + " default).</p>"
                 : anyPoint ? "<p>Each point is one second (or the series' resolution) on its own: its rate, its"
                         + " percentiles, its errors. Times are seconds from the job's first window.</p>"
                         : "<p>The job reported no window: nothing to chart.</p>");
+        if (!series.path("note").asText().isEmpty()) {
+            html.append("<p><strong>Note:</strong> ").append(escape(series.path("note").asText())).append(".</p>");
+        }
         html.append("<div id=\"charts\"></div>");
         data(html, "series-data", series);
         data(html, "series-by-datacenter", JSON.valueToTree(seriesByDatacenter));

@@ -55,6 +55,9 @@ public final class Reports {
                 err.println("stampede: the report has no charts: " + all.problem());
                 return NONE;
             }
+            if (!all.body().path("note").asText().isEmpty()) {
+                err.println("stampede: the report's charts: " + all.body().path("note").asText());
+            }
             long resolution = all.body().path("series").path(0).path("resolutionMillis").asLong(1000);
             List<JsonNode> byDatacenter = new ArrayList<>();
             for (JsonNode dc : all.body().path("datacenters")) {

@@ -1,12 +1,19 @@
 package io.stampede.gate.api;
 
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -25,29 +32,41 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.resteasy.reactive.RestStreamElementType;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
-import io.stampede.gate.admission.EventStreams;
-import io.stampede.node.config.NodeConfig;
-import io.vertx.core.http.HttpServerRequest;
 import io.smallrye.mutiny.subscription.Cancellable;
+import io.stampede.gate.admission.EventStreams;
+import io.stampede.gate.jobs.ArchivedJobs;
 import io.stampede.gate.jobs.GateJobs;
+import io.stampede.gate.jobs.GlobalJob;
+import io.stampede.gate.jobs.JobService;
+import io.stampede.gate.jobs.JobView;
 import io.stampede.model.JobId;
 import io.stampede.model.job.Durations;
-import io.stampede.model.stats.JobSeries;
+import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.lifecycle.JobStatus;
-import io.stampede.gate.jobs.JobService;
+import io.stampede.model.stats.JobSeries;
+import io.stampede.model.wire.Payload;
+import io.stampede.node.config.NodeConfig;
+import io.vertx.core.http.HttpServerRequest;
 
-/** The jobs API: submit, read, list, follow live, cancel. */
+/**
+ * The jobs API: submit, read, list, follow live, cancel. A finished job this gate no longer holds
+ * (its retention passed, or the gate restarted) is read from the results topic ({@link ArchivedJobs}).
+ */
 @Path("/api/v1/jobs")
 public class JobsResource {
 
     private final JobService jobs;
+    private final ArchivedJobs archives;
     private final EventStreams streams;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
-    public JobsResource(JobService jobs, NodeConfig config, java.time.Clock clock) {
+    public JobsResource(JobService jobs, ArchivedJobs archives, NodeConfig config, Clock clock) {
         this.jobs = jobs;
+        this.archives = archives;
         this.clock = clock;
         this.streams = new EventStreams(Math.max(1, config.overload().maxEventStreams()),
                 Math.max(1, config.overload().maxEventStreamsPerClient()));
@@ -93,8 +112,25 @@ public class JobsResource {
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     public Response get(@PathParam("id") String id) {
-        return jobs.read(id, job -> JobView.of(job, true)).map(view -> Response.ok(view).build())
-                .orElseGet(() -> notFound(id));
+        return orKept(id, kept -> Response.ok(kept.view()).build(), () -> jobs.read(id, job -> JobView.of(job, true))
+                .map(view -> Response.ok(view).build()).orElseGet(() -> notFound(id)));
+    }
+
+    /**
+     * Answers from the results topic for a finished job whose results this gate does not hold: it
+     * no longer holds the job (its retention passed), or began to follow it after it had ended (it
+     * restarted since). Otherwise, or when the topic has none, answers {@code held}; 503 while the
+     * topic cannot be read yet.
+     */
+    private Response orKept(String id, Function<Payload.JobArchived, Response> kept, Supplier<Response> held) {
+        if (jobs.read(id, GlobalJob::holdsResults).orElse(false)) {
+            return held.get();
+        }
+        try {
+            return archives.find(id).map(kept).orElseGet(held);
+        } catch (ArchivedJobs.Unavailable e) {
+            return ProblemDetail.retryLater(503, "Results not available yet", e.getMessage(), Admission.SHED_RETRY_AFTER);
+        }
     }
 
     @GET
@@ -113,8 +149,11 @@ public class JobsResource {
             }
         }
         Optional<JobStatus> only = wanted;
-        List<JobView> matching = jobs.readAll(job -> only.map(job.status()::equals).orElse(true),
-                job -> JobView.of(job, false));
+        List<JobView> matching = new ArrayList<>(jobs.readAll(job -> job.holdsResults()
+                && only.map(job.status()::equals).orElse(true), job -> JobView.of(job, false)));
+        // Then the finished jobs whose results this gate does not hold, from the results topic.
+        Set<String> held = matching.stream().map(JobView::id).collect(Collectors.toSet());
+        matching.addAll(archives.listed(ended -> only.map(ended::equals).orElse(true), held));
         List<JobView> views = matching.stream().skip((long) page * size).limit(size).toList();
         return Response.ok(new JobPage(views, page, size, matching.size())).build();
     }
@@ -125,15 +164,17 @@ public class JobsResource {
      * @param settled whether the series is final: the job ended at least 3 s ago (a datacenter's
      *                last windows come after its totals); until then a reader that wants the
      *                final series asks again
+     * @param note    what the series lacks, when it does: this gate began to follow the job after
+     *                it started (it restarted since), or, for a finished job read from the results
+     *                topic, its series was kept coarser than the job had it, or not at all
      */
     public record SeriesView(String id, JobStatus status, boolean settled, List<String> datacenters,
-            List<JobSeries.Series> series) {
+            List<JobSeries.Series> series, @JsonInclude(JsonInclude.Include.NON_EMPTY) String note) {
     }
 
     /** What a series answer needs from the job, copied under the job's lock and read outside it. */
     private record SeriesSource(String id, JobStatus status, boolean settled, List<String> datacenters, JobSeries series,
-            java.util.Map<String, io.stampede.model.job.WorkflowSpec.Open> schedules,
-            java.util.Map<String, java.util.Map<String, Double>> shares) {
+            Map<String, WorkflowSpec.Open> schedules, Map<String, Map<String, Double>> shares, String note) {
     }
 
     /**
@@ -164,19 +205,15 @@ public class JobsResource {
             return ProblemDetail.response(400, "Bad since", "since must be a time in epoch milliseconds, got '" + since
                     + "'", List.of());
         }
-        Optional<Object> read = jobs.read(id, job -> {
-            if (!datacenter.equals(JobSeries.ALL) && !job.datacenters().contains(datacenter)) {
-                return ProblemDetail.response(400, "Bad datacenter", "job " + id + " runs in " + job.datacenters()
-                        + ", not '" + datacenter + "'; leave datacenter out (or say all) for all of them", List.of());
-            }
-            List<String> workflows = job.workflows();
-            if (workflow != null && !workflows.contains(workflow)) {
-                return ProblemDetail.response(400, "Bad workflow", "job " + id + " has the workflows " + workflows
-                        + ", not '" + workflow + "'", List.of());
-            }
-            return new SeriesSource(job.id().value(), job.status(), job.settled(clock.millis()), job.datacenters(),
-                    job.seriesCopy(Optional.ofNullable(workflow)), job.schedules(), job.shares());
-        });
+        Response kept = orKept(id, archived -> series(id, archived, workflow, step, datacenter, every, sinceMillis),
+                () -> null);
+        if (kept != null) {
+            return kept;
+        }
+        Optional<Object> read = jobs.read(id, job -> badSeriesQuery(id, job.datacenters(), job.workflows(), datacenter,
+                workflow).<Object>map(problem -> problem).orElseGet(() -> new SeriesSource(job.id().value(), job.status(),
+                        job.settled(clock.millis()), job.datacenters(), job.seriesCopy(Optional.ofNullable(workflow)),
+                        job.schedules(), job.shares(), job.seriesGap())));
         if (read.isEmpty()) {
             return notFound(id);
         }
@@ -187,7 +224,35 @@ public class JobsResource {
         SeriesSource source = (SeriesSource) read.get();
         return Response.ok(new SeriesView(source.id(), source.status(), source.settled(), source.datacenters(),
                 source.series().series(Optional.ofNullable(workflow), Optional.ofNullable(step), datacenter,
-                        every.toMillis(), sinceMillis, source.schedules(), source.shares()))).build();
+                        every.toMillis(), sinceMillis, source.schedules(), source.shares()), source.note())).build();
+    }
+
+    /** A kept series, as a held one is answered; it cannot be made coarser than it was kept. */
+    private static Response series(String id, Payload.JobArchived kept, String workflow, String step, String datacenter,
+            Duration every, long sinceMillis) {
+        return badSeriesQuery(id, kept.datacenters(), kept.workflows(), datacenter, workflow).orElseGet(() -> {
+            if (every.toMillis() > kept.resolutionMillis()) {
+                return ProblemDetail.response(400, "Bad resolution", "job " + id + " has ended, and its series was kept at "
+                        + kept.resolutionMillis() / 1000 + " s a point; ask for that or less", List.of());
+            }
+            return Response.ok(new SeriesView(id, kept.status(), true, kept.datacenters(), ArchivedJobs.series(kept,
+                    Optional.ofNullable(workflow), Optional.ofNullable(step), datacenter, sinceMillis), kept.seriesNote()))
+                    .build();
+        });
+    }
+
+    /** A 400 when the series asked for names a datacenter or workflow the job does not have. */
+    private static Optional<Response> badSeriesQuery(String id, List<String> datacenters, List<String> workflows,
+            String datacenter, String workflow) {
+        if (!datacenter.equals(JobSeries.ALL) && !datacenters.contains(datacenter)) {
+            return Optional.of(ProblemDetail.response(400, "Bad datacenter", "job " + id + " runs in " + datacenters
+                    + ", not '" + datacenter + "'; leave datacenter out (or say all) for all of them", List.of()));
+        }
+        if (workflow != null && !workflows.contains(workflow)) {
+            return Optional.of(ProblemDetail.response(400, "Bad workflow", "job " + id + " has the workflows " + workflows
+                    + ", not '" + workflow + "'", List.of()));
+        }
+        return Optional.empty();
     }
 
     /** The longest an event stream stays quiet while its job runs. */
@@ -205,9 +270,18 @@ public class JobsResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<JobView> events(@PathParam("id") String id, @Context HttpServerRequest request) {
-        if (jobs.read(id, job -> true).isEmpty()) {
-            // Before the stream starts: a 404 problem, not an event stream cut off at once.
-            throw new WebApplicationException(notFound(id));
+        // A finished job whose results this gate does not hold: its kept state, and the stream ends.
+        // Before the stream starts, a 404 or 503 problem, not an event stream cut off at once.
+        JobView[] kept = new JobView[1];
+        Response answer = orKept(id, archived -> {
+            kept[0] = archives.view(archived);
+            return Response.ok().build();
+        }, () -> jobs.read(id, job -> true).isPresent() ? null : notFound(id));
+        if (kept[0] != null) {
+            return Multi.createFrom().item(kept[0]);
+        }
+        if (answer != null) {
+            throw new WebApplicationException(answer);
         }
         String client = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
         Optional<EventStreams.Refusal> refusal = streams.open(client);
@@ -262,9 +336,8 @@ public class JobsResource {
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     public Response cancel(@PathParam("id") String id) {
-        return jobs.cancel(id, "cancelled by a user", job -> JobView.of(job, false))
-                .map(view -> Response.accepted(view).build())
-                .orElseGet(() -> notFound(id));
+        return orKept(id, kept -> Response.accepted(kept.view()).build(), () -> jobs.cancel(id, "cancelled by a user",
+                job -> JobView.of(job, false)).map(view -> Response.accepted(view).build()).orElseGet(() -> notFound(id)));
     }
 
     private static boolean terminal(JobView view) {

@@ -1,6 +1,7 @@
 package io.stampede.gate.api;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.stampede.gate.jobs.JobView;
 import io.stampede.model.stats.JobSeries;
 import io.stampede.model.stats.Thresholds;
 import io.stampede.model.stats.WorkflowReport;

@@ -52,7 +52,7 @@ import io.stampede.model.stats.WorkflowWindow;
 public final class GateJobs {
 
     /** Something for the adapter to do. */
-    public sealed interface Command permits Publish, Replicate, Measure, StopMeasuring {
+    public sealed interface Command permits Publish, Replicate, Measure, StopMeasuring, Archive {
     }
 
     /** Export a datacenter's new windows of {@code job} as metrics (they are in the job's series). */
@@ -72,6 +72,13 @@ public final class GateJobs {
      * @param topic where to, or empty for the events topic
      */
     public record Publish(Optional<String> topic, JobId job, long fence, Payload payload) implements Command {
+    }
+
+    /**
+     * Send the job's results to {@code stampede.jobs.results}, as its owner, once its series has
+     * settled; on failure, {@link #archiveFailed}.
+     */
+    public record Archive(JobId job, long fence) implements Command {
     }
 
     /** Submit a change to the gates' replicated ownership table. */
@@ -361,6 +368,9 @@ public final class GateJobs {
             });
         }
         if (entry.finished()) {
+            if (!job.status().terminal()) {
+                job.endedBeforeFollowed();
+            }
             ledger.ended(entry.id(), nowMillis);
         }
         return Optional.of(job);
@@ -427,7 +437,6 @@ public final class GateJobs {
         return new Changed(job.id(), commands);
     }
 
-    /** A job's end: released after the retention, and, by its owner, published and marked in the table. */
     /**
      * This gate could not publish the job to {@code datacenter} (Kafka refused it, or gave up
      * after its retries): that datacenter failed the job without running it, the others are asked
@@ -469,6 +478,7 @@ public final class GateJobs {
         }
     }
 
+    /** A job's end: released after the retention, and, by its owner, published and marked in the table. */
     private void ended(GlobalJob job, Payload.JobFinished finished, long nowMillis, List<Command> out) {
         if (finished != null) {
             ledger.ended(job.id(), nowMillis);
@@ -547,6 +557,9 @@ public final class GateJobs {
                 stopEverywhere(job, "a datacenter of the job was lost", out);
             }
             releaseDependents(job, out); // a lost datacenter counts as ended for the dependencies it ran
+            if (mine(job) && job.archive(nowMillis)) {
+                out.add(new Archive(id, job.fence()));
+            }
         });
         for (JobId id : changedSinceProgress) {
             ledger.get(id).map(entry -> entry.job).filter(job -> !job.status().terminal() && mine(job))
@@ -591,6 +604,11 @@ public final class GateJobs {
     /** Datacenters to expect: each is AWAITING until heard from. */
     public void expect(List<String> names) {
         datacenters.expect(names);
+    }
+
+    /** A job's results could not be sent to the results topic: they are sent again at the next tick, a few times. */
+    public void archiveFailed(JobId id) {
+        job(id).ifPresent(GlobalJob::archiveFailed);
     }
 
     /** A release of a dependent workflow could not be sent: it is sent again at the next tick. */

@@ -78,6 +78,14 @@ public final class GlobalJob {
     private long runningSinceMillis;
     /** When this gate saw the job end, epoch ms; 0 before, or when it had ended before this gate followed it. */
     private long endedAtMillis;
+    /** When this gate began to follow the job, epoch ms. */
+    private final long followedAtMillis;
+    /** Whether the job had ended when this gate began to follow it: it holds nothing of its results. */
+    private boolean endedBeforeFollowed;
+    /** Whether this gate has sent the job's results to the results topic, or is sending them. */
+    private boolean archived;
+    /** How many times sending the job's results failed. */
+    private int archiveFailures;
 
     /**
      * A job followed from {@code followedAtMillis}: each datacenter's silence counts from then.
@@ -94,6 +102,7 @@ public final class GlobalJob {
         this.deadlineEpochMillis = deadlineEpochMillis;
         this.statistics = new JobStatistics(datacenters, workflows);
         this.lastProgressMillis = followedAtMillis;
+        this.followedAtMillis = followedAtMillis;
         datacenters.forEach(dc -> {
             datacenterStatus.put(dc, DatacenterJobStatus.SUBMITTED);
             lastHeard.put(dc, followedAtMillis);
@@ -489,6 +498,67 @@ public final class GlobalJob {
      */
     public boolean settled(long nowMillis) {
         return status.terminal() && (endedAtMillis == 0 || nowMillis - endedAtMillis >= SETTLING_MILLIS);
+    }
+
+    /**
+     * The gates' table says the job has ended, and this gate did not see it end (it restarted, and
+     * follows the table's jobs again): it holds nothing of the job's results, which the results
+     * topic keeps.
+     */
+    public void endedBeforeFollowed() {
+        endedBeforeFollowed = true;
+    }
+
+    /**
+     * A gate follows a job from its registration, within seconds of its submission; one that began
+     * later (it restarted while the job ran) did not see the windows reported before.
+     */
+    static final long LATE_FOLLOW_MILLIS = 30_000;
+
+    /**
+     * When this gate began to follow the job well after its submission (it restarted while the job
+     * ran): what its series lacks. Empty otherwise. The job's totals are exact either way: they
+     * come with each datacenter's result.
+     */
+    public String seriesGap() {
+        long late = followedAtMillis - submittedAt.toEpochMilli();
+        if (late < LATE_FOLLOW_MILLIS) {
+            return "";
+        }
+        return "this gate began to follow the job " + late / 1000 + " s after its submission (it restarted while the job"
+                + " ran): windows reported before " + Instant.ofEpochMilli(followedAtMillis) + " are not in the series";
+    }
+
+    /** Whether this gate holds the job's results: it did not begin to follow the job after it had ended. */
+    public boolean holdsResults() {
+        return !endedBeforeFollowed;
+    }
+
+    /** The most times a job's results are sent to the results topic before this gate gives up on them. */
+    public static final int MAX_ARCHIVE_ATTEMPTS = 5;
+
+    /**
+     * Whether the job's results are ready for the results topic and not sent yet: the job ended
+     * while this gate followed it (so it holds the whole series) and has settled. Once true, it is
+     * false until {@link #archiveFailed}.
+     */
+    public boolean archive(long nowMillis) {
+        if (archived || endedAtMillis == 0 || !settled(nowMillis) || archiveFailures >= MAX_ARCHIVE_ATTEMPTS) {
+            return false;
+        }
+        archived = true;
+        return true;
+    }
+
+    /** Sending the job's results failed: they are sent again, up to {@value #MAX_ARCHIVE_ATTEMPTS} times. */
+    public void archiveFailed() {
+        archived = false;
+        archiveFailures++;
+    }
+
+    /** When this gate saw the job end, epoch ms; 0 before, or when it ended before this gate followed it. */
+    public long endedAtMillis() {
+        return endedAtMillis;
     }
 
     /** Whether what {@link #learn} takes has been learnt from the job's document. */

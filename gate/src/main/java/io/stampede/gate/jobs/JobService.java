@@ -35,6 +35,7 @@ import io.stampede.gate.routing.DatacenterRouter;
 import io.stampede.gate.routing.Datacenters;
 import io.stampede.model.JobId;
 import io.stampede.model.NodeRole;
+import io.stampede.model.Topics;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.node.config.NodeConfig;
@@ -79,11 +80,14 @@ public class JobService {
     private final NodeMembership membership;
     private final OwnershipState ownership;
     private final JobMetrics metrics;
+    private final ArchivedJobs archives;
 
     public JobService(DatacenterRouter router, RecordInbox inbox, @Identifier("gate-out") RecordSender out,
             Clock clock, Vertx vertx, NodeIdentity identity, NodeLeadership leadership, NodeMembership membership,
-            OwnershipState ownership, NodeConfig config, MeterRegistry registry, PeerProtocols peers, JobMetrics metrics) {
+            OwnershipState ownership, NodeConfig config, MeterRegistry registry, PeerProtocols peers, JobMetrics metrics,
+            ArchivedJobs archives) {
         this.identity = identity;
+        this.archives = archives;
         this.metrics = metrics;
         this.peers = peers;
         this.leadership = leadership;
@@ -318,6 +322,13 @@ public class JobService {
                         }
                     });
                 }
+            } else if (command instanceof GateJobs.Archive archive) {
+                core.job(archive.job()).ifPresent(job -> archives.archive(ArchivedJobs.Source.of(job, archive.fence()),
+                        payload -> out.sendTo(Topics.JOB_RESULTS, archive.job(), archive.fence(), payload), () -> {
+                            synchronized (this) {
+                                core.archiveFailed(archive.job());
+                            }
+                        }));
             } else if (command instanceof GateJobs.Measure measure) {
                 metrics.record(measure.job(), measure.datacenter(), measure.windows());
             } else if (command instanceof GateJobs.StopMeasuring stop) {

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.stampede.model.load.LoadState;
@@ -34,6 +36,7 @@ import io.stampede.model.Topics;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
+import io.stampede.model.stats.JobSeries;
 import io.stampede.model.stats.LatencyHistograms;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.stats.WorkflowWindow;
@@ -66,6 +69,7 @@ class JobsApiTest {
     static KafkaProbe.Watch dc1Jobs;
     static KafkaProbe.Watch dc2Jobs;
     static KafkaProbe.Watch events;
+    static KafkaProbe.Watch results;
     static long sequence;
 
     @BeforeAll
@@ -74,6 +78,7 @@ class JobsApiTest {
         dc1Jobs = kafka.watch(Topics.jobs("dc1"));
         dc2Jobs = kafka.watch(Topics.jobs("dc2"));
         events = kafka.watch(Topics.JOB_EVENTS);
+        results = kafka.watch(Topics.JOB_RESULTS);
     }
 
     @AfterAll
@@ -216,10 +221,63 @@ class JobsApiTest {
 
         // Cancelling a finished job changes nothing and says how it ended.
         given().delete("/api/v1/jobs/" + id).then().statusCode(202).body("status", equalTo("COMPLETED"));
+        completed = id;
     }
+
+    /** The job the test above completed. */
+    static String completed;
 
     @Test
     @Order(4)
+    void aFinishedJobsResultsAreKeptOnTheResultsTopicAndServedByAGateThatDoesNotHoldIt() {
+        // Its owner sends them once the job's series has settled: the final view and the series.
+        await().atMost(20, TimeUnit.SECONDS).until(() -> !results.about(completed).isEmpty());
+        Envelope kept = results.about(completed).get(0);
+        Payload.JobArchived archived = (Payload.JobArchived) kept.payload();
+        assertThat(kept.sender()).isEqualTo("gate-test");
+        assertThat(archived.status()).isEqualTo(JobStatus.COMPLETED);
+        assertThat(archived.view().at("/workflows/0/steps/0/requests").asLong()).isEqualTo(160);
+        assertThat(archived.series()).extracting(JobSeries.Series::datacenter).containsExactly("all", "dc1", "dc2");
+
+        // Records that are not a job's results are skipped, counted, and the topic read on.
+        kafka.send(Topics.JOB_RESULTS, "garbage", "{{{".getBytes(StandardCharsets.UTF_8));
+        kafka.send(Topics.JOB_RESULTS, Envelope.of(Subject.job(JobId.of("job-00000000beef")), "gate-x", 1, 1,
+                System.currentTimeMillis(), new Payload.JobEnded(DatacenterJobStatus.COMPLETED)));
+        // The same results under a job this gate never held, as a restarted gate finds them.
+        String other = "job-00000000cafe";
+        ObjectNode view = archived.view().deepCopy();
+        view.put("id", other);
+        kafka.send(Topics.JOB_RESULTS, Envelope.of(Subject.job(JobId.of(other)), "gate-x", 1, 1, System.currentTimeMillis(),
+                new Payload.JobArchived(archived.name(), archived.status(), archived.submittedAtMillis(),
+                        archived.endedAtMillis(), archived.datacenters(), archived.workflows(), view,
+                        archived.resolutionMillis(), archived.series(), "")));
+
+        await().atMost(20, TimeUnit.SECONDS).until(() -> given().get("/api/v1/jobs/" + other).statusCode() == 200);
+        given().get("/api/v1/jobs/" + other).then().body("id", equalTo(other)).body("status", equalTo("COMPLETED"))
+                .body("workflows[0].steps[0].requests", equalTo(160))
+                .body("datacenters.dc2.statistics[0].steps[0].requests", equalTo(40));
+        given().get("/api/v1/jobs/" + other + "/series").then().statusCode(200).body("settled", equalTo(true))
+                .body("series[0].datacenter", equalTo("all"))
+                .body("series[0].points[0].steps[0].requests", equalTo(70));
+        given().get("/api/v1/jobs/" + other + "/series?datacenter=dc2&step=get").then().statusCode(200)
+                .body("series[0].points[0].steps[0].requests", equalTo(40));
+        given().get("/api/v1/jobs/" + other + "/series?resolution=5s").then().statusCode(400)
+                .body("detail", containsString("kept at 1 s a point"));
+        given().get("/api/v1/jobs/" + other + "/series?datacenter=dc3").then().statusCode(400)
+                .body("detail", containsString("runs in [dc1, dc2]"));
+        listing("?status=completed").then().statusCode(200).body("jobs.id", hasItem(other))
+                .body("jobs.find { it.id == '" + other + "' }.datacenters.dc1.status", equalTo("COMPLETED"));
+        assertThat(given().get("/api/v1/jobs/" + other + "/events").asString())
+                .as("its final state, and the stream ends").contains("\"id\":\"" + other + "\"", "\"COMPLETED\"");
+        given().delete("/api/v1/jobs/" + other).then().statusCode(202).body("status", equalTo("COMPLETED"));
+        given().get("/api/v1/jobs/job-00000000beef").then().statusCode(404);
+        await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThat(given().get("/q/metrics").asString())
+                .contains("reason=\"NOT_JSON\",role=\"gate\",topic=\"stampede.jobs.results\"}")
+                .contains("reason=\"UNAPPLICABLE\",role=\"gate\",topic=\"stampede.jobs.results\"}"));
+    }
+
+    @Test
+    @Order(5)
     void cancellingIsPassedToEveryDatacenterAndIsIdempotent() {
         String id = submit(JOB.replace("name: api", "name: to-cancel"), "application/yaml", null).jsonPath().getString("id");
 
@@ -238,7 +296,7 @@ class JobsApiTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void theGateEndsAJobAtItsTimeoutEverywhere() {
         asManager("dc1", new Payload.DatacenterStatus("dc1", "manager-dc1", 2, 4, 4, 0));
         asManager("dc2", new Payload.DatacenterStatus("dc2", "manager-dc2", 1, 2, 2, 0));
@@ -260,7 +318,7 @@ class JobsApiTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void unknownJobsAre404AndOversizedRequests413() throws Exception {
         given().get("/api/v1/jobs/job-nope").then().statusCode(404).body("title", equalTo("No such job"));
         given().delete("/api/v1/jobs/job-nope").then().statusCode(404);
@@ -276,7 +334,7 @@ class JobsApiTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aJobOverFourMebibytesIsA413ProblemThatSaysSo() {
         String job = JOB + "variables: {pad: \"" + "x".repeat(io.stampede.model.job.JobSpecParser.MAX_JOB_BYTES) + "\"}\n";
 
@@ -286,7 +344,7 @@ class JobsApiTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aQuietJobsEventStreamStillSendsItAtLeastEveryFiveSeconds() throws Exception {
         asManager("dc1", new Payload.DatacenterStatus("dc1", "manager-dc1", 2, 4, 4, 0));
         asManager("dc2", new Payload.DatacenterStatus("dc2", "manager-dc2", 1, 2, 2, 0));
@@ -321,7 +379,7 @@ class JobsApiTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void anOverloadedGateShedsAllButCancelsWithRetryAfter() {
         load.floor(() -> LoadState.OVERLOADED);
         try {
@@ -344,7 +402,7 @@ class JobsApiTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void aClientOverItsCancelRateGets429WithWhenItMayTryAgain() {
         int answered = 0;
         io.restassured.response.Response last = null;

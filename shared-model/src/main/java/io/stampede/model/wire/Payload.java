@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.stampede.model.load.Backpressure;
 import io.stampede.model.load.Extensions;
 import io.stampede.model.load.LoadState;
@@ -15,6 +17,7 @@ import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.ShareState;
 import io.stampede.model.lifecycle.WorkflowState;
+import io.stampede.model.stats.JobSeries;
 import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.stats.WorkflowWindow;
 
@@ -392,6 +395,34 @@ public sealed interface Payload {
             totals = Map.copyOf(totals);
             errors = Map.copyOf(errors);
             unaccounted = unaccounted == null ? Unaccounted.NONE : unaccounted;
+        }
+    }
+
+    /**
+     * Gate → {@code stampede.jobs.results}, once its series has settled (3 s after the end): a
+     * finished job's results, kept by the compacted topic so that any gate serves them once it no
+     * longer holds the job, after a restart too.
+     *
+     * @param view             the job as {@code GET /api/v1/jobs/{id}} answered at the end (the API's
+     *                         {@code JobView}, statistics included)
+     * @param resolutionMillis the resolution of every series below
+     * @param series           each workflow's series, every datacenter merged ({@code all}) and each
+     *                         datacenter, with every step
+     * @param seriesNote       empty, or why the series is coarser than the job kept it or missing (it
+     *                         did not fit in a record)
+     */
+    record JobArchived(String name, JobStatus status, long submittedAtMillis, long endedAtMillis,
+            List<String> datacenters, List<String> workflows, JsonNode view,
+            long resolutionMillis, List<JobSeries.Series> series, String seriesNote)
+            implements FromGates {
+        public JobArchived {
+            if (!status.terminal()) {
+                throw new IllegalArgumentException("an archived job has ended, not " + status);
+            }
+            datacenters = List.copyOf(datacenters);
+            workflows = List.copyOf(workflows);
+            series = List.copyOf(series);
+            seriesNote = seriesNote == null ? "" : seriesNote;
         }
     }
 

@@ -16,8 +16,9 @@ public record ProtocolVersion(int major, int minor) {
      * the worker process they are for ({@code workerStartedAtMillis}).
      * 4.0: a job may end {@code PARTIAL}, a status readers of 3.x do not know.
      * 4.3: heartbeats and datacenter status records carry the sender's {@link Capabilities}.
+     * 4.4: a finished job's results ({@code job.archived}) on {@code stampede.jobs.results}.
      */
-    public static final ProtocolVersion CURRENT = new ProtocolVersion(4, 3);
+    public static final ProtocolVersion CURRENT = new ProtocolVersion(4, 4);
 
     /**
      * Parses {@code MAJOR.MINOR}.

@@ -26,7 +26,8 @@ public enum RecordType {
     JOB_ENDED("job.ended", Payload.JobEnded.class, Subject.Kind.JOB),
     BACKPRESSURE("datacenter.backpressure", Payload.BackpressureChanged.class, Subject.Kind.DATACENTER),
     EXTENSION_REQUESTED("workflow.extension-requested", Payload.ExtensionRequested.class, Subject.Kind.JOB),
-    WORKFLOW_RELEASED("workflow.released", Payload.WorkflowReleased.class, Subject.Kind.JOB);
+    WORKFLOW_RELEASED("workflow.released", Payload.WorkflowReleased.class, Subject.Kind.JOB),
+    JOB_ARCHIVED("job.archived", Payload.JobArchived.class, Subject.Kind.JOB);
 
     private static final Map<String, RecordType> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(RecordType::wireName, Function.identity()));

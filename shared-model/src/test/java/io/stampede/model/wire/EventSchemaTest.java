@@ -3,8 +3,10 @@ package io.stampede.model.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,12 +18,14 @@ import com.github.fge.jsonschema.main.JsonSchema;
 import com.github.fge.jsonschema.main.JsonSchemaFactory;
 
 import io.stampede.model.JobId;
+import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.load.Backpressure;
 import io.stampede.model.load.Extensions;
 import io.stampede.model.load.LoadState;
+import io.stampede.model.stats.JobSeries;
 import io.stampede.model.stats.LatencyHistograms;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.stats.Unaccounted;
@@ -48,7 +52,7 @@ class EventSchemaTest {
                     Map.of("missing_variable:token", 2L))));
     private static final Unaccounted LOST = Unaccounted.NONE.plusLost("worker-dc1-2", WINDOW);
 
-    /** One of every record Stampede writes on the events topic, with every optional part filled. */
+    /** One of every record Stampede writes on the events and results topics, with every optional part filled. */
     static List<Envelope> records() {
         Subject job = Subject.job(JobId.of("job-7b135d770bc4"));
         return List.of(
@@ -66,7 +70,22 @@ class EventSchemaTest {
                         Map.of("dc1", DatacenterJobStatus.RUNNING), Map.of("browse", WINDOW))),
                 Envelope.of(job, "gate-1", 1, 21, 1_790_000_003_000L, new Payload.JobFinished(JobStatus.PARTIAL,
                         Map.of("dc1", DatacenterJobStatus.COMPLETED, "dc2", DatacenterJobStatus.LOST),
-                        Map.of("browse", WINDOW), Map.of("dc2", "datacenter dc2 was lost"), LOST)));
+                        Map.of("browse", WINDOW), Map.of("dc2", "datacenter dc2 was lost"), LOST)),
+                Envelope.of(job, "gate-1", 1, 22, 1_790_000_006_000L, archived()));
+    }
+
+    /** A finished job's results as its gate keeps them on stampede.jobs.results. */
+    private static Payload.JobArchived archived() {
+        JobSeries series = new JobSeries();
+        series.add("dc1", Map.of("browse", List.of(WINDOW)));
+        List<JobSeries.Series> kept = new ArrayList<>(series.series(Optional.empty(), Optional.empty(),
+                JobSeries.ALL, 1000, 0, Map.of("browse", new WorkflowSpec.Open(10, List.of(), 20)), Map.of()));
+        kept.addAll(series.series(Optional.empty(), Optional.empty(), "dc1", 1000, 0));
+        ObjectNode view = JSON.createObjectNode().put("id", "job-7b135d770bc4").put("status", "COMPLETED");
+        view.putObject("datacenters").putObject("dc1").put("status", "COMPLETED");
+        view.putArray("workflows");
+        return new Payload.JobArchived("shop", JobStatus.COMPLETED, 1_790_000_000_000L, 1_790_000_003_000L,
+                List.of("dc1"), List.of("browse"), view, 1000, kept, "");
     }
 
     private static boolean valid(JsonNode record) throws Exception {

@@ -1,4 +1,4 @@
-package io.stampede.gate.api;
+package io.stampede.gate.jobs;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -7,7 +7,6 @@ import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
-import io.stampede.gate.jobs.GlobalJob;
 import io.stampede.gate.routing.RoutingDecision;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.load.Backpressure;
@@ -33,6 +32,11 @@ public record JobView(String id, String name, JobStatus status, Instant submitte
         @JsonInclude(JsonInclude.Include.NON_NULL) RoutingDecision routing,
         @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Thresholds.Verdict> thresholds) {
 
+    public JobView {
+        // Left out of the JSON when empty: read back (a finished job's kept view), none.
+        thresholds = thresholds == null ? List.of() : thresholds;
+    }
+
     /**
      * One datacenter's part of the job. {@code backpressure} is what its manager asks its workers
      * for now (NONE: a window a second; THROTTLE, BATCH, REJECT: merged windows of 2, 5, 10 s) and
@@ -44,7 +48,7 @@ public record JobView(String id, String name, JobStatus status, Instant submitte
             Extensions extensions) {
     }
 
-    static JobView of(GlobalJob job, boolean withStatistics) {
+    public static JobView of(GlobalJob job, boolean withStatistics) {
         Map<String, DatacenterPart> parts = new LinkedHashMap<>();
         for (String dc : job.datacenters()) {
             parts.put(dc, new DatacenterPart(job.datacenterStatus().get(dc), job.workflowStates().getOrDefault(dc, Map.of()),
