@@ -133,6 +133,10 @@ class RestartTest {
         assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
         assertThat(reported).isEqualTo(target.requests("/delay/21"));
         assertThat(job.has("unaccounted")).as(job.toString()).isFalse();
+        // On the job's timeline: the restarted manager leads dc1 again, under a new term.
+        assertThat(job.path("events").findValuesAsText("kind")).as(job.path("events").toString()).contains("leader");
+        assertThat(job.path("events").toString()).containsPattern("manager-dc1-1 leads dc1 for the job now \\(term \\d+\\),"
+                + " after manager-dc1-1 \\(term \\d+\\)");
     }
 
     @Test
@@ -154,6 +158,9 @@ class RestartTest {
         assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
         assertThat(job.at("/errors").toString()).contains("worker worker-dc1-2 was lost", "re-ran on worker-dc1-");
         assertThat(job.at("/unaccounted/workers").toString()).contains("worker-dc1-2");
+        // On the job's timeline, when the manager decided it.
+        assertThat(job.path("events").toString()).as("the timeline").contains("\"kind\":\"re-run\"",
+                "\"datacenter\":\"dc1\"", "worker worker-dc1-2 was lost (it restarted); its share (");
         assertThat(counted).isBetween(reported, reported + atMost);
         // Its VUs (split by free cores) at one request per 22 ms or more: the bound is at most 1.5
         // windows of them, a window being 1 s, or longer while the manager asked for backpressure.

@@ -29,14 +29,45 @@
   }
 
   /**
-   * A chart, created once per key and updated in place afterwards: x is seconds from the start,
-   * each line {label, values, colour, dash}.
+   * A uPlot plugin that draws each mark {x, n} as a dashed vertical line numbered n: the job's
+   * events, numbered as the events table numbers them.
    */
-  function chart(holder, key, title, unit, xs, lines, width) {
+  function markers(marks) {
+    return {hooks: {draw: [function (u) {
+      var ctx = u.ctx;
+      var ratio = global.devicePixelRatio || 1;
+      ctx.save();
+      ctx.strokeStyle = '#999';
+      ctx.fillStyle = '#555';
+      ctx.lineWidth = ratio;
+      ctx.setLineDash([4 * ratio, 4 * ratio]);
+      ctx.font = (10 * ratio) + 'px sans-serif';
+      marks.forEach(function (mark) {
+        var x = u.valToPos(mark.x, 'x', true);
+        if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) {
+          return;
+        }
+        ctx.beginPath();
+        ctx.moveTo(x, u.bbox.top);
+        ctx.lineTo(x, u.bbox.top + u.bbox.height);
+        ctx.stroke();
+        ctx.fillText(String(mark.n), x + 3 * ratio, u.bbox.top + 10 * ratio);
+      });
+      ctx.restore();
+    }]}};
+  }
+
+  /**
+   * A chart, created once per key and updated in place afterwards: x is seconds from the start,
+   * each line {label, values, colour, dash}; marks (optional) are the job's events, {x, n}.
+   */
+  function chart(holder, key, title, unit, xs, lines, width, marks) {
     holder.charts = holder.charts || {};
+    marks = marks || [];
     var data = [xs].concat(lines.map(function (line) { return line.values; }));
     var existing = holder.charts[key];
-    if (existing && existing.lines === lines.map(function (line) { return line.label; }).join('\n')) {
+    var shape = lines.map(function (line) { return line.label; }).join('\n') + '\n' + marks.length;
+    if (existing && existing.lines === shape) {
       existing.plot.setData(data);
       return existing.plot;
     }
@@ -55,10 +86,11 @@
       series: [{label: 's'}].concat(lines.map(function (line, i) {
         return {label: line.label, stroke: line.colour || COLOURS[i % COLOURS.length], width: 1.5,
           dash: line.dash, value: function (u, v) { return number(v); }};
-      }))
+      })),
+      plugins: marks.length > 0 ? [markers(marks)] : []
     };
     var plot = new global.uPlot(options, data, box);
-    holder.charts[key] = {plot: plot, box: box, lines: lines.map(function (line) { return line.label; }).join('\n')};
+    holder.charts[key] = {plot: plot, box: box, lines: shape};
     return plot;
   }
 
@@ -101,14 +133,13 @@
    * Draws a job's series: per workflow, active virtual users and iterations a second (with the
    * target rate of an open model), then per step its throughput, the point's own p50, p90 and
    * p99, and its errors a second by reason. {@code byDatacenter} (optional) adds each workflow's
-   * throughput per datacenter. Called again with newer series, it updates the charts in place.
+   * throughput per datacenter; {@code events} (optional) the job's timeline, drawn on every chart
+   * as numbered dashed lines. Called again with newer series, it updates the charts in place.
    */
-  function drawSeries(container, series, byDatacenter, width) {
-    var start = null;
-    series.series.forEach(function (workflow) {
-      if (workflow.points.length > 0 && (start === null || workflow.points[0].startMillis < start)) {
-        start = workflow.points[0].startMillis;
-      }
+  function drawSeries(container, series, byDatacenter, width, events) {
+    var start = seriesStart(series);
+    var marks = (events || []).map(function (event, i) {
+      return {x: (event.atMillis - start) / 1000, n: i + 1};
     });
     series.series.forEach(function (workflow) {
       var points = workflow.points;
@@ -127,17 +158,17 @@
         load.push({label: 'dropped/s', colour: '#d62728',
           values: points.map(function (p) { return p.droppedPerSecond; })});
       }
-      chart(holder, 'load', workflow.workflow + ': load', 'per second / VUs', xs, load, width);
+      chart(holder, 'load', workflow.workflow + ': load', 'per second / VUs', xs, load, width, marks);
       stepNames(points).forEach(function (name) {
         var steps = points.map(function (p) { return stepOf(p, name); });
         chart(holder, 'throughput:' + name, name + ': throughput', 'requests/s', xs,
-          [{label: 'requests/s', values: steps.map(function (s) { return s ? s.requestsPerSecond : null; })}], width);
+          [{label: 'requests/s', values: steps.map(function (s) { return s ? s.requestsPerSecond : null; })}], width, marks);
         var percentile = function (key) {
           return steps.map(function (s) { return s && s.latencyMs.count > 0 ? s.latencyMs[key] : null; });
         };
         chart(holder, 'latency:' + name, name + ': latency of each second', 'ms', xs,
           [{label: 'p50', values: percentile('p50')}, {label: 'p90', values: percentile('p90')},
-            {label: 'p99', values: percentile('p99')}], width);
+            {label: 'p99', values: percentile('p99')}], width, marks);
         // Failures a second by reason, each window spread over the seconds it covers (as requests are).
         var reasons = [];
         steps.forEach(function (s) {
@@ -158,7 +189,7 @@
         if (errors.length === 0) {
           errors.push({label: 'errors', values: steps.map(function () { return 0; })});
         }
-        chart(holder, 'errors:' + name, name + ': errors', 'per second', xs, errors, width);
+        chart(holder, 'errors:' + name, name + ': errors', 'per second', xs, errors, width, marks);
       });
       if (byDatacenter && byDatacenter.length > 1) {
         var lines = byDatacenter.map(function (dc) {
@@ -172,10 +203,21 @@
           })};
         });
         chart(holder, 'datacenters', workflow.workflow + ': requests/s by datacenter', 'requests/s', xs, lines,
-          width);
+          width, marks);
       }
     });
   }
 
-  global.StampedeCharts = {drawSeries: drawSeries, chart: chart, el: el, number: number};
+  /** When a job's series begins: its first point's start, epoch ms (null when it has none). */
+  function seriesStart(series) {
+    var start = null;
+    series.series.forEach(function (workflow) {
+      if (workflow.points.length > 0 && (start === null || workflow.points[0].startMillis < start)) {
+        start = workflow.points[0].startMillis;
+      }
+    });
+    return start;
+  }
+
+  global.StampedeCharts = {drawSeries: drawSeries, seriesStart: seriesStart, chart: chart, el: el, number: number};
 })(window);

@@ -10,7 +10,8 @@
   var charts = window.StampedeCharts;
   var el = charts.el;
   var TERMINAL = ['COMPLETED', 'PARTIAL', 'FAILED', 'CANCELLED', 'TIMED_OUT'];
-  var state = {id: null, source: null, seriesTimer: null, updates: 0, seriesDrawn: 0, status: null, ended: false};
+  var state = {id: null, source: null, seriesTimer: null, updates: 0, seriesDrawn: 0, status: null, ended: false,
+    events: [], start: null};
 
   function api(path, options) {
     return fetch(path, options).then(function (response) {
@@ -63,6 +64,8 @@
     var holder = document.getElementById('charts');
     holder.textContent = '';
     holder.charts = {};
+    state.events = [];
+    state.start = null;
     document.getElementById('job').hidden = false;
     document.querySelectorAll('#jobs tr[data-id]').forEach(function (row) {
       row.className = row.getAttribute('data-id') === id ? 'selected' : '';
@@ -88,8 +91,9 @@
       if (state.id !== id) {
         return;
       }
+      state.start = charts.seriesStart(series);
       charts.drawSeries(document.getElementById('charts'), series, null,
-        Math.max(480, document.getElementById('job').clientWidth - 40));
+        Math.max(480, document.getElementById('job').clientWidth - 40), state.events);
       state.seriesDrawn++;
       document.body.setAttribute('data-series-drawn', String(state.seriesDrawn));
       if (TERMINAL.indexOf(series.status) >= 0 && !state.ended) {
@@ -117,6 +121,14 @@
           {text: verdict.description + (verdict.origin === 'DEFAULT' ? " (the gate's default)" : ''), attrs: {'class': 'text'}},
           {text: verdict.valueText}, {text: verdict.status, attrs: {'class': verdict.status}}]};
       }));
+    // The timeline: numbered as the charts' dashed lines are.
+    state.events = job.events || [];
+    fill(document.getElementById('events'), ['#', 's', 'datacenter', 'event'], state.events.map(function (event, i) {
+      return {attrs: {'data-event': event.kind}, cells: [{text: String(i + 1)},
+        {text: state.start === null || state.start === undefined ? '' : charts.number((event.atMillis - state.start) / 1000)},
+        {text: event.datacenter || 'job', attrs: {'class': 'text'}},
+        {text: (event.workflow ? event.workflow + ': ' : '') + event.detail, attrs: {'class': 'text'}}]};
+    }));
     fill(document.getElementById('datacenters'), ['datacenter', 'status', 'backpressure'],
       Object.keys(job.datacenters).map(function (name) {
         var dc = job.datacenters[name];

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
@@ -46,6 +47,36 @@ final class HtmlReport {
     }
 
     /** Why the job went where it went: the rule, and each candidate with its bucket, round trip and score. */
+    /**
+     * The job's timeline, numbered as the charts' dashed lines: when (seconds from the series'
+     * first point, as the charts count, and the time of day), where, and what happened.
+     */
+    private static void events(JsonNode events, JsonNode series, StringBuilder html) {
+        if (!events.isArray() || events.isEmpty()) {
+            return;
+        }
+        long start = Long.MAX_VALUE;
+        for (JsonNode workflow : series.path("series")) {
+            for (JsonNode point : workflow.path("points")) {
+                start = Math.min(start, point.path("startMillis").asLong());
+            }
+        }
+        html.append("<h2>Events</h2><p>Numbered as the dashed lines on the charts.</p><table><tr><th>#</th><th>s</th>"
+                + "<th>time</th><th>datacenter</th><th>event</th></tr>");
+        int n = 0;
+        for (JsonNode event : events) {
+            long at = event.path("atMillis").asLong();
+            String workflow = event.path("workflow").asText();
+            html.append("<tr><td>").append(++n).append("</td><td>")
+                    .append(start == Long.MAX_VALUE ? "" : String.format(Locale.ROOT, "%.1f", (at - start) / 1000.0))
+                    .append("</td><td>").append(Instant.ofEpochMilli(at)).append("</td><td>")
+                    .append(escape(event.path("datacenter").asText().isEmpty() ? "job" : event.path("datacenter").asText()))
+                    .append("</td><td>").append(escape((workflow.isEmpty() ? "" : workflow + ": ")
+                            + event.path("detail").asText())).append("</td></tr>");
+        }
+        html.append("</table>");
+    }
+
     private static void routing(JsonNode routing, StringBuilder html) {
         if (!routing.isObject()) {
             return;
@@ -128,6 +159,8 @@ final class HtmlReport {
             html.append("<p><strong>Note:</strong> ").append(escape(series.path("note").asText())).append(".</p>");
         }
         html.append("<div id=\"charts\"></div>");
+        events(job.path("events"), series, html);
+        data(html, "job-events", job.path("events").isArray() ? job.path("events") : JSON.createArrayNode());
         data(html, "series-data", series);
         data(html, "series-by-datacenter", JSON.valueToTree(seriesByDatacenter));
         html.append("<script>").append(asset(UPLOT_JS)).append("</script><script>").append(asset(CHARTS_JS))

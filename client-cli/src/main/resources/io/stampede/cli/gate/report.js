@@ -3,8 +3,9 @@
   'use strict';
   var series = JSON.parse(document.getElementById('series-data').textContent);
   var byDatacenter = JSON.parse(document.getElementById('series-by-datacenter').textContent);
+  var events = JSON.parse(document.getElementById('job-events').textContent);
   if (series.series) {
-    window.StampedeCharts.drawSeries(document.getElementById('charts'), series, byDatacenter, 900);
+    window.StampedeCharts.drawSeries(document.getElementById('charts'), series, byDatacenter, 900, events);
   }
   document.body.setAttribute('data-charts-drawn', 'true');
 })();

@@ -113,6 +113,27 @@ class ReportsTest {
     }
 
     @Test
+    void theHtmlListsTheJobsEventsNumberedAsTheChartsMarkThemAndSaysWhatTheSeriesLacks() {
+        var job = (com.fasterxml.jackson.databind.node.ObjectNode) job();
+        var events = job.putArray("events");
+        events.addObject().put("atMillis", 1_790_000_002_500L).put("kind", "re-run").put("datacenter", "dc1")
+                .put("workflow", "crowd").put("detail", "worker w-1 was lost (it restarted); its share runs again on w-2");
+        events.addObject().put("atMillis", 1_790_000_003_000L).put("kind", "leader").put("datacenter", "dc1")
+                .put("workflow", "").put("detail", "manager-2 leads dc1 for the job now <term 3>");
+        var series = JSON.createObjectNode().put("note", "this gate began to follow the job 40 s after its submission");
+        series.putArray("series").addObject().put("workflow", "crowd").putArray("points").addObject()
+                .put("startMillis", 1_790_000_000_000L);
+
+        String html = HtmlReport.render(job, series, List.of());
+
+        assertThat(html).contains("<h2>Events</h2>", "<tr><td>1</td><td>2.5</td><td>2026-09-21T",
+                "<td>dc1</td><td>crowd: worker w-1 was lost (it restarted); its share runs again on w-2</td>",
+                "<td>2</td><td>3.0</td>", "manager-2 leads dc1 for the job now &lt;term 3&gt;",
+                "<strong>Note:</strong> this gate began to follow the job 40 s after its submission.");
+        assertThat(html).contains("id=\"job-events\"").contains("\"kind\":\"re-run\"");
+    }
+
+    @Test
     void aReportPathIsCheckedBeforeAnythingRuns(@TempDir Path folder) throws Exception {
         assertThat(Reports.problem(folder.resolve("r.html"))).isEmpty();
         assertThat(Reports.problem(folder.resolve("r.pdf"))).contains("a report file must end in .json, .csv or .html");

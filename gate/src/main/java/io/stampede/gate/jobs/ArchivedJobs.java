@@ -348,7 +348,7 @@ public class ArchivedJobs {
         entry.datacenters().forEach((dc, status) -> parts.put(dc, new JobView.DatacenterPart(status, Map.of(), List.of(),
                 null, null, null)));
         return new JobView(entry.id().value(), entry.name(), entry.status(), Instant.ofEpochMilli(entry.submittedAtMillis()),
-                parts, List.of(), Map.of(), "", null, null, List.of());
+                parts, List.of(), Map.of(), "", null, null, List.of(), List.of());
     }
 
     /** How many finished jobs this gate has indexed. */

@@ -417,6 +417,7 @@ public final class GateJobs {
             return new Ignored();
         }
         GlobalJob job = admitted.entry().job;
+        job.heardFrom(((Payload.DatacenterReport) payload).datacenter(), envelope.sender(), envelope.fence(), nowMillis);
         List<Command> commands = new ArrayList<>();
         if (payload instanceof Payload.DatacenterProgress progress) {
             // Only the job's owner exports its metrics: every gate follows every job, and a scrape of
@@ -434,6 +435,7 @@ public final class GateJobs {
             ended(job, job.onFinished((Payload.DatacenterFinished) payload), nowMillis, commands);
         }
         releaseDependents(job, commands);
+        job.note(nowMillis);
         return new Changed(job.id(), commands);
     }
 
@@ -557,6 +559,7 @@ public final class GateJobs {
                 stopEverywhere(job, "a datacenter of the job was lost", out);
             }
             releaseDependents(job, out); // a lost datacenter counts as ended for the dependencies it ran
+            job.note(nowMillis);
             if (mine(job) && job.archive(nowMillis)) {
                 out.add(new Archive(id, job.fence()));
             }

@@ -78,6 +78,17 @@ public final class GlobalJob {
     private long runningSinceMillis;
     /** When this gate saw the job end, epoch ms; 0 before, or when it had ended before this gate followed it. */
     private long endedAtMillis;
+    /** The job's timeline, oldest first: at most {@value #MAX_EVENTS}. */
+    private final List<JobEvent> events = new ArrayList<>();
+    private int eventsLeftOut;
+    /** What the timeline last noted, to note what changed since ({@link #note}). */
+    private JobStatus notedStatus = JobStatus.SUBMITTED;
+    private JobStatus notedStop;
+    private String notedOwner = "";
+    private final Map<String, DatacenterJobStatus> notedDatacenters = new LinkedHashMap<>();
+    private final Map<String, Backpressure> notedBackpressure = new LinkedHashMap<>();
+    /** The manager each datacenter's records about the job came from last, and its term. */
+    private final Map<String, String> leaders = new LinkedHashMap<>();
     /** When this gate began to follow the job, epoch ms. */
     private final long followedAtMillis;
     /** Whether the job had ended when this gate began to follow it: it holds nothing of its results. */
@@ -105,8 +116,82 @@ public final class GlobalJob {
         this.followedAtMillis = followedAtMillis;
         datacenters.forEach(dc -> {
             datacenterStatus.put(dc, DatacenterJobStatus.SUBMITTED);
+            notedDatacenters.put(dc, DatacenterJobStatus.SUBMITTED);
             lastHeard.put(dc, followedAtMillis);
         });
+    }
+
+    /** The most events a job's timeline keeps; later ones are counted, not kept. */
+    public static final int MAX_EVENTS = 500;
+
+    /**
+     * Notes on the job's timeline, at {@code nowMillis}, what changed since it last noted: the
+     * job's status, each datacenter's, the gate that owns it, each datacenter's backpressure, a
+     * stop asked for and why.
+     */
+    public void note(long nowMillis) {
+        if (status != notedStatus) {
+            event(nowMillis, "status", "", "", "the job is " + status);
+            notedStatus = status;
+        }
+        datacenterStatus.forEach((dc, now) -> {
+            if (notedDatacenters.put(dc, now) != now) {
+                event(nowMillis, "datacenter", dc, "", now == DatacenterJobStatus.LOST ? errors.getOrDefault(dc,
+                        "lost") : "the job is " + now + " in " + dc);
+            }
+        });
+        if (!owner.equals(notedOwner)) {
+            if (!notedOwner.isEmpty()) {
+                event(nowMillis, "owner", "", "", owner + " owns the job now, after " + notedOwner + " (fence " + fence + ")");
+            }
+            notedOwner = owner;
+        }
+        backpressure.forEach((dc, level) -> {
+            Backpressure before = notedBackpressure.put(dc, level);
+            if (level != (before == null ? Backpressure.NONE : before)) {
+                event(nowMillis, "backpressure", dc, "", dc + "'s manager asks its workers for " + level);
+            }
+        });
+        if (stopRequested != null && stopRequested != notedStop) {
+            event(nowMillis, "stopping", "", "", stopRequested == JobStatus.CANCELLED ? "asked to stop: cancelled"
+                    : stopRequested == JobStatus.TIMED_OUT ? "asked to stop: its timeout"
+                    : errors.containsKey("thresholds") ? "asked to stop: " + errors.get("thresholds")
+                    : errors.containsKey("job") ? "asked to stop: " + errors.get("job")
+                    : "asked to stop: too few datacenters can complete their part");
+            notedStop = stopRequested;
+        }
+    }
+
+    /**
+     * A record about the job came from {@code manager} under {@code term}: a manager other than the
+     * datacenter's last one leads it now, and the timeline says so.
+     */
+    public void heardFrom(String datacenter, String manager, long term, long nowMillis) {
+        String leader = manager + " (term " + term + ")";
+        String before = leaders.put(datacenter, leader);
+        if (before != null && !before.equals(leader)) {
+            event(nowMillis, "leader", datacenter, "", manager + " leads " + datacenter + " for the job now (term " + term
+                    + "), after " + before);
+        }
+    }
+
+    private void event(long atMillis, String kind, String datacenter, String workflow, String detail) {
+        if (events.size() < MAX_EVENTS) {
+            events.add(new JobEvent(atMillis, kind, datacenter, workflow, detail));
+        } else {
+            eventsLeftOut++;
+        }
+    }
+
+    /** The job's timeline, oldest first; when more happened than it keeps, a last event says how many more. */
+    public List<JobEvent> events() {
+        if (eventsLeftOut == 0) {
+            return List.copyOf(events);
+        }
+        List<JobEvent> all = new ArrayList<>(events);
+        all.add(new JobEvent(events.get(events.size() - 1).atMillis(), "left-out", "", "", eventsLeftOut
+                + " more events were left out (a job keeps " + MAX_EVENTS + ")"));
+        return all;
     }
 
     /** The workflows' dependencies, for the gates to release dependents in a job of several datacenters. */
@@ -306,6 +391,9 @@ public final class GlobalJob {
         backpressure.put(progress.datacenter(), progress.backpressure());
         strongestBackpressure.merge(progress.datacenter(), progress.backpressure(), Backpressure::worst);
         extensions.put(progress.datacenter(), progress.extensions());
+        for (Payload.Incident incident : progress.incidents()) {
+            event(incident.atMillis(), incident.kind(), progress.datacenter(), incident.workflow(), incident.detail());
+        }
         // A datacenter reports every second; it runs the job once a workflow has left PENDING there.
         boolean started = !progress.windows().isEmpty()
                 || progress.states().values().stream().anyMatch(state -> state != WorkflowState.PENDING);

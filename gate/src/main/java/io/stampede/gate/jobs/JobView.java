@@ -24,17 +24,20 @@ import io.stampede.model.stats.WorkflowReport;
  * is there only when a worker was lost: the most requests lost workers may have sent unreported.
  * {@code routing} says why the job went to its datacenters (docs/routing.md). {@code thresholds}
  * holds each threshold's verdict, the gate's default among them (docs/job-spec.md#thresholds):
- * live while the job runs, final once it has ended.
+ * live while the job runs, final once it has ended. {@code events} is the job's timeline
+ * ({@link JobEvent}), in the full view only.
  */
 public record JobView(String id, String name, JobStatus status, Instant submittedAt, Map<String, DatacenterPart> datacenters,
         List<WorkflowReport> workflows, Map<String, String> errors, String owner,
         @JsonInclude(JsonInclude.Include.NON_NULL) Unaccounted unaccounted,
         @JsonInclude(JsonInclude.Include.NON_NULL) RoutingDecision routing,
-        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Thresholds.Verdict> thresholds) {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Thresholds.Verdict> thresholds,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<JobEvent> events) {
 
     public JobView {
         // Left out of the JSON when empty: read back (a finished job's kept view), none.
         thresholds = thresholds == null ? List.of() : thresholds;
+        events = events == null ? List.of() : events;
     }
 
     /**
@@ -58,6 +61,6 @@ public record JobView(String id, String name, JobStatus status, Instant submitte
         List<WorkflowReport> workflows = withStatistics ? job.reports() : List.of();
         return new JobView(job.id().value(), job.name(), job.status(), job.submittedAt(), parts, workflows, job.errors(),
                 job.owner(), job.unaccounted().any() ? job.unaccounted() : null, job.routing(),
-                withStatistics ? job.verdicts() : List.of());
+                withStatistics ? job.verdicts() : List.of(), withStatistics ? job.events() : List.of());
     }
 }

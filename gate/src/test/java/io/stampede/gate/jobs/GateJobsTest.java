@@ -23,6 +23,7 @@ import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.job.Threshold;
+import io.stampede.model.load.Backpressure;
 import io.stampede.model.stats.LatencyHistograms;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.stats.Thresholds;
@@ -557,6 +558,52 @@ class GateJobsTest {
         GlobalJob job = gate.core.job(id).orElseThrow();
         assertThat(job.status()).isEqualTo(JobStatus.FAILED);
         assertThat(job.errors().get("job")).contains("stuck", "90 s");
+    }
+
+    @Test
+    void theJobsTimelineSaysWhatHappenedWhereAndWhenTheDatacentersIncidentsAtTheirManagersTime() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        JobId id = gate.submit(JOB.replace("timeout: 30s", "timeout: 10m"), Optional.empty(), new ArrayList<>());
+        long now = GateScenario.NOW;
+        gate.core.onEvent(gate.report(id, "dc1", 1, progress("dc1").withBackpressure(Backpressure.THROTTLE)), now + 1_000);
+        Payload.Incident rerun = new Payload.Incident(now + 1_500, Payload.Incident.RE_RUN, "browse",
+                "worker w2 was lost (it restarted); its share (2 virtual users) runs again on w1 for the 20 s it had left");
+        Payload.DatacenterProgress withIncident = new Payload.DatacenterProgress("dc1",
+                Map.of("browse", WorkflowState.RUNNING), Map.of(), Backpressure.THROTTLE, null, Map.of(), false,
+                List.of(rerun));
+        // The same leader again, then another manager under a higher term: a new leader.
+        gate.core.onEvent(gate.report(id, "dc1", 1, withIncident), now + 2_000);
+        gate.core.onEvent(Envelope.of(Subject.job(id), "manager-dc1-2", 2, 1, now, progress("dc1")), now + 3_000);
+        gate.core.cancel(id, "cancelled by a user", new ArrayList<>());
+        gate.core.tick(now + 4_000, List.of("gate-1"), false, Set.of());
+        gate.core.onEvent(Envelope.of(Subject.job(id), "manager-dc1-2", 2, 2, now,
+                finished("dc1", DatacenterJobStatus.CANCELLED)), now + 5_000);
+
+        assertThat(gate.core.job(id).orElseThrow().events()).extracting(JobEvent::atMillis, JobEvent::kind,
+                JobEvent::datacenter, JobEvent::detail).containsExactly(
+                        tuple(now + 1_000, "status", "", "the job is RUNNING"),
+                        tuple(now + 1_000, "datacenter", "dc1", "the job is RUNNING in dc1"),
+                        tuple(now + 1_000, "backpressure", "dc1", "dc1's manager asks its workers for THROTTLE"),
+                        tuple(now + 1_500, "re-run", "dc1", rerun.detail()),
+                        tuple(now + 3_000, "leader", "dc1", "manager-dc1-2 leads dc1 for the job now (term 2), after"
+                                + " manager-dc1 (term 1)"),
+                        tuple(now + 3_000, "backpressure", "dc1", "dc1's manager asks its workers for NONE"),
+                        tuple(now + 4_000, "stopping", "", "asked to stop: cancelled"),
+                        tuple(now + 5_000, "status", "", "the job is CANCELLED"),
+                        tuple(now + 5_000, "datacenter", "dc1", "the job is CANCELLED in dc1"));
+    }
+
+    @Test
+    void aTimelineKeepsAtMostItsLimitAndSaysHowManyMoreCame() {
+        GlobalJob job = new GlobalJob(JobId.of("job-0123456789ab"), "busy", java.time.Instant.ofEpochMilli(0), 0,
+                List.of("dc1"), 0, List.of("browse"), 0);
+        for (int i = 0; i < GlobalJob.MAX_EVENTS + 7; i++) {
+            job.heardFrom("dc1", "manager-" + i, i, i);
+        }
+
+        List<JobEvent> events = job.events();
+        assertThat(events).hasSize(GlobalJob.MAX_EVENTS + 1);
+        assertThat(events.get(events.size() - 1).detail()).startsWith("6 more events were left out");
     }
 
     /** A second of dc1's progress in which every request took {@code millis}. */

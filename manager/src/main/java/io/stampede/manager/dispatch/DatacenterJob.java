@@ -172,6 +172,12 @@ public final class DatacenterJob {
      * moment without dispatching anything twice.
      */
     private boolean deciding = true;
+    /** What happened to the job here since the last progress, for its timeline: only the leader's decisions. */
+    private final List<Payload.Incident> incidents = new ArrayList<>();
+    /** Incidents left out since the last progress: more than {@value #MAX_INCIDENTS} came at once. */
+    private int incidentsLeftOut;
+    /** The most incidents one progress record carries. */
+    static final int MAX_INCIDENTS = 50;
 
     public DatacenterJob(JobId jobId, String datacenter, Payload.JobSubmitted submitted, JobSpec spec) {
         this.jobId = jobId;
@@ -593,6 +599,10 @@ public final class DatacenterJob {
                 lost.end(ShareState.FAILED);
                 lost.error = gone + "; not re-run: " + refusal;
             }
+            if (deciding) {
+                incident(nowMillis, Payload.Incident.WORKER_LOST, workflow, gone + "; its share (" + virtualUsers(lost.part)
+                        + ") was not re-run: " + refusal);
+            }
             return;
         }
         lost.end(ShareState.COMPLETED); // its part continues elsewhere
@@ -614,6 +624,7 @@ public final class DatacenterJob {
         }
         if (others.isEmpty()) {
             workflow.error = gone + "; not re-run: no other live worker";
+            incident(nowMillis, Payload.Incident.WORKER_LOST, workflow, workflow.error);
             workflow.move(WorkflowState.FAILED);
             failDependents(workflow);
             return;
@@ -626,6 +637,8 @@ public final class DatacenterJob {
         workflow.shares.put(rerun.key, rerun);
         workflow.notes.add(gone + "; its share (" + lost.part.vus() + " VUs) re-ran on " + target.id() + " for the "
                 + Math.max(0, (endsAt - nowMillis) / 1000) + " s it had left");
+        incident(nowMillis, Payload.Incident.RE_RUN, workflow, gone + "; its share (" + virtualUsers(lost.part) + ") runs again on "
+                + target.id() + " for the " + Math.max(0, (endsAt - nowMillis) / 1000) + " s it had left");
         commands.add(new Dispatch(new Payload.WorkflowDispatched(workflow.spec.name(), target.id(), workflow.document(),
                 lost.part, lost.variables, submitted.deadlineEpochMillis(), attempt, endsAt, target.startedAtMillis())));
     }
@@ -663,7 +676,8 @@ public final class DatacenterJob {
      * can tell a quiet datacenter from a lost one.
      */
     public Payload.DatacenterProgress progress() {
-        if (finished() && workflows.values().stream().allMatch(workflow -> workflow.sinceLastProgress.isEmpty())) {
+        if (finished() && incidents.isEmpty()
+                && workflows.values().stream().allMatch(workflow -> workflow.sinceLastProgress.isEmpty())) {
             return null;
         }
         Map<String, List<WorkflowWindow>> windows = new LinkedHashMap<>();
@@ -674,8 +688,28 @@ public final class DatacenterJob {
                 workflow.sinceLastProgress.clear();
             }
         }
+        List<Payload.Incident> happened = new ArrayList<>(incidents);
+        if (incidentsLeftOut > 0) {
+            happened.add(new Payload.Incident(happened.get(happened.size() - 1).atMillis(), "left-out", "",
+                    incidentsLeftOut + " more incidents in this second were left out"));
+        }
+        incidents.clear();
+        incidentsLeftOut = 0;
         return new Payload.DatacenterProgress(datacenter, states(), windows, Backpressure.NONE, extensions, exported(),
-                queued());
+                queued(), happened);
+    }
+
+    private static String virtualUsers(LoadShare part) {
+        return part.vus() == 1 ? "1 virtual user" : part.vus() + " virtual users";
+    }
+
+    /** Notes an incident for the next progress, within {@value #MAX_INCIDENTS} a progress. */
+    private void incident(long nowMillis, String kind, Workflow workflow, String detail) {
+        if (incidents.size() < MAX_INCIDENTS) {
+            incidents.add(new Payload.Incident(nowMillis, kind, workflow.spec.name(), detail));
+        } else {
+            incidentsLeftOut++;
+        }
     }
 
     /**

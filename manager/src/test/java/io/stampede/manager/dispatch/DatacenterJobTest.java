@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -330,6 +331,11 @@ class DatacenterJobTest {
         assertThat(finished.totals().get("browse").steps().get(0).requests()).as("100 + 30 + the lost share's 5")
                 .isEqualTo(135);
         assertThat(finished.errors().get("browse")).contains("worker w2 was lost", "re-ran on w1 for the 40 s it had left");
+        // The re-run is on the job's timeline too, when it was decided, in the progress after it (once).
+        assertThat(job.progress().incidents()).containsExactly(new Payload.Incident(started + 20_000,
+                Payload.Incident.RE_RUN, "browse", "worker w2 was lost (membership declared it DEAD); its share (1 virtual user)"
+                        + " runs again on w1 for the 40 s it had left"));
+        assertThat(job.progress()).as("nothing more to say once the job has finished here").isNull();
         // Its last window had 5 requests in 1 s: it may have sent up to 1.5 s of that, unreported.
         assertThat(finished.unaccounted().workers()).containsExactly("w2");
         assertThat(finished.unaccounted().requestsAtMost()).isEqualTo(8);
@@ -357,6 +363,13 @@ class DatacenterJobTest {
         assertThat(dispatches(job.workerLost(last, "membership declared it DEAD", pool, started + 10_000))).isEmpty();
         job.onFinished(done("browse", "w1", 10, Map.of()), pool);
         assertThat(job.states()).containsEntry("browse", WorkflowState.FAILED);
+        List<String> timeline = new ArrayList<>(Collections.nCopies(DatacenterJob.WORKFLOW_RERUN_BUDGET,
+                Payload.Incident.RE_RUN));
+        timeline.add(Payload.Incident.WORKER_LOST);
+        List<Payload.Incident> incidents = job.progress().incidents();
+        assertThat(incidents).extracting(Payload.Incident::kind).isEqualTo(timeline);
+        assertThat(incidents.get(incidents.size() - 1).detail()).endsWith("was not re-run: the workflow's re-run budget ("
+                + DatacenterJob.WORKFLOW_RERUN_BUDGET + ") is spent");
     }
 
     @Test
@@ -416,6 +429,7 @@ class DatacenterJobTest {
         assertThat(follower.workerLost("w2", "membership declared it DEAD", WORKERS.subList(0, 1), started + 5_000))
                 .as("no re-run: only the stop every manager computes (a follower's coordinator sends nothing)")
                 .containsExactly(new DatacenterJob.CancelShare(new Payload.WorkflowCancelRequested("browse", "w2", 0)));
+        assertThat(follower.progress().incidents()).as("a follower tells no incident: its leader does").isEmpty();
         follower.onFinished(done("browse", "w1", 100, Map.of()), WORKERS);
         assertThat(follower.states()).as("waiting for the re-run").containsEntry("browse", WorkflowState.RUNNING);
 
@@ -429,6 +443,9 @@ class DatacenterJobTest {
             assertThat(dispatch.attempt()).isEqualTo(1);
             assertThat(dispatch.endsAtEpochMillis()).isEqualTo(started + 60_000);
         });
+        assertThat(follower.progress().incidents()).as("the new leader's re-run").extracting(Payload.Incident::kind,
+                Payload.Incident::atMillis).containsExactly(org.assertj.core.groups.Tuple.tuple(Payload.Incident.RE_RUN,
+                        started + 6_000));
     }
 
     @Test

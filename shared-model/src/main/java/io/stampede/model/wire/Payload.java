@@ -258,11 +258,12 @@ public sealed interface Payload {
      * the clock (a window starting in that second), oldest first; a second whose windows arrive
      * over two records is in both, each with the part it had. {@code exports}: what completed
      * dependencies exported, for a job the gates release; {@code queued}: the job waits here for a
-     * free core (QUEUED).
+     * free core (QUEUED); {@code incidents}: what happened to the job here since the last progress
+     * (4.4: a lost worker, a re-run share), oldest first.
      */
     record DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
             Map<String, List<WorkflowWindow>> windows, Backpressure backpressure, Extensions extensions,
-            Map<String, Exported> exports, boolean queued) implements DatacenterReport {
+            Map<String, Exported> exports, boolean queued, List<Incident> incidents) implements DatacenterReport {
         public DatacenterProgress {
             backpressure = Backpressure.orNone(backpressure);
             extensions = Extensions.orNone(extensions);
@@ -271,6 +272,13 @@ public sealed interface Payload {
             windows.forEach((workflow, seconds) -> copy.put(workflow, List.copyOf(seconds)));
             windows = Collections.unmodifiableMap(copy);
             exports = exports == null ? Map.of() : Map.copyOf(exports);
+            incidents = incidents == null ? List.of() : List.copyOf(incidents);
+        }
+
+        public DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
+                Map<String, List<WorkflowWindow>> windows, Backpressure backpressure, Extensions extensions,
+                Map<String, Exported> exports, boolean queued) {
+            this(datacenter, states, windows, backpressure, extensions, exports, queued, List.of());
         }
 
         public DatacenterProgress(String datacenter, Map<String, WorkflowState> states,
@@ -291,8 +299,22 @@ public sealed interface Payload {
 
         /** The same progress, saying what the manager asked its workers for at the time. */
         public DatacenterProgress withBackpressure(Backpressure level) {
-            return new DatacenterProgress(datacenter, states, windows, level, extensions, exports, queued);
+            return new DatacenterProgress(datacenter, states, windows, level, extensions, exports, queued, incidents);
         }
+    }
+
+    /**
+     * Something that happened to a job in a datacenter, for the job's timeline.
+     *
+     * @param atMillis when, epoch ms (the leading manager's clock)
+     * @param kind     {@code worker-lost} (a share's worker was lost and the share was not run
+     *                 again) or {@code re-run} (it was lost and runs again on another worker)
+     * @param workflow the workflow it happened to
+     * @param detail   what happened, in words
+     */
+    record Incident(long atMillis, String kind, String workflow, String detail) {
+        public static final String WORKER_LOST = "worker-lost";
+        public static final String RE_RUN = "re-run";
     }
 
     /**

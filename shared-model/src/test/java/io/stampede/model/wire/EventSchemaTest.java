@@ -59,7 +59,9 @@ class EventSchemaTest {
                 Envelope.of(job, "manager-dc1-1", 3, 17, 1_790_000_001_000L, new Payload.DatacenterProgress("dc1",
                         Map.of("browse", WorkflowState.RUNNING), Map.of("browse", List.of(WINDOW)), Backpressure.THROTTLE,
                         new Extensions(1, 0, 5000, ""), Map.of("login", new Payload.Exported(Map.of("token", "t"),
-                                1_790_000_000_500L)), true)),
+                                1_790_000_000_500L)), true, List.of(new Payload.Incident(1_790_000_000_700L,
+                                        Payload.Incident.RE_RUN, "browse", "worker w-2 was lost (it restarted); its share"
+                                                + " (2 virtual users) runs again on w-1 for the 20 s it had left")))),
                 Envelope.of(job, "manager-dc1-1", 3, 18, 1_790_000_002_000L, new Payload.DatacenterFinished("dc1",
                         DatacenterJobStatus.COMPLETED, Map.of("browse", WorkflowState.COMPLETED), Map.of("browse", WINDOW),
                         Map.of("browse", "a note"), LOST)),
