@@ -184,8 +184,8 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     /**
-     * Creates the topics that do not exist yet, each with {@code partitions} partitions (compacted
-     * ones with {@code cleanup.policy=compact}). Retries while the freshly started broker is not yet
+     * Creates the topics that do not exist yet, each with {@code partitions} partitions and its
+     * settings ({@link TopicSpec#configs}). Retries while the freshly started broker is not yet
      * able to place replicas.
      */
     public void createTopics(Collection<TopicSpec> topics, int partitions, Duration timeout) {

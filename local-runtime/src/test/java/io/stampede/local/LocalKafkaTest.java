@@ -55,24 +55,24 @@ class LocalKafkaTest {
 
     @Test
     void createsEveryStampedeTopicWithItsPartitionsAndCompaction() throws Exception {
-        // No Stampede topic is compacted today; the launcher still supports compacted topics.
-        List<Topics.TopicSpec> all = new java.util.ArrayList<>(Topics.all(List.of("dc1", "dc2")));
-        all.add(new Topics.TopicSpec("compacted", true));
-        kafka.createTopics(all, 4, Duration.ofSeconds(30));
+        kafka.createTopics(Topics.all(List.of("dc1", "dc2")), 4, Duration.ofSeconds(30));
         // Creating again is harmless: existing topics are left alone.
         kafka.createTopics(Topics.all(List.of("dc1")), 4, Duration.ofSeconds(30));
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             List<String> names = Topics.all(List.of("dc1", "dc2")).stream().map(Topics.TopicSpec::name).toList();
             Map<String, TopicDescription> topics = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
-            assertThat(topics).as("3 per datacenter, events and dead letters").hasSize(8);
+            assertThat(topics).as("3 per datacenter, events, results and dead letters").hasSize(9);
             assertThat(topics.values()).allSatisfy(topic -> assertThat(topic.partitions()).hasSize(4));
 
-            ConfigResource compacted = new ConfigResource(ConfigResource.Type.TOPIC, "compacted");
+            // The finished jobs' results: compacted, and deleted after their retention.
+            ConfigResource results = new ConfigResource(ConfigResource.Type.TOPIC, Topics.JOB_RESULTS);
             // A topic just created may not be known to every part of the broker yet: ask until it is.
-            org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).ignoreExceptions().untilAsserted(() ->
-                    assertThat(admin.describeConfigs(List.of(compacted)).all().get(10, TimeUnit.SECONDS)
-                            .get(compacted).get("cleanup.policy").value()).isEqualTo("compact"));
+            org.awaitility.Awaitility.await().atMost(10, TimeUnit.SECONDS).ignoreExceptions().untilAsserted(() -> {
+                var config = admin.describeConfigs(List.of(results)).all().get(10, TimeUnit.SECONDS).get(results);
+                assertThat(config.get("cleanup.policy").value()).isEqualTo("compact,delete");
+                assertThat(config.get("retention.ms").value()).isEqualTo(Long.toString(Topics.RESULTS_RETENTION_MILLIS));
+            });
         }
     }
 

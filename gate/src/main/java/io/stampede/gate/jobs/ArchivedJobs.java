@@ -148,14 +148,25 @@ public class ArchivedJobs {
     }
 
     /** What a job's results are made of, copied under the jobs' lock and turned into a record outside it. */
-    record Source(JobId id, long fence, String name, JobStatus status, long submittedAtMillis, long endedAtMillis,
-            List<String> datacenters, List<String> workflows, JobView view, JobSeries series,
+    public record Source(JobId id, long fence, String name, JobStatus status, long submittedAtMillis,
+            long endedAtMillis, List<String> datacenters, List<String> workflows, JobView view, JobSeries series,
             Map<String, WorkflowSpec.Open> schedules, Map<String, Map<String, Double>> shares, String seriesGap) {
 
-        static Source of(GlobalJob job, long fence) {
+        /**
+         * @param settled whether the series has settled; when not (the job is released sooner, its
+         *                retention being shorter than the settling), the series says it may lack a
+         *                datacenter's last windows
+         */
+        static Source of(GlobalJob job, long fence, boolean settled) {
+            String gap = job.seriesGap();
+            if (!settled) {
+                gap = (gap.isEmpty() ? "" : gap + "; ") + "kept before the series settled (stampede.jobs.retention is"
+                        + " shorter than " + GlobalJob.SETTLING_MILLIS / 1000 + " s): a datacenter's last windows may be"
+                        + " missing";
+            }
             return new Source(job.id(), fence, job.name(), job.status(), job.submittedAt().toEpochMilli(),
                     job.endedAtMillis(), job.datacenters(), job.workflows(), JobView.of(job, true),
-                    job.seriesCopy(Optional.empty()), job.schedules(), job.shares(), job.seriesGap());
+                    job.seriesCopy(Optional.empty()), job.schedules(), job.shares(), gap);
         }
     }
 
@@ -476,14 +487,15 @@ public class ArchivedJobs {
                         if (record.offset() < entry.offset()) {
                             continue;
                         }
-                        if (record.offset() > entry.offset() || record.value() == null) {
-                            return Optional.empty(); // compacted away or deleted since it was indexed
-                        }
-                        if (RecordCodec.decode(record.value()) instanceof RecordCodec.Accepted accepted
+                        if (record.offset() == entry.offset() && record.value() != null
+                                && RecordCodec.decode(record.value()) instanceof RecordCodec.Accepted accepted
                                 && accepted.envelope().payload() instanceof Payload.JobArchived archived) {
                             return Optional.of(archived);
                         }
-                        return Optional.empty();
+                        return gone(entry); // compacted away, or not a job's results any more
+                    }
+                    if (fetcher.position(partition) > entry.offset()) {
+                        return gone(entry); // deleted after its retention: the partition starts after it
                     }
                 }
             } catch (KafkaException e) {
@@ -499,11 +511,23 @@ public class ArchivedJobs {
                 + READ_TIMEOUT.toSeconds() + " s");
     }
 
+    /** The record an entry pointed at is gone: the job is forgotten here too. */
+    private Optional<Payload.JobArchived> gone(Entry entry) {
+        synchronized (this) {
+            if (index.get(entry.id()) == entry) {
+                index.remove(entry.id());
+            }
+        }
+        return Optional.empty();
+    }
+
     private KafkaConsumer<String, byte[]> consumer(String purpose) {
         Properties properties = new Properties();
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-" + purpose);
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // A record deleted after its retention: from the partition's first record left, which is later.
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         // A job's record may be 8 MiB: a few at a time.
         properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "16");
         properties.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(Topics.MAX_MESSAGE_BYTES));

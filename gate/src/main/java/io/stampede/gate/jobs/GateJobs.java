@@ -76,9 +76,10 @@ public final class GateJobs {
 
     /**
      * Send the job's results to {@code stampede.jobs.results}, as its owner, once its series has
-     * settled; on failure, {@link #archiveFailed}.
+     * settled: what they are made of, copied now (the job may be released before they are sent);
+     * on failure, {@link #archiveFailed}.
      */
-    public record Archive(JobId job, long fence) implements Command {
+    public record Archive(ArchivedJobs.Source source) implements Command {
     }
 
     /** Submit a change to the gates' replicated ownership table. */
@@ -168,6 +169,8 @@ public final class GateJobs {
     private final Map<String, JobId> idempotencyKeys = new LinkedHashMap<>();
     /** Jobs whose statistics changed since progress was last published. */
     private final Set<JobId> changedSinceProgress = new LinkedHashSet<>();
+    /** How long an ended job is kept, in milliseconds. */
+    private final long retentionMillis;
 
     /**
      * @param self              this gate's node id
@@ -185,6 +188,7 @@ public final class GateJobs {
         this.maxErrorRate = maxErrorRate;
         this.datacenterSilence = datacenterSilence;
         this.stuckAfter = stuckAfter;
+        this.retentionMillis = limits.retention().toMillis();
         this.router = router;
         this.ledger = new JobLedger<>(limits, (id, entry) -> {
             if (!entry.idempotencyKey.isEmpty()) {
@@ -560,8 +564,10 @@ public final class GateJobs {
             }
             releaseDependents(job, out); // a lost datacenter counts as ended for the dependencies it ran
             job.note(nowMillis);
-            if (mine(job) && job.archive(nowMillis)) {
-                out.add(new Archive(id, job.fence()));
+            // Once settled, or before this tick's expiry releases it (a retention shorter than the settling).
+            boolean releasing = ledger.endedAt(id).map(ended -> nowMillis >= ended + retentionMillis).orElse(false);
+            if (mine(job) && job.archive(nowMillis, releasing)) {
+                out.add(new Archive(ArchivedJobs.Source.of(job, job.fence(), job.settled(nowMillis))));
             }
         });
         for (JobId id : changedSinceProgress) {

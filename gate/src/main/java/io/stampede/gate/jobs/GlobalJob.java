@@ -627,11 +627,13 @@ public final class GlobalJob {
 
     /**
      * Whether the job's results are ready for the results topic and not sent yet: the job ended
-     * while this gate followed it (so it holds the whole series) and has settled. Once true, it is
+     * while this gate followed it (so it holds the whole series) and has settled, or is about to be
+     * released ({@code releasing}: its retention is shorter than the settling). Once true, it is
      * false until {@link #archiveFailed}.
      */
-    public boolean archive(long nowMillis) {
-        if (archived || endedAtMillis == 0 || !settled(nowMillis) || archiveFailures >= MAX_ARCHIVE_ATTEMPTS) {
+    public boolean archive(long nowMillis, boolean releasing) {
+        if (archived || endedAtMillis == 0 || !(settled(nowMillis) || releasing)
+                || archiveFailures >= MAX_ARCHIVE_ATTEMPTS) {
             return false;
         }
         archived = true;

@@ -323,12 +323,13 @@ public class JobService {
                     });
                 }
             } else if (command instanceof GateJobs.Archive archive) {
-                core.job(archive.job()).ifPresent(job -> archives.archive(ArchivedJobs.Source.of(job, archive.fence()),
-                        payload -> out.sendTo(Topics.JOB_RESULTS, archive.job(), archive.fence(), payload), () -> {
+                ArchivedJobs.Source source = archive.source();
+                archives.archive(source, payload -> out.sendTo(Topics.JOB_RESULTS, source.id(), source.fence(), payload),
+                        () -> {
                             synchronized (this) {
-                                core.archiveFailed(archive.job());
+                                core.archiveFailed(source.id());
                             }
-                        }));
+                        });
             } else if (command instanceof GateJobs.Measure measure) {
                 metrics.record(measure.job(), measure.datacenter(), measure.windows());
             } else if (command instanceof GateJobs.StopMeasuring stop) {

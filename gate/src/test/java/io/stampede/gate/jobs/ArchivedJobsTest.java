@@ -34,7 +34,7 @@ import io.stampede.model.wire.Subject;
  */
 class ArchivedJobsTest {
 
-    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
+    static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
     private static final long START = 1_700_000_000_000L;
 
@@ -48,7 +48,7 @@ class ArchivedJobsTest {
     }
 
     /** A job that ran {@code seconds} s in two datacenters, 10 requests a second in each, and completed. */
-    private static GlobalJob finished(int seconds) {
+    static GlobalJob finished(int seconds) {
         GlobalJob job = new GlobalJob(JobId.of("job-0123456789ab"), "archived", Instant.ofEpochMilli(START), 0,
                 List.of("dc1", "dc2"), 0, List.of("browse"), START);
         for (String dc : List.of("dc1", "dc2")) {
@@ -79,7 +79,7 @@ class ArchivedJobsTest {
         GlobalJob job = finished(30);
         assertThat(job.status()).isEqualTo(JobStatus.COMPLETED);
 
-        Payload.JobArchived archived = ArchivedJobs.build(ArchivedJobs.Source.of(job, 3), JSON,
+        Payload.JobArchived archived = ArchivedJobs.build(ArchivedJobs.Source.of(job, 3, true), JSON,
                 ArchivedJobs.MAX_ARCHIVE_BYTES).orElseThrow();
 
         assertThat(archived.status()).isEqualTo(JobStatus.COMPLETED);
@@ -103,7 +103,7 @@ class ArchivedJobsTest {
     @Test
     void aSeriesTooLargeForARecordIsKeptCoarserAndSaysSo() throws Exception {
         GlobalJob job = finished(40);
-        ArchivedJobs.Source source = ArchivedJobs.Source.of(job, 3);
+        ArchivedJobs.Source source = ArchivedJobs.Source.of(job, 3, true);
         int whole = JSON.writeValueAsBytes(ArchivedJobs.build(source, JSON, ArchivedJobs.MAX_ARCHIVE_BYTES).orElseThrow())
                 .length;
 
@@ -124,7 +124,7 @@ class ArchivedJobsTest {
     @Test
     void aKeptSeriesIsAnsweredByDatacenterStepAndTimeAsAHeldOneIs() {
         GlobalJob job = finished(10);
-        Payload.JobArchived archived = ArchivedJobs.build(ArchivedJobs.Source.of(job, 3), JSON,
+        Payload.JobArchived archived = ArchivedJobs.build(ArchivedJobs.Source.of(job, 3, true), JSON,
                 ArchivedJobs.MAX_ARCHIVE_BYTES).orElseThrow();
         JobSeries held = job.seriesCopy(Optional.empty());
 

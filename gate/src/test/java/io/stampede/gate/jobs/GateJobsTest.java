@@ -593,6 +593,43 @@ class GateJobsTest {
                         tuple(now + 5_000, "datacenter", "dc1", "the job is CANCELLED in dc1"));
     }
 
+    private static List<ArchivedJobs.Source> archives(List<GateJobs.Command> out) {
+        return out.stream().filter(GateJobs.Archive.class::isInstance).map(command -> ((GateJobs.Archive) command).source())
+                .toList();
+    }
+
+    @Test
+    void theOwnerKeepsAJobsResultsOnceItsSeriesHasSettledOrBeforeAShorterRetentionReleasesIt() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        JobId id = gate.submit(JOB, Optional.empty(), new ArrayList<>());
+        long now = GateScenario.NOW;
+        gate.core.onEvent(gate.report(id, "dc1", 1, progress("dc1")), now + 1_000);
+        gate.core.onEvent(gate.report(id, "dc1", 1, finished("dc1", DatacenterJobStatus.COMPLETED)), now + 2_000);
+
+        assertThat(archives(gate.core.tick(now + 4_000, List.of("gate-1"), false, Set.of())))
+                .as("not settled yet: a datacenter's last windows come after its totals").isEmpty();
+        assertThat(archives(gate.core.tick(now + 5_000, List.of("gate-1"), false, Set.of()))).singleElement()
+                .satisfies(source -> {
+                    assertThat(source.status()).isEqualTo(JobStatus.COMPLETED);
+                    assertThat(source.view().workflows()).isNotEmpty();
+                    assertThat(source.seriesGap()).isEmpty();
+                });
+        assertThat(archives(gate.core.tick(now + 6_000, List.of("gate-1"), false, Set.of()))).as("once").isEmpty();
+        gate.core.archiveFailed(id);
+        assertThat(archives(gate.core.tick(now + 7_000, List.of("gate-1"), false, Set.of()))).as("sent again").hasSize(1);
+
+        // A retention shorter than the settling: kept before the job is released, saying so.
+        GateScenario quick = new GateScenario("gate-1", forgotten -> { }, new JobLedger.Limits(Duration.ofSeconds(1),
+                100, 100, 100, Duration.ofHours(1))).datacenter("dc1", 2, 1);
+        JobId brief = quick.submit(JOB, Optional.empty(), new ArrayList<>());
+        quick.core.onEvent(quick.report(brief, "dc1", 1, progress("dc1")), now + 1_000);
+        quick.core.onEvent(quick.report(brief, "dc1", 1, finished("dc1", DatacenterJobStatus.COMPLETED)), now + 2_000);
+
+        assertThat(archives(quick.core.tick(now + 3_000, List.of("gate-1"), false, Set.of()))).singleElement()
+                .extracting(ArchivedJobs.Source::seriesGap).asString().contains("kept before the series settled");
+        assertThat(quick.core.job(brief)).as("released in the same tick").isEmpty();
+    }
+
     @Test
     void aTimelineKeepsAtMostItsLimitAndSaysHowManyMoreCame() {
         GlobalJob job = new GlobalJob(JobId.of("job-0123456789ab"), "busy", java.time.Instant.ofEpochMilli(0), 0,
