@@ -46,7 +46,6 @@ final class HtmlReport {
         html.append("</table>");
     }
 
-    /** Why the job went where it went: the rule, and each candidate with its bucket, round trip and score. */
     /**
      * The job's timeline, numbered as the charts' dashed lines: when (seconds from the series'
      * first point, as the charts count, and the time of day), where, and what happened.
@@ -77,6 +76,7 @@ final class HtmlReport {
         html.append("</table>");
     }
 
+    /** Why the job went where it went: the rule, and each candidate with its bucket, round trip and score. */
     private static void routing(JsonNode routing, StringBuilder html) {
         if (!routing.isObject()) {
             return;

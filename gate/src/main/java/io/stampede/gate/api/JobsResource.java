@@ -34,6 +34,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.BackPressureStrategy;
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -41,6 +42,7 @@ import io.stampede.gate.admission.EventStreams;
 import io.stampede.gate.jobs.ArchivedJobs;
 import io.stampede.gate.jobs.GateJobs;
 import io.stampede.gate.jobs.GlobalJob;
+import io.stampede.gate.jobs.JobArchive;
 import io.stampede.gate.jobs.JobService;
 import io.stampede.gate.jobs.JobView;
 import io.stampede.model.JobId;
@@ -153,9 +155,17 @@ public class JobsResource {
                 && only.map(job.status()::equals).orElse(true), job -> JobView.of(job, false)));
         // Then the finished jobs whose results this gate does not hold, from the results topic.
         Set<String> held = matching.stream().map(JobView::id).collect(Collectors.toSet());
-        matching.addAll(archives.listed(ended -> only.map(ended::equals).orElse(true), held));
-        List<JobView> views = matching.stream().skip((long) page * size).limit(size).toList();
-        return Response.ok(new JobPage(views, page, size, matching.size())).build();
+        List<JobView> kept = archives.listed(ended -> only.map(ended::equals).orElse(true), held);
+        // Jobs a restarted gate holds without their results, and the results topic has not (yet): as held.
+        matching.addAll(jobs.readAll(job -> !job.holdsResults() && !archives.indexes(job.id().value())
+                && only.map(job.status()::equals).orElse(true), job -> JobView.of(job, false)));
+        int total = matching.size() + kept.size();
+        List<JobView> views = new ArrayList<>();
+        long from = (long) page * size;
+        for (long i = from; i < Math.min(total, from + size); i++) {
+            views.add(i < matching.size() ? matching.get((int) i) : kept.get((int) i - matching.size()));
+        }
+        return Response.ok(new JobPage(views, page, size, total)).build();
     }
 
     /**
@@ -235,7 +245,7 @@ public class JobsResource {
                 return ProblemDetail.response(400, "Bad resolution", "job " + id + " has ended, and its series was kept at "
                         + kept.resolutionMillis() / 1000 + " s a point; ask for that or less", List.of());
             }
-            return Response.ok(new SeriesView(id, kept.status(), true, kept.datacenters(), ArchivedJobs.series(kept,
+            return Response.ok(new SeriesView(id, kept.status(), true, kept.datacenters(), JobArchive.series(kept,
                     Optional.ofNullable(workflow), Optional.ofNullable(step), datacenter, sinceMillis), kept.seriesNote()))
                     .build();
         });
@@ -268,6 +278,8 @@ public class JobsResource {
     @GET
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    // A finished job may be read from Kafka first (the results topic): on a worker thread, not the event loop.
+    @Blocking
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<JobView> events(@PathParam("id") String id, @Context HttpServerRequest request) {
         // A finished job whose results this gate does not hold: its kept state, and the stream ends.

@@ -1,8 +1,8 @@
 package io.stampede.gate.jobs;
 
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,9 +10,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -31,18 +34,16 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.stampede.model.JobId;
 import io.stampede.model.Topics;
-import io.stampede.model.job.WorkflowSpec;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.JobStatus;
-import io.stampede.model.stats.JobSeries;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.RecordCodec;
@@ -63,18 +64,14 @@ public class ArchivedJobs {
 
     private static final Logger LOG = Logger.getLogger(ArchivedJobs.class);
 
-    /**
-     * The most bytes a job's results take as JSON: room under the record limit
-     * ({@link RecordCodec#MAX_RECORD_BYTES}, 8 MiB) for the envelope. A series that would not fit is
-     * kept coarser, each step doubling its points' length.
-     */
-    static final int MAX_ARCHIVE_BYTES = 6 * 1024 * 1024;
-    /** The coarsest a kept series gets: a point an hour. Beyond it, the series is left out. */
-    static final long MAX_RESOLUTION_MILLIS = 3_600_000;
     /** The most finished jobs a gate indexes; the oldest are forgotten first. */
     static final int MAX_INDEXED = 100_000;
-    /** How many decoded records a gate keeps for the next reads. */
-    static final int CACHED = 8;
+    /** How many decoded records a gate keeps for the next reads (each at most 6 MiB of JSON). */
+    static final int CACHED = 4;
+    /** The most jobs waiting for their records to be built and sent; past it, a job's results are not kept, and said so. */
+    static final int MAX_WAITING = 64;
+    /** How many times sending a job's record is tried, 2 s apart, before its results are given up. */
+    static final int SEND_ATTEMPTS = 5;
     /** How long reading one job's record may take before the request is answered 503. */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
     /** How long to wait before looking for the topic again, or reading again after Kafka failed. */
@@ -96,6 +93,7 @@ public class ArchivedJobs {
     private final String clientId;
     private final RecordInbox inbox;
     private final ObjectMapper json;
+    private final MeterRegistry registry;
     /** Guarded by this. */
     private final LinkedHashMap<JobId, Entry> index = new LinkedHashMap<>();
     /** Guarded by this; in access order. */
@@ -103,8 +101,16 @@ public class ArchivedJobs {
     private final Object fetching = new Object();
     /** Guarded by {@link #fetching}. */
     private KafkaConsumer<String, byte[]> fetcher;
-    private final ExecutorService archiver = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "gate-archive");
+    /** Builds and sends records, one at a time; at most {@value #MAX_WAITING} waiting. */
+    private final ThreadPoolExecutor archiver = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(MAX_WAITING), runnable -> {
+                Thread thread = new Thread(runnable, "gate-archive");
+                thread.setDaemon(true);
+                return thread;
+            });
+    /** Sends a record again after a failure. */
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "gate-archive-retry");
         thread.setDaemon(true);
         return thread;
     });
@@ -114,7 +120,8 @@ public class ArchivedJobs {
     private Thread reader;
     private boolean forgetting;
 
-    public ArchivedJobs(NodeIdentity identity, RecordInbox inbox, ObjectMapper json) {
+    public ArchivedJobs(NodeIdentity identity, RecordInbox inbox, ObjectMapper json, MeterRegistry registry) {
+        this.registry = registry;
         this.bootstrapServers = identity.settings().kafkaBootstrapServers();
         this.clientId = "stampede-" + identity.id() + "-results";
         this.inbox = inbox;
@@ -139,6 +146,7 @@ public class ArchivedJobs {
             reader.join(TimeUnit.SECONDS.toMillis(10));
         }
         archiver.shutdownNow();
+        retries.shutdownNow();
         synchronized (fetching) {
             if (fetcher != null) {
                 fetcher.close(Duration.ofSeconds(5));
@@ -147,143 +155,53 @@ public class ArchivedJobs {
         }
     }
 
-    /** What a job's results are made of, copied under the jobs' lock and turned into a record outside it. */
-    public record Source(JobId id, long fence, String name, JobStatus status, long submittedAtMillis,
-            long endedAtMillis, List<String> datacenters, List<String> workflows, JobView view, JobSeries series,
-            Map<String, WorkflowSpec.Open> schedules, Map<String, Map<String, Double>> shares, String seriesGap) {
-
-        /**
-         * @param settled whether the series has settled; when not (the job is released sooner, its
-         *                retention being shorter than the settling), the series says it may lack a
-         *                datacenter's last windows
-         */
-        static Source of(GlobalJob job, long fence, boolean settled) {
-            String gap = job.seriesGap();
-            if (!settled) {
-                gap = (gap.isEmpty() ? "" : gap + "; ") + "kept before the series settled (stampede.jobs.retention is"
-                        + " shorter than " + GlobalJob.SETTLING_MILLIS / 1000 + " s): a datacenter's last windows may be"
-                        + " missing";
-            }
-            return new Source(job.id(), fence, job.name(), job.status(), job.submittedAt().toEpochMilli(),
-                    job.endedAtMillis(), job.datacenters(), job.workflows(), JobView.of(job, true),
-                    job.seriesCopy(Optional.empty()), job.schedules(), job.shares(), gap);
+    /**
+     * Builds the job's record and sends it with {@code send}, on this gate's archiving thread; a
+     * send that fails is tried again, {@value #SEND_ATTEMPTS} times in all. Results that cannot be
+     * kept (too many jobs waiting, a view too large, every send failed) are logged and counted in
+     * {@code stampede_results_lost_total}.
+     */
+    void archive(JobArchive.Source source, Function<Payload.JobArchived, CompletionStage<Void>> send) {
+        try {
+            archiver.execute(() -> {
+                try {
+                    JobArchive.build(source, json, JobArchive.MAX_ARCHIVE_BYTES)
+                            .ifPresentOrElse(built -> send(source, built, send, 1), () -> lost(source, "too large"));
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "job %s: its results could not be built", source.id());
+                    lost(source, "not built");
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            LOG.warnf("job %s: its results are not kept: %d jobs' results wait to be sent already", source.id(),
+                    MAX_WAITING);
+            lost(source, "too many waiting");
         }
     }
 
-    /**
-     * Builds the job's record and sends it with {@code send}, on this gate's archiving thread;
-     * runs {@code failed} when it could not be built or sent.
-     */
-    void archive(Source source, Function<Payload.JobArchived, CompletionStage<Void>> send, Runnable failed) {
-        archiver.execute(() -> {
-            try {
-                Optional<Payload.JobArchived> built = build(source, json, MAX_ARCHIVE_BYTES);
-                if (built.isEmpty()) {
-                    return; // said why
+    private void send(JobArchive.Source source, Payload.JobArchived built,
+            Function<Payload.JobArchived, CompletionStage<Void>> send, int attempt) {
+        send.apply(built).whenComplete((ignored, failure) -> {
+            if (failure == null) {
+                LOG.debugf("job %s: results kept on %s", source.id(), Topics.JOB_RESULTS);
+            } else if (attempt >= SEND_ATTEMPTS) {
+                LOG.errorf("job %s: its results could not be sent to %s after %d tries (%s)", source.id(),
+                        Topics.JOB_RESULTS, attempt, failure.getMessage());
+                lost(source, "not sent");
+            } else {
+                LOG.warnf("job %s: its results could not be sent to %s (%s); trying again in 2 s", source.id(),
+                        Topics.JOB_RESULTS, failure.getMessage());
+                try {
+                    retries.schedule(() -> send(source, built, send, attempt + 1), 2, TimeUnit.SECONDS);
+                } catch (RejectedExecutionException stopping) {
+                    lost(source, "not sent");
                 }
-                send.apply(built.get()).whenComplete((ignored, failure) -> {
-                    if (failure != null) {
-                        LOG.warnf("job %s: its results could not be sent to %s (%s); trying again", source.id(),
-                                Topics.JOB_RESULTS, failure.getMessage());
-                        failed.run();
-                    } else {
-                        LOG.debugf("job %s: results kept on %s", source.id(), Topics.JOB_RESULTS);
-                    }
-                });
-            } catch (RuntimeException e) {
-                LOG.warnf(e, "job %s: its results could not be kept", source.id());
-                failed.run();
             }
         });
     }
 
-    /**
-     * The job's record: its final view and each workflow's series, every datacenter merged and each
-     * datacenter, at one resolution, the finest at which they fit in {@code maxBytes} (the series
-     * left out when even a point an hour does not); empty, said why, when the view alone does not.
-     */
-    static Optional<Payload.JobArchived> build(Source source, ObjectMapper json, int maxBytes) {
-        JsonNode view = json.valueToTree(source.view());
-        int viewBytes = bytes(json, view);
-        if (viewBytes > maxBytes) {
-            LOG.warnf("job %s: its results are not kept: its view alone takes %d KiB, more than a record's %d KiB",
-                    source.id(), viewBytes / 1024, maxBytes / 1024);
-            return Optional.empty();
-        }
-        long kept = render(source, 1000, List.of(JobSeries.ALL)).stream().mapToLong(JobSeries.Series::resolutionMillis)
-                .max().orElse(1000);
-        List<String> all = new ArrayList<>(List.of(JobSeries.ALL));
-        all.addAll(source.datacenters());
-        String note = source.seriesGap();
-        long resolution = kept;
-        while (resolution <= MAX_RESOLUTION_MILLIS) {
-            List<JobSeries.Series> series = render(source, resolution, all);
-            int seriesBytes = bytes(json, series);
-            if (viewBytes + seriesBytes <= maxBytes) {
-                return Optional.of(archived(source, view, resolution, series, note));
-            }
-            note = joined(source.seriesGap(), "the series is kept coarser than the job's " + kept / 1000 + " s a point: at"
-                    + " that, it did not fit in a record of " + maxBytes / 1024 + " KiB");
-            // Points shrink with the resolution: straight to the power of two that should fit.
-            long room = Math.max(1, maxBytes - viewBytes);
-            resolution *= nextPowerOfTwo((seriesBytes + room - 1) / room);
-        }
-        return Optional.of(archived(source, view, kept, List.of(), "the series is not kept: even at a point an hour,"
-                + " it did not fit in a record of " + maxBytes / 1024 + " KiB"));
-    }
-
-    /** The least power of two at least {@code n}, and at least 2. */
-    static long nextPowerOfTwo(long n) {
-        return n <= 2 ? 2 : Long.highestOneBit(n - 1) << 1;
-    }
-
-    private static String joined(String first, String second) {
-        return first.isEmpty() ? second : first + "; " + second;
-    }
-
-    /**
-     * The kept series of one datacenter ({@link JobSeries#ALL} for every one merged), of each workflow
-     * or only {@code workflow}, with only {@code step}'s figures when one is named, and only the
-     * points that end after {@code sinceMillis}: as {@link JobSeries#series} answers for a job held.
-     */
-    public static List<JobSeries.Series> series(Payload.JobArchived archived, Optional<String> workflow,
-            Optional<String> step, String datacenter, long sinceMillis) {
-        return archived.series().stream()
-                .filter(series -> series.datacenter().equals(datacenter)
-                        && workflow.map(series.workflow()::equals).orElse(true))
-                .map(series -> new JobSeries.Series(series.workflow(), series.datacenter(), series.resolutionMillis(),
-                        series.points().stream()
-                                .filter(point -> point.startMillis() + series.resolutionMillis() > sinceMillis)
-                                .map(point -> step.isEmpty() ? point : new JobSeries.Point(point.startMillis(),
-                                        point.seconds(), point.iterations(), point.iterationsPerSecond(),
-                                        point.droppedIterations(), point.droppedPerSecond(), point.activeVus(),
-                                        point.targetRate(), point.steps().stream()
-                                                .filter(figures -> figures.step().equals(step.get())).toList()))
-                                .toList()))
-                .toList();
-    }
-
-    private static Payload.JobArchived archived(Source source, JsonNode view, long resolution,
-            List<JobSeries.Series> series, String note) {
-        return new Payload.JobArchived(source.name(), source.status(), source.submittedAtMillis(), source.endedAtMillis(),
-                source.datacenters(), source.workflows(), view, resolution, series, note);
-    }
-
-    private static List<JobSeries.Series> render(Source source, long resolution, List<String> datacenters) {
-        List<JobSeries.Series> out = new ArrayList<>();
-        for (String datacenter : datacenters) {
-            out.addAll(source.series().series(Optional.empty(), Optional.empty(), datacenter, resolution, 0,
-                    source.schedules(), source.shares()));
-        }
-        return out;
-    }
-
-    private static int bytes(ObjectMapper json, Object value) {
-        try {
-            return json.writeValueAsBytes(value).length;
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
+    private void lost(JobArchive.Source source, String why) {
+        registry.counter("stampede.results.lost", "reason", why).increment();
     }
 
     /**
@@ -317,6 +235,9 @@ public class ArchivedJobs {
         Optional<Payload.JobArchived> read = fetch(entry);
         read.ifPresent(archived -> {
             synchronized (this) {
+                if (index.get(id) != entry) {
+                    return; // a newer record of the job, or its deletion, came meanwhile
+                }
                 cache.put(id, archived);
                 while (cache.size() > CACHED) {
                     cache.remove(cache.keySet().iterator().next());
@@ -328,30 +249,37 @@ public class ArchivedJobs {
 
     /** The job's final view as it was archived, read as the API's {@link JobView}. */
     public JobView view(Payload.JobArchived archived) {
-        return view(json, archived);
-    }
-
-    static JobView view(ObjectMapper json, Payload.JobArchived archived) {
-        try {
-            return json.treeToValue(archived.view(), JobView.class);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException("a job's archived view cannot be read", e);
-        }
+        return JobArchive.view(json, archived);
     }
 
     /**
      * The indexed jobs whose status {@code wanted} accepts and which are not in {@code except}, newest
-     * submission first, as a listing shows them: name, status, submission and each datacenter's status.
+     * submission first, as a listing shows them: name, status, submission and each datacenter's
+     * status. Each is made a view only when read, so a page of a long list costs its page.
      */
     public List<JobView> listed(Predicate<JobStatus> wanted, Set<String> except) {
         List<Entry> entries;
         synchronized (this) {
-            entries = index.values().stream().filter(entry -> wanted.test(entry.status())
-                    && !except.contains(entry.id().value())).toList();
+            entries = new ArrayList<>(index.values().stream().filter(entry -> wanted.test(entry.status())
+                    && !except.contains(entry.id().value())).toList());
         }
-        List<Entry> newestFirst = new ArrayList<>(entries);
-        newestFirst.sort((a, b) -> Long.compare(b.submittedAtMillis(), a.submittedAtMillis()));
-        return newestFirst.stream().map(ArchivedJobs::summary).toList();
+        entries.sort((a, b) -> Long.compare(b.submittedAtMillis(), a.submittedAtMillis()));
+        return new AbstractList<>() {
+            @Override
+            public JobView get(int index) {
+                return summary(entries.get(index));
+            }
+
+            @Override
+            public int size() {
+                return entries.size();
+            }
+        };
+    }
+
+    /** Whether the index has this job. */
+    public synchronized boolean indexes(String jobId) {
+        return JobId.parse(jobId).map(index::containsKey).orElse(false);
     }
 
     private static JobView summary(Entry entry) {
@@ -405,11 +333,11 @@ public class ArchivedJobs {
                 }
             } catch (WakeupException e) {
                 return; // stopping
-            } catch (KafkaException e) {
+            } catch (RuntimeException e) {
                 if (!running) {
                     return;
                 }
-                LOG.warnf("reading %s failed (%s); reading it again in %d s", Topics.JOB_RESULTS, e.getMessage(),
+                LOG.warnf(e, "reading %s failed; reading it again from its start in %d s", Topics.JOB_RESULTS,
                         RETRY.toSeconds());
                 pause();
             } finally {
@@ -528,9 +456,10 @@ public class ArchivedJobs {
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // A record deleted after its retention: from the partition's first record left, which is later.
         properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // A job's record may be 8 MiB: a few at a time.
-        properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "16");
+        // A job's record may be 8 MiB: a few at a time for the index, one to read a job.
+        properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, purpose.equals("index") ? "4" : "1");
         properties.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(Topics.MAX_MESSAGE_BYTES));
+        properties.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(Topics.MAX_MESSAGE_BYTES));
         return new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -76,10 +76,9 @@ public final class GateJobs {
 
     /**
      * Send the job's results to {@code stampede.jobs.results}, as its owner, once its series has
-     * settled: what they are made of, copied now (the job may be released before they are sent);
-     * on failure, {@link #archiveFailed}.
+     * settled: what they are made of, copied now (the job may be released before they are sent).
      */
-    public record Archive(ArchivedJobs.Source source) implements Command {
+    public record Archive(JobArchive.Source source) implements Command {
     }
 
     /** Submit a change to the gates' replicated ownership table. */
@@ -317,6 +316,7 @@ public final class GateJobs {
         if (entry.finished() && !evenIfFinished && ledger.get(entry.id()).isEmpty()) {
             return Optional.empty();
         }
+        boolean fresh = ledger.get(entry.id()).isEmpty();
         Optional<GateJob> opened = ledger.open(entry.id(), id -> new GateJob(new GlobalJob(id, entry.name(),
                 Instant.ofEpochMilli(entry.submittedAtMillis()), entry.deadlineEpochMillis(), entry.datacenters(),
                 entry.minDatacenters(), entry.workflows(), nowMillis), entry.idempotencyKey(), entry.bodyDigest()));
@@ -372,7 +372,9 @@ public final class GateJobs {
             });
         }
         if (entry.finished()) {
-            if (!job.status().terminal()) {
+            // Opened only now for a job the table says has ended: this gate (restarted) saw none of it.
+            // A gate that followed it all along and has not read its end yet still holds its results.
+            if (fresh && !job.status().terminal()) {
                 job.endedBeforeFollowed();
             }
             ledger.ended(entry.id(), nowMillis);
@@ -567,7 +569,7 @@ public final class GateJobs {
             // Once settled, or before this tick's expiry releases it (a retention shorter than the settling).
             boolean releasing = ledger.endedAt(id).map(ended -> nowMillis >= ended + retentionMillis).orElse(false);
             if (mine(job) && job.archive(nowMillis, releasing)) {
-                out.add(new Archive(ArchivedJobs.Source.of(job, job.fence(), job.settled(nowMillis))));
+                out.add(new Archive(JobArchive.Source.of(job, job.fence(), job.settled(nowMillis))));
             }
         });
         for (JobId id : changedSinceProgress) {
@@ -613,11 +615,6 @@ public final class GateJobs {
     /** Datacenters to expect: each is AWAITING until heard from. */
     public void expect(List<String> names) {
         datacenters.expect(names);
-    }
-
-    /** A job's results could not be sent to the results topic: they are sent again at the next tick, a few times. */
-    public void archiveFailed(JobId id) {
-        job(id).ifPresent(GlobalJob::archiveFailed);
     }
 
     /** A release of a dependent workflow could not be sent: it is sent again at the next tick. */

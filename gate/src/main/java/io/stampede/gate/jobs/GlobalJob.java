@@ -93,10 +93,8 @@ public final class GlobalJob {
     private final long followedAtMillis;
     /** Whether the job had ended when this gate began to follow it: it holds nothing of its results. */
     private boolean endedBeforeFollowed;
-    /** Whether this gate has sent the job's results to the results topic, or is sending them. */
+    /** Whether this gate has handed the job's results over to be sent to the results topic. */
     private boolean archived;
-    /** How many times sending the job's results failed. */
-    private int archiveFailures;
 
     /**
      * A job followed from {@code followedAtMillis}: each datacenter's silence counts from then.
@@ -609,6 +607,9 @@ public final class GlobalJob {
      * come with each datacenter's result.
      */
     public String seriesGap() {
+        if (endedBeforeFollowed) {
+            return "this gate began to follow the job after it had ended (it restarted since): it holds no series for it";
+        }
         long late = followedAtMillis - submittedAt.toEpochMilli();
         if (late < LATE_FOLLOW_MILLIS) {
             return "";
@@ -622,28 +623,17 @@ public final class GlobalJob {
         return !endedBeforeFollowed;
     }
 
-    /** The most times a job's results are sent to the results topic before this gate gives up on them. */
-    public static final int MAX_ARCHIVE_ATTEMPTS = 5;
-
     /**
      * Whether the job's results are ready for the results topic and not sent yet: the job ended
      * while this gate followed it (so it holds the whole series) and has settled, or is about to be
-     * released ({@code releasing}: its retention is shorter than the settling). Once true, it is
-     * false until {@link #archiveFailed}.
+     * released ({@code releasing}: its retention is shorter than the settling). True once.
      */
     public boolean archive(long nowMillis, boolean releasing) {
-        if (archived || endedAtMillis == 0 || !(settled(nowMillis) || releasing)
-                || archiveFailures >= MAX_ARCHIVE_ATTEMPTS) {
+        if (archived || endedAtMillis == 0 || !(settled(nowMillis) || releasing)) {
             return false;
         }
         archived = true;
         return true;
-    }
-
-    /** Sending the job's results failed: they are sent again, up to {@value #MAX_ARCHIVE_ATTEMPTS} times. */
-    public void archiveFailed() {
-        archived = false;
-        archiveFailures++;
     }
 
     /** When this gate saw the job end, epoch ms; 0 before, or when it ended before this gate followed it. */

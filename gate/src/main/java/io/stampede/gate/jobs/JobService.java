@@ -323,13 +323,8 @@ public class JobService {
                     });
                 }
             } else if (command instanceof GateJobs.Archive archive) {
-                ArchivedJobs.Source source = archive.source();
-                archives.archive(source, payload -> out.sendTo(Topics.JOB_RESULTS, source.id(), source.fence(), payload),
-                        () -> {
-                            synchronized (this) {
-                                core.archiveFailed(source.id());
-                            }
-                        });
+                JobArchive.Source source = archive.source();
+                archives.archive(source, payload -> out.sendTo(Topics.JOB_RESULTS, source.id(), source.fence(), payload));
             } else if (command instanceof GateJobs.Measure measure) {
                 metrics.record(measure.job(), measure.datacenter(), measure.windows());
             } else if (command instanceof GateJobs.StopMeasuring stop) {

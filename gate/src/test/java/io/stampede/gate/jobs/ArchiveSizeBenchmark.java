@@ -20,10 +20,10 @@ class ArchiveSizeBenchmark {
     @Test
     void printsTheRecordsSizeAndTheTimeToBuildIt() {
         for (int minutes : new int[] {10, 30, 60, 120}) {
-            GlobalJob job = ArchivedJobsTest.finished(minutes * 60);
+            GlobalJob job = JobArchiveTest.finished(minutes * 60);
             long started = System.nanoTime();
-            Payload.JobArchived archived = ArchivedJobs.build(ArchivedJobs.Source.of(job, 1, true), ArchivedJobsTest.JSON,
-                    ArchivedJobs.MAX_ARCHIVE_BYTES).orElseThrow();
+            Payload.JobArchived archived = JobArchive.build(JobArchive.Source.of(job, 1, true), JobArchiveTest.JSON,
+                    JobArchive.MAX_ARCHIVE_BYTES).orElseThrow();
             double millis = (System.nanoTime() - started) / 1e6;
             int bytes = RecordCodec.encode(Envelope.of(Subject.job(job.id()), "gate-1", 1, 1, 0, archived)).length;
             System.out.printf("archive of a %d min job in 2 datacenters: %d points a series at %d s, record %.2f MiB,"

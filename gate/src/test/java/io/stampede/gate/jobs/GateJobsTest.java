@@ -593,7 +593,7 @@ class GateJobsTest {
                         tuple(now + 5_000, "datacenter", "dc1", "the job is CANCELLED in dc1"));
     }
 
-    private static List<ArchivedJobs.Source> archives(List<GateJobs.Command> out) {
+    private static List<JobArchive.Source> archives(List<GateJobs.Command> out) {
         return out.stream().filter(GateJobs.Archive.class::isInstance).map(command -> ((GateJobs.Archive) command).source())
                 .toList();
     }
@@ -615,8 +615,6 @@ class GateJobsTest {
                     assertThat(source.seriesGap()).isEmpty();
                 });
         assertThat(archives(gate.core.tick(now + 6_000, List.of("gate-1"), false, Set.of()))).as("once").isEmpty();
-        gate.core.archiveFailed(id);
-        assertThat(archives(gate.core.tick(now + 7_000, List.of("gate-1"), false, Set.of()))).as("sent again").hasSize(1);
 
         // A retention shorter than the settling: kept before the job is released, saying so.
         GateScenario quick = new GateScenario("gate-1", forgotten -> { }, new JobLedger.Limits(Duration.ofSeconds(1),
@@ -626,8 +624,27 @@ class GateJobsTest {
         quick.core.onEvent(quick.report(brief, "dc1", 1, finished("dc1", DatacenterJobStatus.COMPLETED)), now + 2_000);
 
         assertThat(archives(quick.core.tick(now + 3_000, List.of("gate-1"), false, Set.of()))).singleElement()
-                .extracting(ArchivedJobs.Source::seriesGap).asString().contains("kept before the series settled");
+                .extracting(JobArchive.Source::seriesGap).asString().contains("kept before the series settled");
         assertThat(quick.core.job(brief)).as("released in the same tick").isEmpty();
+    }
+
+    @Test
+    void aGateThatFollowedAJobAllAlongHoldsItsResultsAndOneThatStartedAfterItsEndDoesNot() {
+        JobId id = JobId.of("job-0123456789ab");
+        Ownership.Entry running = GateScenario.entry(id, "gate-1", List.of("dc1"));
+        Ownership.Entry finished = new Ownership.Entry(id, "shop", GateScenario.NOW, 0, List.of("dc1"), List.of("browse"),
+                "", "", "gate-1", 1, true, "", Map.of(), 0);
+        GateScenario along = new GateScenario("gate-2");
+        along.core.follow(running, false, GateScenario.NOW, new ArrayList<>());
+        // The owner replicates the job's end before this gate has read the datacenter's result.
+        along.core.follow(finished, false, GateScenario.NOW + 1_000, new ArrayList<>());
+        assertThat(along.core.job(id).orElseThrow().holdsResults()).isTrue();
+
+        GateScenario restarted = new GateScenario("gate-2");
+        restarted.core.follow(finished, true, GateScenario.NOW + 2_000, new ArrayList<>());
+        GlobalJob hollow = restarted.core.job(id).orElseThrow();
+        assertThat(hollow.holdsResults()).isFalse();
+        assertThat(hollow.seriesGap()).contains("after it had ended");
     }
 
     @Test

@@ -30,9 +30,9 @@ import io.stampede.model.wire.Subject;
 /**
  * What a finished job's record on the results topic holds: its final view, and its series at the
  * finest resolution that fits, coarser (and saying so) when it does not; and how a kept series is
- * answered. Reading the topic is tested against a broker in JobsApiTest.
+ * answered. Sending and reading the topic are tested against a broker in JobsApiTest.
  */
-class ArchivedJobsTest {
+class JobArchiveTest {
 
     static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -79,8 +79,8 @@ class ArchivedJobsTest {
         GlobalJob job = finished(30);
         assertThat(job.status()).isEqualTo(JobStatus.COMPLETED);
 
-        Payload.JobArchived archived = ArchivedJobs.build(ArchivedJobs.Source.of(job, 3, true), JSON,
-                ArchivedJobs.MAX_ARCHIVE_BYTES).orElseThrow();
+        Payload.JobArchived archived = JobArchive.build(JobArchive.Source.of(job, 3, true), JSON,
+                JobArchive.MAX_ARCHIVE_BYTES).orElseThrow();
 
         assertThat(archived.status()).isEqualTo(JobStatus.COMPLETED);
         assertThat(archived.endedAtMillis()).isEqualTo(START + 30_000);
@@ -96,18 +96,18 @@ class ArchivedJobsTest {
                 Subject.job(job.id()), "gate-1", 3, 1, START, archived)))).envelope();
         Payload.JobArchived read = (Payload.JobArchived) envelope.payload();
         assertThat(read.series()).isEqualTo(archived.series());
-        JobView view = ArchivedJobs.view(JSON, read);
+        JobView view = JobArchive.view(JSON, read);
         assertThat(view).isEqualTo(JobView.of(job, true));
     }
 
     @Test
     void aSeriesTooLargeForARecordIsKeptCoarserAndSaysSo() throws Exception {
         GlobalJob job = finished(40);
-        ArchivedJobs.Source source = ArchivedJobs.Source.of(job, 3, true);
-        int whole = JSON.writeValueAsBytes(ArchivedJobs.build(source, JSON, ArchivedJobs.MAX_ARCHIVE_BYTES).orElseThrow())
+        JobArchive.Source source = JobArchive.Source.of(job, 3, true);
+        int whole = JSON.writeValueAsBytes(JobArchive.build(source, JSON, JobArchive.MAX_ARCHIVE_BYTES).orElseThrow())
                 .length;
 
-        Payload.JobArchived coarser = ArchivedJobs.build(source, JSON, whole * 2 / 3).orElseThrow();
+        Payload.JobArchived coarser = JobArchive.build(source, JSON, whole * 2 / 3).orElseThrow();
 
         assertThat(coarser.resolutionMillis()).isEqualTo(2000);
         assertThat(coarser.seriesNote()).contains("kept coarser than the job's 1 s a point");
@@ -115,24 +115,24 @@ class ArchivedJobsTest {
         assertThat(requests(coarser.series(), "all")).as("nothing lost by merging").isEqualTo(800);
 
         int viewOnly = JSON.writeValueAsBytes(coarser.view()).length;
-        Payload.JobArchived none = ArchivedJobs.build(source, JSON, viewOnly + 10).orElseThrow();
+        Payload.JobArchived none = JobArchive.build(source, JSON, viewOnly + 10).orElseThrow();
         assertThat(none.series()).isEmpty();
         assertThat(none.seriesNote()).contains("not kept");
-        assertThat(ArchivedJobs.build(source, JSON, viewOnly - 1)).as("not even the view fits").isEmpty();
+        assertThat(JobArchive.build(source, JSON, viewOnly - 1)).as("not even the view fits").isEmpty();
     }
 
     @Test
     void aKeptSeriesIsAnsweredByDatacenterStepAndTimeAsAHeldOneIs() {
         GlobalJob job = finished(10);
-        Payload.JobArchived archived = ArchivedJobs.build(ArchivedJobs.Source.of(job, 3, true), JSON,
-                ArchivedJobs.MAX_ARCHIVE_BYTES).orElseThrow();
+        Payload.JobArchived archived = JobArchive.build(JobArchive.Source.of(job, 3, true), JSON,
+                JobArchive.MAX_ARCHIVE_BYTES).orElseThrow();
         JobSeries held = job.seriesCopy(Optional.empty());
 
         for (String datacenter : List.of("all", "dc1")) {
-            assertThat(ArchivedJobs.series(archived, Optional.of("browse"), Optional.of("search"), datacenter,
+            assertThat(JobArchive.series(archived, Optional.of("browse"), Optional.of("search"), datacenter,
                     START + 4_500)).isEqualTo(held.series(Optional.of("browse"), Optional.of("search"), datacenter, 1000,
                             START + 4_500));
         }
-        assertThat(ArchivedJobs.series(archived, Optional.of("other"), Optional.empty(), "all", 0)).isEmpty();
+        assertThat(JobArchive.series(archived, Optional.of("other"), Optional.empty(), "all", 0)).isEmpty();
     }
 }
