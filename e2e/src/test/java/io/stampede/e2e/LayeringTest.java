@@ -68,6 +68,7 @@ class LayeringTest {
         String[] io = {"io.quarkus..", "io.smallrye..", "io.vertx..", "jakarta..", "org.apache.kafka..",
             "org.apache.ratis..", "io.micrometer..", "io.stampede.node.."};
         classes().that().haveSimpleNameStartingWith("GateJobs").or().haveSimpleName("GlobalJob")
+                .or().haveSimpleNameStartingWith("JobArchive")
                 .or().haveSimpleNameStartingWith("DatacenterJob").or().haveSimpleNameStartingWith("JobLedger")
                 .should().onlyDependOnClassesThat().resideOutsideOfPackages(io)
                 .check(classes);

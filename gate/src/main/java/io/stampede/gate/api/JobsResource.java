@@ -120,9 +120,9 @@ public class JobsResource {
 
     /**
      * Answers from the results topic for a finished job whose results this gate does not hold: it
-     * no longer holds the job (its retention passed), or began to follow it after it had ended (it
-     * restarted since). Otherwise, or when the topic has none, answers {@code held}; 503 while the
-     * topic cannot be read yet.
+     * no longer holds the job (its retention passed), or has not seen it end (it restarted since,
+     * and follows the gates' table again). Otherwise, or when the topic has none, answers
+     * {@code held}; 503 while the topic cannot be read yet.
      */
     private Response orKept(String id, Function<Payload.JobArchived, Response> kept, Supplier<Response> held) {
         if (jobs.read(id, GlobalJob::holdsResults).orElse(false)) {

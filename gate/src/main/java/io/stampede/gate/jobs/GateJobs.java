@@ -316,7 +316,6 @@ public final class GateJobs {
         if (entry.finished() && !evenIfFinished && ledger.get(entry.id()).isEmpty()) {
             return Optional.empty();
         }
-        boolean fresh = ledger.get(entry.id()).isEmpty();
         Optional<GateJob> opened = ledger.open(entry.id(), id -> new GateJob(new GlobalJob(id, entry.name(),
                 Instant.ofEpochMilli(entry.submittedAtMillis()), entry.deadlineEpochMillis(), entry.datacenters(),
                 entry.minDatacenters(), entry.workflows(), nowMillis), entry.idempotencyKey(), entry.bodyDigest()));
@@ -372,11 +371,7 @@ public final class GateJobs {
             });
         }
         if (entry.finished()) {
-            // Opened only now for a job the table says has ended: this gate (restarted) saw none of it.
-            // A gate that followed it all along and has not read its end yet still holds its results.
-            if (fresh && !job.status().terminal()) {
-                job.endedBeforeFollowed();
-            }
+            job.endedInTheTable();
             ledger.ended(entry.id(), nowMillis);
         }
         return Optional.of(job);

@@ -91,8 +91,8 @@ public final class GlobalJob {
     private final Map<String, String> leaders = new LinkedHashMap<>();
     /** When this gate began to follow the job, epoch ms. */
     private final long followedAtMillis;
-    /** Whether the job had ended when this gate began to follow it: it holds nothing of its results. */
-    private boolean endedBeforeFollowed;
+    /** Whether the gates' table says the job has ended (it may say so before this gate has seen the end). */
+    private boolean endedInTheTable;
     /** Whether this gate has handed the job's results over to be sent to the results topic. */
     private boolean archived;
 
@@ -586,13 +586,9 @@ public final class GlobalJob {
         return status.terminal() && (endedAtMillis == 0 || nowMillis - endedAtMillis >= SETTLING_MILLIS);
     }
 
-    /**
-     * The gates' table says the job has ended, and this gate did not see it end (it restarted, and
-     * follows the table's jobs again): it holds nothing of the job's results, which the results
-     * topic keeps.
-     */
-    public void endedBeforeFollowed() {
-        endedBeforeFollowed = true;
+    /** The gates' table says the job has ended: until this gate has seen the end too, it holds no full results. */
+    public void endedInTheTable() {
+        endedInTheTable = true;
     }
 
     /**
@@ -607,8 +603,9 @@ public final class GlobalJob {
      * come with each datacenter's result.
      */
     public String seriesGap() {
-        if (endedBeforeFollowed) {
-            return "this gate began to follow the job after it had ended (it restarted since): it holds no series for it";
+        if (!holdsResults()) {
+            return "this gate has not seen the job end (it restarted since, or has not read that far): it holds no full"
+                    + " series for it";
         }
         long late = followedAtMillis - submittedAt.toEpochMilli();
         if (late < LATE_FOLLOW_MILLIS) {
@@ -618,9 +615,14 @@ public final class GlobalJob {
                 + " ran): windows reported before " + Instant.ofEpochMilli(followedAtMillis) + " are not in the series";
     }
 
-    /** Whether this gate holds the job's results: it did not begin to follow the job after it had ended. */
+    /**
+     * Whether this gate holds the job's results: it has seen the job end, or the job has not ended.
+     * A job the gates' table says has ended that this gate has not seen end (it restarted and
+     * follows the table's jobs again, or it has not read that far yet) is answered from the results
+     * topic, which keeps its final view and series.
+     */
     public boolean holdsResults() {
-        return !endedBeforeFollowed;
+        return status.terminal() || !endedInTheTable;
     }
 
     /**

@@ -40,7 +40,10 @@ public final class JobArchive {
     private JobArchive() {
     }
 
-    /** What a job's results are made of, copied under the jobs' lock and turned into a record outside it. */
+    /**
+     * What a job's results are made of, copied under the jobs' lock (the job may be released before
+     * they are sent) and turned into a record outside it.
+     */
     public record Source(JobId id, long fence, String name, JobStatus status, long submittedAtMillis,
             long endedAtMillis, List<String> datacenters, List<String> workflows, JobView view, JobSeries series,
             Map<String, WorkflowSpec.Open> schedules, Map<String, Map<String, Double>> shares, String seriesGap) {
@@ -62,7 +65,6 @@ public final class JobArchive {
                     job.seriesCopy(Optional.empty()), job.schedules(), job.shares(), gap);
         }
     }
-
 
     /**
      * The job's record: its final view and each workflow's series, every datacenter merged and each
