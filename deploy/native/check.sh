@@ -44,7 +44,8 @@ common=(
   'org.apache.ratis.metrics.impl.MetricRegistriesImpl'
 )
 check gate "${common[@]}" 'io.stampede.gate.ownership.Ownership$Entry' 'io.stampede.gate.routing.RoutingDecision' \
-  'io.stampede.gate.api.JobView' 'io.stampede.model.stats.JobSeries$Point' 'io.stampede.model.stats.Thresholds$Verdict'
+  'io.stampede.gate.jobs.JobView' 'io.stampede.gate.jobs.JobEvent' 'io.stampede.model.wire.Payload$JobArchived' \
+  'io.stampede.model.wire.Payload$Incident' 'io.stampede.model.stats.JobSeries$Point' 'io.stampede.model.stats.Thresholds$Verdict'
 check manager "${common[@]}"
 if [ "$failed" -ne 0 ]; then
   echo "native check FAILED" >&2

@@ -156,7 +156,7 @@ public class JobsResource {
         // Then the finished jobs whose results this gate does not hold, from the results topic.
         Set<String> held = matching.stream().map(JobView::id).collect(Collectors.toSet());
         List<JobView> kept = archives.listed(ended -> only.map(ended::equals).orElse(true), held);
-        // Jobs a restarted gate holds without their results, and the results topic has not (yet): as held.
+        // Jobs this gate knows ended only from the gates' table, which the results topic has not (yet): as held.
         matching.addAll(jobs.readAll(job -> !job.holdsResults() && !archives.indexes(job.id().value())
                 && only.map(job.status()::equals).orElse(true), job -> JobView.of(job, false)));
         int total = matching.size() + kept.size();
