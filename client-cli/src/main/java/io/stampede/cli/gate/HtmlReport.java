@@ -154,7 +154,8 @@ final class HtmlReport {
                 + " default).</p>"
                 : anyPoint ? "<p>Each point is one second (or the series' resolution) on its own: its rate, its"
                         + " percentiles, its errors. Times are seconds from the job's first window.</p>"
-                        : "<p>The job reported no window: nothing to chart.</p>");
+                        : series.path("note").asText().isEmpty() ? "<p>The job reported no window: nothing to chart.</p>"
+                        : "");
         if (!series.path("note").asText().isEmpty()) {
             html.append("<p><strong>Note:</strong> ").append(escape(series.path("note").asText())).append(".</p>");
         }

@@ -131,6 +131,11 @@ class ReportsTest {
                 "<td>2</td><td>3.0</td>", "manager-2 leads dc1 for the job now &lt;term 3&gt;",
                 "<strong>Note:</strong> this gate began to follow the job 40 s after its submission.");
         assertThat(html).contains("id=\"job-events\"").contains("\"kind\":\"re-run\"");
+        // A series the gates could not keep says why, and not that the job reported nothing.
+        var notKept = JSON.createObjectNode().put("note", "the series is not kept: even at its coarsest, it did not fit");
+        notKept.putArray("series");
+        assertThat(HtmlReport.render(job, notKept, List.of())).contains("<strong>Note:</strong> the series is not kept")
+                .doesNotContain("reported no window");
     }
 
     @Test
