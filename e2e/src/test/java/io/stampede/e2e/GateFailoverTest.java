@@ -176,8 +176,20 @@ class GateFailoverTest {
         }
     }
 
-    /** The job the test above finished through another gate: the gate killed, the gate that finished it, requests. */
+    /**
+     * The job the test above finished through another gate: the gate killed, the gate that finished
+     * it, and the requests the target counted.
+     */
     record FailedOver(String id, String killed, String owner, long requests) {
+    }
+
+    /** The requests in a series answer's first series (every datacenter merged), first step. */
+    static long requestsIn(JsonNode series) {
+        long requests = 0;
+        for (JsonNode point : series.at("/series/0/points")) {
+            requests += point.at("/steps/0/requests").asLong();
+        }
+        return requests;
     }
 
     static FailedOver failedOver;
@@ -202,11 +214,11 @@ class GateFailoverTest {
             assertThat(Command.getJson(job).get("status").asText()).as(gate).isEqualTo("COMPLETED");
             JsonNode series = Command.getJson(job + "/series");
             assertThat(series.get("settled").asBoolean()).isTrue();
-            long inSeries = 0;
-            for (JsonNode point : series.at("/series/0/points")) {
-                inSeries += point.at("/steps/0/requests").asLong();
-            }
-            assertThat(inSeries).as("every request in the kept series, on %s", gate).isEqualTo(failedOver.requests());
+            // The kept series counts the windows the gate had when it kept it: a window that came late (after
+            // its share's result at the manager, or after the settling at the gate) is in the totals only
+            // (docs/api.md#series). The view's totals above are exact.
+            assertThat(requestsIn(series)).as("the kept series, on %s", gate).isPositive()
+                    .isLessThanOrEqualTo(failedOver.requests());
         }
         Command.Result report = Command.stampede(directory, Duration.ofMinutes(1), "report",
                 "--gate=" + gateUrls.get(failedOver.killed()), id, "--out=kept.json", "--out=kept.html");
