@@ -79,10 +79,10 @@ public final class JobArchive {
                     source.id(), viewBytes / 1024, maxBytes / 1024);
             return Optional.empty();
         }
-        long kept = render(source, 1000, List.of(JobSeries.ALL)).stream().mapToLong(JobSeries.Series::resolutionMillis)
-                .max().orElse(1000);
-        List<String> all = new ArrayList<>(List.of(JobSeries.ALL));
-        all.addAll(source.datacenters());
+        List<JobSeries.Series> merged = render(source, 1000, List.of(JobSeries.ALL));
+        long kept = merged.stream().mapToLong(JobSeries.Series::resolutionMillis).max().orElse(1000);
+        // Merging every datacenter's histograms is the costly part: done once when every workflow is at kept already.
+        boolean mergedAtKept = merged.stream().allMatch(series -> series.resolutionMillis() == kept);
         long coarsest = kept;
         while (coarsest * 2 <= MAX_RESOLUTION_MILLIS) {
             coarsest *= 2;
@@ -90,7 +90,9 @@ public final class JobArchive {
         String note = source.seriesGap();
         long resolution = kept;
         while (true) {
-            List<JobSeries.Series> series = render(source, resolution, all);
+            List<JobSeries.Series> series = new ArrayList<>(resolution == kept && mergedAtKept ? merged
+                    : render(source, resolution, List.of(JobSeries.ALL)));
+            series.addAll(render(source, resolution, source.datacenters()));
             int seriesBytes = bytes(json, series);
             if (viewBytes + seriesBytes <= maxBytes) {
                 return Optional.of(archived(source, view, resolution, series, note));
