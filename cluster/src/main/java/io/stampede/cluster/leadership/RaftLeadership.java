@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -135,7 +136,9 @@ public final class RaftLeadership implements AutoCloseable {
     private final ScheduledExecutorService notifications;
     private final Listener listener;
     private final Replicated replicated;
-    private final RaftClient client;
+    /** The client commands go through; replaced when one fails (see {@link #submit}). */
+    private final AtomicReference<RaftClient> client = new AtomicReference<>();
+    private final RaftGroup clientGroup;
     private volatile long leadingTerm = -1;
 
     private RaftLeadership(Settings settings, Listener listener, Replicated replicated) throws IOException {
@@ -167,8 +170,27 @@ public final class RaftLeadership implements AutoCloseable {
         this.server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(settings.id())).setGroup(group)
                 .setProperties(properties).setStateMachine(new Machine())
                 .setOption(RaftStorage.StartupOption.RECOVER).build();
-        this.client = RaftClient.newBuilder().setProperties(properties)
-                .setRaftGroup(settings.bootstrap() ? group : RaftGroup.valueOf(groupId, peer(settings.id(), settings.address())))
+        this.clientGroup = settings.bootstrap() ? group : RaftGroup.valueOf(groupId, peer(settings.id(), settings.address()));
+        this.client.set(newClient());
+    }
+
+    /** How long a command may take to commit, per attempt. */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    /** Attempts of a command beyond the first, {@link #COMMAND_RETRY_PAUSE} apart (a new leader, a slow disk). */
+    static final int COMMAND_RETRIES = 2;
+    static final Duration COMMAND_RETRY_PAUSE = Duration.ofMillis(500);
+
+    /**
+     * A client whose commands give up after {@link #COMMAND_RETRIES} retries. Ratis's default retries
+     * for ever, and a client whose ordered stream lost a reply (a large command that outran its
+     * timeout) was seen retrying it, and every later command, for good.
+     */
+    private RaftClient newClient() {
+        RaftProperties clientProperties = new RaftProperties(properties);
+        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, millis(COMMAND_TIMEOUT));
+        return RaftClient.newBuilder().setProperties(clientProperties).setRaftGroup(clientGroup)
+                .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(COMMAND_RETRIES,
+                        millis(COMMAND_RETRY_PAUSE)))
                 .build();
     }
 
@@ -370,7 +392,15 @@ public final class RaftLeadership implements AutoCloseable {
      * once the command is committed and applied (the client finds the leader by itself).
      */
     public java.util.concurrent.CompletableFuture<byte[]> submit(byte[] command) {
-        return client.async().send(Message.valueOf(ByteString.copyFrom(command))).thenApply(reply -> {
+        RaftClient using = client.get();
+        return using.async().send(Message.valueOf(ByteString.copyFrom(command))).whenComplete((reply, failure) -> {
+            if (failure != null) {
+                // The client gave up on this command: later ones go through a fresh client (its
+                // ordered stream may be stuck). Commands are idempotent, so none is harmed by having
+                // been applied after all.
+                replaceClient(using);
+            }
+        }).thenApply(reply -> {
             if (!reply.isSuccess()) {
                 throw new java.util.concurrent.CompletionException(reply.getException());
             }
@@ -378,14 +408,36 @@ public final class RaftLeadership implements AutoCloseable {
         });
     }
 
+    private synchronized void replaceClient(RaftClient failed) {
+        if (client.get() != failed) {
+            return; // replaced already, after another of its commands failed
+        }
+        try {
+            client.set(newClient());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "could not make a new Raft client for " + settings.id(), e);
+            return;
+        }
+        LOG.log(Level.INFO, "a command to group " + settings.groupName() + " failed: later commands go through a new"
+                + " client");
+        // Not here, on the failed client's own callback thread, and not before its other commands
+        // have had their own retries.
+        notifications.schedule(() -> closeQuietly(failed), COMMAND_TIMEOUT.toMillis() * (COMMAND_RETRIES + 1),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void closeQuietly(RaftClient stale) {
+        try {
+            stale.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "closing a Raft client of " + settings.id(), e);
+        }
+    }
+
     /** Stops this member's Raft server; the others elect a new leader if it led. */
     @Override
     public void close() {
-        try {
-            client.close();
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "closing the Raft client of " + settings.id(), e);
-        }
+        closeQuietly(client.get());
         try {
             server.close();
         } catch (IOException e) {
