@@ -309,6 +309,13 @@ kafka_ready="$(now_ms)"
 step "7. gate, manager and worker (podman kube play, as $uid:0, read-only root file system)"
 gate_port="$(free_port)"
 membership_key="$(head -c 24 /dev/urandom | base64 | tr -d '=+/')"
+# An API key with every role (docs/security.md#api-keys): nodes get its SHA-256, curl reads the
+# header from a file and the CLI from its environment, so the key is on no command line.
+api_key="stk_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+api_key_entry="smoke:admin:$(printf '%s' "$api_key" | sha256sum | cut -d' ' -f1)"
+printf 'Authorization: Bearer %s\n' "$api_key" >"$work/api-key-header"
+chmod 600 "$work/api-key-header"
+export STAMPEDE_API_KEY="$api_key"
 java_note="# JAVA_OPTS (the image's -XX:MaxRAMPercentage=75 ...) is not overridden here."
 node_env() { # role, http port; the manifests' variables, with their values rendered
   cat <<EOF
@@ -326,6 +333,12 @@ node_env() { # role, http port; the manifests' variables, with their values rend
         # The manifests read it from a Secret (secretKeyRef), which podman 4.3 cannot play.
         - name: STAMPEDE_MEMBERSHIP_KEY
           value: "$membership_key"
+        # The manifests mount the API keys' Secret as a file (STAMPEDE_SECURITY_API_KEYS_FILE).
+        - name: STAMPEDE_SECURITY_API_KEYS
+          value: "$api_key_entry"
+        # The target is a pod on podman's network, a private address: the manifests' targets-allow.
+        - name: STAMPEDE_TARGETS_ALLOW_PRIVATE
+          value: "true"
 EOF
 }
 cat >"$work/stampede.yaml" <<EOF
@@ -506,7 +519,7 @@ for c in "$prefix-gate-0-gate" "$prefix-manager-dc1-0-manager" "$prefix-worker-d
   case "$ids" in uid=0*) fail "$c runs as root" ;; esac
   case "$ids" in *"gid=0("*) ;; *) fail "$c does not run in group 0" ;; esac
 done
-members="$(curl -sf -m 5 "${url[manager]}/api/v1/cluster")" || fail "the manager's /api/v1/cluster does not answer"
+members="$(curl -sf -m 5 -H @"$work/api-key-header" "${url[manager]}/api/v1/cluster")" || fail "the manager's /api/v1/cluster does not answer"
 say "  datacenter dc1's membership, as the manager sees it:"
 jq -r '.members[] | "    \(.id)  \(.role)  \(.address)  \(.state)"' <<<"$members" 2>/dev/null \
   || say "    $members"
@@ -515,13 +528,16 @@ if grep -q '127\.0\.0\.1' <<<"$(jq -c '[.members[] | del(.id)]' <<<"$members")";
 fi
 [ "$(jq '[.members[] | select((.state | ascii_downcase) == "alive")] | length' <<<"$members")" -ge 2 ] \
   || fail "the manager does not see the worker alive"
-gate_leadership="$(curl -sf -m 5 "${url[gate]}/api/v1/leadership" | jq -c '{leading, leader, members}' 2>/dev/null || true)"
+gate_leadership="$(curl -sf -m 5 -H @"$work/api-key-header" "${url[gate]}/api/v1/leadership" | jq -c '{leading, leader, members}' 2>/dev/null || true)"
 say "  gate leadership: $gate_leadership"
 [ "$(jq -r '.leading' <<<"$gate_leadership" 2>/dev/null)" = true ] || fail "the gate does not lead its Raft group"
-gate_datacenters="$(curl -sf -m 5 "${url[gate]}/api/v1/datacenters" | jq -c '[.[] | {name, registration, bucket, leader, workers, cores}]' 2>/dev/null || true)"
+gate_datacenters="$(curl -sf -m 5 -H @"$work/api-key-header" "${url[gate]}/api/v1/datacenters" | jq -c '[.[] | {name, registration, bucket, leader, workers, cores}]' 2>/dev/null || true)"
 say "  gate datacenters: $gate_datacenters"
 [ "$(jq '[.[] | select(.name == "dc1" and .workers >= 1 and .cores >= 1)] | length' <<<"$gate_datacenters" 2>/dev/null)" = 1 ] \
   || fail "the gate does not see datacenter dc1 with its worker and cores"
+unauthenticated="$(curl -s -o /dev/null -w '%{http_code}' -m 5 "${url[gate]}/api/v1/jobs")"
+say "  the gate's API without a key: HTTP $unauthenticated"
+[ "$unauthenticated" = 401 ] || fail "the gate answered $unauthenticated without an API key, not 401"
 
 step "9. a job through the gate at 127.0.0.1:$gate_port with bin/stampede ($vus users x $iterations iterations = $expected requests)"
 mkdir -p "$work/job"
@@ -557,7 +573,7 @@ step "10. the same job with the cli image, inside the network (gate at http://$p
 cli_started="$(now_ms)"
 set +e
 timeout 180 podman run --rm --name "$prefix-cli" --network "$network" --user "$uid:0" --read-only \
-  -v "$work/job:/work" "localhost/stampede/cli:$version" \
+  -e STAMPEDE_API_KEY -v "$work/job:/work" "localhost/stampede/cli:$version" \
   run job.yaml --gate "http://$prefix-gate-0:8080" --report /work/report-cli.json
 cli_status=$?
 set -e

@@ -3,6 +3,7 @@ package io.stampede.cli;
 import io.stampede.cli.gate.DemoCommand;
 import io.stampede.cli.gate.JobCommands;
 import io.stampede.cli.job.NewCommand;
+import io.stampede.cli.key.KeyCommand;
 import io.stampede.cli.job.ValidateCommand;
 import io.stampede.cli.local.LocalCommand;
 import io.stampede.model.Stampede;
@@ -14,7 +15,7 @@ import picocli.CommandLine.IVersionProvider;
         subcommands = {DemoCommand.class, JobCommands.Run.class, JobCommands.Submit.class, JobCommands.Status.class,
             JobCommands.Watch.class, JobCommands.Cancel.class, JobCommands.Jobs.class, JobCommands.Report.class,
             ValidateCommand.class,
-            NewCommand.class, LocalCommand.class})
+            NewCommand.class, LocalCommand.class, KeyCommand.class})
 public final class StampedeCommand implements Runnable {
 
     @picocli.CommandLine.Spec

@@ -353,6 +353,28 @@ class ManifestsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {KUBERNETES, OPENSHIFT})
+    void everyNodeReadsItsApiKeysFromTheSecretAndGatesAndWorkersTheSameTargetPolicy(String overlay) {
+        Rendered rendered = render(overlay);
+        JsonNode config = rendered.stampedeConfig();
+        for (Node node : rendered.nodes()) {
+            String file = node.literal("STAMPEDE_SECURITY_API_KEYS_FILE");
+            String mount = node.mountPath("api-keys").orElseThrow(() -> new AssertionError(node.name() + " mounts no api-keys"));
+            assertThat(file).as(node.name()).startsWith(mount + "/");
+            JsonNode volume = stream(node.workload().pod().path("volumes"))
+                    .filter(candidate -> candidate.path("name").asText().equals("api-keys")).findFirst().orElseThrow();
+            assertThat(volume.at("/secret/secretName").asText()).as(node.name()).isEqualTo("stampede-api-keys");
+            assertThat(node.env()).as(node.name()).doesNotContainKey("STAMPEDE_SECURITY_AUTHENTICATION");
+            if (!node.role().equals("manager")) {
+                JsonNode allow = node.env().get("STAMPEDE_TARGETS_ALLOW").at("/valueFrom/configMapKeyRef");
+                assertThat(allow.path("name").asText()).as(node.name()).isEqualTo(name(config));
+                assertThat(config.path("data").has(allow.path("key").asText())).as(node.name()).isTrue();
+            }
+        }
+        assertThat(rendered.ofKind("Secret")).as("API keys are created by hand, never shipped").isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {KUBERNETES, OPENSHIFT})
     void theHeapFollowsTheMemoryLimit(String overlay) {
         for (Node node : render(overlay).nodes()) {
             // The images' entrypoint puts JAVA_OPTS_APPEND last on the java command line.

@@ -19,10 +19,11 @@ final class Command {
     /**
      * The tests' HTTP client: HTTP/1.1, as the command line speaks. A node's HTTP port also speaks
      * HTTP/2 with prior knowledge (gRPC); the JDK client's default, an HTTP/1.1 request asking to
-     * upgrade to HTTP/2, has been seen to garble a large answer (a node's metrics).
+     * upgrade to HTTP/2, has been seen to garble a large answer (a node's metrics). It sends the
+     * run's API key.
      */
-    static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
-            .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+    static final java.net.http.HttpClient HTTP = new KeyedHttpClient(java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).build());
 
     static final Path HOME = Path.of(System.getProperty("stampede.home", "..")).toAbsolutePath().normalize();
 
@@ -38,10 +39,18 @@ final class Command {
 
     /** {@code stampede <args>} from the packaged jar, in {@code directory}. */
     static Result stampede(Path directory, Duration timeout, String... args) {
+        return stampede(directory, timeout, Map.of(), args);
+    }
+
+    /** The environment of a command that finds no API key in it (a null value removes a variable). */
+    static final Map<String, String> WITHOUT_API_KEY = java.util.Collections.singletonMap("STAMPEDE_API_KEY", null);
+
+    /** {@code stampede <args>} with changes to its environment: a null value removes a variable. */
+    static Result stampede(Path directory, Duration timeout, Map<String, String> environment, String... args) {
         List<String> command = new ArrayList<>(List.of(Processes.javaExecutable(),
                 "-Dstampede.home=" + HOME, "-jar", HOME.resolve("client-cli/target/stampede.jar").toString()));
         command.addAll(List.of(args));
-        return run(directory, command, Map.of(), timeout);
+        return run(directory, command, environment, timeout);
     }
 
     /** A service's packaged jar with extra JVM options and environment. */
@@ -128,7 +137,13 @@ final class Command {
             ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-            builder.environment().putAll(environment);
+            environment.forEach((name, value) -> {
+                if (value == null) {
+                    builder.environment().remove(name);
+                } else {
+                    builder.environment().put(name, value);
+                }
+            });
             Process process = builder.start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 Processes.stop(process.toHandle(), Duration.ofSeconds(5));

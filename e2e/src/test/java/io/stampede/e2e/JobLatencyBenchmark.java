@@ -48,7 +48,7 @@ class JobLatencyBenchmark {
             Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up", "--datacenters", "1");
             assertThat(up.exitCode()).as(up.toString()).isZero();
             String gate = gateUrl(directory);
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpClient http = new KeyedHttpClient(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build());
             await().atMost(30, TimeUnit.SECONDS).until(() -> JSON.readTree(get(http, gate + "/api/v1/datacenters"))
                     .findValues("healthy").stream().anyMatch(JsonNode::asBoolean));
 

@@ -95,7 +95,7 @@ class LedgerSoakTest {
 
     @Test
     void nodesReleaseFinishedJobsAndTheHeapDoesNotGrowWithThem() throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient http = new KeyedHttpClient(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build());
         Map<Integer, Long> heap = new LinkedHashMap<>();
         long began = System.nanoTime();
         for (int done = 0; done < JOBS; done += BATCH) {

@@ -1,11 +1,13 @@
 package io.stampede.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,6 +70,41 @@ class LocalClusterTest {
             }
         }
 
+        // Every socket every process of the cluster listens on is bound to loopback.
+        List<String> bound = new ArrayList<>();
+        for (ProcessHandle process : ourProcesses()) {
+            bound.addAll(ListeningSockets.of(process.pid()));
+        }
+        assertThat(bound).as("sockets the cluster listens on").hasSizeGreaterThanOrEqualTo(8 * 2)
+                .allMatch(socket -> socket.contains(" 127.0.0.1:"), "bound to 127.0.0.1");
+        for (String address : ListeningSockets.nonLoopbackAddresses()) {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                assertThatThrownBy(() -> socket.connect(new java.net.InetSocketAddress(address, URI.create(rows.get(0).url()).getPort()), 2_000))
+                        .as("the gate at " + address).isInstanceOf(IOException.class);
+            }
+        }
+
+        // The API wants the cluster's key, which the CLI finds in the credentials file by itself.
+        assertThat(java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
+                .send(HttpRequest.newBuilder(URI.create(rows.get(0).url() + "/api/v1/jobs")).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        Path credentials = directory.resolve(".stampede/local/credentials");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(credentials)))
+                .isEqualTo("rw-------");
+        Command.Result jobs = Command.stampede(directory, COMMAND_TIMEOUT, Command.WITHOUT_API_KEY, "jobs");
+        assertThat(jobs.exitCode()).as(jobs.toString()).isZero();
+        assertThat(Command.stampede(directory, COMMAND_TIMEOUT, Command.WITHOUT_API_KEY, "jobs",
+                "--gate", rows.get(0).url()).exitCode()).as("a gate named by --gate gets no key of this folder").isOne();
+        try (var logs = Files.list(directory.resolve(".stampede/local/logs"))) {
+            for (Path log : logs.toList()) {
+                assertThat(Files.readString(log)).as(log.toString()).doesNotContain(KeyedHttpClient.KEY);
+            }
+        }
+        for (ProcessHandle process : ourProcesses()) {
+            assertThat(String.join(" ", process.info().arguments().map(List::of).orElse(List.of())))
+                    .doesNotContain(KeyedHttpClient.KEY).doesNotContain("MEMBERSHIP_KEY");
+        }
+
         Command.Result status = Command.stampede(directory, COMMAND_TIMEOUT, "local", "status");
         assertThat(status.exitCode()).as(status.toString()).isZero();
         assertThat(rows(status.out())).extracting(Row::pid).containsExactlyElementsOf(rows.stream().map(Row::pid).toList());
@@ -89,6 +126,55 @@ class LocalClusterTest {
         Command.Result after = Command.stampede(directory, COMMAND_TIMEOUT, "local", "status");
         assertThat(after.exitCode()).isEqualTo(1);
         assertThat(after.out()).contains("No local cluster is running");
+    }
+
+    @Test
+    void aClusterWhoseKafkaWantsScramLogsInWithItAndRunsAJobEndToEnd() throws Exception {
+        Command.Result up = Command.stampede(directory, COMMAND_TIMEOUT, "local", "up", "--datacenters", "1",
+                "--workers-per-dc", "1", "--kafka-auth", "scram");
+        assertThat(up.exitCode()).as(up.toString()).isZero();
+        String bootstrap = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile())
+                .get("bootstrapServers").asText();
+        io.stampede.model.security.KafkaSecurity scram = io.stampede.cli.local.LocalCluster
+                .kafkaSecurity(directory.resolve(".stampede/local"), bootstrap).orElseThrow();
+        assertThat(scram.protocol()).isEqualTo("SASL_PLAINTEXT");
+
+        try (io.stampede.testkit.TargetServer target = io.stampede.testkit.TargetServer.start()) {
+            Files.writeString(directory.resolve("job.yaml"), """
+                    name: over scram
+                    workflows:
+                      - name: ping
+                        vus: 2
+                        iterations: 25
+                        steps: [{name: get, request: {url: "%s"}}]
+                    """.formatted(target.url("/ok")));
+            Command.Result run = Command.stampede(directory, COMMAND_TIMEOUT, "run", "job.yaml");
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(target.requests()).isEqualTo(50);
+            String id = run.err().replaceAll("(?s).*submitted job (job-[0-9a-f]+) .*", "$1");
+
+            // The command line follows the job from Kafka with the cluster's own login.
+            Command.Result watched = Command.stampede(directory, COMMAND_TIMEOUT, "watch", id, "--kafka", bootstrap,
+                    "--wait", "20");
+            assertThat(watched.exitCode()).as(watched.toString()).isZero();
+            assertThat(watched.out()).contains("COMPLETED");
+            // A watch without the cluster's login reads nothing (LocalKafkaTest shows how it is refused).
+            Command.Result stranger = Command.stampede(directory, COMMAND_TIMEOUT,
+                    java.util.Map.of("STAMPEDE_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"), "watch", id, "--kafka", bootstrap,
+                    "--wait", "5");
+            assertThat(stranger.exitCode()).as(stranger.toString()).isNotZero();
+            assertThat(stranger.out()).doesNotContain("COMPLETED");
+            System.out.printf("over SASL_PLAINTEXT/SCRAM-SHA-256: job %s COMPLETED, %d requests%n", id, target.requests());
+        }
+        try (var logs = Files.list(directory.resolve(".stampede/local/logs"))) {
+            for (Path log : logs.toList()) {
+                assertThat(Files.readString(log)).as(log.toString()).doesNotContain(scram.password().orElseThrow());
+            }
+        }
+        for (ProcessHandle process : ourProcesses()) {
+            assertThat(String.join(" ", process.info().arguments().map(List::of).orElse(List.of())))
+                    .doesNotContain(scram.password().orElseThrow());
+        }
     }
 
     @Test

@@ -24,7 +24,8 @@ class NodeConfigurationTest {
 
     @Test
     void aManagerWithoutADatacenterSaysWhichKeyIsMissing() {
-        Command.Result result = Command.service("manager", directory, List.of(), Map.of(), TIMEOUT);
+        Command.Result result = Command.service("manager", directory, List.of("-Dstampede.membership.bind-host=127.0.0.1"),
+                Map.of(), TIMEOUT);
 
         assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
         assertThat(result.err().lines().filter(line -> !line.isBlank())).containsExactly(
@@ -36,12 +37,22 @@ class NodeConfigurationTest {
     void environmentVariablesAreCheckedLikeProperties() {
         Command.Result result = Command.service("worker", directory, List.of(),
                 Map.of("STAMPEDE_NODE_DATACENTER", "dc1", "STAMPEDE_PORTS_UDP", "99999",
-                        "STAMPEDE_KAFKA_BOOTSTRAP_SERVERS", "kafka"), TIMEOUT);
+                        "STAMPEDE_KAFKA_BOOTSTRAP_SERVERS", "kafka", "STAMPEDE_MEMBERSHIP_BIND_HOST", "127.0.0.1"), TIMEOUT);
 
         assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
         assertThat(result.err().lines().filter(line -> !line.isBlank())).containsExactly(
                 "stampede-worker: invalid configuration: stampede.kafka.bootstrap-servers: 'kafka' is not host:port",
                 "stampede-worker: invalid configuration: stampede.ports.udp: 99999 is not a port (0 to 65535)");
+    }
+
+    @Test
+    void aNodeBindingEveryAddressWithoutAMembershipKeyRefusesToStart() {
+        Command.Result result = Command.service("gate", directory, List.of("-Dstampede.ports.http=0"), Map.of(), TIMEOUT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err().lines().filter(line -> !line.isBlank())).singleElement().asString()
+                .startsWith("stampede-gate: invalid configuration: stampede.membership.key: required when membership"
+                        + " and Raft bind 0.0.0.0 (not a loopback address)");
     }
 
     @Test

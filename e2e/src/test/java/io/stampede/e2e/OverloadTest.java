@@ -48,8 +48,8 @@ class OverloadTest {
     static TargetServer target;
     static String gateUrl;
     static Command.Result firstRun;
-    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    static final HttpClient HTTP = new KeyedHttpClient(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build());
 
     @BeforeAll
     static void startClusterAndRunAtOnce() throws Exception {
@@ -371,6 +371,7 @@ class OverloadTest {
             if (body != null) {
                 command.addAll(List.of("-T", "application/yaml", "-D", body.toString()));
             }
+            command.addAll(List.of("-H", "Authorization: Bearer " + KeyedHttpClient.KEY));
             command.add(url);
             Process hey = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(hey.getInputStream().readAllBytes());

@@ -101,7 +101,9 @@ class PartitionTest {
         int http = FreePorts.tcp();
         List<String> command = new ArrayList<>(List.of(Processes.javaExecutable(), "-Xmx384m",
                 "-Dstampede.node.id=" + id, "-Dstampede.node.datacenter=dc1", "-Dstampede.ports.http=" + http,
-                "-Dstampede.kafka.bootstrap-servers=" + bootstrap));
+                "-Dstampede.kafka.bootstrap-servers=" + bootstrap, "-Dstampede.membership.bind-host=127.0.0.1",
+                "-Dquarkus.http.host=127.0.0.1", "-Dstampede.targets.allow-loopback=true", "-Dstampede.security.api-keys=" + io.stampede.model.security.ApiKeys.entry(
+                        "e2e", java.util.Set.of(io.stampede.model.security.ApiKeys.Role.ADMIN), KeyedHttpClient.KEY)));
         command.addAll(options);
         command.addAll(List.of("-jar", Command.HOME.resolve(service + "/target/quarkus-app/quarkus-run.jar").toString()));
         processes.add(new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)

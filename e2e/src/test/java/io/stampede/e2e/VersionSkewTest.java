@@ -85,8 +85,10 @@ class VersionSkewTest {
         }
         String name = id == null ? like : id;
         File log = directory.resolve(name + "-" + protocol + ".log").toFile();
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+        builder.environment().putAll(io.stampede.cli.local.LocalCluster.nodeEnvironment(directory.resolve(".stampede/local")));
+        Process process = builder.start();
         started.add(process);
         return process;
     }

@@ -2,6 +2,8 @@ package io.stampede.local;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Entry point of the broker JVM: formats the storage directory if it is new, then runs Kafka.
@@ -11,6 +13,9 @@ import java.io.InputStream;
  * crashed test run never leaves a broker behind.
  */
 public final class BrokerMain {
+
+    /** The environment variable holding {@code user:password} of the SCRAM user to make, if any. */
+    static final String SCRAM_USER = "STAMPEDE_BROKER_SCRAM_USER";
 
     private BrokerMain() {
     }
@@ -26,8 +31,15 @@ public final class BrokerMain {
         if (Boolean.getBoolean("stampede.broker.exit-with-parent")) {
             exitWhenInputCloses(System.in);
         }
-        int formatted = kafka.tools.StorageTool.execute(
-                new String[] {"format", "--ignore-formatted", "-t", args[0], "-c", args[1]}, System.out);
+        List<String> format = new ArrayList<>(List.of("format", "--ignore-formatted", "-t", args[0], "-c", args[1]));
+        String scram = System.getenv(SCRAM_USER);
+        if (scram != null && scram.contains(":")) {
+            // In this process, never on its command line.
+            int colon = scram.indexOf(':');
+            format.addAll(List.of("--add-scram", "SCRAM-SHA-256=[name=" + scram.substring(0, colon) + ",password="
+                    + scram.substring(colon + 1) + "]"));
+        }
+        int formatted = kafka.tools.StorageTool.execute(format.toArray(String[]::new), System.out);
         if (formatted != 0) {
             System.err.println("formatting the broker's storage failed with code " + formatted);
             System.exit(formatted);

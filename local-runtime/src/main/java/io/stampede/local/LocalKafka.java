@@ -25,6 +25,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
+
+import io.stampede.model.security.KafkaSecurity;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 import io.stampede.model.Topics.TopicSpec;
@@ -52,18 +54,25 @@ public final class LocalKafka implements AutoCloseable {
     private final Process process;
     private final ProcessHandle handle;
     private final String bootstrapServers;
+    private final KafkaSecurity security;
     private final Path directory;
     private final Path logFile;
     private final Duration startTimeout;
 
     private LocalKafka(Process process, String bootstrapServers, Path directory, Path logFile,
-            Duration startTimeout) {
+            Duration startTimeout, KafkaSecurity security) {
+        this.security = security;
         this.process = process;
         this.handle = process.toHandle();
         this.bootstrapServers = bootstrapServers;
         this.directory = directory;
         this.logFile = logFile;
         this.startTimeout = startTimeout;
+    }
+
+    /** How clients connect to this broker: PLAINTEXT, or SASL/SCRAM as its user. */
+    public KafkaSecurity security() {
+        return security;
     }
 
     /**
@@ -76,9 +85,16 @@ public final class LocalKafka implements AutoCloseable {
      *                       {@code stampede local} outlives the command that started it
      * @param startTimeout   how long the broker may take to answer
      * @param jvmOptions     extra options for the broker JVM
+     * @param scram          a user clients must log in as over SASL/SCRAM-SHA-256 (its
+     *                       {@link KafkaSecurity#scram}), or null for PLAINTEXT
      */
     public record Options(Path directory, int port, int controllerPort, boolean exitWithParent,
-            Duration startTimeout, List<String> jvmOptions) {
+            Duration startTimeout, List<String> jvmOptions, KafkaSecurity scram) {
+
+        public Options(Path directory, int port, int controllerPort, boolean exitWithParent, Duration startTimeout,
+                List<String> jvmOptions) {
+            this(directory, port, controllerPort, exitWithParent, startTimeout, jvmOptions, null);
+        }
 
         /** A broker in {@code directory} on free ports, 60 s to start, 512 MiB of heap. */
         public static Options in(Path directory) {
@@ -86,18 +102,36 @@ public final class LocalKafka implements AutoCloseable {
         }
 
         public Options exitWithParent(boolean value) {
-            return new Options(directory, port, controllerPort, value, startTimeout, jvmOptions);
+            return new Options(directory, port, controllerPort, value, startTimeout, jvmOptions, scram);
         }
 
         public Options startTimeout(Duration value) {
-            return new Options(directory, port, controllerPort, exitWithParent, value, jvmOptions);
+            return new Options(directory, port, controllerPort, exitWithParent, value, jvmOptions, scram);
         }
 
         /** These options plus one more JVM option. */
         public Options jvmOption(String option) {
             List<String> more = new ArrayList<>(jvmOptions);
             more.add(option);
-            return new Options(directory, port, controllerPort, exitWithParent, startTimeout, List.copyOf(more));
+            return new Options(directory, port, controllerPort, exitWithParent, startTimeout, List.copyOf(more), scram);
+        }
+
+        /**
+         * A broker that takes clients only over SASL_PLAINTEXT, logging in with SCRAM-SHA-256 as
+         * {@code user} (made when its storage is formatted). Its user and password must be letters,
+         * digits, dashes and underscores.
+         */
+        public Options scram(String user, String password) {
+            if (!user.matches("[A-Za-z0-9_-]+") || !password.matches("[A-Za-z0-9_-]+")) {
+                throw new IllegalArgumentException("a SCRAM user and password are letters, digits, dashes and underscores");
+            }
+            return new Options(directory, port, controllerPort, exitWithParent, startTimeout, jvmOptions,
+                    KafkaSecurity.scram(user, password));
+        }
+
+        /** How clients connect: PLAINTEXT, or SASL/SCRAM as the broker's user. */
+        public KafkaSecurity security() {
+            return scram == null ? KafkaSecurity.PLAINTEXT : scram;
         }
     }
 
@@ -120,7 +154,11 @@ public final class LocalKafka implements AutoCloseable {
         Path properties = directory.resolve("server.properties");
         Path logConfig = directory.resolve("log4j2.properties");
         Path logFile = directory.resolve("broker.log");
-        Files.writeString(properties, serverProperties(directory.resolve("data"), port, controllerPort));
+        // Holds the SCRAM user's password, when there is one: for this user's eyes only.
+        Files.deleteIfExists(properties);
+        Files.createFile(properties, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(properties, serverProperties(directory.resolve("data"), port, controllerPort, options.scram()));
         Files.writeString(logConfig, LOG_CONFIG);
 
         List<String> command = new ArrayList<>();
@@ -145,8 +183,14 @@ public final class LocalKafka implements AutoCloseable {
         if (!options.exitWithParent()) {
             builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         }
+        if (options.scram() != null) {
+            // The user is made when the storage is formatted (BrokerMain), from its environment.
+            builder.environment().put(BrokerMain.SCRAM_USER, options.scram().username().orElseThrow() + ":"
+                    + options.scram().password().orElseThrow());
+        }
         Process process = builder.start();
-        return new LocalKafka(process, "127.0.0.1:" + port, directory, logFile, options.startTimeout());
+        return new LocalKafka(process, "127.0.0.1:" + port, directory, logFile, options.startTimeout(),
+                options.security());
     }
 
     /**
@@ -189,17 +233,23 @@ public final class LocalKafka implements AutoCloseable {
      * able to place replicas.
      */
     public void createTopics(Collection<TopicSpec> topics, int partitions, Duration timeout) {
-        createTopics(bootstrapServers, topics, partitions, timeout);
+        createTopics(bootstrapServers, security, topics, partitions, timeout);
     }
 
     /** As {@link #createTopics(Collection, int, Duration)}, against any broker. */
     public static void createTopics(String bootstrapServers, Collection<TopicSpec> topics, int partitions,
             Duration timeout) {
+        createTopics(bootstrapServers, KafkaSecurity.PLAINTEXT, topics, partitions, timeout);
+    }
+
+    /** As {@link #createTopics(Collection, int, Duration)}, against any broker, logging in as {@code security} says. */
+    public static void createTopics(String bootstrapServers, KafkaSecurity security, Collection<TopicSpec> topics,
+            int partitions, Duration timeout) {
         if (partitions < 1) {
             throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
         }
         Instant deadline = Instant.now().plus(timeout);
-        try (Admin admin = admin(bootstrapServers)) {
+        try (Admin admin = admin(bootstrapServers, security)) {
             List<NewTopic> missing = new ArrayList<>();
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             for (TopicSpec topic : topics) {
@@ -259,7 +309,7 @@ public final class LocalKafka implements AutoCloseable {
 
     private void awaitReady(Duration timeout) throws BrokerStartException {
         Instant deadline = Instant.now().plus(timeout);
-        try (Admin admin = admin(bootstrapServers)) {
+        try (Admin admin = admin(bootstrapServers, security)) {
             while (true) {
                 if (!handle.isAlive()) {
                     throw new BrokerStartException("the Kafka broker exited with code " + process.exitValue()
@@ -284,8 +334,9 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    private static Admin admin(String bootstrapServers) {
+    private static Admin admin(String bootstrapServers, KafkaSecurity security) {
         Properties properties = new Properties();
+        properties.putAll(security.clientProperties());
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2_000);
         properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 4_000);
@@ -336,17 +387,25 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
-    static String serverProperties(Path dataDirectory, int port, int controllerPort) {
+    static String serverProperties(Path dataDirectory, int port, int controllerPort, KafkaSecurity scram) {
+        String listener = scram == null ? "PLAINTEXT" : "SASL_PLAINTEXT";
+        String sasl = scram == null ? "" : String.join("\n",
+                "# Clients log in with SASL/SCRAM-SHA-256; the broker itself too, as the same user.",
+                "sasl.enabled.mechanisms=SCRAM-SHA-256",
+                "sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256",
+                "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=" + scram.clientProperties().get("sasl.jaas.config"),
+                "");
         return String.join("\n",
                 "# Written by Stampede: one process is both the KRaft controller and the broker.",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "listeners=" + listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=" + listener + "://127.0.0.1:" + port,
                 "controller.listener.names=CONTROLLER",
-                "inter.broker.listener.name=PLAINTEXT",
-                "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                "inter.broker.listener.name=" + listener,
+                "listener.security.protocol.map=CONTROLLER:PLAINTEXT," + listener + ":" + listener,
+                sasl + "#",
                 "log.dirs=" + dataDirectory,
                 "num.partitions=3",
                 "auto.create.topics.enable=false",

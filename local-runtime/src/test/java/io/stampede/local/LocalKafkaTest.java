@@ -123,6 +123,44 @@ class LocalKafkaTest {
     }
 
     @Test
+    void aScramBrokerTakesOnlyClientsThatLogInWithItsUsersPassword() throws Exception {
+        LocalKafka scram = LocalKafka.start(LocalKafka.Options.in(directory.resolve("scram")).exitWithParent(true)
+                .scram("stampede", "s3cret-password"));
+        try {
+            assertThat(scram.security().protocol()).isEqualTo("SASL_PLAINTEXT");
+            // Its own admin client logs in: the topics are made.
+            scram.createTopics(Topics.all(List.of("dc1")), 1, Duration.ofSeconds(30));
+            try (Admin admin = Admin.create(clientProperties(scram, scram.security().clientProperties()))) {
+                assertThat(admin.listTopics().names().get(20, TimeUnit.SECONDS)).contains(Topics.JOB_EVENTS);
+            }
+            Map<String, Object> wrong = io.stampede.model.security.KafkaSecurity.scram("stampede", "guessed")
+                    .clientProperties();
+            try (Admin admin = Admin.create(clientProperties(scram, wrong))) {
+                assertThatThrownBy(() -> admin.listTopics().names().get(20, TimeUnit.SECONDS))
+                        .hasRootCauseInstanceOf(org.apache.kafka.common.errors.SaslAuthenticationException.class);
+            }
+            try (Admin admin = Admin.create(clientProperties(scram, Map.of()))) {
+                assertThatThrownBy(() -> admin.listTopics().names().get(5, TimeUnit.SECONDS))
+                        .as("a PLAINTEXT client gets nothing").isInstanceOfAny(java.util.concurrent.TimeoutException.class,
+                                java.util.concurrent.ExecutionException.class);
+            }
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(
+                    directory.resolve("scram/server.properties")))).as("it holds the password").isEqualTo("rw-------");
+        } finally {
+            scram.close();
+        }
+    }
+
+    private static Properties clientProperties(LocalKafka broker, Map<String, Object> security) {
+        Properties properties = new Properties();
+        properties.putAll(security);
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5_000);
+        return properties;
+    }
+
+    @Test
     void stopsTheBrokerProcess() throws IOException {
         LocalKafka second = LocalKafka.start(LocalKafka.Options.in(directory.resolve("second")).exitWithParent(true));
         ProcessHandle process = second.process();

@@ -1,5 +1,6 @@
 package io.stampede.testkit;
 
+import io.stampede.model.security.KafkaSecurity;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -29,12 +30,20 @@ import io.stampede.model.wire.RecordCodec;
 public final class KafkaProbe implements AutoCloseable {
 
     private final String bootstrapServers;
+    private final KafkaSecurity security;
     private final KafkaProducer<String, byte[]> producer;
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
 
     public KafkaProbe(String bootstrapServers) {
+        this(bootstrapServers, KafkaSecurity.PLAINTEXT);
+    }
+
+    /** On a broker that wants clients to log in (SASL) or speak TLS. */
+    public KafkaProbe(String bootstrapServers, KafkaSecurity security) {
         this.bootstrapServers = bootstrapServers;
+        this.security = security;
         Properties properties = new Properties();
+        properties.putAll(security.clientProperties());
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         properties.put(ProducerConfig.ACKS_CONFIG, "all");
         this.producer = new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
@@ -84,6 +93,7 @@ public final class KafkaProbe implements AutoCloseable {
 
         private void poll(String topic) {
             Properties properties = new Properties();
+            properties.putAll(security.clientProperties());
             properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
             properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(properties, new StringDeserializer(),

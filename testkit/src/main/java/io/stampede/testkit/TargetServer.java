@@ -168,6 +168,16 @@ public final class TargetServer implements AutoCloseable {
             respond(request, 200, "text/plain", "ok");
             return;
         }
+        if (path.equals("/redirect")) {
+            // A 302 to the URL in ?to=.
+            request.response().setStatusCode(302).putHeader("Location", request.getParam("to")).end();
+            return;
+        }
+        if (path.equals("/link")) {
+            // A JSON body naming the URL in ?to=, for a later step to go to.
+            respond(request, 200, "application/json", "{\"next\":\"" + request.getParam("to") + "\"}");
+            return;
+        }
         if (path.startsWith("/status/")) {
             respond(request, Integer.parseInt(path.substring("/status/".length())), "text/plain", "status");
             return;

@@ -15,11 +15,38 @@
 
   function api(path, options) {
     return fetch(path, options).then(function (response) {
+      if (response.status === 401) {
+        askForKey();
+      }
       return response.json().then(function (body) {
         return response.ok ? body : Promise.reject(body);
       });
     });
   }
+
+  /*
+   * The gate wants an API key: the form asks for it and keeps it in a session cookie the page's own
+   * requests (the live event stream included, which cannot carry a header) send. SameSite=Strict:
+   * no other site's page makes the browser send it.
+   */
+  function askForKey() {
+    var form = document.getElementById('key-form');
+    if (form.hidden) {
+      form.hidden = false;
+      document.getElementById('key-note').textContent = document.cookie.indexOf('stampede-key=') >= 0
+        ? 'this key was refused' : '';
+    }
+  }
+
+  document.getElementById('key-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    var key = document.getElementById('key').value.trim();
+    // Sent with the API's requests only (not to other pages of this host), wherever the page is served.
+    var api = location.pathname.replace(/[^/]*$/, '') + 'api/';
+    document.cookie = 'stampede-key=' + encodeURIComponent(key) + '; path=' + api + '; SameSite=Strict'
+      + (location.protocol === 'https:' ? '; Secure' : '');
+    location.reload();
+  });
 
   /** Fills a table: a header row, then a row per line ({cells: [{text, attrs}], attrs}). */
   function fill(table, header, lines) {

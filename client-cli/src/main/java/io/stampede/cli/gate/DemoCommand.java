@@ -94,7 +94,7 @@ public final class DemoCommand implements Callable<Integer> {
         } else {
             out.println("Using the local cluster already running here.");
         }
-        GateClient gate = new GateClient(GateClient.locate(null));
+        GateClient gate = GateClient.of(null);
         awaitDatacenters(gate, out);
         try (DemoTarget target = new DemoTarget()) {
             Path job = Path.of(".stampede/demo-job.yaml");

@@ -52,6 +52,9 @@ public final class GateClient {
     /** The longest Retry-After honoured, in seconds: a longer one is waited for this long. */
     static final long MAX_RETRY_AFTER_SECONDS = 30;
 
+    /** The local cluster's state in this folder, which names its gates. */
+    private static final Path LOCAL_STATE = Path.of(".stampede/local/cluster.json");
+
     private final List<URI> gates;
     private final Duration watchIdle;
     private final Backoff backoff = Backoff.DEFAULT;
@@ -60,21 +63,47 @@ public final class GateClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
             .version(HttpClient.Version.HTTP_1_1).build();
 
+    /** The API key sent with every request, if any (never printed). */
+    private final Optional<String> apiKey;
+
     public GateClient(URI base) {
         this(List.of(base));
     }
 
     public GateClient(List<URI> gates) {
-        this(gates, WATCH_IDLE);
+        this(gates, WATCH_IDLE, Optional.empty());
     }
 
     /** With another limit on a silent event stream (tests). */
     GateClient(List<URI> gates, Duration watchIdle) {
+        this(gates, watchIdle, Optional.empty());
+    }
+
+    private GateClient(List<URI> gates, Duration watchIdle, Optional<String> apiKey) {
         if (gates.isEmpty()) {
             throw new IllegalArgumentException("no gate to talk to");
         }
         this.gates = List.copyOf(gates);
         this.watchIdle = watchIdle;
+        this.apiKey = apiKey;
+    }
+
+    /**
+     * The gates {@code option} names ({@link #locate}), with the API key {@link Credentials} finds
+     * for them: the local cluster's key only when they are the local cluster's gates.
+     */
+    public static GateClient of(String option) {
+        List<URI> gates = locate(option);
+        boolean local = (option == null || option.isBlank()) && (System.getenv("STAMPEDE_GATE") == null
+                || System.getenv("STAMPEDE_GATE").isBlank()) && Files.isRegularFile(LOCAL_STATE);
+        return new GateClient(gates, WATCH_IDLE, Credentials.apiKey(local ? Optional.of(LOCAL_STATE.getParent())
+                : Optional.empty()));
+    }
+
+    /** A request to the gate with this client's key. */
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        apiKey.ifPresent(key -> request.header("Authorization", "Bearer " + key));
+        return request;
     }
 
     /** The gate in use. */
@@ -204,8 +233,8 @@ public final class GateClient {
     /** One gate's stream; whether it ended with the job. A silent stream is closed by the watchdog. */
     private boolean follow(URI gate, String id, Consumer<JsonNode> events, ScheduledExecutorService watchdog)
             throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(gate.resolve("/api/v1/jobs/" + id + "/events"))
-                .header("Accept", "text/event-stream").GET().build();
+        HttpRequest request = authorized(HttpRequest.newBuilder(gate.resolve("/api/v1/jobs/" + id + "/events"))
+                .header("Accept", "text/event-stream").GET()).build();
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             response.body().close();
@@ -289,7 +318,7 @@ public final class GateClient {
         for (int tried = 0; tried < gates.size(); tried++) {
             URI gate = base();
             try {
-                HttpResponse<String> response = http.send(request.apply(gate).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse<String> response = http.send(authorized(request.apply(gate)).timeout(Duration.ofSeconds(30)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 String body = response.body();
                 Answer answer = new Answer(response.statusCode(), body == null || body.isBlank() ? null : parse(body));
@@ -337,7 +366,7 @@ public final class GateClient {
         if (environment != null && !environment.isBlank()) {
             return parse(environment, "STAMPEDE_GATE");
         }
-        Path state = Path.of(".stampede/local/cluster.json");
+        Path state = LOCAL_STATE;
         if (Files.isRegularFile(state)) {
             try {
                 List<URI> local = new java.util.ArrayList<>();

@@ -70,7 +70,7 @@ public final class JobCommands {
         String gate;
 
         GateClient client() {
-            return new GateClient(GateClient.locate(gate));
+            return GateClient.of(gate);
         }
     }
 
@@ -193,7 +193,14 @@ public final class JobCommands {
                 return ExitCodes.USAGE;
             }
             if (kafka != null) {
-                return KafkaWatch.follow(kafka, id, Duration.ofSeconds(waitSeconds), spec.commandLine().getOut(),
+                // The same settings as the nodes' (STAMPEDE_KAFKA_*); a local cluster's broker, its own.
+                io.stampede.model.security.KafkaSecurity security = io.stampede.model.security.KafkaSecurity
+                        .fromEnvironment(System.getenv());
+                if (System.getenv("STAMPEDE_KAFKA_SECURITY_PROTOCOL") == null) {
+                    security = io.stampede.cli.local.LocalCluster.kafkaSecurity(java.nio.file.Path.of(".stampede/local"),
+                            kafka).orElse(security);
+                }
+                return KafkaWatch.follow(kafka, security, id, Duration.ofSeconds(waitSeconds), spec.commandLine().getOut(),
                         spec.commandLine().getErr());
             }
             GateClient client = gate.client();

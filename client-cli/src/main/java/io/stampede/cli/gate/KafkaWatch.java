@@ -27,6 +27,7 @@ import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.stats.JobStatistics;
 import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.wire.Payload;
+import io.stampede.model.security.KafkaSecurity;
 import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.ReplayFilter;
 
@@ -58,7 +59,8 @@ final class KafkaWatch {
      * {@code wait} after that, the job's datacenters have gone quiet (a running job reports every
      * second): either way it says so and returns instead of waiting for ever.
      */
-    static int follow(String bootstrap, String id, Duration wait, PrintWriter out, PrintWriter err) {
+    static int follow(String bootstrap, KafkaSecurity security, String id, Duration wait, PrintWriter out,
+            PrintWriter err) {
         KafkaWatch watch = new KafkaWatch(id);
         long started = System.nanoTime();
         long deadline = started + wait.toNanos();
@@ -66,6 +68,7 @@ final class KafkaWatch {
         long lastHeard = 0;
         boolean heard = false;
         Properties properties = new Properties();
+        properties.putAll(security.clientProperties());
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         properties.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) Duration.ofSeconds(10).toMillis());

@@ -88,12 +88,12 @@ public final class LocalCluster {
      */
     public record Layout(int datacenters, int managersPerDatacenter, int workersPerDatacenter, int gates,
             int partitions, Duration timeout, List<String> jvmOptions, Map<String, String> nodeProperties,
-            Map<String, Duration> rtt) {
+            Map<String, Duration> rtt, boolean kafkaScram) {
 
         public Layout(int datacenters, int managersPerDatacenter, int workersPerDatacenter, int gates,
                 int partitions, Duration timeout, List<String> jvmOptions, Map<String, String> nodeProperties) {
             this(datacenters, managersPerDatacenter, workersPerDatacenter, gates, partitions, timeout, jvmOptions,
-                    nodeProperties, Map.of());
+                    nodeProperties, Map.of(), false);
         }
 
         public Layout {
@@ -123,6 +123,36 @@ public final class LocalCluster {
             }
         }
     }
+
+    /**
+     * What a node of the local cluster in {@code clusterDirectory} gets in its environment: its
+     * secrets (the API key's hash and the membership key). For a process started like one of its
+     * nodes, outside this class.
+     */
+    public static Map<String, String> nodeEnvironment(Path clusterDirectory) {
+        return LocalSecrets.read(clusterDirectory).nodeEnvironment();
+    }
+
+    /**
+     * How a client logs in to the broker at {@code bootstrapServers}, when it is the broker of the
+     * local cluster in {@code clusterDirectory} and that cluster's nodes log in with SCRAM.
+     */
+    public static Optional<io.stampede.model.security.KafkaSecurity> kafkaSecurity(Path clusterDirectory,
+            String bootstrapServers) {
+        try {
+            Optional<ClusterState> state = ClusterState.load(clusterDirectory);
+            if (state.isEmpty() || !state.get().bootstrapServers().equals(bootstrapServers)
+                    || !Files.isRegularFile(clusterDirectory.resolve(io.stampede.cli.gate.Credentials.LOCAL_FILE))) {
+                return Optional.empty();
+            }
+            return LocalSecrets.read(clusterDirectory).kafka();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The address every node of a local cluster listens on. */
+    static final String LOOPBACK = "127.0.0.1";
 
     /**
      * The marker argument every process we start carries, naming the cluster directory. It stays
@@ -205,6 +235,10 @@ public final class LocalCluster {
         deleteRecursively(kafkaDirectory);
         deleteRecursively(directory.resolve("raft"));
         Files.createDirectories(directory.resolve("logs"));
+        LocalSecrets secrets = LocalSecrets.create(directory, System.getenv(LocalSecrets.API_KEY_VARIABLE), layout.kafkaScram(),
+                new java.security.SecureRandom());
+        out.printf("The API key is in %s (mode 600); stampede commands run here use it.%n",
+                directory.resolve(io.stampede.cli.gate.Credentials.LOCAL_FILE));
 
         out.printf("Starting Kafka in %s ...%n", kafkaDirectory);
         out.flush();
@@ -214,8 +248,11 @@ public final class LocalCluster {
             record Broker(LocalKafka kafka, ClusterState state) {
             }
             Broker broker = startUp.ifStarting(() -> {
-                LocalKafka kafka = LocalKafka.launch(LocalKafka.Options.in(kafkaDirectory)
-                        .startTimeout(layout.timeout()).jvmOption(marker(directory)));
+                LocalKafka.Options options = LocalKafka.Options.in(kafkaDirectory)
+                        .startTimeout(layout.timeout()).jvmOption(marker(directory));
+                LocalKafka kafka = LocalKafka.launch(secrets.kafka().isEmpty() ? options
+                        : options.scram(secrets.kafka().get().username().orElseThrow(),
+                                secrets.kafka().get().password().orElseThrow()));
                 startUp.recordBroker(kafka.process());
                 ClusterState state = new ClusterState(directory, began, ClusterState.Started.of(kafka.process()),
                         kafka.bootstrapServers(), List.of());
@@ -389,6 +426,12 @@ public final class LocalCluster {
         if (node.datacenter() != null) {
             command.add("-Dstampede.node.datacenter=" + node.datacenter());
         }
+        // Every port on loopback only: a local cluster is reachable from this machine alone.
+        command.add("-Dquarkus.http.host=" + LOOPBACK);
+        command.add("-Dstampede.membership.bind-host=" + LOOPBACK);
+        // Its targets are usually on this machine or its network: loopback and private ranges are allowed.
+        command.add("-Dstampede.targets.allow-loopback=true");
+        command.add("-Dstampede.targets.allow-private=true");
         command.add("-Dstampede.ports.http=" + http);
         command.add("-Dstampede.ports.grpc=" + grpc);
         command.add("-Dstampede.ports.udp=" + udp);
@@ -422,7 +465,10 @@ public final class LocalCluster {
 
     /** Starts a node's command in a session of its own, in the cluster directory, its output to {@code log}. */
     private Process spawn(List<String> command, ProcessBuilder.Redirect log) throws IOException {
-        return new ProcessBuilder(Processes.inOwnSession(command))
+        ProcessBuilder builder = new ProcessBuilder(Processes.inOwnSession(command));
+        // Secrets go in the environment, which only this user may read, never on the command line.
+        builder.environment().putAll(LocalSecrets.read(directory).nodeEnvironment());
+        return builder
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log)
@@ -563,6 +609,7 @@ public final class LocalCluster {
     /** The datacenters a gate calls healthy now; none when it does not answer. */
     private List<String> healthyOn(ClusterState.Node gate) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(gate.url() + "/api/v1/datacenters"))
+                .header("Authorization", "Bearer " + LocalSecrets.read(directory).apiKey())
                 .timeout(PROBE_TIMEOUT).GET().build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());

@@ -109,6 +109,11 @@ public final class LocalCommand implements Runnable {
                         + " later, e.g. --rtt dc2=40ms,dc3=80ms. Only routing sees it; the load does not.")
         Map<String, String> rtt = new LinkedHashMap<>();
 
+        @Option(names = "--kafka-auth", paramLabel = "none|scram", defaultValue = "none",
+                description = "How nodes log in to the cluster's Kafka broker: none (PLAINTEXT), or scram (SASL_PLAINTEXT"
+                        + " with SCRAM-SHA-256, a generated password in the credentials file). Default: ${DEFAULT-VALUE}.")
+        KafkaAuth kafkaAuth;
+
         @Option(names = {"-D", "--node-property"}, paramLabel = "KEY=VALUE",
                 description = "A configuration property for every node, e.g. -D quarkus.log.level=DEBUG"
                         + " (repeatable; overrides what local sets).")
@@ -129,7 +134,8 @@ public final class LocalCommand implements Runnable {
                 }
             }
             LocalCluster.Layout layout = new LocalCluster.Layout(datacenters, managers, workers, gates, partitions,
-                    Duration.ofSeconds(timeoutSeconds), jvmOptions, nodeProperties, simulated);
+                    Duration.ofSeconds(timeoutSeconds), jvmOptions, nodeProperties, simulated,
+                    kafkaAuth == KafkaAuth.scram);
             LocalCluster cluster = parent.cluster(spec);
             StartLock lock;
             try {
@@ -264,5 +270,10 @@ public final class LocalCommand implements Runnable {
                     + state.get().directory().resolve("logs") + ".");
             return ExitCodes.OK;
         }
+    }
+
+    /** How nodes log in to the local cluster's broker. */
+    enum KafkaAuth {
+        none, scram
     }
 }

@@ -28,7 +28,10 @@ public record SwimConfig(Duration probeInterval, Duration probeTimeout, int indi
         int retransmitMultiplier, Duration suspicionFloor, Duration suspicionCeiling, Duration syncInterval,
         Duration deadRetention, boolean lifeguard, int maxDatagram) {
 
-    /** Bytes kept free in every datagram for the framing: magic, version, cluster id (≤ 64 bytes), flags and MAC. */
+    /**
+     * Bytes kept free in every datagram for the framing: magic, version, cluster id (≤ 64 bytes), flags,
+     * stamp and nonce (16) and MAC (32): 117 at most.
+     */
     public static final int FRAME_RESERVE = 128;
 
     public SwimConfig {

@@ -16,6 +16,13 @@ public enum DropReason {
     UNSIGNED,
     /** Signed with another key, or altered on the way. */
     BAD_SIGNATURE,
+    /**
+     * Signed, but stamped outside the freshness window (a captured datagram replayed later, or a
+     * sender whose clock is far off), or without a stamp at all.
+     */
+    STALE,
+    /** Signed and fresh, but its nonce was seen already: a captured datagram replayed. */
+    REPLAYED,
     /** Handling it failed unexpectedly; the loop carried on. */
     FAILED;
 

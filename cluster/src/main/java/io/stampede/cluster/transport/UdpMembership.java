@@ -44,7 +44,13 @@ public final class UdpMembership implements AutoCloseable {
 
     /** What a node needs to take part. */
     public record Settings(String id, NodeRole role, String datacenter, String advertiseHost, String bindHost,
-            int port, String clusterId, byte[] key, List<HostPort> seeds, SwimConfig swim) {
+            int port, String clusterId, byte[] key, List<HostPort> seeds, SwimConfig swim, byte[] secondaryKey) {
+
+        /** Signed with {@code key} alone (or unsigned without one). */
+        public Settings(String id, NodeRole role, String datacenter, String advertiseHost, String bindHost, int port,
+                String clusterId, byte[] key, List<HostPort> seeds, SwimConfig swim) {
+            this(id, role, datacenter, advertiseHost, bindHost, port, clusterId, key, seeds, swim, null);
+        }
     }
 
     private final Settings settings;
@@ -89,7 +95,13 @@ public final class UdpMembership implements AutoCloseable {
         int port = ((InetSocketAddress) channel.getLocalAddress()).getPort();
         this.self = new Member(settings.id(), new HostPort(settings.advertiseHost(), port), settings.role(),
                 settings.datacenter());
-        this.codec = new DatagramCodec(settings.clusterId(), settings.key(), settings.swim().maxDatagram());
+        // Stamps are wall-clock time, which the members' clocks agree on (within the freshness window).
+        // Nonces come from a generator of the codec's own, seeded from the system's: two members
+        // given the same seed (a test) must still never send the same nonce.
+        this.codec = new DatagramCodec(settings.clusterId(), settings.key() == null ? null
+                : new DatagramCodec.Signing(settings.key(), settings.secondaryKey(), System::currentTimeMillis,
+                        new java.util.SplittableRandom(new java.security.SecureRandom().nextLong()), DatagramCodec.FRESHNESS),
+                settings.swim().maxDatagram());
         this.sendBuffer = ByteBuffer.allocate(settings.swim().maxDatagram() + RECEIVE_BUFFER);
         this.swim = new Swim(settings.swim(), self, 0, random, this::send, new Dispatcher());
         this.snapshot = swim.members();

@@ -34,7 +34,7 @@ class DatagramCodecTest {
                 new Message.Sync(true, SENDER, GOSSIP));
     }
 
-    private final DatagramCodec codec = new DatagramCodec("dc1", null, 1400);
+    private final DatagramCodec codec = new DatagramCodec("dc1", (byte[]) null, 1400);
     private final ByteBuffer buffer = ByteBuffer.allocate(70_000);
 
     @Test
@@ -57,7 +57,7 @@ class DatagramCodecTest {
 
     @Test
     void datagramsOfAnotherClusterOrVersionAreDroppedByName() {
-        ByteBuffer datagram = new DatagramCodec("dc2", null, 1400).encode(everyKind().get(0), buffer);
+        ByteBuffer datagram = new DatagramCodec("dc2", (byte[]) null, 1400).encode(everyKind().get(0), buffer);
         assertThat(codec.decode(datagram).dropped()).isEqualTo(DropReason.OTHER_CLUSTER);
 
         ByteBuffer future = codec.encode(everyKind().get(0), buffer);
@@ -118,5 +118,31 @@ class DatagramCodecTest {
         ByteBuffer tampered = signed.encode(message, buffer);
         tampered.put(12, (byte) (tampered.get(12) ^ 1));
         assertThat(signed.decode(tampered).dropped()).isEqualTo(DropReason.BAD_SIGNATURE);
+    }
+
+    @Test
+    void aSignedDatagramIsTakenOnceWithinTheWindowAndUnderEitherKeyOfARollover() {
+        long[] now = {1_790_000_000_000L};
+        byte[] next = "the next key of the rollover, 32".getBytes(StandardCharsets.UTF_8);
+        DatagramCodec sender = new DatagramCodec("dc1", new DatagramCodec.Signing(next, KEY, () -> now[0],
+                new SplittableRandom(3), java.time.Duration.ofSeconds(30)), 1400);
+        DatagramCodec receiver = new DatagramCodec("dc1", new DatagramCodec.Signing(KEY, next, () -> now[0],
+                new SplittableRandom(4), java.time.Duration.ofSeconds(30)), 1400);
+        Message message = everyKind().get(3);
+
+        byte[] first = copy(sender.encode(message, buffer));
+        assertThat(receiver.decode(ByteBuffer.wrap(first)).message()).isEqualTo(message);
+        assertThat(receiver.decode(ByteBuffer.wrap(first)).dropped()).isEqualTo(DropReason.REPLAYED);
+        byte[] later = copy(sender.encode(message, buffer));
+        now[0] += 30_001;
+        assertThat(receiver.decode(ByteBuffer.wrap(later)).dropped()).isEqualTo(DropReason.STALE);
+        // Only the key that signs, with no second one: a datagram under the other key is refused.
+        DatagramCodec strict = new DatagramCodec("dc1", new DatagramCodec.Signing(KEY, null, () -> now[0],
+                new SplittableRandom(5), java.time.Duration.ofSeconds(30)), 1400);
+        assertThat(strict.decode(sender.encode(message, buffer)).dropped()).isEqualTo(DropReason.BAD_SIGNATURE);
+    }
+
+    private static byte[] copy(ByteBuffer datagram) {
+        return Arrays.copyOf(datagram.array(), datagram.limit());
     }
 }

@@ -106,7 +106,7 @@ class UdpMembershipTest {
             new SplittableRandom(5).nextBytes(noise);
             socket.send(new DatagramPacket(noise, noise.length, address));
             socket.send(new DatagramPacket(new byte[2_000], 2_000, address));
-            ByteBuffer foreign = new DatagramCodec("another-cluster", null, 1400).encode(
+            ByteBuffer foreign = new DatagramCodec("another-cluster", (byte[]) null, 1400).encode(
                     new io.stampede.cluster.membership.message.Message.Nack(1,
                             io.stampede.cluster.membership.message.Update.alive(
                                     new io.stampede.cluster.membership.Member("stranger",

@@ -20,13 +20,17 @@ import io.stampede.gate.admission.Operation;
 import io.stampede.model.load.LoadState;
 import io.stampede.node.config.NodeConfig;
 import io.stampede.node.load.NodeLoad;
+import io.stampede.node.security.ApiKeyMechanism;
+import io.stampede.node.security.ApiKeyRegistry;
+import io.stampede.model.security.ApiKeys;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * Decides, before a request reaches the REST layer, whether the gate takes it, in this order:
  * <ol>
- * <li>the client's rate limit for the operation (a token bucket per remote address): over it,
+ * <li>the client's rate limit for the operation (a token bucket per API key, or per remote address
+ * for a request without a known key): over it,
  * {@code 429} with {@code Retry-After} until its next token;</li>
  * <li>the gate's load state ({@link LoadState#admits}): BUSY sheds LOW requests, STRESSED NORMAL
  * ones too, OVERLOADED all but cancels: {@code 503} with {@code Retry-After};</li>
@@ -54,8 +58,11 @@ public class Admission {
     private final MeterRegistry registry;
     private final ObjectMapper json;
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
+    private final ApiKeyRegistry apiKeys;
 
-    public Admission(NodeLoad load, Clock clock, NodeConfig config, MeterRegistry registry, ObjectMapper json) {
+    public Admission(NodeLoad load, Clock clock, NodeConfig config, MeterRegistry registry, ObjectMapper json,
+            ApiKeyRegistry apiKeys) {
+        this.apiKeys = apiKeys;
         this.load = load;
         this.clock = clock;
         this.registry = registry;
@@ -84,8 +91,16 @@ public class Admission {
         router.route("/api/*").order(ROUTE_ORDER).handler(this::admit);
     }
 
-    /** The client a request is counted against: its remote address. */
-    static String client(RoutingContext context) {
+    /**
+     * The client a request is counted against: the API key it presents, when this gate knows it (so
+     * that callers behind one proxy or NAT address each have their own limits), else its remote
+     * address.
+     */
+    String client(RoutingContext context) {
+        Optional<ApiKeys.ApiKey> key = ApiKeyMechanism.presented(context).flatMap(presented -> apiKeys.keys().find(presented));
+        if (key.isPresent()) {
+            return "key:" + key.get().name();
+        }
         return context.request().remoteAddress() == null ? "unknown" : context.request().remoteAddress().hostAddress();
     }
 

@@ -15,6 +15,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -45,6 +46,7 @@ import io.stampede.gate.jobs.GlobalJob;
 import io.stampede.gate.jobs.JobArchive;
 import io.stampede.gate.jobs.JobService;
 import io.stampede.gate.jobs.JobView;
+import io.stampede.node.security.ApiKeyMechanism;
 import io.stampede.model.JobId;
 import io.stampede.model.job.Durations;
 import io.stampede.model.job.WorkflowSpec;
@@ -58,6 +60,7 @@ import io.vertx.core.http.HttpServerRequest;
  * The jobs API: submit, read, list, follow live, cancel. A finished job this gate no longer holds
  * (its retention passed, or the gate restarted) is read from the results topic ({@link ArchivedJobs}).
  */
+@RolesAllowed("read")
 @Path("/api/v1/jobs")
 public class JobsResource {
 
@@ -65,6 +68,9 @@ public class JobsResource {
     private final ArchivedJobs archives;
     private final EventStreams streams;
     private final Clock clock;
+    /** Who calls: the API key's name, or {@link ApiKeyMechanism#UNAUTHENTICATED} while authentication is off. */
+    @jakarta.inject.Inject
+    io.quarkus.security.identity.SecurityIdentity identity;
 
     public JobsResource(JobService jobs, ArchivedJobs archives, NodeConfig config, Clock clock) {
         this.jobs = jobs;
@@ -83,6 +89,7 @@ public class JobsResource {
     }
 
     @POST
+    @RolesAllowed("submit")
     @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
     @Produces(MediaType.APPLICATION_JSON)
     public Response submit(String body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
@@ -295,7 +302,10 @@ public class JobsResource {
         if (answer != null) {
             throw new WebApplicationException(answer);
         }
-        String client = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        // Counted per API key, as the rate limits are; per address when authentication is off.
+        String client = !identity.getPrincipal().getName().equals(ApiKeyMechanism.UNAUTHENTICATED)
+                ? "key:" + identity.getPrincipal().getName()
+                : request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
         Optional<EventStreams.Refusal> refusal = streams.open(client);
         if (refusal.isPresent()) {
             throw new WebApplicationException(refusal.get() == EventStreams.Refusal.CLIENT_LIMIT
@@ -345,6 +355,7 @@ public class JobsResource {
     }
 
     @DELETE
+    @RolesAllowed("submit")
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     public Response cancel(@PathParam("id") String id) {

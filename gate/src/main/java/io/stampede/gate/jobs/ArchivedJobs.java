@@ -49,6 +49,7 @@ import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.Subject;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.messaging.KafkaClients;
 import io.stampede.node.messaging.RecordInbox;
 
 /**
@@ -89,7 +90,7 @@ public class ArchivedJobs {
         }
     }
 
-    private final String bootstrapServers;
+    private final KafkaClients kafka;
     private final String clientId;
     private final RecordInbox inbox;
     private final ObjectMapper json;
@@ -120,9 +121,10 @@ public class ArchivedJobs {
     private Thread reader;
     private boolean forgetting;
 
-    public ArchivedJobs(NodeIdentity identity, RecordInbox inbox, ObjectMapper json, MeterRegistry registry) {
+    public ArchivedJobs(NodeIdentity identity, RecordInbox inbox, ObjectMapper json, MeterRegistry registry,
+            KafkaClients kafka) {
+        this.kafka = kafka;
         this.registry = registry;
-        this.bootstrapServers = identity.settings().kafkaBootstrapServers();
         this.clientId = "stampede-" + identity.id() + "-results";
         this.inbox = inbox;
         this.json = json;
@@ -451,7 +453,7 @@ public class ArchivedJobs {
 
     private KafkaConsumer<String, byte[]> consumer(String purpose) {
         Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.putAll(kafka.properties());
         properties.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-" + purpose);
         properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         // A record deleted after its retention: from the partition's first record left, which is later.

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.random.RandomGenerator;
 
@@ -206,20 +207,51 @@ public final class GateJobs {
      */
     public Prepared prepare(String body, Optional<String> idempotencyKey, List<String> liveGates, long nowMillis,
             RandomGenerator random) {
+        return prepare(read(body, spec -> List.of()), idempotencyKey, liveGates, nowMillis, random);
+    }
+
+    /**
+     * A job's document as read before anything else is decided: too large, or its digest, what the
+     * parser made of it, and where its requests would go that the target policy denies. Stateless,
+     * so a gate reads a large document (and resolves its targets' names) without holding the state
+     * every other request needs.
+     */
+    public record Read(String body, Optional<TooLarge> tooLarge, String digest, JobSpecParser.Result parsed,
+            List<Problem> deniedTargets) {
+    }
+
+    /**
+     * Reads a job's document.
+     *
+     * @param screen where a readable job's requests would go that the target policy denies ({@link TargetScreen})
+     */
+    public static Read read(String body, Function<JobSpec, List<Problem>> screen) {
         Optional<TooLarge> tooLarge = tooLarge(body);
         if (tooLarge.isPresent()) {
-            return new Answer(tooLarge.get());
+            return new Read(body, tooLarge, "", null, List.of());
         }
-        String digest = digest(body);
+        JobSpecParser.Result parsed = JobSpecParser.read(body);
+        return new Read(body, tooLarge, digest(body), parsed, parsed.job().map(screen).orElse(List.of()));
+    }
+
+    /** As {@link #prepare(String, Optional, List, long, RandomGenerator)}, for a document read already. */
+    public Prepared prepare(Read read, Optional<String> idempotencyKey, List<String> liveGates, long nowMillis,
+            RandomGenerator random) {
+        if (read.tooLarge().isPresent()) {
+            return new Answer(read.tooLarge().get());
+        }
+        String digest = read.digest();
         Optional<Submission> repeated = idempotencyKey.flatMap(key -> repeated(key, digest));
         if (repeated.isPresent()) {
             return new Answer(repeated.get());
         }
-        JobSpecParser.Result read = JobSpecParser.read(body);
-        if (read.job().isEmpty()) {
-            return new Answer(new Invalid(read.problems()));
+        if (read.parsed().job().isEmpty()) {
+            return new Answer(new Invalid(read.parsed().problems()));
         }
-        JobSpec spec = read.job().get();
+        JobSpec spec = read.parsed().job().get();
+        if (!read.deniedTargets().isEmpty()) {
+            return new Answer(new Invalid(read.deniedTargets()));
+        }
         DatacenterRouter.Route route = router.route(spec.datacenters(), spec.placement(), datacenters.all(nowMillis),
                 nowMillis);
         if (route instanceof DatacenterRouter.Refused refused) {
@@ -239,7 +271,7 @@ public final class GateJobs {
         Ownership.Entry entry = new Ownership.Entry(id, spec.name(), nowMillis, deadline,
                 chosen.stream().map(Datacenters.View::name).toList(),
                 spec.workflows().stream().map(WorkflowSpec::name).toList(), idempotencyKey.orElse(""), digest,
-                Ownership.owner(id, liveGates), 1, false, body, split(spec, chosen), spec.minDatacenters().orElse(0),
+                Ownership.owner(id, liveGates), 1, false, read.body(), split(spec, chosen), spec.minDatacenters().orElse(0),
                 route.decision());
         return new Register(entry);
     }

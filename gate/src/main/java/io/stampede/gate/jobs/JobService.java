@@ -1,5 +1,7 @@
 package io.stampede.gate.jobs;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,6 +49,7 @@ import io.stampede.node.leadership.NodeLeadership;
 import io.stampede.node.membership.NodeMembership;
 import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.RecordSender;
+import io.stampede.node.security.Targets;
 import io.vertx.core.Vertx;
 
 /**
@@ -67,6 +70,8 @@ public class JobService {
     static final long TICK_MILLIS = 1_000;
 
     private final GateJobs core;
+    /** Where a job's requests would go that the target policy denies, judged at submission. */
+    private final TargetScreen screen;
     private final PeerProtocols peers;
     private final RecordInbox inbox;
     private final RecordSender out;
@@ -103,8 +108,21 @@ public class JobService {
                     ownership.forget(released);
                     metrics.forget(released);
                 });
+        this.screen = new TargetScreen(Targets.of(config).policy(), JobService::resolve);
         LedgerGauges.register(registry, this::retained, this::tombstones);
         config.routing().expectedDatacenters().ifPresent(core::expect);
+    }
+
+    /**
+     * A job's target host's addresses, through the JVM's resolver and its cache (a literal address
+     * needs no lookup); none when it does not resolve (the worker judges it again before sending).
+     */
+    private static List<InetAddress> resolve(String host) {
+        try {
+            return List.of(InetAddress.getAllByName(host));
+        } catch (UnknownHostException | SecurityException e) {
+            return List.of();
+        }
     }
 
     void start(@Observes StartupEvent event) {
@@ -119,9 +137,12 @@ public class JobService {
     }
 
     public GateJobs.Submission submit(String body, Optional<String> idempotencyKey) {
+        // Parsing (up to 4 MiB) and resolving the targets' names happen before the lock every
+        // other request and Raft's thread need.
+        GateJobs.Read read = GateJobs.read(body, screen);
         GateJobs.Prepared prepared;
         synchronized (this) {
-            prepared = core.prepare(body, idempotencyKey, liveGates(), clock.millis(), random);
+            prepared = core.prepare(read, idempotencyKey, liveGates(), clock.millis(), random);
         }
         if (prepared instanceof GateJobs.Answer answer) {
             return answer.submission();

@@ -130,6 +130,32 @@ class JobsApiTest {
     }
 
     @Test
+    @Order(1)
+    void aJobAimedWhereTheTargetPolicyDeniesGets400AtEachStepsPath() {
+        // The tests' gate allows loopback only: metadata, link-local and private targets are refused.
+        submit("""
+                name: aimed
+                variables: {cloud: 'http://169.254.169.254'}
+                workflows:
+                  - name: w
+                    vus: 1
+                    duration: 1s
+                    steps:
+                      - {name: ok, request: {url: "http://127.0.0.1:1/ok"}}
+                      - {name: metadata, request: {url: "{{cloud}}/latest/meta-data/"}}
+                      - {name: inside, request: {url: "http://10.0.0.5/api"}}
+                      - {name: runtime, request: {url: "http://10.0.0.{{vu}}/api"}}
+                """, "application/yaml", null).then()
+                .statusCode(400)
+                .contentType("application/problem+json")
+                .body("errors", hasSize(2))
+                .body("errors[0].path", equalTo("workflows[0].steps[1].request.url"))
+                .body("errors[0].message", containsString("169.254.169.254 is a cloud metadata address"))
+                .body("errors[1].path", equalTo("workflows[0].steps[2].request.url"))
+                .body("errors[1].message", containsString("private range"));
+    }
+
+    @Test
     @Order(2)
     void withoutAHealthyDatacenterTheJobIsRefusedWithTheReasonAndWhenToRetry() {
         submit(JOB, "application/yaml", null).then()

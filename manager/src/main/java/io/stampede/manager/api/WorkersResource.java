@@ -2,6 +2,7 @@ package io.stampede.manager.api;
 
 import java.util.List;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -11,6 +12,7 @@ import io.stampede.manager.dispatch.WorkerRegistry;
 import io.stampede.manager.jobs.JobCoordinator;
 
 /** {@code GET /api/v1/workers}: the live workers of this datacenter and the jobs running here. */
+@RolesAllowed("read")
 @Path("/api/v1/workers")
 public class WorkersResource {
 

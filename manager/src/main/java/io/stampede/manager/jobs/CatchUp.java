@@ -2,6 +2,7 @@ package io.stampede.manager.jobs;
 
 import io.stampede.model.Topics;
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.messaging.KafkaClients;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.HashMap;
@@ -70,14 +71,14 @@ public class CatchUp {
     }
 
     private final List<String> topics;
-    private final String bootstrapServers;
+    private final KafkaClients kafka;
     private final Map<TopicPartition, Long> processed = new ConcurrentHashMap<>();
     private volatile Attempt attempt;
 
-    public CatchUp(NodeIdentity identity) {
+    public CatchUp(NodeIdentity identity, KafkaClients kafka) {
+        this.kafka = kafka;
         String datacenter = identity.datacenter().orElseThrow();
         this.topics = List.of(Topics.jobs(datacenter), Topics.dispatch(datacenter), Topics.progress(datacenter));
-        this.bootstrapServers = identity.settings().kafkaBootstrapServers();
     }
 
     /** A record of the datacenter's topics has been applied. */
@@ -168,7 +169,7 @@ public class CatchUp {
 
     private Map<TopicPartition, Long> endOffsets() {
         Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.putAll(kafka.properties());
         try (Admin admin = Admin.create(properties)) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (TopicDescription description : admin.describeTopics(topics).allTopicNames()

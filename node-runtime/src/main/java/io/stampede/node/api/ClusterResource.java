@@ -4,6 +4,7 @@ import io.stampede.cluster.membership.MemberView;
 import io.stampede.cluster.transport.DropReason;
 import io.stampede.cluster.transport.UdpMembership;
 import io.stampede.node.membership.NodeMembership;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -14,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** {@code GET /api/v1/cluster}: the membership cluster as this node sees it. */
+@RolesAllowed("read")
 @Path("/api/v1/cluster")
 public class ClusterResource {
 

@@ -2,6 +2,7 @@ package io.stampede.node.api;
 
 import io.stampede.cluster.net.HostPort;
 import io.stampede.node.leadership.NodeLeadership;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -9,6 +10,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.Map;
 
 /** {@code GET /api/v1/leadership}: this node's part in its Raft group, if it takes part in one. */
+@RolesAllowed("read")
 @Path("/api/v1/leadership")
 public class LeadershipResource {
 

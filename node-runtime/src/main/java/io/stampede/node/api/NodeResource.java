@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -20,6 +21,7 @@ import io.stampede.node.membership.NodeMembership;
 import io.stampede.node.protocol.PeerProtocols;
 
 /** {@code GET /api/v1/node}: who this node is and where it listens. */
+@RolesAllowed("read")
 @Path("/api/v1/node")
 public class NodeResource {
 

@@ -10,7 +10,16 @@ import java.util.Optional;
  * How this node takes part in membership, as configured under {@code stampede.membership.*}, and
  * the checks those settings must pass. Pure.
  */
-public record MembershipSettings(String clusterName, String advertiseHost, String bindHost, Optional<String> key) {
+public record MembershipSettings(String clusterName, String advertiseHost, String bindHost, Optional<String> key,
+        Optional<String> secondaryKey) {
+
+    /** Whether {@code host} is a loopback address (by its literal form or {@code localhost}); never resolves. */
+    static boolean loopback(String host) {
+        String trimmed = host.strip();
+        return trimmed.equals("localhost") || trimmed.equals("::1") || trimmed.equals("[::1]")
+                || trimmed.equals("0:0:0:0:0:0:0:1")
+                || trimmed.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
 
     /** The shortest shared key accepted, in bytes. */
     static final int MIN_KEY_BYTES = 16;
@@ -20,7 +29,7 @@ public record MembershipSettings(String clusterName, String advertiseHost, Strin
     public static MembershipSettings of(NodeConfig config) {
         NodeConfig.Membership membership = config.membership();
         return new MembershipSettings(membership.clusterName(), membership.advertiseHost(), membership.bindHost(),
-                membership.key());
+                membership.key(), membership.secondaryKey());
     }
 
     /**
@@ -48,6 +57,17 @@ public record MembershipSettings(String clusterName, String advertiseHost, Strin
         }
         key.filter(value -> value.getBytes(StandardCharsets.UTF_8).length < MIN_KEY_BYTES).ifPresent(value ->
                 problems.add("stampede.membership.key: use at least " + MIN_KEY_BYTES + " characters"));
+        secondaryKey.filter(value -> value.getBytes(StandardCharsets.UTF_8).length < MIN_KEY_BYTES).ifPresent(value ->
+                problems.add("stampede.membership.secondary-key: use at least " + MIN_KEY_BYTES + " characters"));
+        if (secondaryKey.isPresent() && key.isEmpty()) {
+            problems.add("stampede.membership.secondary-key: set only with stampede.membership.key (it signs)");
+        }
+        if (key.isEmpty() && !bindHost.isBlank() && !loopback(bindHost)) {
+            problems.add("stampede.membership.key: required when membership and Raft bind " + bindHost
+                    + " (not a loopback address): anyone who can reach the port could forge membership. Set a shared"
+                    + " key of " + MIN_KEY_BYTES + " characters or more on every node (docs/security.md), or bind"
+                    + " 127.0.0.1 for a cluster on one machine");
+        }
         return problems;
     }
 }

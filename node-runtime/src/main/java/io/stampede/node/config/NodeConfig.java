@@ -41,6 +41,66 @@ public interface NodeConfig {
     /** Which protocol this node claims to speak: for upgrade rehearsals and tests only (docs/deployment.md). */
     Protocol protocol();
 
+    /** Who may call this node's API (docs/security.md). */
+    Security security();
+
+    /** Where load may go: checked by gates at submission and by workers before every request (docs/security.md). */
+    Targets targets();
+
+    /** Workers: where the values of {@code {{secret:name}}} come from (docs/security.md#secrets-in-jobs). */
+    Secrets secrets();
+
+    interface Secrets {
+        /**
+         * A directory holding one file per secret, named as the secret (a mounted Secret); the
+         * environment variable {@code STAMPEDE_SECRET_<NAME>} wins over it. None: the environment only.
+         */
+        Optional<String> directory();
+    }
+
+    interface Targets {
+        /**
+         * Hosts ({@code name}, {@code *.domain}), addresses and CIDRs load may go to where a default
+         * denies it (loopback, private, link-local), comma-separated; never cloud metadata addresses.
+         */
+        Optional<List<String>> allow();
+
+        /** Hosts, addresses and CIDRs load never goes to, comma-separated. */
+        Optional<List<String>> deny();
+
+        /** Whether loopback addresses may be targets: no in production, yes under {@code stampede local}. */
+        @WithDefault("false")
+        boolean allowLoopback();
+
+        /**
+         * Whether private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) may be targets:
+         * no in production (open the ranges your systems under test use with {@code allow}), yes under
+         * {@code stampede local}.
+         */
+        @WithDefault("false")
+        boolean allowPrivate();
+    }
+
+    interface Security {
+        /**
+         * Whether every {@code /api/} request must present an API key with the role it needs. On by
+         * default; {@code false} lets anyone reach the API, for a single trusted machine only (a
+         * warning says so at start).
+         */
+        @WithDefault("true")
+        boolean authentication();
+
+        /**
+         * API keys, comma-separated, each {@code name:roles:sha256} with roles joined by {@code +}
+         * ({@code read}, {@code submit}, {@code admin}) and the hex SHA-256 of the key
+         * ({@code stampede key new} prints one).
+         */
+        Optional<List<String>> apiKeys();
+
+        /** A file of API keys in the same form, one per line ({@code #} starts a comment): a mounted Secret. */
+        Optional<String> apiKeysFile();
+    }
+
     interface Protocol {
         /** Another protocol version MAJOR.MINOR to write and read records in; none: this build's. */
         Optional<String> version();
@@ -92,6 +152,31 @@ public interface NodeConfig {
          */
         @WithDefault("false")
         boolean deadLetter();
+
+        /**
+         * How every Kafka client of this node connects: {@code PLAINTEXT}, {@code SSL},
+         * {@code SASL_PLAINTEXT} or {@code SASL_SSL} (docs/security.md#kafka).
+         */
+        @WithDefault("PLAINTEXT")
+        String securityProtocol();
+
+        /** With SASL: {@code SCRAM-SHA-256}, {@code SCRAM-SHA-512} or {@code PLAIN}. */
+        Optional<String> saslMechanism();
+
+        /** With SASL: the user this node's clients log in as. */
+        Optional<String> saslUsername();
+
+        /** With SASL: its password (set it from a Secret; it is never logged). */
+        Optional<String> saslPassword();
+
+        /** With SSL: a trust store of the brokers' certificate authority; none: the JVM's own. */
+        Optional<String> truststore();
+
+        /** The trust store's password, if it has one. */
+        Optional<String> truststorePassword();
+
+        /** The trust store's type: {@code PEM}, {@code PKCS12} or {@code JKS}. */
+        Optional<String> truststoreType();
     }
 
     interface Ports {
@@ -124,15 +209,23 @@ public interface NodeConfig {
         @WithDefault("127.0.0.1")
         String advertiseHost();
 
-        /** Local address the membership socket binds to. */
+        /**
+         * Local address the membership socket (and a manager's or gate's Raft server) binds to;
+         * any other than a loopback address needs a key.
+         */
         @WithDefault("0.0.0.0")
         String bindHost();
 
         /**
          * Shared secret (at least 16 characters) that signs every membership datagram with
-         * HMAC-SHA256; unsigned or wrongly signed datagrams are dropped. Unset: none are signed.
+         * HMAC-SHA256, stamped and with a nonce; unsigned, wrongly signed, stale (outside 30 s of this
+         * node's clock) or replayed datagrams are dropped. Required unless membership binds a
+         * loopback address (then unset means unsigned).
          */
         Optional<String> key();
+
+        /** A second key accepted, never signed with, while keys are rolled over (docs/security.md). */
+        Optional<String> secondaryKey();
     }
 
     interface Leadership {

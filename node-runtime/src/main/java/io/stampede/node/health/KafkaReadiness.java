@@ -15,6 +15,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 import io.stampede.node.config.NodeIdentity;
+import io.stampede.node.messaging.KafkaClients;
 
 /** A node is ready only while it can reach Kafka, which carries all of its work. */
 @Readiness
@@ -25,10 +26,12 @@ public class KafkaReadiness implements HealthCheck {
     private static final int PROBE_TIMEOUT_MS = 2_000;
 
     private final String bootstrapServers;
+    private final KafkaClients kafka;
     private Admin admin;
 
-    public KafkaReadiness(NodeIdentity identity) {
+    public KafkaReadiness(NodeIdentity identity, KafkaClients kafka) {
         this.bootstrapServers = identity.settings().kafkaBootstrapServers();
+        this.kafka = kafka;
     }
 
     @Override
@@ -47,11 +50,12 @@ public class KafkaReadiness implements HealthCheck {
 
     private synchronized Admin admin() {
         if (admin == null) {
-            admin = Admin.create(Map.of(
-                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+            Map<String, Object> properties = kafka.properties();
+            properties.putAll(Map.of(
                     AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, PROBE_TIMEOUT_MS,
                     AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, PROBE_TIMEOUT_MS,
                     AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000));
+            admin = Admin.create(properties);
         }
         return admin;
     }

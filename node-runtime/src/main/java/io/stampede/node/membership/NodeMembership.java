@@ -46,7 +46,8 @@ public class NodeMembership {
         byte[] key = settings.key().map(value -> value.getBytes(StandardCharsets.UTF_8)).orElse(null);
         membership = UdpMembership.start(new UdpMembership.Settings(identity.id(), identity.role(),
                 identity.datacenter().orElse(""), settings.advertiseHost(), settings.bindHost(),
-                identity.settings().udpPort(), clusterId, key, seeds, SwimConfig.defaults()),
+                identity.settings().udpPort(), clusterId, key, seeds, SwimConfig.defaults(),
+                settings.secondaryKey().map(value -> value.getBytes(StandardCharsets.UTF_8)).orElse(null)),
                 () -> System.nanoTime() / 1_000_000, new SplittableRandom(new SecureRandom().nextLong()));
         LOG.infof("membership: %s at %s, joining through %s", clusterId, membership.self().address(),
                 seeds.isEmpty() ? "nobody (first member)" : seeds);

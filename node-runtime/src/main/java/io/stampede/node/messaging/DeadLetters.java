@@ -30,23 +30,23 @@ public class DeadLetters {
 
     private final boolean enabled;
     private final String node;
-    private final String bootstrapServers;
+    private final Map<String, Object> clientProperties;
     private KafkaProducer<byte[], byte[]> producer;
 
     @Inject
-    public DeadLetters(NodeConfig config, NodeIdentity identity) {
-        this(config.kafka().deadLetter(), identity.id(), identity.settings().kafkaBootstrapServers());
+    public DeadLetters(NodeConfig config, NodeIdentity identity, KafkaClients kafka) {
+        this(config.kafka().deadLetter(), identity.id(), kafka.properties());
     }
 
-    private DeadLetters(boolean enabled, String node, String bootstrapServers) {
+    private DeadLetters(boolean enabled, String node, Map<String, Object> clientProperties) {
         this.enabled = enabled;
         this.node = node;
-        this.bootstrapServers = bootstrapServers;
+        this.clientProperties = clientProperties;
     }
 
     /** No copies: for code that runs outside a node. */
     public static DeadLetters none() {
-        return new DeadLetters(false, "", "");
+        return new DeadLetters(false, "", Map.of());
     }
 
     /** Copies a rejected record, when copies are on. */
@@ -72,13 +72,13 @@ public class DeadLetters {
 
     private synchronized KafkaProducer<byte[], byte[]> producer() {
         if (producer == null) {
-            producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+            Map<String, Object> properties = new java.util.HashMap<>(clientProperties);
+            properties.putAll(Map.of(
                     ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MESSAGE_BYTES,
                     ProducerConfig.ACKS_CONFIG, "1",
                     ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
-                    ProducerConfig.CLIENT_ID_CONFIG, "stampede-dead-letters-" + node),
-                    new ByteArraySerializer(), new ByteArraySerializer());
+                    ProducerConfig.CLIENT_ID_CONFIG, "stampede-dead-letters-" + node));
+            producer = new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
         }
         return producer;
     }

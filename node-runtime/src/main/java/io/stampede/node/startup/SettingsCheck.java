@@ -24,7 +24,7 @@ public class SettingsCheck {
 
     /** Runs before any other start-up work (Kafka channels included), so a bad setting is named first. */
     void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event, NodeIdentity identity,
-            NodeConfig config) {
+            NodeConfig config, io.stampede.node.security.ApiKeyRegistry apiKeys) {
         NodeSettings settings = identity.settings();
         List<String> problems = new ArrayList<>(settings.problems());
         problems.addAll(MembershipSettings.of(config).problems(identity.role(), identity.datacenter()));
@@ -33,6 +33,9 @@ public class SettingsCheck {
         problems.addAll(OverloadSettings.problems(config.overload()));
         problems.addAll(RoutingSettings.problems(config.routing()));
         problems.addAll(io.stampede.node.protocol.NodeProtocol.problems(config.protocol()));
+        problems.addAll(apiKeys.problems());
+        problems.addAll(io.stampede.node.messaging.KafkaClients.of(config.kafka()).problems());
+        problems.addAll(io.stampede.node.security.Targets.of(config).problems());
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException(problems);
         }

@@ -25,6 +25,23 @@ public record StepSpec(String name, RequestSpec request, List<Check> checks, Lis
         extract = List.copyOf(extract);
     }
 
+    /** The secrets its request refers to ({@code {{secret:name}}} in its URL, headers, query or body). */
+    public java.util.Set<String> secrets() {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>(request.url().secrets());
+        request.headers().values().forEach(value -> names.addAll(value.secrets()));
+        request.query().values().forEach(value -> names.addAll(value.secrets()));
+        request.body().ifPresent(body -> {
+            if (body instanceof TextBody text) {
+                names.addAll(text.text().secrets());
+            } else if (body instanceof JsonBody json) {
+                names.addAll(json.json().secrets());
+            } else {
+                ((FormBody) body).fields().values().forEach(value -> names.addAll(value.secrets()));
+            }
+        });
+        return names;
+    }
+
     /** Whether a check of the status code is among the checks (if not, any status of 400 or more fails). */
     public boolean checksStatus() {
         return checks.stream().anyMatch(check -> check instanceof StatusCheck);

@@ -24,7 +24,7 @@ public final class Template {
     public static final Set<String> FUNCTIONS = Set.of("randomInt");
 
     /** A piece of a template. */
-    public sealed interface Part permits Literal, Variable, BuiltIn, RandomInt {
+    public sealed interface Part permits Literal, Variable, BuiltIn, RandomInt, Secret {
     }
 
     /** Text copied as is. */
@@ -43,6 +43,13 @@ public final class Template {
     public record RandomInt(long min, long max) implements Part {
     }
 
+    /**
+     * {@code {{secret:name}}}: a value the worker sending the request knows and nothing else does (its
+     * environment or a mounted file); the job carries only the name.
+     */
+    public record Secret(String name) implements Part {
+    }
+
     /** What rendering needs from the running virtual user. */
     public interface Scope {
         /** The value of a variable, or null when it has none (yet). */
@@ -57,7 +64,15 @@ public final class Template {
         RandomGenerator random();
 
         long epochMillis();
+
+        /** The value of a secret, or null when this scope knows none (only a worker's does). */
+        default String secret(String name) {
+            return null;
+        }
     }
+
+    /** How a placeholder names a secret: {@code {{secret:name}}}. */
+    public static final String SECRET_PREFIX = "secret:";
 
     private final String source;
     private final List<Part> parts;
@@ -114,6 +129,14 @@ public final class Template {
         }
         String[] words = expression.split("\\s+");
         String name = words[0];
+        if (name.startsWith(SECRET_PREFIX) && words.length == 1) {
+            String secret = name.substring(SECRET_PREFIX.length());
+            if (!secret.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new IllegalArgumentException("'{{" + expression + "}}' is not a secret's name"
+                        + " (letters, digits and underscores after 'secret:', not starting with a digit)");
+            }
+            return new Secret(secret);
+        }
         if (name.equals("randomInt")) {
             if (words.length != 3) {
                 throw new IllegalArgumentException("'{{" + expression + "}}': randomInt takes two whole numbers,"
@@ -158,6 +181,17 @@ public final class Template {
         return constant != null;
     }
 
+    /** The secrets it refers to ({@code {{secret:name}}}), in order of first use. */
+    public Set<String> secrets() {
+        Set<String> names = new LinkedHashSet<>();
+        for (Part part : parts) {
+            if (part instanceof Secret secret) {
+                names.add(secret.name());
+            }
+        }
+        return names;
+    }
+
     /** The variables it refers to, in order of first use. */
     public Set<String> variables() {
         Set<String> names = new LinkedHashSet<>();
@@ -199,6 +233,12 @@ public final class Template {
             } else if (part instanceof RandomInt random) {
                 out.append(random.min() == random.max() ? random.min()
                         : scope.random().nextLong(random.min(), random.max() + 1));
+            } else if (part instanceof Secret secret) {
+                String value = scope.secret(secret.name());
+                if (value == null) {
+                    throw new MissingVariableException(SECRET_PREFIX + secret.name());
+                }
+                append(out, value);
             }
         }
         return out.toString();

@@ -22,6 +22,8 @@ final class FailureReasons {
     static final String TLS = "tls";
     static final String INTERRUPTED = "interrupted";
     static final String INVALID_URL = "invalid_url";
+    /** The target policy refused the request's host or a redirect's (docs/security.md): never sent. */
+    static final String DENIED = "denied";
     static final String HTTP_4XX = "http_4xx";
     static final String HTTP_5XX = "http_5xx";
 
@@ -33,6 +35,10 @@ final class FailureReasons {
     }
 
     static String missingVariable(String variable) {
+        if (variable.startsWith(io.stampede.model.job.Template.SECRET_PREFIX)) {
+            // A secret this worker does not know (no STAMPEDE_SECRET_<NAME>, no file): its name only.
+            return "missing_secret:" + variable.substring(io.stampede.model.job.Template.SECRET_PREFIX.length());
+        }
         return "missing_variable:" + variable;
     }
 
@@ -49,6 +55,9 @@ final class FailureReasons {
 
     /** Classifies a transport failure by its cause chain. */
     static String classify(Throwable failure) {
+        if (failure instanceof TargetGuard.DeniedException) {
+            return DENIED;
+        }
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof UnknownHostException) {
                 return DNS;

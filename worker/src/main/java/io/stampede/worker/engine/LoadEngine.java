@@ -3,18 +3,25 @@ package io.stampede.worker.engine;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 import io.stampede.model.job.WorkflowSpec;
+import io.stampede.model.security.TargetPolicy;
 import io.stampede.model.stats.WorkflowWindow;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 
 /**
  * Stampede's HTTP load engine: runs workflow shares on Vert.x event loops, one lane per event loop,
@@ -35,6 +42,16 @@ public final class LoadEngine implements AutoCloseable {
     private final Clock clock;
     private final LongSupplier nanoTime;
     private final List<Context> contexts = new ArrayList<>();
+    private final TargetGuard targets;
+    /** Headers a redirect to another host, port or scheme does not carry. */
+    private static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "Cookie", "Proxy-Authorization");
+    private final Function<String, String> secrets;
+
+    /**
+     * The policy of an engine used on its own (benchmarks on this machine, tests): loopback and
+     * private ranges allowed, cloud metadata still denied.
+     */
+    static final TargetPolicy ON_THIS_MACHINE = TargetPolicy.of(List.of(), List.of(), true, true).policy();
 
     /**
      * @param vertx    the Vert.x to run on
@@ -43,14 +60,30 @@ public final class LoadEngine implements AutoCloseable {
      * @param nanoTime monotonic time in nanoseconds, for everything measured or scheduled; read on
      *                 every event loop, so it must be thread-safe
      */
+    /**
+     * An engine for this machine's own use (tests, benchmarks): loopback and private targets
+     * allowed ({@link #ON_THIS_MACHINE}), secrets from the environment. A worker passes its own.
+     */
     public LoadEngine(Vertx vertx, int lanes, Clock clock, LongSupplier nanoTime) {
-        this(vertx, lanes, clock, nanoTime, false);
+        this(vertx, lanes, clock, nanoTime, ON_THIS_MACHINE, WorkerSecrets.of(Optional.empty()), false);
     }
 
-    private LoadEngine(Vertx vertx, int lanes, Clock clock, LongSupplier nanoTime, boolean ownsVertx) {
+    /**
+     * @param targets where requests may go; every request and redirect is judged before it is sent
+     * @param secrets the value of each {@code {{secret:name}}}, or null for one this worker does not know
+     */
+    public LoadEngine(Vertx vertx, int lanes, Clock clock, LongSupplier nanoTime, TargetPolicy targets,
+            Function<String, String> secrets) {
+        this(vertx, lanes, clock, nanoTime, targets, secrets, false);
+    }
+
+    private LoadEngine(Vertx vertx, int lanes, Clock clock, LongSupplier nanoTime, TargetPolicy targets,
+            Function<String, String> secrets, boolean ownsVertx) {
         if (lanes < 1) {
             throw new IllegalArgumentException("an engine needs at least one lane");
         }
+        this.targets = new TargetGuard(vertx, targets, nanoTime);
+        this.secrets = secrets;
         this.vertx = vertx;
         this.ownsVertx = ownsVertx;
         this.clock = clock;
@@ -70,7 +103,7 @@ public final class LoadEngine implements AutoCloseable {
     public static LoadEngine standalone(Clock clock, LongSupplier nanoTime) {
         int cores = Runtime.getRuntime().availableProcessors();
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(cores).setPreferNativeTransport(true));
-        return new LoadEngine(vertx, cores, clock, nanoTime, true);
+        return new LoadEngine(vertx, cores, clock, nanoTime, ON_THIS_MACHINE, WorkerSecrets.of(Optional.empty()), true);
     }
 
     /** Whether Vert.x runs on the native (epoll) transport. */
@@ -85,7 +118,7 @@ public final class LoadEngine implements AutoCloseable {
      *                engine thread: it must not block
      */
     public WorkflowRun start(WorkflowShare share, Consumer<WorkflowWindow> windows) {
-        WorkflowRun run = new WorkflowRun(vertx, clock, nanoTime, contexts, this::client, share, windows);
+        WorkflowRun run = new WorkflowRun(vertx, clock, nanoTime, contexts, this::client, targets, secrets, share, windows);
         run.start();
         return run;
     }
@@ -102,7 +135,39 @@ public final class LoadEngine implements AutoCloseable {
                 .setUseAlpn(http2)
                 .setHttp2ClearTextUpgrade(false);
         PoolOptions pool = new PoolOptions().setHttp1MaxSize(connections).setHttp2MaxSize(Math.max(1, connections / 8));
-        return vertx.createHttpClient(options, pool);
+        HttpClient client = vertx.createHttpClient(options, pool);
+        guardRedirects(client);
+        return client;
+    }
+
+    /**
+     * Judges every redirect's target as the first request's was, and sends it to the address judged:
+     * a redirect to a denied target fails the request as {@code denied}. Vert.x's own handler still
+     * decides which responses are redirects and where they lead (its setter is the one way to wrap it).
+     */
+    @SuppressWarnings("deprecation")
+    private void guardRedirects(HttpClient client) {
+        Function<HttpClientResponse, Future<RequestOptions>> standard = client.redirectHandler();
+        client.redirectHandler(response -> {
+            Future<RequestOptions> next = standard.apply(response);
+            if (next == null) {
+                return null;
+            }
+            HttpClientRequest from = response.request();
+            return next.compose(redirect -> {
+                if (!redirect.getHost().equalsIgnoreCase(from.getHost()) || redirect.getPort() != from.getPort()
+                        || Boolean.TRUE.equals(redirect.isSsl()) != from.absoluteURI().startsWith("https:")) {
+                    // Credentials (a secret's value, say) are for the host they were written for, not
+                    // wherever it redirects to.
+                    for (String header : CREDENTIAL_HEADERS) {
+                        if (redirect.getHeaders() != null) {
+                            redirect.getHeaders().remove(header);
+                        }
+                    }
+                }
+                return targets.admit(redirect.getHost(), redirect.getPort()).map(redirect::setServer);
+            });
+        });
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 
@@ -26,6 +27,8 @@ import io.stampede.model.stats.StepWindow;
 import io.stampede.model.stats.WorkflowAccumulator;
 import io.stampede.model.stats.WorkflowWindow;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -88,10 +91,24 @@ public final class WorkflowRun {
     private volatile long windowTimer = -1;
     /** The windows emitted so far, in order: the next merges once this has. Guarded by {@code emitLock}. */
     private CompletableFuture<Void> emitted = CompletableFuture.completedFuture(null);
+    private final TargetGuard targets;
+    /** The values of the secrets the workflow's steps name, as this worker knows them; never sent anywhere else. */
+    private final Map<String, String> secretValues;
     private final Object emitLock = new Object();
 
     WorkflowRun(Vertx vertx, Clock clock, LongSupplier nanoTime, List<Context> contexts, HttpClientFactory clients,
-            WorkflowShare share, Consumer<WorkflowWindow> windows) {
+            TargetGuard targets, Function<String, String> secrets, WorkflowShare share, Consumer<WorkflowWindow> windows) {
+        this.targets = targets;
+        // Read once, here, off the event loops: a secret the worker does not know stays missing, and
+        // each request needing it is counted as not sent (missing_secret:<name>).
+        Map<String, String> known = new HashMap<>();
+        share.workflow().steps().forEach(step -> step.secrets().forEach(name -> {
+            String value = secrets.apply(name);
+            if (value != null) {
+                known.put(name, value);
+            }
+        }));
+        this.secretValues = Map.copyOf(known);
         this.vertx = vertx;
         this.clock = clock;
         this.nanoTime = nanoTime;
@@ -467,7 +484,38 @@ public final class WorkflowRun {
                 afterStep(vu, index);
                 return;
             }
+            // The target is judged before anything is sent: at once for a host judged lately, else
+            // after a lookup off the event loop, which completes back on this lane's.
+            Future<SocketAddress> admitted = targets.admit(options.getHost(), options.getPort());
+            if (admitted.isComplete()) {
+                send(vu, index, intendedStartNanos, options, body, admitted);
+            } else {
+                admitted.onComplete(done -> send(vu, index, intendedStartNanos, options, body, admitted));
+            }
+        }
+
+        private void send(VirtualUser vu, int index, long intendedStartNanos, RequestOptions options, Buffer body,
+                Future<SocketAddress> admitted) {
+            CompiledStep step = steps.get(index);
+            if (stopping.get()) {
+                // Stopped while the target's name was being looked up: nothing more is sent, and the
+                // virtual user ends, as one cut off mid-request does.
+                finish(vu);
+                return;
+            }
+            if (admitted.failed() && admitted.cause() instanceof TargetGuard.DeniedException) {
+                recorders[index].notSent(FailureReasons.DENIED);
+                afterStep(vu, index);
+                return;
+            }
             Exchange exchange = new Exchange(vu, step, intendedStartNanos, body == null ? 0 : body.length());
+            if (admitted.failed()) {
+                // Its name does not resolve (or the lookup failed): a failure, as a refused connection is.
+                inFlight.add(exchange);
+                exchange.fail(FailureReasons.classify(admitted.cause()));
+                return;
+            }
+            options.setServer(admitted.result());
             inFlight.add(exchange);
             exchange.timer = vertx.setTimer(Math.max(1, step.timeoutMillis), id -> exchange.fail(FailureReasons.TIMEOUT));
             client.request(options).onComplete(requested -> {
@@ -698,6 +746,11 @@ public final class WorkflowRun {
         public String variable(String name) {
             String value = extracted.get(name);
             return value != null ? value : share.variables().get(name);
+        }
+
+        @Override
+        public String secret(String name) {
+            return secretValues.get(name);
         }
 
         @Override

@@ -1,0 +1,77 @@
+package io.stampede.cli.key;
+
+import java.io.PrintWriter;
+import java.security.SecureRandom;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+import io.stampede.cli.ExitCodes;
+import io.stampede.model.security.ApiKeys;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code stampede key new}: makes an API key and the line that configures a gate to accept it. */
+@Command(name = "key", mixinStandardHelpOptions = true, description = "API keys for gates (docs/security.md).",
+        subcommands = KeyCommand.New.class)
+public final class KeyCommand implements Runnable {
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "new", mixinStandardHelpOptions = true,
+            description = "Make a new API key. Prints the key once (give it to its user: STAMPEDE_API_KEY or a"
+                    + " credentials file) and the entry for the gates' stampede.security.api-keys (or api-keys-file),"
+                    + " which holds only the key's SHA-256.")
+    public static final class New implements Callable<Integer> {
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--name", required = true, paramLabel = "NAME",
+                description = "Who uses the key (shown in logs and metrics instead of it), e.g. ci or alice.")
+        String name;
+
+        @Option(names = "--roles", split = ",", paramLabel = "ROLE[,ROLE...]", defaultValue = "read,submit",
+                description = "read (jobs, series, datacenters), submit (submit and cancel jobs), admin (everything)."
+                        + " Default: ${DEFAULT-VALUE}.")
+        List<String> roles;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            Set<ApiKeys.Role> chosen = EnumSet.noneOf(ApiKeys.Role.class);
+            for (String role : roles) {
+                try {
+                    chosen.add(ApiKeys.Role.valueOf(role.strip().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    err.println("stampede key new: '" + role + "' is not a role (read, submit, admin)");
+                    return ExitCodes.USAGE;
+                }
+            }
+            String key = ApiKeys.generate(new SecureRandom());
+            String entry = ApiKeys.entry(name, chosen, key);
+            ApiKeys.Parsed parsed = ApiKeys.parse(List.of(entry), "--name");
+            if (!parsed.problems().isEmpty()) {
+                err.println("stampede key new: " + parsed.problems().get(0));
+                return ExitCodes.USAGE;
+            }
+            out.println("key:   " + key);
+            out.println("entry: " + entry);
+            out.println();
+            out.println("The key is shown only now. Its user sets STAMPEDE_API_KEY=<key> (or api-key=<key> in a"
+                    + " credentials file, mode 600); the gates accept it once the entry is in"
+                    + " stampede.security.api-keys or the api-keys-file.");
+            return ExitCodes.OK;
+        }
+    }
+}

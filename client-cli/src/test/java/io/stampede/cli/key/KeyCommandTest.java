@@ -1,0 +1,48 @@
+package io.stampede.cli.key;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.stampede.cli.Main;
+import io.stampede.model.security.ApiKeys;
+import picocli.CommandLine;
+
+class KeyCommandTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine command = Main.commandLine();
+        command.setOut(new PrintWriter(out));
+        command.setErr(new PrintWriter(err));
+        return command.execute(args);
+    }
+
+    @Test
+    void aNewKeyComesWithTheEntryThatAcceptsItAndOnlyItsHash() {
+        assertThat(run("key", "new", "--name", "ci", "--roles", "submit,read")).isZero();
+        List<String> lines = out.toString().lines().toList();
+        String key = lines.get(0).substring("key:   ".length());
+        String entry = lines.get(1).substring("entry: ".length());
+        assertThat(key).startsWith(ApiKeys.PREFIX);
+        assertThat(entry).startsWith("ci:read+submit:").doesNotContain(key.substring(ApiKeys.PREFIX.length()));
+        ApiKeys.Parsed parsed = ApiKeys.parse(List.of(entry), "test");
+        assertThat(parsed.problems()).isEmpty();
+        assertThat(parsed.keys().find(key).orElseThrow().roles())
+                .containsExactlyInAnyOrder(ApiKeys.Role.READ, ApiKeys.Role.SUBMIT);
+    }
+
+    @Test
+    void aWrongRoleOrNameIsAUsageError() {
+        assertThat(run("key", "new", "--name", "ci", "--roles", "reader")).isEqualTo(2);
+        assertThat(err.toString()).contains("'reader' is not a role (read, submit, admin)");
+        assertThat(run("key", "new", "--name", "two words")).isEqualTo(2);
+        assertThat(err.toString()).contains("the name 'two words' must be");
+    }
+}

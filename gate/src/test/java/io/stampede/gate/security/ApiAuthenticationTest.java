@@ -1,0 +1,135 @@
+package io.stampede.gate.security;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.stampede.model.security.ApiKeys;
+import io.stampede.testkit.KafkaBrokerResource;
+
+/** The gate's API with authentication on: keys, roles, and refusals as problems; keys never logged. */
+@QuarkusTest
+@TestProfile(ApiAuthenticationTest.Authenticated.class)
+@QuarkusTestResource(KafkaBrokerResource.class)
+class ApiAuthenticationTest {
+
+    static final String READER = "stk_reader-key-for-the-authentication-test-0001";
+    static final String SUBMITTER = "stk_submitter-key-for-the-authentication-test-02";
+    static final String ADMIN = "stk_admin-key-for-the-authentication-test-000003";
+    static final String UNKNOWN = "stk_nobody-knows-this-key-000000000000000000004";
+
+    public static class Authenticated implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("stampede.security.authentication", "true", "stampede.security.api-keys", String.join(",",
+                    ApiKeys.entry("reader", java.util.Set.of(ApiKeys.Role.READ), READER),
+                    ApiKeys.entry("submitter", java.util.Set.of(ApiKeys.Role.SUBMIT), SUBMITTER),
+                    ApiKeys.entry("admin", java.util.Set.of(ApiKeys.Role.ADMIN), ADMIN)));
+        }
+    }
+
+    static final List<String> LOGGED = new CopyOnWriteArrayList<>();
+    static final Handler CAPTURE = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            String message = record.getMessage();
+            if (record.getParameters() != null) {
+                message += " " + java.util.Arrays.toString(record.getParameters());
+            }
+            LOGGED.add(message + (record.getThrown() == null ? "" : " " + record.getThrown()));
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @BeforeAll
+    static void captureLogs() {
+        Logger.getLogger("").addHandler(CAPTURE);
+    }
+
+    @AfterAll
+    static void release() {
+        Logger.getLogger("").removeHandler(CAPTURE);
+    }
+
+    private static io.restassured.specification.RequestSpecification as(String key) {
+        return given().header("Authorization", "Bearer " + key);
+    }
+
+    @Test
+    void withoutAKeyEveryApiRequestIsA401ProblemThatSaysHowToSendOne() {
+        for (String path : List.of("/api/v1/jobs", "/api/v1/jobs/j-1", "/api/v1/datacenters", "/api/v1/node",
+                "/api/v1/cluster", "/api/v1/leadership")) {
+            given().get(path).then().statusCode(401).contentType("application/problem+json")
+                    .header("WWW-Authenticate", containsString("Bearer"))
+                    .body("status", equalTo(401), "detail", containsString("Authorization: Bearer"));
+        }
+        given().contentType("application/yaml").body("name: x".getBytes(java.nio.charset.StandardCharsets.UTF_8)).post("/api/v1/jobs").then().statusCode(401);
+        given().delete("/api/v1/jobs/j-1").then().statusCode(401);
+    }
+
+    @Test
+    void anUnknownKeyIsRefusedWithoutBeingEchoed() {
+        String body = as(UNKNOWN).get("/api/v1/jobs").then().statusCode(401)
+                .contentType("application/problem+json").extract().asString();
+        assertThat(body).doesNotContain(UNKNOWN).contains("not one this node accepts");
+        // The dashboard's cookie is checked the same way.
+        given().cookie("stampede-key", UNKNOWN).get("/api/v1/jobs").then().statusCode(401);
+    }
+
+    @Test
+    void aKeyWithoutTheRoleIsA403() {
+        as(READER).contentType("application/yaml").body("name: x".getBytes(java.nio.charset.StandardCharsets.UTF_8)).post("/api/v1/jobs").then().statusCode(403)
+                .contentType("application/problem+json").body("status", equalTo(403));
+        as(READER).delete("/api/v1/jobs/j-1").then().statusCode(403);
+        as(SUBMITTER).get("/api/v1/jobs").then().statusCode(403);
+        as(SUBMITTER).get("/api/v1/node").then().statusCode(403);
+    }
+
+    @Test
+    void eachRoleReachesWhatItMay() {
+        as(READER).get("/api/v1/node").then().statusCode(200);
+        as(READER).get("/api/v1/jobs/j-unknown").then().statusCode(404);
+        // Past authentication and authorization: the job document itself is what is refused.
+        as(SUBMITTER).contentType("application/yaml").body("name: [".getBytes(java.nio.charset.StandardCharsets.UTF_8)).post("/api/v1/jobs").then().statusCode(400);
+        as(SUBMITTER).delete("/api/v1/jobs/j-unknown").then().statusCode(404);
+        as(ADMIN).get("/api/v1/datacenters").then().statusCode(200);
+        as(ADMIN).contentType("application/yaml").body("name: [".getBytes(java.nio.charset.StandardCharsets.UTF_8)).post("/api/v1/jobs").then().statusCode(400);
+        given().cookie("stampede-key", READER).get("/api/v1/node").then().statusCode(200);
+        // Health and metrics stay open, for probes and scrapers.
+        given().get("/q/health/live").then().statusCode(200);
+        given().get("/q/metrics").then().statusCode(200);
+    }
+
+    @Test
+    void noKeyEverReachesTheLog() {
+        for (String key : List.of(READER, SUBMITTER, ADMIN, UNKNOWN)) {
+            as(key).get("/api/v1/jobs/j-x").then().statusCode(org.hamcrest.Matchers.oneOf(401, 403, 404));
+        }
+        assertThat(LOGGED).isNotEmpty();
+        assertThat(LOGGED).noneMatch(line -> line.contains(READER) || line.contains(SUBMITTER)
+                || line.contains(ADMIN) || line.contains(UNKNOWN));
+    }
+}

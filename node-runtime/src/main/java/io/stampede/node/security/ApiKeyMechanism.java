@@ -1,0 +1,88 @@
+package io.stampede.node.security;
+
+import java.util.Optional;
+import java.util.Set;
+
+import jakarta.inject.Singleton;
+
+import io.quarkus.security.credential.TokenCredential;
+import io.quarkus.security.identity.IdentityProviderManager;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.request.AuthenticationRequest;
+import io.quarkus.security.identity.request.TokenAuthenticationRequest;
+import io.quarkus.security.runtime.QuarkusPrincipal;
+import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.quarkus.vertx.http.runtime.security.ChallengeData;
+import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
+import io.quarkus.vertx.http.runtime.security.HttpCredentialTransport;
+import io.smallrye.mutiny.Uni;
+import io.stampede.model.security.ApiKeys;
+import io.vertx.core.http.Cookie;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Finds the API key a request presents, as {@code Authorization: Bearer <key>} or (for the
+ * dashboard, whose live stream cannot set headers) the {@code stampede-key} cookie, and hands it to
+ * {@link ApiKeyIdentityProvider}. A request without one is anonymous, which every {@code /api/}
+ * resource refuses with 401. With authentication off, every request is an identity with every role.
+ */
+@Singleton
+public class ApiKeyMechanism implements HttpAuthenticationMechanism {
+
+    /** The cookie the dashboard keeps its key in ({@code SameSite=Strict}, so no other site's page sends it). */
+    public static final String COOKIE = "stampede-key";
+    /** The principal of every request while authentication is off. */
+    public static final String UNAUTHENTICATED = "unauthenticated";
+    private static final String BEARER = "bearer ";
+
+    private final ApiKeyRegistry registry;
+    private final SecurityIdentity open;
+
+    public ApiKeyMechanism(ApiKeyRegistry registry) {
+        this.registry = registry;
+        QuarkusSecurityIdentity.Builder everything = QuarkusSecurityIdentity.builder()
+                .setPrincipal(new QuarkusPrincipal(UNAUTHENTICATED));
+        for (ApiKeys.Role role : ApiKeys.Role.values()) {
+            everything.addRole(role.label());
+        }
+        this.open = everything.build();
+    }
+
+    @Override
+    public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identities) {
+        if (!registry.authentication()) {
+            return Uni.createFrom().item(open);
+        }
+        Optional<String> key = presented(context);
+        if (key.isEmpty()) {
+            return Uni.createFrom().optional(Optional.empty());
+        }
+        return identities.authenticate(new TokenAuthenticationRequest(new TokenCredential(key.get(), "bearer")));
+    }
+
+    /** The key a request presents, if any: the bearer token first, then the dashboard's cookie. */
+    public static Optional<String> presented(RoutingContext context) {
+        String header = context.request().getHeader("Authorization");
+        if (header != null && header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            String token = header.substring(BEARER.length()).strip();
+            return token.isEmpty() ? Optional.empty() : Optional.of(token);
+        }
+        Cookie cookie = context.request().getCookie(COOKIE);
+        return cookie == null || cookie.getValue().isBlank() ? Optional.empty() : Optional.of(cookie.getValue());
+    }
+
+    @Override
+    public Uni<ChallengeData> getChallenge(RoutingContext context) {
+        return Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate", "Bearer realm=\"stampede\""));
+    }
+
+    @Override
+    public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
+        return Set.of(TokenAuthenticationRequest.class);
+    }
+
+    @Override
+    public Uni<HttpCredentialTransport> getCredentialTransport(RoutingContext context) {
+        return Uni.createFrom().item(new HttpCredentialTransport(HttpCredentialTransport.Type.AUTHORIZATION, "bearer"));
+    }
+}
