@@ -3,8 +3,8 @@ package io.stampede.cluster.leadership;
 import io.stampede.cluster.net.HostPort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,13 +14,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.client.RaftClient;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -29,22 +31,25 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.TimeoutIOException;
+import org.apache.ratis.retry.ExceptionDependentRetry;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
-import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.MD5FileUtil;
 import org.apache.ratis.util.SizeInBytes;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -176,21 +181,29 @@ public final class RaftLeadership implements AutoCloseable {
 
     /** How long a command may take to commit, per attempt. */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
-    /** Attempts of a command beyond the first, {@link #COMMAND_RETRY_PAUSE} apart (a new leader, a slow disk). */
+    /** Attempts of a command beyond the first after it timed out (a slow disk, a lost reply). */
     static final int COMMAND_RETRIES = 2;
+    /** Attempts beyond the first after any other failure (no leader yet, an election): about 10 s of them. */
+    static final int ELECTION_RETRIES = 20;
     static final Duration COMMAND_RETRY_PAUSE = Duration.ofMillis(500);
 
     /**
-     * A client whose commands give up after {@link #COMMAND_RETRIES} retries. Ratis's default retries
-     * for ever, and a client whose ordered stream lost a reply (a large command that outran its
-     * timeout) was seen retrying it, and every later command, for good.
+     * A client whose commands give up: after {@link #COMMAND_RETRIES} retries of a timeout, or
+     * {@link #ELECTION_RETRIES} of anything else (long enough for an election). Ratis's default
+     * retries for ever, and a client whose ordered stream lost a reply (a large command that outran
+     * its timeout) was seen retrying it, and every later command, for good.
      */
     private RaftClient newClient() {
         RaftProperties clientProperties = new RaftProperties(properties);
-        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, millis(COMMAND_TIMEOUT));
-        return RaftClient.newBuilder().setProperties(clientProperties).setRaftGroup(clientGroup)
-                .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.retryUpToMaximumCountWithFixedSleep(COMMAND_RETRIES,
+        RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, millis(COMMAND_TIMEOUT));
+        RetryPolicy retries = ExceptionDependentRetry.newBuilder()
+                .setExceptionToPolicy(TimeoutIOException.class,
+                        RetryPolicies.retryUpToMaximumCountWithFixedSleep(COMMAND_RETRIES, millis(COMMAND_RETRY_PAUSE)))
+                .setDefaultPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(ELECTION_RETRIES,
                         millis(COMMAND_RETRY_PAUSE)))
+                .setMaxAttempts(ELECTION_RETRIES + 1)
+                .build();
+        return RaftClient.newBuilder().setProperties(clientProperties).setRaftGroup(clientGroup).setRetryPolicy(retries)
                 .build();
     }
 

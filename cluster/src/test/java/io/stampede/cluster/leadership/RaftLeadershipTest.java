@@ -286,6 +286,42 @@ class RaftLeadershipTest {
     }
 
     @Test
+    void aCommandThatCannotCommitFailsInTimeAndTheNextOneCommitsOnceTheGroupIsBack() throws Exception {
+        Map<String, HostPort> all = new LinkedHashMap<>();
+        for (String id : List.of("f1", "f2", "f3")) {
+            all.put(id, free());
+        }
+        List<RaftLeadership> members = new ArrayList<>();
+        for (String id : all.keySet()) {
+            members.add(replicating(id, all, new Counting()));
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> leaderOf(members).isPresent());
+        RaftLeadership kept = members.get(0);
+        for (RaftLeadership gone : members.subList(1, 3)) {
+            gone.close();
+            started.remove(gone);
+        }
+
+        // No majority: the command gives up after its retries instead of being retried for ever.
+        long began = System.nanoTime();
+        java.util.concurrent.CompletableFuture<byte[]> stuck = kept.submit(new byte[] {'a'});
+        assertThatThrownBy(() -> stuck.get(60, java.util.concurrent.TimeUnit.SECONDS))
+                .isInstanceOf(java.util.concurrent.ExecutionException.class);
+        double gaveUp = (System.nanoTime() - began) / 1e9;
+
+        // The group is back: the next command through the same member commits (a client whose
+        // ordered stream was stuck would hold it behind the one that failed).
+        Counting second = new Counting();
+        Counting third = new Counting();
+        replicating("f2", all, second);
+        replicating("f3", all, third);
+        kept.submit(new byte[] {'b'}).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(20)).until(() -> second.bytes.get() >= 1 && third.bytes.get() >= 1);
+        System.out.printf("Raft: a command with no majority failed after %.1f s; the next one committed once the group"
+                + " was back%n", gaveUp);
+    }
+
+    @Test
     void aLargeCommandIsReplicatedTheStateIsSnapshottedAndARestartedMemberStartsFromItsSnapshot() throws Exception {
         Map<String, HostPort> all = new LinkedHashMap<>();
         for (String id : List.of("s1", "s2", "s3")) {
