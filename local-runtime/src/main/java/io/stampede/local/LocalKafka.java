@@ -405,7 +405,7 @@ public final class LocalKafka implements AutoCloseable {
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=" + listener,
                 "listener.security.protocol.map=CONTROLLER:PLAINTEXT," + listener + ":" + listener,
-                sasl + "#",
+                sasl,
                 "log.dirs=" + dataDirectory,
                 "num.partitions=3",
                 "auto.create.topics.enable=false",
