@@ -93,11 +93,9 @@ public final class GateClient {
      * for them: the local cluster's key only when they are the local cluster's gates.
      */
     public static GateClient of(String option) {
-        List<URI> gates = locate(option);
-        boolean local = (option == null || option.isBlank()) && (System.getenv("STAMPEDE_GATE") == null
-                || System.getenv("STAMPEDE_GATE").isBlank()) && Files.isRegularFile(LOCAL_STATE);
-        return new GateClient(gates, WATCH_IDLE, Credentials.apiKey(local ? Optional.of(LOCAL_STATE.getParent())
-                : Optional.empty()));
+        Located located = locate(option);
+        return new GateClient(located.gates(), WATCH_IDLE, Credentials.apiKey(located.local()
+                ? Optional.of(LOCAL_STATE.getParent()) : Optional.empty()));
     }
 
     /** A request to the gate with this client's key. */
@@ -354,17 +352,21 @@ public final class GateClient {
         }
     }
 
+    /** Gates, and whether they are the local cluster's (read from its state in this directory). */
+    private record Located(List<URI> gates, boolean local) {
+    }
+
     /**
      * The gates to use, in order: {@code --gate} (comma-separated), else {@code STAMPEDE_GATE},
      * else the gates of a local cluster started in this directory, else {@code http://127.0.0.1:8080}.
      */
-    public static List<URI> locate(String option) {
+    private static Located locate(String option) {
         if (option != null && !option.isBlank()) {
-            return parse(option, "--gate");
+            return new Located(parse(option, "--gate"), false);
         }
         String environment = System.getenv("STAMPEDE_GATE");
         if (environment != null && !environment.isBlank()) {
-            return parse(environment, "STAMPEDE_GATE");
+            return new Located(parse(environment, "STAMPEDE_GATE"), false);
         }
         Path state = LOCAL_STATE;
         if (Files.isRegularFile(state)) {
@@ -376,13 +378,13 @@ public final class GateClient {
                     }
                 }
                 if (!local.isEmpty()) {
-                    return local;
+                    return new Located(local, true);
                 }
             } catch (IOException e) {
                 // Fall through to the default.
             }
         }
-        return List.of(URI.create("http://127.0.0.1:8080"));
+        return new Located(List.of(URI.create("http://127.0.0.1:8080")), false);
     }
 
     private static List<URI> parse(String urls, String source) {
