@@ -345,7 +345,10 @@ public final class JobCommands {
         GateClient.Answer answer = client.submit(body, type, Optional.of(UUID.randomUUID().toString()));
         if (!answer.ok()) {
             err.println(file + ": " + answer.problem());
-            throw new Refused(answer.status() == 400 || answer.status() == 413 ? ExitCodes.INVALID_JOB : ExitCodes.FAILURE);
+            // 403 with errors: the job asks for more than the key's limits, each excess at its path.
+            boolean overLimits = answer.status() == 403 && answer.body() != null && !answer.body().path("errors").isEmpty();
+            throw new Refused(answer.status() == 400 || answer.status() == 413 || overLimits ? ExitCodes.INVALID_JOB
+                    : ExitCodes.FAILURE);
         }
         String id = answer.body().path("id").asText();
         List<String> datacenters = new ArrayList<>();

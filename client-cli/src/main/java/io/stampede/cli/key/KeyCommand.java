@@ -2,6 +2,7 @@ package io.stampede.cli.key;
 
 import java.io.PrintWriter;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -10,6 +11,7 @@ import java.util.concurrent.Callable;
 
 import io.stampede.cli.ExitCodes;
 import io.stampede.model.security.ApiKeys;
+import io.stampede.model.security.KeyLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -45,6 +47,21 @@ public final class KeyCommand implements Runnable {
                         + " Default: ${DEFAULT-VALUE}.")
         List<String> roles;
 
+        @Option(names = "--max-vus", paramLabel = "N",
+                description = "The most virtual users one job of this key may run at once (closed workflows' vus and"
+                        + " open workflows' maxVus, added up). Default: no limit.")
+        Integer maxVus;
+
+        @Option(names = "--max-rate", paramLabel = "R",
+                description = "The highest arrival rate one job of this key may reach, iterations a second (open"
+                        + " workflows' peaks, added up). Default: no limit.")
+        String maxRate;
+
+        @Option(names = "--max-duration", paramLabel = "DURATION",
+                description = "The longest one job of this key may run, e.g. 30m: its timeout and each workflow must"
+                        + " fit, and a job without a timeout gets this one. Default: no limit.")
+        String maxDuration;
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut();
@@ -58,8 +75,25 @@ public final class KeyCommand implements Runnable {
                     return ExitCodes.USAGE;
                 }
             }
+            List<String> limitParts = new ArrayList<>();
+            if (maxVus != null) {
+                limitParts.add("vus=" + maxVus);
+            }
+            if (maxRate != null) {
+                limitParts.add("rate=" + maxRate.strip());
+            }
+            if (maxDuration != null) {
+                limitParts.add("duration=" + maxDuration.strip());
+            }
+            KeyLimits limits;
+            try {
+                limits = KeyLimits.parse(String.join(";", limitParts));
+            } catch (IllegalArgumentException e) {
+                err.println("stampede key new: " + e.getMessage().replaceFirst("^(vus|rate|duration) ", "--max-$1 "));
+                return ExitCodes.USAGE;
+            }
             String key = ApiKeys.generate(new SecureRandom());
-            String entry = ApiKeys.entry(name, chosen, key);
+            String entry = ApiKeys.entry(name, chosen, key, limits);
             ApiKeys.Parsed parsed = ApiKeys.parse(List.of(entry), "--name");
             if (!parsed.problems().isEmpty()) {
                 err.println("stampede key new: " + parsed.problems().get(0));

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import io.stampede.cli.Main;
 import io.stampede.model.security.ApiKeys;
+import io.stampede.model.security.KeyLimits;
 import picocli.CommandLine;
 
 class KeyCommandTest {
@@ -44,5 +45,18 @@ class KeyCommandTest {
         assertThat(err.toString()).contains("'reader' is not a role (read, submit, admin)");
         assertThat(run("key", "new", "--name", "two words")).isEqualTo(2);
         assertThat(err.toString()).contains("the name 'two words' must be");
+    }
+
+    @Test
+    void aKeyMayBeGivenLimitsWhichItsEntryCarries() {
+        assertThat(run("key", "new", "--name", "ci", "--max-vus", "200", "--max-rate", "50", "--max-duration", "30m"))
+                .isZero();
+        String key = out.toString().lines().findFirst().orElseThrow().substring("key:   ".length());
+        String entry = out.toString().lines().skip(1).findFirst().orElseThrow().substring("entry: ".length());
+        assertThat(entry).endsWith(":vus=200;rate=50;duration=30m");
+        assertThat(ApiKeys.parse(List.of(entry), "test").keys().find(key).orElseThrow().limits())
+                .isEqualTo(KeyLimits.parse("vus=200;rate=50;duration=30m"));
+        assertThat(run("key", "new", "--name", "ci", "--max-duration", "soon")).isEqualTo(2);
+        assertThat(err.toString()).contains("--max-duration must be a duration above 0, such as 30m or 2h");
     }
 }

@@ -46,6 +46,7 @@ import io.stampede.gate.jobs.GlobalJob;
 import io.stampede.gate.jobs.JobArchive;
 import io.stampede.gate.jobs.JobService;
 import io.stampede.gate.jobs.JobView;
+import io.stampede.node.security.ApiKeyIdentityProvider;
 import io.stampede.node.security.ApiKeyMechanism;
 import io.stampede.model.JobId;
 import io.stampede.model.job.Durations;
@@ -94,11 +95,16 @@ public class JobsResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response submit(String body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
         GateJobs.Submission submission = jobs.submit(body == null ? "" : body, Optional.ofNullable(idempotencyKey)
-                .filter(key -> !key.isBlank()));
+                .filter(key -> !key.isBlank()), ApiKeyIdentityProvider.limits(identity));
         if (submission instanceof GateJobs.Invalid invalid) {
             return ProblemDetail.response(400, "Invalid job", invalid.problems().size() + " problem"
                     + (invalid.problems().size() == 1 ? "" : "s") + " in the job",
                     invalid.problems().stream().map(p -> new ProblemDetail.FieldError(p.path(), p.message())).toList());
+        }
+        if (submission instanceof GateJobs.OverLimits over) {
+            return ProblemDetail.response(403, "Over this API key's limits", "the job asks for more load than the key '"
+                    + identity.getPrincipal().getName() + "' may (docs/security.md)",
+                    over.problems().stream().map(p -> new ProblemDetail.FieldError(p.path(), p.message())).toList());
         }
         if (submission instanceof GateJobs.Conflict conflict) {
             return ProblemDetail.response(409, "Idempotency key reused", "this Idempotency-Key was used for job "

@@ -31,6 +31,7 @@ import io.stampede.model.job.LoadShare;
 import io.stampede.model.job.Problem;
 import io.stampede.model.job.Threshold;
 import io.stampede.model.job.WorkflowSpec;
+import io.stampede.model.security.KeyLimits;
 import io.stampede.model.lifecycle.JobStatus;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
@@ -87,7 +88,7 @@ public final class GateJobs {
     }
 
     /** The outcome of a submission. */
-    public sealed interface Submission permits Accepted, Invalid, Conflict, Unroutable, TooLarge {
+    public sealed interface Submission permits Accepted, Invalid, Conflict, Unroutable, TooLarge, OverLimits {
     }
 
     public record Accepted(JobId job) implements Submission {
@@ -104,6 +105,10 @@ public final class GateJobs {
 
     /** A job larger than a gate accepts: {@code bytes} as sent, or as the record it would travel in. */
     public record TooLarge(long bytes, String reason) implements Submission {
+    }
+
+    /** A valid job asking for more load than the caller's API key may ({@link KeyLimits}), each excess at its path. */
+    public record OverLimits(List<Problem> problems) implements Submission {
     }
 
     /** What {@link #prepare} decided: answer at once, or register this entry in the table first. */
@@ -207,31 +212,32 @@ public final class GateJobs {
      */
     public Prepared prepare(String body, Optional<String> idempotencyKey, List<String> liveGates, long nowMillis,
             RandomGenerator random) {
-        return prepare(read(body, spec -> List.of()), idempotencyKey, liveGates, nowMillis, random);
+        return prepare(read(body, spec -> List.of(), KeyLimits.NONE), idempotencyKey, liveGates, nowMillis, random);
     }
 
     /**
      * A job's document as read before anything else is decided: too large, or its digest, what the
-     * parser made of it, and where its requests would go that the target policy denies. Stateless,
-     * so a gate reads a large document (and resolves its targets' names) without holding the state
-     * every other request needs.
+     * parser made of it, where its requests would go that the target policy denies, and the
+     * caller's limits. Stateless, so a gate reads a large document (and resolves its targets'
+     * names) without holding the state every other request needs.
      */
     public record Read(String body, Optional<TooLarge> tooLarge, String digest, JobSpecParser.Result parsed,
-            List<Problem> deniedTargets) {
+            List<Problem> deniedTargets, KeyLimits limits) {
     }
 
     /**
      * Reads a job's document.
      *
      * @param screen where a readable job's requests would go that the target policy denies ({@link TargetScreen})
+     * @param limits how much load the caller's API key may ask for
      */
-    public static Read read(String body, Function<JobSpec, List<Problem>> screen) {
+    public static Read read(String body, Function<JobSpec, List<Problem>> screen, KeyLimits limits) {
         Optional<TooLarge> tooLarge = tooLarge(body);
         if (tooLarge.isPresent()) {
-            return new Read(body, tooLarge, "", null, List.of());
+            return new Read(body, tooLarge, "", null, List.of(), limits);
         }
         JobSpecParser.Result parsed = JobSpecParser.read(body);
-        return new Read(body, tooLarge, digest(body), parsed, parsed.job().map(screen).orElse(List.of()));
+        return new Read(body, tooLarge, digest(body), parsed, parsed.job().map(screen).orElse(List.of()), limits);
     }
 
     /** As {@link #prepare(String, Optional, List, long, RandomGenerator)}, for a document read already. */
@@ -252,6 +258,10 @@ public final class GateJobs {
         if (!read.deniedTargets().isEmpty()) {
             return new Answer(new Invalid(read.deniedTargets()));
         }
+        List<Problem> overLimits = read.limits().check(spec);
+        if (!overLimits.isEmpty()) {
+            return new Answer(new OverLimits(overLimits));
+        }
         DatacenterRouter.Route route = router.route(spec.datacenters(), spec.placement(), datacenters.all(nowMillis),
                 nowMillis);
         if (route instanceof DatacenterRouter.Refused refused) {
@@ -267,7 +277,7 @@ public final class GateJobs {
                     + " datacenters (minDatacenters); " + chosen.size() + " can run it now"));
         }
         JobId id = JobId.random(random);
-        long deadline = spec.timeout().map(timeout -> nowMillis + timeout.toMillis()).orElse(0L);
+        long deadline = read.limits().timeout(spec).map(timeout -> nowMillis + timeout.toMillis()).orElse(0L);
         Ownership.Entry entry = new Ownership.Entry(id, spec.name(), nowMillis, deadline,
                 chosen.stream().map(Datacenters.View::name).toList(),
                 spec.workflows().stream().map(WorkflowSpec::name).toList(), idempotencyKey.orElse(""), digest,

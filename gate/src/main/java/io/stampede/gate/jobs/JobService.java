@@ -38,6 +38,7 @@ import io.stampede.gate.routing.Datacenters;
 import io.stampede.model.JobId;
 import io.stampede.model.NodeRole;
 import io.stampede.model.Topics;
+import io.stampede.model.security.KeyLimits;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.node.config.NodeConfig;
@@ -136,10 +137,15 @@ public class JobService {
         }
     }
 
-    public GateJobs.Submission submit(String body, Optional<String> idempotencyKey) {
+    /**
+     * Submits a job.
+     *
+     * @param limits how much load the caller's API key may ask for
+     */
+    public GateJobs.Submission submit(String body, Optional<String> idempotencyKey, KeyLimits limits) {
         // Parsing (up to 4 MiB) and resolving the targets' names happen before the lock every
         // other request and Raft's thread need.
-        GateJobs.Read read = GateJobs.read(body, screen);
+        GateJobs.Read read = GateJobs.read(body, screen, limits);
         GateJobs.Prepared prepared;
         synchronized (this) {
             prepared = core.prepare(read, idempotencyKey, liveGates(), clock.millis(), random);

@@ -27,6 +27,8 @@ import io.stampede.model.load.Backpressure;
 import io.stampede.model.stats.LatencyHistograms;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.stats.Thresholds;
+import io.stampede.model.job.Problem;
+import io.stampede.model.security.KeyLimits;
 import io.stampede.model.stats.WorkflowWindow;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
@@ -106,6 +108,22 @@ class GateJobsTest {
         GateJobs.Prepared prepared = gate.core.prepare("name: x\nworkflows: []", Optional.empty(), List.of("gate-1"), 0,
                 new SplittableRandom(1));
         assertThat(((GateJobs.Answer) prepared).submission()).isInstanceOf(GateJobs.Invalid.class);
+    }
+
+    @Test
+    void aJobOverTheCallersKeyLimitsIsRefusedAndOneWithoutATimeoutIsGivenTheKeysDuration() {
+        GateScenario gate = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        KeyLimits limits = KeyLimits.parse("vus=3;duration=1m");
+        GateJobs.Prepared over = gate.core.prepare(GateJobs.read(JOB, spec -> List.of(), limits), Optional.empty(),
+                List.of("gate-1"), 0, new SplittableRandom(1));
+        assertThat(((GateJobs.Answer) over).submission()).isEqualTo(new GateJobs.OverLimits(List.of(new Problem(
+                "workflows", "4 virtual users at once (closed workflows' vus and open workflows' maxVus, added up) is"
+                        + " over this API key's limit of 3"))));
+
+        String untimed = JOB.replace("timeout: 30s\n", "").replace("vus: 4", "vus: 3");
+        GateJobs.Register register = (GateJobs.Register) gate.core.prepare(GateJobs.read(untimed, spec -> List.of(),
+                limits), Optional.empty(), List.of("gate-1"), 1_000, new SplittableRandom(1));
+        assertThat(register.entry().deadlineEpochMillis()).isEqualTo(1_000 + 60_000);
     }
 
     @Test

@@ -21,6 +21,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.stampede.model.security.ApiKeys;
+import io.stampede.model.security.KeyLimits;
 import io.stampede.testkit.KafkaBrokerResource;
 
 /** The gate's API with authentication on: keys, roles, and refusals as problems; keys never logged. */
@@ -33,6 +34,7 @@ class ApiAuthenticationTest {
     static final String SUBMITTER = "stk_submitter-key-for-the-authentication-test-02";
     static final String ADMIN = "stk_admin-key-for-the-authentication-test-000003";
     static final String UNKNOWN = "stk_nobody-knows-this-key-000000000000000000004";
+    static final String LIMITED = "stk_limited-key-for-the-authentication-test-0005";
 
     public static class Authenticated implements QuarkusTestProfile {
         @Override
@@ -40,7 +42,9 @@ class ApiAuthenticationTest {
             return Map.of("stampede.security.authentication", "true", "stampede.security.api-keys", String.join(",",
                     ApiKeys.entry("reader", java.util.Set.of(ApiKeys.Role.READ), READER),
                     ApiKeys.entry("submitter", java.util.Set.of(ApiKeys.Role.SUBMIT), SUBMITTER),
-                    ApiKeys.entry("admin", java.util.Set.of(ApiKeys.Role.ADMIN), ADMIN)));
+                    ApiKeys.entry("admin", java.util.Set.of(ApiKeys.Role.ADMIN), ADMIN),
+                    ApiKeys.entry("limited", java.util.Set.of(ApiKeys.Role.SUBMIT), LIMITED,
+                            KeyLimits.parse("vus=10;duration=10m"))));
         }
     }
 
@@ -106,6 +110,26 @@ class ApiAuthenticationTest {
         as(READER).delete("/api/v1/jobs/j-1").then().statusCode(403);
         as(SUBMITTER).get("/api/v1/jobs").then().statusCode(403);
         as(SUBMITTER).get("/api/v1/node").then().statusCode(403);
+    }
+
+    @Test
+    void aJobOverItsKeysLimitsIsA403ProblemWithEachExcessAtItsPath() {
+        String over = """
+                name: big
+                timeout: 1h
+                workflows:
+                  - {name: a, vus: 11, iterations: 1, steps: [{name: s, request: {url: "http://example.com/"}}]}
+                """;
+        as(LIMITED).contentType("application/yaml").body(over.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .post("/api/v1/jobs").then().statusCode(403).contentType("application/problem+json")
+                .body("title", equalTo("Over this API key's limits"), "detail", containsString("'limited'"),
+                        "errors.path", org.hamcrest.Matchers.contains("workflows", "timeout"),
+                        "errors[1].message", equalTo("1h is longer than this API key's limit of 10m"));
+        // Within the limits, or from a key without any, the job goes on to routing (no datacenter here: 503).
+        as(LIMITED).contentType("application/yaml").body(over.replace("vus: 11", "vus: 10").replace("1h", "10m")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).post("/api/v1/jobs").then().statusCode(503);
+        as(SUBMITTER).contentType("application/yaml").body(over.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .post("/api/v1/jobs").then().statusCode(503);
     }
 
     @Test

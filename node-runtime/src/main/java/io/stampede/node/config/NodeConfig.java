@@ -92,7 +92,8 @@ public interface NodeConfig {
 
         /**
          * API keys, comma-separated, each {@code name:roles:sha256} with roles joined by {@code +}
-         * ({@code read}, {@code submit}, {@code admin}) and the hex SHA-256 of the key
+         * ({@code read}, {@code submit}, {@code admin}) and the hex SHA-256 of the key, optionally
+         * followed by {@code :vus=N;rate=R;duration=D}, the key's limits per job
          * ({@code stampede key new} prints one).
          */
         Optional<List<String>> apiKeys();

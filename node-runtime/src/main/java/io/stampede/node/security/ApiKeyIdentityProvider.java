@@ -11,13 +11,23 @@ import io.quarkus.security.runtime.QuarkusPrincipal;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.stampede.model.security.ApiKeys;
+import io.stampede.model.security.KeyLimits;
 
 /**
- * Turns a presented API key into an identity: the key's name as the principal and its roles. An
- * unknown key fails authentication (401); the key itself is never put in the exception or a log.
+ * Turns a presented API key into an identity: the key's name as the principal, its roles, and its
+ * limits as the attribute {@link #LIMITS}. An unknown key fails authentication (401); the key
+ * itself is never put in the exception or a log.
  */
 @Singleton
 public class ApiKeyIdentityProvider implements IdentityProvider<TokenAuthenticationRequest> {
+
+    /** The identity's attribute holding its key's {@link KeyLimits}; absent while authentication is off. */
+    public static final String LIMITS = "stampede.key-limits";
+
+    /** How much load {@code identity}'s key may ask for in one job. */
+    public static KeyLimits limits(SecurityIdentity identity) {
+        return identity.getAttribute(LIMITS) instanceof KeyLimits limits ? limits : KeyLimits.NONE;
+    }
 
     private final ApiKeyRegistry registry;
 
@@ -34,7 +44,7 @@ public class ApiKeyIdentityProvider implements IdentityProvider<TokenAuthenticat
     public Uni<SecurityIdentity> authenticate(TokenAuthenticationRequest request, AuthenticationRequestContext context) {
         return registry.keys().find(request.getToken().getToken()).map(key -> {
             QuarkusSecurityIdentity.Builder identity = QuarkusSecurityIdentity.builder()
-                    .setPrincipal(new QuarkusPrincipal(key.name()));
+                    .setPrincipal(new QuarkusPrincipal(key.name())).addAttribute(LIMITS, key.limits());
             key.roles().forEach(role -> identity.addRole(role.label()));
             return Uni.createFrom().<SecurityIdentity>item(identity.build());
         }).orElseGet(() -> Uni.createFrom().failure(new AuthenticationFailedException("unknown API key")));

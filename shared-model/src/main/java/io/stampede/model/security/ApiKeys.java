@@ -17,8 +17,9 @@ import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 
 /**
- * The API keys a node accepts, each kept as {@code name:roles:sha256}: a name (shown in logs and
- * metrics instead of the key), its roles joined by {@code +}, and the hex SHA-256 of the key. The
+ * The API keys a node accepts, each kept as {@code name:roles:sha256[:limits]}: a name (shown in
+ * logs and metrics instead of the key), its roles joined by {@code +}, the hex SHA-256 of the key,
+ * and optionally how much load one job of the key's may ask for ({@link KeyLimits}). The
  * key itself is never stored by a node. A generated key carries 256 random bits, so one round of
  * SHA-256 is enough to keep it from being recovered from its hash (no salt or slow hash is needed,
  * unlike for a password). Pure and immutable.
@@ -40,8 +41,8 @@ public final class ApiKeys {
         }
     }
 
-    /** One accepted key: its name and roles ({@link Role#ADMIN} brings the others). */
-    public record ApiKey(String name, Set<Role> roles) {
+    /** One accepted key: its name, roles ({@link Role#ADMIN} brings the others) and limits. */
+    public record ApiKey(String name, Set<Role> roles, KeyLimits limits) {
         public ApiKey {
             roles = roles.contains(Role.ADMIN) ? Set.copyOf(EnumSet.allOf(Role.class)) : Set.copyOf(roles);
         }
@@ -93,7 +94,13 @@ public final class ApiKeys {
 
     /** A configuration entry for a key: {@code name:roles:sha256}. */
     public static String entry(String name, Set<Role> roles, String key) {
-        return name + ":" + String.join("+", roles.stream().sorted().map(Role::label).toList()) + ":" + hash(key);
+        return entry(name, roles, key, KeyLimits.NONE);
+    }
+
+    /** A configuration entry for a key: {@code name:roles:sha256}, then {@code :limits} when there are any. */
+    public static String entry(String name, Set<Role> roles, String key, KeyLimits limits) {
+        return name + ":" + String.join("+", roles.stream().sorted().map(Role::label).toList()) + ":" + hash(key)
+                + (limits.none() ? "" : ":" + limits.text());
     }
 
     /** What {@link #parse} made of configuration: the keys, and every problem (with where it was). */
@@ -101,7 +108,7 @@ public final class ApiKeys {
     }
 
     /**
-     * Reads entries ({@code name:roles:sha256}); blank lines and {@code #} comments are skipped.
+     * Reads entries ({@code name:roles:sha256[:limits]}); blank lines and {@code #} comments are skipped.
      *
      * @param source where the entries come from, named in problems (a setting or a file)
      */
@@ -118,8 +125,9 @@ public final class ApiKeys {
             }
             String where = source + " entry " + line;
             String[] parts = entry.split(":", -1);
-            if (parts.length != 3) {
-                problems.add(where + ": must be name:roles:sha256 (the key itself is never configured)");
+            if (parts.length != 3 && parts.length != 4) {
+                problems.add(where + ": must be name:roles:sha256 or name:roles:sha256:limits (the key itself is"
+                        + " never configured)");
                 continue;
             }
             String name = parts[0];
@@ -150,11 +158,18 @@ public final class ApiKeys {
             if (!rolesValid) {
                 continue;
             }
+            KeyLimits limits;
+            try {
+                limits = parts.length == 4 ? KeyLimits.parse(parts[3]) : KeyLimits.NONE;
+            } catch (IllegalArgumentException e) {
+                problems.add(where + " (" + name + "): its limits (vus=N;rate=R;duration=D): " + e.getMessage());
+                continue;
+            }
             if (names.put(name, hash) != null) {
                 problems.add(where + ": the name '" + name + "' is used twice");
                 continue;
             }
-            if (byHash.putIfAbsent(hash, new ApiKey(name, roles)) != null) {
+            if (byHash.putIfAbsent(hash, new ApiKey(name, roles, limits)) != null) {
                 problems.add(where + " (" + name + "): the same key as '" + byHash.get(hash).name() + "'");
             }
         }

@@ -45,7 +45,8 @@ class ApiKeysTest {
                 "ok:read:" + hash, "ok:submit:" + ApiKeys.hash("other"), "twin:read:" + hash,
                 "unauthenticated:read:" + ApiKeys.hash("u")), "stampede.security.api-keys");
         assertThat(parsed.problems()).containsExactly(
-                "stampede.security.api-keys entry 1: must be name:roles:sha256 (the key itself is never configured)",
+                "stampede.security.api-keys entry 1: must be name:roles:sha256 or name:roles:sha256:limits (the key"
+                        + " itself is never configured)",
                 "stampede.security.api-keys entry 2: the name 'c i' must be 1-64 letters, digits, dots, dashes or underscores",
                 "stampede.security.api-keys entry 3 (ci): the hash must be 64 hex digits, the SHA-256 of the key",
                 "stampede.security.api-keys entry 4 (ci): its roles must be read, submit or admin, joined by +",
@@ -53,5 +54,19 @@ class ApiKeysTest {
                 "stampede.security.api-keys entry 7 (twin): the same key as 'ok'",
                 "stampede.security.api-keys entry 8: the name 'unauthenticated' is reserved");
         assertThat(parsed.keys().size()).isEqualTo(1);
+    }
+
+    @Test
+    void aKeysEntryMayEndWithItsLimitsAndWrongOnesAreNamedWithoutEchoingThem() {
+        String key = ApiKeys.generate(new SplittableRandom(3));
+        KeyLimits limits = KeyLimits.parse("vus=50;duration=10m");
+        String entry = ApiKeys.entry("ci", Set.of(Role.SUBMIT), key, limits);
+        assertThat(entry).endsWith(":vus=50;duration=10m");
+        ApiKeys.Parsed parsed = ApiKeys.parse(List.of(entry, "other:read:" + ApiKeys.hash("o") + ":" + key), "file");
+        assertThat(parsed.keys().find(key).orElseThrow().limits()).isEqualTo(limits);
+        assertThat(parsed.problems()).containsExactly("file entry 2 (other): its limits (vus=N;rate=R;duration=D): each"
+                + " limit is vus=N, rate=R or duration=D");
+        assertThat(ApiKeys.parse(List.of(ApiKeys.entry("plain", Set.of(Role.READ), "k")), "file").keys().find("k")
+                .orElseThrow().limits()).isEqualTo(KeyLimits.NONE);
     }
 }
