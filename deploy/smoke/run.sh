@@ -309,6 +309,7 @@ kafka_ready="$(now_ms)"
 step "7. gate, manager and worker (podman kube play, as $uid:0, read-only root file system)"
 gate_port="$(free_port)"
 membership_key="$(head -c 24 /dev/urandom | base64 | tr -d '=+/')"
+record_key="$(head -c 24 /dev/urandom | base64 | tr -d '=+/')"
 # An API key with every role (docs/security.md#api-keys): nodes get its SHA-256, curl reads the
 # header from a file and the CLI from its environment, so the key is on no command line.
 api_key="stk_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
@@ -333,6 +334,9 @@ node_env() { # role, http port; the manifests' variables, with their values rend
         # The manifests read it from a Secret (secretKeyRef), which podman 4.3 cannot play.
         - name: STAMPEDE_MEMBERSHIP_KEY
           value: "$membership_key"
+        # The same Secret's record-key: every record signed and checked (docs/security.md#records).
+        - name: STAMPEDE_SECURITY_RECORD_KEY
+          value: "$record_key"
         # The manifests mount the API keys' Secret as a file (STAMPEDE_SECURITY_API_KEYS_FILE).
         - name: STAMPEDE_SECURITY_API_KEYS
           value: "$api_key_entry"

@@ -344,11 +344,17 @@ class ManifestsTest {
             JsonNode key = node.env().get("STAMPEDE_MEMBERSHIP_KEY").at("/valueFrom/secretKeyRef");
             assertThat(key.path("name").asText()).as(node.name()).isEqualTo("stampede-membership");
             assertThat(key.path("key").asText()).as(node.name()).isEqualTo("key");
+            JsonNode recordKey = node.env().get("STAMPEDE_SECURITY_RECORD_KEY").at("/valueFrom/secretKeyRef");
+            assertThat(recordKey.path("name").asText()).as(node.name()).isEqualTo("stampede-membership");
+            assertThat(recordKey.path("key").asText()).as(node.name()).isEqualTo("record-key");
+            assertThat(recordKey.path("optional").asBoolean(false)).as(node.name() + ": no node runs unsigned")
+                    .isFalse();
         }
         assertThat(config.at("/data/kafka-bootstrap-servers").asText())
                 .as("the base names the Strimzi cluster's bootstrap Service")
                 .isEqualTo(strimziBootstrap());
-        assertThat(rendered.ofKind("Secret")).as("the membership key is created by hand, never shipped").isEmpty();
+        assertThat(rendered.ofKind("Secret")).as("the membership and record keys are created by hand, never shipped")
+                .isEmpty();
     }
 
     @ParameterizedTest

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.stampede.local.Processes;
+import io.stampede.testkit.KafkaProbe;
 
 /** Runs a command to completion with a time limit, capturing what it printed. */
 final class Command {
@@ -35,6 +36,16 @@ final class Command {
     }
 
     private Command() {
+    }
+
+    /**
+     * A Kafka client for the topics of the local cluster started in {@code directory}, writing
+     * records signed with that cluster's record key as its nodes do (what a test writes stands for a
+     * node's record; {@link KafkaProbe#sendUnsigned} writes as an outsider).
+     */
+    static KafkaProbe kafkaProbe(Path directory, String bootstrapServers) {
+        return new KafkaProbe(bootstrapServers, io.stampede.model.security.KafkaSecurity.PLAINTEXT,
+                io.stampede.cli.local.LocalCluster.recordSigning(directory.resolve(".stampede/local")));
     }
 
     /** {@code stampede <args>} from the packaged jar, in {@code directory}. */

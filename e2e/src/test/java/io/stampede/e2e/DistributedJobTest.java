@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +31,8 @@ import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.job.LoadShare;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
+import io.stampede.model.security.KafkaSecurity;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
@@ -77,7 +80,7 @@ class DistributedJobTest {
         }
         target = TargetServer.start();
         bootstrapServers = state.get("bootstrapServers").asText();
-        kafka = new KafkaProbe(bootstrapServers);
+        kafka = Command.kafkaProbe(directory, bootstrapServers);
         events = kafka.watch(Topics.JOB_EVENTS);
         dispatches = kafka.watch(Topics.dispatch("dc1"));
         dc2Dispatches = kafka.watch(Topics.dispatch("dc2"));
@@ -748,6 +751,86 @@ class DistributedJobTest {
         // The gates read the results topic from its start: the poison there is skipped and counted too.
         await().atMost(10, TimeUnit.SECONDS).until(() -> rejected(get(gateUrl + "/q/metrics"), Topics.JOB_RESULTS)
                 >= progress.size());
+    }
+
+    /**
+     * Records written by whoever can write the topics but does not hold the cluster's record key,
+     * each of which would stop the job if it were applied: a cancel with an inflated fence in the
+     * datacenter leader's name, a cancel from an unknown sender, each worker's share cancelled in a
+     * worker's name, and a cancel signed with another key. Every one is refused and counted, and the
+     * job completes with exactly what the target received.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(89)
+    void recordsWithoutTheClustersSignatureAreRefusedAndTheJobCompletesExactly() throws Exception {
+        String id = submitToGate("""
+                name: forged
+                datacenters: [dc1]
+                workflows:
+                  - name: ping
+                    vus: 4
+                    duration: 8s
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/delay/14")));
+        await().atMost(60, TimeUnit.SECONDS).until(() -> target.requests("/delay/14") > 20);
+
+        JsonNode state = new ObjectMapper().readTree(directory.resolve(".stampede/local/cluster.json").toFile());
+        List<JsonNode> dc1 = new java.util.ArrayList<>();
+        state.get("nodes").forEach(node -> {
+            if (node.path("datacenter").asText().equals("dc1")) {
+                dc1.add(node);
+            }
+        });
+        String manager = dc1.stream().filter(node -> node.get("role").asText().equals("manager")).findFirst()
+                .orElseThrow().get("id").asText();
+        List<JsonNode> workers = dc1.stream().filter(node -> node.get("role").asText().equals("worker")).toList();
+        Subject subject = Subject.job(JobId.of(id));
+        long now = System.currentTimeMillis();
+        int unsigned = 0;
+        kafka.sendUnsigned(Topics.dispatch("dc1"), subject.key(), RecordCodec.encode(Envelope.of(subject, manager,
+                Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, now, new Payload.JobCancelRequested("inflated fence"))));
+        unsigned++;
+        kafka.sendUnsigned(Topics.jobs("dc1"), subject.key(), RecordCodec.encode(Envelope.of(subject, "intruder",
+                1_000_000, Long.MAX_VALUE / 2, now, new Payload.JobCancelRequested("unknown sender"))));
+        for (JsonNode worker : workers) {
+            for (int attempt = 0; attempt < 3; attempt++) {
+                kafka.sendUnsigned(Topics.dispatch("dc1"), subject.key(), RecordCodec.encode(Envelope.of(subject,
+                        worker.get("id").asText(), 1_000_000, Long.MAX_VALUE / 2, now,
+                        new Payload.WorkflowCancelRequested("ping", worker.get("id").asText(), attempt))));
+                unsigned++;
+            }
+        }
+        byte[] value = RecordCodec.encode(Envelope.of(subject, manager, 1_000_000, Long.MAX_VALUE / 2, now,
+                new Payload.JobCancelRequested("another key")));
+        try (KafkaProbe outsider = new KafkaProbe(bootstrapServers, KafkaSecurity.PLAINTEXT,
+                RecordSigning.of("not-the-cluster's-record-key", Optional.empty()))) {
+            outsider.send(Topics.dispatch("dc1"), subject.key(), value);
+        }
+
+        JsonNode job = ended(id, Duration.ofSeconds(90));
+        assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(target.requests("/delay/14"));
+        String managerMetrics = get("http://127.0.0.1:" + dc1.stream().filter(node -> node.get("id").asText()
+                .equals(manager)).findFirst().orElseThrow().get("httpPort").asInt() + "/q/metrics");
+        assertThat(rejected(managerMetrics, Topics.jobs("dc1"), "UNSIGNED")).isGreaterThanOrEqualTo(1);
+        for (JsonNode worker : workers) {
+            String metrics = get("http://127.0.0.1:" + worker.get("httpPort").asInt() + "/q/metrics");
+            assertThat(rejected(metrics, Topics.dispatch("dc1"), "UNSIGNED")).as(worker.get("id").asText())
+                    .isGreaterThanOrEqualTo(unsigned);
+            assertThat(rejected(metrics, Topics.dispatch("dc1"), "FORGED")).as(worker.get("id").asText())
+                    .isGreaterThanOrEqualTo(1);
+        }
+        System.out.printf("Unsigned and forged records: %d unsigned on the dispatch topic (an inflated fence in the"
+                + " leader's name, %d cancels in workers' names), 1 unsigned from an unknown sender on the jobs topic,"
+                + " 1 signed with another key: all refused and counted; the job COMPLETED with the target's exact"
+                + " count (%d)%n", unsigned, unsigned - 1, target.requests("/delay/14"));
+    }
+
+    /** The records a node's metrics say it rejected on {@code topic} for {@code reason}. */
+    private static long rejected(String metrics, String topic, String reason) {
+        return metrics.lines().filter(line -> line.startsWith("stampede_records_rejected_total{")
+                        && line.contains("topic=\"" + topic + "\"") && line.contains("reason=\"" + reason + "\""))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
     /** The records a node's metrics say it rejected on {@code topic}, for every reason. */

@@ -223,7 +223,7 @@ class FailoverTest {
         long stale = staleRecordsDropped() - staleBefore;
         // Whether the woken leader wrote anything before it learnt of its successor is a race it
         // usually wins; write what it could have written, with its old fence, and watch it dropped.
-        try (KafkaProbe kafka = new KafkaProbe(bootstrapServers)) {
+        try (KafkaProbe kafka = Command.kafkaProbe(directory, bootstrapServers)) {
             kafka.send(Topics.JOB_EVENTS, Envelope.of(Subject.job(JobId.of(id)), paused.getKey(), paused.getValue(), 1_000_000,
                     System.currentTimeMillis(), new Payload.DatacenterFinished("dc1", DatacenterJobStatus.FAILED, Map.of(), Map.of(),
                             Map.of("", "a deposed leader's verdict"))));

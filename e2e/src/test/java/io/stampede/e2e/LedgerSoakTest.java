@@ -197,7 +197,7 @@ class LedgerSoakTest {
      */
     private static void redeliveredSubmissionOfAReleasedJobIsTurnedAway(HttpClient http) {
         String manager = nodes.get("manager").getKey();
-        try (KafkaProbe kafka = new KafkaProbe(bootstrapServers)) {
+        try (KafkaProbe kafka = Command.kafkaProbe(directory, bootstrapServers)) {
             kafka.send(Topics.jobs("dc1"), Envelope.of(Subject.job(JobId.of(lastJob)), "gate-again", 1, 1,
                     System.currentTimeMillis(), new Payload.JobSubmitted("dc1", lastSpec,
                             Map.of("w", new LoadShare(1, 0, 0, 1)), 0)));

@@ -95,14 +95,23 @@ class LocalClusterTest {
         assertThat(jobs.exitCode()).as(jobs.toString()).isZero();
         assertThat(Command.stampede(directory, COMMAND_TIMEOUT, Command.WITHOUT_API_KEY, "jobs",
                 "--gate", rows.get(0).url()).exitCode()).as("a gate named by --gate gets no key of this folder").isOne();
+        java.util.Properties secrets = new java.util.Properties();
+        try (var in = Files.newInputStream(credentials)) {
+            secrets.load(in);
+        }
+        String membershipKey = secrets.getProperty("membership-key");
+        String recordKey = secrets.getProperty("record-key");
+        assertThat(recordKey).as("a record key is generated").hasSizeGreaterThanOrEqualTo(16);
         try (var logs = Files.list(directory.resolve(".stampede/local/logs"))) {
             for (Path log : logs.toList()) {
-                assertThat(Files.readString(log)).as(log.toString()).doesNotContain(KeyedHttpClient.KEY);
+                assertThat(Files.readString(log)).as(log.toString()).doesNotContain(KeyedHttpClient.KEY)
+                        .doesNotContain(membershipKey).doesNotContain(recordKey);
             }
         }
         for (ProcessHandle process : ourProcesses()) {
             assertThat(String.join(" ", process.info().arguments().map(List::of).orElse(List.of())))
-                    .doesNotContain(KeyedHttpClient.KEY).doesNotContain("MEMBERSHIP_KEY");
+                    .doesNotContain(KeyedHttpClient.KEY).doesNotContain("MEMBERSHIP_KEY")
+                    .doesNotContain(membershipKey).doesNotContain(recordKey);
         }
 
         Command.Result status = Command.stampede(directory, COMMAND_TIMEOUT, "local", "status");

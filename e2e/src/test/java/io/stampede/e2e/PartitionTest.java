@@ -11,6 +11,8 @@ import io.stampede.model.Topics;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.job.LoadShare;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
+import io.stampede.model.security.KafkaSecurity;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
@@ -40,6 +42,9 @@ import org.junit.jupiter.api.Test;
  * carry on and the cut-off manager must stop dispatching.
  */
 class PartitionTest {
+
+    /** The nodes sign their records with it (in their environment), and so does the test's own writer. */
+    private static final String RECORD_KEY = "partition-test-record-key-" + System.nanoTime();
 
     static final List<String> MANAGERS = List.of("part-m1", "part-m2", "part-m3");
     static final List<Process> processes = new ArrayList<>();
@@ -89,7 +94,7 @@ class PartitionTest {
             start("worker", id, bootstrap, List.of("-Dstampede.node.seeds=" + seed));
         }
         target = TargetServer.start();
-        kafka = new KafkaProbe(bootstrap);
+        kafka = new KafkaProbe(bootstrap, KafkaSecurity.PLAINTEXT, RecordSigning.of(RECORD_KEY, Optional.empty()));
         dispatches = kafka.watch(Topics.dispatch("dc1"));
         events = kafka.watch(Topics.JOB_EVENTS);
         for (String url : urls.values()) {
@@ -106,8 +111,10 @@ class PartitionTest {
                         "e2e", java.util.Set.of(io.stampede.model.security.ApiKeys.Role.ADMIN), KeyedHttpClient.KEY)));
         command.addAll(options);
         command.addAll(List.of("-jar", Command.HOME.resolve(service + "/target/quarkus-app/quarkus-run.jar").toString()));
-        processes.add(new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
-                .redirectOutput(directory.resolve(id + ".log").toFile()).start());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
+                .redirectOutput(directory.resolve(id + ".log").toFile());
+        builder.environment().put("STAMPEDE_SECURITY_RECORD_KEY", RECORD_KEY);
+        processes.add(builder.start());
         urls.put(id, "http://127.0.0.1:" + http);
     }
 

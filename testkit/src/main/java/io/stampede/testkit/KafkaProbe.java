@@ -1,6 +1,7 @@
 package io.stampede.testkit;
 
 import io.stampede.model.security.KafkaSecurity;
+import io.stampede.model.security.RecordSigning;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -31,6 +32,7 @@ public final class KafkaProbe implements AutoCloseable {
 
     private final String bootstrapServers;
     private final KafkaSecurity security;
+    private final RecordSigning signing;
     private final KafkaProducer<String, byte[]> producer;
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
 
@@ -40,8 +42,14 @@ public final class KafkaProbe implements AutoCloseable {
 
     /** On a broker that wants clients to log in (SASL) or speak TLS. */
     public KafkaProbe(String bootstrapServers, KafkaSecurity security) {
+        this(bootstrapServers, security, RecordSigning.off());
+    }
+
+    /** For a cluster that signs its records: what this probe writes is signed like a node's. */
+    public KafkaProbe(String bootstrapServers, KafkaSecurity security, RecordSigning signing) {
         this.bootstrapServers = bootstrapServers;
         this.security = security;
+        this.signing = signing;
         Properties properties = new Properties();
         properties.putAll(security.clientProperties());
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -49,10 +57,23 @@ public final class KafkaProbe implements AutoCloseable {
         this.producer = new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
     }
 
-    /** Writes raw bytes and waits until the broker has them. */
+    /** Writes raw bytes, signed when this probe signs, and waits until the broker has them. */
     public void send(String topic, String key, byte[] value) {
+        send(topic, key, value, signing.on());
+    }
+
+    /** Writes raw bytes without a MAC, as whoever does not hold the cluster's record key would. */
+    public void sendUnsigned(String topic, String key, byte[] value) {
+        send(topic, key, value, false);
+    }
+
+    private void send(String topic, String key, byte[] value, boolean signed) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+        if (signed) {
+            record.headers().add(RecordSigning.HEADER, signing.sign(key, value));
+        }
         try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(10, TimeUnit.SECONDS);
+            producer.send(record).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not write to " + topic, e);
         }

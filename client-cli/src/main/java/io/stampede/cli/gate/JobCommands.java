@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.stampede.cli.ExitCodes;
 import io.stampede.cli.JobStatuses;
+import io.stampede.model.security.RecordSigning;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -196,12 +197,18 @@ public final class JobCommands {
                 // The same settings as the nodes' (STAMPEDE_KAFKA_*); a local cluster's broker, its own.
                 io.stampede.model.security.KafkaSecurity security = io.stampede.model.security.KafkaSecurity
                         .fromEnvironment(System.getenv());
+                java.nio.file.Path local = java.nio.file.Path.of(".stampede/local");
                 if (System.getenv("STAMPEDE_KAFKA_SECURITY_PROTOCOL") == null) {
-                    security = io.stampede.cli.local.LocalCluster.kafkaSecurity(java.nio.file.Path.of(".stampede/local"),
-                            kafka).orElse(security);
+                    security = io.stampede.cli.local.LocalCluster.kafkaSecurity(local, kafka).orElse(security);
                 }
-                return KafkaWatch.follow(kafka, security, id, Duration.ofSeconds(waitSeconds), spec.commandLine().getOut(),
-                        spec.commandLine().getErr());
+                // Records are checked as the nodes check them: with their key (STAMPEDE_SECURITY_RECORD_KEY),
+                // or a local cluster's.
+                String recordKey = System.getenv("STAMPEDE_SECURITY_RECORD_KEY");
+                RecordSigning signing = recordKey != null && !recordKey.isBlank()
+                        ? RecordSigning.of(recordKey, Optional.empty())
+                        : io.stampede.cli.local.LocalCluster.recordSigning(local, kafka).orElse(RecordSigning.off());
+                return KafkaWatch.follow(kafka, security, signing, id, Duration.ofSeconds(waitSeconds),
+                        spec.commandLine().getOut(), spec.commandLine().getErr());
             }
             GateClient client = gate.client();
             GateClient.Answer known = client.job(id);

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -28,6 +29,7 @@ import io.stampede.model.stats.JobStatistics;
 import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.security.KafkaSecurity;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.model.wire.RecordCodec;
 import io.stampede.model.wire.ReplayFilter;
 
@@ -59,8 +61,8 @@ final class KafkaWatch {
      * {@code wait} after that, the job's datacenters have gone quiet (a running job reports every
      * second): either way it says so and returns instead of waiting for ever.
      */
-    static int follow(String bootstrap, KafkaSecurity security, String id, Duration wait, PrintWriter out,
-            PrintWriter err) {
+    static int follow(String bootstrap, KafkaSecurity security, RecordSigning signing, String id, Duration wait,
+            PrintWriter out, PrintWriter err) {
         KafkaWatch watch = new KafkaWatch(id);
         long started = System.nanoTime();
         long deadline = started + wait.toNanos();
@@ -92,7 +94,9 @@ final class KafkaWatch {
                 }
                 boolean changed = false;
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (!id.equals(record.key())
+                    Header mac = record.headers().lastHeader(RecordSigning.HEADER);
+                    if (!id.equals(record.key()) || signing.check(record.key(), record.value(),
+                            mac == null ? null : mac.value()).isPresent()
                             || !(RecordCodec.decode(record.value()) instanceof RecordCodec.Accepted accepted)) {
                         continue;
                     }

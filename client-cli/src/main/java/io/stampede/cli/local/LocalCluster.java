@@ -139,16 +139,38 @@ public final class LocalCluster {
      */
     public static Optional<io.stampede.model.security.KafkaSecurity> kafkaSecurity(Path clusterDirectory,
             String bootstrapServers) {
+        return secretsFor(clusterDirectory, bootstrapServers).flatMap(LocalSecrets::kafka);
+    }
+
+    /**
+     * How the records on the broker at {@code bootstrapServers} are signed, when it is the broker of
+     * the local cluster in {@code clusterDirectory}.
+     */
+    public static Optional<io.stampede.model.security.RecordSigning> recordSigning(Path clusterDirectory,
+            String bootstrapServers) {
+        return secretsFor(clusterDirectory, bootstrapServers).map(LocalSecrets::recordSigning);
+    }
+
+    /** The secrets of the local cluster in {@code clusterDirectory}, when its broker is at {@code bootstrapServers}. */
+    private static Optional<LocalSecrets> secretsFor(Path clusterDirectory, String bootstrapServers) {
         try {
             Optional<ClusterState> state = ClusterState.load(clusterDirectory);
             if (state.isEmpty() || !state.get().bootstrapServers().equals(bootstrapServers)
                     || !Files.isRegularFile(clusterDirectory.resolve(io.stampede.cli.gate.Credentials.LOCAL_FILE))) {
                 return Optional.empty();
             }
-            return LocalSecrets.read(clusterDirectory).kafka();
+            return Optional.of(LocalSecrets.read(clusterDirectory));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * How the records of the local cluster in {@code clusterDirectory} are signed: for a process
+     * that writes records to its topics like one of its nodes (a test's).
+     */
+    public static io.stampede.model.security.RecordSigning recordSigning(Path clusterDirectory) {
+        return LocalSecrets.read(clusterDirectory).recordSigning();
     }
 
     /** The address every node of a local cluster listens on. */

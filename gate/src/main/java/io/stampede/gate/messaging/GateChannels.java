@@ -16,6 +16,7 @@ import io.smallrye.common.annotation.Identifier;
 import io.stampede.gate.jobs.JobService;
 import io.stampede.gate.routing.Router;
 import io.stampede.gate.routing.DatacenterRouter;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.protocol.NodeProtocol;
 import io.stampede.node.messaging.RecordInbox;
@@ -59,8 +60,8 @@ public class GateChannels {
         @Identifier("gate-out")
         RecordSender out(@Channel("gate-out") Emitter<byte[]> emitter, NodeIdentity identity, NodeProtocol protocol,
                 Sequences sequences,
-                Clock clock) {
-            return RecordSender.of(emitter, identity, protocol, sequences, clock);
+                Clock clock, RecordSigning signing) {
+            return RecordSender.of(emitter, identity, protocol, sequences, clock, signing);
         }
 
         @Produces

@@ -45,6 +45,6 @@ public class DatacenterListener {
 
     @Incoming("heartbeats")
     public void onHeartbeat(ConsumerRecord<String, byte[]> record) {
-        inbox.apply(record, () -> coordinator.onHeartbeatRecord(record.value()));
+        inbox.applyAlso(record, () -> coordinator.onHeartbeatRecord(record.value()));
     }
 }

@@ -10,6 +10,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 import io.smallrye.common.annotation.Identifier;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.protocol.NodeProtocol;
 import io.stampede.node.messaging.ConsumerGroups;
@@ -46,8 +47,8 @@ public class ManagerChannels {
     @Identifier("dispatch")
     RecordSender dispatch(@Channel("dispatch") Emitter<byte[]> emitter, NodeIdentity identity, NodeProtocol protocol,
                 Sequences sequences,
-                Clock clock) {
-        return RecordSender.of(emitter, identity, protocol, sequences, clock);
+                Clock clock, RecordSigning signing) {
+        return RecordSender.of(emitter, identity, protocol, sequences, clock, signing);
     }
 
     @Produces
@@ -55,7 +56,7 @@ public class ManagerChannels {
     @Identifier("events")
     RecordSender events(@Channel("events") Emitter<byte[]> emitter, NodeIdentity identity, NodeProtocol protocol,
                 Sequences sequences,
-                Clock clock) {
-        return RecordSender.of(emitter, identity, protocol, sequences, clock);
+                Clock clock, RecordSigning signing) {
+        return RecordSender.of(emitter, identity, protocol, sequences, clock, signing);
     }
 }

@@ -100,6 +100,15 @@ public interface NodeConfig {
 
         /** A file of API keys in the same form, one per line ({@code #} starts a comment): a mounted Secret. */
         Optional<String> apiKeysFile();
+
+        /**
+         * The key every node of the cluster signs its Kafka records with and checks every record it
+         * reads against (16 bytes or more); none: records are neither signed nor checked.
+         */
+        Optional<String> recordKey();
+
+        /** A second record key accepted, never signed with, while keys are rolled over (docs/security.md). */
+        Optional<String> recordSecondaryKey();
     }
 
     interface Protocol {

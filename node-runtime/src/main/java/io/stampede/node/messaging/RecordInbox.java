@@ -5,9 +5,11 @@ import java.util.Optional;
 import jakarta.inject.Singleton;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.ProtocolVersion;
 import io.stampede.model.wire.RecordCodec;
@@ -21,7 +23,8 @@ import io.stampede.node.protocol.PeerProtocols;
  * ({@code stampede_records_rejected_total}, {@code stampede_records_dropped_total}, tagged with
  * topic and reason), logged once with where they are, and skipped: they never stop a consumer or
  * block a partition. Rejected ones are also copied to the dead-letter topic when that is on
- * ({@link DeadLetters}).
+ * ({@link DeadLetters}). When the cluster signs its records ({@link RecordSigning}), a record
+ * without a valid MAC is rejected before anything reads it: {@code UNSIGNED} or {@code FORGED}.
  */
 @Singleton
 public class RecordInbox {
@@ -34,12 +37,15 @@ public class RecordInbox {
     private final DeadLetters deadLetters;
     private final ProtocolVersion reader;
     private final PeerProtocols peers;
+    private final RecordSigning signing;
 
-    public RecordInbox(MeterRegistry registry, DeadLetters deadLetters, NodeProtocol protocol, PeerProtocols peers) {
+    public RecordInbox(MeterRegistry registry, DeadLetters deadLetters, NodeProtocol protocol, PeerProtocols peers,
+            RecordSigning signing) {
         this.registry = registry;
         this.deadLetters = deadLetters;
         this.reader = protocol.version();
         this.peers = peers;
+        this.signing = signing;
     }
 
     /** Where a consumed record is, for counts and logs. */
@@ -86,11 +92,42 @@ public class RecordInbox {
     }
 
     /**
-     * Hands a consumed record to {@code application}. Whatever it throws is counted as
-     * {@value #UNAPPLICABLE}, logged with where the record is, and goes no further: the consumer
-     * carries on with the next record.
+     * Hands a consumed record to {@code application}, once its MAC is checked when records are
+     * signed. Whatever it throws is counted as {@value #UNAPPLICABLE}, logged with where the record
+     * is, and goes no further: the consumer carries on with the next record.
      */
     public void apply(ConsumerRecord<String, byte[]> record, Runnable application) {
+        Optional<RecordSigning.Refusal> refusal = refusal(record);
+        if (refusal.isPresent()) {
+            rejected(record.topic(), refusal.get().name());
+            LOG.warnf("skipped the record at %s: %s (it does not carry the MAC of a record key this node accepts,"
+                    + " stampede.security.record-key): %s", Source.of(record), refusal.get(),
+                    RecordCodec.preview(record.value()));
+            deadLetters.copy(Source.of(record), record.value(), refusal.get().name());
+            return;
+        }
+        run(record, application);
+    }
+
+    /**
+     * As {@link #apply}, for a second reader of a topic whose first reader counts and logs what it
+     * refuses: a record without a valid MAC is skipped here without being counted again.
+     */
+    public void applyAlso(ConsumerRecord<String, byte[]> record, Runnable application) {
+        if (refusal(record).isEmpty()) {
+            run(record, application);
+        }
+    }
+
+    private Optional<RecordSigning.Refusal> refusal(ConsumerRecord<String, byte[]> record) {
+        if (!signing.on()) {
+            return Optional.empty();
+        }
+        Header mac = record.headers().lastHeader(RecordSigning.HEADER);
+        return signing.check(record.key(), record.value(), mac == null ? null : mac.value());
+    }
+
+    private void run(ConsumerRecord<String, byte[]> record, Runnable application) {
         try {
             application.run();
         } catch (RuntimeException e) {

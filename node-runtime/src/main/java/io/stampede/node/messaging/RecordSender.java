@@ -11,6 +11,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.stampede.model.JobId;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.ProtocolVersion;
@@ -20,7 +21,7 @@ import io.stampede.node.protocol.NodeProtocol;
 
 /**
  * Sends this node's records on one channel: numbers them, encodes them, keys them by their
- * subject and adds CloudEvents headers.
+ * subject, adds CloudEvents headers and, when records are signed, their MAC ({@link RecordSigning}).
  */
 public final class RecordSender {
 
@@ -29,23 +30,25 @@ public final class RecordSender {
     private final Sequences sequences;
     private final Clock clock;
     private final ProtocolVersion protocol;
+    private final RecordSigning signing;
 
     public RecordSender(Emitter<byte[]> emitter, String sender, Sequences sequences, Clock clock,
-            ProtocolVersion protocol) {
+            ProtocolVersion protocol, RecordSigning signing) {
         this.emitter = emitter;
         this.sender = sender;
         this.sequences = sequences;
         this.clock = clock;
         this.protocol = protocol;
+        this.signing = signing;
     }
 
     /**
      * A sender for this node on a channel, numbering its records with the node's {@code sequences}
-     * and writing them in the node's protocol.
+     * and writing them in the node's protocol, signed when the node signs records.
      */
     public static RecordSender of(Emitter<byte[]> emitter, io.stampede.node.config.NodeIdentity identity,
-            NodeProtocol protocol, Sequences sequences, Clock clock) {
-        return new RecordSender(emitter, identity.id(), sequences, clock, protocol.version());
+            NodeProtocol protocol, Sequences sequences, Clock clock, RecordSigning signing) {
+        return new RecordSender(emitter, identity.id(), sequences, clock, protocol.version(), signing);
     }
 
     /** Sends a record about {@code job} under {@code fence}. */
@@ -75,15 +78,18 @@ public final class RecordSender {
         return sent;
     }
 
-    private static Message<byte[]> message(String topic, Subject subject, Envelope envelope,
-            CompletableFuture<Void> sent) {
+    private Message<byte[]> message(String topic, Subject subject, Envelope envelope, CompletableFuture<Void> sent) {
+        byte[] value = RecordCodec.encode(envelope);
         RecordHeaders headers = new RecordHeaders();
-        RecordCodec.headers(envelope).forEach((name, value) -> headers.add(name, value.getBytes(StandardCharsets.UTF_8)));
+        RecordCodec.headers(envelope).forEach((name, text) -> headers.add(name, text.getBytes(StandardCharsets.UTF_8)));
+        if (signing.on()) {
+            headers.add(RecordSigning.HEADER, signing.sign(subject.key(), value));
+        }
         var builder = OutgoingKafkaRecordMetadata.<String>builder().withKey(subject.key()).withHeaders(headers);
         if (topic != null) {
             builder.withTopic(topic);
         }
-        return Message.of(RecordCodec.encode(envelope))
+        return Message.of(value)
                 .addMetadata(builder.build())
                 .withAck(() -> {
                     sent.complete(null);

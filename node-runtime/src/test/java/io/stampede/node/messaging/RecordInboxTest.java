@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.ProtocolVersion;
@@ -23,7 +27,8 @@ class RecordInboxTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final PeerProtocols peers = new PeerProtocols(NodeProtocol.current(), "manager-1", registry,
             Clock.systemUTC());
-    private final RecordInbox inbox = new RecordInbox(registry, DeadLetters.none(), NodeProtocol.current(), peers);
+    private final RecordInbox inbox = new RecordInbox(registry, DeadLetters.none(), NodeProtocol.current(), peers,
+            RecordSigning.off());
 
     private double rejected(String topic, String reason) {
         var counter = registry.find("stampede.records.rejected").tag("topic", topic).tag("reason", reason).counter();
@@ -75,5 +80,34 @@ class RecordInboxTest {
         assertThat(view.peers()).extracting(PeerProtocols.Peer::node, PeerProtocols.Peer::protocol,
                 PeerProtocols.Peer::refused, PeerProtocols.Peer::refusedRecords)
                 .containsExactly(tuple("worker-4", "4.9", false, 0L), tuple("worker-5", "5.0", true, 2L));
+    }
+
+    @Test
+    void whenRecordsAreSignedOnlyThoseWithTheMacOfAnAcceptedKeyAreAppliedAndTheOthersAreCountedOnce() {
+        RecordSigning current = RecordSigning.of("the-cluster's-record-key", Optional.of("last-month's-record-key"));
+        RecordInbox signed = new RecordInbox(registry, DeadLetters.none(), NodeProtocol.current(), peers, current);
+        byte[] value = "{}".getBytes(StandardCharsets.UTF_8);
+        List<String> applied = new ArrayList<>();
+
+        signed.apply(record("job-1", value, current.sign("job-1", value)), () -> applied.add("signed"));
+        signed.apply(record("job-1", value, RecordSigning.of("last-month's-record-key", Optional.empty())
+                .sign("job-1", value)), () -> applied.add("secondary"));
+        signed.apply(record("job-1", value, null), () -> applied.add("unsigned"));
+        signed.apply(record("job-1", value, RecordSigning.of("somebody-else's-key", Optional.empty())
+                .sign("job-1", value)), () -> applied.add("other key"));
+        signed.apply(record("job-2", value, current.sign("job-1", value)), () -> applied.add("moved to another key"));
+        signed.applyAlso(record("job-1", value, null), () -> applied.add("unsigned, second reader"));
+
+        assertThat(applied).containsExactly("signed", "secondary");
+        assertThat(rejected("stampede.jobs.events", "UNSIGNED")).isEqualTo(1);
+        assertThat(rejected("stampede.jobs.events", "FORGED")).isEqualTo(2);
+    }
+
+    private static ConsumerRecord<String, byte[]> record(String key, byte[] value, byte[] mac) {
+        ConsumerRecord<String, byte[]> record = new ConsumerRecord<>("stampede.jobs.events", 0, 1, key, value);
+        if (mac != null) {
+            record.headers().add(RecordSigning.HEADER, mac);
+        }
+        return record;
     }
 }

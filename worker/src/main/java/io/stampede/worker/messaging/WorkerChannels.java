@@ -10,6 +10,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 import io.smallrye.common.annotation.Identifier;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.protocol.NodeProtocol;
 import io.stampede.node.messaging.ConsumerGroups;
@@ -36,7 +37,7 @@ public class WorkerChannels {
     @Identifier("progress")
     RecordSender progress(@Channel("progress") Emitter<byte[]> emitter, NodeIdentity identity, NodeProtocol protocol,
                 Sequences sequences,
-                Clock clock) {
-        return RecordSender.of(emitter, identity, protocol, sequences, clock);
+                Clock clock, RecordSigning signing) {
+        return RecordSender.of(emitter, identity, protocol, sequences, clock, signing);
     }
 }

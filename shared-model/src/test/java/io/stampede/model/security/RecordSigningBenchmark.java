@@ -1,0 +1,37 @@
+package io.stampede.model.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * What signing and checking a record costs, by its size: printed for docs/benchmarks.md. Run it
+ * with {@code mvn -B -pl shared-model test -Dtest=RecordSigningBenchmark}.
+ */
+class RecordSigningBenchmark {
+
+    @Test
+    void printsTheTimeToSignAndCheckARecord() {
+        RecordSigning signing = RecordSigning.of("a-record-key-of-32-characters-00", Optional.empty());
+        SplittableRandom random = new SplittableRandom(1);
+        // A heartbeat, a worker's window with a few steps, a large window, a job of 1 MiB.
+        for (int bytes : new int[] {300, 4 * 1024, 64 * 1024, 1024 * 1024}) {
+            byte[] value = new byte[bytes];
+            random.nextBytes(value);
+            int rounds = Math.max(200, 20_000_000 / bytes);
+            for (int i = 0; i < rounds; i++) { // warm-up
+                assertThat(signing.check("job-1", value, signing.sign("job-1", value))).isEmpty();
+            }
+            long started = System.nanoTime();
+            for (int i = 0; i < rounds; i++) {
+                assertThat(signing.check("job-1", value, signing.sign("job-1", value))).isEmpty();
+            }
+            double micros = (System.nanoTime() - started) / 1e3 / rounds / 2;
+            System.out.printf("a record of %,d bytes: signed or checked in %.1f µs (%.0f MB/s), one thread%n", bytes,
+                    micros, bytes / micros);
+        }
+    }
+}
