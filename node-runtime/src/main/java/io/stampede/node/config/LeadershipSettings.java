@@ -49,10 +49,16 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage) {
     /**
      * The local address a member's Raft server binds to: the host it is reached at when that is
      * an IP address (a local cluster's 127.0.0.1), otherwise {@code bindHost} (membership's bind
-     * host): a DNS name may not resolve to this pod while it starts.
+     * host): a DNS name may not resolve to this pod while it starts. Raft never binds beyond
+     * loopback while membership binds loopback: membership then needs no key, and nothing
+     * authenticates Raft's gRPC yet (docs/security.md).
      */
     public static String raftBindHost(HostPort reachedAt, String bindHost) {
-        return HostPort.isAddressLiteral(reachedAt.host()) ? reachedAt.host() : bindHost;
+        boolean literal = HostPort.isAddressLiteral(reachedAt.host());
+        if (MembershipSettings.loopback(bindHost) && !(literal && MembershipSettings.loopback(reachedAt.host()))) {
+            return bindHost;
+        }
+        return literal ? reachedAt.host() : bindHost;
     }
 
     /** One {@code id@host:port} entry; an exception with a message fit for the user otherwise. */

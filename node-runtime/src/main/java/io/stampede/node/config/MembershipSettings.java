@@ -1,10 +1,14 @@
 package io.stampede.node.config;
 
-import io.stampede.model.NodeRole;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+
+import io.stampede.cluster.net.HostPort;
+import io.stampede.model.NodeRole;
 
 /**
  * How this node takes part in membership, as configured under {@code stampede.membership.*}, and
@@ -13,12 +17,20 @@ import java.util.Optional;
 public record MembershipSettings(String clusterName, String advertiseHost, String bindHost, Optional<String> key,
         Optional<String> secondaryKey) {
 
-    /** Whether {@code host} is a loopback address (by its literal form or {@code localhost}); never resolves. */
+    /** Whether {@code host} is a loopback address (an address literal, in any form, or {@code localhost}); never resolves. */
     static boolean loopback(String host) {
         String trimmed = host.strip();
-        return trimmed.equals("localhost") || trimmed.equals("::1") || trimmed.equals("[::1]")
-                || trimmed.equals("0:0:0:0:0:0:0:1")
-                || trimmed.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+        String literal = trimmed.startsWith("[") && trimmed.endsWith("]") ? trimmed.substring(1, trimmed.length() - 1)
+                : trimmed;
+        if (!HostPort.isAddressLiteral(literal)) {
+            return trimmed.equals("localhost");
+        }
+        try {
+            // A literal is parsed, never looked up.
+            return InetAddress.getByName(literal).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /** The shortest shared key accepted, in bytes. */

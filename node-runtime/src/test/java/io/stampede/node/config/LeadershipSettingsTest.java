@@ -27,8 +27,17 @@ class LeadershipSettingsTest {
     }
 
     @Test
+    void whileMembershipBindsLoopbackSoDoesRaftWhereverTheMemberIsSaidToBeReached() {
+        assertThat(LeadershipSettings.raftBindHost(new HostPort("10.0.0.7", 9000), "127.0.0.1")).isEqualTo("127.0.0.1");
+        assertThat(LeadershipSettings.raftBindHost(new HostPort("gate-1.gate-headless", 9000), "localhost"))
+                .isEqualTo("localhost");
+        assertThat(LeadershipSettings.raftBindHost(new HostPort("10.0.0.7", 9000), "0.0.0.0")).isEqualTo("10.0.0.7");
+    }
+
+    @Test
     void aLocalClusterMemberBindsTheAddressItIsReachedAt() {
         assertThat(LeadershipSettings.raftBindHost(new HostPort("127.0.0.1", 9001), "0.0.0.0")).isEqualTo("127.0.0.1");
+        assertThat(LeadershipSettings.raftBindHost(new HostPort("127.0.0.1", 9001), "127.0.0.1")).isEqualTo("127.0.0.1");
         assertThat(statefulSet.problems()).isEmpty();
         assertThat(new LeadershipSettings(List.of("gate-0"), Optional.of(" ")).problems()).containsExactly(
                 "stampede.leadership.peers: 'gate-0' is not id@host:port",

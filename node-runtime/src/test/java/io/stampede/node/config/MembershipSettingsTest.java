@@ -42,7 +42,8 @@ class MembershipSettingsTest {
 
     @Test
     void withoutAKeyMembershipAndRaftMayBindLoopbackOnly() {
-        for (String loopback : new String[] {"127.0.0.1", "127.0.1.1", "localhost", "::1"}) {
+        for (String loopback : new String[] {"127.0.0.1", "127.0.1.1", "localhost", "::1", "[::1]", "0:0:0:0:0:0:0:1",
+                "::ffff:127.0.0.1"}) {
             assertThat(new MembershipSettings("stampede", "127.0.0.1", loopback, Optional.empty(), Optional.empty())
                     .problems(NodeRole.GATE, Optional.empty())).as(loopback).isEmpty();
         }
