@@ -46,21 +46,29 @@ public final class TargetServer implements AutoCloseable {
     }
     private volatile long stallUntilNanos;
 
-    private TargetServer(HttpServerOptions options) {
+    private final String host;
+
+    private TargetServer(HttpServerOptions options, String host) {
+        this.host = host;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
-        this.server = vertx.createHttpServer(options.setHost("127.0.0.1").setPort(0)).requestHandler(this::handle);
+        this.server = vertx.createHttpServer(options.setHost(host).setPort(0)).requestHandler(this::handle);
         server.listen().toCompletionStage().toCompletableFuture().join();
     }
 
     /** Plain HTTP/1.1, and HTTP/2 by prior knowledge (h2c). */
     public static TargetServer start() {
-        return new TargetServer(new HttpServerOptions().setHttp2ClearTextEnabled(true));
+        return start("127.0.0.1");
+    }
+
+    /** As {@link #start()}, on another loopback address (127.0.0.2, say: another host to a client). */
+    public static TargetServer start(String loopbackAddress) {
+        return new TargetServer(new HttpServerOptions().setHttp2ClearTextEnabled(true), loopbackAddress);
     }
 
     /** HTTPS (HTTP/1.1 and, through ALPN, HTTP/2) with the certificate in a JKS key store. */
     public static TargetServer startTls(String keyStorePath, String password) {
         return new TargetServer(new HttpServerOptions().setSsl(true).setUseAlpn(true)
-                .setKeyCertOptions(new JksOptions().setPath(keyStorePath).setPassword(password)));
+                .setKeyCertOptions(new JksOptions().setPath(keyStorePath).setPassword(password)), "127.0.0.1");
     }
 
     public int port() {
@@ -68,7 +76,7 @@ public final class TargetServer implements AutoCloseable {
     }
 
     public String url(String path) {
-        return "http://127.0.0.1:" + port() + path;
+        return "http://" + host + ":" + port() + path;
     }
 
     /** Requests received, whatever their outcome. */

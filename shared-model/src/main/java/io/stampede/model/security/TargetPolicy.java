@@ -150,6 +150,33 @@ public final class TargetPolicy {
         return entries;
     }
 
+    /**
+     * A list of hosts, written as {@code stampede.targets.allow} is: names, {@code *.domain} for
+     * every name under it, addresses and CIDRs. Immutable.
+     */
+    public static final class Hosts {
+
+        private final List<Entry> entries;
+
+        private Hosts(List<Entry> entries) {
+            this.entries = List.copyOf(entries);
+        }
+
+        /**
+         * Reads a list; each entry that is none of these is a problem, named with {@code key}, and
+         * left out.
+         */
+        public static Hosts parse(List<String> values, String key, List<String> problems) {
+            return new Hosts(entries(values, key, problems));
+        }
+
+        /** Whether a request to {@code host} (as its URL names it), sent to {@code address}, goes to one of these. */
+        public boolean contain(String host, InetAddress address) {
+            String name = host.toLowerCase(Locale.ROOT);
+            return entries.stream().anyMatch(entry -> entry.matchesName(name) || entry.matches(address));
+        }
+    }
+
     /** An allow or deny entry: a host name ({@code *.domain} for every name under it), or a CIDR. */
     private record Entry(String source, String name, Cidr cidr) {
         static final Pattern NAME = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");

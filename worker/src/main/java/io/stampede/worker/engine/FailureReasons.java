@@ -42,6 +42,11 @@ final class FailureReasons {
         return "missing_variable:" + variable;
     }
 
+    /** A request that would carry a secret to a host it is not bound to (docs/security.md): never sent. */
+    static String secretNotForHost(String name) {
+        return "secret_not_for_host:" + name;
+    }
+
     /** The reason for a status code when no check says otherwise, or null when it is a success. */
     static String forStatus(int status) {
         if (status >= 500) {

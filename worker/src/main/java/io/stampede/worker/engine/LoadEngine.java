@@ -45,7 +45,7 @@ public final class LoadEngine implements AutoCloseable {
     private final TargetGuard targets;
     /** Headers a redirect to another host, port or scheme does not carry. */
     private static final List<String> CREDENTIAL_HEADERS = List.of("Authorization", "Cookie", "Proxy-Authorization");
-    private final Function<String, String> secrets;
+    private final WorkerSecrets secrets;
 
     /**
      * The policy of an engine used on its own (benchmarks on this machine, tests): loopback and
@@ -70,15 +70,15 @@ public final class LoadEngine implements AutoCloseable {
 
     /**
      * @param targets where requests may go; every request and redirect is judged before it is sent
-     * @param secrets the value of each {@code {{secret:name}}}, or null for one this worker does not know
+     * @param secrets the value of each {@code {{secret:name}}} this worker knows, and the hosts it is bound to
      */
     public LoadEngine(Vertx vertx, int lanes, Clock clock, LongSupplier nanoTime, TargetPolicy targets,
-            Function<String, String> secrets) {
+            WorkerSecrets secrets) {
         this(vertx, lanes, clock, nanoTime, targets, secrets, false);
     }
 
     private LoadEngine(Vertx vertx, int lanes, Clock clock, LongSupplier nanoTime, TargetPolicy targets,
-            Function<String, String> secrets, boolean ownsVertx) {
+            WorkerSecrets secrets, boolean ownsVertx) {
         if (lanes < 1) {
             throw new IllegalArgumentException("an engine needs at least one lane");
         }

@@ -4,10 +4,16 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import io.stampede.model.security.TargetPolicy;
 
 /**
  * Where a worker finds the value of {@code {{secret:name}}}: the environment variable
@@ -15,11 +21,28 @@ import java.util.function.Function;
  * (a mounted Secret: one file per key), its content without a trailing newline. Nothing else
  * ever sees the value: jobs carry the name, and neither windows, results, reports nor logs
  * carry a request's headers or body.
+ *
+ * <p>A secret may be bound to the hosts it is for: {@code STAMPEDE_SECRET_HOSTS_<NAME>}
+ * (comma-separated), else the file {@code <directory>/<name>.hosts} (one entry or more per line,
+ * {@code #} comments), in the form of {@code stampede.targets.allow}. A request that would carry
+ * a bound secret anywhere else is not sent.
  */
 public final class WorkerSecrets implements Function<String, String> {
 
     /** The prefix of a secret's environment variable. */
     public static final String ENVIRONMENT_PREFIX = "STAMPEDE_SECRET_";
+    /** The prefix of the environment variable naming the hosts a secret may be sent to. */
+    public static final String HOSTS_PREFIX = "STAMPEDE_SECRET_HOSTS_";
+
+    /**
+     * The hosts a secret is bound to. {@code problems} names the entries that are not hosts: they
+     * are left out, so a secret whose every entry is wrong goes nowhere.
+     */
+    public record Binding(TargetPolicy.Hosts hosts, List<String> problems) {
+        public Binding {
+            problems = List.copyOf(problems);
+        }
+    }
 
     private final Map<String, String> environment;
     private final Optional<Path> directory;
@@ -50,6 +73,34 @@ public final class WorkerSecrets implements Function<String, String> {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** The hosts {@code name} may be sent to, when it is bound to some; empty when it may go wherever targets may. */
+    public Optional<Binding> hosts(String name) {
+        String listed = environment.get(HOSTS_PREFIX + name.toUpperCase(Locale.ROOT));
+        String source = HOSTS_PREFIX + name.toUpperCase(Locale.ROOT);
+        if (listed == null && directory.isPresent()) {
+            Path file = directory.get().resolve(name + ".hosts");
+            try {
+                if (Files.isRegularFile(file)) {
+                    listed = Files.readString(file, StandardCharsets.UTF_8).lines()
+                            .map(line -> line.contains("#") ? line.substring(0, line.indexOf('#')) : line)
+                            .collect(Collectors.joining(","));
+                    source = file.toString();
+                }
+            } catch (IOException e) {
+                // A bound secret whose hosts cannot be read goes nowhere.
+                return Optional.of(new Binding(TargetPolicy.Hosts.parse(List.of(), source, new ArrayList<>()),
+                        List.of(file + ": cannot be read: " + e.getMessage())));
+            }
+        }
+        if (listed == null) {
+            return Optional.empty();
+        }
+        List<String> problems = new ArrayList<>();
+        TargetPolicy.Hosts hosts = TargetPolicy.Hosts.parse(Arrays.stream(listed.split(",")).map(String::strip).toList(),
+                source, problems);
+        return Optional.of(new Binding(hosts, problems));
     }
 
     private static String stripNewline(String value) {

@@ -1,5 +1,7 @@
 package io.stampede.worker.engine;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,6 +9,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -16,13 +19,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
+
+import org.jboss.logging.Logger;
 
 import io.stampede.model.job.StepSpec;
 import io.stampede.model.job.Template;
 import io.stampede.model.job.WorkflowSpec;
+import io.stampede.model.security.TargetPolicy;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.stats.WorkflowAccumulator;
 import io.stampede.model.stats.WorkflowWindow;
@@ -54,6 +59,8 @@ import io.vertx.core.http.RequestOptions;
  * time: they only wake the run, which then decides from the injected time.
  */
 public final class WorkflowRun {
+
+    private static final Logger LOG = Logger.getLogger(WorkflowRun.class);
 
     private final Vertx vertx;
     private final Clock clock;
@@ -94,21 +101,38 @@ public final class WorkflowRun {
     private final TargetGuard targets;
     /** The values of the secrets the workflow's steps name, as this worker knows them; never sent anywhere else. */
     private final Map<String, String> secretValues;
+    /** By step: the secrets it sends that are bound to hosts, and those hosts. */
+    private final List<Map<String, TargetPolicy.Hosts>> boundSecrets;
     private final Object emitLock = new Object();
 
     WorkflowRun(Vertx vertx, Clock clock, LongSupplier nanoTime, List<Context> contexts, HttpClientFactory clients,
-            TargetGuard targets, Function<String, String> secrets, WorkflowShare share, Consumer<WorkflowWindow> windows) {
+            TargetGuard targets, WorkerSecrets secrets, WorkflowShare share, Consumer<WorkflowWindow> windows) {
         this.targets = targets;
         // Read once, here, off the event loops: a secret the worker does not know stays missing, and
-        // each request needing it is counted as not sent (missing_secret:<name>).
+        // each request needing it is counted as not sent (missing_secret:<name>); one bound to hosts
+        // goes to those only (secret_not_for_host:<name>).
         Map<String, String> known = new HashMap<>();
-        share.workflow().steps().forEach(step -> step.secrets().forEach(name -> {
-            String value = secrets.apply(name);
-            if (value != null) {
-                known.put(name, value);
+        Map<String, Optional<WorkerSecrets.Binding>> bindings = new HashMap<>();
+        List<Map<String, TargetPolicy.Hosts>> bound = new ArrayList<>();
+        for (StepSpec step : share.workflow().steps()) {
+            Map<String, TargetPolicy.Hosts> stepBound = new LinkedHashMap<>();
+            for (String name : step.secrets()) {
+                if (!bindings.containsKey(name)) {
+                    String value = secrets.apply(name);
+                    if (value != null) {
+                        known.put(name, value);
+                    }
+                    Optional<WorkerSecrets.Binding> binding = secrets.hosts(name);
+                    binding.ifPresent(hosts -> hosts.problems().forEach(problem -> LOG.warnf(
+                            "the hosts of secret %s: %s (left out)", name, problem)));
+                    bindings.put(name, binding);
+                }
+                bindings.get(name).ifPresent(binding -> stepBound.put(name, binding.hosts()));
             }
-        }));
+            bound.add(Map.copyOf(stepBound));
+        }
         this.secretValues = Map.copyOf(known);
+        this.boundSecrets = List.copyOf(bound);
         this.vertx = vertx;
         this.clock = clock;
         this.nanoTime = nanoTime;
@@ -484,6 +508,10 @@ public final class WorkflowRun {
                 afterStep(vu, index);
                 return;
             }
+            if (!boundSecrets.get(index).isEmpty()) {
+                // A redirect (a 307 re-sends the body) could take a bound secret elsewhere.
+                options.setFollowRedirects(false);
+            }
             // The target is judged before anything is sent: at once for a host judged lately, else
             // after a lookup off the event loop, which completes back on this lane's.
             Future<SocketAddress> admitted = targets.admit(options.getHost(), options.getPort());
@@ -507,6 +535,14 @@ public final class WorkflowRun {
                 recorders[index].notSent(FailureReasons.DENIED);
                 afterStep(vu, index);
                 return;
+            }
+            if (admitted.succeeded()) {
+                Optional<String> elsewhere = notBoundTo(index, options.getHost(), admitted.result());
+                if (elsewhere.isPresent()) {
+                    recorders[index].notSent(FailureReasons.secretNotForHost(elsewhere.get()));
+                    afterStep(vu, index);
+                    return;
+                }
             }
             Exchange exchange = new Exchange(vu, step, intendedStartNanos, body == null ? 0 : body.length());
             if (admitted.failed()) {
@@ -537,6 +573,22 @@ public final class WorkflowRun {
                     }
                 });
             });
+        }
+
+        /** A secret step {@code index} sends that is bound to hosts other than this request's, if any. */
+        private Optional<String> notBoundTo(int index, String host, SocketAddress address) {
+            Map<String, TargetPolicy.Hosts> bound = boundSecrets.get(index);
+            if (bound.isEmpty()) {
+                return Optional.empty();
+            }
+            InetAddress resolved;
+            try {
+                resolved = InetAddress.getByName(address.hostAddress()); // a literal: no lookup
+            } catch (UnknownHostException e) {
+                return bound.keySet().stream().findFirst();
+            }
+            return bound.entrySet().stream().filter(entry -> !entry.getValue().contain(host, resolved))
+                    .map(Map.Entry::getKey).findFirst();
         }
 
         private void receive(Exchange exchange, HttpClientResponse response) {

@@ -100,4 +100,55 @@ class SecretsInJobsTest {
             assertThat(window.toString()).doesNotContain(VALUE);
         }
     }
+
+    @Test
+    void aSecretBoundToHostsGoesToThemOnlyAndIsNeverRedirectedElsewhere(@TempDir Path directory) throws Exception {
+        Files.writeString(directory.resolve("api_token"), VALUE);
+        Files.writeString(directory.resolve("api_token.hosts"), "# where the token is for\n127.0.0.1\n");
+        WorkerSecrets secrets = new WorkerSecrets(Map.of("STAMPEDE_SECRET_OTHER", "x",
+                "STAMPEDE_SECRET_HOSTS_OTHER", "*.example.com, not a host"), Optional.of(directory));
+        assertThat(secrets.hosts("api_token")).hasValueSatisfying(binding -> assertThat(binding.problems()).isEmpty());
+        assertThat(secrets.hosts("other")).hasValueSatisfying(binding -> assertThat(binding.problems())
+                .containsExactly("STAMPEDE_SECRET_HOSTS_OTHER: 'not a host' is neither a host name, *.domain, an address"
+                        + " nor a CIDR"));
+        assertThat(secrets.hosts("unbound")).isEmpty();
+        TargetServer home = TargetServer.start();
+        // Another host: the same machine at 127.0.0.2.
+        TargetServer elsewhere = TargetServer.start("127.0.0.2");
+        String yaml = """
+                name: bound
+                workflows:
+                  - name: w
+                    vus: 1
+                    iterations: 4
+                    steps:
+                      - name: its host
+                        request: {url: "http://127.0.0.1:%d/me", headers: {Authorization: "Bearer {{secret:api_token}}"}}
+                      - name: another host
+                        request: {url: "http://127.0.0.2:%d/me?token={{secret:api_token}}"}
+                      - name: redirected
+                        request:
+                          method: POST
+                          url: "http://127.0.0.1:%d/redirect?to=http://127.0.0.2:%d/me"
+                          body: {text: "token={{secret:api_token}}"}
+                      - name: no secret
+                        request: {url: "http://127.0.0.2:%d/ok"}
+                """.formatted(home.port(), elsewhere.port(), home.port(), elsewhere.port(), elsewhere.port());
+        JobSpec job = JobSpecParser.parse(yaml);
+        try (TargetServer closeHome = home; TargetServer closeElsewhere = elsewhere;
+                LoadEngine engine = new LoadEngine(vertx, 1, Clock.systemUTC(), System::nanoTime,
+                TargetPolicy.of(List.of(), List.of(), true, false).policy(), secrets)) {
+            WorkflowResult result = engine.start(WorkflowShare.whole(job.workflow("w").orElseThrow(), job.variables())
+                    .withWindow(Duration.ofMillis(100)), windows -> { }).completion().join();
+            List<StepWindow> steps = result.totals().steps();
+            assertThat(steps.get(0).successes()).isEqualTo(4);
+            assertThat(home.authorizations()).hasSize(4).containsOnly("Bearer " + VALUE);
+            assertThat(steps.get(1).notSent()).containsOnly(Map.entry("secret_not_for_host:api_token", 4L));
+            // The redirect is the response: not followed with the secret in its body.
+            assertThat(home.requests("/redirect")).isEqualTo(4);
+            assertThat(steps.get(2).requests()).isEqualTo(4);
+            assertThat(elsewhere.requests("/me")).isZero();
+            assertThat(steps.get(3).successes()).as("a step without the secret goes anywhere targets may").isEqualTo(4);
+        }
+    }
 }

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +35,8 @@ class TargetPolicyEnforcementTest {
     static void start() {
         vertx = Vertx.vertx();
         engine = new LoadEngine(vertx, 1, Clock.systemUTC(), System::nanoTime,
-                TargetPolicy.of(List.of(), List.of("127.0.0.2/32"), true, false).policy(), name -> null);
+                TargetPolicy.of(List.of(), List.of("127.0.0.2/32"), true, false).policy(),
+                new WorkerSecrets(Map.of(), Optional.empty()));
         allowed = TargetServer.start();
         denied = TargetServer.start();
     }
