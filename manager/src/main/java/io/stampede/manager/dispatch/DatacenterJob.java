@@ -533,9 +533,11 @@ public final class DatacenterJob {
                     // Under backpressure a worker holds windows back: what it may not have reported
                     // spans the longest window it was asked for, if that is longer than its last.
                     double heldSeconds = strongestBackpressure.window().toMillis() / 1000.0;
+                    // Its last window may have been a slow one (a pause, a busy machine): it may have
+                    // sent since at its peers' pace, so the bound takes the faster of the two.
                     unaccounted = share.lastWindow != null
-                            ? unaccounted.plusLost(worker, Unaccounted.rate(share.lastWindow),
-                                    Math.max(share.lastWindow.seconds(), heldSeconds))
+                            ? unaccounted.plusLost(worker, Math.max(Unaccounted.rate(share.lastWindow),
+                                    peersRate(workflow, share)), Math.max(share.lastWindow.seconds(), heldSeconds))
                             : unaccounted.plusLost(worker, peersRate(workflow, share), heldSeconds);
                     share.givenUp = true;
                     commands.add(new CancelShare(new Payload.WorkflowCancelRequested(workflow.spec.name(), worker,

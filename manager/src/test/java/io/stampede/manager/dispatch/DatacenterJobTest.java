@@ -342,6 +342,26 @@ class DatacenterJobTest {
     }
 
     @Test
+    void aLostWorkerWhoseLastWindowWasSlowIsBoundedByItsPeersPaceAsWell() {
+        long started = 1_000_000;
+        DatacenterJob job = browsing(started);
+        // w1 runs 3 of browse's 4 virtual users at 20 requests a second each; w2's last window
+        // (1 virtual user) had only 5.
+        job.onWindow(new Payload.WorkflowWindowReported("browse", "w1", new WorkflowWindow("browse", started,
+                started + 1000, 60, 0, 1, window("browse", 60).steps())));
+
+        job.workerLost("w2", "membership declared it DEAD", WORKERS.subList(0, 1), started + 20_000);
+        job.onFinished(new Payload.WorkflowFinished("browse", "w1", ShareState.COMPLETED, window("browse", 30), Map.of(), "", 0),
+                WORKERS);
+        job.onFinished(new Payload.WorkflowFinished("browse", "w1", ShareState.COMPLETED, window("browse", 30), Map.of(), "", 1),
+                WORKERS);
+        List<DatacenterJob.Command> end = job.onFinished(done("report", "w1", 1, Map.of()), WORKERS);
+
+        Payload.DatacenterFinished finished = ((DatacenterJob.Finish) end.get(end.size() - 1)).payload();
+        assertThat(finished.unaccounted().requestsAtMost()).as("20 a second, not 5, over 1.5 s").isEqualTo(30);
+    }
+
+    @Test
     void reRunsStopWhenTheWorkflowsBudgetIsSpent() {
         long started = 1_000_000;
         DatacenterJob job = browsing(started);
