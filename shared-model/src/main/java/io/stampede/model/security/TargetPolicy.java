@@ -156,6 +156,9 @@ public final class TargetPolicy {
      */
     public static final class Hosts {
 
+        /** No host at all. */
+        public static final Hosts NONE = new Hosts(List.of());
+
         private final List<Entry> entries;
 
         private Hosts(List<Entry> entries) {

@@ -47,6 +47,11 @@ final class FailureReasons {
         return "secret_not_for_host:" + name;
     }
 
+    /** A request whose host holds a secret's value (looking it up would send the secret out): never sent. */
+    static String secretInHost(String name) {
+        return "secret_in_host:" + name;
+    }
+
     /** The reason for a status code when no check says otherwise, or null when it is a success. */
     static String forStatus(int status) {
         if (status >= 500) {

@@ -22,7 +22,7 @@ import io.stampede.model.security.TargetPolicy;
  * ever sees the value: jobs carry the name, and neither windows, results, reports nor logs
  * carry a request's headers or body.
  *
- * <p>A secret may be bound to the hosts it is for: {@code STAMPEDE_SECRET_HOSTS_<NAME>}
+ * <p>A secret may be bound to the hosts it is for: {@code STAMPEDE_SECRETS_HOSTS_<NAME>}
  * (comma-separated), else the file {@code <directory>/<name>.hosts} (one entry or more per line,
  * {@code #} comments), in the form of {@code stampede.targets.allow}. A request that would carry
  * a bound secret anywhere else is not sent.
@@ -31,8 +31,11 @@ public final class WorkerSecrets implements Function<String, String> {
 
     /** The prefix of a secret's environment variable. */
     public static final String ENVIRONMENT_PREFIX = "STAMPEDE_SECRET_";
-    /** The prefix of the environment variable naming the hosts a secret may be sent to. */
-    public static final String HOSTS_PREFIX = "STAMPEDE_SECRET_HOSTS_";
+    /**
+     * The prefix of the environment variable naming the hosts a secret may be sent to; never a
+     * secret's own variable, whatever its name.
+     */
+    public static final String HOSTS_PREFIX = "STAMPEDE_SECRETS_HOSTS_";
 
     /**
      * The hosts a secret is bound to. {@code problems} names the entries that are not hosts: they
@@ -77,30 +80,42 @@ public final class WorkerSecrets implements Function<String, String> {
 
     /** The hosts {@code name} may be sent to, when it is bound to some; empty when it may go wherever targets may. */
     public Optional<Binding> hosts(String name) {
-        String listed = environment.get(HOSTS_PREFIX + name.toUpperCase(Locale.ROOT));
-        String source = HOSTS_PREFIX + name.toUpperCase(Locale.ROOT);
+        String variable = HOSTS_PREFIX + name.toUpperCase(Locale.ROOT);
+        String listed = environment.get(variable);
+        String source = variable;
         if (listed == null && directory.isPresent()) {
             Path file = directory.get().resolve(name + ".hosts");
+            source = file.toString();
             try {
                 if (Files.isRegularFile(file)) {
                     listed = Files.readString(file, StandardCharsets.UTF_8).lines()
                             .map(line -> line.contains("#") ? line.substring(0, line.indexOf('#')) : line)
                             .collect(Collectors.joining(","));
-                    source = file.toString();
                 }
             } catch (IOException e) {
                 // A bound secret whose hosts cannot be read goes nowhere.
-                return Optional.of(new Binding(TargetPolicy.Hosts.parse(List.of(), source, new ArrayList<>()),
-                        List.of(file + ": cannot be read: " + e.getMessage())));
+                return Optional.of(new Binding(TargetPolicy.Hosts.NONE, List.of(source + ": cannot be read")));
             }
         }
         if (listed == null) {
             return Optional.empty();
         }
+        // Each entry is read alone, and a wrong one is named by its place, never by its text: it
+        // might be a value pasted in the wrong place.
+        List<String> entries = Arrays.stream(listed.split(",")).map(String::strip).filter(entry -> !entry.isEmpty())
+                .toList();
+        List<String> valid = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        TargetPolicy.Hosts hosts = TargetPolicy.Hosts.parse(Arrays.stream(listed.split(",")).map(String::strip).toList(),
-                source, problems);
-        return Optional.of(new Binding(hosts, problems));
+        for (int i = 0; i < entries.size(); i++) {
+            List<String> wrong = new ArrayList<>();
+            TargetPolicy.Hosts.parse(List.of(entries.get(i)), source, wrong);
+            if (wrong.isEmpty()) {
+                valid.add(entries.get(i));
+            } else {
+                problems.add(source + ": entry " + (i + 1) + " is neither a host name, *.domain, an address nor a CIDR");
+            }
+        }
+        return Optional.of(new Binding(TargetPolicy.Hosts.parse(valid, source, new ArrayList<>()), problems));
     }
 
     private static String stripNewline(String value) {

@@ -103,6 +103,8 @@ public final class WorkflowRun {
     private final Map<String, String> secretValues;
     /** By step: the secrets it sends that are bound to hosts, and those hosts. */
     private final List<Map<String, TargetPolicy.Hosts>> boundSecrets;
+    /** By step: the secrets its URL names, which must never end up in the host (its lookup would send them out). */
+    private final List<List<String>> urlSecrets;
     private final Object emitLock = new Object();
 
     WorkflowRun(Vertx vertx, Clock clock, LongSupplier nanoTime, List<Context> contexts, HttpClientFactory clients,
@@ -133,6 +135,8 @@ public final class WorkflowRun {
         }
         this.secretValues = Map.copyOf(known);
         this.boundSecrets = List.copyOf(bound);
+        this.urlSecrets = share.workflow().steps().stream().map(step -> List.copyOf(step.request().url().secrets()))
+                .toList();
         this.vertx = vertx;
         this.clock = clock;
         this.nanoTime = nanoTime;
@@ -508,6 +512,13 @@ public final class WorkflowRun {
                 afterStep(vu, index);
                 return;
             }
+            Optional<String> inHost = secretInHost(index, options.getHost());
+            if (inHost.isPresent()) {
+                // Looking the host up would hand the secret to whoever answers for the name.
+                recorders[index].notSent(FailureReasons.secretInHost(inHost.get()));
+                afterStep(vu, index);
+                return;
+            }
             if (!boundSecrets.get(index).isEmpty()) {
                 // A redirect (a 307 re-sends the body) could take a bound secret elsewhere.
                 options.setFollowRedirects(false);
@@ -575,6 +586,17 @@ public final class WorkflowRun {
             });
         }
 
+        /** A secret of step {@code index}'s URL whose value is in the request's host, if any. */
+        private Optional<String> secretInHost(int index, String host) {
+            for (String name : urlSecrets.get(index)) {
+                String value = secretValues.get(name);
+                if (value != null && !value.isEmpty() && host.contains(value)) {
+                    return Optional.of(name);
+                }
+            }
+            return Optional.empty();
+        }
+
         /** A secret step {@code index} sends that is bound to hosts other than this request's, if any. */
         private Optional<String> notBoundTo(int index, String host, SocketAddress address) {
             Map<String, TargetPolicy.Hosts> bound = boundSecrets.get(index);
@@ -583,7 +605,11 @@ public final class WorkflowRun {
             }
             InetAddress resolved;
             try {
-                resolved = InetAddress.getByName(address.hostAddress()); // a literal: no lookup
+                // The address the target was judged at, as a literal: parsed, never looked up.
+                if (address.hostAddress() == null) {
+                    return bound.keySet().stream().findFirst();
+                }
+                resolved = InetAddress.getByName(address.hostAddress());
             } catch (UnknownHostException e) {
                 return bound.keySet().stream().findFirst();
             }

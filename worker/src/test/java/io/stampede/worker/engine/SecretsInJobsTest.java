@@ -75,6 +75,8 @@ class SecretsInJobsTest {
                         request:
                           url: "http://127.0.0.1:%d/redirect?to=http://127.0.0.1:%d/me"
                           headers: {Authorization: "Bearer {{secret:api_token}}"}
+                      - name: in the host
+                        request: {url: "http://{{secret:api_token}}.example.com/x"}
                 """.formatted(server.port(), server.port(), server.port(), other.port());
         JobSpec job = JobSpecParser.parse(yaml);
         List<WorkflowWindow> windows = new CopyOnWriteArrayList<>();
@@ -93,6 +95,8 @@ class SecretsInJobsTest {
             assertThat(other.requests("/me")).isEqualTo(5);
             assertThat(other.authorizations()).isEmpty();
             assertThat(elsewhere.failures()).containsOnly(Map.entry("http_4xx", 5L));
+            // Never looked up: the name server of example.com would learn the secret.
+            assertThat(result.totals().steps().get(3).notSent()).containsOnly(Map.entry("secret_in_host:api_token", 5L));
         }
         // What travels: the job as written, and every window of statistics.
         assertThat(yaml).doesNotContain(VALUE);
@@ -106,12 +110,13 @@ class SecretsInJobsTest {
         Files.writeString(directory.resolve("api_token"), VALUE);
         Files.writeString(directory.resolve("api_token.hosts"), "# where the token is for\n127.0.0.1\n");
         WorkerSecrets secrets = new WorkerSecrets(Map.of("STAMPEDE_SECRET_OTHER", "x",
-                "STAMPEDE_SECRET_HOSTS_OTHER", "*.example.com, not a host"), Optional.of(directory));
+                "STAMPEDE_SECRETS_HOSTS_OTHER", "*.example.com, a value pasted here", "STAMPEDE_SECRET_HOSTS_UNBOUND",
+                "the value of a secret named hosts_unbound"), Optional.of(directory));
         assertThat(secrets.hosts("api_token")).hasValueSatisfying(binding -> assertThat(binding.problems()).isEmpty());
         assertThat(secrets.hosts("other")).hasValueSatisfying(binding -> assertThat(binding.problems())
-                .containsExactly("STAMPEDE_SECRET_HOSTS_OTHER: 'not a host' is neither a host name, *.domain, an address"
+                .containsExactly("STAMPEDE_SECRETS_HOSTS_OTHER: entry 2 is neither a host name, *.domain, an address"
                         + " nor a CIDR"));
-        assertThat(secrets.hosts("unbound")).isEmpty();
+        assertThat(secrets.hosts("unbound")).as("another secret's value is never read as hosts").isEmpty();
         TargetServer home = TargetServer.start();
         // Another host: the same machine at 127.0.0.2.
         TargetServer elsewhere = TargetServer.start("127.0.0.2");
