@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.stampede.cli.local.LocalCluster;
 import io.stampede.local.Processes;
+import io.stampede.model.security.KafkaSecurity;
 import io.stampede.testkit.KafkaProbe;
 
 /** Runs a command to completion with a time limit, capturing what it printed. */
@@ -44,8 +46,8 @@ final class Command {
      * node's record; {@link KafkaProbe#sendUnsigned} writes as an outsider).
      */
     static KafkaProbe kafkaProbe(Path directory, String bootstrapServers) {
-        return new KafkaProbe(bootstrapServers, io.stampede.model.security.KafkaSecurity.PLAINTEXT,
-                io.stampede.cli.local.LocalCluster.recordSigning(directory.resolve(".stampede/local")));
+        return new KafkaProbe(bootstrapServers, KafkaSecurity.PLAINTEXT,
+                LocalCluster.recordSigning(directory.resolve(".stampede/local")));
     }
 
     /** {@code stampede <args>} from the packaged jar, in {@code directory}. */

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -95,7 +96,7 @@ class LocalClusterTest {
         assertThat(jobs.exitCode()).as(jobs.toString()).isZero();
         assertThat(Command.stampede(directory, COMMAND_TIMEOUT, Command.WITHOUT_API_KEY, "jobs",
                 "--gate", rows.get(0).url()).exitCode()).as("a gate named by --gate gets no key of this folder").isOne();
-        java.util.Properties secrets = new java.util.Properties();
+        Properties secrets = new Properties();
         try (var in = Files.newInputStream(credentials)) {
             secrets.load(in);
         }

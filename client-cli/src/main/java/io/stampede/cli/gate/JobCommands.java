@@ -205,7 +205,8 @@ public final class JobCommands {
                 // or a local cluster's.
                 String recordKey = System.getenv("STAMPEDE_SECURITY_RECORD_KEY");
                 RecordSigning signing = recordKey != null && !recordKey.isBlank()
-                        ? RecordSigning.of(recordKey, Optional.empty())
+                        ? RecordSigning.of(recordKey, Optional.ofNullable(System.getenv(
+                                "STAMPEDE_SECURITY_RECORD_SECONDARY_KEY")).filter(key -> !key.isBlank()))
                         : io.stampede.cli.local.LocalCluster.recordSigning(local, kafka).orElse(RecordSigning.off());
                 return KafkaWatch.follow(kafka, security, signing, id, Duration.ofSeconds(waitSeconds),
                         spec.commandLine().getOut(), spec.commandLine().getErr());

@@ -51,6 +51,12 @@ final class KafkaWatch {
     private Unaccounted unaccounted = Unaccounted.NONE;
     private JobStatus status = JobStatus.SUBMITTED;
 
+    /** What to add to a message about silence when records about the job were refused. */
+    private static String refusedNote(long refused) {
+        return refused == 0 ? "" : "; " + refused + " record" + (refused == 1 ? " was" : "s were") + " refused: not"
+                + " signed with the record key this command has (STAMPEDE_SECURITY_RECORD_KEY, or the local cluster's)";
+    }
+
     private KafkaWatch(String id) {
         this.id = id;
     }
@@ -69,6 +75,7 @@ final class KafkaWatch {
         Progress progress = new Progress(out, Progress.terminal(), false, Map.of(), System::nanoTime);
         long lastHeard = 0;
         boolean heard = false;
+        long refused = 0;
         Properties properties = new Properties();
         properties.putAll(security.clientProperties());
         properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -83,21 +90,27 @@ final class KafkaWatch {
             while (true) {
                 if (!heard && System.nanoTime() > deadline) {
                     err.println("stampede watch: No such job: no record about " + id + " on " + Topics.JOB_EVENTS
-                            + " within " + wait.toSeconds() + " s (is the id right? --wait waits longer)");
+                            + " within " + wait.toSeconds() + " s (is the id right? --wait waits longer)"
+                            + refusedNote(refused));
                     return ExitCodes.FAILURE;
                 }
                 if (heard && System.nanoTime() - lastHeard > wait.toNanos()) {
                     err.println("stampede watch: nothing heard about " + id + " on " + Topics.JOB_EVENTS + " for "
                             + wait.toSeconds() + " s; its datacenters may be down (`stampede status " + id
-                            + "` asks a gate; --wait waits longer)");
+                            + "` asks a gate; --wait waits longer)" + refusedNote(refused));
                     return ExitCodes.FAILURE;
                 }
                 boolean changed = false;
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (!id.equals(record.key())) {
+                        continue;
+                    }
                     Header mac = record.headers().lastHeader(RecordSigning.HEADER);
-                    if (!id.equals(record.key()) || signing.check(record.key(), record.value(),
-                            mac == null ? null : mac.value()).isPresent()
-                            || !(RecordCodec.decode(record.value()) instanceof RecordCodec.Accepted accepted)) {
+                    if (signing.check(record.key(), record.value(), mac == null ? null : mac.value()).isPresent()) {
+                        refused++;
+                        continue;
+                    }
+                    if (!(RecordCodec.decode(record.value()) instanceof RecordCodec.Accepted accepted)) {
                         continue;
                     }
                     heard = true;

@@ -81,6 +81,13 @@ record LocalSecrets(String apiKey, String membershipKey, String recordKey, Optio
         return kafka.orElse(KafkaSecurity.PLAINTEXT);
     }
 
+    /** Names what is set, never a value: a record's own string would hold every secret. */
+    @Override
+    public String toString() {
+        return "LocalSecrets[api key, membership key" + (recordKey.isEmpty() ? "" : ", record key")
+                + (kafka.isPresent() ? ", Kafka password" : "") + "]";
+    }
+
     /** How the cluster's records are signed; off for a cluster started before records were. */
     RecordSigning recordSigning() {
         return recordKey.isEmpty() ? RecordSigning.off() : RecordSigning.of(recordKey, Optional.empty());

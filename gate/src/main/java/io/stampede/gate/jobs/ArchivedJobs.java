@@ -417,7 +417,7 @@ public class ArchivedJobs {
                         if (record.offset() < entry.offset()) {
                             continue;
                         }
-                        if (record.offset() == entry.offset() && record.value() != null
+                        if (record.offset() == entry.offset() && record.value() != null && inbox.signed(record)
                                 && RecordCodec.decode(record.value()) instanceof RecordCodec.Accepted accepted
                                 && accepted.envelope().payload() instanceof Payload.JobArchived archived) {
                             return Optional.of(archived);

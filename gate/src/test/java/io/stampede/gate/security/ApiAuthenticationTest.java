@@ -2,6 +2,7 @@ package io.stampede.gate.security;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -123,7 +124,7 @@ class ApiAuthenticationTest {
         as(LIMITED).contentType("application/yaml").body(over.getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .post("/api/v1/jobs").then().statusCode(403).contentType("application/problem+json")
                 .body("title", equalTo("Over this API key's limits"), "detail", containsString("'limited'"),
-                        "errors.path", org.hamcrest.Matchers.contains("workflows", "timeout"),
+                        "errors.path", contains("workflows", "timeout"),
                         "errors[1].message", equalTo("1h is longer than this API key's limit of 10m"));
         // Within the limits, or from a key without any, the job goes on to routing (no datacenter here: 503).
         as(LIMITED).contentType("application/yaml").body(over.replace("vus: 11", "vus: 10").replace("1h", "10m")

@@ -109,6 +109,14 @@ public interface NodeConfig {
 
         /** A second record key accepted, never signed with, while keys are rolled over (docs/security.md). */
         Optional<String> recordSecondaryKey();
+
+        /**
+         * Whether records without a MAC are accepted too (wrongly signed ones never are): while
+         * signing is switched on in a running cluster, and until its topics hold no record written
+         * before (the results topic keeps them 7 days).
+         */
+        @WithDefault("false")
+        boolean recordAcceptUnsigned();
     }
 
     interface Protocol {

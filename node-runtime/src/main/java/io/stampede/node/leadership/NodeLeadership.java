@@ -97,8 +97,14 @@ public class NodeLeadership {
         }
         Path storage = Path.of(settings.storage()
                 .orElse(Path.of(System.getProperty("java.io.tmpdir"), "stampede-raft", identity.id()).toString()));
+        String bindHost = LeadershipSettings.raftBindHost(address, membershipSettings.bindHost());
+        if (HostPort.isAddressLiteral(address.host()) && !bindHost.equals(address.host())) {
+            LOG.warnf("Raft binds %s, as membership does (stampede.membership.bind-host), but its peers are told to"
+                    + " reach it at %s, where it does not listen: bind membership there too, with a membership key"
+                    + " (docs/security.md)", bindHost, address);
+        }
         raft = RaftLeadership.start(RaftLeadership.Settings.of(identity.id(), address, group, storage, true, peers)
-                .boundTo(LeadershipSettings.raftBindHost(address, membershipSettings.bindHost())),
+                .boundTo(bindHost),
                 new RaftLeadership.Listener() {
                     @Override
                     public void leading(long term) {

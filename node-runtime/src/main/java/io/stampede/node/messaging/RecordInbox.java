@@ -119,6 +119,14 @@ public class RecordInbox {
         }
     }
 
+    /**
+     * Whether a record carries the MAC of a key this node accepts (always, when records are not
+     * signed), for a reader that fetches one record it has already judged once; nothing is counted.
+     */
+    public boolean signed(ConsumerRecord<String, byte[]> record) {
+        return refusal(record).isEmpty();
+    }
+
     private Optional<RecordSigning.Refusal> refusal(ConsumerRecord<String, byte[]> record) {
         if (!signing.on()) {
             return Optional.empty();

@@ -32,6 +32,10 @@ public final class RecordKeys {
         @Singleton
         RecordSigning signing(NodeConfig config) {
             RecordSigning signing = of(config.security());
+            if (signing.on() && config.security().recordAcceptUnsigned()) {
+                LOG.warn("stampede.security.record-accept-unsigned is on: records without a MAC are accepted, for as"
+                        + " long as signing is being switched on (docs/security.md#records)");
+            }
             if (!signing.on()) {
                 LOG.warn("stampede.security.record-key is not set: this node's Kafka records are not signed and the"
                         + " records it reads are not checked, so whoever can write the topics can make it apply"
@@ -43,8 +47,8 @@ public final class RecordKeys {
 
     /** The signing these settings ask for; off without a record key. Check {@link #problems} first. */
     public static RecordSigning of(NodeConfig.Security security) {
-        return security.recordKey().map(key -> RecordSigning.of(key, security.recordSecondaryKey()))
-                .orElse(RecordSigning.off());
+        return security.recordKey().map(key -> RecordSigning.of(key, security.recordSecondaryKey(),
+                security.recordAcceptUnsigned())).orElse(RecordSigning.off());
     }
 
     /** Every problem with the record keys; the keys themselves are never in a message. */

@@ -37,6 +37,11 @@ class RecordKeysTest {
             public Optional<String> recordSecondaryKey() {
                 return Optional.ofNullable(secondary);
             }
+
+            @Override
+            public boolean recordAcceptUnsigned() {
+                return false;
+            }
         };
     }
 

@@ -21,6 +21,7 @@ import java.util.regex.PatternSyntaxException;
 
 import org.yaml.snakeyaml.LoaderOptions;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -82,6 +83,11 @@ public final class JobSpecParser {
     private final Map<String, String> jobVariables = new LinkedHashMap<>();
 
     private JobSpecParser() {
+    }
+
+    /** The factory jobs are read with (a test checks it is the linear one). */
+    static JsonFactory yamlFactory() {
+        return YAML.getFactory();
     }
 
     /** SnakeYAML stops at 3 MiB by default; a job may be {@link #MAX_JOB_BYTES}, escaped a little longer. */

@@ -1,21 +1,26 @@
 package io.stampede.model.job;
 
-import com.fasterxml.jackson.core.io.IOContext;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
-
+import java.io.ByteArrayInputStream;
+import java.io.CharArrayReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.parser.ParserImpl;
 
+import com.fasterxml.jackson.core.io.IOContext;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+
 /**
  * Jackson's YAML factory, reading each document through {@link WholeDocumentReader} so that
- * reading takes time linear in the document's length. For documents read from text (a
- * {@code String} or a {@code Reader}), which is how jobs are read; the document is held in memory,
- * which the callers bound ({@link JobSpecParser#MAX_DOCUMENT_BYTES}).
+ * reading takes time linear in the document's length, whatever it is read from (bytes are
+ * UTF-8). The document is held in memory, which the callers bound
+ * ({@link JobSpecParser#MAX_DOCUMENT_BYTES}).
  */
 final class WholeDocumentYamlFactory extends YAMLFactory {
 
@@ -23,6 +28,11 @@ final class WholeDocumentYamlFactory extends YAMLFactory {
 
     WholeDocumentYamlFactory(LoaderOptions options) {
         super(YAMLFactory.builder().loaderOptions(options));
+    }
+
+    /** A copy of {@code source}, with its features. */
+    private WholeDocumentYamlFactory(WholeDocumentYamlFactory source) {
+        super(source, null);
     }
 
     @Override
@@ -35,7 +45,23 @@ final class WholeDocumentYamlFactory extends YAMLFactory {
     }
 
     @Override
+    protected YAMLParser _createParser(char[] data, int offset, int length, IOContext context, boolean recyclable)
+            throws IOException {
+        return _createParser(new CharArrayReader(data, offset, length), context);
+    }
+
+    @Override
+    protected YAMLParser _createParser(byte[] data, int offset, int length, IOContext context) throws IOException {
+        return _createParser(new ByteArrayInputStream(data, offset, length), context);
+    }
+
+    @Override
+    protected YAMLParser _createParser(InputStream in, IOContext context) throws IOException {
+        return _createParser(new InputStreamReader(in, StandardCharsets.UTF_8), context);
+    }
+
+    @Override
     public YAMLFactory copy() {
-        return new WholeDocumentYamlFactory(_loaderOptions);
+        return new WholeDocumentYamlFactory(this);
     }
 }

@@ -1,5 +1,6 @@
 package io.stampede.model.security;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,8 +104,7 @@ public record KeyLimits(OptionalInt maxVus, OptionalDouble maxRate, Optional<Dur
     public String text() {
         List<String> parts = new ArrayList<>();
         maxVus.ifPresent(vus -> parts.add("vus=" + vus));
-        maxRate.ifPresent(rate -> parts.add("rate=" + (rate == Math.rint(rate) ? String.valueOf((long) rate)
-                : String.valueOf(rate))));
+        maxRate.ifPresent(rate -> parts.add("rate=" + number(rate)));
         maxDuration.ifPresent(duration -> parts.add("duration=" + Durations.format(duration)));
         return String.join(";", parts);
     }
@@ -155,7 +155,8 @@ public record KeyLimits(OptionalInt maxVus, OptionalDouble maxRate, Optional<Dur
         return open.stages().stream().mapToDouble(WorkflowSpec.Stage::target).reduce(open.rate(), Math::max);
     }
 
+    /** A number as it is, without a trailing ".0" or a rounding that would hide an excess (50.004 > 50). */
     private static String number(double value) {
-        return value == Math.rint(value) ? String.valueOf((long) value) : String.format(Locale.ROOT, "%.2f", value);
+        return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 }

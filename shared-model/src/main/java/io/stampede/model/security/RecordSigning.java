@@ -17,8 +17,8 @@ import javax.crypto.spec.SecretKeySpec;
  * shares: an HMAC-SHA256 of the record's Kafka key and value, in the header {@link #HEADER}. With
  * it, whoever can write a topic but does not hold the key cannot make a node apply anything: a
  * job, a dispatch, a fence, a result. A second key may be accepted while keys are rolled over
- * (never signed with). Off (no key): nothing is signed or checked. Thread-safe: each thread uses
- * its own MACs.
+ * (never signed with), and unsigned records while signing is switched on in a running cluster.
+ * Off (no key): nothing is signed or checked. Thread-safe: each thread uses its own MACs.
  */
 public final class RecordSigning {
 
@@ -35,14 +35,16 @@ public final class RecordSigning {
         FORGED
     }
 
-    private static final RecordSigning OFF = new RecordSigning(List.of());
+    private static final RecordSigning OFF = new RecordSigning(List.of(), true);
 
     /** The accepted keys, the signing one first; empty when off. */
     private final List<SecretKeySpec> keys;
+    private final boolean acceptUnsigned;
     private final ThreadLocal<List<Mac>> macs;
 
-    private RecordSigning(List<SecretKeySpec> keys) {
+    private RecordSigning(List<SecretKeySpec> keys, boolean acceptUnsigned) {
         this.keys = List.copyOf(keys);
+        this.acceptUnsigned = acceptUnsigned;
         this.macs = ThreadLocal.withInitial(() -> this.keys.stream().map(RecordSigning::mac).toList());
     }
 
@@ -57,10 +59,19 @@ public final class RecordSigning {
      * @throws IllegalArgumentException for a key shorter than {@link #MIN_KEY_BYTES}
      */
     public static RecordSigning of(String key, Optional<String> secondary) {
+        return of(key, secondary, false);
+    }
+
+    /**
+     * As {@link #of(String, Optional)}; with {@code acceptUnsigned}, a record without a MAC is
+     * accepted too (one with a wrong MAC never is): while signing is switched on in a running
+     * cluster, and for as long as its topics hold records written before.
+     */
+    public static RecordSigning of(String key, Optional<String> secondary, boolean acceptUnsigned) {
         List<SecretKeySpec> keys = new ArrayList<>();
         keys.add(spec(key));
         secondary.map(RecordSigning::spec).ifPresent(keys::add);
-        return new RecordSigning(keys);
+        return new RecordSigning(keys, acceptUnsigned);
     }
 
     private static SecretKeySpec spec(String key) {
@@ -108,7 +119,7 @@ public final class RecordSigning {
             return Optional.empty();
         }
         if (mac == null) {
-            return Optional.of(Refusal.UNSIGNED);
+            return acceptUnsigned ? Optional.empty() : Optional.of(Refusal.UNSIGNED);
         }
         for (Mac accepted : macs.get()) {
             if (MessageDigest.isEqual(mac(accepted, kafkaKey, value), mac)) {

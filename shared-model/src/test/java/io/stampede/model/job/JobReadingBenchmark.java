@@ -2,12 +2,12 @@ package io.stampede.model.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
-import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.LoaderOptions;
 
 /**
  * How long reading a job takes, by the size of its longest value, with SnakeYAML's own reader

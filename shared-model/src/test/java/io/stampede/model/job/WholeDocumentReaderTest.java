@@ -3,15 +3,11 @@ package io.stampede.model.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,6 +20,13 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.reader.StreamReader;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * The whole-document reader reads every document as SnakeYAML's own reader does (the same tree,
@@ -103,6 +106,20 @@ class WholeDocumentReaderTest {
         String job = head + "x".repeat(JobSpecParser.MAX_JOB_BYTES - head.length() - 2) + "\"\n";
 
         assertThat(JobSpecParser.read(job).problems()).isEmpty();
+    }
+
+    /** Jobs are read by this reader, from text or bytes, and a copy of its mapper keeps its features. */
+    @Test
+    void jobsAreReadThroughItWhateverTheyAreReadFrom() throws IOException {
+        assertThat(JobSpecParser.yamlFactory()).isInstanceOf(WholeDocumentYamlFactory.class);
+        ObjectMapper strict = YAMLMapper.builder(new WholeDocumentYamlFactory(options()))
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+        assertThat(strict.copy().getFactory()).isInstanceOf(WholeDocumentYamlFactory.class);
+        assertThat(catchThrowable(() -> strict.copy().readTree("a: 1\na: 2\n"))).hasMessageContaining("Duplicate");
+        byte[] bytes = WorkflowDocumentTest.JOB.getBytes(StandardCharsets.UTF_8);
+        JsonNode fromText = OURS.readTree(WorkflowDocumentTest.JOB);
+        assertThat(OURS.readTree(bytes)).isEqualTo(fromText);
+        assertThat(OURS.readTree(new ByteArrayInputStream(bytes))).isEqualTo(fromText);
     }
 
     /** On a SnakeYAML upgrade: a new public method would read the superclass's empty text. */

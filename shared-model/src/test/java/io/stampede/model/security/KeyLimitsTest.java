@@ -41,7 +41,11 @@ class KeyLimitsTest {
                 Arguments.of("a stage's peak over the rate limit, the start under it",
                         "workflows:\n  - {name: b, rate: 10, stages: [{duration: 1m, target: 50.5},"
                                 + " {duration: 1m, target: 0}], maxVus: 10, " + STEPS + "}",
-                        List.of(new Problem("workflows", "50.50 iterations a second at the peak (open workflows'"
+                        List.of(new Problem("workflows", "50.5 iterations a second at the peak (open workflows'"
+                                + " highest rates, added up) is over this API key's limit of 50"))),
+                Arguments.of("a peak a little over the limit is not rounded to it",
+                        "workflows:\n  - {name: a, rate: 50.004, duration: 1m, maxVus: 10, " + STEPS + "}",
+                        List.of(new Problem("workflows", "50.004 iterations a second at the peak (open workflows'"
                                 + " highest rates, added up) is over this API key's limit of 50"))),
                 Arguments.of("two open workflows' rates added up",
                         "workflows:\n  - {name: a, rate: 25, duration: 1m, maxVus: 10, " + STEPS + "}\n"

@@ -22,14 +22,16 @@ class RecordSigningBenchmark {
             byte[] value = new byte[bytes];
             random.nextBytes(value);
             int rounds = Math.max(200, 20_000_000 / bytes);
+            int refused = 0;
             for (int i = 0; i < rounds; i++) { // warm-up
-                assertThat(signing.check("job-1", value, signing.sign("job-1", value))).isEmpty();
+                refused += signing.check("job-1", value, signing.sign("job-1", value)).isPresent() ? 1 : 0;
             }
             long started = System.nanoTime();
             for (int i = 0; i < rounds; i++) {
-                assertThat(signing.check("job-1", value, signing.sign("job-1", value))).isEmpty();
+                refused += signing.check("job-1", value, signing.sign("job-1", value)).isPresent() ? 1 : 0;
             }
             double micros = (System.nanoTime() - started) / 1e3 / rounds / 2;
+            assertThat(refused).isZero();
             System.out.printf("a record of %,d bytes: signed or checked in %.1f µs (%.0f MB/s), one thread%n", bytes,
                     micros, bytes / micros);
         }

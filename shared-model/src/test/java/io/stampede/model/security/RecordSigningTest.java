@@ -47,4 +47,14 @@ class RecordSigningTest {
         assertThatThrownBy(() -> RecordSigning.of("short", Optional.empty()))
                 .hasMessage("a record key needs at least 16 bytes").message().doesNotContain("short");
     }
+
+    @Test
+    void whileSigningIsSwitchedOnUnsignedRecordsMayBeAcceptedButNeverWronglySignedOnes() {
+        RecordSigning switching = RecordSigning.of("a-record-key-of-32-characters-00", Optional.empty(), true);
+
+        assertThat(switching.check("job-1", VALUE, null)).isEmpty();
+        assertThat(switching.check("job-1", VALUE, switching.sign("job-1", VALUE))).isEmpty();
+        assertThat(switching.check("job-1", VALUE, RecordSigning.of("another-key-0000000000000000", Optional.empty())
+                .sign("job-1", VALUE))).contains(RecordSigning.Refusal.FORGED);
+    }
 }
