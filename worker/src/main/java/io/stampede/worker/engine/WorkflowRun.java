@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -586,11 +587,19 @@ public final class WorkflowRun {
             });
         }
 
-        /** A secret of step {@code index}'s URL whose value is in the request's host, if any. */
+        /**
+         * A secret of step {@code index}'s URL whose value is in the request's host, if any, in any
+         * case: a name is looked up whatever its case.
+         */
         private Optional<String> secretInHost(int index, String host) {
-            for (String name : urlSecrets.get(index)) {
+            List<String> names = urlSecrets.get(index);
+            if (names.isEmpty()) {
+                return Optional.empty();
+            }
+            String lowered = host.toLowerCase(Locale.ROOT);
+            for (String name : names) {
                 String value = secretValues.get(name);
-                if (value != null && !value.isEmpty() && host.contains(value)) {
+                if (value != null && !value.isEmpty() && lowered.contains(value.toLowerCase(Locale.ROOT))) {
                     return Optional.of(name);
                 }
             }

@@ -55,8 +55,8 @@ class SecretsInJobsTest {
     @Test
     void aSecretIsSentToTheTargetAndIsInNoRecordAndAnUnknownOneIsCountedNotSent() throws Exception {
         Files.writeString(mounted.resolve("api_token"), VALUE + "\n");
-        WorkerSecrets secrets = new WorkerSecrets(Map.of("STAMPEDE_SECRET_OTHER", "from-the-environment"),
-                Optional.of(mounted));
+        WorkerSecrets secrets = new WorkerSecrets(Map.of("STAMPEDE_SECRET_OTHER", "from-the-environment",
+                "STAMPEDE_SECRET_SHOUTED", "TOK-IN-CAPITALS"), Optional.of(mounted));
         assertThat(secrets.apply("other")).isEqualTo("from-the-environment");
         assertThat(secrets.apply("nowhere")).isNull();
         String yaml = """
@@ -77,6 +77,8 @@ class SecretsInJobsTest {
                           headers: {Authorization: "Bearer {{secret:api_token}}"}
                       - name: in the host
                         request: {url: "http://{{secret:api_token}}.example.com/x"}
+                      - name: in the host, in capitals
+                        request: {url: "http://{{secret:shouted}}.example.com/x"}
                 """.formatted(server.port(), server.port(), server.port(), other.port());
         JobSpec job = JobSpecParser.parse(yaml);
         List<WorkflowWindow> windows = new CopyOnWriteArrayList<>();
@@ -97,6 +99,7 @@ class SecretsInJobsTest {
             assertThat(elsewhere.failures()).containsOnly(Map.entry("http_4xx", 5L));
             // Never looked up: the name server of example.com would learn the secret.
             assertThat(result.totals().steps().get(3).notSent()).containsOnly(Map.entry("secret_in_host:api_token", 5L));
+            assertThat(result.totals().steps().get(4).notSent()).containsOnly(Map.entry("secret_in_host:shouted", 5L));
         }
         // What travels: the job as written, and every window of statistics.
         assertThat(yaml).doesNotContain(VALUE);
