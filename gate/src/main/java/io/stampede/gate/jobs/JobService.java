@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +70,14 @@ public class JobService {
     static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(10);
     /** How often deadlines, progress, gone gates and retention are checked, in milliseconds. */
     static final long TICK_MILLIS = 1_000;
+    /**
+     * How often a change to the ownership table is tried before it is given up, and how long apart:
+     * a Raft command fails after about 10 s without a leader, and an election after a gate's death
+     * can take longer. A job's end that never reaches the table would be followed again, and
+     * failed for silence, by a gate that starts later.
+     */
+    static final int REPLICATE_ATTEMPTS = 12;
+    static final Duration REPLICATE_PAUSE = Duration.ofSeconds(5);
 
     private final GateJobs core;
     /** Where a job's requests would go that the target policy denies, judged at submission. */
@@ -364,9 +373,39 @@ public class JobService {
                 if (replicate.change() instanceof Ownership.Reassign reassign) {
                     LOG.warnf("gate %s is gone: moving its jobs to %s", reassign.gone(), reassign.live());
                 }
-                leadership.submit(OwnershipState.encode(replicate.change()));
+                replicate(replicate.change(), 1);
             }
         }
+    }
+
+    /**
+     * Submits a change to the ownership table. A job's end is submitted again after a pause when it
+     * fails (it is idempotent), at most {@link #REPLICATE_ATTEMPTS} times; a reassignment is not (the
+     * gate it moves jobs from may be back by then, and the next one it misses is decided anew).
+     */
+    private void replicate(Ownership.Command change, int attempt) {
+        CompletableFuture<byte[]> committed;
+        try {
+            committed = leadership.submit(OwnershipState.encode(change));
+        } catch (RuntimeException e) {
+            committed = CompletableFuture.failedFuture(e);
+        }
+        committed.whenComplete((answer, failure) -> {
+            if (failure == null) {
+                return;
+            }
+            if (!(change instanceof Ownership.Finished)) {
+                LOG.warnf("the gates did not commit %s: %s", change, failure.getMessage());
+                return;
+            }
+            if (attempt >= REPLICATE_ATTEMPTS) {
+                LOG.errorf("the gates did not commit %s after %d attempts: %s", change, attempt, failure.getMessage());
+                return;
+            }
+            LOG.warnf("the gates did not commit %s (attempt %d of %d): %s; trying again in %d s", change, attempt,
+                    REPLICATE_ATTEMPTS, failure.getMessage(), REPLICATE_PAUSE.toSeconds());
+            vertx.setTimer(REPLICATE_PAUSE.toMillis(), id -> replicate(change, attempt + 1));
+        });
     }
 
     /** Kafka did not take a job's record for a datacenter, after its retries (on the producer's thread). */
