@@ -118,6 +118,61 @@ final class Command {
         return new com.fasterxml.jackson.databind.ObjectMapper().readTree(accepted.body()).get("id").asText();
     }
 
+    /**
+     * The job as the gate shows it once it has ended, waiting at most {@code within}. A job still
+     * running then fails the test with what the gate shows of it and the last lines about it in
+     * the logs of the local cluster in {@code directory}, on one line: the summary of a failed run
+     * is often all there is to read.
+     */
+    static com.fasterxml.jackson.databind.JsonNode ended(String gateUrl, String jobId, Duration within, Path directory)
+            throws Exception {
+        try {
+            org.awaitility.Awaitility.await().atMost(within).ignoreExceptions().until(() -> io.stampede.cli.JobStatuses
+                    .terminal(getJson(gateUrl + "/api/v1/jobs/" + jobId).get("status").asText()));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            StringBuilder why = new StringBuilder("job " + jobId + " had not ended after " + within.toSeconds() + " s: ");
+            try {
+                com.fasterxml.jackson.databind.JsonNode job = getJson(gateUrl + "/api/v1/jobs/" + jobId);
+                why.append("status ").append(job.path("status").asText());
+                job.path("datacenters").fields().forEachRemaining(dc -> why.append(", ").append(dc.getKey()).append(' ')
+                        .append(dc.getValue().path("status").asText()).append(' ').append(dc.getValue().path("workflows")));
+                why.append(", errors ").append(job.path("errors")).append(", last events");
+                com.fasterxml.jackson.databind.JsonNode events = job.path("events");
+                for (int i = Math.max(0, events.size() - 5); i < events.size(); i++) {
+                    why.append(' ').append(events.get(i));
+                }
+            } catch (Exception unreadable) {
+                why.append("the gate did not answer (").append(unreadable).append(')');
+            }
+            why.append(logLines(directory, jobId));
+            throw new AssertionError(why.toString(), e);
+        }
+        return getJson(gateUrl + "/api/v1/jobs/" + jobId);
+    }
+
+    /** The last three lines naming {@code text} in each log of the local cluster in {@code directory}, on one line. */
+    private static String logLines(Path directory, String text) {
+        StringBuilder lines = new StringBuilder();
+        List<Path> logs = new ArrayList<>();
+        for (Path folder : List.of(directory, directory.resolve(".stampede/local/logs"))) {
+            try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+                files.filter(file -> file.toString().endsWith(".log")).sorted().forEach(logs::add);
+            } catch (IOException e) {
+                lines.append(" | (").append(folder).append(": ").append(e.getMessage()).append(')');
+            }
+        }
+        for (Path log : logs) {
+            try (java.util.stream.Stream<String> all = Files.lines(log, StandardCharsets.UTF_8)) {
+                List<String> naming = all.filter(line -> line.contains(text)).toList();
+                naming.subList(Math.max(0, naming.size() - 3), naming.size())
+                        .forEach(line -> lines.append(" | ").append(log.getFileName()).append(": ").append(line));
+            } catch (IOException | java.io.UncheckedIOException e) {
+                lines.append(" | (").append(log.getFileName()).append(": ").append(e.getMessage()).append(')');
+            }
+        }
+        return lines.toString();
+    }
+
     /** The sum of a node's Prometheus series {@code name} whose labels contain {@code label}. */
     static long metric(String nodeUrl, String name, String label) throws Exception {
         String metrics = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(nodeUrl + "/q/metrics"))

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.stampede.cli.JobStatuses;
 import io.stampede.testkit.TargetServer;
 
 /**
@@ -90,14 +89,8 @@ class RestartTest {
         return Command.submit(gateUrl, spec);
     }
 
-    private static JsonNode ended(String id) {
-        await().atMost(90, TimeUnit.SECONDS).until(() -> JobStatuses.terminal(
-                Command.getJson(gateUrl + "/api/v1/jobs/" + id).get("status").asText()));
-        try {
-            return Command.getJson(gateUrl + "/api/v1/jobs/" + id);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+    private static JsonNode ended(String id) throws Exception {
+        return Command.ended(gateUrl, id, Duration.ofSeconds(90), directory);
     }
 
     private static Command.Result restart(String id) {

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import io.stampede.cli.JobStatuses;
 import io.stampede.local.FreePorts;
 import io.stampede.local.Processes;
 import io.stampede.model.wire.ProtocolVersion;
@@ -106,10 +105,6 @@ class VersionSkewTest {
                 .findFirst().orElse(null);
     }
 
-    private static JsonNode job(String id) throws Exception {
-        return Command.getJson(gateUrl + "/api/v1/jobs/" + id);
-    }
-
     private static List<String> workers() throws Exception {
         return StreamSupport.stream(Command.getJson(managerUrl + "/api/v1/workers").get("workers").spliterator(), false)
                 .map(worker -> worker.get("id").asText()).sorted().toList();
@@ -170,8 +165,7 @@ class VersionSkewTest {
                 .containsOnlyOnce("refusing the records of worker-dc1-next");
 
         for (String[] job : new String[][] {{during, "/delay/31"}, {after, "/delay/32"}}) {
-            await().atMost(90, TimeUnit.SECONDS).until(() -> JobStatuses.terminal(job(job[0]).get("status").asText()));
-            JsonNode ended = job(job[0]);
+            JsonNode ended = Command.ended(gateUrl, job[0], Duration.ofSeconds(90), directory);
             long reported = ended.at("/workflows/0/steps/0/requests").asLong();
             System.out.printf("Rolling upgrade: job %s ended %s with %d requests; the target counted %d; %s%n",
                     ended.get("name").asText(), ended.get("status").asText(), reported, target.requests(job[1]),
