@@ -40,7 +40,10 @@ class DemoTest {
         assertThat(Command.stampede(directory, Duration.ofMinutes(1), "local", "status").exitCode()).isZero();
         assertThat(Files.readString(directory.resolve(".stampede/demo-job.yaml"))).contains("name: stampede demo");
 
-        // The ramp is a ramp: every whole second of browsing within 10 % of the rate the schedule asked for.
+        // The ramp is a ramp: what was browsed up to each whole second (its rates, which windows spread
+        // over the seconds they cover) within 10 % of what the schedule asked for by then, and each
+        // second within 25 % of its own rate (on 2 busy cores an iteration may start a little late, in
+        // the next second: the sum catches up, a single second may not).
         String id = demo.err().replaceAll("(?s).*submitted job (job-[0-9a-f]+) .*", "$1");
         String gate = "http://127.0.0.1:" + Command.node(directory, "gate-1").get("httpPort").asInt();
         com.fasterxml.jackson.databind.JsonNode series = Command.getJson(gate + "/api/v1/jobs/" + id
@@ -48,6 +51,8 @@ class DemoTest {
         com.fasterxml.jackson.databind.JsonNode points = series.at("/series/0/points");
         assertThat(points.size()).as(series.toString()).isGreaterThanOrEqualTo(14);
         long counted = 0;
+        double asked = 0;
+        double browsedByThen = 0;
         StringBuilder ramp = new StringBuilder();
         for (int i = 0; i < points.size(); i++) {
             com.fasterxml.jackson.databind.JsonNode point = points.get(i);
@@ -57,8 +62,12 @@ class DemoTest {
             if (i == 0 || point.get("seconds").asDouble() < 1.0) {
                 continue; // the first second, and a last one cut short, are too short to judge
             }
+            asked += point.get("targetRate").asDouble();
+            browsedByThen += point.at("/steps/0/requestsPerSecond").asDouble();
+            assertThat(browsedByThen).as("up to second %d of %s", i, points)
+                    .isCloseTo(asked, org.assertj.core.api.Assertions.withinPercentage(10));
             assertThat(point.at("/steps/0/requestsPerSecond").asDouble()).as("second %d of %s", i, points)
-                    .isCloseTo(point.get("targetRate").asDouble(), org.assertj.core.api.Assertions.withinPercentage(10));
+                    .isCloseTo(point.get("targetRate").asDouble(), org.assertj.core.api.Assertions.withinPercentage(25));
         }
         System.out.println("The demo's ramp, each second's rate/target:" + ramp);
         long browsed = demo.out().lines().filter(line -> line.matches("\\s+browse\\s+list items\\s.*"))
