@@ -55,12 +55,12 @@ class SubmitRefusedTest {
     @Test
     void aJobOverTheKeysLimitsIsAProblemOfTheJobFileWithEachExcessPrinted(@TempDir Path directory) throws IOException {
         Path job = Files.writeString(directory.resolve("job.yaml"), "name: big\n");
-        answer.set("{\"title\":\"Over this API key's limits\",\"status\":403,\"detail\":\"the job asks for more load than"
-                + " the key 'ci' may (docs/security.md)\",\"errors\":[{\"path\":\"timeout\",\"message\":\"1h is longer than"
-                + " this API key's limit of 10m\"}]}");
+        answer.set("{\"title\":\"Over this caller's limits\",\"status\":403,\"detail\":\"the job asks for more load than"
+                + " 'ci' may (docs/security.md)\",\"errors\":[{\"path\":\"timeout\",\"message\":\"1h is longer than"
+                + " this caller's limit of 10m\"}]}");
 
         assertThat(submit(job)).isEqualTo(ExitCodes.INVALID_JOB);
-        assertThat(err.toString()).contains("Over this API key's limits", "  timeout: 1h is longer than this API key's"
+        assertThat(err.toString()).contains("Over this caller's limits", "  timeout: 1h is longer than this caller's"
                 + " limit of 10m");
     }
 

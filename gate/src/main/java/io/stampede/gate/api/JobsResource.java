@@ -61,7 +61,7 @@ import io.vertx.core.http.HttpServerRequest;
  * The jobs API: submit, read, list, follow live, cancel. A finished job this gate no longer holds
  * (its retention passed, or the gate restarted) is read from the results topic ({@link ArchivedJobs}).
  */
-@RolesAllowed("read")
+@RolesAllowed({"read", "admin"})
 @Path("/api/v1/jobs")
 public class JobsResource {
 
@@ -69,7 +69,10 @@ public class JobsResource {
     private final ArchivedJobs archives;
     private final EventStreams streams;
     private final Clock clock;
-    /** Who calls: the API key's name, or {@link ApiKeyMechanism#UNAUTHENTICATED} while authentication is off. */
+    /**
+     * Who calls: the API key's name, an OIDC token's user, or {@link ApiKeyMechanism#UNAUTHENTICATED}
+     * while authentication is off.
+     */
     @jakarta.inject.Inject
     io.quarkus.security.identity.SecurityIdentity identity;
 
@@ -90,7 +93,7 @@ public class JobsResource {
     }
 
     @POST
-    @RolesAllowed("submit")
+    @RolesAllowed({"submit", "admin"})
     @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
     @Produces(MediaType.APPLICATION_JSON)
     public Response submit(String body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
@@ -102,7 +105,7 @@ public class JobsResource {
                     invalid.problems().stream().map(p -> new ProblemDetail.FieldError(p.path(), p.message())).toList());
         }
         if (submission instanceof GateJobs.OverLimits over) {
-            return ProblemDetail.response(403, "Over this API key's limits", "the job asks for more load than the key '"
+            return ProblemDetail.response(403, "Over this caller's limits", "the job asks for more load than '"
                     + identity.getPrincipal().getName() + "' may (docs/security.md)",
                     over.problems().stream().map(p -> new ProblemDetail.FieldError(p.path(), p.message())).toList());
         }
@@ -361,7 +364,7 @@ public class JobsResource {
     }
 
     @DELETE
-    @RolesAllowed("submit")
+    @RolesAllowed({"submit", "admin"})
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     public Response cancel(@PathParam("id") String id) {

@@ -118,7 +118,7 @@ class GateJobsTest {
                 List.of("gate-1"), 0, new SplittableRandom(1));
         assertThat(((GateJobs.Answer) over).submission()).isEqualTo(new GateJobs.OverLimits(List.of(new Problem(
                 "workflows", "4 virtual users at once (closed workflows' vus and open workflows' maxVus, added up) is"
-                        + " over this API key's limit of 3"))));
+                        + " over this caller's limit of 3"))));
 
         String untimed = JOB.replace("timeout: 30s\n", "").replace("vus: 4", "vus: 3");
         GateJobs.Register register = (GateJobs.Register) gate.core.prepare(GateJobs.read(untimed, spec -> List.of(),

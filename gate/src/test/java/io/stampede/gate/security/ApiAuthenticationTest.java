@@ -8,10 +8,6 @@ import static org.hamcrest.Matchers.equalTo;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,34 +45,16 @@ class ApiAuthenticationTest {
         }
     }
 
-    static final List<String> LOGGED = new CopyOnWriteArrayList<>();
-    static final Handler CAPTURE = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            String message = record.getMessage();
-            if (record.getParameters() != null) {
-                message += " " + java.util.Arrays.toString(record.getParameters());
-            }
-            LOGGED.add(message + (record.getThrown() == null ? "" : " " + record.getThrown()));
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    static LogCapture logged;
 
     @BeforeAll
     static void captureLogs() {
-        Logger.getLogger("").addHandler(CAPTURE);
+        logged = LogCapture.attach();
     }
 
     @AfterAll
     static void release() {
-        Logger.getLogger("").removeHandler(CAPTURE);
+        logged.detach();
     }
 
     private static io.restassured.specification.RequestSpecification as(String key) {
@@ -123,9 +101,9 @@ class ApiAuthenticationTest {
                 """;
         as(LIMITED).contentType("application/yaml").body(over.getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .post("/api/v1/jobs").then().statusCode(403).contentType("application/problem+json")
-                .body("title", equalTo("Over this API key's limits"), "detail", containsString("'limited'"),
+                .body("title", equalTo("Over this caller's limits"), "detail", containsString("'limited'"),
                         "errors.path", contains("workflows", "timeout"),
-                        "errors[1].message", equalTo("1h is longer than this API key's limit of 10m"));
+                        "errors[1].message", equalTo("1h is longer than this caller's limit of 10m"));
         // Within the limits, or from a key without any, the job goes on to routing (no datacenter here: 503).
         as(LIMITED).contentType("application/yaml").body(over.replace("vus: 11", "vus: 10").replace("1h", "10m")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8)).post("/api/v1/jobs").then().statusCode(503);
@@ -153,8 +131,8 @@ class ApiAuthenticationTest {
         for (String key : List.of(READER, SUBMITTER, ADMIN, UNKNOWN)) {
             as(key).get("/api/v1/jobs/j-x").then().statusCode(org.hamcrest.Matchers.oneOf(401, 403, 404));
         }
-        assertThat(LOGGED).isNotEmpty();
-        assertThat(LOGGED).noneMatch(line -> line.contains(READER) || line.contains(SUBMITTER)
+        assertThat(logged.lines()).isNotEmpty();
+        assertThat(logged.lines()).noneMatch(line -> line.contains(READER) || line.contains(SUBMITTER)
                 || line.contains(ADMIN) || line.contains(UNKNOWN));
     }
 }

@@ -102,6 +102,12 @@ public interface NodeConfig {
         Optional<String> apiKeysFile();
 
         /**
+         * Gates: the limits per job of every caller who presents an OIDC access token, in a key's
+         * form ({@code vus=N;rate=R;duration=D}); none: only the job format's.
+         */
+        Optional<String> oidcLimits();
+
+        /**
          * The key every node of the cluster signs its Kafka records with and checks every record it
          * reads against (16 bytes or more); none: records are neither signed nor checked.
          */

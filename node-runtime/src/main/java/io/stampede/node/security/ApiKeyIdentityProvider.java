@@ -6,7 +6,6 @@ import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.IdentityProvider;
 import io.quarkus.security.identity.SecurityIdentity;
-import io.quarkus.security.identity.request.TokenAuthenticationRequest;
 import io.quarkus.security.runtime.QuarkusPrincipal;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -19,7 +18,7 @@ import io.stampede.model.security.KeyLimits;
  * itself is never put in the exception or a log.
  */
 @Singleton
-public class ApiKeyIdentityProvider implements IdentityProvider<TokenAuthenticationRequest> {
+public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyRequest> {
 
     /** The identity's attribute holding its key's {@link KeyLimits}; absent while authentication is off. */
     public static final String LIMITS = "stampede.key-limits";
@@ -36,13 +35,13 @@ public class ApiKeyIdentityProvider implements IdentityProvider<TokenAuthenticat
     }
 
     @Override
-    public Class<TokenAuthenticationRequest> getRequestType() {
-        return TokenAuthenticationRequest.class;
+    public Class<ApiKeyRequest> getRequestType() {
+        return ApiKeyRequest.class;
     }
 
     @Override
-    public Uni<SecurityIdentity> authenticate(TokenAuthenticationRequest request, AuthenticationRequestContext context) {
-        return registry.keys().find(request.getToken().getToken()).map(key -> {
+    public Uni<SecurityIdentity> authenticate(ApiKeyRequest request, AuthenticationRequestContext context) {
+        return registry.keys().find(request.key()).map(key -> {
             QuarkusSecurityIdentity.Builder identity = QuarkusSecurityIdentity.builder()
                     .setPrincipal(new QuarkusPrincipal(key.name())).addAttribute(LIMITS, key.limits());
             key.roles().forEach(role -> identity.addRole(role.label()));

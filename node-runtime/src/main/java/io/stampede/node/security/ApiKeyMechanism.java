@@ -5,11 +5,9 @@ import java.util.Set;
 
 import jakarta.inject.Singleton;
 
-import io.quarkus.security.credential.TokenCredential;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.request.AuthenticationRequest;
-import io.quarkus.security.identity.request.TokenAuthenticationRequest;
 import io.quarkus.security.runtime.QuarkusPrincipal;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.quarkus.vertx.http.runtime.security.ChallengeData;
@@ -25,6 +23,10 @@ import io.vertx.ext.web.RoutingContext;
  * dashboard, whose live stream cannot set headers) the {@code stampede-key} cookie, and hands it to
  * {@link ApiKeyIdentityProvider}. A request without one is anonymous, which every {@code /api/}
  * resource refuses with 401. With authentication off, every request is an identity with every role.
+ *
+ * <p>A bearer token shaped like a JWT is never taken for an API key: this mechanism leaves it to the
+ * next, the gate's OIDC mechanism (docs/security.md#oidc-tokens), and runs first so that an API key
+ * never reaches that one. Where no mechanism takes the token, the request is anonymous: 401.
  */
 @Singleton
 public class ApiKeyMechanism implements HttpAuthenticationMechanism {
@@ -34,6 +36,8 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
     /** The principal of every request while authentication is off. */
     public static final String UNAUTHENTICATED = "unauthenticated";
     private static final String BEARER = "bearer ";
+    /** This mechanism's priority: above every other's (the highest runs first), so that it sees every request first. */
+    public static final int PRIORITY = 2000;
 
     private final ApiKeyRegistry registry;
     private final SecurityIdentity open;
@@ -54,10 +58,37 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
             return Uni.createFrom().item(open);
         }
         Optional<String> key = presented(context);
-        if (key.isEmpty()) {
+        if (key.isEmpty() || jwtShaped(key.get())) {
             return Uni.createFrom().optional(Optional.empty());
         }
-        return identities.authenticate(new TokenAuthenticationRequest(new TokenCredential(key.get(), "bearer")));
+        return identities.authenticate(new ApiKeyRequest(key.get()));
+    }
+
+    /**
+     * Whether {@code token} has a JWT's shape: three base64url parts joined by dots, the first a JSON
+     * object ({@code eyJ}). No generated API key has one ({@code stk_} and base64url, no dot).
+     */
+    public static boolean jwtShaped(String token) {
+        String[] parts = token.split("\\.", -1);
+        if (parts.length != 3 || !parts[0].startsWith("eyJ")) {
+            return false;
+        }
+        for (String part : parts) {
+            if (part.isEmpty() || !part.chars().allMatch(c -> c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+                    || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Runs before the OIDC mechanism ({@code quarkus.oidc.priority}, 1001 unless set), which would
+     * refuse an API key.
+     */
+    @Override
+    public int getPriority() {
+        return PRIORITY;
     }
 
     /** The key a request presents, if any: the bearer token first, then the dashboard's cookie. */
@@ -78,7 +109,7 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
-        return Set.of(TokenAuthenticationRequest.class);
+        return Set.of(ApiKeyRequest.class);
     }
 
     @Override

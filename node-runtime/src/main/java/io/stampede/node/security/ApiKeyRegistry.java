@@ -11,11 +11,13 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.stampede.model.security.ApiKeys;
+import io.stampede.model.security.KeyLimits;
 import io.stampede.node.config.NodeConfig;
 
 /**
  * The API keys this node accepts, read once at start from {@code stampede.security.api-keys} and
- * {@code stampede.security.api-keys-file}. Problems with them stop the node ({@link #problems}).
+ * {@code stampede.security.api-keys-file}, and the limits of OIDC callers
+ * ({@code stampede.security.oidc-limits}). Problems with them stop the node ({@link #problems}).
  */
 @Singleton
 public class ApiKeyRegistry {
@@ -24,6 +26,7 @@ public class ApiKeyRegistry {
 
     private final boolean authentication;
     private final ApiKeys keys;
+    private final KeyLimits oidcLimits;
     private final List<String> problems;
 
     public ApiKeyRegistry(NodeConfig config) {
@@ -44,6 +47,13 @@ public class ApiKeyRegistry {
             }
         }
         this.keys = all;
+        KeyLimits tokens = KeyLimits.NONE;
+        try {
+            tokens = KeyLimits.parse(security.oidcLimits().orElse(""));
+        } catch (IllegalArgumentException e) {
+            found.add("stampede.security.oidc-limits: " + e.getMessage());
+        }
+        this.oidcLimits = tokens;
         this.problems = List.copyOf(found);
         if (!authentication) {
             LOG.warn("API authentication is off (stampede.security.authentication=false): anyone who reaches this"
@@ -61,6 +71,11 @@ public class ApiKeyRegistry {
 
     public ApiKeys keys() {
         return keys;
+    }
+
+    /** How much load a caller who presents an OIDC access token may ask for in one job. */
+    public KeyLimits oidcLimits() {
+        return oidcLimits;
     }
 
     /** What is wrong with the configured keys, each as {@code key: what is wrong}. */

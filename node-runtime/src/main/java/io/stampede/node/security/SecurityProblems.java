@@ -27,7 +27,7 @@ public class SecurityProblems {
 
     @ServerExceptionMapper
     public Response unknownKey(AuthenticationFailedException refused) {
-        return unauthorized("the API key presented is not one this node accepts");
+        return unauthorized("the API key or token presented is not one this node accepts");
     }
 
     @ServerExceptionMapper

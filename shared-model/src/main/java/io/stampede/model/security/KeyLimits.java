@@ -117,7 +117,7 @@ public record KeyLimits(OptionalInt maxVus, OptionalDouble maxRate, Optional<Dur
                     ? closed.vus() : ((WorkflowSpec.Open) workflow.load()).maxVus()).sum();
             if (vus > maxVus.getAsInt()) {
                 problems.add(new Problem("workflows", vus + " virtual users at once (closed workflows' vus and open"
-                        + " workflows' maxVus, added up) is over this API key's limit of " + maxVus.getAsInt()));
+                        + " workflows' maxVus, added up) is over this caller's limit of " + maxVus.getAsInt()));
             }
         }
         if (maxRate.isPresent()) {
@@ -125,13 +125,13 @@ public record KeyLimits(OptionalInt maxVus, OptionalDouble maxRate, Optional<Dur
                     .mapToDouble(workflow -> peak((WorkflowSpec.Open) workflow.load())).sum();
             if (rate > maxRate.getAsDouble()) {
                 problems.add(new Problem("workflows", number(rate) + " iterations a second at the peak (open workflows'"
-                        + " highest rates, added up) is over this API key's limit of " + number(maxRate.getAsDouble())));
+                        + " highest rates, added up) is over this caller's limit of " + number(maxRate.getAsDouble())));
             }
         }
         if (maxDuration.isPresent()) {
             Duration limit = maxDuration.get();
             job.timeout().filter(timeout -> timeout.compareTo(limit) > 0).ifPresent(timeout -> problems.add(
-                    new Problem("timeout", Durations.format(timeout) + " is longer than this API key's limit of "
+                    new Problem("timeout", Durations.format(timeout) + " is longer than this caller's limit of "
                             + Durations.format(limit))));
             for (int i = 0; i < job.workflows().size(); i++) {
                 WorkflowSpec workflow = job.workflows().get(i);
@@ -139,7 +139,7 @@ public record KeyLimits(OptionalInt maxVus, OptionalDouble maxRate, Optional<Dur
                 if (planned.isPresent() && planned.get().compareTo(limit) > 0) {
                     String path = "workflows[" + i + "]" + (workflow.load() instanceof WorkflowSpec.Closed ? ".duration" : "");
                     problems.add(new Problem(path, "runs for " + Durations.format(planned.get())
-                            + ", longer than this API key's limit of " + Durations.format(limit)));
+                            + ", longer than this caller's limit of " + Durations.format(limit)));
                 }
             }
         }

@@ -33,34 +33,34 @@ class KeyLimitsTest {
                         "workflows:\n  - {name: a, vus: 60, duration: 1m, " + STEPS + "}\n"
                                 + "  - {name: b, rate: 5, duration: 1m, maxVus: 41, " + STEPS + "}",
                         List.of(new Problem("workflows", "101 virtual users at once (closed workflows' vus and open"
-                                + " workflows' maxVus, added up) is over this API key's limit of 100"))),
+                                + " workflows' maxVus, added up) is over this caller's limit of 100"))),
                 Arguments.of("an open workflow's default maxVus counts",
                         "workflows:\n  - {name: b, rate: 5, duration: 1m, " + STEPS + "}",
                         List.of(new Problem("workflows", "1000 virtual users at once (closed workflows' vus and open"
-                                + " workflows' maxVus, added up) is over this API key's limit of 100"))),
+                                + " workflows' maxVus, added up) is over this caller's limit of 100"))),
                 Arguments.of("a stage's peak over the rate limit, the start under it",
                         "workflows:\n  - {name: b, rate: 10, stages: [{duration: 1m, target: 50.5},"
                                 + " {duration: 1m, target: 0}], maxVus: 10, " + STEPS + "}",
                         List.of(new Problem("workflows", "50.5 iterations a second at the peak (open workflows'"
-                                + " highest rates, added up) is over this API key's limit of 50"))),
+                                + " highest rates, added up) is over this caller's limit of 50"))),
                 Arguments.of("a peak a little over the limit is not rounded to it",
                         "workflows:\n  - {name: a, rate: 50.004, duration: 1m, maxVus: 10, " + STEPS + "}",
                         List.of(new Problem("workflows", "50.004 iterations a second at the peak (open workflows'"
-                                + " highest rates, added up) is over this API key's limit of 50"))),
+                                + " highest rates, added up) is over this caller's limit of 50"))),
                 Arguments.of("two open workflows' rates added up",
                         "workflows:\n  - {name: a, rate: 25, duration: 1m, maxVus: 10, " + STEPS + "}\n"
                                 + "  - {name: b, rate: 26, duration: 1m, maxVus: 10, " + STEPS + "}",
                         List.of(new Problem("workflows", "51 iterations a second at the peak (open workflows'"
-                                + " highest rates, added up) is over this API key's limit of 50"))),
+                                + " highest rates, added up) is over this caller's limit of 50"))),
                 Arguments.of("a timeout over the duration limit",
                         "timeout: 1h\nworkflows:\n  - {name: a, vus: 1, iterations: 1, " + STEPS + "}",
-                        List.of(new Problem("timeout", "1h is longer than this API key's limit of 30m"))),
+                        List.of(new Problem("timeout", "1h is longer than this caller's limit of 30m"))),
                 Arguments.of("a closed workflow's duration and an open schedule over the limit",
                         "workflows:\n  - {name: a, vus: 1, duration: 31m, " + STEPS + "}\n"
                                 + "  - {name: b, rate: 1, stages: [{duration: 20m, target: 2}, {duration: 20m, target: 2}],"
                                 + " maxVus: 5, " + STEPS + "}",
-                        List.of(new Problem("workflows[0].duration", "runs for 31m, longer than this API key's limit of 30m"),
-                                new Problem("workflows[1]", "runs for 40m, longer than this API key's limit of 30m"))),
+                        List.of(new Problem("workflows[0].duration", "runs for 31m, longer than this caller's limit of 30m"),
+                                new Problem("workflows[1]", "runs for 40m, longer than this caller's limit of 30m"))),
                 Arguments.of("iterations only, no timeout: within (the key's duration becomes the timeout)",
                         "workflows:\n  - {name: a, vus: 5, iterations: 1000000, " + STEPS + "}", List.of()));
     }
