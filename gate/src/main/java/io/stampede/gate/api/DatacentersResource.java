@@ -12,7 +12,7 @@ import io.stampede.gate.jobs.JobService;
 import io.stampede.gate.routing.Datacenters;
 
 /** {@code GET /api/v1/datacenters}: every datacenter this gate has heard of, with health and capacity. */
-@RolesAllowed({"read", "admin"})
+@RolesAllowed("read")
 @Path("/api/v1/datacenters")
 public class DatacentersResource {
 

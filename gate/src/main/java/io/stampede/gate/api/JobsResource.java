@@ -46,6 +46,7 @@ import io.stampede.gate.jobs.GlobalJob;
 import io.stampede.gate.jobs.JobArchive;
 import io.stampede.gate.jobs.JobService;
 import io.stampede.gate.jobs.JobView;
+import io.stampede.gate.security.OidcCallers;
 import io.stampede.node.security.ApiKeyIdentityProvider;
 import io.stampede.node.security.ApiKeyMechanism;
 import io.stampede.model.JobId;
@@ -61,7 +62,7 @@ import io.vertx.core.http.HttpServerRequest;
  * The jobs API: submit, read, list, follow live, cancel. A finished job this gate no longer holds
  * (its retention passed, or the gate restarted) is read from the results topic ({@link ArchivedJobs}).
  */
-@RolesAllowed({"read", "admin"})
+@RolesAllowed("read")
 @Path("/api/v1/jobs")
 public class JobsResource {
 
@@ -93,7 +94,7 @@ public class JobsResource {
     }
 
     @POST
-    @RolesAllowed({"submit", "admin"})
+    @RolesAllowed("submit")
     @Consumes({MediaType.APPLICATION_JSON, "application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN})
     @Produces(MediaType.APPLICATION_JSON)
     public Response submit(String body, @HeaderParam("Idempotency-Key") String idempotencyKey) {
@@ -311,10 +312,12 @@ public class JobsResource {
         if (answer != null) {
             throw new WebApplicationException(answer);
         }
-        // Counted per API key, as the rate limits are; per address when authentication is off.
-        String client = !identity.getPrincipal().getName().equals(ApiKeyMechanism.UNAUTHENTICATED)
-                ? "key:" + identity.getPrincipal().getName()
-                : request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        // Counted per API key, as the rate limits are, and per OIDC token user (each its own, never a
+        // key's of the same name); per address when authentication is off.
+        String client = OidcCallers.tokenCaller(identity) ? "token:" + identity.getPrincipal().getName()
+                : !identity.getPrincipal().getName().equals(ApiKeyMechanism.UNAUTHENTICATED)
+                        ? "key:" + identity.getPrincipal().getName()
+                        : request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
         Optional<EventStreams.Refusal> refusal = streams.open(client);
         if (refusal.isPresent()) {
             throw new WebApplicationException(refusal.get() == EventStreams.Refusal.CLIENT_LIMIT
@@ -364,7 +367,7 @@ public class JobsResource {
     }
 
     @DELETE
-    @RolesAllowed({"submit", "admin"})
+    @RolesAllowed("submit")
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     public Response cancel(@PathParam("id") String id) {

@@ -8,31 +8,42 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.SecurityIdentityAugmentor;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
-import io.stampede.model.security.KeyLimits;
 import io.stampede.node.security.ApiKeyIdentityProvider;
 import io.stampede.node.security.ApiKeyRegistry;
+import io.stampede.node.security.OidcSettings;
 
 /**
- * Gives every caller authenticated by an OIDC access token the limits per job of
+ * Makes a caller authenticated by an OIDC access token a Stampede caller: its roles are those
+ * {@code stampede.security.oidc-roles} gives its token's groups and roles, and only those (a role
+ * the provider happens to call {@code admin} gives nothing unmapped), and its jobs' limits are
  * {@code stampede.security.oidc-limits}, as an API key's entry gives its key's
- * ({@link ApiKeyIdentityProvider#LIMITS}). Roles come from the token (docs/security.md#oidc-tokens).
+ * ({@link ApiKeyIdentityProvider#LIMITS}). Identities of API keys pass unchanged.
  */
 @ApplicationScoped
 public class OidcCallers implements SecurityIdentityAugmentor {
 
-    private final KeyLimits limits;
+    private final OidcSettings settings;
 
     public OidcCallers(ApiKeyRegistry registry) {
-        this.limits = registry.oidcLimits();
+        this.settings = registry.oidc();
     }
 
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
-        if (limits.none() || identity.isAnonymous() || identity.getCredential(AccessTokenCredential.class) == null
-                || identity.getAttribute(ApiKeyIdentityProvider.LIMITS) != null) {
+        if (identity.isAnonymous() || identity.getCredential(AccessTokenCredential.class) == null) {
             return Uni.createFrom().item(identity);
         }
-        return Uni.createFrom().item(QuarkusSecurityIdentity.builder(identity)
-                .addAttribute(ApiKeyIdentityProvider.LIMITS, limits).build());
+        QuarkusSecurityIdentity.Builder caller = QuarkusSecurityIdentity.builder()
+                .setPrincipal(identity.getPrincipal()).addCredentials(identity.getCredentials())
+                .addAttributes(identity.getAttributes()).addRoles(settings.rolesOf(identity.getRoles()));
+        if (!settings.limits().none()) {
+            caller.addAttribute(ApiKeyIdentityProvider.LIMITS, settings.limits());
+        }
+        return Uni.createFrom().item(caller.build());
+    }
+
+    /** Whether {@code identity} presented an OIDC access token (and no API key). */
+    public static boolean tokenCaller(SecurityIdentity identity) {
+        return identity.getCredential(AccessTokenCredential.class) != null;
     }
 }

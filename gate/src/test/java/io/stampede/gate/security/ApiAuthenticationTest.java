@@ -80,6 +80,9 @@ class ApiAuthenticationTest {
         assertThat(body).doesNotContain(UNKNOWN).contains("not one this node accepts");
         // The dashboard's cookie is checked the same way.
         given().cookie("stampede-key", UNKNOWN).get("/api/v1/jobs").then().statusCode(401);
+        // A gate that takes no OIDC tokens (the default) refuses a valid one too.
+        as(TestProvider.token("ada", "perf-admins")).get("/api/v1/jobs").then().statusCode(401)
+                .contentType("application/problem+json");
     }
 
     @Test

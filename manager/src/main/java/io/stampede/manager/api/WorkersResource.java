@@ -12,7 +12,7 @@ import io.stampede.manager.dispatch.WorkerRegistry;
 import io.stampede.manager.jobs.JobCoordinator;
 
 /** {@code GET /api/v1/workers}: the live workers of this datacenter and the jobs running here. */
-@RolesAllowed({"read", "admin"})
+@RolesAllowed("read")
 @Path("/api/v1/workers")
 public class WorkersResource {
 

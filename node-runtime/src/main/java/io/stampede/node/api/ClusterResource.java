@@ -15,7 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** {@code GET /api/v1/cluster}: the membership cluster as this node sees it. */
-@RolesAllowed({"read", "admin"})
+@RolesAllowed("read")
 @Path("/api/v1/cluster")
 public class ClusterResource {
 

@@ -10,7 +10,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.Map;
 
 /** {@code GET /api/v1/leadership}: this node's part in its Raft group, if it takes part in one. */
-@RolesAllowed({"read", "admin"})
+@RolesAllowed("read")
 @Path("/api/v1/leadership")
 public class LeadershipResource {
 

@@ -21,7 +21,7 @@ import io.stampede.node.membership.NodeMembership;
 import io.stampede.node.protocol.PeerProtocols;
 
 /** {@code GET /api/v1/node}: who this node is and where it listens. */
-@RolesAllowed({"read", "admin"})
+@RolesAllowed("read")
 @Path("/api/v1/node")
 public class NodeResource {
 

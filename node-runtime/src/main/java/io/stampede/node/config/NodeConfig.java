@@ -102,6 +102,13 @@ public interface NodeConfig {
         Optional<String> apiKeysFile();
 
         /**
+         * Gates: the Stampede roles each group of an OIDC access token gives, comma-separated
+         * {@code group=roles} with roles joined by {@code +} ({@code perf-engineers=read+submit}); a
+         * token's other groups and roles give none.
+         */
+        Optional<List<String>> oidcRoles();
+
+        /**
          * Gates: the limits per job of every caller who presents an OIDC access token, in a key's
          * form ({@code vus=N;rate=R;duration=D}); none: only the job format's.
          */

@@ -35,9 +35,12 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
     public static final String COOKIE = "stampede-key";
     /** The principal of every request while authentication is off. */
     public static final String UNAUTHENTICATED = "unauthenticated";
-    private static final String BEARER = "bearer ";
-    /** This mechanism's priority: above every other's (the highest runs first), so that it sees every request first. */
+    /**
+     * This mechanism's priority: above OIDC's (1001 unless {@code quarkus.oidc.priority} says
+     * otherwise; the highest runs first), so that it sees every request first.
+     */
     public static final int PRIORITY = 2000;
+    private static final String BEARER = "bearer ";
 
     private final ApiKeyRegistry registry;
     private final SecurityIdentity open;

@@ -11,22 +11,23 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.stampede.model.security.ApiKeys;
-import io.stampede.model.security.KeyLimits;
 import io.stampede.node.config.NodeConfig;
 
 /**
  * The API keys this node accepts, read once at start from {@code stampede.security.api-keys} and
- * {@code stampede.security.api-keys-file}, and the limits of OIDC callers
- * ({@code stampede.security.oidc-limits}). Problems with them stop the node ({@link #problems}).
+ * {@code stampede.security.api-keys-file}, and what it makes of OIDC access tokens
+ * ({@link OidcSettings}). Problems with them stop the node ({@link #problems}).
  */
 @Singleton
 public class ApiKeyRegistry {
 
     private static final Logger LOG = Logger.getLogger(ApiKeyRegistry.class);
+    /** Whether this node has Quarkus's OIDC support (gates do). */
+    private static final boolean OIDC_PRESENT = present("io.quarkus.oidc.AccessTokenCredential");
 
     private final boolean authentication;
     private final ApiKeys keys;
-    private final KeyLimits oidcLimits;
+    private final OidcSettings oidc;
     private final List<String> problems;
 
     public ApiKeyRegistry(NodeConfig config) {
@@ -47,20 +48,32 @@ public class ApiKeyRegistry {
             }
         }
         this.keys = all;
-        KeyLimits tokens = KeyLimits.NONE;
-        try {
-            tokens = KeyLimits.parse(security.oidcLimits().orElse(""));
-        } catch (IllegalArgumentException e) {
-            found.add("stampede.security.oidc-limits: " + e.getMessage());
-        }
-        this.oidcLimits = tokens;
+        org.eclipse.microprofile.config.Config quarkus = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        this.oidc = OidcSettings.of(OIDC_PRESENT && quarkus.getOptionalValue("quarkus.oidc.tenant-enabled", Boolean.class)
+                        .orElse(true), security.oidcRoles().orElse(List.of()), security.oidcLimits(),
+                quarkus.getOptionalValue("quarkus.oidc.token.audience", String.class),
+                quarkus.getOptionalValue("quarkus.oidc.public-key", String.class).isPresent(),
+                quarkus.getOptionalValue("quarkus.oidc.token.issuer", String.class));
+        found.addAll(oidc.problems());
         this.problems = List.copyOf(found);
         if (!authentication) {
             LOG.warn("API authentication is off (stampede.security.authentication=false): anyone who reaches this"
                     + " node's HTTP port may use its whole API");
-        } else if (keys.size() == 0 && problems.isEmpty()) {
+            return;
+        }
+        oidc.warnings().forEach(LOG::warn);
+        if (keys.size() == 0 && problems.isEmpty()) {
             LOG.warn("no API keys are configured (stampede.security.api-keys or api-keys-file): every API request"
-                    + " is refused with 401");
+                    + (oidc.on() ? " without an OIDC access token" : "") + " is refused with 401");
+        }
+    }
+
+    private static boolean present(String className) {
+        try {
+            Class.forName(className, false, ApiKeyRegistry.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
         }
     }
 
@@ -73,9 +86,9 @@ public class ApiKeyRegistry {
         return keys;
     }
 
-    /** How much load a caller who presents an OIDC access token may ask for in one job. */
-    public KeyLimits oidcLimits() {
-        return oidcLimits;
+    /** What this node makes of OIDC access tokens: their roles and limits. */
+    public OidcSettings oidc() {
+        return oidc;
     }
 
     /** What is wrong with the configured keys, each as {@code key: what is wrong}. */

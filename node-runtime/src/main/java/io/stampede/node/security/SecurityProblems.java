@@ -33,7 +33,7 @@ public class SecurityProblems {
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException refused) {
         return Response.status(403).type("application/problem+json").entity(new Problem("about:blank",
-                "Forbidden", 403, "this API key does not have the role this request needs (docs/security.md)")).build();
+                "Forbidden", 403, "this API key or token does not have the role this request needs (docs/security.md)")).build();
     }
 
     private static Response unauthorized(String detail) {

@@ -29,6 +29,11 @@ class RecordKeysTest {
             }
 
             @Override
+            public Optional<List<String>> oidcRoles() {
+                return Optional.empty();
+            }
+
+            @Override
             public Optional<String> oidcLimits() {
                 return Optional.empty();
             }

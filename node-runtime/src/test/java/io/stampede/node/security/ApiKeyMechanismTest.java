@@ -2,6 +2,9 @@ package io.stampede.node.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,9 +35,9 @@ class ApiKeyMechanismTest {
         assertThat(ApiKeyMechanism.jwtShaped(token)).isFalse();
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void noGeneratedKeyIsShapedLikeAJwt() {
-        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        SplittableRandom random = new SplittableRandom(7);
         for (int i = 0; i < 1_000; i++) {
             assertThat(ApiKeyMechanism.jwtShaped(ApiKeys.generate(random))).isFalse();
         }
