@@ -30,7 +30,7 @@ public class OidcCallers implements SecurityIdentityAugmentor {
 
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
-        if (identity.isAnonymous() || identity.getCredential(AccessTokenCredential.class) == null) {
+        if (identity.isAnonymous() || !tokenCaller(identity)) {
             return Uni.createFrom().item(identity);
         }
         QuarkusSecurityIdentity.Builder caller = QuarkusSecurityIdentity.builder()

@@ -2,6 +2,7 @@ package io.stampede.node.security;
 
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import jakarta.inject.Singleton;
 
@@ -41,6 +42,7 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
      */
     public static final int PRIORITY = 2000;
     private static final String BEARER = "bearer ";
+    private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
 
     private final ApiKeyRegistry registry;
     private final SecurityIdentity open;
@@ -72,17 +74,7 @@ public class ApiKeyMechanism implements HttpAuthenticationMechanism {
      * object ({@code eyJ}). No generated API key has one ({@code stk_} and base64url, no dot).
      */
     public static boolean jwtShaped(String token) {
-        String[] parts = token.split("\\.", -1);
-        if (parts.length != 3 || !parts[0].startsWith("eyJ")) {
-            return false;
-        }
-        for (String part : parts) {
-            if (part.isEmpty() || !part.chars().allMatch(c -> c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
-                    || c >= '0' && c <= '9' || c == '-' || c == '_')) {
-                return false;
-            }
-        }
-        return true;
+        return JWT.matcher(token).matches();
     }
 
     /**

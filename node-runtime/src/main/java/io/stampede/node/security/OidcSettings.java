@@ -32,9 +32,6 @@ import io.stampede.model.security.KeyLimits;
 public record OidcSettings(boolean on, Map<String, Set<ApiKeys.Role>> roles, KeyLimits limits, List<String> problems,
         List<String> warnings) {
 
-    /** The settings of a node that takes no tokens. */
-    public static final OidcSettings OFF = new OidcSettings(false, Map.of(), KeyLimits.NONE, List.of(), List.of());
-
     /**
      * @param on             {@code quarkus.oidc.tenant-enabled} on a node that has OIDC
      * @param roleEntries    {@code stampede.security.oidc-roles}: {@code group=role+role}, e.g. {@code perf-engineers=read+submit}
