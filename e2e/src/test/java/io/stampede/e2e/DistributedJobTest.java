@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.stampede.cli.JobStatuses;
 import io.stampede.local.Processes;
 import io.stampede.model.JobId;
 import io.stampede.model.Topics;
@@ -126,10 +125,7 @@ class DistributedJobTest {
 
     /** The job as the gate shows it once it has ended, waiting at most {@code within}. */
     private static JsonNode ended(String id, Duration within) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        await().atMost(within).until(() -> JobStatuses.terminal(
-                json.readTree(get(gateUrl + "/api/v1/jobs/" + id)).get("status").asText()));
-        return json.readTree(get(gateUrl + "/api/v1/jobs/" + id));
+        return Command.ended(gateUrl, id, within, directory);
     }
 
     private static Payload.DatacenterFinished finished(String jobId, Duration within) {
@@ -777,6 +773,9 @@ class DistributedJobTest {
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(target.url("/delay/14")));
         await().atMost(60, TimeUnit.SECONDS).until(() -> target.requests("/delay/14") > 20);
+        // The gate hears that the job runs from the datacenter's next report, a second or so after its load starts.
+        await().atMost(30, TimeUnit.SECONDS).until(() -> new ObjectMapper().readTree(get(gateUrl + "/api/v1/jobs/" + id))
+                .get("status").asText().equals("RUNNING"));
 
         JsonNode state = new ObjectMapper().readTree(directory.resolve(".stampede/local/cluster.json").toFile());
         List<JsonNode> dc1 = new ArrayList<>();
