@@ -175,10 +175,15 @@ final class Command {
 
     /** The sum of a node's Prometheus series {@code name} whose labels contain {@code label}. */
     static long metric(String nodeUrl, String name, String label) throws Exception {
+        return metricLines(nodeUrl, name).stream().filter(line -> line.contains(label))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** A node's Prometheus series {@code name}, a line each, as {@code /q/metrics} has them. */
+    static List<String> metricLines(String nodeUrl, String name) throws Exception {
         String metrics = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(nodeUrl + "/q/metrics"))
                 .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        return metrics.lines().filter(line -> line.startsWith(name + "{") && line.contains(label))
-                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+        return metrics.lines().filter(line -> line.startsWith(name + "{")).toList();
     }
 
     /** GETs a URL and reads the answer as JSON. */

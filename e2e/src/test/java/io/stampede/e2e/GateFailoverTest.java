@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stampede.local.Processes;
+import io.stampede.testkit.Certificates;
 import io.stampede.testkit.TargetServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ import org.junit.jupiter.api.Test;
  * Gate failover on a real local cluster: three gates (one Raft group holding the job-ownership
  * table; three, because a Raft group of two cannot lose one and keep a majority), one datacenter.
  * The gate that owns a running job is killed with SIGKILL while a client watches through it.
+ * Raft runs over mutual TLS here (every node given a certificate of a test authority), so these
+ * failovers and restarts are also the end-to-end test of Raft's TLS.
  */
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class GateFailoverTest {
@@ -31,11 +34,17 @@ class GateFailoverTest {
     static TargetServer target;
     /** Gate id to its HTTP URL and pid. */
     static final Map<String, String> gateUrls = new LinkedHashMap<>();
+    /** The environment of {@code stampede local up} and {@code restart}: Raft over mutual TLS. */
+    static final Map<String, String> RAFT_TLS = new LinkedHashMap<>();
 
     @BeforeAll
     static void startCluster() throws Exception {
         directory = Files.createTempDirectory("stampede-gates-");
-        Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up",
+        Certificates.Issued issued = Certificates.authority(directory.resolve("certificates"), "raft").issue("node");
+        RAFT_TLS.put("STAMPEDE_LEADERSHIP_TLS_CERTIFICATE", issued.certificate().toString());
+        RAFT_TLS.put("STAMPEDE_LEADERSHIP_TLS_PRIVATE_KEY", issued.privateKey().toString());
+        RAFT_TLS.put("STAMPEDE_LEADERSHIP_TLS_TRUST", issued.trust().toString());
+        Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), RAFT_TLS, "local", "up",
                 "--gates", "3", "--datacenters", "1", "--workers-per-dc", "2");
         assertThat(up.exitCode()).as(up.toString()).isZero();
         JsonNode state = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
@@ -43,6 +52,10 @@ class GateFailoverTest {
             if (node.get("role").asText().equals("gate")) {
                 gateUrls.put(node.get("id").asText(), "http://127.0.0.1:" + node.get("httpPort").asInt());
             }
+        }
+        for (String gate : gateUrls.keySet()) {
+            assertThat(Files.readString(directory.resolve(".stampede/local/logs/" + gate + ".log")))
+                    .as("%s's log", gate).contains("leadership: gates at", "over mutual TLS");
         }
         target = TargetServer.start();
     }
@@ -90,7 +103,8 @@ class GateFailoverTest {
         await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/24") > 100);
         long before = pid(owner);
 
-        Command.Result restarted = Command.stampede(directory, Duration.ofMinutes(3), "local", "restart", owner);
+        Command.Result restarted = Command.stampede(directory, Duration.ofMinutes(3), RAFT_TLS, "local", "restart",
+                owner);
 
         assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
         assertThat(pid(owner)).isNotEqualTo(before);
@@ -201,9 +215,10 @@ class GateFailoverTest {
         String id = failedOver.id();
         // The gate killed mid-job, back, and the gate that finished the job, restarted: neither holds
         // the job's results any more; the results topic does.
-        Command.Result back = Command.stampede(directory, Duration.ofMinutes(3), "local", "restart", failedOver.killed());
+        Command.Result back = Command.stampede(directory, Duration.ofMinutes(3), RAFT_TLS, "local", "restart",
+                failedOver.killed());
         assertThat(back.exitCode()).as(back.toString()).isZero();
-        Command.Result restarted = Command.stampede(directory, Duration.ofMinutes(3), "local", "restart",
+        Command.Result restarted = Command.stampede(directory, Duration.ofMinutes(3), RAFT_TLS, "local", "restart",
                 failedOver.owner());
         assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
 
@@ -229,5 +244,10 @@ class GateFailoverTest {
         System.out.printf("Kept results: after %s and %s restarted, both serve job %s (%d requests), its series and"
                 + " its report from %s%n", failedOver.killed(), failedOver.owner(), id, failedOver.requests(),
                 "stampede.jobs.results");
+        for (String gate : gateUrls.keySet()) {
+            assertThat(Command.metricLines(gateUrls.get(gate), "stampede_leadership_commands_refused_total"))
+                    .as("%s: no command of a gate was refused, through restarts and a failover", gate)
+                    .singleElement().asString().endsWith(" 0.0");
+        }
     }
 }

@@ -16,15 +16,22 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -115,28 +122,50 @@ public final class RaftLeadership implements AutoCloseable {
      * @param stepDown    how long a leader goes without hearing from a majority before it steps down
      * @param bindHost    the local address the member's gRPC server binds to; {@code address} is
      *                    where the others reach it, which may be a DNS name
+     * @param tls         mutual TLS for every call the member serves and makes; empty: plaintext
      */
     public record Settings(String id, HostPort address, String groupName, Path storage, boolean bootstrap,
             Map<String, HostPort> peers, Duration electionMin, Duration electionMax, Duration stepDown,
-            String bindHost) {
+            String bindHost, Optional<Tls> tls) {
 
         /** Datacenter-network timings: elections within 300–600 ms, step down after 2 s alone. */
         public static Settings of(String id, HostPort address, String groupName, Path storage, boolean bootstrap,
                 Map<String, HostPort> peers) {
             return new Settings(id, address, groupName, storage, bootstrap, peers, Duration.ofMillis(300),
-                    Duration.ofMillis(600), Duration.ofSeconds(2), address.host());
+                    Duration.ofMillis(600), Duration.ofSeconds(2), address.host(), Optional.empty());
         }
 
         /** These settings, the server bound to {@code host} instead of the advertised address's host. */
         public Settings boundTo(String host) {
             return new Settings(id, address, groupName, storage, bootstrap, peers, electionMin, electionMax, stepDown,
-                    host);
+                    host, tls);
+        }
+
+        /** These settings, with every call of the member over mutual TLS (or plaintext, when empty). */
+        public Settings with(Optional<Tls> tls) {
+            return new Settings(id, address, groupName, storage, bootstrap, peers, electionMin, electionMax, stepDown,
+                    bindHost, tls);
+        }
+    }
+
+    /**
+     * Mutual TLS for a member, from PEM files: its certificate chain (naming the host its peers
+     * reach it at), its PKCS#8 private key, and the certificates of the authorities it trusts. A
+     * member then serves only callers whose certificate one of those authorities signed, and calls
+     * only members whose certificate names the address it dials.
+     */
+    public record Tls(Path certificate, Path privateKey, Path trust) {
+
+        GrpcTlsConfig config() {
+            return new GrpcTlsConfig(privateKey.toFile(), certificate.toFile(), trust.toFile(), true);
         }
     }
 
     private final Settings settings;
     private final RaftGroupId groupId;
     private final RaftProperties properties;
+    /** The TLS configuration of the member's server and clients; empty parameters: plaintext. */
+    private final Parameters parameters;
     private final RaftServer server;
     private final ScheduledExecutorService notifications;
     private final Listener listener;
@@ -145,6 +174,7 @@ public final class RaftLeadership implements AutoCloseable {
     private final AtomicReference<RaftClient> client = new AtomicReference<>();
     private final RaftGroup clientGroup;
     private volatile long leadingTerm = -1;
+    private final AtomicLong refusedCommands = new AtomicLong();
 
     private RaftLeadership(Settings settings, Listener listener, Replicated replicated) throws IOException {
         this.settings = settings;
@@ -152,6 +182,7 @@ public final class RaftLeadership implements AutoCloseable {
         this.replicated = replicated;
         this.groupId = groupId(settings.groupName());
         this.properties = new RaftProperties();
+        this.parameters = parameters(settings);
         GrpcConfigKeys.Server.setHost(properties, settings.bindHost());
         GrpcConfigKeys.Server.setPort(properties, settings.address().port());
         RaftServerConfigKeys.setStorageDir(properties, List.of(settings.storage().toFile()));
@@ -173,7 +204,7 @@ public final class RaftLeadership implements AutoCloseable {
             return thread;
         });
         this.server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf(settings.id())).setGroup(group)
-                .setProperties(properties).setStateMachine(new Machine())
+                .setProperties(properties).setParameters(parameters).setStateMachine(new Machine())
                 .setOption(RaftStorage.StartupOption.RECOVER).build();
         this.clientGroup = settings.bootstrap() ? group : RaftGroup.valueOf(groupId, peer(settings.id(), settings.address()));
         this.client.set(newClient());
@@ -203,8 +234,27 @@ public final class RaftLeadership implements AutoCloseable {
                         millis(COMMAND_RETRY_PAUSE)))
                 .setMaxAttempts(ELECTION_RETRIES + 1)
                 .build();
-        return RaftClient.newBuilder().setProperties(clientProperties).setRaftGroup(clientGroup).setRetryPolicy(retries)
-                .build();
+        return RaftClient.newBuilder().setProperties(clientProperties).setParameters(parameters)
+                .setClientId(clientId(settings.id())).setRaftGroup(clientGroup).setRetryPolicy(retries).build();
+    }
+
+    private static Parameters parameters(Settings settings) {
+        return settings.tls().map(tls -> GrpcFactory.newRaftParameters(tls.config())).orElseGet(Parameters::new);
+    }
+
+    /**
+     * A fresh client id that says which member it belongs to: its high half is drawn from the
+     * member's id, its low half at random (a restarted member's new client must not meet its old
+     * one's replies in the leader's retry cache). The leader takes commands only from clients of
+     * its group's members ({@link Machine#startTransaction}).
+     */
+    static ClientId clientId(String member) {
+        return ClientId.valueOf(new UUID(memberHash(member), ThreadLocalRandom.current().nextLong()));
+    }
+
+    private static long memberHash(String member) {
+        return UUID.nameUUIDFromBytes(("stampede-raft-client/" + member).getBytes(StandardCharsets.UTF_8))
+                .getMostSignificantBits();
     }
 
     /**
@@ -266,7 +316,7 @@ public final class RaftLeadership implements AutoCloseable {
         org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(properties, millis(WIPE_CHECK_TIMEOUT));
         List<String> unanswered = new ArrayList<>();
         for (Map.Entry<String, HostPort> other : settings.peers().entrySet()) {
-            try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
+            try (RaftClient client = RaftClient.newBuilder().setProperties(properties).setParameters(parameters(settings))
                     .setRaftGroup(RaftGroup.valueOf(group, peer(other.getKey(), other.getValue())))
                     .setRetryPolicy(org.apache.ratis.retry.RetryPolicies.noRetry()).build()) {
                 org.apache.ratis.protocol.GroupInfoReply info = client.getGroupManagementApi(
@@ -360,6 +410,11 @@ public final class RaftLeadership implements AutoCloseable {
         return settings.id();
     }
 
+    /** Commands this member, leading, refused because their client belonged to no member. */
+    public long refusedCommands() {
+        return refusedCommands.get();
+    }
+
     /** Adds a member to the group; only the leader may. Returns once the change is committed. */
     public void addPeer(String id, HostPort address) throws IOException {
         Map<String, String> members = members();
@@ -391,8 +446,9 @@ public final class RaftLeadership implements AutoCloseable {
         if (!isLeader()) {
             throw new IOException(settings.id() + " does not lead " + settings.groupName() + "; ask " + leader().orElse("the leader"));
         }
-        try (RaftClient client = RaftClient.newBuilder().setProperties(properties)
-                .setRaftGroup(server.getDivision(groupId).getGroup()).setLeaderId(server.getId()).build()) {
+        try (RaftClient client = RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
+                .setClientId(clientId(settings.id())).setRaftGroup(server.getDivision(groupId).getGroup())
+                .setLeaderId(server.getId()).build()) {
             RaftClientReply reply = client.admin().setConfiguration(peers);
             if (!reply.isSuccess()) {
                 throw new IOException("the group refused the new membership: " + reply.getException());
@@ -531,6 +587,27 @@ public final class RaftLeadership implements AutoCloseable {
             updateLastAppliedTermIndex(latest.getTerm(), latest.getIndex());
             RaftLeadership.LOG.log(Level.INFO, "{0}: state restored from the snapshot at {1}", settings.id(),
                     latest.getTermIndex());
+        }
+
+        /**
+         * Refuses a command whose client belongs to no member of the group (by its id, see
+         * {@link #clientId}): commands come only from the group's own members. The client id is
+         * what the caller says; mutual TLS ({@link Tls}) is what keeps callers without a
+         * certificate of the group's authorities out.
+         */
+        @Override
+        public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+            long claimed = request.getClientId().getUuid().getMostSignificantBits();
+            boolean member = server.getDivision(groupId).getGroup().getPeers().stream()
+                    .anyMatch(peer -> memberHash(peer.getId().toString()) == claimed);
+            if (!member) {
+                refusedCommands.incrementAndGet();
+                String refusal = "refused a command to group " + settings.groupName() + " from client "
+                        + request.getClientId() + ": it is not a client of one of the group's members";
+                RaftLeadership.LOG.log(Level.WARNING, refusal);
+                throw new IOException(refusal);
+            }
+            return super.startTransaction(request);
         }
 
         @Override

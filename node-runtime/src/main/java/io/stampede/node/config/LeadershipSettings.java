@@ -1,6 +1,14 @@
 package io.stampede.node.config;
 
+import io.stampede.cluster.leadership.RaftLeadership;
 import io.stampede.cluster.net.HostPort;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,14 +19,32 @@ import java.util.Optional;
  * How a manager takes part in its datacenter's Raft group, as configured under
  * {@code stampede.leadership.*}, and the checks those settings must pass. Pure.
  */
-public record LeadershipSettings(List<String> peers, Optional<String> storage) {
+public record LeadershipSettings(List<String> peers, Optional<String> storage, Optional<String> tlsCertificate,
+        Optional<String> tlsPrivateKey, Optional<String> tlsTrust) {
+
+    private static final String TLS = "stampede.leadership.tls.";
 
     public LeadershipSettings {
         peers = List.copyOf(peers);
     }
 
+    public LeadershipSettings(List<String> peers, Optional<String> storage) {
+        this(peers, storage, Optional.empty(), Optional.empty(), Optional.empty());
+    }
+
     public static LeadershipSettings of(NodeConfig config) {
-        return new LeadershipSettings(config.leadership().peers().orElse(List.of()), config.leadership().storage());
+        NodeConfig.Leadership.Tls tls = config.leadership().tls();
+        return new LeadershipSettings(config.leadership().peers().orElse(List.of()), config.leadership().storage(),
+                tls.certificate(), tls.privateKey(), tls.trust());
+    }
+
+    /** Mutual TLS for Raft, when its three files are given ({@link #problems} checks them). */
+    public Optional<RaftLeadership.Tls> tls() {
+        if (tlsCertificate.isEmpty() || tlsPrivateKey.isEmpty() || tlsTrust.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new RaftLeadership.Tls(Path.of(tlsCertificate.get()), Path.of(tlsPrivateKey.get()),
+                Path.of(tlsTrust.get())));
     }
 
     /**
@@ -50,8 +76,8 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage) {
      * The local address a member's Raft server binds to: the host it is reached at when that is
      * an IP address (a local cluster's 127.0.0.1), otherwise {@code bindHost} (membership's bind
      * host): a DNS name may not resolve to this pod while it starts. Raft never binds beyond
-     * loopback while membership binds loopback: membership then needs no key, and nothing
-     * authenticates Raft's gRPC yet (docs/security.md).
+     * loopback while membership binds loopback: membership then needs no key, and Raft's gRPC
+     * may be plaintext ({@link #tls} is optional, docs/security.md).
      */
     public static String raftBindHost(HostPort reachedAt, String bindHost) {
         boolean literal = HostPort.isAddressLiteral(reachedAt.host());
@@ -81,6 +107,60 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage) {
             }
         }
         storage.filter(String::isBlank).ifPresent(blank -> problems.add("stampede.leadership.storage: must name a directory"));
+        problems.addAll(tlsProblems());
         return problems;
+    }
+
+    /** The TLS files' problems: all three or none, each readable PEM of its kind. */
+    private List<String> tlsProblems() {
+        Map<String, Optional<String>> files = new LinkedHashMap<>();
+        files.put("certificate", tlsCertificate);
+        files.put("private-key", tlsPrivateKey);
+        files.put("trust", tlsTrust);
+        List<String> given = files.entrySet().stream().filter(file -> file.getValue().isPresent())
+                .map(Map.Entry::getKey).toList();
+        if (given.isEmpty()) {
+            return List.of();
+        }
+        List<String> problems = new ArrayList<>();
+        if (given.size() < files.size()) {
+            files.forEach((key, file) -> {
+                if (file.isEmpty()) {
+                    problems.add(TLS + key + ": required with " + TLS + given.get(0) + " (mutual TLS needs a"
+                            + " certificate, its private key and the authorities to trust)");
+                }
+            });
+            return problems;
+        }
+        certificates(TLS + "certificate", Path.of(tlsCertificate.get())).ifPresent(problems::add);
+        certificates(TLS + "trust", Path.of(tlsTrust.get())).ifPresent(problems::add);
+        privateKey(TLS + "private-key", Path.of(tlsPrivateKey.get())).ifPresent(problems::add);
+        return problems;
+    }
+
+    private static Optional<String> certificates(String key, Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+                return Optional.of(key + ": " + file + " holds no certificate");
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(key + ": cannot read " + file + " (" + e.getMessage() + ")");
+        } catch (GeneralSecurityException e) {
+            return Optional.of(key + ": " + file + " is not a PEM certificate (" + e.getMessage() + ")");
+        }
+    }
+
+    private static Optional<String> privateKey(String key, Path file) {
+        try {
+            String pem = Files.readString(file, StandardCharsets.US_ASCII);
+            if (!pem.contains("-----BEGIN PRIVATE KEY-----")) {
+                return Optional.of(key + ": " + file + " is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----;"
+                        + " convert one with: openssl pkcs8 -topk8 -nocrypt)");
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(key + ": cannot read " + file + " (" + e.getMessage() + ")");
+        }
     }
 }

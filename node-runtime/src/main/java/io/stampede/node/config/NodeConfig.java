@@ -275,6 +275,20 @@ public interface NodeConfig {
          */
         @WithDefault("60s")
         java.time.Duration removeDeadAfter();
+
+        /** Mutual TLS for Raft's gRPC (docs/security.md#raft-over-mutual-tls); unset: plaintext. */
+        Tls tls();
+
+        interface Tls {
+            /** PEM file: this member's certificate chain, naming the host its peers reach it at. */
+            Optional<String> certificate();
+
+            /** PEM file: this member's private key (PKCS#8, {@code BEGIN PRIVATE KEY}). */
+            Optional<String> privateKey();
+
+            /** PEM file: the certificates of the authorities whose members this one trusts. */
+            Optional<String> trust();
+        }
     }
 
     interface Jobs {

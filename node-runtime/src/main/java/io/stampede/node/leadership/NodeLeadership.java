@@ -104,7 +104,7 @@ public class NodeLeadership {
                     + " (docs/security.md)", bindHost, address);
         }
         raft = RaftLeadership.start(RaftLeadership.Settings.of(identity.id(), address, group, storage, true, peers)
-                .boundTo(bindHost),
+                .boundTo(bindHost).with(settings.tls()),
                 new RaftLeadership.Listener() {
                     @Override
                     public void leading(long term) {
@@ -125,8 +125,9 @@ public class NodeLeadership {
                         listeners.forEach(listener -> listener.following(newLeader, term));
                     }
                 }, replicated);
-        LOG.infof("leadership: %s at %s with %s, log in %s", group, address,
-                peers.isEmpty() ? "no other founding member" : peers.keySet(), storage);
+        LOG.infof("leadership: %s at %s with %s, log in %s, %s", group, address,
+                peers.isEmpty() ? "no other founding member" : peers.keySet(), storage,
+                settings.tls().isPresent() ? "over mutual TLS" : "plaintext (no stampede.leadership.tls.*)");
         membership.watch(new MembershipListener() {
             @Override
             public void changed(MemberView member, MemberState previous) {
@@ -225,6 +226,12 @@ public class NodeLeadership {
     public Map<String, String> members() {
         RaftLeadership running = raft;
         return running == null ? Map.of() : running.members();
+    }
+
+    /** Commands this node, leading, refused because no member of its group sent them. */
+    public long refusedCommands() {
+        RaftLeadership running = raft;
+        return running == null ? 0 : running.refusedCommands();
     }
 
     public Optional<HostPort> address() {

@@ -2,12 +2,18 @@ package io.stampede.node.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import io.stampede.cluster.leadership.RaftLeadership;
 import io.stampede.cluster.net.HostPort;
+import io.stampede.testkit.Certificates;
 
 class LeadershipSettingsTest {
 
@@ -42,5 +48,40 @@ class LeadershipSettingsTest {
         assertThat(new LeadershipSettings(List.of("gate-0"), Optional.of(" ")).problems()).containsExactly(
                 "stampede.leadership.peers: 'gate-0' is not id@host:port",
                 "stampede.leadership.storage: must name a directory");
+    }
+
+    @Test
+    void raftTakesMutualTlsFromThreePemFilesAndNamesWhatIsMissingOrUnreadable(@TempDir Path directory)
+            throws IOException {
+        Certificates.Issued issued = Certificates.authority(directory, "ca").issue("gate-0");
+        LeadershipSettings tls = withTls(Optional.of(issued.certificate().toString()),
+                Optional.of(issued.privateKey().toString()), Optional.of(issued.trust().toString()));
+        assertThat(tls.problems()).isEmpty();
+        assertThat(tls.tls()).contains(new RaftLeadership.Tls(issued.certificate(), issued.privateKey(), issued.trust()));
+        assertThat(statefulSet.tls()).as("plaintext unless configured").isEmpty();
+
+        assertThat(withTls(Optional.of(issued.certificate().toString()), Optional.empty(), Optional.empty()).problems())
+                .containsExactly(
+                        "stampede.leadership.tls.private-key: required with stampede.leadership.tls.certificate (mutual"
+                                + " TLS needs a certificate, its private key and the authorities to trust)",
+                        "stampede.leadership.tls.trust: required with stampede.leadership.tls.certificate (mutual TLS"
+                                + " needs a certificate, its private key and the authorities to trust)");
+
+        Path missing = directory.resolve("missing.pem");
+        Path notPem = Files.writeString(directory.resolve("not.pem"), "hello");
+        assertThat(withTls(Optional.of(missing.toString()), Optional.of(issued.certificate().toString()),
+                Optional.of(notPem.toString())).problems())
+                .satisfiesExactly(
+                        problem -> assertThat(problem).startsWith("stampede.leadership.tls.certificate: cannot read "
+                                + missing),
+                        problem -> assertThat(problem).startsWith("stampede.leadership.tls.trust: " + notPem
+                                + " is not a PEM certificate"),
+                        problem -> assertThat(problem).startsWith("stampede.leadership.tls.private-key: "
+                                + issued.certificate() + " is not a PKCS#8 PEM private key"));
+    }
+
+    private LeadershipSettings withTls(Optional<String> certificate, Optional<String> privateKey,
+            Optional<String> trust) {
+        return new LeadershipSettings(statefulSet.peers(), statefulSet.storage(), certificate, privateKey, trust);
     }
 }
