@@ -2,8 +2,11 @@ package io.stampede.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -53,6 +56,60 @@ class NodeConfigurationTest {
         assertThat(result.err().lines().filter(line -> !line.isBlank())).singleElement().asString()
                 .startsWith("stampede-gate: invalid configuration: stampede.membership.key: required when membership"
                         + " and Raft bind 0.0.0.0 (not a loopback address)");
+    }
+
+    @Test
+    void aGateGivenOnlyARaftCertificateNamesTheTwoFilesMutualTlsStillNeeds() throws Exception {
+        Path certificate = Files.writeString(directory.resolve("gate.pem"), "not a certificate");
+        Command.Result result = Command.service("gate", directory, List.of("-Dstampede.membership.bind-host=127.0.0.1",
+                "-Dstampede.ports.http=0"), Map.of("STAMPEDE_LEADERSHIP_TLS_CERTIFICATE", certificate.toString()), TIMEOUT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err().lines().filter(line -> !line.isBlank())).containsExactly(
+                "stampede-gate: invalid configuration: stampede.leadership.tls.private-key: required with"
+                        + " stampede.leadership.tls.certificate (mutual TLS needs a certificate, its private key and"
+                        + " the authorities to trust)",
+                "stampede-gate: invalid configuration: stampede.leadership.tls.trust: required with"
+                        + " stampede.leadership.tls.certificate (mutual TLS needs a certificate, its private key and"
+                        + " the authorities to trust)");
+    }
+
+    @Test
+    void aGateTakingOidcTokensWithoutAnAudienceOrAnIssuerRefusesToStart() throws Exception {
+        String publicKey = publicKey();
+        Command.Result result = Command.service("gate", directory, List.of("-Dstampede.membership.bind-host=127.0.0.1",
+                "-Dstampede.ports.http=0", "-Dquarkus.oidc.tenant-enabled=true"),
+                Map.of("QUARKUS_OIDC_PUBLIC_KEY", publicKey), TIMEOUT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err().lines().filter(line -> !line.isBlank())).hasSize(2)
+                .anyMatch(line -> line.startsWith("stampede-gate: invalid configuration: quarkus.oidc.token.audience:"
+                        + " required while OIDC tokens are on"))
+                .anyMatch(line -> line.startsWith("stampede-gate: invalid configuration: quarkus.oidc.token.issuer:"
+                        + " required with quarkus.oidc.public-key"));
+    }
+
+    @Test
+    void aGateGivenNamedOidcTenantsAsPropertiesOrVariablesRefusesToStartNamingThem() throws Exception {
+        String publicKey = publicKey();
+        Command.Result result = Command.service("gate", directory, List.of("-Dstampede.membership.bind-host=127.0.0.1",
+                "-Dstampede.ports.http=0", "-Dquarkus.oidc.tenant-enabled=true", "-Dquarkus.oidc.token.audience=stampede",
+                "-Dquarkus.oidc.token.issuer=https://idp.example", "-Dquarkus.oidc.partners.public-key=" + publicKey),
+                Map.of("QUARKUS_OIDC_PUBLIC_KEY", publicKey, "QUARKUS_OIDC_STAFF_PUBLIC_KEY", publicKey), TIMEOUT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err().lines().filter(line -> !line.isBlank())).containsExactly(
+                "stampede-gate: invalid configuration: quarkus.oidc.partners.*: named OIDC tenants are not supported;"
+                        + " configure the default tenant (quarkus.oidc.*) only",
+                "stampede-gate: invalid configuration: quarkus.oidc.staff.*: named OIDC tenants are not supported;"
+                        + " configure the default tenant (quarkus.oidc.*) only");
+    }
+
+    /** An RSA public key as {@code quarkus.oidc.public-key} takes it: the base64 of its DER. */
+    private static String publicKey() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        return Base64.getEncoder().encodeToString(generator.generateKeyPair().getPublic().getEncoded());
     }
 
     @Test

@@ -28,6 +28,12 @@ public class OidcCallers implements SecurityIdentityAugmentor {
         this.settings = registry.oidc();
     }
 
+    /** Last of all augmentors, so that none adds a role after the mapping. */
+    @Override
+    public int priority() {
+        return Integer.MIN_VALUE;
+    }
+
     @Override
     public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
         if (identity.isAnonymous() || !tokenCaller(identity)) {

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import io.stampede.model.security.ApiKeys;
 import io.stampede.model.security.KeyLimits;
@@ -20,8 +22,9 @@ import io.stampede.model.security.KeyLimits;
  * role the provider calls {@code admin} is not Stampede's {@code admin} unless mapped so), the
  * limits of every token's jobs ({@code stampede.security.oidc-limits}), and what is wrong with the
  * settings: with tokens on, an audience is required (else a token the provider issued for another
- * application is taken), and an issuer with a configured public key (there is no discovery then to
- * say it). Pure.
+ * application is taken), and an issuer where the provider's discovery does not say it; neither may
+ * be {@code any} (Quarkus's "do not check"), and named tenants, whose settings are not checked
+ * here, are refused. Pure.
  *
  * @param on       whether tokens are taken: {@code quarkus.oidc.tenant-enabled=true} on a node with OIDC
  * @param roles    each group's roles
@@ -37,11 +40,13 @@ public record OidcSettings(boolean on, Map<String, Set<ApiKeys.Role>> roles, Key
      * @param roleEntries    {@code stampede.security.oidc-roles}: {@code group=role+role}, e.g. {@code perf-engineers=read+submit}
      * @param limitsText     {@code stampede.security.oidc-limits}
      * @param audience       {@code quarkus.oidc.token.audience}
-     * @param publicKey      whether {@code quarkus.oidc.public-key} is set
+     * @param undiscovered   whether nothing discovers the provider's issuer: {@code quarkus.oidc.public-key}
+     *                       or {@code certificate-chain} set, or {@code discovery-enabled=false}
      * @param issuer         {@code quarkus.oidc.token.issuer}
+     * @param tenants        the named tenants ({@code quarkus.oidc.<tenant>.*}) configured
      */
     public static OidcSettings of(boolean on, List<String> roleEntries, Optional<String> limitsText,
-            Optional<String> audience, boolean publicKey, Optional<String> issuer) {
+            Optional<String> audience, boolean undiscovered, Optional<String> issuer, Collection<String> tenants) {
         List<String> problems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         Map<String, Set<ApiKeys.Role>> roles = new LinkedHashMap<>();
@@ -67,10 +72,21 @@ public record OidcSettings(boolean on, Map<String, Set<ApiKeys.Role>> roles, Key
             if (audience.filter(value -> !value.isBlank()).isEmpty()) {
                 problems.add("quarkus.oidc.token.audience: required while OIDC tokens are on (quarkus.oidc.tenant-enabled):"
                         + " without it, a token the provider issued for any other application is taken");
+            } else if (checksNothing(audience.get())) {
+                problems.add("quarkus.oidc.token.audience: must not be 'any' (no check): a token the provider issued"
+                        + " for any other application would be taken");
             }
-            if (publicKey && issuer.filter(value -> !value.isBlank()).isEmpty()) {
-                problems.add("quarkus.oidc.token.issuer: required with quarkus.oidc.public-key: without discovery,"
+            if (undiscovered && issuer.filter(value -> !value.isBlank()).isEmpty()) {
+                problems.add("quarkus.oidc.token.issuer: required with quarkus.oidc.public-key,"
+                        + " quarkus.oidc.certificate-chain or quarkus.oidc.discovery-enabled=false: without discovery,"
                         + " nothing else says whose tokens to take");
+            } else if (issuer.filter(OidcSettings::checksNothing).isPresent()) {
+                problems.add("quarkus.oidc.token.issuer: must not be 'any' (no check): a token of any issuer the gate"
+                        + " holds a key of would be taken");
+            }
+            for (String tenant : new TreeSet<>(tenants)) {
+                problems.add("quarkus.oidc." + tenant + ".*: named OIDC tenants are not supported; configure the"
+                        + " default tenant (quarkus.oidc.*) only");
             }
             if (roles.isEmpty()) {
                 warnings.add("OIDC tokens are on but stampede.security.oidc-roles gives no group a role: every token"
@@ -82,6 +98,42 @@ public record OidcSettings(boolean on, Map<String, Set<ApiKeys.Role>> roles, Key
             }
         }
         return new OidcSettings(on, Map.copyOf(roles), limits, List.copyOf(problems), List.copyOf(warnings));
+    }
+
+    /** A named tenant's setting, as a property ({@code quarkus.oidc.<tenant>.auth-server-url}). */
+    private static final Pattern TENANT_PROPERTY = Pattern.compile(
+            "quarkus\\.oidc\\.(\"[^\"]+\"|[^.\"]+)\\.(auth-server-url|public-key|tenant-enabled|tenant-id|tenant-paths)");
+    /** A named tenant's setting, as an environment variable ({@code QUARKUS_OIDC_<TENANT>_AUTH_SERVER_URL}). */
+    private static final Pattern TENANT_VARIABLE = Pattern.compile(
+            "QUARKUS_OIDC_(.+)_(AUTH_SERVER_URL|PUBLIC_KEY|TENANT_ENABLED|TENANT_ID|TENANT_PATHS)");
+
+    /**
+     * The named tenants among configuration names (properties, and environment variables): those
+     * with a tenant's own setting under {@code quarkus.oidc.<tenant>.}. The default tenant's
+     * settings ({@code quarkus.oidc.auth-server-url}, {@code quarkus.oidc.token.issuer}…) name none.
+     */
+    public static Set<String> tenants(Iterable<String> names) {
+        Set<String> tenants = new TreeSet<>();
+        for (String name : names) {
+            Matcher property = TENANT_PROPERTY.matcher(name);
+            Matcher variable = TENANT_VARIABLE.matcher(name);
+            if (property.matches()) {
+                tenants.add(property.group(1).replace("\"", ""));
+            } else if (variable.matches()) {
+                tenants.add(variable.group(1).toLowerCase(Locale.ROOT).replace('_', '-'));
+            }
+        }
+        return tenants;
+    }
+
+    /** Whether a setting of one or more values (comma-separated) holds {@code any}, Quarkus's "do not check". */
+    private static boolean checksNothing(String values) {
+        for (String value : values.split(",")) {
+            if (value.strip().equalsIgnoreCase("any")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Optional<Set<ApiKeys.Role>> roles(String text) {

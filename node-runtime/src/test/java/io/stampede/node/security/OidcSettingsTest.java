@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class OidcSettingsTest {
 
     private static OidcSettings on(List<String> roles) {
-        return OidcSettings.of(true, roles, Optional.of("vus=10"), Optional.of("stampede"), false, Optional.empty());
+        return OidcSettings.of(true, roles, Optional.of("vus=10"), Optional.of("stampede"), false, Optional.empty(),
+                List.of());
     }
 
     @Test
@@ -27,21 +28,49 @@ class OidcSettingsTest {
     }
 
     @Test
-    void tokensOnNeedAnAudienceAndWithAPublicKeyAnIssuer() {
-        assertThat(OidcSettings.of(true, List.of("g=read"), Optional.empty(), Optional.empty(), true, Optional.empty())
-                .problems()).hasSize(2).anyMatch(problem -> problem.startsWith("quarkus.oidc.token.audience: required"))
+    void tokensOnNeedAnAudienceAndWithoutDiscoveryAnIssuer() {
+        assertThat(OidcSettings.of(true, List.of("g=read"), Optional.empty(), Optional.empty(), true, Optional.empty(),
+                List.of()).problems()).hasSize(2).anyMatch(problem -> problem.startsWith("quarkus.oidc.token.audience: required"))
                 .anyMatch(problem -> problem.startsWith("quarkus.oidc.token.issuer: required"));
         assertThat(OidcSettings.of(true, List.of("g=read"), Optional.empty(), Optional.of("stampede"), true,
-                Optional.of("https://idp")).problems()).isEmpty();
+                Optional.of("https://idp"), List.of()).problems()).isEmpty();
         // Off, nothing is required.
-        assertThat(OidcSettings.of(false, List.of(), Optional.empty(), Optional.empty(), true, Optional.empty())
-                .problems()).isEmpty();
+        assertThat(OidcSettings.of(false, List.of(), Optional.empty(), Optional.empty(), true, Optional.empty(),
+                List.of("other")).problems()).isEmpty();
+    }
+
+    @Test
+    void anAudienceOrIssuerOfAnyWhichQuarkusReadsAsNoCheckIsRefused() {
+        assertThat(OidcSettings.of(true, List.of("g=read"), Optional.empty(), Optional.of("stampede, ANY"), false,
+                Optional.of("any"), List.of()).problems()).containsExactly(
+                "quarkus.oidc.token.audience: must not be 'any' (no check): a token the provider issued for any other"
+                        + " application would be taken",
+                "quarkus.oidc.token.issuer: must not be 'any' (no check): a token of any issuer the gate holds a key"
+                        + " of would be taken");
+        // An audience or issuer that merely contains the word is a name like any other.
+        assertThat(OidcSettings.of(true, List.of("g=read"), Optional.empty(), Optional.of("company"), true,
+                Optional.of("https://many.example"), List.of()).problems()).isEmpty();
+    }
+
+    @Test
+    void namedTenantsAreFoundInPropertiesAndVariablesAndRefused() {
+        assertThat(OidcSettings.tenants(List.of("quarkus.oidc.auth-server-url", "quarkus.oidc.tenant-enabled",
+                "quarkus.oidc.token.issuer", "quarkus.oidc.public-key", "QUARKUS_OIDC_AUTH_SERVER_URL",
+                "QUARKUS_OIDC_TENANT_ENABLED", "QUARKUS_OIDC_TOKEN_AUDIENCE", "quarkus.oidc.certificate-chain.trust-store-file")))
+                .as("the default tenant's settings").isEmpty();
+        assertThat(OidcSettings.tenants(List.of("quarkus.oidc.partners.auth-server-url",
+                "quarkus.oidc.\"staff\".tenant-enabled", "QUARKUS_OIDC_BACK_OFFICE_PUBLIC_KEY")))
+                .containsExactly("back-office", "partners", "staff");
+        assertThat(OidcSettings.of(true, List.of("g=read"), Optional.empty(), Optional.of("stampede"), false,
+                Optional.empty(), List.of("partners")).problems()).containsExactly(
+                "quarkus.oidc.partners.*: named OIDC tenants are not supported; configure the default tenant"
+                        + " (quarkus.oidc.*) only");
     }
 
     @Test
     void wrongEntriesAreNamedByPositionAndWarningsSayWhatIsMissing() {
         OidcSettings wrong = OidcSettings.of(true, List.of("perf=read", "perf=submit", "=read", "x=owner", "y"),
-                Optional.of("vus=lots"), Optional.of("stampede"), false, Optional.empty());
+                Optional.of("vus=lots"), Optional.of("stampede"), false, Optional.empty(), List.of());
         assertThat(wrong.problems()).containsExactly(
                 "stampede.security.oidc-roles: the group 'perf' is given roles twice",
                 "stampede.security.oidc-roles: entry 3 must be group=roles, the roles read, submit or admin joined by +",
@@ -49,7 +78,7 @@ class OidcSettingsTest {
                 "stampede.security.oidc-roles: entry 5 must be group=roles, the roles read, submit or admin joined by +",
                 "stampede.security.oidc-limits: vus must be a whole number above 0");
         assertThat(on(List.of()).warnings()).singleElement().asString().contains("gives no group a role");
-        assertThat(OidcSettings.of(true, List.of("g=read"), Optional.empty(), Optional.of("a"), false, Optional.empty())
-                .warnings()).singleElement().asString().contains("without stampede.security.oidc-limits");
+        assertThat(OidcSettings.of(true, List.of("g=read"), Optional.empty(), Optional.of("a"), false, Optional.empty(),
+                List.of()).warnings()).singleElement().asString().contains("without stampede.security.oidc-limits");
     }
 }
