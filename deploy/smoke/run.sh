@@ -310,6 +310,10 @@ step "7. gate, manager and worker (podman kube play, as $uid:0, read-only root f
 gate_port="$(free_port)"
 membership_key="$(head -c 24 /dev/urandom | base64 | tr -d '=+/')"
 record_key="$(head -c 24 /dev/urandom | base64 | tr -d '=+/')"
+# Each role's key pair for role signatures (docs/security.md#role-signatures), as the Secret
+# stampede-record-roles holds them: public-keys, gate, manager, worker.
+role_keys="$("$repo_root/bin/stampede" key roles)" || fail "stampede key roles failed"
+role_key() { printf '%s\n' "$role_keys" | grep "^$1=" | cut -d= -f2-; }
 # An API key with every role (docs/security.md#api-keys): nodes get its SHA-256, curl reads the
 # header from a file and the CLI from its environment, so the key is on no command line.
 api_key="stk_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
@@ -337,6 +341,11 @@ node_env() { # role, http port; the manifests' variables, with their values rend
         # The same Secret's record-key: every record signed and checked (docs/security.md#records).
         - name: STAMPEDE_SECURITY_RECORD_KEY
           value: "$record_key"
+        # The Secret stampede-record-roles: this role's private key, every role's public key.
+        - name: STAMPEDE_SECURITY_RECORD_ROLE_KEY
+          value: "$(role_key "$1")"
+        - name: STAMPEDE_SECURITY_RECORD_ROLE_PUBLIC_KEYS
+          value: "$(role_key public-keys)"
         # The manifests mount the API keys' Secret as a file (STAMPEDE_SECURITY_API_KEYS_FILE).
         - name: STAMPEDE_SECURITY_API_KEYS
           value: "$api_key_entry"
@@ -591,6 +600,14 @@ say "report: job $(jq -r '.id' "$work/job/report-cli.json") $cli_status_text, $c
 served="$(curl -sf -m 5 "${url[target]}/count")" || fail "the target does not answer /count"
 say "the target served $served requests (expected $((2 * expected)))"
 [ "$served" -eq $((2 * expected)) ] || fail "the target served $served requests, not $((2 * expected))"
+
+# Every node signed its records as its role, and the job above went through records each node
+# checked against the roles that write their topics.
+for pod in "$prefix-gate-0" "$prefix-manager-dc1-0" "$prefix-worker-dc1-0"; do
+  grep -q 'role signatures on' <<<"$(podman logs "$(container_of "$pod")" 2>&1)" \
+    || fail "$pod does not say its role signatures are on"
+done
+say "role signatures: on in every node"
 
 step "results"
 say "images:"

@@ -349,11 +349,21 @@ class ManifestsTest {
             assertThat(recordKey.path("key").asText()).as(node.name()).isEqualTo("record-key");
             assertThat(recordKey.path("optional").asBoolean(false)).as(node.name() + ": no node runs unsigned")
                     .isFalse();
+            JsonNode roleKey = node.env().get("STAMPEDE_SECURITY_RECORD_ROLE_KEY").at("/valueFrom/secretKeyRef");
+            assertThat(roleKey.path("name").asText()).as(node.name()).isEqualTo("stampede-record-roles");
+            assertThat(roleKey.path("key").asText()).as(node.name() + ": its own role's private key only")
+                    .isEqualTo(node.role());
+            JsonNode publicKeys = node.env().get("STAMPEDE_SECURITY_RECORD_ROLE_PUBLIC_KEYS")
+                    .at("/valueFrom/secretKeyRef");
+            assertThat(publicKeys.path("name").asText()).as(node.name()).isEqualTo("stampede-record-roles");
+            assertThat(publicKeys.path("key").asText()).as(node.name()).isEqualTo("public-keys");
+            assertThat(roleKey.path("optional").asBoolean() && publicKeys.path("optional").asBoolean())
+                    .as(node.name() + ": role signatures are switched on by creating the Secret").isTrue();
         }
         assertThat(config.at("/data/kafka-bootstrap-servers").asText())
                 .as("the base names the Strimzi cluster's bootstrap Service")
                 .isEqualTo(strimziBootstrap());
-        assertThat(rendered.ofKind("Secret")).as("the membership and record keys are created by hand, never shipped")
+        assertThat(rendered.ofKind("Secret")).as("the membership, record and role keys are created by hand, never shipped")
                 .isEmpty();
     }
 

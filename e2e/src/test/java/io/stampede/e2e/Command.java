@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 import io.stampede.cli.local.LocalCluster;
 import io.stampede.local.Processes;
+import io.stampede.model.NodeRole;
 import io.stampede.model.security.KafkaSecurity;
+import io.stampede.model.security.RecordRoles;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.testkit.KafkaProbe;
 
 /** Runs a command to completion with a time limit, capturing what it printed. */
@@ -42,12 +45,18 @@ final class Command {
 
     /**
      * A Kafka client for the topics of the local cluster started in {@code directory}, writing
-     * records signed with that cluster's record key as its nodes do (what a test writes stands for a
-     * node's record; {@link KafkaProbe#sendUnsigned} writes as an outsider).
+     * records signed with that cluster's record key as its nodes do, and as a node of a role that
+     * writes the topic (what a test writes stands for a node's record; {@link KafkaProbe#sendUnsigned}
+     * writes as an outsider).
      */
     static KafkaProbe kafkaProbe(Path directory, String bootstrapServers) {
-        return new KafkaProbe(bootstrapServers, KafkaSecurity.PLAINTEXT,
-                LocalCluster.recordSigning(directory.resolve(".stampede/local")));
+        Path local = directory.resolve(".stampede/local");
+        Map<NodeRole, RecordSigning> byRole = new java.util.EnumMap<>(NodeRole.class);
+        for (NodeRole role : NodeRole.values()) {
+            byRole.put(role, LocalCluster.recordSigning(local, role));
+        }
+        return new KafkaProbe(bootstrapServers, KafkaSecurity.PLAINTEXT, topic -> byRole.get(
+                RecordRoles.writers(topic).stream().findFirst().orElse(NodeRole.GATE)));
     }
 
     /** {@code stampede <args>} from the packaged jar, in {@code directory}. */

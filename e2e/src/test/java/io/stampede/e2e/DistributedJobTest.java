@@ -25,15 +25,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.stampede.local.Processes;
+import io.stampede.cli.local.LocalCluster;
 import io.stampede.model.JobId;
+import io.stampede.model.NodeRole;
 import io.stampede.model.Topics;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.job.LoadShare;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
 import io.stampede.model.lifecycle.WorkflowState;
 import io.stampede.model.security.KafkaSecurity;
+import io.stampede.model.security.RecordRoles;
 import io.stampede.model.security.RecordSigning;
 import io.stampede.model.stats.StepWindow;
+import io.stampede.model.stats.Unaccounted;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.RecordCodec;
@@ -762,7 +766,7 @@ class DistributedJobTest {
      */
     @Test
     @org.junit.jupiter.api.Order(89)
-    void recordsWithoutTheClustersSignatureAreRefusedAndTheJobCompletesExactly() throws Exception {
+    void recordsWithoutTheClustersSignatureOrOfAnotherRoleAreRefusedAndTheJobCompletesExactly() throws Exception {
         String id = submitToGate("""
                 name: forged
                 datacenters: [dc1]
@@ -809,17 +813,31 @@ class DistributedJobTest {
                 RecordSigning.of("not-the-cluster's-record-key", Optional.empty()))) {
             outsider.send(Topics.dispatch("dc1"), subject.key(), value);
         }
+        // A node that holds the cluster's record key, but is a worker: a dispatch with an inflated fence
+        // in the leader's name, signed as a worker, and the same claiming to be a manager's.
+        byte[] inflated = RecordCodec.encode(Envelope.of(subject, manager, Long.MAX_VALUE / 2, Long.MAX_VALUE / 2,
+                now, new Payload.JobCancelRequested("a worker's dispatch")));
+        RecordSigning asWorker = LocalCluster.recordSigning(directory.resolve(".stampede/local"), NodeRole.WORKER);
+        Map<String, byte[]> claimed = new java.util.HashMap<>(asWorker.headers(subject.key(), inflated));
+        claimed.put(RecordRoles.ROLE_HEADER, "manager".getBytes(StandardCharsets.UTF_8));
+        try (KafkaProbe worker = new KafkaProbe(bootstrapServers, KafkaSecurity.PLAINTEXT, asWorker)) {
+            worker.send(Topics.dispatch("dc1"), subject.key(), inflated);
+            worker.sendWithHeaders(Topics.dispatch("dc1"), subject.key(), inflated, claimed);
+        }
 
         // Every node has refused them while the job still runs: had one been applied, the job would end now.
         String managerUrl = "http://127.0.0.1:" + dc1.stream().filter(node -> node.get("id").asText().equals(manager))
                 .findFirst().orElseThrow().get("httpPort").asInt() + "/q/metrics";
         int expected = unsigned;
         await().atMost(10, TimeUnit.SECONDS).until(() -> {
-            boolean all = rejected(get(managerUrl), Topics.jobs("dc1"), "UNSIGNED") >= 1;
+            String managerMetrics = get(managerUrl);
+            boolean all = rejected(managerMetrics, Topics.jobs("dc1"), "UNSIGNED") >= 1
+                    && rejected(managerMetrics, Topics.dispatch("dc1"), "WRONG_ROLE") >= 1;
             for (JsonNode worker : workers) {
                 String metrics = get("http://127.0.0.1:" + worker.get("httpPort").asInt() + "/q/metrics");
                 all &= rejected(metrics, Topics.dispatch("dc1"), "UNSIGNED") >= expected
-                        && rejected(metrics, Topics.dispatch("dc1"), "FORGED") >= 1;
+                        && rejected(metrics, Topics.dispatch("dc1"), "FORGED") >= 2
+                        && rejected(metrics, Topics.dispatch("dc1"), "WRONG_ROLE") >= 1;
             }
             return all;
         });
@@ -831,8 +849,10 @@ class DistributedJobTest {
         assertThat(job.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(target.requests("/delay/14"));
         System.out.printf("Unsigned and forged records: %d unsigned on the dispatch topic (an inflated fence in the"
                 + " leader's name, %d cancels in workers' names), 1 unsigned from an unknown sender on the jobs topic,"
-                + " 1 signed with another key: all refused and counted; the job COMPLETED with the target's exact"
-                + " count (%d)%n", unsigned, unsigned - 1, target.requests("/delay/14"));
+                + " 1 signed with another key, a dispatch with an inflated fence signed with the cluster's key by a"
+                + " worker's role (WRONG_ROLE) and the same claiming a manager's role (FORGED): all refused and"
+                + " counted; the job COMPLETED with the target's exact count (%d)%n", unsigned, unsigned - 1,
+                target.requests("/delay/14"));
     }
 
     /** The records a node's metrics say it rejected on {@code topic} for {@code reason} (null: every reason). */
@@ -929,7 +949,8 @@ class DistributedJobTest {
         assertThat(result.unaccounted().workers()).containsExactly("worker-dc2-2");
         assertThat(counted).isBetween(reported, reported + atMost);
         // Its last window may have been cut short at a boundary, its rate measured over less time: a tenth more.
-        assertThat(atMost).isPositive().isLessThanOrEqualTo((long) Math.ceil(1.1 * 1.5 * windowSeconds * 2 * 1000 / 9.0) + 5);
+        assertThat(atMost).isPositive().isLessThanOrEqualTo(
+                (long) Math.ceil(1.1 * Unaccounted.WINDOWS_AT_RISK * windowSeconds * 2 * 1000 / 9.0) + 5);
         // Membership says so too: the datacenter's manager holds the killed worker DEAD.
         await().atMost(20, TimeUnit.SECONDS).until(() -> memberState(managerUrls.get(1), "worker-dc2-2").equals("dead"));
     }

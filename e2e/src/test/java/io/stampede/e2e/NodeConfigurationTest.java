@@ -13,6 +13,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.stampede.model.NodeRole;
+import io.stampede.model.security.RecordRoles;
+
 /**
  * A node with a wrong or missing setting stops at start-up with exit code 2 and one line per
  * problem naming the key: checked on the packaged services, configured the ways users configure
@@ -103,6 +106,24 @@ class NodeConfigurationTest {
                         + " configure the default tenant (quarkus.oidc.*) only",
                 "stampede-gate: invalid configuration: quarkus.oidc.staff.*: named OIDC tenants are not supported;"
                         + " configure the default tenant (quarkus.oidc.*) only");
+    }
+
+    @Test
+    void aWorkerGivenAGatesRoleKeyRefusesToStartWithoutShowingIt() {
+        Map<NodeRole, List<String>> keys = RecordRoles.generate();
+        String gates = keys.get(NodeRole.GATE).get(0);
+        Command.Result result = Command.service("worker", directory, List.of("-Dstampede.membership.bind-host=127.0.0.1",
+                "-Dstampede.ports.http=0", "-Dstampede.node.datacenter=dc1"), Map.of(
+                        "STAMPEDE_SECURITY_RECORD_KEY", "a-record-key-of-32-characters-00",
+                        "STAMPEDE_SECURITY_RECORD_ROLE_KEY", gates,
+                        "STAMPEDE_SECURITY_RECORD_ROLE_PUBLIC_KEYS", String.join(",", RecordRoles.publicEntries(keys))),
+                TIMEOUT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err().lines().filter(line -> !line.isBlank())).containsExactly(
+                "stampede-worker: invalid configuration: stampede.security.record-role-key: is not the workers' key:"
+                        + " its signatures do not verify with the worker's public key");
+        assertThat(result.toString()).doesNotContain(gates);
     }
 
     /** An RSA public key as {@code quarkus.oidc.public-key} takes it: the base64 of its DER. */

@@ -155,7 +155,7 @@ class RestartTest {
         assertThat(job.path("events").toString()).as("the timeline").contains("\"kind\":\"re-run\"",
                 "\"datacenter\":\"dc1\"", "worker worker-dc1-2 was lost (it restarted); its share (");
         assertThat(counted).isBetween(reported, reported + atMost);
-        // Its VUs (split by free cores) at one request per 22 ms or more: the bound is at most 1.5
+        // Its VUs (split by free cores) at one request per 22 ms or more: the bound is at most 2.5
         // windows of them, a window being 1 s, or longer while the manager asked for backpressure.
         java.util.regex.Matcher share = java.util.regex.Pattern.compile("its share \\((\\d+) VUs\\)")
                 .matcher(job.at("/errors").toString());
@@ -164,7 +164,8 @@ class RestartTest {
         long windowSeconds = io.stampede.model.load.Backpressure.valueOf(
                 job.at("/datacenters/dc1/strongestBackpressure").asText()).window().toSeconds();
         assertThat(atMost).isPositive()
-                .isLessThanOrEqualTo((long) Math.ceil(1.5 * windowSeconds * vus * 1000 / 22.0) + 5);
+                .isLessThanOrEqualTo((long) Math.ceil(io.stampede.model.stats.Unaccounted.WINDOWS_AT_RISK * windowSeconds
+                        * vus * 1000 / 22.0) + 5);
         // The restarted worker takes work again.
         awaitTwoWorkers();
     }
@@ -217,5 +218,33 @@ class RestartTest {
         // It is a live worker again once membership hears it.
         awaitTwoWorkers();
         assertThat(Command.getJson(workerUrl + "/q/health/ready").get("status").asText()).isEqualTo("UP");
+    }
+
+    @Test
+    @Order(5)
+    void aWorkerStoppedGracefullyMidJobStopsItsLoadAndReportsItsLastWindowsFirst() throws Exception {
+        awaitTwoWorkers();
+        String id = submit("graceful worker restart", "/delay/24", "25s");
+        await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/24") > 100);
+        Path log = log("worker-dc1-2");
+
+        Command.Result restarted = Command.stampede(directory, Duration.ofMinutes(3), "local", "restart", "--graceful",
+                "worker-dc1-2");
+        assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
+
+        // Its old process stopped its share's load and the broker took its last windows before it left.
+        assertThat(Files.readString(log)).contains("share " + id + "/steady@worker-dc1-2#0 stopped: this worker is"
+                + " shutting down", "shutting down: stopped 1 running share(s) and reported their last windows")
+                .doesNotContain("share " + id + "/steady@worker-dc1-2#0 ended");
+        JsonNode job = ended(id);
+        long reported = job.at("/workflows/0/steps/0/requests").asLong();
+        long counted = target.requests("/delay/24");
+        System.out.printf("Worker stopped with SIGTERM mid-job: it stopped its share and reported its last windows"
+                + " first; the job ended %s; %d requests reported, the target counted %d, at most %d declared%n",
+                job.get("status").asText(), reported, counted, job.at("/unaccounted/requestsAtMost").asLong());
+        assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.at("/errors").toString()).contains("worker worker-dc1-2 was lost", "re-ran on worker-dc1-");
+        assertThat(counted).isBetween(reported, reported + job.at("/unaccounted/requestsAtMost").asLong());
+        awaitTwoWorkers();
     }
 }

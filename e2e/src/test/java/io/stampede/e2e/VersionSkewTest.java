@@ -86,7 +86,8 @@ class VersionSkewTest {
         File log = directory.resolve(name + "-" + protocol + ".log").toFile();
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
-        builder.environment().putAll(io.stampede.cli.local.LocalCluster.nodeEnvironment(directory.resolve(".stampede/local")));
+        builder.environment().putAll(io.stampede.cli.local.LocalCluster.nodeEnvironment(directory.resolve(".stampede/local"),
+                io.stampede.model.NodeRole.valueOf(node.get("role").asText().toUpperCase(java.util.Locale.ROOT))));
         Process process = builder.start();
         started.add(process);
         return process;

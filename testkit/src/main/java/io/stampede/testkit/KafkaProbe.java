@@ -4,10 +4,12 @@ import io.stampede.model.security.KafkaSecurity;
 import io.stampede.model.security.RecordSigning;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,7 +34,8 @@ public final class KafkaProbe implements AutoCloseable {
 
     private final String bootstrapServers;
     private final KafkaSecurity security;
-    private final RecordSigning signing;
+    /** How a record written to a topic is signed, by the topic (each role signs the topics it writes). */
+    private final Function<String, RecordSigning> signing;
     private final KafkaProducer<String, byte[]> producer;
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
 
@@ -47,6 +50,14 @@ public final class KafkaProbe implements AutoCloseable {
 
     /** For a cluster that signs its records: what this probe writes is signed like a node's. */
     public KafkaProbe(String bootstrapServers, KafkaSecurity security, RecordSigning signing) {
+        this(bootstrapServers, security, topic -> signing);
+    }
+
+    /**
+     * For a cluster whose nodes also sign their records as their role: what this probe writes to a
+     * topic is signed as {@code signing} says for that topic (as a node of a role that writes it).
+     */
+    public KafkaProbe(String bootstrapServers, KafkaSecurity security, Function<String, RecordSigning> signing) {
         this.bootstrapServers = bootstrapServers;
         this.security = security;
         this.signing = signing;
@@ -59,7 +70,7 @@ public final class KafkaProbe implements AutoCloseable {
 
     /** Writes raw bytes, signed when this probe signs, and waits until the broker has them. */
     public void send(String topic, String key, byte[] value) {
-        send(topic, key, value, signing.on());
+        send(topic, key, value, signing.apply(topic).on());
     }
 
     /** Writes raw bytes without a MAC, as whoever does not hold the cluster's record key would. */
@@ -67,11 +78,25 @@ public final class KafkaProbe implements AutoCloseable {
         send(topic, key, value, false);
     }
 
+    /**
+     * Writes raw bytes with exactly these headers (a forged signature, a claimed role), and waits
+     * until the broker has them.
+     */
+    public void sendWithHeaders(String topic, String key, byte[] value, Map<String, byte[]> headers) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+        headers.forEach(record.headers()::add);
+        write(topic, record);
+    }
+
     private void send(String topic, String key, byte[] value, boolean signed) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
         if (signed) {
-            record.headers().add(RecordSigning.HEADER, signing.sign(key, value));
+            signing.apply(topic).headers(key, value).forEach(record.headers()::add);
         }
+        write(topic, record);
+    }
+
+    private void write(String topic, ProducerRecord<String, byte[]> record) {
         try {
             producer.send(record).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

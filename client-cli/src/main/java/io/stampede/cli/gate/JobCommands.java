@@ -201,13 +201,24 @@ public final class JobCommands {
                 if (System.getenv("STAMPEDE_KAFKA_SECURITY_PROTOCOL") == null) {
                     security = io.stampede.cli.local.LocalCluster.kafkaSecurity(local, kafka).orElse(security);
                 }
-                // Records are checked as the nodes check them: with their key (STAMPEDE_SECURITY_RECORD_KEY),
-                // or a local cluster's.
+                // Records are checked as the nodes check them: with their key (STAMPEDE_SECURITY_RECORD_KEY)
+                // and the roles' public keys (STAMPEDE_SECURITY_RECORD_ROLE_PUBLIC_KEYS), or a local cluster's.
                 String recordKey = System.getenv("STAMPEDE_SECURITY_RECORD_KEY");
+                String rolePublicKeys = System.getenv("STAMPEDE_SECURITY_RECORD_ROLE_PUBLIC_KEYS");
                 RecordSigning signing = recordKey != null && !recordKey.isBlank()
                         ? RecordSigning.of(recordKey, Optional.ofNullable(System.getenv(
                                 "STAMPEDE_SECURITY_RECORD_SECONDARY_KEY")).filter(key -> !key.isBlank()))
                         : io.stampede.cli.local.LocalCluster.recordSigning(local, kafka).orElse(RecordSigning.off());
+                if (signing.on() && recordKey != null && rolePublicKeys != null && !rolePublicKeys.isBlank()) {
+                    try {
+                        signing = signing.withRoles(io.stampede.model.security.RecordRoles.of(
+                                java.util.List.of(rolePublicKeys.split(",")), Optional.empty(), Optional.empty()));
+                    } catch (IllegalArgumentException e) {
+                        spec.commandLine().getErr().println("stampede watch: STAMPEDE_SECURITY_RECORD_ROLE_PUBLIC_KEYS: "
+                                + e.getMessage());
+                        return ExitCodes.USAGE;
+                    }
+                }
                 return KafkaWatch.follow(kafka, security, signing, id, Duration.ofSeconds(waitSeconds),
                         spec.commandLine().getOut(), spec.commandLine().getErr());
             }

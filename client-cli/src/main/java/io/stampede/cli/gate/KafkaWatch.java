@@ -105,8 +105,10 @@ final class KafkaWatch {
                     if (!id.equals(record.key())) {
                         continue;
                     }
-                    Header mac = record.headers().lastHeader(RecordSigning.HEADER);
-                    if (signing.check(record.key(), record.value(), mac == null ? null : mac.value()).isPresent()) {
+                    if (signing.check(record.topic(), record.key(), record.value(), name -> {
+                        Header header = record.headers().lastHeader(name);
+                        return header == null ? null : header.value();
+                    }).isPresent()) {
                         refused++;
                         continue;
                     }

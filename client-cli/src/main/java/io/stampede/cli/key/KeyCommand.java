@@ -6,19 +6,26 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
 import io.stampede.cli.ExitCodes;
 import io.stampede.model.security.ApiKeys;
+import io.stampede.model.NodeRole;
 import io.stampede.model.security.KeyLimits;
+import io.stampede.model.security.RecordRoles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code stampede key new}: makes an API key and the line that configures a gate to accept it. */
-@Command(name = "key", mixinStandardHelpOptions = true, description = "API keys for gates (docs/security.md).",
-        subcommands = KeyCommand.New.class)
+/**
+ * {@code stampede key new}: makes an API key and the line that configures a gate to accept it;
+ * {@code stampede key roles}: makes each role's key pair for signed records.
+ */
+@Command(name = "key", mixinStandardHelpOptions = true,
+        description = "API keys for gates, and role keys for records (docs/security.md).",
+        subcommands = {KeyCommand.New.class, KeyCommand.Roles.class})
 public final class KeyCommand implements Runnable {
 
     @Spec
@@ -27,6 +34,32 @@ public final class KeyCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "roles", mixinStandardHelpOptions = true,
+            description = "Make a key pair for each role (gate, manager, worker) that signs records as that role"
+                    + " (docs/security.md#role-signatures). Prints one name=value line each, fit for"
+                    + " `kubectl create secret generic stampede-record-roles --from-env-file=<file>`: public-keys (for"
+                    + " every node's stampede.security.record-role-public-keys), and gate, manager and worker (for"
+                    + " stampede.security.record-role-key of the nodes of that role only). The private keys are shown"
+                    + " only now.")
+    public static final class Roles implements Callable<Integer> {
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            Map<NodeRole, List<String>> keys = RecordRoles.generate();
+            out.println("# Role keys for signed records (docs/security.md#role-signatures), made "
+                    + java.time.Instant.now() + "; the private keys are shown only now.");
+            out.println("# Every node: stampede.security.record-role-public-keys=<public-keys>.");
+            out.println("# The nodes of one role only: stampede.security.record-role-key=<that role's line>.");
+            out.println("public-keys=" + String.join(",", RecordRoles.publicEntries(keys)));
+            keys.forEach((role, pair) -> out.println(role.label() + "=" + pair.get(0)));
+            return ExitCodes.OK;
+        }
     }
 
     @Command(name = "new", mixinStandardHelpOptions = true,

@@ -125,12 +125,12 @@ public final class LocalCluster {
     }
 
     /**
-     * What a node of the local cluster in {@code clusterDirectory} gets in its environment: its
-     * secrets (the API key's hash and the membership key). For a process started like one of its
-     * nodes, outside this class.
+     * What a node of {@code role} of the local cluster in {@code clusterDirectory} gets in its
+     * environment: its secrets (the API key's hash, the membership and record keys, its role's
+     * record key). For a process started like one of its nodes, outside this class.
      */
-    public static Map<String, String> nodeEnvironment(Path clusterDirectory) {
-        return LocalSecrets.read(clusterDirectory).nodeEnvironment();
+    public static Map<String, String> nodeEnvironment(Path clusterDirectory, NodeRole role) {
+        return LocalSecrets.read(clusterDirectory).nodeEnvironment(role);
     }
 
     /**
@@ -171,6 +171,14 @@ public final class LocalCluster {
      */
     public static io.stampede.model.security.RecordSigning recordSigning(Path clusterDirectory) {
         return LocalSecrets.read(clusterDirectory).recordSigning();
+    }
+
+    /**
+     * How the nodes of {@code role} of the local cluster in {@code clusterDirectory} sign their
+     * records, their role's signature included: for a test that writes records as one of them.
+     */
+    public static io.stampede.model.security.RecordSigning recordSigning(Path clusterDirectory, NodeRole role) {
+        return LocalSecrets.read(clusterDirectory).recordSigning(Optional.of(role));
     }
 
     /** The address every node of a local cluster listens on. */
@@ -478,7 +486,7 @@ public final class LocalCluster {
         command.add("-jar");
         command.add(jar.toString());
 
-        Process process = spawn(command, ProcessBuilder.Redirect.to(log.toFile()));
+        Process process = spawn(command, node.role(), ProcessBuilder.Redirect.to(log.toFile()));
         startUp.recordNode(process.toHandle());
         children.put(node.id(), process);
         return new ClusterState.Node(node.id(), node.role().label(), node.datacenter(),
@@ -486,10 +494,10 @@ public final class LocalCluster {
     }
 
     /** Starts a node's command in a session of its own, in the cluster directory, its output to {@code log}. */
-    private Process spawn(List<String> command, ProcessBuilder.Redirect log) throws IOException {
+    private Process spawn(List<String> command, NodeRole role, ProcessBuilder.Redirect log) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(Processes.inOwnSession(command));
         // Secrets go in the environment, which only this user may read, never on the command line.
-        builder.environment().putAll(LocalSecrets.read(directory).nodeEnvironment());
+        builder.environment().putAll(LocalSecrets.read(directory).nodeEnvironment(role));
         return builder
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
@@ -545,7 +553,8 @@ public final class LocalCluster {
         if (!seeds.isEmpty()) {
             command.add(command.indexOf("-jar"), "-Dstampede.node.seeds=" + String.join(",", seeds));
         }
-        Process process = spawn(command, ProcessBuilder.Redirect.appendTo(node.log().toFile()));
+        Process process = spawn(command, NodeRole.valueOf(node.role().toUpperCase(java.util.Locale.ROOT)),
+                ProcessBuilder.Redirect.appendTo(node.log().toFile()));
         children.put(id, process);
         ClusterState.Node again = node.restartedAs(ClusterState.Started.of(process.toHandle()));
         ClusterState after = state.withReplaced(again);

@@ -9,7 +9,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.stampede.cli.Main;
+import io.stampede.model.NodeRole;
 import io.stampede.model.security.ApiKeys;
+import io.stampede.model.security.RecordRoles;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.model.security.KeyLimits;
 import picocli.CommandLine;
 
@@ -23,6 +26,24 @@ class KeyCommandTest {
         command.setOut(new PrintWriter(out));
         command.setErr(new PrintWriter(err));
         return command.execute(args);
+    }
+
+    @Test
+    void roleKeysComeAsAnEnvironmentFileWhosePublicKeysCheckWhatEachRolesPrivateKeySigns() {
+        assertThat(run("key", "roles")).isZero();
+        java.util.Map<String, String> lines = new java.util.LinkedHashMap<>();
+        out.toString().lines().filter(line -> !line.startsWith("#")).forEach(line -> {
+            int equals = line.indexOf('=');
+            lines.put(line.substring(0, equals), line.substring(equals + 1));
+        });
+        assertThat(lines).containsOnlyKeys("public-keys", "gate", "manager", "worker");
+        List<String> publicKeys = List.of(lines.get("public-keys").split(","));
+        for (NodeRole role : NodeRole.values()) {
+            RecordSigning signing = RecordSigning.of("a-record-key-of-32-characters-00", java.util.Optional.empty())
+                    .withRoles(RecordRoles.of(publicKeys, java.util.Optional.of(role),
+                            java.util.Optional.of(lines.get(role.label()))));
+            assertThat(signing.roles().orElseThrow().role()).contains(role);
+        }
     }
 
     @Test

@@ -107,6 +107,17 @@ public final class RaftLeadership implements AutoCloseable {
 
     /** Told when this member starts or stops leading. */
     public interface Listener {
+        /** A listener that does nothing: for a member whose leadership no one follows. */
+        Listener NONE = new Listener() {
+            @Override
+            public void leading(long term) {
+            }
+
+            @Override
+            public void following(Optional<String> leader, long term) {
+            }
+        };
+
         /** This member leads, and {@code term} is its fence from now on. */
         void leading(long term);
 
@@ -593,10 +604,13 @@ public final class RaftLeadership implements AutoCloseable {
          * Refuses a command whose client belongs to no member of the group (by its id, see
          * {@link #clientId}): commands come only from the group's own members. The client id is
          * what the caller says; mutual TLS ({@link Tls}) is what keeps callers without a
-         * certificate of the group's authorities out.
+         * certificate of the group's authorities out. The refusal is the transaction's exception,
+         * so Ratis answers it (a {@code StateMachineException}) and closes its retry-cache entry:
+         * a thrown exception would leave the entry pending and the client's stream stalled.
          */
         @Override
         public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+            TransactionContext transaction = super.startTransaction(request);
             long claimed = request.getClientId().getUuid().getMostSignificantBits();
             boolean member = server.getDivision(groupId).getGroup().getPeers().stream()
                     .anyMatch(peer -> memberHash(peer.getId().toString()) == claimed);
@@ -605,9 +619,9 @@ public final class RaftLeadership implements AutoCloseable {
                 String refusal = "refused a command to group " + settings.groupName() + " from client "
                         + request.getClientId() + ": it is not a client of one of the group's members";
                 RaftLeadership.LOG.log(Level.WARNING, refusal);
-                throw new IOException(refusal);
+                transaction.setException(new IOException(refusal));
             }
-            return super.startTransaction(request);
+            return transaction;
         }
 
         @Override

@@ -214,15 +214,7 @@ class RaftLeadershipTest {
             applied.put(entry.getKey(), log);
             RaftLeadership member = RaftLeadership.start(RaftLeadership.Settings.of(entry.getKey(), entry.getValue(),
                     "replicated", Files.createDirectories(storage.resolve(entry.getKey())), true, others),
-                    new RaftLeadership.Listener() {
-                        @Override
-                        public void leading(long term) {
-                        }
-
-                        @Override
-                        public void following(Optional<String> leader, long term) {
-                        }
-                    }, command -> {
+                    RaftLeadership.Listener.NONE, command -> {
                         log.add(new String(command, java.nio.charset.StandardCharsets.UTF_8));
                         return ("applied " + log.size()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
                     });
@@ -272,15 +264,7 @@ class RaftLeadershipTest {
         Map<String, HostPort> others = new LinkedHashMap<>(all);
         others.remove(id);
         RaftLeadership member = RaftLeadership.start(RaftLeadership.Settings.of(id, all.get(id), "snapshots",
-                Files.createDirectories(storage.resolve(id)), true, others), new RaftLeadership.Listener() {
-                    @Override
-                    public void leading(long term) {
-                    }
-
-                    @Override
-                    public void following(Optional<String> leader, long term) {
-                    }
-                }, state);
+                Files.createDirectories(storage.resolve(id)), true, others), RaftLeadership.Listener.NONE, state);
         started.add(member);
         return member;
     }

@@ -25,6 +25,7 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcFactory;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -68,15 +69,7 @@ class RaftTlsTest {
             RaftLeadership.Settings settings = RaftLeadership.Settings.of(member.getKey(), member.getValue(), "tls",
                     Files.createDirectories(directory.resolve(member.getKey())), true, peers)
                     .with(Optional.of(new RaftLeadership.Tls(issued.certificate(), issued.privateKey(), issued.trust())));
-            members.add(RaftLeadership.start(settings, new RaftLeadership.Listener() {
-                @Override
-                public void leading(long term) {
-                }
-
-                @Override
-                public void following(Optional<String> leader, long term) {
-                }
-            }, command -> {
+            members.add(RaftLeadership.start(settings, RaftLeadership.Listener.NONE, command -> {
                 applied.incrementAndGet();
                 return command;
             }));
@@ -111,15 +104,21 @@ class RaftTlsTest {
         int before = applied.get();
 
         assertThatThrownBy(() -> send(new Parameters(), RaftLeadership.clientId("t1")))
-                .as("a plaintext caller").isInstanceOf(IOException.class);
+                .as("a plaintext caller").isInstanceOf(IOException.class)
+                .message().doesNotContain("not a client of one of the group's members");
         Certificates.Issued stranger = other.issue("stranger");
         assertThatThrownBy(() -> send(GrpcFactory.newRaftParameters(new RaftLeadership.Tls(stranger.certificate(),
                 stranger.privateKey(), group.trust()).config()), RaftLeadership.clientId("t1")))
-                .as("a caller whose certificate another authority signed").isInstanceOf(IOException.class);
+                .as("a caller whose certificate another authority signed").isInstanceOf(IOException.class)
+                .message().doesNotContain("not a client of one of the group's members");
+        // The same call, as the same client, with a certificate of the group's authority: taken.
+        Certificates.Issued member = group.issue("t1-again");
+        send(GrpcFactory.newRaftParameters(new RaftLeadership.Tls(member.certificate(), member.privateKey(),
+                member.trust()).config()), RaftLeadership.clientId("t1"));
 
-        members.get(1).submit(new byte[] {'x'}).get(20, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(10)).until(() -> applied.get() >= before + members.size());
-        assertThat(applied.get()).as("only the member's command was applied").isEqualTo(before + members.size());
+        assertThat(applied.get()).as("only the call with the group's certificate was applied")
+                .isEqualTo(before + members.size());
     }
 
     @Test
@@ -133,11 +132,23 @@ class RaftTlsTest {
 
         assertThatThrownBy(() -> send(tls, ClientId.randomId())).as("a client of no one")
                 .hasMessageContaining("not a client of one of the group's members");
-        assertThatThrownBy(() -> send(tls, RaftLeadership.clientId("gate-that-is-not-in-the-group")))
-                .as("a client of a member that is not in the group")
-                .hasMessageContaining("not a client of one of the group's members");
+        // Twice from one client: each refusal is answered at once, and the client's stream goes on.
+        ClientId outsider = RaftLeadership.clientId("gate-that-is-not-in-the-group");
+        try (RaftClient raft = client(tls, outsider, "tls", addresses, leader.id())) {
+            for (int attempt = 1; attempt <= 2; attempt++) {
+                String answer;
+                try {
+                    RaftClientReply reply = raft.async().send(Message.valueOf("forged")).get(10, TimeUnit.SECONDS);
+                    answer = reply.isSuccess() ? "applied" : String.valueOf(reply.getException());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    answer = String.valueOf(e.getCause());
+                }
+                // A stalled stream would have thrown a TimeoutException instead.
+                assertThat(answer).as("attempt %d", attempt).contains("not a client of one of the group's members");
+            }
+        }
 
-        assertThat(leader.refusedCommands()).isEqualTo(refused + 2);
+        assertThat(leader.refusedCommands()).isEqualTo(refused + 3);
         assertThat(applied.get()).isEqualTo(before);
     }
 
@@ -149,15 +160,7 @@ class RaftTlsTest {
         try (RaftLeadership alone = RaftLeadership.start(RaftLeadership.Settings.of("t9", address, "misnamed",
                 Files.createDirectories(directory.resolve("t9")), true, Map.of())
                 .with(Optional.of(new RaftLeadership.Tls(misnamed.certificate(), misnamed.privateKey(), misnamed.trust()))),
-                new RaftLeadership.Listener() {
-                    @Override
-                    public void leading(long term) {
-                    }
-
-                    @Override
-                    public void following(Optional<String> leader, long term) {
-                    }
-                }, command -> {
+                RaftLeadership.Listener.NONE, command -> {
                     appliedThere.incrementAndGet();
                     return command;
                 })) {
@@ -181,15 +184,24 @@ class RaftTlsTest {
     /** Sends one command to {@code group}'s member {@code leader} with no retries; it throws when refused. */
     private static void send(Parameters parameters, ClientId client, String group, Map<String, HostPort> members,
             String leader) throws IOException {
+        try (RaftClient raft = client(parameters, client, group, members, leader)) {
+            RaftClientReply reply = raft.io().send(Message.valueOf("forged"));
+            if (!reply.isSuccess()) {
+                throw new IOException(String.valueOf(reply.getException()), reply.getException());
+            }
+        }
+    }
+
+    /** A client of {@code group} as {@code client}, calling {@code leader}, with no retries. */
+    private static RaftClient client(Parameters parameters, ClientId client, String group,
+            Map<String, HostPort> members, String leader) {
         RaftProperties properties = new RaftProperties();
         RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(3, TimeUnit.SECONDS));
         List<RaftPeer> peers = new ArrayList<>();
         members.forEach((id, address) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress(address.toString())
                 .build()));
-        try (RaftClient raft = RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
+        return RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
                 .setClientId(client).setRaftGroup(RaftGroup.valueOf(RaftLeadership.groupId(group), peers))
-                .setLeaderId(RaftPeerId.valueOf(leader)).setRetryPolicy(RetryPolicies.noRetry()).build()) {
-            raft.io().send(Message.valueOf("forged"));
-        }
+                .setLeaderId(RaftPeerId.valueOf(leader)).setRetryPolicy(RetryPolicies.noRetry()).build();
     }
 }

@@ -336,9 +336,9 @@ class DatacenterJobTest {
                 Payload.Incident.RE_RUN, "browse", "worker w2 was lost (membership declared it DEAD); its share (1 virtual user)"
                         + " runs again on w1 for the 40 s it had left"));
         assertThat(job.progress()).as("nothing more to say once the job has finished here").isNull();
-        // Its last window had 5 requests in 1 s: it may have sent up to 1.5 s of that, unreported.
+        // Its last window had 5 requests in 1 s: it may have sent up to 2.5 s of that, unreported.
         assertThat(finished.unaccounted().workers()).containsExactly("w2");
-        assertThat(finished.unaccounted().requestsAtMost()).isEqualTo(8);
+        assertThat(finished.unaccounted().requestsAtMost()).isEqualTo(13);
     }
 
     @Test
@@ -358,7 +358,7 @@ class DatacenterJobTest {
         List<DatacenterJob.Command> end = job.onFinished(done("report", "w1", 1, Map.of()), WORKERS);
 
         Payload.DatacenterFinished finished = ((DatacenterJob.Finish) end.get(end.size() - 1)).payload();
-        assertThat(finished.unaccounted().requestsAtMost()).as("20 a second, not 5, over 1.5 s").isEqualTo(30);
+        assertThat(finished.unaccounted().requestsAtMost()).as("20 a second, not 5, over 2.5 s").isEqualTo(50);
     }
 
     @Test
@@ -416,8 +416,8 @@ class DatacenterJobTest {
 
         Payload.DatacenterFinished finished = ((DatacenterJob.Finish) end.get(end.size() - 1)).payload();
         assertThat(finished.unaccounted().workers()).containsExactly("w2");
-        assertThat(finished.unaccounted().requestsAtMost()).as("10 a second for each of its %d VUs, over 1.5 s", lostVus)
-                .isEqualTo((long) Math.ceil(10 * lostVus * 1.5));
+        assertThat(finished.unaccounted().requestsAtMost()).as("10 a second for each of its %d VUs, over 2.5 s", lostVus)
+                .isEqualTo((long) Math.ceil(10 * lostVus * 2.5));
     }
 
     @Test

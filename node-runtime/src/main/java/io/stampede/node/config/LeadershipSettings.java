@@ -2,13 +2,8 @@ package io.stampede.node.config;
 
 import io.stampede.cluster.leadership.RaftLeadership;
 import io.stampede.cluster.net.HostPort;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.cert.CertificateFactory;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,8 +91,17 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage, O
         return Map.entry(peer.substring(0, at).trim(), HostPort.parse(peer.substring(at + 1)));
     }
 
-    /** Every problem with these settings, each as {@code key: what is wrong}. */
+    /** Every problem with these settings, each as {@code key: what is wrong}, the TLS files checked now. */
     public List<String> problems() {
+        return problems(Optional.empty(), Instant.now());
+    }
+
+    /**
+     * Every problem with these settings, each as {@code key: what is wrong}: the TLS files
+     * ({@link RaftTlsFiles}) checked at {@code now}, and, when given, against the host this
+     * member's peers reach it at.
+     */
+    public List<String> problems(Optional<String> reachedAt, Instant now) {
         List<String> problems = new ArrayList<>();
         for (String peer : peers) {
             try {
@@ -107,12 +111,17 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage, O
             }
         }
         storage.filter(String::isBlank).ifPresent(blank -> problems.add("stampede.leadership.storage: must name a directory"));
-        problems.addAll(tlsProblems());
+        problems.addAll(tlsProblems(reachedAt, now));
         return problems;
     }
 
-    /** The TLS files' problems: all three or none, each readable PEM of its kind. */
-    private List<String> tlsProblems() {
+    /** What to warn about at start: a TLS certificate that expires soon. */
+    public List<String> warnings(Instant now) {
+        return tls().map(files -> RaftTlsFiles.warnings(files.certificate(), now)).orElse(List.of());
+    }
+
+    /** The TLS files' problems: all three or none, then what {@link RaftTlsFiles} finds. */
+    private List<String> tlsProblems(Optional<String> reachedAt, Instant now) {
         Map<String, Optional<String>> files = new LinkedHashMap<>();
         files.put("certificate", tlsCertificate);
         files.put("private-key", tlsPrivateKey);
@@ -132,35 +141,7 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage, O
             });
             return problems;
         }
-        certificates(TLS + "certificate", Path.of(tlsCertificate.get())).ifPresent(problems::add);
-        certificates(TLS + "trust", Path.of(tlsTrust.get())).ifPresent(problems::add);
-        privateKey(TLS + "private-key", Path.of(tlsPrivateKey.get())).ifPresent(problems::add);
-        return problems;
-    }
-
-    private static Optional<String> certificates(String key, Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
-                return Optional.of(key + ": " + file + " holds no certificate");
-            }
-            return Optional.empty();
-        } catch (IOException e) {
-            return Optional.of(key + ": cannot read " + file + " (" + e.getMessage() + ")");
-        } catch (GeneralSecurityException e) {
-            return Optional.of(key + ": " + file + " is not a PEM certificate (" + e.getMessage() + ")");
-        }
-    }
-
-    private static Optional<String> privateKey(String key, Path file) {
-        try {
-            String pem = Files.readString(file, StandardCharsets.US_ASCII);
-            if (!pem.contains("-----BEGIN PRIVATE KEY-----")) {
-                return Optional.of(key + ": " + file + " is not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----;"
-                        + " convert one with: openssl pkcs8 -topk8 -nocrypt)");
-            }
-            return Optional.empty();
-        } catch (IOException e) {
-            return Optional.of(key + ": cannot read " + file + " (" + e.getMessage() + ")");
-        }
+        return RaftTlsFiles.problems(Path.of(tlsCertificate.get()), Path.of(tlsPrivateKey.get()),
+                Path.of(tlsTrust.get()), reachedAt, now);
     }
 }

@@ -130,6 +130,23 @@ public interface NodeConfig {
          */
         @WithDefault("false")
         boolean recordAcceptUnsigned();
+
+        /**
+         * This node's role's Ed25519 private key (base64 of its PKCS#8 form): with
+         * {@link #recordRolePublicKeys}, every record it writes is also signed by its role, and every
+         * record it reads must be signed by a role that writes its topic (docs/security.md#role-signatures).
+         */
+        Optional<String> recordRoleKey();
+
+        /** Every role's Ed25519 public key, {@code gate=…,manager=…,worker=…} (base64 of the X.509 form). */
+        Optional<List<String>> recordRolePublicKeys();
+
+        /**
+         * Whether records with a good MAC but no role signature are accepted too (wrongly signed ones
+         * never are): while role signatures are switched on in a running cluster.
+         */
+        @WithDefault("false")
+        boolean recordRoleAcceptUnsigned();
     }
 
     interface Protocol {

@@ -125,6 +125,7 @@ public class NodeLeadership {
                         listeners.forEach(listener -> listener.following(newLeader, term));
                     }
                 }, replicated);
+        settings.warnings(clock.instant()).forEach(LOG::warn);
         LOG.infof("leadership: %s at %s with %s, log in %s, %s", group, address,
                 peers.isEmpty() ? "no other founding member" : peers.keySet(), storage,
                 settings.tls().isPresent() ? "over mutual TLS" : "plaintext (no stampede.leadership.tls.*)");

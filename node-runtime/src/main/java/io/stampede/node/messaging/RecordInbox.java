@@ -24,7 +24,9 @@ import io.stampede.node.protocol.PeerProtocols;
  * topic and reason), logged once with where they are, and skipped: they never stop a consumer or
  * block a partition. Rejected ones are also copied to the dead-letter topic when that is on
  * ({@link DeadLetters}). When the cluster signs its records ({@link RecordSigning}), a record
- * without a valid MAC is rejected before anything reads it: {@code UNSIGNED} or {@code FORGED}.
+ * without a valid MAC, or, with role signatures, without a valid signature of a role that writes
+ * its topic, is rejected before anything reads it: {@code UNSIGNED}, {@code FORGED} or
+ * {@code WRONG_ROLE}.
  */
 @Singleton
 public class RecordInbox {
@@ -100,8 +102,7 @@ public class RecordInbox {
         Optional<RecordSigning.Refusal> refusal = refusal(record);
         if (refusal.isPresent()) {
             rejected(record.topic(), refusal.get().name());
-            LOG.warnf("skipped the record at %s: %s (it does not carry the MAC of a record key this node accepts,"
-                    + " stampede.security.record-key): %s", Source.of(record), refusal.get(),
+            LOG.warnf("skipped the record at %s: %s (%s): %s", Source.of(record), refusal.get(), why(refusal.get()),
                     RecordCodec.preview(record.value()));
             deadLetters.copy(Source.of(record), record.value(), refusal.get().name());
             return;
@@ -131,8 +132,23 @@ public class RecordInbox {
         if (!signing.on()) {
             return Optional.empty();
         }
-        Header mac = record.headers().lastHeader(RecordSigning.HEADER);
-        return signing.check(record.key(), record.value(), mac == null ? null : mac.value());
+        return signing.check(record.topic(), record.key(), record.value(), name -> {
+            Header header = record.headers().lastHeader(name);
+            return header == null ? null : header.value();
+        });
+    }
+
+    /** What a refusal means, for the log. */
+    private static String why(RecordSigning.Refusal refusal) {
+        switch (refusal) {
+            case WRONG_ROLE:
+                return "it is not signed by a role that writes this topic, stampede.security.record-role-public-keys";
+            case FORGED:
+                return "its MAC or its role signature is not one of a key this node accepts";
+            default:
+                return "it carries no MAC of a record key this node accepts (stampede.security.record-key), or, with"
+                        + " role signatures, no role signature (stampede.security.record-role-key)";
+        }
     }
 
     private void run(ConsumerRecord<String, byte[]> record, Runnable application) {

@@ -10,12 +10,17 @@ import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
+import io.stampede.model.NodeRole;
+import io.stampede.model.security.RecordRoles;
 import io.stampede.model.security.RecordSigning;
 import io.stampede.node.config.NodeConfig;
+import io.stampede.node.config.NodeIdentity;
 
 /**
  * This node's {@link RecordSigning}, from {@code stampede.security.record-key} and
- * {@code record-secondary-key}, and the checks those settings must pass before the node starts.
+ * {@code record-secondary-key}, with its role's signatures ({@link RecordRoles}) from
+ * {@code record-role-key} and {@code record-role-public-keys}, and the checks those settings must
+ * pass before the node starts.
  */
 public final class RecordKeys {
 
@@ -30,8 +35,8 @@ public final class RecordKeys {
 
         @Produces
         @Singleton
-        RecordSigning signing(NodeConfig config) {
-            RecordSigning signing = of(config.security());
+        RecordSigning signing(NodeConfig config, NodeIdentity identity) {
+            RecordSigning signing = of(config.security(), identity.role());
             if (signing.on() && config.security().recordAcceptUnsigned()) {
                 LOG.warn("stampede.security.record-accept-unsigned is on: records without a MAC are accepted, for as"
                         + " long as signing is being switched on (docs/security.md#records)");
@@ -40,18 +45,76 @@ public final class RecordKeys {
                 LOG.warn("stampede.security.record-key is not set: this node's Kafka records are not signed and the"
                         + " records it reads are not checked, so whoever can write the topics can make it apply"
                         + " anything (docs/security.md#records)");
+            } else if (signing.roles().isEmpty()) {
+                LOG.warn("stampede.security.record-role-key is not set: records are signed with the cluster's key"
+                        + " only, so any node holding it can write any role's records (docs/security.md#role-signatures)");
+            } else {
+                if (config.security().recordRoleAcceptUnsigned()) {
+                    LOG.warn("stampede.security.record-role-accept-unsigned is on: records without a role signature"
+                            + " are accepted, for as long as role signatures are being switched on"
+                            + " (docs/security.md#role-signatures)");
+                }
+                LOG.infof("Kafka records are signed with the cluster's record key and as a %s's, and each record read"
+                        + " must be signed by a role that writes its topic (role signatures on)", identity.role().label());
             }
             return signing;
         }
     }
 
-    /** The signing these settings ask for; off without a record key. Check {@link #problems} first. */
+    /** The signing these settings ask for, as a node of {@code role} signs; off without a record key. */
+    public static RecordSigning of(NodeConfig.Security security, NodeRole role) {
+        RecordSigning signing = of(security);
+        if (!signing.on() || security.recordRoleKey().isEmpty() || security.recordRolePublicKeys().isEmpty()) {
+            return signing;
+        }
+        return signing.withRoles(RecordRoles.of(security.recordRolePublicKeys().get(), Optional.of(role),
+                security.recordRoleKey()), security.recordRoleAcceptUnsigned());
+    }
+
+    /**
+     * The signing these settings ask for, without role signatures; off without a record key.
+     * Check {@link #problems} first.
+     */
     public static RecordSigning of(NodeConfig.Security security) {
         return security.recordKey().map(key -> RecordSigning.of(key, security.recordSecondaryKey(),
                 security.recordAcceptUnsigned())).orElse(RecordSigning.off());
     }
 
-    /** Every problem with the record keys; the keys themselves are never in a message. */
+    /** Every problem with the record keys of a node of {@code role}; the keys themselves are never in a message. */
+    public static List<String> problems(NodeConfig.Security security, NodeRole role) {
+        List<String> problems = problems(security);
+        Optional<String> privateKey = security.recordRoleKey();
+        Optional<List<String>> publicKeys = security.recordRolePublicKeys();
+        if (privateKey.isPresent() != publicKeys.isPresent()) {
+            problems.add(privateKey.isPresent()
+                    ? "stampede.security.record-role-public-keys: required with stampede.security.record-role-key"
+                            + " (every role's public key, to check the records this node reads)"
+                    : "stampede.security.record-role-key: required with stampede.security.record-role-public-keys"
+                            + " (this node's role's private key, to sign the records it writes)");
+            return problems;
+        }
+        if (privateKey.isEmpty()) {
+            return problems;
+        }
+        if (security.recordKey().isEmpty()) {
+            problems.add("stampede.security.record-role-key: set without stampede.security.record-key: role signatures"
+                    + " come on top of the cluster's record key");
+        }
+        try {
+            RecordRoles.of(publicKeys.get(), Optional.empty(), Optional.empty());
+        } catch (IllegalArgumentException e) {
+            problems.add("stampede.security.record-role-public-keys: " + e.getMessage());
+            return problems;
+        }
+        try {
+            RecordRoles.of(publicKeys.get(), Optional.of(role), privateKey);
+        } catch (IllegalArgumentException e) {
+            problems.add("stampede.security.record-role-key: " + e.getMessage());
+        }
+        return problems;
+    }
+
+    /** Every problem with the cluster's record keys; the keys themselves are never in a message. */
     public static List<String> problems(NodeConfig.Security security) {
         List<String> problems = new ArrayList<>();
         tooShort(security.recordKey()).ifPresent(bytes -> problems.add("stampede.security.record-key: " + bytes

@@ -82,9 +82,7 @@ public final class RecordSender {
         byte[] value = RecordCodec.encode(envelope);
         RecordHeaders headers = new RecordHeaders();
         RecordCodec.headers(envelope).forEach((name, text) -> headers.add(name, text.getBytes(StandardCharsets.UTF_8)));
-        if (signing.on()) {
-            headers.add(RecordSigning.HEADER, signing.sign(subject.key(), value));
-        }
+        signing.headers(subject.key(), value).forEach(headers::add);
         var builder = OutgoingKafkaRecordMetadata.<String>builder().withKey(subject.key()).withHeaders(headers);
         if (topic != null) {
             builder.withTopic(topic);

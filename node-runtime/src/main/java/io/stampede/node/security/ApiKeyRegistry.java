@@ -49,9 +49,7 @@ public class ApiKeyRegistry {
         }
         this.keys = all;
         org.eclipse.microprofile.config.Config quarkus = org.eclipse.microprofile.config.ConfigProvider.getConfig();
-        boolean undiscovered = quarkus.getOptionalValue("quarkus.oidc.public-key", String.class).isPresent()
-                || quarkus.getOptionalValue("quarkus.oidc.certificate-chain.trust-store-file", String.class).isPresent()
-                || !quarkus.getOptionalValue("quarkus.oidc.discovery-enabled", Boolean.class).orElse(true);
+        boolean undiscovered = OidcSettings.undiscovered(name -> quarkus.getOptionalValue(name, String.class));
         this.oidc = OidcSettings.of(OIDC_PRESENT && quarkus.getOptionalValue("quarkus.oidc.tenant-enabled", Boolean.class)
                         .orElse(true), security.oidcRoles().orElse(List.of()), security.oidcLimits(),
                 quarkus.getOptionalValue("quarkus.oidc.token.audience", String.class), undiscovered,

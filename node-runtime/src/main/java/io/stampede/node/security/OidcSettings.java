@@ -68,6 +68,11 @@ public record OidcSettings(boolean on, Map<String, Set<ApiKeys.Role>> roles, Key
         } catch (IllegalArgumentException e) {
             problems.add("stampede.security.oidc-limits: " + e.getMessage());
         }
+        // Named tenants take tokens even with the default tenant off: refused whatever it is.
+        for (String tenant : new TreeSet<>(tenants)) {
+            problems.add("quarkus.oidc." + tenant + ".*: named OIDC tenants are not supported; configure the"
+                    + " default tenant (quarkus.oidc.*) only");
+        }
         if (on) {
             if (audience.filter(value -> !value.isBlank()).isEmpty()) {
                 problems.add("quarkus.oidc.token.audience: required while OIDC tokens are on (quarkus.oidc.tenant-enabled):"
@@ -84,10 +89,7 @@ public record OidcSettings(boolean on, Map<String, Set<ApiKeys.Role>> roles, Key
                 problems.add("quarkus.oidc.token.issuer: must not be 'any' (no check): a token of any issuer the gate"
                         + " holds a key of would be taken");
             }
-            for (String tenant : new TreeSet<>(tenants)) {
-                problems.add("quarkus.oidc." + tenant + ".*: named OIDC tenants are not supported; configure the"
-                        + " default tenant (quarkus.oidc.*) only");
-            }
+
             if (roles.isEmpty()) {
                 warnings.add("OIDC tokens are on but stampede.security.oidc-roles gives no group a role: every token"
                         + " is refused with 403");
@@ -102,10 +104,10 @@ public record OidcSettings(boolean on, Map<String, Set<ApiKeys.Role>> roles, Key
 
     /** A named tenant's setting, as a property ({@code quarkus.oidc.<tenant>.auth-server-url}). */
     private static final Pattern TENANT_PROPERTY = Pattern.compile(
-            "quarkus\\.oidc\\.(\"[^\"]+\"|[^.\"]+)\\.(auth-server-url|public-key|tenant-enabled|tenant-id|tenant-paths)");
+            "quarkus\\.oidc\\.(\"[^\"]+\"|[^.\"]+)\\.(auth-server-url|public-key|tenant-enabled|tenant-id|tenant-paths|provider)");
     /** A named tenant's setting, as an environment variable ({@code QUARKUS_OIDC_<TENANT>_AUTH_SERVER_URL}). */
     private static final Pattern TENANT_VARIABLE = Pattern.compile(
-            "QUARKUS_OIDC_(.+)_(AUTH_SERVER_URL|PUBLIC_KEY|TENANT_ENABLED|TENANT_ID|TENANT_PATHS)");
+            "QUARKUS_OIDC_(.+)_(AUTH_SERVER_URL|PUBLIC_KEY|TENANT_ENABLED|TENANT_ID|TENANT_PATHS|PROVIDER)");
 
     /**
      * The named tenants among configuration names (properties, and environment variables): those
@@ -124,6 +126,19 @@ public record OidcSettings(boolean on, Map<String, Set<ApiKeys.Role>> roles, Key
             }
         }
         return tenants;
+    }
+
+    /**
+     * Whether nothing discovers the default tenant's issuer: a public key or a certificate chain
+     * instead of the provider's keys, or discovery switched off.
+     *
+     * @param setting a {@code quarkus.oidc.*} setting's value by its name, empty when not set
+     */
+    public static boolean undiscovered(java.util.function.Function<String, Optional<String>> setting) {
+        return setting.apply("quarkus.oidc.public-key").isPresent()
+                || setting.apply("quarkus.oidc.certificate-chain.trust-store-file").isPresent()
+                || setting.apply("quarkus.oidc.discovery-enabled").map(value -> value.strip().equalsIgnoreCase("false"))
+                        .orElse(false);
     }
 
     /** Whether a setting of one or more values (comma-separated) holds {@code any}, Quarkus's "do not check". */

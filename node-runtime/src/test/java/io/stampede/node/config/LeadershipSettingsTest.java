@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -78,6 +80,42 @@ class LeadershipSettingsTest {
                                 + " is not a PEM certificate"),
                         problem -> assertThat(problem).startsWith("stampede.leadership.tls.private-key: "
                                 + issued.certificate() + " is not a PKCS#8 PEM private key"));
+    }
+
+    @Test
+    void raftsTlsFilesMustFitTogetherNameTheMembersHostAndBeValidNow(@TempDir Path directory) throws Exception {
+        Certificates authority = Certificates.authority(directory, "ca");
+        Certificates.Issued gate = authority.issue("gate-0", "dns:gate-0.gate-headless,dns:*.gates.example");
+        Certificates.Issued other = authority.issue("gate-1");
+        Instant now = Instant.now();
+        LeadershipSettings fits = withTls(Optional.of(gate.certificate().toString()),
+                Optional.of(gate.privateKey().toString()), Optional.of(gate.trust().toString()));
+        assertThat(fits.problems(Optional.of("gate-0.gate-headless"), now)).isEmpty();
+        assertThat(fits.problems(Optional.of("gate-9.gates.example"), now)).as("a wildcard, one label").isEmpty();
+        assertThat(fits.problems(Optional.of("a.b.gates.example"), now)).singleElement().asString()
+                .startsWith("stampede.leadership.tls.certificate: " + gate.certificate() + " does not name"
+                        + " a.b.gates.example, where this member's peers reach it");
+        assertThat(fits.problems(Optional.of("127.0.0.1"), now)).singleElement().asString()
+                .contains("does not name 127.0.0.1");
+
+        assertThat(withTls(Optional.of(gate.certificate().toString()), Optional.of(other.privateKey().toString()),
+                Optional.of(gate.trust().toString())).problems(Optional.empty(), now)).containsExactly(
+                "stampede.leadership.tls.private-key: " + other.privateKey() + " is not the key of the certificate in "
+                        + gate.certificate());
+
+        // Certificates issued for 2 days: expired 10 days on, and warned of now.
+        assertThat(fits.problems(Optional.empty(), now.plus(Duration.ofDays(10)))).singleElement().asString()
+                .startsWith("stampede.leadership.tls.certificate: " + gate.certificate() + " expired at ");
+        assertThat(fits.warnings(now)).singleElement().asString().contains(" expires at ");
+        assertThat(fits.warnings(now.minus(Duration.ofDays(60)))).isEmpty();
+
+        Path der = directory.resolve("gate-0.der");
+        Files.write(der, java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(Files.newInputStream(gate.certificate())).getEncoded());
+        assertThat(withTls(Optional.of(der.toString()), Optional.of(gate.privateKey().toString()),
+                Optional.of(gate.trust().toString())).problems(Optional.empty(), now)).singleElement().asString()
+                .isEqualTo("stampede.leadership.tls.certificate: " + der + " is not a PEM certificate"
+                        + " (-----BEGIN CERTIFICATE-----)");
     }
 
     private LeadershipSettings withTls(Optional<String> certificate, Optional<String> privateKey,

@@ -7,12 +7,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.stampede.model.NodeRole;
+import io.stampede.model.security.RecordRoles;
 import io.stampede.model.security.RecordSigning;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
@@ -101,6 +104,39 @@ class RecordInboxTest {
         assertThat(applied).containsExactly("signed", "secondary");
         assertThat(rejected("stampede.jobs.events", "UNSIGNED")).isEqualTo(1);
         assertThat(rejected("stampede.jobs.events", "FORGED")).isEqualTo(2);
+    }
+
+    @Test
+    void withRoleSignaturesADispatchIsAppliedOnlyWhenAManagerSignedItAndTheOthersAreCountedByReason() {
+        Map<NodeRole, List<String>> keys = RecordRoles.generate();
+        RecordSigning cluster = RecordSigning.of("the-cluster's-record-key", Optional.empty());
+        RecordSigning worker = cluster.withRoles(RecordRoles.of(RecordRoles.publicEntries(keys),
+                Optional.of(NodeRole.WORKER), Optional.of(keys.get(NodeRole.WORKER).get(0))));
+        RecordSigning manager = cluster.withRoles(RecordRoles.of(RecordRoles.publicEntries(keys),
+                Optional.of(NodeRole.MANAGER), Optional.of(keys.get(NodeRole.MANAGER).get(0))));
+        RecordInbox inbox = new RecordInbox(registry, DeadLetters.none(), NodeProtocol.current(), peers, worker);
+        byte[] value = "{}".getBytes(StandardCharsets.UTF_8);
+        String dispatch = io.stampede.model.Topics.dispatch("dc1");
+        List<String> applied = new ArrayList<>();
+
+        inbox.apply(record(dispatch, "job-1", value, manager.headers("job-1", value)), () -> applied.add("manager's"));
+        inbox.apply(record(dispatch, "job-1", value, worker.headers("job-1", value)), () -> applied.add("worker's"));
+        inbox.apply(record(dispatch, "job-1", value, cluster.headers("job-1", value)), () -> applied.add("MAC only"));
+        Map<String, byte[]> claimed = new java.util.HashMap<>(worker.headers("job-1", value));
+        claimed.put(RecordRoles.ROLE_HEADER, "manager".getBytes(StandardCharsets.UTF_8));
+        inbox.apply(record(dispatch, "job-1", value, claimed), () -> applied.add("a worker claiming to be a manager"));
+
+        assertThat(applied).containsExactly("manager's");
+        assertThat(rejected(dispatch, "WRONG_ROLE")).isEqualTo(1);
+        assertThat(rejected(dispatch, "UNSIGNED")).isEqualTo(1);
+        assertThat(rejected(dispatch, "FORGED")).isEqualTo(1);
+    }
+
+    private static ConsumerRecord<String, byte[]> record(String topic, String key, byte[] value,
+            Map<String, byte[]> headers) {
+        ConsumerRecord<String, byte[]> record = new ConsumerRecord<>(topic, 0, 1, key, value);
+        headers.forEach(record.headers()::add);
+        return record;
     }
 
     private static ConsumerRecord<String, byte[]> record(String key, byte[] value, byte[] mac) {

@@ -34,9 +34,24 @@ class OidcSettingsTest {
                 .anyMatch(problem -> problem.startsWith("quarkus.oidc.token.issuer: required"));
         assertThat(OidcSettings.of(true, List.of("g=read"), Optional.empty(), Optional.of("stampede"), true,
                 Optional.of("https://idp"), List.of()).problems()).isEmpty();
-        // Off, nothing is required.
+        // Off, nothing is required; but named tenants take tokens even then.
         assertThat(OidcSettings.of(false, List.of(), Optional.empty(), Optional.empty(), true, Optional.empty(),
-                List.of("other")).problems()).isEmpty();
+                List.of()).problems()).isEmpty();
+        assertThat(OidcSettings.of(false, List.of(), Optional.empty(), Optional.empty(), true, Optional.empty(),
+                List.of("other")).problems()).singleElement().asString().startsWith("quarkus.oidc.other.*: named");
+        // What makes an issuer required: nothing discovers it.
+        java.util.Map<String, String> settings = new java.util.HashMap<>();
+        assertThat(OidcSettings.undiscovered(name -> Optional.ofNullable(settings.get(name)))).isFalse();
+        settings.put("quarkus.oidc.discovery-enabled", "true");
+        assertThat(OidcSettings.undiscovered(name -> Optional.ofNullable(settings.get(name)))).isFalse();
+        settings.put("quarkus.oidc.discovery-enabled", "false");
+        assertThat(OidcSettings.undiscovered(name -> Optional.ofNullable(settings.get(name)))).isTrue();
+        settings.clear();
+        settings.put("quarkus.oidc.certificate-chain.trust-store-file", "chain.p12");
+        assertThat(OidcSettings.undiscovered(name -> Optional.ofNullable(settings.get(name)))).isTrue();
+        settings.clear();
+        settings.put("quarkus.oidc.public-key", "MIIB…");
+        assertThat(OidcSettings.undiscovered(name -> Optional.ofNullable(settings.get(name)))).isTrue();
     }
 
     @Test
@@ -59,8 +74,9 @@ class OidcSettingsTest {
                 "QUARKUS_OIDC_TENANT_ENABLED", "QUARKUS_OIDC_TOKEN_AUDIENCE", "quarkus.oidc.certificate-chain.trust-store-file")))
                 .as("the default tenant's settings").isEmpty();
         assertThat(OidcSettings.tenants(List.of("quarkus.oidc.partners.auth-server-url",
-                "quarkus.oidc.\"staff\".tenant-enabled", "QUARKUS_OIDC_BACK_OFFICE_PUBLIC_KEY")))
-                .containsExactly("back-office", "partners", "staff");
+                "quarkus.oidc.\"staff\".tenant-enabled", "QUARKUS_OIDC_BACK_OFFICE_PUBLIC_KEY",
+                "quarkus.oidc.google.provider")))
+                .containsExactly("back-office", "google", "partners", "staff");
         assertThat(OidcSettings.of(true, List.of("g=read"), Optional.empty(), Optional.of("stampede"), false,
                 Optional.empty(), List.of("partners")).problems()).containsExactly(
                 "quarkus.oidc.partners.*: named OIDC tenants are not supported; configure the default tenant"

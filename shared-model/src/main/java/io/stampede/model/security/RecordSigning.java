@@ -2,12 +2,16 @@ package io.stampede.model.security;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -31,21 +35,66 @@ public final class RecordSigning {
     public enum Refusal {
         /** Signing is on and the record carries no MAC. */
         UNSIGNED,
-        /** The record's MAC is not one of an accepted key's: written without the key, or changed since. */
-        FORGED
+        /**
+         * The record's MAC is not one of an accepted key's (written without the key, or changed
+         * since), or its role signature is not its role's ({@link RecordRoles}).
+         */
+        FORGED,
+        /** Role signatures are on and the record names no role, or one that does not write its topic. */
+        WRONG_ROLE
     }
 
-    private static final RecordSigning OFF = new RecordSigning(List.of(), true);
+    /** What a MAC or a signature is computed over, fed in parts. */
+    @FunctionalInterface
+    interface Input {
+        void update(byte[] bytes) throws GeneralSecurityException;
+    }
+
+    private static final RecordSigning OFF = new RecordSigning(List.of(), true, Optional.empty(), false);
 
     /** The accepted keys, the signing one first; empty when off. */
     private final List<SecretKeySpec> keys;
     private final boolean acceptUnsigned;
     private final ThreadLocal<List<Mac>> macs;
+    /** Role signatures on top of the MAC, when on. */
+    private final Optional<RecordRoles> roles;
+    /** Whether a record with a good MAC and no role signature is accepted (never a wrong one). */
+    private final boolean acceptRoleUnsigned;
 
-    private RecordSigning(List<SecretKeySpec> keys, boolean acceptUnsigned) {
+    private RecordSigning(List<SecretKeySpec> keys, boolean acceptUnsigned, Optional<RecordRoles> roles,
+            boolean acceptRoleUnsigned) {
         this.keys = List.copyOf(keys);
         this.acceptUnsigned = acceptUnsigned;
         this.macs = ThreadLocal.withInitial(() -> this.keys.stream().map(RecordSigning::mac).toList());
+        this.roles = roles;
+        this.acceptRoleUnsigned = acceptRoleUnsigned;
+    }
+
+    /**
+     * This signing, records also signed by this process's role and checked against the roles that
+     * write their topics ({@link RecordRoles}).
+     *
+     * @throws IllegalStateException when signing is off: role signatures come on top of the MAC
+     */
+    public RecordSigning withRoles(RecordRoles roles) {
+        return withRoles(roles, false);
+    }
+
+    /**
+     * As {@link #withRoles(RecordRoles)}; with {@code acceptRoleUnsigned}, a record that carries a
+     * good MAC but no role signature is accepted too (a wrong one never is): while role signatures
+     * are switched on in a running cluster. It accepts no record without a MAC.
+     */
+    public RecordSigning withRoles(RecordRoles roles, boolean acceptRoleUnsigned) {
+        if (!on()) {
+            throw new IllegalStateException("role signatures need a record key");
+        }
+        return new RecordSigning(keys, acceptUnsigned, Optional.of(roles), acceptRoleUnsigned);
+    }
+
+    /** The role signatures, when records carry them. */
+    public Optional<RecordRoles> roles() {
+        return roles;
     }
 
     /** Nothing signed, nothing checked. */
@@ -71,7 +120,7 @@ public final class RecordSigning {
         List<SecretKeySpec> keys = new ArrayList<>();
         keys.add(spec(key));
         secondary.map(RecordSigning::spec).ifPresent(keys::add);
-        return new RecordSigning(keys, acceptUnsigned);
+        return new RecordSigning(keys, acceptUnsigned, Optional.empty(), false);
     }
 
     private static SecretKeySpec spec(String key) {
@@ -110,7 +159,45 @@ public final class RecordSigning {
     }
 
     /**
-     * Why a record read from Kafka must not be applied, if it must not: always empty when off.
+     * The headers a record written by this process carries: its MAC, and, with role signatures,
+     * its role and its signature. Empty when off.
+     */
+    public Map<String, byte[]> headers(String kafkaKey, byte[] value) {
+        Map<String, byte[]> headers = new LinkedHashMap<>();
+        if (on()) {
+            headers.put(HEADER, sign(kafkaKey, value));
+        }
+        roles.filter(signer -> signer.role().isPresent()).ifPresent(signer -> {
+            headers.put(RecordRoles.ROLE_HEADER, signer.role().get().label().getBytes(StandardCharsets.UTF_8));
+            headers.put(RecordRoles.SIGNATURE_HEADER, signer.sign(kafkaKey, value));
+        });
+        return headers;
+    }
+
+    /**
+     * Why a record read from {@code topic} must not be applied, if it must not: its MAC checked as
+     * {@link #check(String, byte[], byte[])} does, then, with role signatures, its role and signature
+     * ({@link RecordRoles#check}); a record carrying neither role nor signature is {@code UNSIGNED}
+     * (accepted while records without a role signature are). Always empty when off.
+     *
+     * @param header a header's value by its name, null when the record has none
+     */
+    public Optional<Refusal> check(String topic, String kafkaKey, byte[] value, Function<String, byte[]> header) {
+        Optional<Refusal> mac = check(kafkaKey, value, header.apply(HEADER));
+        if (mac.isPresent() || roles.isEmpty()) {
+            return mac;
+        }
+        byte[] role = header.apply(RecordRoles.ROLE_HEADER);
+        byte[] signature = header.apply(RecordRoles.SIGNATURE_HEADER);
+        if (role == null && signature == null) {
+            return acceptRoleUnsigned ? Optional.empty() : Optional.of(Refusal.UNSIGNED);
+        }
+        return roles.get().check(topic, kafkaKey, value, role, signature);
+    }
+
+    /**
+     * Why a record read from Kafka must not be applied, judged by its MAC alone, if it must not:
+     * always empty when off.
      *
      * @param mac the record's {@link #HEADER}, or null when it has none
      */
@@ -129,14 +216,23 @@ public final class RecordSigning {
         return Optional.of(Refusal.FORGED);
     }
 
-    /** The MAC of the key's length, the key and the value, so no two records share an input. */
+    /** The MAC of a record's key and value ({@link #feed}). */
     private static byte[] mac(Mac mac, String kafkaKey, byte[] value) {
-        byte[] key = kafkaKey == null ? new byte[0] : kafkaKey.getBytes(StandardCharsets.UTF_8);
-        mac.update(ByteBuffer.allocate(Integer.BYTES).putInt(kafkaKey == null ? -1 : key.length).array());
-        mac.update(key);
-        if (value != null) {
-            mac.update(value);
+        try {
+            feed(mac::update, kafkaKey, value);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
         }
         return mac.doFinal();
+    }
+
+    /** Feeds the key's length, the key and the value, so no two records share an input. */
+    static void feed(Input input, String kafkaKey, byte[] value) throws GeneralSecurityException {
+        byte[] key = kafkaKey == null ? new byte[0] : kafkaKey.getBytes(StandardCharsets.UTF_8);
+        input.update(ByteBuffer.allocate(Integer.BYTES).putInt(kafkaKey == null ? -1 : key.length).array());
+        input.update(key);
+        if (value != null) {
+            input.update(value);
+        }
     }
 }

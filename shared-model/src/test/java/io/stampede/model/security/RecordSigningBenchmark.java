@@ -2,13 +2,20 @@ package io.stampede.model.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 
+import io.stampede.model.NodeRole;
+import io.stampede.model.Topics;
+
 /**
- * What signing and checking a record costs, by its size: printed for docs/benchmarks.md. Run it
+ * What signing and checking a record costs, by its size, with the cluster's key and with a role's
+ * Ed25519 key: printed for docs/benchmarks.md. Run it
  * with {@code mvn -B -pl shared-model test -Dtest=RecordSigningBenchmark}.
  */
 class RecordSigningBenchmark {
@@ -34,6 +41,39 @@ class RecordSigningBenchmark {
             assertThat(refused).isZero();
             System.out.printf("a record of %,d bytes: signed or checked in %.1f µs (%.0f MB/s), one thread%n", bytes,
                     micros, bytes / micros);
+        }
+    }
+
+    @Test
+    void printsTheTimeToSignAndCheckARecordsRoleSignature() {
+        Map<NodeRole, List<String>> keys = RecordRoles.generate();
+        RecordRoles manager = RecordRoles.of(RecordRoles.publicEntries(keys), Optional.of(NodeRole.MANAGER),
+                Optional.of(keys.get(NodeRole.MANAGER).get(0)));
+        byte[] role = "manager".getBytes(StandardCharsets.UTF_8);
+        String topic = Topics.dispatch("dc1");
+        SplittableRandom random = new SplittableRandom(1);
+        for (int bytes : new int[] {300, 4 * 1024, 64 * 1024, 1024 * 1024}) {
+            byte[] value = new byte[bytes];
+            random.nextBytes(value);
+            int rounds = Math.max(50, 2_000_000 / bytes);
+            byte[] signature = manager.sign("job-1", value);
+            int refused = 0;
+            for (int i = 0; i < rounds; i++) { // warm-up
+                refused += manager.check(topic, "job-1", value, role, manager.sign("job-1", value)).isPresent() ? 1 : 0;
+            }
+            long started = System.nanoTime();
+            for (int i = 0; i < rounds; i++) {
+                signature = manager.sign("job-1", value);
+            }
+            double signing = (System.nanoTime() - started) / 1e3 / rounds;
+            started = System.nanoTime();
+            for (int i = 0; i < rounds; i++) {
+                refused += manager.check(topic, "job-1", value, role, signature).isPresent() ? 1 : 0;
+            }
+            double checking = (System.nanoTime() - started) / 1e3 / rounds;
+            assertThat(refused).isZero();
+            System.out.printf("a record of %,d bytes: its role's Ed25519 signature made in %.1f µs, checked in %.1f µs,"
+                    + " one thread%n", bytes, signing, checking);
         }
     }
 }

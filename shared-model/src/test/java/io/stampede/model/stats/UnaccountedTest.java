@@ -15,14 +15,14 @@ class UnaccountedTest {
     }
 
     @Test
-    void aLostWorkerMayHaveSentOneAndAHalfWindowsAtItsLastRate() {
+    void aLostWorkerMayHaveSentTwoAndAHalfWindowsAtItsLastRate() {
         Unaccounted one = Unaccounted.NONE.plusLost("w1", window(0, 1000, 200));
 
-        assertThat(one.requestsAtMost()).isEqualTo(300);
+        assertThat(one.requestsAtMost()).isEqualTo(500);
         assertThat(one.workers()).containsExactly("w1");
         assertThat(one.any()).isTrue();
         // A short last window (its share's end) still counts as a whole window at its rate.
-        assertThat(Unaccounted.NONE.plusLost("w2", window(0, 250, 50)).requestsAtMost()).isEqualTo(300);
+        assertThat(Unaccounted.NONE.plusLost("w2", window(0, 250, 50)).requestsAtMost()).isEqualTo(500);
     }
 
     @Test
@@ -38,7 +38,7 @@ class UnaccountedTest {
         Unaccounted dc1 = Unaccounted.NONE.plusLost("w1", window(0, 1000, 10));
         Unaccounted dc2 = Unaccounted.NONE.plusLost("w2", window(0, 1000, 20));
 
-        assertThat(dc1.plus(dc2).requestsAtMost()).isEqualTo(45);
+        assertThat(dc1.plus(dc2).requestsAtMost()).isEqualTo(75);
         assertThat(dc1.plus(dc2).workers()).containsExactly("w1", "w2");
         assertThat(dc1.plus(Unaccounted.NONE)).isEqualTo(dc1);
         assertThat(Unaccounted.NONE.any()).isFalse();

@@ -2,15 +2,24 @@ package io.stampede.worker.load;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
 
 import org.jboss.logging.Logger;
 
@@ -58,6 +67,8 @@ import io.vertx.core.Vertx;
 public class ShareRunner {
 
     private static final Logger LOG = Logger.getLogger(ShareRunner.class);
+    /** The longest a shutting-down worker waits for its shares to stop and their last windows to be taken. */
+    static final Duration SHUTDOWN_FLUSH = Duration.ofSeconds(3);
     /** How often ended jobs past their retention are released, in milliseconds. */
     static final long EXPIRE_EVERY_MILLIS = 1_000;
     /** A late share asks for more time only this close to the job's timeout, in milliseconds. */
@@ -89,6 +100,10 @@ public class ShareRunner {
         long askedAtMillis;
         /** Arrivals started and due at the last {@link ShareRunner#progress()} reading. */
         long[] arrivalsRead = { 0, 0 };
+        /** Done once the share has ended and its last windows have been handed to Kafka, however it ended. */
+        CompletableFuture<?> ended = CompletableFuture.completedFuture(null);
+        /** Stopped because this worker shuts down: its end is not reported, so its leader runs it again. */
+        volatile boolean stoppedForShutdown;
 
         void move(ShareState next) {
             state = state.moveTo(next);
@@ -110,6 +125,10 @@ public class ShareRunner {
     private final WorkerFlow flow;
     private final MemoryGuard memory;
     private long timer = -1;
+    /** Windows handed to Kafka and not yet acknowledged. */
+    private final Set<CompletableFuture<Void>> pendingWindows = ConcurrentHashMap.newKeySet();
+    /** Set when this worker shuts down: shares that end then are not reported finished. */
+    private volatile boolean shuttingDown;
 
     public ShareRunner(NodeIdentity identity, LoadEngine engine, RecordInbox inbox,
             @Identifier("progress") RecordSender progress, Clock clock, Vertx vertx, NodeConfig config,
@@ -135,6 +154,54 @@ public class ShareRunner {
         if (timer >= 0) {
             vertx.cancelTimer(timer);
         }
+    }
+
+    /**
+     * When this worker shuts down, first of all (before membership says it left, and while Kafka's
+     * producers are open): every running share stops its load at once and reports its last
+     * windows, so that what it sent is counted, or, should its leader have given it up already,
+     * lies within the bound its leader declared for it. None of them is reported finished: its leader
+     * gives it up as lost (and runs a duration-based one again for the time it had left). Shares
+     * dispatched from then on are not started. Waits at most {@link #SHUTDOWN_FLUSH} for the shares
+     * to stop and for the broker to take their windows.
+     */
+    void stopShares(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) ShutdownEvent event) {
+        shuttingDown = true;
+        List<CompletableFuture<?>> ends = new ArrayList<>();
+        synchronized (this) {
+            for (WorkerJob job : ledger.entries()) {
+                for (Share share : job.shares.values()) {
+                    if (share.run != null && !share.state.terminal()) {
+                        share.stoppedForShutdown = true;
+                        ends.add(share.ended);
+                        share.run.cancel();
+                    }
+                }
+            }
+        }
+        if (ends.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + SHUTDOWN_FLUSH.toNanos();
+        try {
+            CompletableFuture.allOf(ends.toArray(CompletableFuture[]::new))
+                    .get(SHUTDOWN_FLUSH.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(pendingWindows.toArray(CompletableFuture[]::new))
+                    .get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+            LOG.infof("shutting down: stopped %d running share(s) and reported their last windows", ends.size());
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("shutting down: %d running share(s) did not stop and report within %s: their leader's bound"
+                    + " of what they sent unreported covers them", ends.size(), SHUTDOWN_FLUSH);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Sends a share's window, remembered until the broker has it, for {@link #stopShares}. */
+    private void sendWindow(JobId jobId, long fence, Payload payload) {
+        CompletableFuture<Void> sent = progress.send(jobId, fence, payload).toCompletableFuture();
+        pendingWindows.add(sent);
+        sent.whenComplete((done, failure) -> pendingWindows.remove(sent));
     }
 
     /**
@@ -241,6 +308,12 @@ public class ShareRunner {
         }
         Payload payload = envelope.payload();
         JobId job = envelope.jobId();
+        if (shuttingDown && payload instanceof Payload.WorkflowDispatched dispatch && addressedHere(dispatch.worker())) {
+            // Not started: its leader, hearing that this worker left, runs it elsewhere.
+            LOG.infof("share %s/%s@%s#%d not started: this worker is shutting down", job, dispatch.workflow(),
+                    identity.id(), dispatch.attempt());
+            return;
+        }
         // Only a dispatch addressed here opens a job; anything else about a job never seen here is not ours.
         boolean opens = payload instanceof Payload.WorkflowDispatched dispatch && addressedHere(dispatch.worker());
         JobLedger.Admission<WorkerJob> admission = ledger.admit(envelope, opens ? id -> new WorkerJob() : null);
@@ -335,16 +408,22 @@ public class ShareRunner {
         share.fence = fence;
         share.startedAtMillis = clock.millis();
         share.deadlineEpochMillis = dispatch.deadlineEpochMillis();
-        share.windows = new WindowBatcher(() -> flow.level().window(), window -> progress.send(jobId, fence,
+        share.windows = new WindowBatcher(() -> flow.level().window(), window -> sendWindow(jobId, fence,
                 new Payload.WorkflowWindowReported(dispatch.workflow(), identity.id(), window, attempt)));
         share.run = engine.start(engineShare, share.windows);
         LOG.infof("running share %s: %s", key, part);
-        share.run.completion().whenComplete((result, failure) -> finished(key, fence, share, result, failure));
+        share.ended = share.run.completion().whenComplete((result, failure) -> finished(key, fence, share, result,
+                failure)).handle((done, failure) -> null);
     }
 
     private void finished(ShareKey key, long fence, Share share, WorkflowResult result, Throwable failure) {
         running.decrementAndGet();
         share.windows.flush(); // every window before the result
+        if (share.stoppedForShutdown) {
+            // Its leader gives it up and runs it again: a result would end it instead.
+            LOG.infof("share %s stopped: this worker is shutting down", key);
+            return;
+        }
         synchronized (this) {
             share.move(failure != null ? ShareState.FAILED
                     : result.outcome() == WorkflowResult.Outcome.CANCELLED ? ShareState.CANCELLED : ShareState.COMPLETED);
