@@ -8,16 +8,12 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import io.stampede.local.Processes;
 
@@ -59,46 +55,8 @@ public final class Certificates {
         return trust;
     }
 
-    /** One node's files: PEM as a node is configured with, and the same key and certificate as a PKCS#12 store. */
+    /** One node's files: PEM as a node is configured with, and the key as keytool made it (PKCS#12). */
     public record Issued(Path certificate, Path privateKey, Path trust, Path keyStore) {
-
-        /**
-         * A TLS client context that trusts this authority and, when {@code presentCertificate},
-         * presents this certificate: for a test that calls a node's TLS port itself.
-         */
-        public SSLContext clientContext(boolean presentCertificate) throws IOException {
-            try {
-                KeyStore trusted = KeyStore.getInstance("PKCS12");
-                trusted.load(null, null);
-                try (InputStream in = Files.newInputStream(trust)) {
-                    trusted.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-                }
-                TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(
-                        TrustManagerFactory.getDefaultAlgorithm());
-                trustManagers.init(trusted);
-                KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                KeyStore keys = KeyStore.getInstance("PKCS12");
-                keys.load(null, null);
-                if (presentCertificate) {
-                    // The store holds the key under keytool's self-signed certificate: present the signed chain.
-                    KeyStore made = KeyStore.getInstance("PKCS12");
-                    try (InputStream in = Files.newInputStream(keyStore)) {
-                        made.load(in, PASSWORD.toCharArray());
-                    }
-                    try (InputStream in = Files.newInputStream(certificate)) {
-                        keys.setKeyEntry("node", made.getKey("node", PASSWORD.toCharArray()), PASSWORD.toCharArray(),
-                                CertificateFactory.getInstance("X.509").generateCertificates(in)
-                                        .toArray(new java.security.cert.Certificate[0]));
-                    }
-                }
-                keyManagers.init(keys, PASSWORD.toCharArray());
-                SSLContext context = SSLContext.getInstance("TLS");
-                context.init(keyManagers.getKeyManagers(), trustManagers.getTrustManagers(), null);
-                return context;
-            } catch (GeneralSecurityException e) {
-                throw new IOException("cannot make a TLS context of " + certificate + ": " + e.getMessage(), e);
-            }
-        }
     }
 
     /** A certificate for {@code node} (for 127.0.0.1 and localhost, client and server), signed by this authority. */
