@@ -553,7 +553,7 @@ public final class LocalCluster {
         if (!seeds.isEmpty()) {
             command.add(command.indexOf("-jar"), "-Dstampede.node.seeds=" + String.join(",", seeds));
         }
-        Process process = spawn(command, NodeRole.valueOf(node.role().toUpperCase(java.util.Locale.ROOT)),
+        Process process = spawn(command, NodeRole.ofLabel(node.role()).orElseThrow(),
                 ProcessBuilder.Redirect.appendTo(node.log().toFile()));
         children.put(id, process);
         ClusterState.Node again = node.restartedAs(ClusterState.Started.of(process.toHandle()));

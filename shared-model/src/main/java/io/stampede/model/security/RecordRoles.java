@@ -16,7 +16,6 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -86,7 +85,7 @@ public final class RecordRoles {
         for (int i = 0; i < entries.size(); i++) {
             String entry = entries.get(i).strip();
             int equals = entry.indexOf('=');
-            Optional<NodeRole> named = equals < 0 ? Optional.empty() : role(entry.substring(0, equals).strip());
+            Optional<NodeRole> named = equals < 0 ? Optional.empty() : NodeRole.ofLabel(entry.substring(0, equals).strip());
             if (named.isEmpty()) {
                 throw new IllegalArgumentException("entry " + (i + 1) + " must be role=key, the role gate, manager or"
                         + " worker");
@@ -109,15 +108,6 @@ public final class RecordRoles {
                     .toList()) + ": every role's public key is needed");
         }
         return keys;
-    }
-
-    private static Optional<NodeRole> role(String label) {
-        for (NodeRole role : NodeRole.values()) {
-            if (role.label().equals(label.toLowerCase(Locale.ROOT))) {
-                return Optional.of(role);
-            }
-        }
-        return Optional.empty();
     }
 
     private static byte[] decode(String base64) {
@@ -210,7 +200,7 @@ public final class RecordRoles {
      */
     public Optional<RecordSigning.Refusal> check(String topic, String kafkaKey, byte[] value, byte[] role,
             byte[] signature) {
-        Optional<NodeRole> signer = role == null ? Optional.empty() : role(new String(role, StandardCharsets.UTF_8));
+        Optional<NodeRole> signer = role == null ? Optional.empty() : NodeRole.ofLabel(new String(role, StandardCharsets.UTF_8));
         if (signer.isEmpty() || !writers(topic).contains(signer.get())) {
             return Optional.of(RecordSigning.Refusal.WRONG_ROLE);
         }

@@ -27,7 +27,7 @@ public record Unaccounted(long requestsAtMost, List<String> workers, String reas
     public static final double WINDOWS_AT_RISK = 2.5;
 
     private static final String REASON = "requests lost workers may have sent after their last reported window"
-            + " (their last rate over 2.5 windows)";
+            + " (their last rate over " + WINDOWS_AT_RISK + " windows)";
 
     public Unaccounted {
         workers = workers == null ? List.of() : List.copyOf(workers);
