@@ -228,6 +228,15 @@ public final class RaftLeadership implements AutoCloseable {
     /** Attempts beyond the first after any other failure (no leader yet, an election): about 10 s of them. */
     static final int ELECTION_RETRIES = 20;
     static final Duration COMMAND_RETRY_PAUSE = Duration.ofMillis(500);
+    /**
+     * How long a command may take in all, its retries included. The retry policy alone does not
+     * bound it: a client's commands are sent in order, so one queued behind a command to a member
+     * that died waits for that one's retries, timeouts and other failures mixed, first (seen: a
+     * job's end still unanswered 35 s after it was submitted). Past it the command fails and later
+     * ones go through a fresh client.
+     */
+    static final Duration COMMAND_DEADLINE = COMMAND_TIMEOUT.multipliedBy(COMMAND_RETRIES + 1)
+            .plus(COMMAND_RETRY_PAUSE.multipliedBy(ELECTION_RETRIES));
 
     /**
      * A client whose commands give up: after {@link #COMMAND_RETRIES} retries of a timeout, or
@@ -473,11 +482,12 @@ public final class RaftLeadership implements AutoCloseable {
      */
     public java.util.concurrent.CompletableFuture<byte[]> submit(byte[] command) {
         RaftClient using = client.get();
-        return using.async().send(Message.valueOf(ByteString.copyFrom(command))).whenComplete((reply, failure) -> {
+        return using.async().send(Message.valueOf(ByteString.copyFrom(command))).copy()
+                .orTimeout(COMMAND_DEADLINE.toMillis(), TimeUnit.MILLISECONDS).whenComplete((reply, failure) -> {
             if (failure != null) {
-                // The client gave up on this command: later ones go through a fresh client (its
-                // ordered stream may be stuck). Commands are idempotent, so none is harmed by having
-                // been applied after all.
+                // The client gave up on this command, or it outran its deadline: later ones go
+                // through a fresh client (its ordered stream may be stuck). Commands are idempotent,
+                // so none is harmed by having been applied after all.
                 replaceClient(using);
             }
         }).thenApply(reply -> {

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.random.RandomGenerator;
 
@@ -549,6 +550,30 @@ public final class GateJobs {
     }
 
     /**
+     * Ends the jobs this gate follows as running whose results are on the results topic already
+     * ({@code kept}), as the table's end would, and returns them: results are kept only after a
+     * job ended. This is a gate that restarted after the job ended and before the gates committed
+     * its end: it follows the table's registration, missed the datacenters' results, and would
+     * otherwise judge the job's silence and fail it. Reads of the job are then answered from the
+     * results topic; its owner marks it ended in the table.
+     */
+    public List<JobId> closeKept(Predicate<JobId> kept, long nowMillis, List<Command> out) {
+        List<JobId> closing = ledger.byId().keySet().stream()
+                .filter(id -> ledger.endedAt(id).isEmpty() && kept.test(id)).toList();
+        for (JobId id : closing) {
+            ledger.get(id).ifPresent(entry -> {
+                entry.job.endedInTheTable();
+                ledger.ended(id, nowMillis);
+                if (mine(entry.job)) {
+                    out.add(new Replicate(new Ownership.Finished(id)));
+                    out.add(new StopMeasuring(id, false));
+                }
+            });
+        }
+        return closing;
+    }
+
+    /**
      * The periodic work, once a second: ends this gate's jobs past their timeout, publishes the
      * progress of its jobs that changed, moves the jobs of gone gates (when this gate leads the
      * gates), and releases jobs past their retention.
@@ -567,7 +592,8 @@ public final class GateJobs {
             }
             // Every gate judges silence the same way, so every gate ends the job; its owner publishes it.
             // A gate that itself hears nothing (its consumer stalled or cut off) judges no one.
-            if (nowMillis - lastEventMillis < datacenterSilence.toMillis() / 2) {
+            // A job that has ended here (or in the table) is not judged again.
+            if (ledger.endedAt(id).isEmpty() && nowMillis - lastEventMillis < datacenterSilence.toMillis() / 2) {
                 for (String dc : job.silent(nowMillis, datacenterSilence.toMillis())) {
                     ended(job, job.lost(dc, "datacenter " + dc + " was lost: nothing about the job came from it for "
                             + datacenterSilence.toSeconds() + " s (its managers are gone or cut off); what it"

@@ -318,9 +318,19 @@ public class JobService {
         try {
             Set<String> owners = ownership.entries().stream().filter(entry -> !entry.finished())
                     .map(Ownership.Entry::owner).collect(Collectors.toSet());
+            List<JobId> closed;
             synchronized (this) {
-                carryOut(core.tick(clock.millis(), liveGates(), leadership.leading(), owners));
+                long now = clock.millis();
+                List<GateJobs.Command> commands = new ArrayList<>();
+                closed = core.closeKept(id -> archives.indexes(id.value()), now, commands);
+                commands.addAll(core.tick(now, liveGates(), leadership.leading(), owners));
+                carryOut(commands);
             }
+            closed.forEach(id -> {
+                LOG.infof("job %s ended before this gate followed it (its results are kept): answered from %s", id,
+                        Topics.JOB_RESULTS);
+                changed(id);
+            });
         } catch (RuntimeException e) {
             LOG.error("the periodic check failed; it runs again in a second", e);
         }

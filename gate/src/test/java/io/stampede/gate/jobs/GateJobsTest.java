@@ -669,6 +669,64 @@ class GateJobsTest {
     }
 
     @Test
+    void aRestartedOwnerFollowingARunningJobWhoseResultsAreKeptEndsItInTheTableInsteadOfFailingItForSilence() {
+        JobId id = JobId.of("job-0123456789ab");
+        JobId other = JobId.of("job-ba9876543210");
+        // The owner ended the job and kept its results, then restarted before the gates committed the end:
+        // the table it replays still holds the job running.
+        GateScenario gate = new GateScenario("gate-1");
+        gate.core.follow(GateScenario.entry(id, "gate-1", List.of("dc1")), true, GateScenario.NOW, new ArrayList<>());
+        gate.core.follow(GateScenario.entry(other, "gate-1", List.of("dc1")), true, GateScenario.NOW,
+                new ArrayList<>());
+
+        List<GateJobs.Command> out = new ArrayList<>();
+        assertThat(gate.core.closeKept(id::equals, GateScenario.NOW + 1_000, out)).containsExactly(id);
+        assertThat(out).contains(new GateJobs.Replicate(new Ownership.Finished(id)))
+                .noneMatch(command -> command instanceof GateJobs.Publish);
+        assertThat(gate.core.job(id).orElseThrow().holdsResults()).as("answered from the results topic").isFalse();
+        List<GateJobs.Command> again = new ArrayList<>();
+        assertThat(gate.core.closeKept(id::equals, GateScenario.NOW + 2_000, again)).as("once").isEmpty();
+        assertThat(again).isEmpty();
+
+        // The datacenter goes on reporting other things; the kept job is never judged silent, the other one is.
+        gate.core.onEvent(gate.status("dc1", 1, 1, 2), GateScenario.NOW + 59_000);
+        List<GateJobs.Command> later = gate.core.tick(GateScenario.NOW + 60_000, List.of("gate-1"), false, Set.of());
+        assertThat(gate.core.job(id).orElseThrow().status()).isEqualTo(JobStatus.SUBMITTED);
+        assertThat(later).noneMatch(command -> command instanceof GateJobs.Publish publish && publish.job().equals(id));
+        assertThat(gate.core.job(other).orElseThrow().status()).isEqualTo(JobStatus.FAILED);
+    }
+
+    @Test
+    void aGateThatIsNotTheOwnerEndsAJobWhoseResultsAreKeptWithoutTouchingTheTable() {
+        JobId id = JobId.of("job-0123456789ab");
+        GateScenario gate = new GateScenario("gate-2");
+        gate.core.follow(GateScenario.entry(id, "gate-1", List.of("dc1")), true, GateScenario.NOW, new ArrayList<>());
+
+        List<GateJobs.Command> out = new ArrayList<>();
+        assertThat(gate.core.closeKept(id::equals, GateScenario.NOW, out)).containsExactly(id);
+        assertThat(out).isEmpty();
+        assertThat(gate.core.job(id).orElseThrow().holdsResults()).isFalse();
+    }
+
+    @Test
+    void aJobTheTableHoldsEndedIsNotJudgedSilentByAGateThatDidNotSeeItEnd() {
+        JobId id = JobId.of("job-0123456789ab");
+        Ownership.Entry finished = new Ownership.Entry(id, "shop", GateScenario.NOW, 0, List.of("dc1"),
+                List.of("browse"), "", "", "gate-1", 1, true, "", Map.of(), 0);
+        // A restarted owner replays the whole table, ended jobs too, while its datacenter runs others; it keeps
+        // ended jobs longer than a datacenter's silence.
+        GateScenario gate = new GateScenario("gate-1", released -> { },
+                new JobLedger.Limits(Duration.ofMinutes(10), 100, 100, 100, Duration.ofHours(1)));
+        gate.core.follow(finished, true, GateScenario.NOW, new ArrayList<>());
+        gate.core.onEvent(gate.status("dc1", 1, 1, 2), GateScenario.NOW + 59_000);
+
+        List<GateJobs.Command> out = gate.core.tick(GateScenario.NOW + 60_000, List.of("gate-1"), false, Set.of());
+
+        assertThat(out).as("no failure published, no cancel sent").isEmpty();
+        assertThat(gate.core.job(id).orElseThrow().holdsResults()).isFalse();
+    }
+
+    @Test
     void aTimelineKeepsAtMostItsLimitAndSaysHowManyMoreCame() {
         GlobalJob job = new GlobalJob(JobId.of("job-0123456789ab"), "busy", java.time.Instant.ofEpochMilli(0), 0,
                 List.of("dc1"), 0, List.of("browse"), 0);
