@@ -14,7 +14,6 @@ import io.stampede.cli.local.LocalCluster;
 import io.stampede.local.Processes;
 import io.stampede.model.NodeRole;
 import io.stampede.model.security.KafkaSecurity;
-import io.stampede.model.security.RecordRoles;
 import io.stampede.model.security.RecordSigning;
 import io.stampede.testkit.KafkaProbe;
 
@@ -45,8 +44,8 @@ final class Command {
 
     /**
      * A Kafka client for the topics of the local cluster started in {@code directory}, writing
-     * records signed with that cluster's record key as its nodes do, and as a node of a role that
-     * writes the topic (what a test writes stands for a node's record; {@link KafkaProbe#sendUnsigned}
+     * records signed with that cluster's record key as its nodes do, and as a node of the role that
+     * writes the record (what a test writes stands for a node's record; {@link KafkaProbe#sendUnsigned}
      * writes as an outsider).
      */
     static KafkaProbe kafkaProbe(Path directory, String bootstrapServers) {
@@ -55,8 +54,7 @@ final class Command {
         for (NodeRole role : NodeRole.values()) {
             byRole.put(role, LocalCluster.recordSigning(local, role));
         }
-        return new KafkaProbe(bootstrapServers, KafkaSecurity.PLAINTEXT, topic -> byRole.get(
-                RecordRoles.writers(topic).stream().findFirst().orElse(NodeRole.GATE)));
+        return KafkaProbe.signingAs(bootstrapServers, KafkaSecurity.PLAINTEXT, byRole);
     }
 
     /** {@code stampede <args>} from the packaged jar, in {@code directory}. */

@@ -818,11 +818,25 @@ class DistributedJobTest {
         byte[] inflated = RecordCodec.encode(Envelope.of(subject, manager, Long.MAX_VALUE / 2, Long.MAX_VALUE / 2,
                 now, new Payload.JobCancelRequested("a worker's dispatch")));
         RecordSigning asWorker = LocalCluster.recordSigning(directory.resolve(".stampede/local"), NodeRole.WORKER);
-        Map<String, byte[]> claimed = new java.util.HashMap<>(asWorker.headers(subject.key(), inflated));
+        Map<String, byte[]> claimed = new java.util.HashMap<>(asWorker.headers(Topics.dispatch("dc1"), subject.key(),
+                inflated));
         claimed.put(RecordRoles.ROLE_HEADER, "manager".getBytes(StandardCharsets.UTF_8));
         try (KafkaProbe worker = new KafkaProbe(bootstrapServers, KafkaSecurity.PLAINTEXT, asWorker)) {
             worker.send(Topics.dispatch("dc1"), subject.key(), inflated);
             worker.sendWithHeaders(Topics.dispatch("dc1"), subject.key(), inflated, claimed);
+        }
+        // A node that holds the cluster's record key and is a gate, which writes the events topic too, but not a
+        // datacenter's records there: dc1's part of the job completed, in its manager's name.
+        byte[] gatesReport = RecordCodec.encode(Envelope.of(subject, manager, 1_000_000, Long.MAX_VALUE / 2, now,
+                new Payload.DatacenterFinished("dc1", DatacenterJobStatus.COMPLETED, Map.of(), Map.of(), Map.of())));
+        RecordSigning asGate = LocalCluster.recordSigning(directory.resolve(".stampede/local"), NodeRole.GATE);
+        try (KafkaProbe gate = new KafkaProbe(bootstrapServers, KafkaSecurity.PLAINTEXT, asGate)) {
+            gate.send(Topics.JOB_EVENTS, subject.key(), gatesReport);
+            // A gate's record signed for the events topic, copied to the datacenter's jobs topic as it is.
+            byte[] copied = RecordCodec.encode(Envelope.of(subject, "gate-1", 1_000_000, Long.MAX_VALUE / 2, now,
+                    new Payload.JobCancelRequested("copied from another topic")));
+            gate.sendWithHeaders(Topics.jobs("dc1"), subject.key(), copied,
+                    asGate.headers(Topics.JOB_EVENTS, subject.key(), copied));
         }
 
         // Every node has refused them while the job still runs: had one been applied, the job would end now.
@@ -832,7 +846,9 @@ class DistributedJobTest {
         await().atMost(10, TimeUnit.SECONDS).until(() -> {
             String managerMetrics = get(managerUrl);
             boolean all = rejected(managerMetrics, Topics.jobs("dc1"), "UNSIGNED") >= 1
-                    && rejected(managerMetrics, Topics.dispatch("dc1"), "WRONG_ROLE") >= 1;
+                    && rejected(managerMetrics, Topics.jobs("dc1"), "FORGED") >= 1
+                    && rejected(managerMetrics, Topics.dispatch("dc1"), "WRONG_ROLE") >= 1
+                    && rejected(get(gateUrl + "/q/metrics"), Topics.JOB_EVENTS, "WRONG_ROLE") >= 1;
             for (JsonNode worker : workers) {
                 String metrics = get("http://127.0.0.1:" + worker.get("httpPort").asInt() + "/q/metrics");
                 all &= rejected(metrics, Topics.dispatch("dc1"), "UNSIGNED") >= expected
@@ -850,7 +866,9 @@ class DistributedJobTest {
         System.out.printf("Unsigned and forged records: %d unsigned on the dispatch topic (an inflated fence in the"
                 + " leader's name, %d cancels in workers' names), 1 unsigned from an unknown sender on the jobs topic,"
                 + " 1 signed with another key, a dispatch with an inflated fence signed with the cluster's key by a"
-                + " worker's role (WRONG_ROLE) and the same claiming a manager's role (FORGED): all refused and"
+                + " worker's role (WRONG_ROLE), the same claiming a manager's role (FORGED), and a datacenter's"
+                + " result on the events topic signed by a gate's role (WRONG_ROLE), a gate's cancel signed for the"
+                + " events topic copied to the jobs topic (FORGED): all refused and"
                 + " counted; the job COMPLETED with the target's exact count (%d)%n", unsigned, unsigned - 1,
                 target.requests("/delay/14"));
     }

@@ -1,14 +1,14 @@
 package io.stampede.testkit;
 
-import io.stampede.model.security.KafkaSecurity;
-import io.stampede.model.security.RecordSigning;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -23,8 +23,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import io.stampede.model.NodeRole;
+import io.stampede.model.security.KafkaSecurity;
+import io.stampede.model.security.RecordRoles;
+import io.stampede.model.security.RecordSigning;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.RecordCodec;
+import io.stampede.model.wire.RecordType;
 
 /**
  * A test's hands on a real broker: writes records (valid or garbage) and watches topics, keeping
@@ -34,8 +39,8 @@ public final class KafkaProbe implements AutoCloseable {
 
     private final String bootstrapServers;
     private final KafkaSecurity security;
-    /** How a record written to a topic is signed, by the topic (each role signs the topics it writes). */
-    private final Function<String, RecordSigning> signing;
+    /** How a record written to a topic is signed, by the topic and the record (each role signs what it writes). */
+    private final BiFunction<String, byte[], RecordSigning> signing;
     private final KafkaProducer<String, byte[]> producer;
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
 
@@ -58,6 +63,26 @@ public final class KafkaProbe implements AutoCloseable {
      * topic is signed as {@code signing} says for that topic (as a node of a role that writes it).
      */
     public KafkaProbe(String bootstrapServers, KafkaSecurity security, Function<String, RecordSigning> signing) {
+        this(bootstrapServers, security, (topic, value) -> signing.apply(topic));
+    }
+
+    /**
+     * For a cluster whose nodes sign their records as their role: a record is signed as the role
+     * that writes its type ({@link RecordType#writer}) when that role writes its topic, otherwise as
+     * the first role that writes the topic (a record of no known type, or of another topic's type).
+     */
+    public static KafkaProbe signingAs(String bootstrapServers, KafkaSecurity security,
+            Map<NodeRole, RecordSigning> byRole) {
+        return new KafkaProbe(bootstrapServers, security, (String topic, byte[] value) -> {
+            Set<NodeRole> writers = RecordRoles.writers(topic);
+            NodeRole role = RecordCodec.type(value).map(RecordType::writer).filter(writers::contains)
+                    .orElse(writers.stream().findFirst().orElse(NodeRole.GATE));
+            return byRole.get(role);
+        });
+    }
+
+    private KafkaProbe(String bootstrapServers, KafkaSecurity security,
+            BiFunction<String, byte[], RecordSigning> signing) {
         this.bootstrapServers = bootstrapServers;
         this.security = security;
         this.signing = signing;
@@ -70,7 +95,7 @@ public final class KafkaProbe implements AutoCloseable {
 
     /** Writes raw bytes, signed when this probe signs, and waits until the broker has them. */
     public void send(String topic, String key, byte[] value) {
-        send(topic, key, value, signing.apply(topic).on());
+        send(topic, key, value, signing.apply(topic, value).on());
     }
 
     /** Writes raw bytes without a MAC, as whoever does not hold the cluster's record key would. */
@@ -91,7 +116,7 @@ public final class KafkaProbe implements AutoCloseable {
     private void send(String topic, String key, byte[] value, boolean signed) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
         if (signed) {
-            signing.apply(topic).headers(key, value).forEach(record.headers()::add);
+            signing.apply(topic, value).headers(topic, key, value).forEach(record.headers()::add);
         }
         write(topic, record);
     }

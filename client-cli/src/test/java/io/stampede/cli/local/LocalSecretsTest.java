@@ -40,7 +40,7 @@ class LocalSecretsTest {
         // What a worker of this cluster signs, a checker of it takes, on the worker's own topic only.
         RecordSigning worker = read.recordSigning(Optional.of(NodeRole.WORKER));
         byte[] value = "{}".getBytes(StandardCharsets.UTF_8);
-        Map<String, byte[]> headers = worker.headers("job-1", value);
+        Map<String, byte[]> headers = worker.headers(Topics.progress("dc1"), "job-1", value);
         assertThat(read.recordSigning().check(Topics.progress("dc1"), "job-1", value, headers::get)).isEmpty();
         assertThat(read.recordSigning().check(Topics.dispatch("dc1"), "job-1", value, headers::get))
                 .contains(RecordSigning.Refusal.WRONG_ROLE);

@@ -61,7 +61,8 @@ public class GateChannels {
         RecordSender out(@Channel("gate-out") Emitter<byte[]> emitter, NodeIdentity identity, NodeProtocol protocol,
                 Sequences sequences,
                 Clock clock, RecordSigning signing) {
-            return RecordSender.of(emitter, identity, protocol, sequences, clock, signing);
+            return RecordSender.of(emitter, io.stampede.model.Topics.JOB_EVENTS, identity, protocol, sequences, clock,
+                    signing);
         }
 
         @Produces

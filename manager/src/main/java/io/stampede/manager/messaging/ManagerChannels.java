@@ -48,7 +48,8 @@ public class ManagerChannels {
     RecordSender dispatch(@Channel("dispatch") Emitter<byte[]> emitter, NodeIdentity identity, NodeProtocol protocol,
                 Sequences sequences,
                 Clock clock, RecordSigning signing) {
-        return RecordSender.of(emitter, identity, protocol, sequences, clock, signing);
+        return RecordSender.of(emitter, io.stampede.model.Topics.dispatch(identity.datacenter().orElse("none")),
+                identity, protocol, sequences, clock, signing);
     }
 
     @Produces
@@ -57,6 +58,7 @@ public class ManagerChannels {
     RecordSender events(@Channel("events") Emitter<byte[]> emitter, NodeIdentity identity, NodeProtocol protocol,
                 Sequences sequences,
                 Clock clock, RecordSigning signing) {
-        return RecordSender.of(emitter, identity, protocol, sequences, clock, signing);
+        return RecordSender.of(emitter, io.stampede.model.Topics.JOB_EVENTS, identity, protocol, sequences, clock,
+                signing);
     }
 }

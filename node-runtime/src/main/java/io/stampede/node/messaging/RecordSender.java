@@ -26,15 +26,18 @@ import io.stampede.node.protocol.NodeProtocol;
 public final class RecordSender {
 
     private final Emitter<byte[]> emitter;
+    /** The topic records go to unless one is named: the channel's own. */
+    private final String topic;
     private final String sender;
     private final Sequences sequences;
     private final Clock clock;
     private final ProtocolVersion protocol;
     private final RecordSigning signing;
 
-    public RecordSender(Emitter<byte[]> emitter, String sender, Sequences sequences, Clock clock,
+    public RecordSender(Emitter<byte[]> emitter, String topic, String sender, Sequences sequences, Clock clock,
             ProtocolVersion protocol, RecordSigning signing) {
         this.emitter = emitter;
+        this.topic = topic;
         this.sender = sender;
         this.sequences = sequences;
         this.clock = clock;
@@ -43,12 +46,13 @@ public final class RecordSender {
     }
 
     /**
-     * A sender for this node on a channel, numbering its records with the node's {@code sequences}
-     * and writing them in the node's protocol, signed when the node signs records.
+     * A sender for this node on a channel whose topic is {@code topic}, numbering its records with
+     * the node's {@code sequences} and writing them in the node's protocol, signed when the node
+     * signs records.
      */
-    public static RecordSender of(Emitter<byte[]> emitter, io.stampede.node.config.NodeIdentity identity,
+    public static RecordSender of(Emitter<byte[]> emitter, String topic, io.stampede.node.config.NodeIdentity identity,
             NodeProtocol protocol, Sequences sequences, Clock clock, RecordSigning signing) {
-        return new RecordSender(emitter, identity.id(), sequences, clock, protocol.version(), signing);
+        return new RecordSender(emitter, topic, identity.id(), sequences, clock, protocol.version(), signing);
     }
 
     /** Sends a record about {@code job} under {@code fence}. */
@@ -73,7 +77,7 @@ public final class RecordSender {
         // receiver never takes a later record for a newer one and drops the earlier as a duplicate.
         synchronized (sequences) {
             Envelope envelope = Envelope.of(subject, sender, fence, sequences.next(), clock.millis(), payload, protocol);
-            emitter.send(message(topic, subject, envelope, sent));
+            emitter.send(message(topic == null ? this.topic : topic, subject, envelope, sent));
         }
         return sent;
     }
@@ -82,11 +86,9 @@ public final class RecordSender {
         byte[] value = RecordCodec.encode(envelope);
         RecordHeaders headers = new RecordHeaders();
         RecordCodec.headers(envelope).forEach((name, text) -> headers.add(name, text.getBytes(StandardCharsets.UTF_8)));
-        signing.headers(subject.key(), value).forEach(headers::add);
-        var builder = OutgoingKafkaRecordMetadata.<String>builder().withKey(subject.key()).withHeaders(headers);
-        if (topic != null) {
-            builder.withTopic(topic);
-        }
+        signing.headers(topic, subject.key(), value).forEach(headers::add);
+        var builder = OutgoingKafkaRecordMetadata.<String>builder().withKey(subject.key()).withHeaders(headers)
+                .withTopic(topic);
         return Message.of(value)
                 .addMetadata(builder.build())
                 .withAck(() -> {

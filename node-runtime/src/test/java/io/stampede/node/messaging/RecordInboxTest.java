@@ -119,10 +119,13 @@ class RecordInboxTest {
         String dispatch = io.stampede.model.Topics.dispatch("dc1");
         List<String> applied = new ArrayList<>();
 
-        inbox.apply(record(dispatch, "job-1", value, manager.headers("job-1", value)), () -> applied.add("manager's"));
-        inbox.apply(record(dispatch, "job-1", value, worker.headers("job-1", value)), () -> applied.add("worker's"));
-        inbox.apply(record(dispatch, "job-1", value, cluster.headers("job-1", value)), () -> applied.add("MAC only"));
-        Map<String, byte[]> claimed = new java.util.HashMap<>(worker.headers("job-1", value));
+        inbox.apply(record(dispatch, "job-1", value, manager.headers(dispatch, "job-1", value)),
+                () -> applied.add("manager's"));
+        inbox.apply(record(dispatch, "job-1", value, worker.headers(dispatch, "job-1", value)),
+                () -> applied.add("worker's"));
+        inbox.apply(record(dispatch, "job-1", value, cluster.headers(dispatch, "job-1", value)),
+                () -> applied.add("MAC only"));
+        Map<String, byte[]> claimed = new java.util.HashMap<>(worker.headers(dispatch, "job-1", value));
         claimed.put(RecordRoles.ROLE_HEADER, "manager".getBytes(StandardCharsets.UTF_8));
         inbox.apply(record(dispatch, "job-1", value, claimed), () -> applied.add("a worker claiming to be a manager"));
 

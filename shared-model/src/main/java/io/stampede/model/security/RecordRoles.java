@@ -22,6 +22,8 @@ import java.util.Set;
 
 import io.stampede.model.NodeRole;
 import io.stampede.model.Topics;
+import io.stampede.model.wire.RecordCodec;
+import io.stampede.model.wire.RecordType;
 
 /**
  * Which role wrote a record, proven: every node signs the records it writes with its role's
@@ -38,15 +40,17 @@ public final class RecordRoles {
     /** The Kafka header holding a record's Ed25519 signature by its role's key. */
     public static final String SIGNATURE_HEADER = "stampede-signature";
     private static final String ALGORITHM = "Ed25519";
+    /** How many public keys a role may have: its own, and a second one while its key pair is replaced. */
+    static final int MAX_KEYS_PER_ROLE = 2;
 
-    /** Every role's public key. */
-    private final Map<NodeRole, PublicKey> publicKeys;
+    /** Every role's public keys: one, or two while a role's key pair is replaced. */
+    private final Map<NodeRole, List<PublicKey>> publicKeys;
     /** The role this process signs as, and its private key: empty for a process that only checks. */
     private final Optional<NodeRole> role;
     private final PrivateKey privateKey;
     private final ThreadLocal<Signature> signatures = ThreadLocal.withInitial(RecordRoles::signature);
 
-    private RecordRoles(Map<NodeRole, PublicKey> publicKeys, Optional<NodeRole> role, PrivateKey privateKey) {
+    private RecordRoles(Map<NodeRole, List<PublicKey>> publicKeys, Optional<NodeRole> role, PrivateKey privateKey) {
         this.publicKeys = Map.copyOf(publicKeys);
         this.role = role;
         this.privateKey = privateKey;
@@ -56,11 +60,13 @@ public final class RecordRoles {
      * Checks records with every role's public keys, and signs as {@code role} with
      * {@code privateKey} (base64 of its PKCS#8 form) when given.
      *
-     * @param publicKeys entries {@code role=base64 of the X.509 public key}, one per role
+     * @param publicKeys entries {@code role=base64 of the X.509 public key}, one per role, or two for
+     *                   a role whose key pair is being replaced (a record verifying with either is
+     *                   that role's)
      * @throws IllegalArgumentException naming what is wrong; never quoting a private key
      */
     public static RecordRoles of(List<String> publicKeys, Optional<NodeRole> role, Optional<String> privateKey) {
-        Map<NodeRole, PublicKey> keys = publicKeys(publicKeys);
+        Map<NodeRole, List<PublicKey>> keys = publicKeys(publicKeys);
         if (role.isEmpty() || privateKey.isEmpty()) {
             return new RecordRoles(keys, Optional.empty(), null);
         }
@@ -73,15 +79,15 @@ public final class RecordRoles {
         RecordRoles roles = new RecordRoles(keys, role, key);
         byte[] probe = "stampede-role-key-check".getBytes(StandardCharsets.UTF_8);
         if (roles.check(Topics.DEAD_LETTER, "probe", probe, role.get().label().getBytes(StandardCharsets.UTF_8),
-                roles.sign("probe", probe)).isPresent()) {
+                roles.sign(Topics.DEAD_LETTER, "probe", probe)).isPresent()) {
             throw new IllegalArgumentException("is not the " + role.get().label() + "s' key: its signatures do not"
                     + " verify with the " + role.get().label() + "'s public key");
         }
         return roles;
     }
 
-    private static Map<NodeRole, PublicKey> publicKeys(List<String> entries) {
-        Map<NodeRole, PublicKey> keys = new EnumMap<>(NodeRole.class);
+    private static Map<NodeRole, List<PublicKey>> publicKeys(List<String> entries) {
+        Map<NodeRole, List<PublicKey>> keys = new EnumMap<>(NodeRole.class);
         for (int i = 0; i < entries.size(); i++) {
             String entry = entries.get(i).strip();
             int equals = entry.indexOf('=');
@@ -90,11 +96,13 @@ public final class RecordRoles {
                 throw new IllegalArgumentException("entry " + (i + 1) + " must be role=key, the role gate, manager or"
                         + " worker");
             }
-            if (keys.containsKey(named.get())) {
-                throw new IllegalArgumentException("the role " + named.get().label() + " is given twice");
+            List<PublicKey> roleKeys = keys.computeIfAbsent(named.get(), any -> new ArrayList<>());
+            if (roleKeys.size() == MAX_KEYS_PER_ROLE) {
+                throw new IllegalArgumentException("the role " + named.get().label() + " is given more than "
+                        + MAX_KEYS_PER_ROLE + " keys (its old and its new one while it is replaced)");
             }
             try {
-                keys.put(named.get(), KeyFactory.getInstance(ALGORITHM).generatePublic(
+                roleKeys.add(KeyFactory.getInstance(ALGORITHM).generatePublic(
                         new X509EncodedKeySpec(decode(entry.substring(equals + 1)))));
             } catch (GeneralSecurityException | IllegalArgumentException e) {
                 throw new IllegalArgumentException("entry " + (i + 1) + ": not an Ed25519 public key (base64 of its"
@@ -107,6 +115,7 @@ public final class RecordRoles {
             throw new IllegalArgumentException("no key for " + String.join(", ", missing.stream().map(NodeRole::label)
                     .toList()) + ": every role's public key is needed");
         }
+        keys.replaceAll((named, roleKeys) -> List.copyOf(roleKeys));
         return keys;
     }
 
@@ -172,18 +181,19 @@ public final class RecordRoles {
     }
 
     /**
-     * The signature of a record by this process's role.
+     * The signature of a record by this process's role, for {@code topic}: the same record copied
+     * to another topic does not verify there.
      *
      * @throws IllegalStateException for a process that only checks
      */
-    public byte[] sign(String kafkaKey, byte[] value) {
+    public byte[] sign(String topic, String kafkaKey, byte[] value) {
         if (role.isEmpty()) {
             throw new IllegalStateException("this process holds no role's private key");
         }
         try {
             Signature signature = signatures.get();
             signature.initSign(privateKey);
-            RecordSigning.feed(signature::update, kafkaKey, value);
+            feed(signature::update, topic, kafkaKey, value);
             return signature.sign();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot sign with the " + role.get().label() + "'s key", e);
@@ -193,7 +203,10 @@ public final class RecordRoles {
     /**
      * Why a record read from {@code topic} must not be applied, if it must not:
      * {@link RecordSigning.Refusal#WRONG_ROLE} when it names no role, or one that does not write the
-     * topic; {@link RecordSigning.Refusal#FORGED} when its signature is not that role's.
+     * topic, or, on a topic that several roles write, one that does not write the record's type
+     * ({@link RecordType#writer}); {@link RecordSigning.Refusal#FORGED} when its signature is not
+     * that role's. A record whose type cannot be read is left to its reader, which counts it as
+     * unreadable.
      *
      * @param role      its {@link #ROLE_HEADER}, or null
      * @param signature its {@link #SIGNATURE_HEADER}, or null
@@ -201,20 +214,44 @@ public final class RecordRoles {
     public Optional<RecordSigning.Refusal> check(String topic, String kafkaKey, byte[] value, byte[] role,
             byte[] signature) {
         Optional<NodeRole> signer = role == null ? Optional.empty() : NodeRole.ofLabel(new String(role, StandardCharsets.UTF_8));
-        if (signer.isEmpty() || !writers(topic).contains(signer.get())) {
+        Set<NodeRole> writers = writers(topic);
+        if (signer.isEmpty() || !writers.contains(signer.get())) {
             return Optional.of(RecordSigning.Refusal.WRONG_ROLE);
         }
-        if (signature == null) {
+        if (signature == null || !verifies(signer.get(), topic, kafkaKey, value, signature)) {
             return Optional.of(RecordSigning.Refusal.FORGED);
         }
-        try {
-            Signature verifier = signatures.get();
-            verifier.initVerify(publicKeys.get(signer.get()));
-            RecordSigning.feed(verifier::update, kafkaKey, value);
-            return verifier.verify(signature) ? Optional.empty() : Optional.of(RecordSigning.Refusal.FORGED);
-        } catch (GeneralSecurityException e) {
-            return Optional.of(RecordSigning.Refusal.FORGED);
+        if (writers.size() > 1 && !topic.equals(Topics.DEAD_LETTER)
+                && RecordCodec.type(value).map(type -> type.writer() != signer.get()).orElse(false)) {
+            // Gates and managers both write the events topic, but not each other's records there.
+            return Optional.of(RecordSigning.Refusal.WRONG_ROLE);
         }
+        return Optional.empty();
+    }
+
+    private boolean verifies(NodeRole signer, String topic, String kafkaKey, byte[] value, byte[] signature) {
+        for (PublicKey key : publicKeys.get(signer)) {
+            try {
+                Signature verifier = signatures.get();
+                verifier.initVerify(key);
+                feed(verifier::update, topic, kafkaKey, value);
+                if (verifier.verify(signature)) {
+                    return true;
+                }
+            } catch (GeneralSecurityException e) {
+                // not this key's
+            }
+        }
+        return false;
+    }
+
+    /** What a role signs: the topic, then the record as its MAC covers it. */
+    private static void feed(RecordSigning.Input input, String topic, String kafkaKey, byte[] value)
+            throws GeneralSecurityException {
+        byte[] name = topic.getBytes(StandardCharsets.UTF_8);
+        input.update(java.nio.ByteBuffer.allocate(Integer.BYTES).putInt(name.length).array());
+        input.update(name);
+        RecordSigning.feed(input, kafkaKey, value);
     }
 
     private static Signature signature() {

@@ -159,17 +159,17 @@ public final class RecordSigning {
     }
 
     /**
-     * The headers a record written by this process carries: its MAC, and, with role signatures,
-     * its role and its signature. Empty when off.
+     * The headers a record written by this process to {@code topic} carries: its MAC, and, with role
+     * signatures, its role and its signature (which covers the topic too). Empty when off.
      */
-    public Map<String, byte[]> headers(String kafkaKey, byte[] value) {
+    public Map<String, byte[]> headers(String topic, String kafkaKey, byte[] value) {
         Map<String, byte[]> headers = new LinkedHashMap<>();
         if (on()) {
             headers.put(HEADER, sign(kafkaKey, value));
         }
         roles.filter(signer -> signer.role().isPresent()).ifPresent(signer -> {
             headers.put(RecordRoles.ROLE_HEADER, signer.role().get().label().getBytes(StandardCharsets.UTF_8));
-            headers.put(RecordRoles.SIGNATURE_HEADER, signer.sign(kafkaKey, value));
+            headers.put(RecordRoles.SIGNATURE_HEADER, signer.sign(topic, kafkaKey, value));
         });
         return headers;
     }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -211,6 +213,34 @@ public final class RecordCodec {
             progress.totals().forEach((workflow, window) -> windows.add(new Filed(workflow, window)));
         }
         return windows;
+    }
+
+    /**
+     * A record's type, read without decoding the rest (a reader that judges who may write it before
+     * reading it); empty when the record is not a JSON object naming a known type. A name given
+     * twice is read as {@link #decode} reads it: the last one.
+     */
+    public static Optional<RecordType> type(byte[] bytes) {
+        if (bytes == null || bytes.length > MAX_RECORD_BYTES) {
+            return Optional.empty();
+        }
+        String type = null;
+        try (JsonParser parser = JSON.getFactory().createParser(bytes)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return Optional.empty();
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.getCurrentName();
+                JsonToken value = parser.nextToken();
+                if ("type".equals(field)) {
+                    type = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                }
+                parser.skipChildren();
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return type == null ? Optional.empty() : RecordType.byName(type);
     }
 
     /** How many bytes {@code text} takes as a JSON string in a record, quotes and escapes included. */

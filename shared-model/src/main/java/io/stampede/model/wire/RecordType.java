@@ -6,28 +6,33 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import io.stampede.model.NodeRole;
+
 /**
  * Every kind of record, by the name it carries on the wire. Names are the protocol: a name is
  * never reused or changed, only added.
  */
 public enum RecordType {
-    JOB_SUBMITTED("job.submitted", Payload.JobSubmitted.class, Subject.Kind.JOB),
-    JOB_CANCEL_REQUESTED("job.cancel-requested", Payload.JobCancelRequested.class, Subject.Kind.JOB),
-    WORKFLOW_DISPATCHED("workflow.dispatched", Payload.WorkflowDispatched.class, Subject.Kind.JOB),
-    WORKFLOW_CANCEL_REQUESTED("workflow.cancel-requested", Payload.WorkflowCancelRequested.class, Subject.Kind.JOB),
-    WORKFLOW_WINDOW("workflow.window", Payload.WorkflowWindowReported.class, Subject.Kind.JOB),
-    WORKFLOW_FINISHED("workflow.finished", Payload.WorkflowFinished.class, Subject.Kind.JOB),
-    WORKER_HEARTBEAT("worker.heartbeat", Payload.WorkerHeartbeat.class, Subject.Kind.NODE),
-    DATACENTER_PROGRESS("datacenter.progress", Payload.DatacenterProgress.class, Subject.Kind.JOB),
-    DATACENTER_FINISHED("datacenter.finished", Payload.DatacenterFinished.class, Subject.Kind.JOB),
-    DATACENTER_STATUS("datacenter.status", Payload.DatacenterStatus.class, Subject.Kind.DATACENTER),
-    JOB_FINISHED("job.finished", Payload.JobFinished.class, Subject.Kind.JOB),
-    JOB_PROGRESS("job.progress", Payload.JobProgress.class, Subject.Kind.JOB),
-    JOB_ENDED("job.ended", Payload.JobEnded.class, Subject.Kind.JOB),
-    BACKPRESSURE("datacenter.backpressure", Payload.BackpressureChanged.class, Subject.Kind.DATACENTER),
-    EXTENSION_REQUESTED("workflow.extension-requested", Payload.ExtensionRequested.class, Subject.Kind.JOB),
-    WORKFLOW_RELEASED("workflow.released", Payload.WorkflowReleased.class, Subject.Kind.JOB),
-    JOB_ARCHIVED("job.archived", Payload.JobArchived.class, Subject.Kind.JOB);
+    JOB_SUBMITTED("job.submitted", Payload.JobSubmitted.class, Subject.Kind.JOB, NodeRole.GATE),
+    JOB_CANCEL_REQUESTED("job.cancel-requested", Payload.JobCancelRequested.class, Subject.Kind.JOB, NodeRole.GATE),
+    WORKFLOW_DISPATCHED("workflow.dispatched", Payload.WorkflowDispatched.class, Subject.Kind.JOB, NodeRole.MANAGER),
+    WORKFLOW_CANCEL_REQUESTED("workflow.cancel-requested", Payload.WorkflowCancelRequested.class, Subject.Kind.JOB,
+            NodeRole.MANAGER),
+    WORKFLOW_WINDOW("workflow.window", Payload.WorkflowWindowReported.class, Subject.Kind.JOB, NodeRole.WORKER),
+    WORKFLOW_FINISHED("workflow.finished", Payload.WorkflowFinished.class, Subject.Kind.JOB, NodeRole.WORKER),
+    WORKER_HEARTBEAT("worker.heartbeat", Payload.WorkerHeartbeat.class, Subject.Kind.NODE, NodeRole.WORKER),
+    DATACENTER_PROGRESS("datacenter.progress", Payload.DatacenterProgress.class, Subject.Kind.JOB, NodeRole.MANAGER),
+    DATACENTER_FINISHED("datacenter.finished", Payload.DatacenterFinished.class, Subject.Kind.JOB, NodeRole.MANAGER),
+    DATACENTER_STATUS("datacenter.status", Payload.DatacenterStatus.class, Subject.Kind.DATACENTER, NodeRole.MANAGER),
+    JOB_FINISHED("job.finished", Payload.JobFinished.class, Subject.Kind.JOB, NodeRole.GATE),
+    JOB_PROGRESS("job.progress", Payload.JobProgress.class, Subject.Kind.JOB, NodeRole.GATE),
+    JOB_ENDED("job.ended", Payload.JobEnded.class, Subject.Kind.JOB, NodeRole.MANAGER),
+    BACKPRESSURE("datacenter.backpressure", Payload.BackpressureChanged.class, Subject.Kind.DATACENTER,
+            NodeRole.MANAGER),
+    EXTENSION_REQUESTED("workflow.extension-requested", Payload.ExtensionRequested.class, Subject.Kind.JOB,
+            NodeRole.WORKER),
+    WORKFLOW_RELEASED("workflow.released", Payload.WorkflowReleased.class, Subject.Kind.JOB, NodeRole.GATE),
+    JOB_ARCHIVED("job.archived", Payload.JobArchived.class, Subject.Kind.JOB, NodeRole.GATE);
 
     private static final Map<String, RecordType> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(RecordType::wireName, Function.identity()));
@@ -37,11 +42,18 @@ public enum RecordType {
     private final String wireName;
     private final Class<? extends Payload> payloadClass;
     private final Subject.Kind subjectKind;
+    private final NodeRole writer;
 
-    RecordType(String wireName, Class<? extends Payload> payloadClass, Subject.Kind subjectKind) {
+    RecordType(String wireName, Class<? extends Payload> payloadClass, Subject.Kind subjectKind, NodeRole writer) {
         this.wireName = wireName;
         this.payloadClass = payloadClass;
         this.subjectKind = subjectKind;
+        this.writer = writer;
+    }
+
+    /** The role whose nodes write records of this type (checked with role signatures, docs/security.md). */
+    public NodeRole writer() {
+        return writer;
     }
 
     /** What records of this type are about. */

@@ -56,14 +56,15 @@ class RecordSigningBenchmark {
             byte[] value = new byte[bytes];
             random.nextBytes(value);
             int rounds = Math.max(50, 2_000_000 / bytes);
-            byte[] signature = manager.sign("job-1", value);
+            byte[] signature = manager.sign(topic, "job-1", value);
             int refused = 0;
             for (int i = 0; i < rounds; i++) { // warm-up
-                refused += manager.check(topic, "job-1", value, role, manager.sign("job-1", value)).isPresent() ? 1 : 0;
+                refused += manager.check(topic, "job-1", value, role, manager.sign(topic, "job-1", value)).isPresent()
+                        ? 1 : 0;
             }
             long started = System.nanoTime();
             for (int i = 0; i < rounds; i++) {
-                signature = manager.sign("job-1", value);
+                signature = manager.sign(topic, "job-1", value);
             }
             double signing = (System.nanoTime() - started) / 1e3 / rounds;
             started = System.nanoTime();

@@ -38,6 +38,7 @@ public class WorkerChannels {
     RecordSender progress(@Channel("progress") Emitter<byte[]> emitter, NodeIdentity identity, NodeProtocol protocol,
                 Sequences sequences,
                 Clock clock, RecordSigning signing) {
-        return RecordSender.of(emitter, identity, protocol, sequences, clock, signing);
+        String topic = io.stampede.model.Topics.progress(identity.datacenter().orElse("none"));
+        return RecordSender.of(emitter, topic, identity, protocol, sequences, clock, signing);
     }
 }
