@@ -82,9 +82,19 @@ final class TestProvider {
         if (kept != null) {
             return kept;
         }
+        String url = serve(0);
+        System.setProperty(URL_PROPERTY, url);
+        return url;
+    }
+
+    /**
+     * Serves the provider's discovery document and key set from 127.0.0.1 at {@code port} (0: any
+     * free port) for as long as the test JVM runs, and returns its URL.
+     */
+    static String serve(int port) {
         RSAPublicKey key = (RSAPublicKey) keys().getPublic();
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/realms/perf";
             serve(server, "/realms/perf/.well-known/openid-configuration", """
                     {"issuer": "%s", "jwks_uri": "%s/protocol/openid-connect/certs"}
@@ -93,7 +103,6 @@ final class TestProvider {
                     {"keys": [{"kty": "RSA", "kid": "%s", "use": "sig", "alg": "RS256", "n": "%s", "e": "%s"}]}
                     """.formatted(KEY_ID, unsigned(key.getModulus()), unsigned(key.getPublicExponent())));
             server.start();
-            System.setProperty(URL_PROPERTY, url);
             return url;
         } catch (IOException e) {
             throw new IllegalStateException(e);
