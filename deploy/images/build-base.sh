@@ -77,5 +77,8 @@ tar --numeric-owner -C "$rootfs" -c . | podman import --quiet \
   --change "LABEL org.opencontainers.image.description=Debian $suite minbase with the OpenJDK 17 headless JRE (built by deploy/images/build-base.sh)" \
   - "$name" >/dev/null
 
-podman run --rm "$name" java -version 2>&1 | head -n 1 | sed 's/^/java in the image: /'
+# Captured whole, then cut: piping podman into `head -n 1` closed the pipe while podman still
+# copied the container's later lines, and podman failed on the broken pipe (exit 126, seen on CI).
+java_version="$(podman run --rm "$name" java -version 2>&1)" || die "java -version fails in $name: $java_version"
+say "java in the image: ${java_version%%$'\n'*}"
 say "built $name in $((SECONDS - started)) s (debootstrap ${debootstrapped} s); size $(image_size_mb "$name")"
