@@ -319,6 +319,17 @@ public final class DatacenterJob {
     }
 
     /** A dispatch the leader made (this manager's own included, which changes nothing). */
+    /**
+     * Whether a worker's report about a share may yet be applied once its dispatch is read: the
+     * workflow exists and has not ended, and this job has read no dispatch of that share yet (a
+     * manager rebuilding a job reads its topics in no set order across them).
+     */
+    public boolean awaitsDispatch(String workflowName, String worker, int attempt) {
+        Workflow workflow = workflows.get(workflowName);
+        return workflow != null && !workflow.state.terminal()
+                && !workflow.shares.containsKey(new ShareKey(jobId, workflowName, worker, attempt));
+    }
+
     public void observeDispatch(Payload.WorkflowDispatched dispatched) {
         Workflow workflow = workflows.get(dispatched.workflow());
         ShareKey key = new ShareKey(jobId, dispatched.workflow(), dispatched.worker(), dispatched.attempt());

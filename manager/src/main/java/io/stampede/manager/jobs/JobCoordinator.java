@@ -28,6 +28,7 @@ import io.stampede.manager.dispatch.WorkerRegistry;
 import io.stampede.manager.flow.ProgressFlow;
 import io.stampede.model.JobId;
 import io.stampede.model.NodeRole;
+import io.stampede.model.Topics;
 import io.stampede.model.job.JobSpec;
 import io.stampede.model.job.JobSpecParser;
 import io.stampede.model.lifecycle.DatacenterJobStatus;
@@ -75,6 +76,8 @@ public class JobCoordinator {
     static final int STATUS_EVERY_TICKS = 2;
     /** A backpressure level other than NONE is sent again every this many ticks, for workers that missed it. */
     static final int BACKPRESSURE_EVERY_TICKS = 5;
+    /** The most workers' reports one job holds until their share's dispatch is read. */
+    static final int MAX_UNMATCHED = 10_000;
 
     /** What this manager holds about one job. */
     static final class ManagerJob {
@@ -82,6 +85,12 @@ public class JobCoordinator {
         DatacenterJob job;
         /** Dispatches read before the job's submission (they travel on another topic). */
         final List<Payload.WorkflowDispatched> early = new ArrayList<>();
+        /**
+         * Workers' windows and results read before the dispatch of their share, or before the job's
+         * submission (another topic, read in no set order when a manager rebuilds the job): applied
+         * once it is read. At most {@link #MAX_UNMATCHED}; past it, the oldest is dropped and counted.
+         */
+        final java.util.ArrayDeque<Envelope> unmatched = new java.util.ArrayDeque<>();
         /** When the first record about the job arrived, epoch milliseconds. */
         final long openedAt;
 
@@ -421,13 +430,25 @@ public class JobCoordinator {
             }
             return;
         }
+        applyAdmitted(topic, envelope, admitted.entry());
+    }
+
+    /** Applies a record about a job that its ledger entry has admitted. */
+    private void applyAdmitted(String topic, Envelope envelope, ManagerJob entry) {
         JobId jobId = envelope.jobId();
-        ManagerJob entry = admitted.entry();
         DatacenterJob job = entry.job;
         Payload payload = envelope.payload();
+        if (awaitsDispatch(job, payload)) {
+            if (entry.unmatched.size() == MAX_UNMATCHED) {
+                inbox.dropped(topic, entry.unmatched.removeFirst(), ReplayFilter.Verdict.LATE);
+            }
+            entry.unmatched.addLast(envelope);
+            return;
+        }
         if (payload instanceof Payload.WorkflowDispatched dispatched) {
             if (job != null) {
                 job.observeDispatch(dispatched);
+                applyUnmatched(topic, entry);
             } else {
                 entry.early.add(dispatched);
             }
@@ -471,6 +492,27 @@ public class JobCoordinator {
         }
     }
 
+    /** Whether a worker's report must wait for its job's submission, or its share's dispatch. */
+    private static boolean awaitsDispatch(DatacenterJob job, Payload payload) {
+        if (payload instanceof Payload.WorkflowWindowReported window) {
+            return job == null || job.awaitsDispatch(window.workflow(), window.worker(), window.attempt());
+        }
+        if (payload instanceof Payload.WorkflowFinished finished) {
+            return job == null || job.awaitsDispatch(finished.workflow(), finished.worker(), finished.attempt());
+        }
+        return false;
+    }
+
+    /** Applies the held reports whose share's dispatch has now been read, in the order they came. */
+    private void applyUnmatched(String topic, ManagerJob entry) {
+        if (entry.unmatched.isEmpty()) {
+            return;
+        }
+        List<Envelope> held = new ArrayList<>(entry.unmatched);
+        entry.unmatched.clear();
+        held.forEach(envelope -> applyAdmitted(topic, envelope, entry));
+    }
+
     /** A job for this datacenter, from a gate that speaks {@code gate}. */
     private void submit(JobId jobId, ManagerJob entry, Payload.JobSubmitted submitted, Set<String> gate) {
         if (entry.job != null || !datacenter.equals(submitted.datacenter())) {
@@ -492,6 +534,7 @@ public class JobCoordinator {
         entry.job = job;
         entry.early.forEach(job::observeDispatch);
         entry.early.clear();
+        applyUnmatched(Topics.progress(datacenter), entry);
         LOG.infof("job %s accepted: %d workflows over %d workers", jobId, spec.workflows().size(), workers.live().size());
         // A job waits QUEUED only for a gate that knows the status: one that does not would refuse
         // every progress record saying it, and give the datacenter up as silent.

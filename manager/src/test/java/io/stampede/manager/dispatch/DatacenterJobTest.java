@@ -278,6 +278,28 @@ class DatacenterJobTest {
     }
 
     @Test
+    void aReportReadBeforeItsSharesDispatchAwaitsItAndNoneAwaitsAnEndedShareOrWorkflow() {
+        DatacenterJob leader = job();
+        DatacenterJob rebuilt = job();
+        rebuilt.decide(false);
+        List<Payload.WorkflowDispatched> login = dispatches(leader.advance(WORKERS));
+        Payload.WorkflowDispatched first = login.get(0);
+
+        assertThat(rebuilt.awaitsDispatch("login", first.worker(), first.attempt()))
+                .as("its dispatch not read yet").isTrue();
+        assertThat(rebuilt.awaitsDispatch("no-such-workflow", first.worker(), 0)).isFalse();
+        login.forEach(rebuilt::observeDispatch);
+        assertThat(rebuilt.awaitsDispatch("login", first.worker(), first.attempt())).as("read").isFalse();
+        assertThat(rebuilt.onWindow(new Payload.WorkflowWindowReported("login", first.worker(), window("login", 5),
+                first.attempt()))).as("applied once read").isTrue();
+
+        rebuilt.onFinished(done("login", "w1", 7, Map.of("token", "t-1")), WORKERS);
+        rebuilt.onFinished(done("login", "w2", 3, Map.of()), WORKERS);
+        assertThat(rebuilt.states()).containsEntry("login", WorkflowState.COMPLETED);
+        assertThat(rebuilt.awaitsDispatch("login", "w9", 5)).as("a workflow that has ended awaits nothing").isFalse();
+    }
+
+    @Test
     void onTakeOverAStoppedJobIsCancelledAgainAndAFinishedOneReportedAgain() {
         DatacenterJob stopped = job();
         stopped.decide(false);
