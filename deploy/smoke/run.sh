@@ -228,7 +228,11 @@ say "$support_image: $(image_size_mb "$support_image") ($(ls "$ctx/lib" | wc -l)
 step "5. network, Kafka and the HTTP target"
 podman network create "$network" >/dev/null
 say "network $network: $(podman network inspect --format '{{range .Subnets}}{{.Subnet}}{{end}}' "$network"), DNS names = pod names"
-cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+# 16 random bytes in URL-safe base64, not beginning with "-" (as Kafka's own ids never do).
+cluster_id="-"
+while [ "${cluster_id#-}" != "$cluster_id" ]; do
+  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+done
 security_context="
       securityContext:
         runAsNonRoot: true

@@ -31,7 +31,9 @@ public final class BrokerMain {
         if (Boolean.getBoolean("stampede.broker.exit-with-parent")) {
             exitWhenInputCloses(System.in);
         }
-        List<String> format = new ArrayList<>(List.of("format", "--ignore-formatted", "-t", args[0], "-c", args[1]));
+        // "--cluster-id=<id>", not "-t <id>": an id may begin with "-", which the tool would read as an option.
+        List<String> format = new ArrayList<>(List.of("format", "--ignore-formatted", "--cluster-id=" + args[0],
+                "--config=" + args[1]));
         String scram = System.getenv(SCRAM_USER);
         if (scram != null && scram.contains(":")) {
             // In this process, never on its command line.
