@@ -465,6 +465,10 @@ public final class LocalCluster {
         command.add("-Dstampede.ports.http=" + http);
         command.add("-Dstampede.ports.grpc=" + grpc);
         command.add("-Dstampede.ports.udp=" + udp);
+        if (node.role() == NodeRole.MANAGER) {
+            // Where it answers probes once given stampede.control.tls.* (a -D of its own, or the environment).
+            command.add("-Dstampede.ports.control=" + FreePorts.tcp());
+        }
         command.add("-Dstampede.kafka.bootstrap-servers=" + bootstrapServers);
         if (raftPeers.size() > 1) {
             command.add("-Dstampede.leadership.peers=" + String.join(",", raftPeers));

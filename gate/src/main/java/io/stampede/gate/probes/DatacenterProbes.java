@@ -1,5 +1,6 @@
 package io.stampede.gate.probes;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +20,7 @@ import io.stampede.gate.jobs.JobService;
 import io.stampede.gate.routing.Datacenters;
 import io.stampede.model.load.LoadState;
 import io.stampede.model.wire.ProtocolVersion;
+import io.stampede.node.config.ControlTls;
 import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.protocol.NodeProtocol;
@@ -26,6 +28,9 @@ import io.stampede.node.protocol.PeerProtocols;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.client.GrpcClient;
 import io.vertx.grpc.common.GrpcStatus;
@@ -48,6 +53,8 @@ public class DatacenterProbes {
     private final Duration timeout;
     private final NodeProtocol protocol;
     private final PeerProtocols peers;
+    private final ControlTls tls;
+    private final Clock clock;
     private final Set<String> outstanding = ConcurrentHashMap.newKeySet();
     /** Datacenters whose last probe failed, to log a failure once and the recovery once. */
     private final Set<String> failing = ConcurrentHashMap.newKeySet();
@@ -55,8 +62,10 @@ public class DatacenterProbes {
     private long timer = -1;
 
     public DatacenterProbes(JobService jobs, Vertx vertx, NodeIdentity identity, NodeConfig config,
-            NodeProtocol protocol, PeerProtocols peers) {
+            NodeProtocol protocol, PeerProtocols peers, Clock clock) {
         this.jobs = jobs;
+        this.tls = ControlTls.of(config);
+        this.clock = clock;
         this.protocol = protocol;
         this.peers = peers;
         this.vertx = vertx;
@@ -66,7 +75,11 @@ public class DatacenterProbes {
     }
 
     void start(@Observes StartupEvent event) {
-        client = GrpcClient.client(vertx);
+        client = GrpcClient.client(vertx, clientOptions(tls));
+        if (tls.on()) {
+            tls.warnings(clock.instant()).forEach(LOG::warn);
+            LOG.info("datacenters are probed over mutual TLS (stampede.control.tls)");
+        }
         timer = vertx.setPeriodic(interval.toMillis(), id -> probeAll());
     }
 
@@ -77,6 +90,21 @@ public class DatacenterProbes {
         if (client != null) {
             client.close();
         }
+    }
+
+    /**
+     * Plain HTTP/2, or, with {@code stampede.control.tls.*}, TLS with this gate's certificate,
+     * trusting only the given authorities and checking that a manager's certificate names the host
+     * it was probed at.
+     */
+    public static HttpClientOptions clientOptions(ControlTls tls) {
+        HttpClientOptions options = new HttpClientOptions(); // the gRPC client makes it HTTP/2
+
+        tls.files().ifPresent(files -> options.setSsl(true).setUseAlpn(true).setVerifyHost(true)
+                .setKeyCertOptions(new PemKeyCertOptions().setCertPath(files.certificate().toString())
+                        .setKeyPath(files.privateKey().toString()))
+                .setTrustOptions(new PemTrustOptions().addCertPath(files.trust().toString())));
+        return options;
     }
 
     /** The job service's lock is taken off the event loop: it may be held while a large job is read. */

@@ -39,6 +39,7 @@ import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.ReplayFilter;
 import io.stampede.model.wire.Subject;
+import io.stampede.node.config.ControlTls;
 import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.protocol.NodeProtocol;
@@ -129,7 +130,10 @@ public class JobCoordinator {
     private final List<String> capabilities;
     private final Set<String> ownCapabilities;
     private final PeerProtocols peers;
-    /** Where gates probe this manager: its HTTP port, which serves gRPC too. */
+    /**
+     * Where gates probe this manager: its control port when probes are over mutual TLS, otherwise
+     * its HTTP port, which serves gRPC too.
+     */
     private final String probeAddress;
     /** The level last sent to the workers; null when this leader has sent none yet. */
     private Backpressure sentLevel;
@@ -157,8 +161,7 @@ public class JobCoordinator {
         this.ledger = new JobLedger<>(LedgerSettings.limits(config.jobs()));
         this.heartbeatSilence = config.jobs().workerSilence();
         this.queueLimit = config.jobs().queueLimit();
-        String host = config.membership().advertiseHost();
-        this.probeAddress = (host.contains(":") ? "[" + host + "]" : host) + ":" + config.ports().http();
+        this.probeAddress = ControlTls.of(config).probeAddress(config.ports().http());
         LedgerGauges.register(registry, this::retained, this::tombstones);
     }
 

@@ -17,8 +17,6 @@ import java.util.Optional;
 public record LeadershipSettings(List<String> peers, Optional<String> storage, Optional<String> tlsCertificate,
         Optional<String> tlsPrivateKey, Optional<String> tlsTrust) {
 
-    private static final String TLS = "stampede.leadership.tls.";
-
     public LeadershipSettings {
         peers = List.copyOf(peers);
     }
@@ -28,7 +26,7 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage, O
     }
 
     public static LeadershipSettings of(NodeConfig config) {
-        NodeConfig.Leadership.Tls tls = config.leadership().tls();
+        NodeConfig.Tls tls = config.leadership().tls();
         return new LeadershipSettings(config.leadership().peers().orElse(List.of()), config.leadership().storage(),
                 tls.certificate(), tls.privateKey(), tls.trust());
     }
@@ -98,7 +96,7 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage, O
 
     /**
      * Every problem with these settings, each as {@code key: what is wrong}: the TLS files
-     * ({@link RaftTlsFiles}) checked at {@code now}, and, when given, against the host this
+     * ({@link TlsFiles}) checked at {@code now}, and, when given, against the host this
      * member's peers reach it at.
      */
     public List<String> problems(Optional<String> reachedAt, Instant now) {
@@ -117,31 +115,11 @@ public record LeadershipSettings(List<String> peers, Optional<String> storage, O
 
     /** What to warn about at start: a TLS certificate that expires soon. */
     public List<String> warnings(Instant now) {
-        return tls().map(files -> RaftTlsFiles.warnings(files.certificate(), now)).orElse(List.of());
+        return tls().map(files -> TlsFiles.warnings(TlsFiles.RAFT, files.certificate(), now)).orElse(List.of());
     }
 
-    /** The TLS files' problems: all three or none, then what {@link RaftTlsFiles} finds. */
+    /** The TLS files' problems ({@link TlsFiles}). */
     private List<String> tlsProblems(Optional<String> reachedAt, Instant now) {
-        Map<String, Optional<String>> files = new LinkedHashMap<>();
-        files.put("certificate", tlsCertificate);
-        files.put("private-key", tlsPrivateKey);
-        files.put("trust", tlsTrust);
-        List<String> given = files.entrySet().stream().filter(file -> file.getValue().isPresent())
-                .map(Map.Entry::getKey).toList();
-        if (given.isEmpty()) {
-            return List.of();
-        }
-        List<String> problems = new ArrayList<>();
-        if (given.size() < files.size()) {
-            files.forEach((key, file) -> {
-                if (file.isEmpty()) {
-                    problems.add(TLS + key + ": required with " + TLS + given.get(0) + " (mutual TLS needs a"
-                            + " certificate, its private key and the authorities to trust)");
-                }
-            });
-            return problems;
-        }
-        return RaftTlsFiles.problems(Path.of(tlsCertificate.get()), Path.of(tlsPrivateKey.get()),
-                Path.of(tlsTrust.get()), reachedAt, now);
+        return TlsFiles.problems(TlsFiles.RAFT, tlsCertificate, tlsPrivateKey, tlsTrust, reachedAt, now);
     }
 }

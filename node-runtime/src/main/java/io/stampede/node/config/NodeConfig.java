@@ -29,6 +29,9 @@ public interface NodeConfig {
     /** How a manager takes part in its datacenter's leadership (Raft over gRPC). */
     Leadership leadership();
 
+    /** The managers' control calls (the gates' probes). */
+    Control control();
+
     /** How long this node keeps what it knows about jobs that have ended (its job ledger). */
     Jobs jobs();
 
@@ -242,6 +245,13 @@ public interface NodeConfig {
          */
         @WithDefault("0")
         int udp();
+
+        /**
+         * TCP port where a manager answers gates' probes over mutual TLS, when
+         * {@code stampede.control.tls.*} is set; unused otherwise (probes then share the HTTP port).
+         */
+        @WithDefault("9443")
+        int control();
     }
 
     interface Membership {
@@ -293,19 +303,41 @@ public interface NodeConfig {
         @WithDefault("60s")
         java.time.Duration removeDeadAfter();
 
-        /** Mutual TLS for Raft's gRPC (docs/security.md#raft-over-mutual-tls); unset: plaintext. */
+        /**
+         * Mutual TLS for Raft's gRPC (docs/security.md#raft-over-mutual-tls); unset: plaintext. The
+         * certificate names the host this member's peers reach it at.
+         */
+        Tls tls();
+    }
+
+    interface Control {
+        /**
+         * Mutual TLS for the gates' probes of managers (docs/security.md#probes-over-mutual-tls): a
+         * manager then answers them only on {@code stampede.ports.control}, to callers with a
+         * certificate of a trusted authority, and a gate probes with its own. A manager's
+         * certificate names the host gates probe it at ({@link #advertiseHost}). Unset: probes are
+         * plain gRPC on the HTTP port.
+         */
         Tls tls();
 
-        interface Tls {
-            /** PEM file: this member's certificate chain, naming the host its peers reach it at. */
-            Optional<String> certificate();
+        /**
+         * The host gates probe a manager at, told them in its status records; default:
+         * {@code stampede.membership.advertise-host}. A stable name its certificate can carry (a
+         * StatefulSet pod's DNS name) where the advertise host is a pod's changing IP address.
+         */
+        Optional<String> advertiseHost();
+    }
 
-            /** PEM file: this member's private key (PKCS#8, {@code BEGIN PRIVATE KEY}). */
-            Optional<String> privateKey();
+    /** Three PEM files for mutual TLS: all three, or none. */
+    interface Tls {
+        /** PEM file: this node's certificate chain. */
+        Optional<String> certificate();
 
-            /** PEM file: the certificates of the authorities whose members this one trusts. */
-            Optional<String> trust();
-        }
+        /** PEM file: this node's private key (PKCS#8, {@code BEGIN PRIVATE KEY}). */
+        Optional<String> privateKey();
+
+        /** PEM file: the certificates of the authorities whose certificates this node trusts. */
+        Optional<String> trust();
     }
 
     interface Jobs {

@@ -12,6 +12,7 @@ import jakarta.inject.Singleton;
 
 import io.quarkus.runtime.StartupEvent;
 import io.stampede.model.NodeRole;
+import io.stampede.node.config.ControlTls;
 import io.stampede.node.config.LeadershipSettings;
 import io.stampede.node.config.MembershipSettings;
 import io.stampede.node.config.NodeConfig;
@@ -37,6 +38,12 @@ public class SettingsCheck {
         Optional<String> reachedAt = identity.role() == NodeRole.WORKER ? Optional.empty()
                 : peerHost(leadership, identity);
         problems.addAll(leadership.problems(reachedAt, Instant.now()));
+        // A manager's control certificate must name the host gates probe it at; a gate's is a client's.
+        // Workers answer and make no probes.
+        if (identity.role() != NodeRole.WORKER) {
+            problems.addAll(ControlTls.of(config).problems(identity.role() == NodeRole.MANAGER, config.ports().http(),
+                    Instant.now()));
+        }
         problems.addAll(LedgerSettings.problems(config.jobs()));
         problems.addAll(OverloadSettings.problems(config.overload()));
         problems.addAll(RoutingSettings.problems(config.routing()));

@@ -94,7 +94,7 @@ class LeadershipSettingsTest {
         assertThat(fits.problems(Optional.of("gate-9.gates.example"), now)).as("a wildcard, one label").isEmpty();
         assertThat(fits.problems(Optional.of("a.b.gates.example"), now)).singleElement().asString()
                 .startsWith("stampede.leadership.tls.certificate: " + gate.certificate() + " does not name"
-                        + " a.b.gates.example, where this member's peers reach it");
+                        + " a.b.gates.example, where others reach this node");
         assertThat(fits.problems(Optional.of("127.0.0.1"), now)).singleElement().asString()
                 .contains("does not name 127.0.0.1");
 

@@ -20,64 +20,105 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 import io.stampede.cluster.net.HostPort;
 
 /**
- * What is wrong with a Raft member's three TLS files (docs/security.md#raft-over-mutual-tls), found
- * before the member starts rather than as a group that never elects a leader: each must be PEM of
- * its kind; the key must be the certificate's; the certificate must be valid now and name the host
- * the member's peers reach it at. Reads the files; otherwise pure, the time given.
+ * What is wrong with a node's three mutual-TLS files, for Raft ({@code stampede.leadership.tls.*},
+ * docs/security.md#raft-over-mutual-tls) or for the managers' control calls
+ * ({@code stampede.control.tls.*}, docs/security.md#probes-over-mutual-tls), found before the node
+ * starts rather than as a group that never elects a leader or a datacenter no gate can probe: all
+ * three or none; each must be PEM of its kind; the key must be the certificate's; the certificate
+ * must be valid now and, where it is checked, name the host others reach the node at. Reads the
+ * files; otherwise pure, the time given.
  */
-final class RaftTlsFiles {
+final class TlsFiles {
 
-    private static final String TLS = "stampede.leadership.tls.";
+    /** The settings of Raft's files. */
+    static final String RAFT = "stampede.leadership.tls.";
+    /** The settings of the control calls' files. */
+    static final String CONTROL = "stampede.control.tls.";
     private static final String BEGIN_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
     private static final String BEGIN_KEY = "-----BEGIN PRIVATE KEY-----";
     private static final String END_KEY = "-----END PRIVATE KEY-----";
     /** A certificate that expires sooner than this is warned about at start. */
     static final Duration EXPIRY_WARNING = Duration.ofDays(30);
 
-    private RaftTlsFiles() {
+    private TlsFiles() {
+    }
+
+    /**
+     * Every problem with the three settings, each naming its setting: all three are needed or none,
+     * then what {@link #problems(String, Path, Path, Path, Optional, Instant)} finds.
+     *
+     * @param prefix    {@link #RAFT} or {@link #CONTROL}
+     * @param reachedAt the host others dial this node at, when its certificate must name it
+     */
+    static List<String> problems(String prefix, Optional<String> certificate, Optional<String> privateKey,
+            Optional<String> trust, Optional<String> reachedAt, Instant now) {
+        Map<String, Optional<String>> files = new LinkedHashMap<>();
+        files.put("certificate", certificate);
+        files.put("private-key", privateKey);
+        files.put("trust", trust);
+        List<String> given = files.entrySet().stream().filter(file -> file.getValue().isPresent())
+                .map(Map.Entry::getKey).toList();
+        if (given.isEmpty()) {
+            return List.of();
+        }
+        if (given.size() < files.size()) {
+            List<String> problems = new ArrayList<>();
+            files.forEach((key, file) -> {
+                if (file.isEmpty()) {
+                    problems.add(prefix + key + ": required with " + prefix + given.get(0) + " (mutual TLS needs a"
+                            + " certificate, its private key and the authorities to trust)");
+                }
+            });
+            return problems;
+        }
+        return problems(prefix, Path.of(certificate.get()), Path.of(privateKey.get()), Path.of(trust.get()),
+                reachedAt, now);
     }
 
     /**
      * Every problem with the files, each naming its setting.
      *
-     * @param reachedAt the host this member's peers dial, when known
+     * @param reachedAt the host others dial this node at, when its certificate must name it
      */
-    static List<String> problems(Path certificate, Path privateKey, Path trust, Optional<String> reachedAt, Instant now) {
+    static List<String> problems(String prefix, Path certificate, Path privateKey, Path trust,
+            Optional<String> reachedAt, Instant now) {
         List<String> problems = new ArrayList<>();
-        Optional<X509Certificate> own = certificates(TLS + "certificate", certificate, problems);
-        certificates(TLS + "trust", trust, problems);
-        Optional<PrivateKey> key = privateKey(privateKey, own, problems);
+        Optional<X509Certificate> own = certificates(prefix + "certificate", certificate, problems);
+        certificates(prefix + "trust", trust, problems);
+        Optional<PrivateKey> key = privateKey(prefix, privateKey, own, problems);
         if (own.isEmpty()) {
             return problems;
         }
         X509Certificate first = own.get();
         if (key.isPresent() && !belongsTo(key.get(), first)) {
-            problems.add(TLS + "private-key: " + privateKey + " is not the key of the certificate in " + certificate);
+            problems.add(prefix + "private-key: " + privateKey + " is not the key of the certificate in " + certificate);
         }
         if (now.isAfter(first.getNotAfter().toInstant())) {
-            problems.add(TLS + "certificate: " + certificate + " expired at " + first.getNotAfter().toInstant());
+            problems.add(prefix + "certificate: " + certificate + " expired at " + first.getNotAfter().toInstant());
         } else if (now.isBefore(first.getNotBefore().toInstant())) {
-            problems.add(TLS + "certificate: " + certificate + " is not valid before " + first.getNotBefore().toInstant());
+            problems.add(prefix + "certificate: " + certificate + " is not valid before " + first.getNotBefore().toInstant());
         }
-        reachedAt.filter(host -> !names(first, host)).ifPresent(host -> problems.add(TLS + "certificate: " + certificate
-                + " does not name " + host + ", where this member's peers reach it (its subject alternative names: "
+        reachedAt.filter(host -> !names(first, host)).ifPresent(host -> problems.add(prefix + "certificate: " + certificate
+                + " does not name " + host + ", where others reach this node (its subject alternative names: "
                 + alternativeNames(first) + "); they would refuse to call it"));
         return problems;
     }
 
     /** What to warn about at start: a certificate that expires within {@link #EXPIRY_WARNING}. */
-    static List<String> warnings(Path certificate, Instant now) {
+    static List<String> warnings(String prefix, Path certificate, Instant now) {
         List<String> ignored = new ArrayList<>();
-        return certificates(TLS + "certificate", certificate, ignored)
+        return certificates(prefix + "certificate", certificate, ignored)
                 .filter(first -> now.plus(EXPIRY_WARNING).isAfter(first.getNotAfter().toInstant()))
-                .map(first -> List.of(TLS + "certificate: " + certificate + " expires at "
-                        + first.getNotAfter().toInstant() + ": renew it, and restart the member"))
+                .map(first -> List.of(prefix + "certificate: " + certificate + " expires at "
+                        + first.getNotAfter().toInstant() + ": renew it, and restart the node"))
                 .orElse(List.of());
     }
 
@@ -108,9 +149,9 @@ final class RaftTlsFiles {
      * The PKCS#8 key in a PEM file, of the certificate's algorithm (or any of RSA, EC and Ed25519
      * without one), adding what is wrong to {@code problems}.
      */
-    private static Optional<PrivateKey> privateKey(Path file, Optional<X509Certificate> certificate,
+    private static Optional<PrivateKey> privateKey(String prefix, Path file, Optional<X509Certificate> certificate,
             List<String> problems) {
-        String notPkcs8 = TLS + "private-key: " + file + " is not a PKCS#8 PEM private key (" + BEGIN_KEY
+        String notPkcs8 = prefix + "private-key: " + file + " is not a PKCS#8 PEM private key (" + BEGIN_KEY
                 + "; convert one with: openssl pkcs8 -topk8 -nocrypt)";
         try {
             String pem = Files.readString(file, StandardCharsets.US_ASCII);
@@ -132,7 +173,7 @@ final class RaftTlsFiles {
             }
             problems.add(notPkcs8);
         } catch (IOException e) {
-            problems.add(TLS + "private-key: cannot read " + file + " (" + e.getMessage() + ")");
+            problems.add(prefix + "private-key: cannot read " + file + " (" + e.getMessage() + ")");
         } catch (IllegalArgumentException e) {
             problems.add(notPkcs8);
         }
@@ -147,7 +188,7 @@ final class RaftTlsFiles {
             default -> key.getAlgorithm(); // Ed25519, Ed448, EdDSA
         };
         try {
-            byte[] probe = "stampede-raft-tls-key-check".getBytes(StandardCharsets.UTF_8);
+            byte[] probe = "stampede-tls-key-check".getBytes(StandardCharsets.UTF_8);
             Signature signer = Signature.getInstance(algorithm);
             signer.initSign(key);
             signer.update(probe);

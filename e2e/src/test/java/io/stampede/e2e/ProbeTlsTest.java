@@ -1,0 +1,176 @@
+package io.stampede.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.stampede.control.v1.DatacenterControlGrpc;
+import io.stampede.control.v1.ProbeAnswer;
+import io.stampede.control.v1.ProbeRequest;
+import io.stampede.gate.probes.DatacenterProbes;
+import io.stampede.node.config.ControlTls;
+import io.stampede.testkit.Certificates;
+import io.stampede.testkit.TargetServer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.grpc.client.GrpcClient;
+import io.vertx.grpc.common.GrpcStatus;
+
+/**
+ * The gates' probes over mutual TLS on real processes (docs/security.md#probes-over-mutual-tls):
+ * a local cluster whose nodes are given {@code stampede.control.tls.*}. The gate probes its
+ * datacenter over TLS and a job routed by those probes completes; the manager answers probes only
+ * on its control port, bound to loopback, and only to callers with a certificate of the trusted
+ * authority: a plain probe on its HTTP port is refused, and so are TLS callers with no
+ * certificate or another authority's.
+ */
+class ProbeTlsTest {
+
+    static Path directory;
+    static TargetServer target;
+    static String gateUrl;
+    static Certificates authority;
+    static Certificates.Issued node;
+    static Vertx vertx;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        directory = Files.createTempDirectory("stampede-probe-tls-");
+        authority = Certificates.authority(directory, "control");
+        node = authority.issue("stampede-node");
+        target = TargetServer.start();
+        vertx = Vertx.vertx();
+        Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up", "--datacenters", "1",
+                "--workers-per-dc", "1",
+                "--node-property=stampede.control.tls.certificate=" + node.certificate(),
+                "--node-property=stampede.control.tls.private-key=" + node.privateKey(),
+                "--node-property=stampede.control.tls.trust=" + node.trust());
+        assertThat(up.exitCode()).as(up.toString()).isZero();
+        gateUrl = "http://127.0.0.1:" + Command.node(directory, "gate-1").get("httpPort").asInt();
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (vertx != null) {
+            vertx.close();
+        }
+        Command.stopCluster(directory, target);
+    }
+
+    @Test
+    void theGateProbesOverMutualTlsAndTheManagerAnswersNoOneElse() throws Exception {
+        JsonNode manager = Command.node(directory, "manager-dc1-1");
+        int control = controlPort(manager);
+        Path managerLog = log(manager);
+        Path gateLog = log(Command.node(directory, "gate-1"));
+        assertThat(Files.readString(managerLog)).contains("gates' probes are answered over mutual TLS on 127.0.0.1:"
+                + control + " only");
+        assertThat(Files.readString(gateLog))
+                .contains("datacenters are probed over mutual TLS");
+
+        // The gate's probes are answered: the datacenter is reachable, with round trips measured.
+        await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofSeconds(1)).until(() -> {
+            JsonNode dc = Command.getJson(gateUrl + "/api/v1/datacenters").get(0);
+            return dc.get("rttSamples").asInt() >= 3 && dc.get("reachability").asText().equals("REACHABLE");
+        });
+        assertThat(Files.readString(gateLog))
+                .doesNotContain("probe of datacenter dc1");
+
+        // A caller with a certificate of the authority gets the answer, with the leader's control address.
+        ProbeAnswer answer = probe(DatacenterProbes.clientOptions(tls(node)), control).toCompletionStage()
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(answer.getDatacenter()).isEqualTo("dc1");
+        assertThat(answer.getLeader()).isTrue();
+        assertThat(answer.getLeaderAddress()).isEqualTo("127.0.0.1:" + control);
+
+        // A plain probe on the HTTP port is refused, naming where probes are answered.
+        int http = manager.get("httpPort").asInt();
+        Throwable plain = failure(probe(new HttpClientOptions(), http));
+        assertThat(plain).hasMessageContaining("PERMISSION_DENIED")
+                .hasMessageContaining("over mutual TLS on port " + control);
+
+        // TLS without a certificate, or with another authority's, gets no answer.
+        HttpClientOptions anonymous = new HttpClientOptions().setSsl(true).setUseAlpn(true)
+                .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(node.trust().toString()));
+        assertThat(failure(probe(anonymous, control))).isNotNull();
+        Certificates.Issued stranger = Certificates.authority(directory, "stranger").issue("stranger");
+        HttpClientOptions foreign = DatacenterProbes.clientOptions(new ControlTls(Optional.of(
+                stranger.certificate().toString()), Optional.of(stranger.privateKey().toString()),
+                Optional.of(node.trust().toString()), 0, "127.0.0.1"));
+        assertThat(failure(probe(foreign, control))).isNotNull();
+
+        // The control port listens on loopback only.
+        long pid = manager.get("process").get("pid").asLong();
+        assertThat(ListeningSockets.of(pid)).anyMatch(socket -> socket.endsWith(" 127.0.0.1:" + control))
+                .allMatch(socket -> socket.contains(" 127.0.0.1:"), "bound to 127.0.0.1");
+
+        // And a job routed by those probes runs end to end.
+        String id = Command.submit(gateUrl, """
+                name: probed-over-tls
+                workflows:
+                  - name: once
+                    vus: 1
+                    iterations: 5
+                    steps: [{name: get, request: {url: "%s"}}]
+                """.formatted(target.url("/ok")));
+        JsonNode ended = Command.ended(gateUrl, id, Duration.ofMinutes(1), directory);
+        assertThat(ended.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(target.requests("/ok")).isEqualTo(5);
+    }
+
+    private static Path log(JsonNode node) {
+        return Path.of(java.net.URI.create(node.get("log").asText()));
+    }
+
+    private static int controlPort(JsonNode manager) {
+        for (JsonNode argument : manager.get("command")) {
+            if (argument.asText().startsWith("-Dstampede.ports.control=")) {
+                return Integer.parseInt(argument.asText().substring("-Dstampede.ports.control=".length()));
+            }
+        }
+        throw new AssertionError("the manager was given no control port: " + manager.get("command"));
+    }
+
+    private static ControlTls tls(Certificates.Issued issued) {
+        return new ControlTls(Optional.of(issued.certificate().toString()), Optional.of(issued.privateKey().toString()),
+                Optional.of(issued.trust().toString()), 0, "127.0.0.1");
+    }
+
+    /** One probe of dc1 at 127.0.0.1:{@code port}; a status other than OK fails it, naming the status. */
+    private static Future<ProbeAnswer> probe(HttpClientOptions options, int port) {
+        GrpcClient client = GrpcClient.client(vertx, options);
+        return client.request(SocketAddress.inetSocketAddress(port, "127.0.0.1"), DatacenterControlGrpc.getProbeMethod())
+                .compose(call -> call.send(ProbeRequest.newBuilder().setGate("test").setDatacenter("dc1").build()))
+                .compose(response -> response.last().<ProbeAnswer>transform(last -> last.succeeded()
+                        && (response.status() == null || response.status() == GrpcStatus.OK)
+                                ? Future.succeededFuture(last.result())
+                                : Future.failedFuture(response.status().name() + ": " + response.statusMessage()
+                                        + (last.failed() ? " (" + last.cause().getMessage() + ")" : ""))))
+                .onComplete(done -> client.close());
+    }
+
+    /** What a probe failed with, within 10 s; fails the test when it was answered. */
+    private static Throwable failure(Future<ProbeAnswer> probe) {
+        try {
+            ProbeAnswer answer = probe.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            throw new AssertionError("answered: " + answer);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return e.getCause();
+        } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no answer and no failure within 10 s", e);
+        }
+    }
+}
