@@ -98,7 +98,8 @@ public class DatacenterProbes {
      * it was probed at.
      */
     public static HttpClientOptions clientOptions(ControlTls tls) {
-        HttpClientOptions options = new HttpClientOptions(); // the gRPC client makes it HTTP/2
+        // HTTP/2 with prior knowledge, as GrpcClient.client(vertx) makes it: no HTTP/1.1 upgrade (docs/api.md).
+        HttpClientOptions options = new HttpClientOptions().setHttp2ClearTextUpgrade(false);
 
         tls.files().ifPresent(files -> options.setSsl(true).setUseAlpn(true).setVerifyHost(true)
                 .setKeyCertOptions(new PemKeyCertOptions().setCertPath(files.certificate().toString())

@@ -14,12 +14,14 @@ import org.jboss.logging.Logger;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.stampede.control.v1.DatacenterControlGrpc;
 import io.stampede.control.v1.ProbeAnswer;
 import io.stampede.control.v1.ProbeRequest;
 import io.stampede.node.config.ControlTls;
 import io.stampede.node.config.NodeConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
@@ -33,7 +35,7 @@ import io.vertx.grpc.server.GrpcServerRequest;
 /**
  * Answers gates' probes over mutual TLS on {@code stampede.ports.control}, when
  * {@code stampede.control.tls.*} is set: a caller without a certificate of an authority in
- * {@code trust} gets no connection (docs/security.md#probes-over-mutual-tls). It binds the HTTP
+ * {@code trust} gets no answer (docs/security.md#probes-over-mutual-tls). It binds the HTTP
  * port's host ({@code quarkus.http.host}), so a local cluster's managers answer on loopback only.
  * A manager that cannot open the port does not start.
  */
@@ -83,9 +85,16 @@ public class ControlServer {
         }
     }
 
-    /** Off the event loop, as {@link ProbeService} answers: the coordinator's lock may be busy. */
+    /**
+     * Off the event loop, as {@link ProbeService} answers: the coordinator's lock may be busy. The
+     * answer, or the failure's status, is written back on the call's own context.
+     */
     private void answer(GrpcServerRequest<ProbeRequest, ProbeAnswer> call, ProbeRequest probe) {
-        answers.answer(probe).runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).subscribe().with(
+        Context context = vertx.getOrCreateContext();
+        Uni.createFrom().deferred(() -> answers.answer(probe))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .emitOn(task -> context.runOnContext(ignored -> task.run()))
+                .subscribe().with(
                 answer -> call.response().end(answer),
                 failure -> {
                     if (failure instanceof StatusRuntimeException status) {
