@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +21,7 @@ import io.stampede.control.v1.ProbeAnswer;
 import io.stampede.control.v1.ProbeRequest;
 import io.stampede.gate.probes.DatacenterProbes;
 import io.stampede.node.config.ControlTls;
-import io.stampede.testkit.Certificates;
+import io.stampede.local.Certificates;
 import io.stampede.testkit.TargetServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,7 +32,7 @@ import io.vertx.grpc.common.GrpcStatus;
 
 /**
  * The gates' probes over mutual TLS on real processes (docs/security.md#probes-over-mutual-tls):
- * a local cluster whose nodes are given {@code stampede.control.tls.*}. The gate probes its
+ * a local cluster started with {@code --tls control}, whose nodes are given the certificates it makes. The gate probes its
  * datacenter over TLS and a job routed by those probes completes; the manager answers probes only
  * on its control port, bound to loopback, and only to callers with a certificate of the trusted
  * authority: a plain probe on its HTTP port is refused, and so are TLS callers with no
@@ -42,23 +43,26 @@ class ProbeTlsTest {
     static Path directory;
     static TargetServer target;
     static String gateUrl;
-    static Certificates authority;
     static Certificates.Issued node;
     static Vertx vertx;
 
     @BeforeAll
     static void startCluster() throws Exception {
         directory = Files.createTempDirectory("stampede-probe-tls-");
-        authority = Certificates.authority(directory, "control");
-        node = authority.issue("stampede-node");
         target = TargetServer.start();
         vertx = Vertx.vertx();
         Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up", "--datacenters", "1",
-                "--workers-per-dc", "1",
-                "--node-property=stampede.control.tls.certificate=" + node.certificate(),
-                "--node-property=stampede.control.tls.private-key=" + node.privateKey(),
-                "--node-property=stampede.control.tls.trust=" + node.trust());
+                "--workers-per-dc", "1", "--tls", "control");
         assertThat(up.exitCode()).as(up.toString()).isZero();
+        Path tls = directory.resolve(".stampede/local/tls");
+        assertThat(up.out()).contains("The gates' probes run over mutual TLS, with certificates valid for 365 days in "
+                + tls);
+        // The nodes' certificate, which the test's own probes present too.
+        node = new Certificates.Issued(tls.resolve("stampede-local-node-chain.pem"),
+                tls.resolve("stampede-local-node-key.pem"), tls.resolve("stampede-local.pem"),
+                tls.resolve("stampede-local-node.p12"));
+        assertThat(Files.getPosixFilePermissions(node.privateKey())).containsExactlyInAnyOrder(
+                PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         gateUrl = "http://127.0.0.1:" + Command.node(directory, "gate-1").get("httpPort").asInt();
     }
 

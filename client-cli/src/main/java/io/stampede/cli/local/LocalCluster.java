@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 
@@ -83,21 +84,24 @@ public final class LocalCluster {
     /**
      * What to start.
      *
+     * @param tls what of the cluster's own traffic runs over mutual TLS, with certificates local
+     *            makes ({@code --tls control,raft}); node properties naming the same settings win
      * @param rtt a simulated round trip per datacenter, added to its managers' probe answers
      *            ({@code --rtt dc2=40ms}); datacenters not named answer at once
      */
     public record Layout(int datacenters, int managersPerDatacenter, int workersPerDatacenter, int gates,
             int partitions, Duration timeout, List<String> jvmOptions, Map<String, String> nodeProperties,
-            Map<String, Duration> rtt, boolean kafkaScram) {
+            Map<String, Duration> rtt, boolean kafkaScram, Set<LocalTls> tls) {
 
         public Layout(int datacenters, int managersPerDatacenter, int workersPerDatacenter, int gates,
                 int partitions, Duration timeout, List<String> jvmOptions, Map<String, String> nodeProperties) {
             this(datacenters, managersPerDatacenter, workersPerDatacenter, gates, partitions, timeout, jvmOptions,
-                    nodeProperties, Map.of(), false);
+                    nodeProperties, Map.of(), false, Set.of());
         }
 
         public Layout {
             rtt = Map.copyOf(rtt);
+            tls = Set.copyOf(tls);
             for (Map.Entry<String, Duration> simulated : rtt.entrySet()) {
                 require(IntStream.rangeClosed(1, datacenters).anyMatch(i -> ("dc" + i).equals(simulated.getKey())),
                         "--rtt names " + simulated.getKey() + ", which is not one of dc1..dc" + datacenters);
@@ -111,6 +115,12 @@ public final class LocalCluster {
             require(partitions >= 1, "--partitions must be at least 1");
             jvmOptions = List.copyOf(jvmOptions);
             nodeProperties = Map.copyOf(nodeProperties);
+        }
+
+        /** This layout with {@code properties} as its node properties. */
+        Layout withNodeProperties(Map<String, String> properties) {
+            return new Layout(datacenters, managersPerDatacenter, workersPerDatacenter, gates, partitions, timeout,
+                    jvmOptions, properties, rtt, kafkaScram, tls);
         }
 
         List<String> datacenterNames() {
@@ -254,7 +264,26 @@ public final class LocalCluster {
         }
     }
 
-    private ClusterState start(Layout layout, Distribution distribution, StartUp startUp) throws IOException {
+    /**
+     * {@code requested}, with the properties that give every node the certificates {@code --tls}
+     * asks for, made anew in the cluster's {@code tls} directory; the user's own node properties win.
+     */
+    private Layout withCertificates(Layout requested) throws IOException {
+        Path tlsDirectory = directory.resolve("tls");
+        deleteRecursively(tlsDirectory);
+        if (requested.tls().isEmpty()) {
+            return requested;
+        }
+        Map<String, String> properties = new LinkedHashMap<>(LocalTls.configure(requested.tls(), tlsDirectory));
+        properties.putAll(requested.nodeProperties());
+        out.printf("%s over mutual TLS, with certificates valid for %d days in %s (keys mode 600).%n",
+                String.join(" and ", requested.tls().stream().sorted().map(part -> part == LocalTls.CONTROL
+                        ? "The gates' probes run" : "Raft runs (experimental)").toList()),
+                LocalTls.VALIDITY.toDays(), tlsDirectory);
+        return requested.withNodeProperties(properties);
+    }
+
+    private ClusterState start(Layout requested, Distribution distribution, StartUp startUp) throws IOException {
         Instant began = clock.instant();
         Map<NodeRole, Path> jars = new LinkedHashMap<>();
         for (NodeRole role : NodeRole.values()) {
@@ -265,10 +294,11 @@ public final class LocalCluster {
         deleteRecursively(kafkaDirectory);
         deleteRecursively(directory.resolve("raft"));
         Files.createDirectories(directory.resolve("logs"));
-        LocalSecrets secrets = LocalSecrets.create(directory, System.getenv(LocalSecrets.API_KEY_VARIABLE), layout.kafkaScram(),
-                new java.security.SecureRandom());
+        LocalSecrets secrets = LocalSecrets.create(directory, System.getenv(LocalSecrets.API_KEY_VARIABLE),
+                requested.kafkaScram(), new java.security.SecureRandom());
         out.printf("The API key is in %s (mode 600); stampede commands run here use it.%n",
                 directory.resolve(io.stampede.cli.gate.Credentials.LOCAL_FILE));
+        Layout layout = withCertificates(requested);
 
         out.printf("Starting Kafka in %s ...%n", kafkaDirectory);
         out.flush();

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import io.stampede.cli.ExitCodes;
@@ -114,6 +115,12 @@ public final class LocalCommand implements Runnable {
                         + " with SCRAM-SHA-256, a generated password in the credentials file). Default: ${DEFAULT-VALUE}.")
         KafkaAuth kafkaAuth;
 
+        @Option(names = "--tls", paramLabel = "control|raft", split = ",", converter = TlsConverter.class,
+                description = "Run the gates' probes (control), Raft (raft, experimental) or both (--tls control,raft)"
+                        + " over mutual TLS, with an authority and certificates made for this cluster in"
+                        + " .stampede/local/tls. Default: neither.")
+        Set<LocalTls> tls = new java.util.TreeSet<>();
+
         @Option(names = {"-D", "--node-property"}, paramLabel = "KEY=VALUE",
                 description = "A configuration property for every node, e.g. -D quarkus.log.level=DEBUG"
                         + " (repeatable; overrides what local sets).")
@@ -135,7 +142,7 @@ public final class LocalCommand implements Runnable {
             }
             LocalCluster.Layout layout = new LocalCluster.Layout(datacenters, managers, workers, gates, partitions,
                     Duration.ofSeconds(timeoutSeconds), jvmOptions, nodeProperties, simulated,
-                    kafkaAuth == KafkaAuth.scram);
+                    kafkaAuth == KafkaAuth.scram, tls);
             LocalCluster cluster = parent.cluster(spec);
             StartLock lock;
             try {
@@ -275,5 +282,18 @@ public final class LocalCommand implements Runnable {
     /** How nodes log in to the local cluster's broker. */
     enum KafkaAuth {
         none, scram
+    }
+
+    /** Reads {@code --tls}'s parts by their labels. */
+    static final class TlsConverter implements picocli.CommandLine.ITypeConverter<LocalTls> {
+        @Override
+        public LocalTls convert(String value) {
+            for (LocalTls part : LocalTls.values()) {
+                if (part.label().equals(value.strip())) {
+                    return part;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not control or raft");
+        }
     }
 }

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.stampede.cluster.net.HostPort;
 import io.stampede.local.FreePorts;
-import io.stampede.testkit.Certificates;
+import io.stampede.local.Certificates;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

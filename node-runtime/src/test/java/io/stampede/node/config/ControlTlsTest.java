@@ -10,7 +10,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.stampede.testkit.Certificates;
+import io.stampede.local.Certificates;
 
 class ControlTlsTest {
 

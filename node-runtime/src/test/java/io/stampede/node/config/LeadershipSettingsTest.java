@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.stampede.cluster.leadership.RaftLeadership;
 import io.stampede.cluster.net.HostPort;
-import io.stampede.testkit.Certificates;
+import io.stampede.local.Certificates;
 
 class LeadershipSettingsTest {
 
