@@ -32,11 +32,11 @@ import io.vertx.grpc.common.GrpcStatus;
 
 /**
  * The gates' probes over mutual TLS on real processes (docs/security.md#probes-over-mutual-tls):
- * a local cluster started with {@code --tls control}, whose nodes are given the certificates it makes. The gate probes its
- * datacenter over TLS and a job routed by those probes completes; the manager answers probes only
- * on its control port, bound to loopback, and only to callers with a certificate of the trusted
- * authority: a plain probe on its HTTP port is refused, and so are TLS callers with no
- * certificate or another authority's.
+ * a local cluster started with {@code --tls control,raft}, whose nodes are given the certificates
+ * it makes. The gate probes its datacenter over TLS and a job routed by those probes completes,
+ * also after the manager's restart; the manager answers probes only on its control port, bound to
+ * loopback, and only to callers with a certificate of the trusted authority: a plain probe on its
+ * HTTP port is refused, and so are TLS callers with no certificate or another authority's.
  */
 class ProbeTlsTest {
 
@@ -52,15 +52,25 @@ class ProbeTlsTest {
         target = TargetServer.start();
         vertx = Vertx.vertx();
         Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up", "--datacenters", "1",
-                "--workers-per-dc", "1", "--tls", "control");
+                "--workers-per-dc", "1", "--tls", "control,raft");
         assertThat(up.exitCode()).as(up.toString()).isZero();
         Path tls = directory.resolve(".stampede/local/tls");
-        assertThat(up.out()).contains("The gates' probes run over mutual TLS, with certificates valid for 365 days in "
-                + tls);
-        // The nodes' certificate, which the test's own probes present too.
-        node = new Certificates.Issued(tls.resolve("stampede-local-node-chain.pem"),
-                tls.resolve("stampede-local-node-key.pem"), tls.resolve("stampede-local.pem"),
-                tls.resolve("stampede-local-node.p12"));
+        assertThat(up.out()).contains("The gates' probes run and Raft runs (experimental) over mutual TLS, with"
+                + " certificates valid for 365 days in " + tls + " (private keys mode 600).");
+        // The files the nodes were given, which the test's own probes present too.
+        JsonNode manager = Command.node(directory, "manager-dc1-1");
+        node = new Certificates.Issued(Path.of(setting(manager, "stampede.control.tls.certificate")),
+                Path.of(setting(manager, "stampede.control.tls.private-key")),
+                Path.of(setting(manager, "stampede.control.tls.trust")));
+        assertThat(node.certificate()).startsWith(tls);
+        assertThat(setting(manager, "stampede.leadership.tls.trust")).as("Raft's authority is its own")
+                .startsWith(tls.toString()).isNotEqualTo(node.trust().toString());
+        // Only the PEM files stay; the directory and the private keys are the owner's only.
+        assertThat(Files.getPosixFilePermissions(tls)).containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ,
+                PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
+        try (var files = Files.list(tls)) {
+            assertThat(files.map(file -> file.getFileName().toString())).allMatch(file -> file.endsWith(".pem"));
+        }
         assertThat(Files.getPosixFilePermissions(node.privateKey())).containsExactlyInAnyOrder(
                 PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         gateUrl = "http://127.0.0.1:" + Command.node(directory, "gate-1").get("httpPort").asInt();
@@ -83,7 +93,9 @@ class ProbeTlsTest {
         assertThat(Files.readString(managerLog)).contains("gates' probes are answered over mutual TLS on 127.0.0.1:"
                 + control + " only");
         assertThat(Files.readString(gateLog))
-                .contains("datacenters are probed over mutual TLS");
+                .contains("datacenters are probed over mutual TLS")
+                .containsPattern("leadership: gates at 127\\.0\\.0\\.1:\\d+ .* over mutual TLS");
+        assertThat(Files.readString(managerLog)).containsPattern("leadership: dc/dc1 at .* over mutual TLS");
 
         // The gate's probes are answered: the datacenter is reachable, with round trips measured.
         await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofSeconds(1)).until(() -> {
@@ -110,7 +122,8 @@ class ProbeTlsTest {
         HttpClientOptions anonymous = new HttpClientOptions().setSsl(true).setUseAlpn(true)
                 .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(node.trust().toString()));
         assertRefusedInTheHandshake(failure(probe(anonymous, control)));
-        Certificates.Issued stranger = Certificates.authority(directory, "stranger").issue("stranger");
+        Certificates.Issued stranger = Certificates.authority(directory, "stranger", Duration.ofDays(2))
+                .issue("stranger");
         HttpClientOptions foreign = DatacenterProbes.clientOptions(new ControlTls(Optional.of(
                 stranger.certificate().toString()), Optional.of(stranger.privateKey().toString()),
                 Optional.of(node.trust().toString()), 0, "127.0.0.1"));
@@ -120,6 +133,15 @@ class ProbeTlsTest {
         long pid = manager.get("process").get("pid").asLong();
         assertThat(ListeningSockets.of(pid)).anyMatch(socket -> socket.endsWith(" 127.0.0.1:" + control))
                 .allMatch(socket -> socket.contains(" 127.0.0.1:"), "bound to 127.0.0.1");
+
+        // A manager restarted under its id answers over TLS again, and the gate reaches it again.
+        Command.Result restarted = Command.stampede(directory, Duration.ofMinutes(3), "local", "restart",
+                "manager-dc1-1");
+        assertThat(restarted.exitCode()).as(restarted.toString()).isZero();
+        assertThat(Files.readString(managerLog).split("gates' probes are answered over mutual TLS on 127\\.0\\.0\\.1:"
+                + control + " only", -1)).as("the line, once per start").hasSize(3);
+        await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofSeconds(1)).until(() -> Command.getJson(
+                gateUrl + "/api/v1/datacenters").get(0).get("reachability").asText().equals("REACHABLE"));
 
         // And a job routed by those probes runs end to end.
         String id = Command.submit(gateUrl, """
@@ -137,6 +159,16 @@ class ProbeTlsTest {
 
     private static Path log(JsonNode node) {
         return Path.of(java.net.URI.create(node.get("log").asText()));
+    }
+
+    /** The value of {@code -D<name>=} on a node's command line. */
+    private static String setting(JsonNode node, String name) {
+        for (JsonNode argument : node.get("command")) {
+            if (argument.asText().startsWith("-D" + name + "=")) {
+                return argument.asText().substring(name.length() + 3);
+            }
+        }
+        throw new AssertionError(node.get("id") + " was not given " + name + ": " + node.get("command"));
     }
 
     private static int controlPort(JsonNode manager) {

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
@@ -21,21 +22,28 @@ import java.util.concurrent.TimeUnit;
  * A certificate authority made with the JDK's own {@code keytool}, for a local cluster's
  * {@code --tls} and for tests: it signs node certificates for {@code 127.0.0.1} and
  * {@code localhost}, and writes each as the PEM files a node is configured with (certificate
- * chain, PKCS#8 private key) beside the authority's own certificate (the trust file). Private keys
- * and the key stores are readable by their owner only (where the file system has POSIX modes).
+ * chain, PKCS#8 private key) beside the authority's own certificate (the trust file).
+ *
+ * <p>Where the file system has POSIX modes, the directory is its owner's only (700) and the private
+ * keys are mode 600 from their creation. keytool is given the key stores' password in its
+ * environment, never on its command line. Only the PEM files stay: the intermediate files go once a
+ * certificate is issued, and the authority's own key store on {@link #close()}, after which it
+ * issues no more.
  */
-public final class Certificates {
+public final class Certificates implements AutoCloseable {
 
-    /** How long a test's certificates are valid. */
-    private static final Duration TEST_VALIDITY = Duration.ofDays(2);
     private static final Set<PosixFilePermission> OWNER_ONLY = Set.of(PosixFilePermission.OWNER_READ,
             PosixFilePermission.OWNER_WRITE);
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    /** The variable keytool reads the key stores' password from ({@code -storepass:env}). */
+    private static final String PASSWORD_VARIABLE = "STAMPEDE_KEYTOOL_PASSWORD";
 
     private final Path directory;
     private final String name;
-    /** The key stores' password: they live only while certificates are issued, beside the PEM files. */
+    /** The key stores' password, random for each authority. */
     private final String password;
     private final String validityDays;
+    /** The authority's key store: its private key, while it issues certificates. */
     private final Path store;
     /** The authority's certificate, as PEM: what a node trusts. */
     private final Path trust;
@@ -44,7 +52,7 @@ public final class Certificates {
         if (validity.toDays() < 1) {
             throw new IllegalArgumentException("certificates are valid for whole days, at least one: " + validity);
         }
-        this.directory = Files.createDirectories(directory);
+        this.directory = ownerOnlyDirectory(directory);
         this.name = name;
         byte[] bits = new byte[24];
         new SecureRandom().nextBytes(bits);
@@ -54,18 +62,12 @@ public final class Certificates {
         this.trust = directory.resolve(name + ".pem");
         keytool("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-validity", validityDays,
                 "-dname", "CN=" + name, "-ext", "bc:c", "-keystore", store.toString(), "-storetype", "PKCS12",
-                "-storepass", password);
-        ownerOnly(store);
-        keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", store.toString(), "-storepass", password,
-                "-file", trust.toString());
+                "-storepass:env", PASSWORD_VARIABLE);
+        keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", store.toString(),
+                "-storepass:env", PASSWORD_VARIABLE, "-file", trust.toString());
     }
 
-    /** A new authority named {@code name}, its files in {@code directory}, its certificates valid for 2 days. */
-    public static Certificates authority(Path directory, String name) throws IOException {
-        return new Certificates(directory, name, TEST_VALIDITY);
-    }
-
-    /** A new authority named {@code name}, its files in {@code directory}, its certificates valid for {@code validity}. */
+    /** A new authority named {@code name}, its files in {@code directory}, its certificates valid {@code validity}. */
     public static Certificates authority(Path directory, String name, Duration validity) throws IOException {
         return new Certificates(directory, name, validity);
     }
@@ -75,8 +77,8 @@ public final class Certificates {
         return trust;
     }
 
-    /** One node's files: PEM as a node is configured with, and the key as keytool made it (PKCS#12). */
-    public record Issued(Path certificate, Path privateKey, Path trust, Path keyStore) {
+    /** One node's files, PEM as a node is configured with. */
+    public record Issued(Path certificate, Path privateKey, Path trust) {
     }
 
     /** A certificate for {@code node} (for 127.0.0.1 and localhost, client and server), signed by this authority. */
@@ -89,56 +91,77 @@ public final class Certificates {
      * e.g. {@code dns:elsewhere.example}), client and server, signed by this authority.
      */
     public Issued issue(String node, String names) throws IOException {
+        if (!Files.exists(store)) {
+            throw new IllegalStateException("the authority " + name + " is closed: it issues no more certificates");
+        }
         Path keys = directory.resolve(name + "-" + node + ".p12");
         Path request = directory.resolve(name + "-" + node + ".csr");
         Path signed = directory.resolve(name + "-" + node + ".crt");
-        keytool("-genkeypair", "-alias", "node", "-keyalg", "RSA", "-keysize", "2048", "-validity", validityDays,
-                "-dname", "CN=" + node, "-keystore", keys.toString(), "-storetype", "PKCS12", "-storepass", password);
-        ownerOnly(keys);
-        keytool("-certreq", "-alias", "node", "-keystore", keys.toString(), "-storepass", password,
-                "-file", request.toString());
-        keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", store.toString(), "-storepass", password,
-                "-infile", request.toString(), "-outfile", signed.toString(), "-validity", validityDays,
-                "-ext", "SAN=" + names, "-ext", "EKU=serverAuth,clientAuth");
-        Path certificate = directory.resolve(name + "-" + node + "-chain.pem");
-        Files.writeString(certificate, Files.readString(signed) + Files.readString(trust));
-        Path privateKey = directory.resolve(name + "-" + node + "-key.pem");
-        try (InputStream in = Files.newInputStream(keys)) {
-            KeyStore keyStore = KeyStore.getInstance("PKCS12");
-            keyStore.load(in, password.toCharArray());
-            Key key = keyStore.getKey("node", password.toCharArray());
-            Files.writeString(privateKey, "");
-            ownerOnly(privateKey);
-            Files.writeString(privateKey, "-----BEGIN PRIVATE KEY-----\n"
-                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(key.getEncoded())
-                    + "\n-----END PRIVATE KEY-----\n");
-        } catch (GeneralSecurityException e) {
-            throw new IOException("cannot read the key keytool made for " + node + ": " + e.getMessage(), e);
+        try {
+            keytool("-genkeypair", "-alias", "node", "-keyalg", "RSA", "-keysize", "2048", "-validity", validityDays,
+                    "-dname", "CN=" + node, "-keystore", keys.toString(), "-storetype", "PKCS12",
+                    "-storepass:env", PASSWORD_VARIABLE);
+            keytool("-certreq", "-alias", "node", "-keystore", keys.toString(), "-storepass:env", PASSWORD_VARIABLE,
+                    "-file", request.toString());
+            keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", store.toString(), "-storepass:env",
+                    PASSWORD_VARIABLE, "-infile", request.toString(), "-outfile", signed.toString(),
+                    "-validity", validityDays, "-ext", "SAN=" + names, "-ext", "EKU=serverAuth,clientAuth");
+            Path certificate = directory.resolve(name + "-" + node + "-chain.pem");
+            Files.writeString(certificate, Files.readString(signed) + Files.readString(trust));
+            Path privateKey = directory.resolve(name + "-" + node + "-key.pem");
+            Files.deleteIfExists(privateKey);
+            if (posix(directory)) {
+                Files.createFile(privateKey, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            }
+            try (InputStream in = Files.newInputStream(keys)) {
+                KeyStore keyStore = KeyStore.getInstance("PKCS12");
+                keyStore.load(in, password.toCharArray());
+                Key key = keyStore.getKey("node", password.toCharArray());
+                Files.writeString(privateKey, "-----BEGIN PRIVATE KEY-----\n"
+                        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                                .encodeToString(key.getEncoded())
+                        + "\n-----END PRIVATE KEY-----\n");
+            } catch (GeneralSecurityException e) {
+                throw new IOException("cannot read the key keytool made for " + node + ": " + e.getMessage(), e);
+            }
+            return new Issued(certificate, privateKey, trust);
+        } finally {
+            Files.deleteIfExists(keys);
+            Files.deleteIfExists(request);
+            Files.deleteIfExists(signed);
         }
-        return new Issued(certificate, privateKey, trust, keys);
     }
 
-    /** Makes {@code file} readable and writable by its owner only, where the file system has POSIX modes. */
-    private static void ownerOnly(Path file) throws IOException {
-        if (Files.getFileStore(file).supportsFileAttributeView("posix")) {
-            Files.setPosixFilePermissions(file, OWNER_ONLY);
-        }
+    /** Deletes the authority's key store: what it issued stays valid, and it issues no more. */
+    @Override
+    public void close() throws IOException {
+        Files.deleteIfExists(store);
     }
 
-    private static void keytool(String... arguments) throws IOException {
+    private static boolean posix(Path directory) throws IOException {
+        return Files.getFileStore(directory).supportsFileAttributeView("posix");
+    }
+
+    /** {@code directory}, made if need be, readable by its owner only where the file system has POSIX modes. */
+    private static Path ownerOnlyDirectory(Path directory) throws IOException {
+        Files.createDirectories(directory);
+        if (posix(directory)) {
+            Files.setPosixFilePermissions(directory, OWNER_ONLY_DIRECTORY);
+        }
+        return directory;
+    }
+
+    private void keytool(String... arguments) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
         command.addAll(List.of(arguments));
-        Process keytool = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put(PASSWORD_VARIABLE, password);
+        Process keytool = builder.start();
         try {
             if (!keytool.waitFor(60, TimeUnit.SECONDS) || keytool.exitValue() != 0) {
                 Processes.stop(keytool.toHandle(), Duration.ofSeconds(1));
-                List<String> shown = new ArrayList<>(List.of(arguments));
-                int password = shown.indexOf("-storepass");
-                if (password >= 0 && password + 1 < shown.size()) {
-                    shown.set(password + 1, "****");
-                }
-                throw new IOException("keytool " + String.join(" ", shown) + " failed: "
+                throw new IOException("keytool " + String.join(" ", arguments) + " failed: "
                         + new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
             }
         } catch (InterruptedException e) {

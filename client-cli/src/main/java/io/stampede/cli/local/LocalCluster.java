@@ -85,7 +85,8 @@ public final class LocalCluster {
      * What to start.
      *
      * @param tls what of the cluster's own traffic runs over mutual TLS, with certificates local
-     *            makes ({@code --tls control,raft}); node properties naming the same settings win
+     *            makes ({@code --tls control,raft}); a part whose settings are among the node
+     *            properties is left to them
      * @param rtt a simulated round trip per datacenter, added to its managers' probe answers
      *            ({@code --rtt dc2=40ms}); datacenters not named answer at once
      */
@@ -266,25 +267,33 @@ public final class LocalCluster {
 
     /**
      * {@code requested}, with the properties that give every node the certificates {@code --tls}
-     * asks for, made anew in the cluster's {@code tls} directory; the user's own node properties win.
+     * asks for, made anew in the cluster's {@code tls} directory; a part whose settings the user
+     * gives is left to them whole, so that a node never mixes the user's files with local's.
      */
     private Layout withCertificates(Layout requested) throws IOException {
         Path tlsDirectory = directory.resolve("tls");
         deleteRecursively(tlsDirectory);
-        if (requested.tls().isEmpty()) {
+        Set<LocalTls> parts = new java.util.TreeSet<>(requested.tls());
+        for (LocalTls part : requested.tls()) {
+            if (part.setIn(requested.nodeProperties())) {
+                parts.remove(part);
+                out.printf("--tls %s: the -D %s* settings given are used instead of certificates made here.%n",
+                        part.label(), part.prefix());
+            }
+        }
+        if (parts.isEmpty()) {
             return requested;
         }
-        Map<String, String> properties = new LinkedHashMap<>(LocalTls.configure(requested.tls(), tlsDirectory));
+        Map<String, String> properties = new LinkedHashMap<>(LocalTls.configure(parts, tlsDirectory));
         properties.putAll(requested.nodeProperties());
-        out.printf("%s over mutual TLS, with certificates valid for %d days in %s (keys mode 600).%n",
-                String.join(" and ", requested.tls().stream().sorted().map(part -> part == LocalTls.CONTROL
+        out.printf("%s over mutual TLS, with certificates valid for %d days in %s (private keys mode 600).%n",
+                String.join(" and ", parts.stream().map(part -> part == LocalTls.CONTROL
                         ? "The gates' probes run" : "Raft runs (experimental)").toList()),
                 LocalTls.VALIDITY.toDays(), tlsDirectory);
         return requested.withNodeProperties(properties);
     }
 
     private ClusterState start(Layout requested, Distribution distribution, StartUp startUp) throws IOException {
-        Instant began = clock.instant();
         Map<NodeRole, Path> jars = new LinkedHashMap<>();
         for (NodeRole role : NodeRole.values()) {
             jars.put(role, distribution.serviceJar(role));
@@ -299,6 +308,7 @@ public final class LocalCluster {
         out.printf("The API key is in %s (mode 600); stampede commands run here use it.%n",
                 directory.resolve(io.stampede.cli.gate.Credentials.LOCAL_FILE));
         Layout layout = withCertificates(requested);
+        Instant began = clock.instant(); // after the certificates: --timeout is the nodes' to become ready
 
         out.printf("Starting Kafka in %s ...%n", kafkaDirectory);
         out.flush();

@@ -11,10 +11,11 @@ import io.stampede.local.Certificates;
 
 /**
  * What of a local cluster's own traffic runs over mutual TLS ({@code stampede local up --tls}):
- * the gates' probes of managers, Raft, or both. {@code local up} makes an authority and one
- * certificate for every node (naming 127.0.0.1 and localhost, valid for a year) in the cluster's
- * {@code tls} directory, and gives them to the nodes as the settings the manifests would
- * (docs/security.md#probes-over-mutual-tls).
+ * the gates' probes of managers, Raft, or both. For each, {@code local up} makes an authority of its
+ * own and one certificate that every node presents (naming 127.0.0.1 and localhost, valid for a
+ * year) in the cluster's {@code tls} directory, and gives them to the nodes as the settings the
+ * manifests would (docs/security.md#probes-over-mutual-tls). Workers are given them too and ignore
+ * them.
  */
 public enum LocalTls {
     /** The gates' probes of managers: {@code stampede.control.tls.*}. */
@@ -36,20 +37,31 @@ public enum LocalTls {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** The settings this part gives nodes, e.g. {@code stampede.control.tls.}. */
+    String prefix() {
+        return prefix;
+    }
+
+    /** Whether {@code properties} (the user's {@code -D}s) set any of this part's settings. */
+    boolean setIn(Map<String, String> properties) {
+        return properties.keySet().stream().anyMatch(key -> key.startsWith(prefix));
+    }
+
     /**
-     * Makes the authority and the nodes' certificate in {@code directory} and returns the node
-     * properties that give them to every node for each of {@code parts}; none when it is empty.
+     * Makes an authority and the nodes' certificate in {@code directory} for each of {@code parts}
+     * and returns the node properties that give them to every node; none when it is empty. The
+     * authorities' own keys are deleted once the certificates are made.
      */
     static Map<String, String> configure(Set<LocalTls> parts, Path directory) throws IOException {
         Map<String, String> properties = new LinkedHashMap<>();
-        if (parts.isEmpty()) {
-            return properties;
-        }
-        Certificates.Issued node = Certificates.authority(directory, "stampede-local", VALIDITY).issue("node");
         for (LocalTls part : parts) {
-            properties.put(part.prefix + "certificate", node.certificate().toString());
-            properties.put(part.prefix + "private-key", node.privateKey().toString());
-            properties.put(part.prefix + "trust", node.trust().toString());
+            String name = "stampede-local-" + part.label();
+            try (Certificates authority = Certificates.authority(directory, name, VALIDITY)) {
+                Certificates.Issued node = authority.issue("node");
+                properties.put(part.prefix + "certificate", node.certificate().toString());
+                properties.put(part.prefix + "private-key", node.privateKey().toString());
+                properties.put(part.prefix + "trust", node.trust().toString());
+            }
         }
         return properties;
     }

@@ -29,20 +29,33 @@ import picocli.CommandLine;
 class LocalTlsTest {
 
     @Test
-    void controlAndRaftGetOneAuthorityAndOneNodeCertificateForLoopbackValidForAYear(@TempDir Path directory)
+    void controlAndRaftEachGetAnAuthorityAndANodeCertificateForLoopbackValidForAYear(@TempDir Path parent)
             throws Exception {
+        Path directory = parent.resolve("tls");
         Map<String, String> properties = LocalTls.configure(EnumSet.of(LocalTls.CONTROL, LocalTls.RAFT), directory);
 
         Path certificate = Path.of(properties.get("stampede.control.tls.certificate"));
         Path privateKey = Path.of(properties.get("stampede.control.tls.private-key"));
         Path trust = Path.of(properties.get("stampede.control.tls.trust"));
-        assertThat(properties).hasSize(6)
-                .containsEntry("stampede.leadership.tls.certificate", certificate.toString())
-                .containsEntry("stampede.leadership.tls.private-key", privateKey.toString())
-                .containsEntry("stampede.leadership.tls.trust", trust.toString());
+        assertThat(properties).hasSize(6).containsKeys("stampede.leadership.tls.certificate",
+                "stampede.leadership.tls.private-key", "stampede.leadership.tls.trust");
+        assertThat(properties.get("stampede.leadership.tls.trust")).as("Raft's authority is not the probes'")
+                .isNotEqualTo(trust.toString());
         assertThat(certificate).startsWith(directory);
-        assertThat(Files.getPosixFilePermissions(privateKey))
-                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
+        // Only the PEM files stay (no key store, no authority's key); the folder and the keys are the owner's only.
+        try (var files = Files.list(directory)) {
+            assertThat(files.map(file -> file.getFileName().toString())).containsExactlyInAnyOrder(
+                    "stampede-local-control.pem", "stampede-local-control-node-chain.pem",
+                    "stampede-local-control-node-key.pem", "stampede-local-raft.pem",
+                    "stampede-local-raft-node-chain.pem", "stampede-local-raft-node-key.pem");
+        }
+        assertThat(Files.getPosixFilePermissions(directory)).containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ,
+                PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
+        for (String key : List.of("stampede.control.tls.private-key", "stampede.leadership.tls.private-key")) {
+            assertThat(Files.getPosixFilePermissions(Path.of(properties.get(key)))).as(key)
+                    .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        }
 
         List<X509Certificate> chain = certificates(certificate);
         X509Certificate node = chain.get(0);
@@ -75,6 +88,14 @@ class LocalTlsTest {
     }
 
     @Test
+    void aPartIsLeftToTheUsersSettingsWhenAnyOfThemIsGiven() {
+        Map<String, String> given = Map.of("stampede.leadership.tls.certificate", "/etc/raft.pem", "quarkus.log.level",
+                "DEBUG");
+        assertThat(LocalTls.RAFT.setIn(given)).isTrue();
+        assertThat(LocalTls.CONTROL.setIn(given)).isFalse();
+    }
+
+    @Test
     void theOptionTakesControlRaftOrBothAndRefusesAnythingElse() {
         LocalCommand.Up up = new LocalCommand.Up();
         new CommandLine(up).parseArgs("--tls", "raft,control");
@@ -85,7 +106,8 @@ class LocalTlsTest {
         assertThat(none.tls).isEmpty();
 
         assertThatThrownBy(() -> new CommandLine(new LocalCommand.Up()).parseArgs("--tls", "kafka"))
-                .isInstanceOf(CommandLine.ParameterException.class).hasMessageContaining("'kafka' is not control or raft");
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("'kafka' is not control or raft");
     }
 
     private static List<X509Certificate> certificates(Path pem) throws Exception {

@@ -57,8 +57,8 @@ class RaftTlsTest {
 
     @BeforeAll
     static void startGroup() throws IOException {
-        group = Certificates.authority(directory.resolve("certificates"), "group-ca");
-        other = Certificates.authority(directory.resolve("certificates"), "other-ca");
+        group = Certificates.authority(directory.resolve("certificates"), "group-ca", Duration.ofDays(2));
+        other = Certificates.authority(directory.resolve("certificates"), "other-ca", Duration.ofDays(2));
         for (String id : List.of("t1", "t2", "t3")) {
             addresses.put(id, new HostPort("127.0.0.1", FreePorts.tcp()));
         }

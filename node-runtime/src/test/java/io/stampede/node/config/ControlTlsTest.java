@@ -19,7 +19,8 @@ class ControlTlsTest {
 
     @Test
     void probesArePlainOnTheHttpPortUnlessAllThreeFilesAreGiven(@TempDir Path directory) throws Exception {
-        Certificates.Issued manager = Certificates.authority(directory, "ca").issue("manager-dc1-1");
+        Certificates.Issued manager = Certificates.authority(directory, "ca", Duration.ofDays(2))
+                .issue("manager-dc1-1");
         ControlTls off = new ControlTls(Optional.empty(), Optional.empty(), Optional.empty(), 9443, "127.0.0.1");
         assertThat(off.on()).isFalse();
         assertThat(off.problems(MANAGER, 8080, Instant.now())).isEmpty();
@@ -43,8 +44,8 @@ class ControlTlsTest {
 
     @Test
     void aManagersCertificateNamesTheHostGatesProbeAndItsPortIsItsOwn(@TempDir Path directory) throws Exception {
-        Certificates.Issued named = Certificates.authority(directory, "ca").issue("manager-dc1-1",
-                "dns:*.manager-dc1");
+        Certificates.Issued named = Certificates.authority(directory, "ca", Duration.ofDays(2))
+                .issue("manager-dc1-1", "dns:*.manager-dc1");
         Instant now = Instant.now();
         assertThat(files(named, 9443, "manager-dc1-0.manager-dc1").problems(MANAGER, 8080, now)).isEmpty();
         assertThat(files(named, 9443, "10.0.0.7").problems(MANAGER, 8080, now)).singleElement().asString()

@@ -55,7 +55,8 @@ class LeadershipSettingsTest {
     @Test
     void raftTakesMutualTlsFromThreePemFilesAndNamesWhatIsMissingOrUnreadable(@TempDir Path directory)
             throws IOException {
-        Certificates.Issued issued = Certificates.authority(directory, "ca").issue("gate-0");
+        Certificates.Issued issued = Certificates.authority(directory, "ca", Duration.ofDays(2))
+                .issue("gate-0");
         LeadershipSettings tls = withTls(Optional.of(issued.certificate().toString()),
                 Optional.of(issued.privateKey().toString()), Optional.of(issued.trust().toString()));
         assertThat(tls.problems()).isEmpty();
@@ -84,7 +85,7 @@ class LeadershipSettingsTest {
 
     @Test
     void raftsTlsFilesMustFitTogetherNameTheMembersHostAndBeValidNow(@TempDir Path directory) throws Exception {
-        Certificates authority = Certificates.authority(directory, "ca");
+        Certificates authority = Certificates.authority(directory, "ca", Duration.ofDays(2));
         Certificates.Issued gate = authority.issue("gate-0", "dns:gate-0.gate-headless,dns:*.gates.example");
         Certificates.Issued other = authority.issue("gate-1");
         Instant now = Instant.now();
