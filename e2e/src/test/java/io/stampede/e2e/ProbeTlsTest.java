@@ -172,12 +172,7 @@ class ProbeTlsTest {
     }
 
     private static int controlPort(JsonNode manager) {
-        for (JsonNode argument : manager.get("command")) {
-            if (argument.asText().startsWith("-Dstampede.ports.control=")) {
-                return Integer.parseInt(argument.asText().substring("-Dstampede.ports.control=".length()));
-            }
-        }
-        throw new AssertionError("the manager was given no control port: " + manager.get("command"));
+        return Integer.parseInt(setting(manager, "stampede.ports.control"));
     }
 
     private static ControlTls tls(Certificates.Issued issued) {

@@ -153,7 +153,7 @@ public final class Certificates implements AutoCloseable {
 
     private void keytool(String... arguments) throws IOException {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.add(Path.of(Processes.javaExecutable()).resolveSibling("keytool").toString());
         command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put(PASSWORD_VARIABLE, password);
