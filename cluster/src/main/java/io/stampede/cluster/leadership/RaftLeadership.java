@@ -105,6 +105,18 @@ public final class RaftLeadership implements AutoCloseable {
      */
     static final SizeInBytes MAX_ENTRY = SizeInBytes.valueOf("32MB");
 
+    /**
+     * How long the leader waits before its next append to a follower after consecutive failures
+     * (Ratis's {@code raft.server.log.appender.retry.policy}: a wait, then how many attempts it
+     * serves). Ratis's own ({@code 1ms,10, 1s,20, 5s,1000}) counts a follower's every refusal of an
+     * append (its log ends earlier than the leader thought, as a restarted member's does) as a
+     * failure too, and after 30 in a row waits 5 s between tries: a restarted gate was seen being
+     * caught up in steps 5 s apart, long enough for a second failure to leave the group without a
+     * majority that holds the log. A wait of 100 ms (Ratis randomizes it to 50 to 150 ms) costs a
+     * follower that is down about ten connection attempts a second.
+     */
+    static final String APPENDER_RETRY_POLICY = "1ms,10, 100ms,1000000";
+
     /** Told when this member starts or stops leading. */
     public interface Listener {
         /** A listener that does nothing: for a member whose leadership no one follows. */
@@ -207,6 +219,7 @@ public final class RaftLeadership implements AutoCloseable {
         RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(2 * MAX_ENTRY.getSize()));
         RaftServerConfigKeys.Log.setWriteBufferSize(properties, SizeInBytes.valueOf(MAX_ENTRY.getSize() + 1024 * 1024));
         RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, MAX_ENTRY);
+        RaftServerConfigKeys.Log.Appender.setRetryPolicy(properties, APPENDER_RETRY_POLICY);
         GrpcConfigKeys.setMessageSizeMax(properties, SizeInBytes.valueOf(2 * MAX_ENTRY.getSize()));
         RaftGroup group = settings.bootstrap() ? RaftGroup.valueOf(groupId, founders(settings)) : RaftGroup.valueOf(groupId);
         this.notifications = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -406,6 +419,11 @@ public final class RaftLeadership implements AutoCloseable {
     /** This member's current term. */
     public long term() {
         return info().map(DivisionInfo::getCurrentTerm).orElse(0L);
+    }
+
+    /** The index of the last log entry this member applied (0 before any). */
+    public long applied() {
+        return info().map(DivisionInfo::getLastAppliedIndex).orElse(0L);
     }
 
     /** The current leader, if this member knows one. */

@@ -341,12 +341,26 @@ class RaftLeadershipTest {
         restarted.close();
         started.remove(restarted);
         Counting fresh = new Counting();
-        replicating(id, all, fresh);
+        RaftLeadership back = replicating(id, all, fresh);
 
         await().atMost(Duration.ofSeconds(20)).until(() -> fresh.commands.get() == total && fresh.bytes.get() == bytes);
         assertThat(fresh.restored.get()).as("started from its snapshot, not from an empty state").isEqualTo(1);
+        RaftLeadership leader = leaderOf(started).orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> back.applied() == leader.applied());
+        assertThat(back.applied()).as("every command, and the entries Raft adds of its own").isGreaterThan(total);
         System.out.printf("Raft snapshots: %d commands (one of %d bytes) applied; a restarted member restored %s"
                 + " and replayed the rest%n", total, large.length, snapshotFiles(id));
+    }
+
+    @Test
+    void theLeaderRetriesAFollowerWithinAFractionOfASecondHoweverOftenItFailed() {
+        org.apache.ratis.retry.RetryPolicy policy = org.apache.ratis.retry.MultipleLinearRandomRetry
+                .parseCommaSeparated(RaftLeadership.APPENDER_RETRY_POLICY);
+        for (int failures : new int[] {1, 10, 11, 30, 31, 1_000, 100_000}) {
+            long waitMillis = policy.handleAttemptFailure(() -> failures).getSleepTime().toLong(
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertThat(waitMillis).as("after %d failures in a row", failures).isBetween(0L, 150L);
+        }
     }
 
     private List<Path> snapshotFiles(String id) throws IOException {

@@ -22,10 +22,12 @@ public class LeadershipResource {
 
     /**
      * What the endpoint answers. {@code fence} is the term this node leads in (−1 while it
-     * follows); {@code members} maps each member of the group to its Raft address.
+     * follows); {@code applied} is the index of the last log entry this node applied (a member
+     * behind its leader's shows a lower one); {@code members} maps each member of the group to its
+     * Raft address.
      */
     public record LeadershipView(boolean enabled, String address, boolean leading, String leader, long term,
-            long fence, Map<String, String> members) {
+            long fence, long applied, Map<String, String> members) {
     }
 
     @GET
@@ -33,6 +35,6 @@ public class LeadershipResource {
     public LeadershipView leadership() {
         return new LeadershipView(leadership.enabled(), leadership.address().map(HostPort::toString).orElse(null),
                 leadership.leading(), leadership.leader().orElse(null), leadership.term(), leadership.fence(),
-                leadership.members());
+                leadership.applied(), leadership.members());
     }
 }

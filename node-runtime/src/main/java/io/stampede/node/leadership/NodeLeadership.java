@@ -223,6 +223,12 @@ public class NodeLeadership {
         return running == null ? 0 : running.term();
     }
 
+    /** The index of the last Raft log entry this node applied (0 when it takes no part). */
+    public long applied() {
+        RaftLeadership running = raft;
+        return running == null ? 0 : running.applied();
+    }
+
     /** The group's members by id, with their Raft addresses. */
     public Map<String, String> members() {
         RaftLeadership running = raft;
