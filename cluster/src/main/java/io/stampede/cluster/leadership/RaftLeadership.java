@@ -112,10 +112,12 @@ public final class RaftLeadership implements AutoCloseable {
      * append (its log ends earlier than the leader thought, as a restarted member's does) as a
      * failure too, and after 30 in a row waits 5 s between tries: a restarted gate was seen being
      * caught up in steps 5 s apart, long enough for a second failure to leave the group without a
-     * majority that holds the log. A wait of 100 ms (Ratis randomizes it to 50 to 150 ms) costs a
-     * follower that is down about ten connection attempts a second.
+     * majority that holds the log. Here, after ten tries 1 ms apart, the leader adds 100 ms
+     * (randomized by Ratis to 50 to 150 ms) to its usual wait for as many failures as an int counts
+     * (past its last attempt Ratis would add none): a follower that is down costs at most about
+     * ten connection attempts a second.
      */
-    static final String APPENDER_RETRY_POLICY = "1ms,10, 100ms,1000000";
+    static final String APPENDER_RETRY_POLICY = "1ms,10, 100ms," + Integer.MAX_VALUE;
 
     /** Told when this member starts or stops leading. */
     public interface Listener {
@@ -416,12 +418,17 @@ public final class RaftLeadership implements AutoCloseable {
         return info().map(DivisionInfo::isLeaderReady).orElse(false);
     }
 
+    /** The settings this member's Raft server runs with. */
+    RaftProperties properties() {
+        return properties;
+    }
+
     /** This member's current term. */
     public long term() {
         return info().map(DivisionInfo::getCurrentTerm).orElse(0L);
     }
 
-    /** The index of the last log entry this member applied (0 before any). */
+    /** The index of the last log entry this member applied: −1 before any, 0 while it is no member of the group. */
     public long applied() {
         return info().map(DivisionInfo::getLastAppliedIndex).orElse(0L);
     }
