@@ -58,15 +58,24 @@ class GateFailoverTest {
         return Command.node(directory, gate).at("/process/pid").asLong();
     }
 
+    /** The leading gate's {@code /api/v1/leadership} answer, if one of {@code gates} answers that it leads. */
+    static java.util.Optional<JsonNode> leaderView(List<String> gates) {
+        for (String gate : gates) {
+            try {
+                JsonNode view = Command.getJson(gateUrls.get(gate) + "/api/v1/leadership");
+                if (view.path("leading").asBoolean()) {
+                    return java.util.Optional.of(view);
+                }
+            } catch (Exception e) {
+                // Not answering (restarting, or killed): not the leader it can tell of.
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Waits until the gates have a leader and every gate sees a healthy datacenter. */
     static void awaitGates(List<String> gates) {
-        await().atMost(60, TimeUnit.SECONDS).until(() -> gates.stream().anyMatch(gate -> {
-            try {
-                return Command.getJson(gateUrls.get(gate) + "/api/v1/leadership").get("leading").asBoolean();
-            } catch (Exception e) {
-                return false;
-            }
-        }));
+        await().atMost(60, TimeUnit.SECONDS).until(() -> leaderView(gates).isPresent());
         for (String gate : gates) {
             await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrls.get(gate) + "/api/v1/datacenters")
                     .findValues("healthy").stream().anyMatch(JsonNode::asBoolean));
@@ -78,15 +87,8 @@ class GateFailoverTest {
      * wait began.
      */
     static void awaitCaughtUp(List<String> gates, String gate) {
-        long goal = await().atMost(30, TimeUnit.SECONDS).ignoreExceptions().until(() -> {
-            for (String each : gates) {
-                JsonNode view = Command.getJson(gateUrls.get(each) + "/api/v1/leadership");
-                if (view.path("leading").asBoolean()) {
-                    return view.get("applied").asLong();
-                }
-            }
-            return -1L;
-        }, applied -> applied > 0);
+        long goal = await().atMost(30, TimeUnit.SECONDS).until(() -> leaderView(gates)
+                .map(view -> view.get("applied").asLong()).orElse(-1L), applied -> applied > 0);
         await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
                 .until(() -> Command.getJson(gateUrls.get(gate) + "/api/v1/leadership").get("applied").asLong() >= goal);
     }

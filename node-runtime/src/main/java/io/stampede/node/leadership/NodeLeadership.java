@@ -223,7 +223,7 @@ public class NodeLeadership {
         return running == null ? 0 : running.term();
     }
 
-    /** The index of the last Raft log entry this node applied (0 when it takes no part). */
+    /** The index of the last Raft log entry this node applied: −1 before any, 0 when it takes no part. */
     public long applied() {
         RaftLeadership running = raft;
         return running == null ? 0 : running.applied();
