@@ -15,8 +15,9 @@ import io.stampede.model.load.Backpressure;
 /**
  * The backpressure this worker's manager asks for ({@code datacenter.backpressure}), under the
  * leader's fence: a level from an older leader is ignored. A level not repeated for
- * {@value #EXPIRES_AFTER_MILLIS} ms lapses to NONE, so a manager that is gone cannot leave the
- * worker batching.
+ * {@value #EXPIRES_AFTER_MILLIS} ms lapses to NONE, and its fence with it, so a manager that is
+ * gone cannot leave the worker batching, nor a fence it claimed (a taken-over manager may claim
+ * one far above the real leader's) keep the worker from hearing the next leader.
  */
 @Singleton
 public class WorkerFlow {
@@ -42,7 +43,7 @@ public class WorkerFlow {
 
     /** The leader under {@code fence} asks for {@code asked}. */
     public synchronized void heard(long fence, Backpressure asked) {
-        if (fence < this.fence) {
+        if (fence < this.fence && !lapsed()) {
             return;
         }
         if (asked != level()) {
@@ -54,6 +55,10 @@ public class WorkerFlow {
     }
 
     public synchronized Backpressure level() {
-        return clock.millis() - heardAtMillis > EXPIRES_AFTER_MILLIS ? Backpressure.NONE : level;
+        return lapsed() ? Backpressure.NONE : level;
+    }
+
+    private boolean lapsed() {
+        return clock.millis() - heardAtMillis > EXPIRES_AFTER_MILLIS;
     }
 }

@@ -3,6 +3,7 @@ package io.stampede.worker.flow;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import io.stampede.model.stats.LatencyHistograms;
 import io.stampede.model.stats.StepWindow;
 import io.stampede.model.stats.WorkflowAccumulator;
 import io.stampede.model.stats.WorkflowWindow;
+import io.stampede.testkit.ManualClock;
 
 class FlowTest {
 
@@ -74,29 +76,31 @@ class FlowTest {
 
     @Test
     void aLevelFromAnOlderLeaderIsIgnoredAndALevelNotRepeatedLapses() {
-        java.time.Clock[] now = { java.time.Clock.fixed(java.time.Instant.ofEpochMilli(1_000), java.time.ZoneOffset.UTC) };
-        java.time.Clock clock = new java.time.Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
-            }
-
-            @Override
-            public java.time.Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public java.time.Instant instant() {
-                return now[0].instant();
-            }
-        };
+        ManualClock clock = new ManualClock(Instant.ofEpochMilli(1_000));
         WorkerFlow flow = new WorkerFlow(clock);
         flow.heard(5, Backpressure.BATCH);
         flow.heard(4, Backpressure.NONE);
         assertThat(flow.level()).isEqualTo(Backpressure.BATCH);
-        now[0] = java.time.Clock.offset(now[0], Duration.ofMillis(WorkerFlow.EXPIRES_AFTER_MILLIS + 1));
+        clock.advance(Duration.ofMillis(WorkerFlow.EXPIRES_AFTER_MILLIS));
+        assertThat(flow.level()).isEqualTo(Backpressure.BATCH);
+        clock.advance(Duration.ofMillis(1));
         assertThat(flow.level()).isEqualTo(Backpressure.NONE);
+    }
+
+    @Test
+    void aFenceLapsesWithItsLevelSoAnInflatedOneCannotSilenceTheNextLeader() {
+        ManualClock clock = new ManualClock(Instant.ofEpochMilli(1_000));
+        WorkerFlow flow = new WorkerFlow(clock);
+        // A taken-over manager claims the most a record may carry; the real leader's term is 7.
+        flow.heard(1L << 40, Backpressure.REJECT);
+        flow.heard(7, Backpressure.THROTTLE);
+        assertThat(flow.level()).isEqualTo(Backpressure.REJECT);
+        clock.advance(Duration.ofMillis(WorkerFlow.EXPIRES_AFTER_MILLIS + 1));
+        flow.heard(7, Backpressure.THROTTLE);
+        assertThat(flow.level()).isEqualTo(Backpressure.THROTTLE);
+        // The real leader's fence holds from then on: an older leader's level is ignored again.
+        flow.heard(6, Backpressure.BATCH);
+        assertThat(flow.level()).isEqualTo(Backpressure.THROTTLE);
     }
 
     private static WorkflowWindow window(int second) {
