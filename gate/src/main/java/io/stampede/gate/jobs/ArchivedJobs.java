@@ -12,6 +12,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -116,6 +117,8 @@ public class ArchivedJobs {
         return thread;
     });
     private volatile boolean running;
+    /** Counted down when the gate stops: ends the reader's wait before it reads again. */
+    private final CountDownLatch stopping = new CountDownLatch(1);
     private volatile boolean caughtUp;
     private volatile KafkaConsumer<String, byte[]> indexer;
     private Thread reader;
@@ -139,13 +142,19 @@ public class ArchivedJobs {
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {
         running = false;
+        stopping.countDown();
         KafkaConsumer<String, byte[]> consumer = indexer;
         if (consumer != null) {
             consumer.wakeup();
         }
         if (reader != null) {
-            reader.interrupt();
+            // Woken, the reader closes its consumer itself: interrupted, the consumer's close would
+            // fail and say so at ERROR. Interrupted only if it has not ended meanwhile.
             reader.join(TimeUnit.SECONDS.toMillis(10));
+            if (reader.isAlive()) {
+                reader.interrupt();
+                reader.join(TimeUnit.SECONDS.toMillis(5));
+            }
         }
         archiver.shutdownNow();
         retries.shutdownNow();
@@ -350,7 +359,7 @@ public class ArchivedJobs {
 
     private void pause() {
         try {
-            Thread.sleep(RETRY.toMillis());
+            stopping.await(RETRY.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;
