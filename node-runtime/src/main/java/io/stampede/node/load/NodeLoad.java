@@ -38,6 +38,11 @@ public class NodeLoad {
     static final double SMOOTHING = 0.3;
     /** How long after start nothing is judged, in nanoseconds. */
     static final long WARM_UP_NANOS = 10_000_000_000L;
+    /**
+     * The CPU average before its first reading: idle. Started from its first reading instead, one
+     * busy second (the first after a start on a busy machine) would make a node OVERLOADED at once.
+     */
+    static final double CPU_BEFORE_ANY_READING = 0;
 
     private Vertx vertx;
     private final OverloadDetector detector;
@@ -49,7 +54,7 @@ public class NodeLoad {
     private volatile Supplier<LoadState> floor = () -> LoadState.HEALTHY;
     private volatile OverloadDetector.Signals signals;
     private volatile LoadState state = LoadState.HEALTHY;
-    private double cpu = Double.NaN;
+    private double cpu;
     private double heap = Double.NaN;
     private long timer = -1;
     private long expectedAt;
@@ -65,6 +70,7 @@ public class NodeLoad {
         this.os = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean sun
                 ? sun : null;
         this.signals = detector.signals();
+        this.cpu = os == null ? Double.NaN : CPU_BEFORE_ANY_READING;
     }
 
     void start(@Observes StartupEvent event, MeterRegistry registry, Vertx vertx) {
@@ -121,6 +127,10 @@ public class NodeLoad {
                 count = 0;
                 sumMicros = 0;
             }
+            if (os != null) {
+                // Read and dropped: the first judged reading then covers its own second, not the start.
+                os.getProcessCpuLoad();
+            }
             state = LoadState.HEALTHY.worst(floor.get());
             return;
         }
@@ -150,7 +160,8 @@ public class NodeLoad {
         }
     }
 
-    private static double smooth(double before, double reading) {
+    /** The average after one more reading (each a weight of {@value #SMOOTHING}); unknown readings change nothing. */
+    static double smooth(double before, double reading) {
         if (!(reading >= 0)) {
             return before;
         }
