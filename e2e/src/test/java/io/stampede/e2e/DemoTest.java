@@ -41,9 +41,10 @@ class DemoTest {
         assertThat(Files.readString(directory.resolve(".stampede/demo-job.yaml"))).contains("name: stampede demo");
 
         // The ramp is a ramp: what was browsed up to each whole second (its rates, which windows spread
-        // over the seconds they cover) within 10 % of what the schedule asked for by then, and each
-        // second within 25 % of its own rate (on 2 busy cores an iteration may start a little late, in
-        // the next second: the sum catches up, a single second may not).
+        // over the seconds they cover) within 10 % of what the schedule asked for by then, or off it
+        // by no more than a quarter of that second's rate, and each second within 25 % of its own rate (on
+        // 2 busy cores an iteration may start a little late, in the next second: the sum catches up, a
+        // single second may not; over the first seconds judged the sum is hardly more than one second).
         String id = demo.err().replaceAll("(?s).*submitted job (job-[0-9a-f]+) .*", "$1");
         String gate = "http://127.0.0.1:" + Command.node(directory, "gate-1").get("httpPort").asInt();
         com.fasterxml.jackson.databind.JsonNode series = Command.getJson(gate + "/api/v1/jobs/" + id
@@ -64,8 +65,8 @@ class DemoTest {
             }
             asked += point.get("targetRate").asDouble();
             browsedByThen += point.at("/steps/0/requestsPerSecond").asDouble();
-            assertThat(browsedByThen).as("up to second %d of %s", i, points)
-                    .isCloseTo(asked, org.assertj.core.api.Assertions.withinPercentage(10));
+            assertThat(browsedByThen).as("up to second %d of %s", i, points).isCloseTo(asked,
+                    org.assertj.core.api.Assertions.within(Math.max(asked * 0.10, point.get("targetRate").asDouble() * 0.25)));
             assertThat(point.at("/steps/0/requestsPerSecond").asDouble()).as("second %d of %s", i, points)
                     .isCloseTo(point.get("targetRate").asDouble(), org.assertj.core.api.Assertions.withinPercentage(25));
         }
