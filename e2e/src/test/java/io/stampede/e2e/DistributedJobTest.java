@@ -983,6 +983,28 @@ class DistributedJobTest {
     }
 
     @Test
+    void theLeaderRepeatsItsBackpressureLevelNoneTooSoAWorkerThatStopsHearingItKnowsTheLeaderIsGone() {
+        // Every 5 s, NONE too: a worker forgets a level's fence after 15 s without it, which must mean
+        // its leader is gone, not that nothing changed (else a deposed leader's late level would be obeyed).
+        long before = noneLevels(dispatches).size();
+        await().atMost(30, TimeUnit.SECONDS).until(() -> noneLevels(dispatches).size() >= before + 2);
+        List<Envelope> repeated = noneLevels(dispatches);
+        Envelope last = repeated.get(repeated.size() - 1);
+        Envelope previous = repeated.get(repeated.size() - 2);
+        assertThat(last.sender()).isEqualTo("manager-dc1-1");
+        assertThat(last.fence()).isEqualTo(previous.fence());
+        assertThat(last.timestampMillis() - previous.timestampMillis()).as("the repeat's period")
+                .isBetween(4_000L, 7_000L);
+    }
+
+    private static List<Envelope> noneLevels(KafkaProbe.Watch watch) {
+        return watch.envelopes().stream()
+                .filter(envelope -> envelope.payload() instanceof Payload.BackpressureChanged changed
+                        && changed.level() == io.stampede.model.load.Backpressure.NONE)
+                .toList();
+    }
+
+    @Test
     void eachDatacentersManagerAndWorkersFormOneMembershipClusterAndTheGateAnother() throws Exception {
         JsonNode dc1 = new ObjectMapper().readTree(get(managerUrls.get(0) + "/api/v1/cluster"));
         assertThat(dc1.get("cluster").asText()).isEqualTo("stampede/dc/dc1");

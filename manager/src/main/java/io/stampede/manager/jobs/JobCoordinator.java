@@ -75,7 +75,10 @@ public class JobCoordinator {
     static final long RESEND_RESULTS_MILLIS = 60_000;
     /** The datacenter's status goes to the gates every this many ticks. */
     static final int STATUS_EVERY_TICKS = 2;
-    /** A backpressure level other than NONE is sent again every this many ticks, for workers that missed it. */
+    /**
+     * The backpressure level, NONE too, is sent again every this many ticks: for workers that missed
+     * it, and so that a worker that stops hearing it (15 s) knows its leader is gone and forgets the fence.
+     */
     static final int BACKPRESSURE_EVERY_TICKS = 5;
     /** The most workers' reports one job holds until their share's dispatch is read. */
     static final int MAX_UNMATCHED = 10_000;
@@ -627,7 +630,7 @@ public class JobCoordinator {
                         + " them up", heartbeatSilence.toSeconds());
             }
             ticks++;
-            if (fence >= 0 && (level != sentLevel || level != Backpressure.NONE && ticks % BACKPRESSURE_EVERY_TICKS == 0)) {
+            if (fence >= 0 && (level != sentLevel || ticks % BACKPRESSURE_EVERY_TICKS == 0)) {
                 dispatch.send(new Subject.Datacenter(datacenter), fence, new Payload.BackpressureChanged(datacenter, level));
                 sentLevel = level;
             }
