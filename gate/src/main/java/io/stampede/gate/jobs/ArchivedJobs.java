@@ -316,6 +316,9 @@ public class ArchivedJobs {
         while (running) {
             try (KafkaConsumer<String, byte[]> consumer = consumer("index")) {
                 indexer = consumer;
+                if (!running) {
+                    return; // a stop that came before the consumer was published could not wake it
+                }
                 List<PartitionInfo> infos = consumer.partitionsFor(Topics.JOB_RESULTS, Duration.ofSeconds(10));
                 if (infos == null || infos.isEmpty()) {
                     if (!missingSaid) {
