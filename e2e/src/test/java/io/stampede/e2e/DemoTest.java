@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,11 @@ class DemoTest {
         assertThat(Long.parseLong(served)).isEqualTo(reported);
         assertThat(Command.stampede(directory, Duration.ofMinutes(1), "local", "status").exitCode()).isZero();
         assertThat(Files.readString(directory.resolve(".stampede/demo-job.yaml"))).contains("name: stampede demo");
+        // Its gate and managers compile with the JIT's first tier only, its workers with the whole JIT.
+        for (String id : List.of("gate-1", "manager-dc1-1", "manager-dc2-1")) {
+            assertThat(Command.node(directory, id).get("command").toString()).as(id).contains("-XX:TieredStopAtLevel=1");
+        }
+        assertThat(Command.node(directory, "worker-dc1-1").get("command").toString()).doesNotContain("TieredStopAtLevel");
 
         // The ramp is a ramp: what was browsed up to each whole second (its rates, which windows spread
         // over the seconds they cover) within 10 % of what the schedule asked for by then, or off it

@@ -89,15 +89,16 @@ public final class LocalCluster {
      *            properties is left to them
      * @param rtt a simulated round trip per datacenter, added to its managers' probe answers
      *            ({@code --rtt dc2=40ms}); datacenters not named answer at once
+     * @param controlPlaneJvmOptions JVM options for the gates and managers only, after {@code jvmOptions}
      */
     public record Layout(int datacenters, int managersPerDatacenter, int workersPerDatacenter, int gates,
             int partitions, Duration timeout, List<String> jvmOptions, Map<String, String> nodeProperties,
-            Map<String, Duration> rtt, boolean kafkaScram, Set<LocalTls> tls) {
+            Map<String, Duration> rtt, boolean kafkaScram, Set<LocalTls> tls, List<String> controlPlaneJvmOptions) {
 
         public Layout(int datacenters, int managersPerDatacenter, int workersPerDatacenter, int gates,
                 int partitions, Duration timeout, List<String> jvmOptions, Map<String, String> nodeProperties) {
             this(datacenters, managersPerDatacenter, workersPerDatacenter, gates, partitions, timeout, jvmOptions,
-                    nodeProperties, Map.of(), false, Set.of());
+                    nodeProperties, Map.of(), false, Set.of(), List.of());
         }
 
         public Layout {
@@ -116,12 +117,19 @@ public final class LocalCluster {
             require(partitions >= 1, "--partitions must be at least 1");
             jvmOptions = List.copyOf(jvmOptions);
             nodeProperties = Map.copyOf(nodeProperties);
+            controlPlaneJvmOptions = List.copyOf(controlPlaneJvmOptions);
         }
 
         /** This layout with {@code properties} as its node properties. */
         Layout withNodeProperties(Map<String, String> properties) {
             return new Layout(datacenters, managersPerDatacenter, workersPerDatacenter, gates, partitions, timeout,
-                    jvmOptions, properties, rtt, kafkaScram, tls);
+                    jvmOptions, properties, rtt, kafkaScram, tls, controlPlaneJvmOptions);
+        }
+
+        /** This layout with {@code options} for its gates and managers only. */
+        public Layout withControlPlaneJvmOptions(List<String> options) {
+            return new Layout(datacenters, managersPerDatacenter, workersPerDatacenter, gates, partitions, timeout,
+                    jvmOptions, nodeProperties, rtt, kafkaScram, tls, options);
         }
 
         List<String> datacenterNames() {
@@ -492,6 +500,9 @@ public final class LocalCluster {
         command.add(marker(directory));
         command.add("-Xmx384m");
         command.addAll(layout.jvmOptions());
+        if (node.role() != NodeRole.WORKER) {
+            command.addAll(layout.controlPlaneJvmOptions());
+        }
         command.add("-Dstampede.node.id=" + node.id());
         if (node.datacenter() != null) {
             command.add("-Dstampede.node.datacenter=" + node.datacenter());

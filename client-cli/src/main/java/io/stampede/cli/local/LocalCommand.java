@@ -142,7 +142,7 @@ public final class LocalCommand implements Runnable {
             }
             LocalCluster.Layout layout = new LocalCluster.Layout(datacenters, managers, workers, gates, partitions,
                     Duration.ofSeconds(timeoutSeconds), jvmOptions, nodeProperties, simulated,
-                    kafkaAuth == KafkaAuth.scram, tls);
+                    kafkaAuth == KafkaAuth.scram, tls, List.of());
             LocalCluster cluster = parent.cluster(spec);
             StartLock lock;
             try {
