@@ -3,9 +3,11 @@ package io.stampede.node.load;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.time.Duration;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
@@ -46,7 +48,8 @@ public class NodeLoad {
 
     private Vertx vertx;
     private final OverloadDetector detector;
-    private final com.sun.management.OperatingSystemMXBean os;
+    /** The process's CPU since the last call, a share of the machine; NaN when unknown. */
+    private final DoubleSupplier processCpu;
     /** The critical work seen since the last tick: total microseconds and count, guarded by {@code work}. */
     private final Object work = new Object();
     private long sumMicros;
@@ -61,16 +64,23 @@ public class NodeLoad {
     private long startedAt;
 
     /** Needs no Vert.x until start-up, so that beans built early may depend on it. */
+    @Inject
     public NodeLoad(NodeConfig config) {
+        this(config.overload().latencyFloor(),
+                ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                        ? os::getProcessCpuLoad : null);
+    }
+
+    /** With {@code processCpu} the process's CPU since its last call, or null where it cannot be read. */
+    NodeLoad(Duration latencyFloor, DoubleSupplier processCpu) {
         OverloadDetector.Thresholds defaults = OverloadDetector.DEFAULTS;
         this.detector = new OverloadDetector(new OverloadDetector.Thresholds(defaults.alpha(), defaults.window(),
-                defaults.trendWindow(), defaults.minSamples(), config.overload().latencyFloor().toMillis(),
+                defaults.trendWindow(), defaults.minSamples(), latencyFloor.toMillis(),
                 defaults.delta(), defaults.trendOverloaded(), defaults.latencyMillis(), defaults.cpu(),
                 defaults.memory()));
-        this.os = ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean sun
-                ? sun : null;
+        this.processCpu = processCpu == null ? () -> Double.NaN : processCpu;
         this.signals = detector.signals();
-        this.cpu = os == null ? Double.NaN : CPU_BEFORE_ANY_READING;
+        this.cpu = processCpu == null ? Double.NaN : CPU_BEFORE_ANY_READING;
     }
 
     void start(@Observes StartupEvent event, MeterRegistry registry, Vertx vertx) {
@@ -84,9 +94,14 @@ public class NodeLoad {
         Gauge.builder("stampede.node.load.latency", () -> signals.recentMillis())
                 .description("The median latency of this node's critical work over its last 10 readings, in ms")
                 .baseUnit("milliseconds").register(registry);
-        startedAt = System.nanoTime();
+        started(System.nanoTime());
+        timer = vertx.setPeriodic(TICK_MILLIS, id -> tick(System.nanoTime()));
+    }
+
+    /** Judging starts {@value #WARM_UP_NANOS} ns after {@code now}. */
+    void started(long now) {
+        startedAt = now;
         expectedAt = startedAt + TICK_MILLIS * 1_000_000;
-        timer = vertx.setPeriodic(TICK_MILLIS, id -> tick());
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -116,8 +131,8 @@ public class NodeLoad {
         return signals;
     }
 
-    private void tick() {
-        long now = System.nanoTime();
+    /** One second's judgement, at {@code now} (nanoseconds, as {@link System#nanoTime}). */
+    void tick(long now) {
         double loopLagMillis = Math.max(0, now - expectedAt) / 1e6;
         expectedAt = now + TICK_MILLIS * 1_000_000;
         if (now - startedAt < WARM_UP_NANOS) {
@@ -127,10 +142,8 @@ public class NodeLoad {
                 count = 0;
                 sumMicros = 0;
             }
-            if (os != null) {
-                // Read and dropped: the first judged reading then covers its own second, not the start.
-                os.getProcessCpuLoad();
-            }
+            // Read and dropped: the first judged reading then covers its own second, not the start.
+            processCpu.getAsDouble();
             state = LoadState.HEALTHY.worst(floor.get());
             return;
         }
@@ -145,7 +158,7 @@ public class NodeLoad {
         double work = n == 0 ? 0 : micros / 1_000.0 / n;
         synchronized (this) {
             detector.latency(Math.max(work, loopLagMillis));
-            cpu = smooth(cpu, os == null ? Double.NaN : os.getProcessCpuLoad());
+            cpu = smooth(cpu, processCpu.getAsDouble());
             MemoryUsage usage = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
             heap = smooth(heap, usage.getMax() > 0 ? usage.getUsed() / (double) usage.getMax() : Double.NaN);
             detector.resources(cpu, heap);
