@@ -373,10 +373,13 @@ class OverloadTest {
 
     /** The gate's liveness probe timeout in its manifest ({@code deploy/base/gate-statefulset.yaml}). */
     private static Duration livenessTimeout() throws java.io.IOException {
-        String manifest = Files.readString(Command.HOME.resolve("deploy/base/gate-statefulset.yaml"));
-        Matcher timeout = Pattern.compile("livenessProbe:(?:\\n {12,}.*)*?\\n {12,}timeoutSeconds: (\\d+)").matcher(manifest);
-        assertThat(timeout.find()).as("the gate's liveness probe has a timeout").isTrue();
-        return Duration.ofSeconds(Long.parseLong(timeout.group(1)));
+        JsonNode gate = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                .readTree(Command.HOME.resolve("deploy/base/gate-statefulset.yaml").toFile())
+                .at("/spec/template/spec/containers/0");
+        assertThat(gate.path("name").asText()).isEqualTo("gate");
+        int seconds = gate.at("/livenessProbe/timeoutSeconds").asInt();
+        assertThat(seconds).as("the gate's liveness probe has a timeout").isPositive();
+        return Duration.ofSeconds(seconds);
     }
 
     private static boolean heyInstalled() {
