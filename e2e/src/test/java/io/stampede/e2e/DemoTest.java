@@ -76,7 +76,9 @@ class DemoTest {
             assertThat(point.at("/steps/0/requestsPerSecond").asDouble()).as("second %d of %s", i, points)
                     .isCloseTo(point.get("targetRate").asDouble(), org.assertj.core.api.Assertions.withinPercentage(25));
         }
-        System.out.println("The demo's ramp, each second's rate/target:" + ramp);
+        System.out.println("The demo's ramp, each second's rate/target:" + ramp + "; its thresholds:"
+                + demo.out().lines().filter(line -> line.contains("PASS ") || line.contains("FAIL "))
+                        .map(String::strip).reduce("", (all, line) -> all + " " + line));
         long browsed = demo.out().lines().filter(line -> line.matches("\\s+browse\\s+list items\\s.*"))
                 .mapToLong(line -> Long.parseLong(line.trim().split("\\s+")[3])).sum();
         assertThat(counted).as("the series counts what the table does").isEqualTo(browsed);

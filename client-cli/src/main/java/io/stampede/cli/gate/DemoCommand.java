@@ -35,7 +35,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     /**
      * The demo's gate and managers compile with the JIT's first tier only: on a small machine its
-     * seven JVMs compiling at once during the first job leave the workers and the demo API short of
+     * seven nodes compiling at once during the first job leave the workers and the demo API short of
      * CPU. Their work is light; the workers keep the full JIT, for the load they generate.
      */
     static final List<String> CONTROL_PLANE_JVM = List.of("-XX:TieredStopAtLevel=1");

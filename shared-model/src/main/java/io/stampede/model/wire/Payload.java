@@ -153,9 +153,9 @@ public sealed interface Payload {
     }
 
     /**
-     * Manager leader → its workers, when the level changes and every 5 s while it is not NONE: how
-     * hard to hold back progress windows (see {@link Backpressure}). A worker that hears nothing
-     * for 15 s goes back to NONE, so a lost manager cannot leave it batching.
+     * Manager leader → its workers, when the level changes and every 5 s, NONE too: how hard to
+     * hold back progress windows (see {@link Backpressure}). A worker that accepts no level for 15 s
+     * goes back to NONE and forgets the fence, so a lost manager cannot leave it batching.
      */
     record BackpressureChanged(String datacenter, Backpressure level) implements Payload {
         public BackpressureChanged {
