@@ -45,7 +45,7 @@ class NodeLoadTest {
             assertThat(load.state()).isEqualTo(LoadState.HEALTHY);
         }
         assertThat(calls.get()).as("the warm-up reads the CPU").isPositive();
-        load.tick(NodeLoad.WARM_UP_NANOS + second);
+        load.tick(NodeLoad.WARM_UP_NANOS);
         assertThat(load.signals().cpu()).isCloseTo(NodeLoad.smooth(NodeLoad.CPU_BEFORE_ANY_READING, 0.05),
                 org.assertj.core.api.Assertions.within(1e-9));
     }
@@ -54,7 +54,7 @@ class NodeLoadTest {
     void aNodeWhoseCpuCannotBeReadIsJudgedWithoutIt() {
         NodeLoad load = new NodeLoad(Duration.ofMillis(20), null);
         load.started(0);
-        load.tick(NodeLoad.WARM_UP_NANOS + 1_000_000_000L);
+        load.tick(NodeLoad.WARM_UP_NANOS);
         assertThat(load.signals().cpu()).isNaN();
     }
 
