@@ -838,6 +838,14 @@ class DistributedJobTest {
             gate.sendWithHeaders(Topics.jobs("dc1"), subject.key(), copied,
                     asGate.headers(Topics.JOB_EVENTS, subject.key(), copied));
         }
+        // A manager taken over holds a key of its own, certified as its (the test makes one as the cluster
+        // made dc1's manager's): a cancel with an inflated fence in the name of a manager that does not exist.
+        RecordSigning asTheManager = LocalCluster.recordSigning(directory.resolve(".stampede/local"), NodeRole.MANAGER,
+                manager);
+        try (KafkaProbe taken = new KafkaProbe(bootstrapServers, KafkaSecurity.PLAINTEXT, asTheManager)) {
+            taken.send(Topics.dispatch("dc1"), subject.key(), RecordCodec.encode(Envelope.of(subject, "manager-dc1-9",
+                    Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, now, new Payload.JobCancelRequested("an unknown sender"))));
+        }
 
         // Every node has refused them while the job still runs: had one been applied, the job would end now.
         String managerUrl = "http://127.0.0.1:" + dc1.stream().filter(node -> node.get("id").asText().equals(manager))
@@ -853,7 +861,8 @@ class DistributedJobTest {
                 String metrics = get("http://127.0.0.1:" + worker.get("httpPort").asInt() + "/q/metrics");
                 all &= rejected(metrics, Topics.dispatch("dc1"), "UNSIGNED") >= expected
                         && rejected(metrics, Topics.dispatch("dc1"), "FORGED") >= 2
-                        && rejected(metrics, Topics.dispatch("dc1"), "WRONG_ROLE") >= 1;
+                        && rejected(metrics, Topics.dispatch("dc1"), "WRONG_ROLE") >= 1
+                        && rejected(metrics, Topics.dispatch("dc1"), "UNKNOWN_SENDER") >= 1;
             }
             return all;
         });
@@ -863,14 +872,60 @@ class DistributedJobTest {
         JsonNode job = ended(id, Duration.ofSeconds(90));
         assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
         assertThat(job.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(target.requests("/delay/14"));
+        // The cluster's own records about the job are signed by their senders' own keys: each certificate names its record's sender.
+        Map<String, String> certified = certifiedSenders(List.of(Topics.dispatch("dc1"), Topics.progress("dc1"),
+                Topics.jobs("dc1")), subject.key());
+        List<String> nodes = new ArrayList<>(List.of("gate-1", manager));
+        workers.forEach(worker -> nodes.add(worker.get("id").asText()));
+        for (String node : nodes) {
+            assertThat(certified.get(node)).as("the certificate on %s's records", node).isEqualTo(node);
+        }
+        assertThat(certified.get("manager-dc1-9")).as("the forged cancel's").isEqualTo(manager);
         System.out.printf("Unsigned and forged records: %d unsigned on the dispatch topic (an inflated fence in the"
                 + " leader's name, %d cancels in workers' names), 1 unsigned from an unknown sender on the jobs topic,"
                 + " 1 signed with another key, a dispatch with an inflated fence signed with the cluster's key by a"
                 + " worker's role (WRONG_ROLE), the same claiming a manager's role (FORGED), and a datacenter's"
                 + " result on the events topic signed by a gate's role (WRONG_ROLE), a gate's cancel signed for the"
-                + " events topic copied to the jobs topic (FORGED): all refused and"
+                + " events topic copied to the jobs topic (FORGED), a cancel with an inflated fence in an unknown"
+                + " manager's name signed with dc1's manager's own certified key (UNKNOWN_SENDER): all refused and"
                 + " counted; the job COMPLETED with the target's exact count (%d)%n", unsigned, unsigned - 1,
                 target.requests("/delay/14"));
+    }
+
+    /**
+     * The node each certificate names, by the sender named in the signed records about {@code key} on
+     * {@code topics} (the last, when a sender's records carry several); senders that sign without a
+     * certificate are left out.
+     */
+    private static Map<String, String> certifiedSenders(List<String> topics, String key) {
+        Map<String, String> certified = new java.util.TreeMap<>();
+        java.util.Properties properties = new java.util.Properties();
+        properties.put("bootstrap.servers", bootstrapServers);
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer =
+                new org.apache.kafka.clients.consumer.KafkaConsumer<>(properties,
+                        new org.apache.kafka.common.serialization.StringDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
+            topics.forEach(topic -> consumer.partitionsFor(topic).forEach(partition -> partitions.add(
+                    new org.apache.kafka.common.TopicPartition(topic, partition.partition()))));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (partitions.stream().anyMatch(partition -> consumer.position(partition) < ends.get(partition))
+                    && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(record -> {
+                    org.apache.kafka.common.header.Header certificate = record.headers().lastHeader(
+                            RecordRoles.CERTIFICATE_HEADER);
+                    if (key.equals(record.key()) && certificate != null) {
+                        RecordCodec.sender(record.value()).ifPresent(sender -> certified.put(sender,
+                                io.stampede.model.security.NodeCertificate.parse(new String(certificate.value(),
+                                        StandardCharsets.UTF_8)).id()));
+                    }
+                });
+            }
+        }
+        return certified;
     }
 
     /** The records a node's metrics say it rejected on {@code topic} for {@code reason} (null: every reason). */

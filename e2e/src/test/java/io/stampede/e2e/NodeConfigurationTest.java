@@ -126,6 +126,26 @@ class NodeConfigurationTest {
         assertThat(result.toString()).doesNotContain(gates);
     }
 
+    @Test
+    void aWorkerGivenAnotherNodesCertificateRefusesToStartWithoutShowingItsKey() {
+        Map<NodeRole, List<String>> keys = RecordRoles.generate();
+        io.stampede.model.security.NodeCertificate.Issued another = io.stampede.model.security.NodeCertificate.issue(
+                NodeRole.WORKER, "worker-dc1-2", keys.get(NodeRole.WORKER).get(0));
+        Command.Result result = Command.service("worker", directory, List.of("-Dstampede.membership.bind-host=127.0.0.1",
+                "-Dstampede.ports.http=0", "-Dstampede.node.datacenter=dc1", "-Dstampede.node.id=worker-dc1-1"), Map.of(
+                        "STAMPEDE_SECURITY_RECORD_KEY", "a-record-key-of-32-characters-00",
+                        "STAMPEDE_SECURITY_RECORD_NODE_KEY", another.privateKey(),
+                        "STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE", another.certificate(),
+                        "STAMPEDE_SECURITY_RECORD_ROLE_PUBLIC_KEYS", String.join(",", RecordRoles.publicEntries(keys))),
+                TIMEOUT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err().lines().filter(line -> !line.isBlank())).containsExactly(
+                "stampede-worker: invalid configuration: stampede.security.record-node-certificate: it is worker"
+                        + " worker-dc1-2's, and this node is worker worker-dc1-1");
+        assertThat(result.toString()).doesNotContain(another.privateKey());
+    }
+
     /** An RSA public key as {@code quarkus.oidc.public-key} takes it: the base64 of its DER. */
     private static String publicKey() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");

@@ -14,6 +14,7 @@ import io.stampede.cli.ExitCodes;
 import io.stampede.model.security.ApiKeys;
 import io.stampede.model.NodeRole;
 import io.stampede.model.security.KeyLimits;
+import io.stampede.model.security.NodeCertificate;
 import io.stampede.model.security.RecordRoles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,11 +22,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code stampede key new}: makes an API key and the line that configures a gate to accept it;
- * {@code stampede key roles}: makes each role's key pair for signed records.
+ * {@code stampede key roles}: makes each role's key pair for signed records; {@code stampede key
+ * node}: makes one node's own key pair, certified with its role's private key.
  */
 @Command(name = "key", mixinStandardHelpOptions = true,
         description = "API keys for gates, and role keys for records (docs/security.md).",
-        subcommands = {KeyCommand.New.class, KeyCommand.Roles.class})
+        subcommands = {KeyCommand.New.class, KeyCommand.Roles.class, KeyCommand.Node.class})
 public final class KeyCommand implements Runnable {
 
     @Spec
@@ -58,6 +60,69 @@ public final class KeyCommand implements Runnable {
             out.println("# The nodes of one role only: stampede.security.record-role-key=<that role's line>.");
             out.println("public-keys=" + String.join(",", RecordRoles.publicEntries(keys)));
             keys.forEach((role, pair) -> out.println(role.label() + "=" + pair.get(0)));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "node", mixinStandardHelpOptions = true,
+            description = "Make one node's own key pair for signed records, certified with its role's private key"
+                    + " (docs/security.md#node-keys): the node then signs as itself, and every node refuses a record"
+                    + " of its key in another node's name. Prints the node's two settings as an environment file"
+                    + " (for `kubectl create secret generic <name> --from-env-file=<file>`, or podman's --env-file);"
+                    + " the private key is shown only now. The role's private key is read from a file, never from"
+                    + " the command line.")
+    public static final class Node implements Callable<Integer> {
+
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--role", required = true, paramLabel = "ROLE", description = "gate, manager or worker.")
+        String role;
+
+        @Option(names = "--id", required = true, paramLabel = "ID", description = "The node's id (stampede.node.id).")
+        String id;
+
+        @Option(names = "--role-key-file", required = true, paramLabel = "FILE",
+                description = "A file holding the role's private key (its line of `stampede key roles`, with or"
+                        + " without its name), or - for standard input.")
+        String roleKeyFile;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            java.util.Optional<NodeRole> named = NodeRole.ofLabel(role.strip());
+            if (named.isEmpty()) {
+                err.println("stampede key node: '" + role + "' is not a role (gate, manager, worker)");
+                return ExitCodes.USAGE;
+            }
+            String roleKey;
+            try {
+                roleKey = roleKeyFile.equals("-") ? new String(System.in.readAllBytes(),
+                        java.nio.charset.StandardCharsets.UTF_8) : java.nio.file.Files.readString(
+                                java.nio.file.Path.of(roleKeyFile));
+            } catch (java.io.IOException | RuntimeException e) {
+                err.println("stampede key node: cannot read --role-key-file " + roleKeyFile + ": " + e.getMessage());
+                return ExitCodes.USAGE;
+            }
+            roleKey = roleKey.strip();
+            if (roleKey.startsWith(named.get().label() + "=")) {
+                roleKey = roleKey.substring(named.get().label().length() + 1);
+            }
+            NodeCertificate.Issued issued;
+            try {
+                issued = NodeCertificate.issue(named.get(), id.strip(), roleKey);
+            } catch (IllegalArgumentException e) {
+                err.println("stampede key node: " + (e.getMessage().startsWith("is not") ? "the --role-key-file "
+                        : "") + e.getMessage());
+                return ExitCodes.USAGE;
+            }
+            out.println("# The record key of " + named.get().label() + " " + id.strip() + " (docs/security.md#node-keys),"
+                    + " made " + java.time.Instant.now() + "; the private key is shown only now.");
+            out.println("# That node only, with every node's stampede.security.record-role-public-keys; it is not"
+                    + " given stampede.security.record-role-key.");
+            out.println("STAMPEDE_SECURITY_RECORD_NODE_KEY=" + issued.privateKey());
+            out.println("STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE=" + issued.certificate());
             return ExitCodes.OK;
         }
     }

@@ -144,12 +144,12 @@ public final class LocalCluster {
     }
 
     /**
-     * What a node of {@code role} of the local cluster in {@code clusterDirectory} gets in its
-     * environment: its secrets (the API key's hash, the membership and record keys, its role's
-     * record key). For a process started like one of its nodes, outside this class.
+     * What node {@code id} of {@code role} of the local cluster in {@code clusterDirectory} gets in
+     * its environment: its secrets (the API key's hash, the membership and record keys, a record key
+     * of its own certified by its role). For a process started like one of its nodes, outside this class.
      */
-    public static Map<String, String> nodeEnvironment(Path clusterDirectory, NodeRole role) {
-        return LocalSecrets.read(clusterDirectory).nodeEnvironment(role);
+    public static Map<String, String> nodeEnvironment(Path clusterDirectory, NodeRole role, String id) {
+        return LocalSecrets.read(clusterDirectory).nodeEnvironment(role, id);
     }
 
     /**
@@ -198,6 +198,15 @@ public final class LocalCluster {
      */
     public static io.stampede.model.security.RecordSigning recordSigning(Path clusterDirectory, NodeRole role) {
         return LocalSecrets.read(clusterDirectory).recordSigning(Optional.of(role));
+    }
+
+    /**
+     * How node {@code id} of {@code role} of the local cluster in {@code clusterDirectory} signs its
+     * records, with a key of its own certified now: for a test that writes records as that node.
+     */
+    public static io.stampede.model.security.RecordSigning recordSigning(Path clusterDirectory, NodeRole role,
+            String id) {
+        return LocalSecrets.read(clusterDirectory).recordSigning(role, id);
     }
 
     /** The address every node of a local cluster listens on. */
@@ -541,7 +550,7 @@ public final class LocalCluster {
         command.add("-jar");
         command.add(jar.toString());
 
-        Process process = spawn(command, node.role(), ProcessBuilder.Redirect.to(log.toFile()));
+        Process process = spawn(command, node.role(), node.id(), ProcessBuilder.Redirect.to(log.toFile()));
         startUp.recordNode(process.toHandle());
         children.put(node.id(), process);
         return new ClusterState.Node(node.id(), node.role().label(), node.datacenter(),
@@ -549,10 +558,11 @@ public final class LocalCluster {
     }
 
     /** Starts a node's command in a session of its own, in the cluster directory, its output to {@code log}. */
-    private Process spawn(List<String> command, NodeRole role, ProcessBuilder.Redirect log) throws IOException {
+    private Process spawn(List<String> command, NodeRole role, String id, ProcessBuilder.Redirect log)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(Processes.inOwnSession(command));
         // Secrets go in the environment, which only this user may read, never on the command line.
-        builder.environment().putAll(LocalSecrets.read(directory).nodeEnvironment(role));
+        builder.environment().putAll(LocalSecrets.read(directory).nodeEnvironment(role, id));
         return builder
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
@@ -608,7 +618,7 @@ public final class LocalCluster {
         if (!seeds.isEmpty()) {
             command.add(command.indexOf("-jar"), "-Dstampede.node.seeds=" + String.join(",", seeds));
         }
-        Process process = spawn(command, NodeRole.ofLabel(node.role()).orElseThrow(),
+        Process process = spawn(command, NodeRole.ofLabel(node.role()).orElseThrow(), id,
                 ProcessBuilder.Redirect.appendTo(node.log().toFile()));
         children.put(id, process);
         ClusterState.Node again = node.restartedAs(ClusterState.Started.of(process.toHandle()));

@@ -17,6 +17,7 @@ import io.stampede.cli.gate.Credentials;
 import io.stampede.model.security.ApiKeys;
 import io.stampede.model.security.KafkaSecurity;
 import io.stampede.model.NodeRole;
+import io.stampede.model.security.NodeCertificate;
 import io.stampede.model.security.RecordRoles;
 import io.stampede.model.security.RecordSigning;
 
@@ -26,7 +27,8 @@ import io.stampede.model.security.RecordSigning;
  * key that signs its nodes' datagrams, the record key that signs their Kafka records, each role's
  * key pair that signs them as that role ({@link RecordRoles}), and, with {@code --kafka-auth scram},
  * the broker's SCRAM user. Nodes get them in their environment: the API key's hash, the membership
- * and record keys, their own role's private key and every role's public key, the Kafka settings.
+ * and record keys, a key pair of their own certified by their role ({@link NodeCertificate}: the
+ * roles' private keys stay in the credentials file) and every role's public key, the Kafka settings.
  *
  * @param roleKeys each role's {@code [private key, public key]}; empty for a cluster made before them
  */
@@ -65,7 +67,8 @@ record LocalSecrets(String apiKey, String membershipKey, String recordKey, Map<N
         secrets.kafka().ifPresent(kafka -> properties.setProperty(KAFKA_PASSWORD, kafka.password().orElseThrow()));
         Credentials.write(directory.resolve(Credentials.LOCAL_FILE), properties,
                 "The local cluster's secrets (docs/security.md): the CLI sends api-key; its nodes sign membership with"
-                        + " membership-key, sign their records with record-key and their role's record-role-key,"
+                        + " membership-key, sign their records with record-key and a key of their own certified with"
+                        + " their role's record-role-key,"
                         + " and log in to Kafka as '" + KAFKA_USER
                         + "' with kafka-password, when set");
         return secrets;
@@ -128,8 +131,21 @@ record LocalSecrets(String apiKey, String membershipKey, String recordKey, Map<N
                 role, role.map(signer -> roleKeys.get(signer).get(0))));
     }
 
-    /** What a node of {@code role} gets in its environment. */
-    Map<String, String> nodeEnvironment(NodeRole role) {
+    /**
+     * How node {@code id} of {@code role} signs and checks records with a key of its own, certified
+     * now; as {@link #recordSigning(Optional)} for a cluster made before role keys.
+     */
+    RecordSigning recordSigning(NodeRole role, String id) {
+        if (recordKey.isEmpty() || roleKeys.isEmpty()) {
+            return recordSigning(Optional.of(role));
+        }
+        NodeCertificate.Issued own = NodeCertificate.issue(role, id, roleKeys.get(role).get(0));
+        return RecordSigning.of(recordKey, Optional.empty()).withRoles(RecordRoles.ofNode(
+                RecordRoles.publicEntries(roleKeys), own.certificate(), own.privateKey()));
+    }
+
+    /** What node {@code id} of {@code role} gets in its environment: a new key pair of its own each time. */
+    Map<String, String> nodeEnvironment(NodeRole role, String id) {
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("STAMPEDE_SECURITY_API_KEYS", ApiKeys.entry("local", Set.of(ApiKeys.Role.ADMIN), apiKey));
         environment.put("STAMPEDE_MEMBERSHIP_KEY", membershipKey);
@@ -137,7 +153,9 @@ record LocalSecrets(String apiKey, String membershipKey, String recordKey, Map<N
             environment.put("STAMPEDE_SECURITY_RECORD_KEY", recordKey);
         }
         if (!recordKey.isEmpty() && !roleKeys.isEmpty()) {
-            environment.put("STAMPEDE_SECURITY_RECORD_ROLE_KEY", roleKeys.get(role).get(0));
+            NodeCertificate.Issued own = NodeCertificate.issue(role, id, roleKeys.get(role).get(0));
+            environment.put("STAMPEDE_SECURITY_RECORD_NODE_KEY", own.privateKey());
+            environment.put("STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE", own.certificate());
             environment.put("STAMPEDE_SECURITY_RECORD_ROLE_PUBLIC_KEYS",
                     String.join(",", RecordRoles.publicEntries(roleKeys)));
         }

@@ -47,6 +47,48 @@ class KeyCommandTest {
     }
 
     @Test
+    void aNodesKeyIsCertifiedWithItsRolesKeyReadFromAFileAndSignsAsThatNodeOnly(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path directory) throws Exception {
+        java.util.Map<NodeRole, List<String>> keys = RecordRoles.generate();
+        java.nio.file.Path file = directory.resolve("managers");
+        java.nio.file.Files.writeString(file, "manager=" + keys.get(NodeRole.MANAGER).get(0) + "\n");
+        assertThat(run("key", "node", "--role", "manager", "--id", "manager-dc1-2", "--role-key-file", file.toString()))
+                .isZero();
+        java.util.Map<String, String> lines = new java.util.LinkedHashMap<>();
+        out.toString().lines().filter(line -> !line.startsWith("#")).forEach(line -> {
+            int equals = line.indexOf('=');
+            lines.put(line.substring(0, equals), line.substring(equals + 1));
+        });
+        assertThat(lines).containsOnlyKeys("STAMPEDE_SECURITY_RECORD_NODE_KEY", "STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE");
+        RecordRoles node = RecordRoles.ofNode(RecordRoles.publicEntries(keys),
+                lines.get("STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE"), lines.get("STAMPEDE_SECURITY_RECORD_NODE_KEY"));
+        assertThat(node.certificate().orElseThrow().id()).isEqualTo("manager-dc1-2");
+        assertThat(node.role()).contains(NodeRole.MANAGER);
+        assertThat(out.toString()).doesNotContain(keys.get(NodeRole.MANAGER).get(0));
+
+        // The workers' key cannot make a manager's certificate that checks; a wrong role or id is a usage error.
+        java.nio.file.Files.writeString(file, keys.get(NodeRole.WORKER).get(0));
+        assertThat(run("key", "node", "--role", "manager", "--id", "manager-dc1-2", "--role-key-file",
+                file.toString())).isZero();
+        String certificate = out.toString().lines().filter(line -> line.startsWith(
+                "STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE=")).reduce((first, last) -> last).orElseThrow();
+        String key = out.toString().lines().filter(line -> line.startsWith("STAMPEDE_SECURITY_RECORD_NODE_KEY="))
+                .reduce((first, last) -> last).orElseThrow();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RecordRoles.ofNode(RecordRoles.publicEntries(keys),
+                certificate.substring(certificate.indexOf('=') + 1), key.substring(key.indexOf('=') + 1)))
+                .hasMessageStartingWith("is not signed by the managers' key");
+        assertThat(run("key", "node", "--role", "boss", "--id", "x", "--role-key-file", file.toString())).isEqualTo(2);
+        assertThat(run("key", "node", "--role", "worker", "--id", "a:b", "--role-key-file", file.toString()))
+                .isEqualTo(2);
+        assertThat(run("key", "node", "--role", "worker", "--id", "w", "--role-key-file", directory.resolve("none")
+                .toString())).isEqualTo(2);
+        java.nio.file.Files.writeString(file, "not a key");
+        assertThat(run("key", "node", "--role", "worker", "--id", "w", "--role-key-file", file.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("'boss' is not a role", "'a:b' is not a node id",
+                "cannot read --role-key-file", "the --role-key-file is not an Ed25519 private key");
+    }
+
+    @Test
     void aNewKeyComesWithTheEntryThatAcceptsItAndOnlyItsHash() {
         assertThat(run("key", "new", "--name", "ci", "--roles", "submit,read")).isZero();
         List<String> lines = out.toString().lines().toList();

@@ -5,38 +5,67 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.stampede.model.JobId;
 import io.stampede.model.NodeRole;
 import io.stampede.model.Topics;
+import io.stampede.model.security.NodeCertificate;
+import io.stampede.model.security.RecordRoles;
 import io.stampede.model.security.RecordSigning;
+import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.RecordCodec;
+import io.stampede.model.wire.Subject;
 
 /** A local cluster's secrets: what each node gets, and what survives the credentials file. */
 class LocalSecretsTest {
 
     @Test
-    void eachNodeGetsItsOwnRolesPrivateKeyOnlyAndEveryRolesPublicKey(@TempDir Path directory) throws Exception {
+    void eachNodeGetsAKeyOfItsOwnCertifiedByItsRoleNoRolesPrivateKeyAndEveryRolesPublicKey(@TempDir Path directory)
+            throws Exception {
         LocalSecrets made = LocalSecrets.create(directory, null, false, new SecureRandom());
         LocalSecrets read = LocalSecrets.read(directory);
         assertThat(read.roleKeys()).isEqualTo(made.roleKeys()).containsOnlyKeys(NodeRole.values());
 
         for (NodeRole role : NodeRole.values()) {
-            Map<String, String> environment = read.nodeEnvironment(role);
-            assertThat(environment.get("STAMPEDE_SECURITY_RECORD_ROLE_KEY")).as(role.label())
-                    .isEqualTo(read.roleKeys().get(role).get(0));
-            for (NodeRole other : NodeRole.values()) {
-                if (other != role) {
-                    assertThat(String.join("\n", environment.values())).as("%s's environment", role.label())
-                            .doesNotContain(read.roleKeys().get(other).get(0));
-                }
+            String id = role.label() + "-dc1-1";
+            Map<String, String> environment = read.nodeEnvironment(role, id);
+            assertThat(environment).doesNotContainKey("STAMPEDE_SECURITY_RECORD_ROLE_KEY");
+            for (NodeRole any : NodeRole.values()) {
+                assertThat(String.join("\n", environment.values())).as("%s's environment", role.label())
+                        .doesNotContain(read.roleKeys().get(any).get(0));
             }
             assertThat(environment.get("STAMPEDE_SECURITY_RECORD_ROLE_PUBLIC_KEYS"))
                     .contains("gate=", "manager=", "worker=");
+            NodeCertificate certificate = NodeCertificate.parse(environment.get(
+                    "STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE"));
+            assertThat(certificate.role()).isEqualTo(role);
+            assertThat(certificate.id()).isEqualTo(id);
+
+            // What the node signs, the cluster takes in its own name only.
+            RecordSigning node = RecordSigning.of(read.recordKey(), Optional.empty()).withRoles(RecordRoles.ofNode(
+                    List.of(environment.get("STAMPEDE_SECURITY_RECORD_ROLE_PUBLIC_KEYS").split(",")),
+                    environment.get("STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE"),
+                    environment.get("STAMPEDE_SECURITY_RECORD_NODE_KEY")));
+            String topic = role == NodeRole.GATE ? Topics.jobs("dc1") : role == NodeRole.MANAGER
+                    ? Topics.dispatch("dc1") : Topics.progress("dc1");
+            for (String sender : List.of(id, "intruder")) {
+                byte[] value = RecordCodec.encode(Envelope.of(Subject.job(JobId.of("job-1")), sender, 1, 1, 1L,
+                        new Payload.JobCancelRequested("test")));
+                assertThat(read.recordSigning().check(topic, "job-1", value, node.headers(topic, "job-1", value)::get))
+                        .as("%s's record in the name of %s", id, sender)
+                        .isEqualTo(sender.equals(id) ? Optional.empty() : Optional.of(RecordSigning.Refusal.UNKNOWN_SENDER));
+            }
         }
+        assertThat(read.nodeEnvironment(NodeRole.WORKER, "worker-dc1-1").get("STAMPEDE_SECURITY_RECORD_NODE_KEY"))
+                .as("a new key each time a node starts").isNotEqualTo(read.nodeEnvironment(NodeRole.WORKER,
+                        "worker-dc1-1").get("STAMPEDE_SECURITY_RECORD_NODE_KEY"));
         // What a worker of this cluster signs, a checker of it takes, on the worker's own topic only.
         RecordSigning worker = read.recordSigning(Optional.of(NodeRole.WORKER));
         byte[] value = "{}".getBytes(StandardCharsets.UTF_8);

@@ -145,6 +145,17 @@ public interface NodeConfig {
         Optional<List<String>> recordRolePublicKeys();
 
         /**
+         * This node's own Ed25519 private key (base64 of its PKCS#8 form), instead of its role's:
+         * with {@link #recordNodeCertificate} and {@link #recordRolePublicKeys}, it signs its records
+         * as itself, and readers refuse a record of its key in another node's name
+         * (docs/security.md#node-keys).
+         */
+        Optional<String> recordNodeKey();
+
+        /** The certificate of {@link #recordNodeKey}'s public key, made with this node's role's key ({@code stampede key node}). */
+        Optional<String> recordNodeCertificate();
+
+        /**
          * Whether records with a good MAC but no role signature are accepted too (wrongly signed ones
          * never are): while role signatures are switched on in a running cluster.
          */

@@ -26,7 +26,8 @@ import io.stampede.node.protocol.PeerProtocols;
  * ({@link DeadLetters}). When the cluster signs its records ({@link RecordSigning}), a record
  * without a valid MAC, or, with role signatures, without a valid signature of a role that writes
  * its topic, is rejected before anything reads it: {@code UNSIGNED}, {@code FORGED} or
- * {@code WRONG_ROLE}.
+ * {@code WRONG_ROLE}; and one signed by a node's own certified key in another node's name,
+ * {@code UNKNOWN_SENDER}.
  */
 @Singleton
 public class RecordInbox {
@@ -145,6 +146,8 @@ public class RecordInbox {
                 return "it is not signed by a role that writes this topic, stampede.security.record-role-public-keys";
             case FORGED:
                 return "its MAC or its role signature is not one of a key this node accepts";
+            case UNKNOWN_SENDER:
+                return "it is signed by a node's own key, certified by its role, and names another sender";
             default:
                 return "it carries no MAC of a record key this node accepts (stampede.security.record-key), or, with"
                         + " role signatures, no role signature (stampede.security.record-role-key)";

@@ -11,6 +11,7 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.stampede.model.NodeRole;
+import io.stampede.model.security.NodeCertificate;
 import io.stampede.model.security.RecordRoles;
 import io.stampede.model.security.RecordSigning;
 import io.stampede.node.config.NodeConfig;
@@ -19,8 +20,9 @@ import io.stampede.node.config.NodeIdentity;
 /**
  * This node's {@link RecordSigning}, from {@code stampede.security.record-key} and
  * {@code record-secondary-key}, with its role's signatures ({@link RecordRoles}) from
- * {@code record-role-key} and {@code record-role-public-keys}, and the checks those settings must
- * pass before the node starts.
+ * {@code record-role-key} and {@code record-role-public-keys} (or, for a node that signs as
+ * itself, {@code record-node-key} and {@code record-node-certificate}), and the checks those settings
+ * must pass before the node starts.
  */
 public final class RecordKeys {
 
@@ -46,16 +48,19 @@ public final class RecordKeys {
                         + " records it reads are not checked, so whoever can write the topics can make it apply"
                         + " anything (docs/security.md#records)");
             } else if (signing.roles().isEmpty()) {
-                LOG.warn("stampede.security.record-role-key is not set: records are signed with the cluster's key"
-                        + " only, so any node holding it can write any role's records (docs/security.md#role-signatures)");
+                LOG.warn("neither stampede.security.record-role-key nor record-node-key is set: records are signed with the"
+                        + " cluster's key only, so any node holding it can write any role's records"
+                        + " (docs/security.md#role-signatures)");
             } else {
                 if (config.security().recordRoleAcceptUnsigned()) {
                     LOG.warn("stampede.security.record-role-accept-unsigned is on: records without a role signature"
                             + " are accepted, for as long as role signatures are being switched on"
                             + " (docs/security.md#role-signatures)");
                 }
-                LOG.infof("Kafka records are signed with the cluster's record key and as a %s's, and each record read"
-                        + " must be signed by a role that writes its topic (role signatures on)", identity.role().label());
+                LOG.infof("Kafka records are signed with the cluster's record key and as a %s's%s, and each record read"
+                        + " must be signed by a role that writes its topic (role signatures on)", identity.role().label(),
+                        signing.roles().flatMap(RecordRoles::certificate).isPresent()
+                                ? ", with this node's own certified key (docs/security.md#node-keys)" : "");
             }
             return signing;
         }
@@ -64,6 +69,12 @@ public final class RecordKeys {
     /** The signing these settings ask for, as a node of {@code role} signs; off without a record key. */
     public static RecordSigning of(NodeConfig.Security security, NodeRole role) {
         RecordSigning signing = of(security);
+        if (signing.on() && security.recordNodeKey().isPresent() && security.recordNodeCertificate().isPresent()
+                && security.recordRolePublicKeys().isPresent()) {
+            return signing.withRoles(RecordRoles.ofNode(security.recordRolePublicKeys().get(),
+                    security.recordNodeCertificate().get(), security.recordNodeKey().get()),
+                    security.recordRoleAcceptUnsigned());
+        }
         if (!signing.on() || security.recordRoleKey().isEmpty() || security.recordRolePublicKeys().isEmpty()) {
             return signing;
         }
@@ -78,6 +89,56 @@ public final class RecordKeys {
     public static RecordSigning of(NodeConfig.Security security) {
         return security.recordKey().map(key -> RecordSigning.of(key, security.recordSecondaryKey(),
                 security.recordAcceptUnsigned())).orElse(RecordSigning.off());
+    }
+
+    /**
+     * Every problem with the record keys of node {@code id} of {@code role}; the keys themselves are
+     * never in a message.
+     */
+    public static List<String> problems(NodeConfig.Security security, NodeRole role, String id) {
+        if (security.recordNodeKey().isEmpty() && security.recordNodeCertificate().isEmpty()) {
+            return problems(security, role);
+        }
+        List<String> problems = problems(security);
+        if (security.recordNodeKey().isEmpty() || security.recordNodeCertificate().isEmpty()) {
+            problems.add(security.recordNodeKey().isEmpty()
+                    ? "stampede.security.record-node-key: required with stampede.security.record-node-certificate"
+                            + " (this node's own private key, whose public key the certificate holds)"
+                    : "stampede.security.record-node-certificate: required with stampede.security.record-node-key"
+                            + " (made with this node's role's key: stampede key node)");
+            return problems;
+        }
+        if (security.recordRoleKey().isPresent()) {
+            problems.add("stampede.security.record-role-key: set with stampede.security.record-node-key: a node signs"
+                    + " with one of them (its own key, then: its role's private key stays with whoever makes"
+                    + " certificates)");
+        }
+        if (security.recordKey().isEmpty()) {
+            problems.add("stampede.security.record-node-key: set without stampede.security.record-key: node signatures"
+                    + " come on top of the cluster's record key");
+        }
+        if (security.recordRolePublicKeys().isEmpty()) {
+            problems.add("stampede.security.record-role-public-keys: required with stampede.security.record-node-key"
+                    + " (every role's public key, to check certificates and the records this node reads)");
+            return problems;
+        }
+        RecordRoles roles;
+        try {
+            roles = RecordRoles.ofNode(security.recordRolePublicKeys().get(), security.recordNodeCertificate().get(),
+                    security.recordNodeKey().get());
+        } catch (IllegalArgumentException e) {
+            problems.add((e.getMessage().startsWith("is not the private key") ? "stampede.security.record-node-key: "
+                    : e.getMessage().startsWith("entry") || e.getMessage().startsWith("no key for")
+                            ? "stampede.security.record-role-public-keys: "
+                            : "stampede.security.record-node-certificate: ") + e.getMessage());
+            return problems;
+        }
+        NodeCertificate certificate = roles.certificate().orElseThrow();
+        if (certificate.role() != role || !certificate.id().equals(id)) {
+            problems.add("stampede.security.record-node-certificate: it is " + certificate.role().label() + " "
+                    + certificate.id() + "'s, and this node is " + role.label() + " " + id);
+        }
+        return problems;
     }
 
     /** Every problem with the record keys of a node of {@code role}; the keys themselves are never in a message. */

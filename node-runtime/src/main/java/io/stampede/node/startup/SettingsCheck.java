@@ -50,7 +50,8 @@ public class SettingsCheck {
         problems.addAll(io.stampede.node.protocol.NodeProtocol.problems(config.protocol()));
         problems.addAll(apiKeys.problems());
         problems.addAll(io.stampede.node.messaging.KafkaClients.of(config.kafka()).problems());
-        problems.addAll(io.stampede.node.messaging.RecordKeys.problems(config.security(), identity.role()));
+        problems.addAll(io.stampede.node.messaging.RecordKeys.problems(config.security(), identity.role(),
+                identity.id()));
         problems.addAll(io.stampede.node.security.Targets.of(config).problems());
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException(problems);

@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 import io.stampede.model.NodeRole;
+import io.stampede.model.security.NodeCertificate;
 import io.stampede.model.security.RecordRoles;
 import io.stampede.node.config.NodeConfig;
 
@@ -19,6 +20,17 @@ class RecordKeysTest {
     }
 
     private static NodeConfig.Security security(String key, String secondary, String roleKey, List<String> publicKeys) {
+        return security(key, secondary, roleKey, publicKeys, null, null);
+    }
+
+    /** Settings of a node given its own key and certificate (and, wrongly, maybe its role's key too). */
+    private static NodeConfig.Security node(String key, String roleKey, List<String> publicKeys, String nodeKey,
+            String certificate) {
+        return security(key, null, roleKey, publicKeys, nodeKey, certificate);
+    }
+
+    private static NodeConfig.Security security(String key, String secondary, String roleKey, List<String> publicKeys,
+            String nodeKey, String certificate) {
         return new NodeConfig.Security() {
             @Override
             public boolean authentication() {
@@ -74,6 +86,16 @@ class RecordKeysTest {
             public boolean recordRoleAcceptUnsigned() {
                 return false;
             }
+
+            @Override
+            public Optional<String> recordNodeKey() {
+                return Optional.ofNullable(nodeKey);
+            }
+
+            @Override
+            public Optional<String> recordNodeCertificate() {
+                return Optional.ofNullable(certificate);
+            }
         };
     }
 
@@ -111,5 +133,56 @@ class RecordKeysTest {
                 NodeRole.WORKER)).containsExactly("stampede.security.record-role-public-keys: no key for worker:"
                         + " every role's public key is needed");
         assertThat(String.join("\n", RecordKeys.problems(worker, NodeRole.GATE))).doesNotContain(workers);
+    }
+
+    @Test
+    void aNodesOwnKeySignsAsThatNodeAndSettingsThatCannotWorkAreNamedWithoutShowingAKey() {
+        Map<NodeRole, List<String>> keys = RecordRoles.generate();
+        List<String> publicKeys = RecordRoles.publicEntries(keys);
+        NodeCertificate.Issued issued = NodeCertificate.issue(NodeRole.WORKER, "worker-dc1-1",
+                keys.get(NodeRole.WORKER).get(0));
+        NodeConfig.Security worker = node("sixteen-bytes-ok", null, publicKeys, issued.privateKey(),
+                issued.certificate());
+
+        assertThat(RecordKeys.problems(worker, NodeRole.WORKER, "worker-dc1-1")).isEmpty();
+        RecordRoles roles = RecordKeys.of(worker, NodeRole.WORKER).roles().orElseThrow();
+        assertThat(roles.role()).contains(NodeRole.WORKER);
+        assertThat(roles.certificate().orElseThrow().id()).isEqualTo("worker-dc1-1");
+
+        assertThat(RecordKeys.problems(worker, NodeRole.WORKER, "worker-dc1-2")).containsExactly(
+                "stampede.security.record-node-certificate: it is worker worker-dc1-1's, and this node is worker"
+                        + " worker-dc1-2");
+        assertThat(RecordKeys.problems(worker, NodeRole.MANAGER, "worker-dc1-1")).containsExactly(
+                "stampede.security.record-node-certificate: it is worker worker-dc1-1's, and this node is manager"
+                        + " worker-dc1-1");
+        NodeCertificate.Issued another = NodeCertificate.issue(NodeRole.WORKER, "worker-dc1-1",
+                keys.get(NodeRole.WORKER).get(0));
+        List<String> mismatched = RecordKeys.problems(node("sixteen-bytes-ok", null, publicKeys,
+                another.privateKey(), issued.certificate()), NodeRole.WORKER, "worker-dc1-1");
+        assertThat(mismatched).containsExactly("stampede.security.record-node-key: is not the private key of the"
+                + " certificate's public key");
+        NodeCertificate.Issued byManagers = NodeCertificate.issue(NodeRole.WORKER, "worker-dc1-1",
+                keys.get(NodeRole.MANAGER).get(0));
+        assertThat(RecordKeys.problems(node("sixteen-bytes-ok", null, publicKeys, byManagers.privateKey(),
+                byManagers.certificate()), NodeRole.WORKER, "worker-dc1-1")).containsExactly(
+                        "stampede.security.record-node-certificate: is not signed by the workers' key: it does not"
+                                + " verify with the worker's public key");
+        assertThat(RecordKeys.problems(node("sixteen-bytes-ok", null, publicKeys, issued.privateKey(), null),
+                NodeRole.WORKER, "worker-dc1-1")).singleElement().asString()
+                .startsWith("stampede.security.record-node-certificate: required with");
+        assertThat(RecordKeys.problems(node("sixteen-bytes-ok", null, null, issued.privateKey(),
+                issued.certificate()), NodeRole.WORKER, "worker-dc1-1")).singleElement().asString()
+                .startsWith("stampede.security.record-role-public-keys: required with");
+        assertThat(RecordKeys.problems(node("sixteen-bytes-ok", keys.get(NodeRole.WORKER).get(0), publicKeys,
+                issued.privateKey(), issued.certificate()), NodeRole.WORKER, "worker-dc1-1")).singleElement()
+                .asString().startsWith("stampede.security.record-role-key: set with stampede.security.record-node-key");
+        assertThat(RecordKeys.problems(node(null, null, publicKeys, issued.privateKey(), issued.certificate()),
+                NodeRole.WORKER, "worker-dc1-1")).singleElement().asString()
+                .startsWith("stampede.security.record-node-key: set without stampede.security.record-key");
+        assertThat(String.join("\n", mismatched)).doesNotContain(another.privateKey()).doesNotContain(
+                issued.privateKey());
+        // Without a node key, a node is checked as before.
+        assertThat(RecordKeys.problems(node("sixteen-bytes-ok", null, null, null, null), NodeRole.WORKER,
+                "worker-dc1-1")).isEmpty();
     }
 }

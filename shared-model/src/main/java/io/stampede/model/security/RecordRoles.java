@@ -15,6 +15,7 @@ import java.util.Base64;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,7 +32,13 @@ import io.stampede.model.wire.RecordType;
  * {@link #ROLE_HEADER}), and checks every record it reads with that role's public key, which every
  * node holds, and against the roles that may write the record's topic ({@link #writers}). Unlike
  * the cluster's shared record key, a worker can check a manager's dispatch without being able to
- * write one. Thread-safe: each thread uses its own {@link Signature}.
+ * write one.
+ *
+ * <p>A node may instead hold its own key pair, certified by its role ({@link NodeCertificate}):
+ * it signs with its own key and sends its certificate in {@link #CERTIFICATE_HEADER}, and a
+ * reader checks the certificate with the role's public key, the record with the certificate's
+ * key, and that the record names the certificate's node as its sender. Then a node taken over
+ * writes in its own name only. Thread-safe: each thread uses its own {@link Signature}.
  */
 public final class RecordRoles {
 
@@ -39,6 +46,10 @@ public final class RecordRoles {
     public static final String ROLE_HEADER = "stampede-role";
     /** The Kafka header holding a record's Ed25519 signature by its role's key. */
     public static final String SIGNATURE_HEADER = "stampede-signature";
+    /** The Kafka header holding the certificate of the node that signed a record, when nodes have their own keys. */
+    public static final String CERTIFICATE_HEADER = "stampede-certificate";
+    /** How many certificates a reader remembers as checked: a few per node of the cluster. */
+    static final int CHECKED_CERTIFICATES = 1024;
     private static final String ALGORITHM = "Ed25519";
     /** How many public keys a role may have: its own, and a second one while its key pair is replaced. */
     static final int MAX_KEYS_PER_ROLE = 2;
@@ -48,12 +59,26 @@ public final class RecordRoles {
     /** The role this process signs as, and its private key: empty for a process that only checks. */
     private final Optional<NodeRole> role;
     private final PrivateKey privateKey;
+    /** This process's certificate, when it signs with its own key rather than its role's. */
+    private final Optional<NodeCertificate> certificate;
+    private final byte[] certificateBytes;
     private final ThreadLocal<Signature> signatures = ThreadLocal.withInitial(RecordRoles::signature);
+    /** Certificates already checked, by their text: most recently used kept. */
+    private final Map<String, NodeCertificate> checked = Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, NodeCertificate> eldest) {
+                    return size() > CHECKED_CERTIFICATES;
+                }
+            });
 
-    private RecordRoles(Map<NodeRole, List<PublicKey>> publicKeys, Optional<NodeRole> role, PrivateKey privateKey) {
+    private RecordRoles(Map<NodeRole, List<PublicKey>> publicKeys, Optional<NodeRole> role, PrivateKey privateKey,
+            Optional<NodeCertificate> certificate) {
         this.publicKeys = Map.copyOf(publicKeys);
         this.role = role;
         this.privateKey = privateKey;
+        this.certificate = certificate;
+        this.certificateBytes = certificate.map(own -> own.text().getBytes(StandardCharsets.UTF_8)).orElse(null);
     }
 
     /**
@@ -68,22 +93,42 @@ public final class RecordRoles {
     public static RecordRoles of(List<String> publicKeys, Optional<NodeRole> role, Optional<String> privateKey) {
         Map<NodeRole, List<PublicKey>> keys = publicKeys(publicKeys);
         if (role.isEmpty() || privateKey.isEmpty()) {
-            return new RecordRoles(keys, Optional.empty(), null);
+            return new RecordRoles(keys, Optional.empty(), null, Optional.empty());
         }
-        PrivateKey key;
-        try {
-            key = KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(decode(privateKey.get())));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("is not an Ed25519 private key (base64 of its PKCS#8 form)");
-        }
-        RecordRoles roles = new RecordRoles(keys, role, key);
+        RecordRoles roles = new RecordRoles(keys, role, privateKey(privateKey.get()), Optional.empty());
         byte[] probe = "stampede-role-key-check".getBytes(StandardCharsets.UTF_8);
         if (roles.check(Topics.DEAD_LETTER, "probe", probe, role.get().label().getBytes(StandardCharsets.UTF_8),
-                roles.sign(Topics.DEAD_LETTER, "probe", probe)).isPresent()) {
+                roles.sign(Topics.DEAD_LETTER, "probe", probe), null).isPresent()) {
             throw new IllegalArgumentException("is not the " + role.get().label() + "s' key: its signatures do not"
                     + " verify with the " + role.get().label() + "'s public key");
         }
         return roles;
+    }
+
+    /**
+     * Checks records with every role's public keys, and signs as the node {@code certificate}
+     * names, with its own {@code privateKey} (base64 of its PKCS#8 form).
+     *
+     * @throws IllegalArgumentException naming what is wrong (the certificate is not one, not its
+     *                                  role's, or not of this key); never quoting a private key
+     */
+    public static RecordRoles ofNode(List<String> publicKeys, String certificate, String privateKey) {
+        Map<NodeRole, List<PublicKey>> keys = publicKeys(publicKeys);
+        NodeCertificate own = NodeCertificate.parse(certificate);
+        if (keys.get(own.role()).stream().noneMatch(own::signedBy)) {
+            throw new IllegalArgumentException("is not signed by the " + own.role().label() + "s' key: it does not"
+                    + " verify with the " + own.role().label() + "'s public key");
+        }
+        return new RecordRoles(keys, Optional.of(own.role()), own.matching(privateKey), Optional.of(own));
+    }
+
+    /** An Ed25519 private key from base64 of its PKCS#8 form. */
+    static PrivateKey privateKey(String base64) {
+        try {
+            return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(decode(base64)));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("is not an Ed25519 private key (base64 of its PKCS#8 form)");
+        }
     }
 
     private static Map<NodeRole, List<PublicKey>> publicKeys(List<String> entries) {
@@ -180,6 +225,16 @@ public final class RecordRoles {
         return role;
     }
 
+    /** The certificate this process sends with its records, when it signs with its own key. */
+    public Optional<NodeCertificate> certificate() {
+        return certificate;
+    }
+
+    /** This process's certificate as its records carry it ({@link #CERTIFICATE_HEADER}), when it has one. */
+    Optional<byte[]> certificateHeader() {
+        return Optional.ofNullable(certificateBytes);
+    }
+
     /**
      * The signature of a record by this process's role, for {@code topic}: the same record copied
      * to another topic does not verify there.
@@ -205,20 +260,30 @@ public final class RecordRoles {
      * {@link RecordSigning.Refusal#WRONG_ROLE} when it names no role, or one that does not write the
      * topic, or, on a topic that several roles write, one that does not write the record's type
      * ({@link RecordType#writer}); {@link RecordSigning.Refusal#FORGED} when its signature is not
-     * that role's. A record whose type cannot be read is left to its reader, which counts it as
-     * unreadable.
+     * that role's, or, with a certificate, when the certificate is not that role's or the signature
+     * not the certificate's key's; {@link RecordSigning.Refusal#UNKNOWN_SENDER} when a certified
+     * record names no sender, or one other than the certificate's node. A record whose type cannot
+     * be read is left to its reader, which counts it as unreadable.
      *
-     * @param role      its {@link #ROLE_HEADER}, or null
-     * @param signature its {@link #SIGNATURE_HEADER}, or null
+     * @param role        its {@link #ROLE_HEADER}, or null
+     * @param signature   its {@link #SIGNATURE_HEADER}, or null
+     * @param certificate its {@link #CERTIFICATE_HEADER}, or null: then the role's own key signed it
      */
     public Optional<RecordSigning.Refusal> check(String topic, String kafkaKey, byte[] value, byte[] role,
-            byte[] signature) {
+            byte[] signature, byte[] certificate) {
         Optional<NodeRole> signer = role == null ? Optional.empty() : NodeRole.ofLabel(new String(role, StandardCharsets.UTF_8));
         Set<NodeRole> writers = writers(topic);
         if (signer.isEmpty() || !writers.contains(signer.get())) {
             return Optional.of(RecordSigning.Refusal.WRONG_ROLE);
         }
-        if (signature == null || !verifies(signer.get(), topic, kafkaKey, value, signature)) {
+        Optional<NodeCertificate> node = Optional.empty();
+        if (certificate != null) {
+            node = checked(signer.get(), certificate);
+            if (node.isEmpty() || signature == null || !verifies(List.of(node.get().publicKey()), topic, kafkaKey,
+                    value, signature)) {
+                return Optional.of(RecordSigning.Refusal.FORGED);
+            }
+        } else if (signature == null || !verifies(publicKeys.get(signer.get()), topic, kafkaKey, value, signature)) {
             return Optional.of(RecordSigning.Refusal.FORGED);
         }
         if (writers.size() > 1 && !topic.equals(Topics.DEAD_LETTER)
@@ -226,11 +291,37 @@ public final class RecordRoles {
             // Gates and managers both write the events topic, but not each other's records there.
             return Optional.of(RecordSigning.Refusal.WRONG_ROLE);
         }
+        if (node.isPresent() && !RecordCodec.sender(value).equals(Optional.of(node.get().id()))) {
+            return Optional.of(RecordSigning.Refusal.UNKNOWN_SENDER);
+        }
         return Optional.empty();
     }
 
-    private boolean verifies(NodeRole signer, String topic, String kafkaKey, byte[] value, byte[] signature) {
-        for (PublicKey key : publicKeys.get(signer)) {
+    /** The certificate a record carries, when it is one of {@code signer}'s, signed by that role's key. */
+    private Optional<NodeCertificate> checked(NodeRole signer, byte[] header) {
+        if (header.length > NodeCertificate.MAX_TEXT) {
+            return Optional.empty();
+        }
+        String text = new String(header, StandardCharsets.UTF_8);
+        NodeCertificate known = checked.get(text);
+        if (known != null) {
+            return known.role() == signer ? Optional.of(known) : Optional.empty();
+        }
+        NodeCertificate certificate;
+        try {
+            certificate = NodeCertificate.parse(text);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        if (certificate.role() != signer || publicKeys.get(signer).stream().noneMatch(certificate::signedBy)) {
+            return Optional.empty();
+        }
+        checked.put(text, certificate);
+        return Optional.of(certificate);
+    }
+
+    private boolean verifies(List<PublicKey> keys, String topic, String kafkaKey, byte[] value, byte[] signature) {
+        for (PublicKey key : keys) {
             try {
                 Signature verifier = signatures.get();
                 verifier.initVerify(key);
@@ -262,9 +353,10 @@ public final class RecordRoles {
         }
     }
 
-    /** Names the role it signs as, never a key. */
+    /** Names the role (and node) it signs as, never a key. */
     @Override
     public String toString() {
-        return "RecordRoles[" + role.map(NodeRole::label).orElse("checks only") + "]";
+        return "RecordRoles[" + role.map(NodeRole::label).orElse("checks only")
+                + certificate.map(own -> " " + own.id()).orElse("") + "]";
     }
 }

@@ -41,7 +41,12 @@ public final class RecordSigning {
          */
         FORGED,
         /** Role signatures are on and the record names no role, or one that does not write its topic. */
-        WRONG_ROLE
+        WRONG_ROLE,
+        /**
+         * The record is signed by a node's own key ({@link NodeCertificate}) and names another node as
+         * its sender: a node writing in another's name, or in the name of one that does not exist.
+         */
+        UNKNOWN_SENDER
     }
 
     /** What a MAC or a signature is computed over, fed in parts. */
@@ -160,7 +165,8 @@ public final class RecordSigning {
 
     /**
      * The headers a record written by this process to {@code topic} carries: its MAC, and, with role
-     * signatures, its role and its signature (which covers the topic too). Empty when off.
+     * signatures, its role and its signature (which covers the topic too), and the certificate of
+     * the node's own key when it signs with one. Empty when off.
      */
     public Map<String, byte[]> headers(String topic, String kafkaKey, byte[] value) {
         Map<String, byte[]> headers = new LinkedHashMap<>();
@@ -170,6 +176,7 @@ public final class RecordSigning {
         roles.filter(signer -> signer.role().isPresent()).ifPresent(signer -> {
             headers.put(RecordRoles.ROLE_HEADER, signer.role().get().label().getBytes(StandardCharsets.UTF_8));
             headers.put(RecordRoles.SIGNATURE_HEADER, signer.sign(topic, kafkaKey, value));
+            signer.certificateHeader().ifPresent(certificate -> headers.put(RecordRoles.CERTIFICATE_HEADER, certificate));
         });
         return headers;
     }
@@ -192,7 +199,7 @@ public final class RecordSigning {
         if (role == null && signature == null) {
             return acceptRoleUnsigned ? Optional.empty() : Optional.of(Refusal.UNSIGNED);
         }
-        return roles.get().check(topic, kafkaKey, value, role, signature);
+        return roles.get().check(topic, kafkaKey, value, role, signature, header.apply(RecordRoles.CERTIFICATE_HEADER));
     }
 
     /**

@@ -221,10 +221,23 @@ public final class RecordCodec {
      * twice is read as {@link #decode} reads it: the last one.
      */
     public static Optional<RecordType> type(byte[] bytes) {
+        return topLevelText(bytes, "type").flatMap(RecordType::byName);
+    }
+
+    /**
+     * A record's sender, read as {@link #type} reads its type (the last one, when it is given
+     * twice); empty when the record is not a JSON object naming one.
+     */
+    public static Optional<String> sender(byte[] bytes) {
+        return topLevelText(bytes, "sender");
+    }
+
+    /** The text of a top-level field of a record, the last when it is given twice. */
+    private static Optional<String> topLevelText(byte[] bytes, String name) {
         if (bytes == null || bytes.length > MAX_RECORD_BYTES) {
             return Optional.empty();
         }
-        String type = null;
+        String text = null;
         try (JsonParser parser = JSON.getFactory().createParser(bytes)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return Optional.empty();
@@ -232,15 +245,15 @@ public final class RecordCodec {
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.getCurrentName();
                 JsonToken value = parser.nextToken();
-                if ("type".equals(field)) {
-                    type = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                if (name.equals(field)) {
+                    text = value == JsonToken.VALUE_STRING ? parser.getText() : null;
                 }
                 parser.skipChildren();
             }
         } catch (IOException e) {
             return Optional.empty();
         }
-        return type == null ? Optional.empty() : RecordType.byName(type);
+        return Optional.ofNullable(text);
     }
 
     /** How many bytes {@code text} takes as a JSON string in a record, quotes and escapes included. */

@@ -1,0 +1,144 @@
+package io.stampede.model.security;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import io.stampede.model.NodeRole;
+
+/**
+ * One node's own record key, vouched for by its role: the node's id and role and its Ed25519
+ * public key, signed with the role's private key ({@link RecordRoles}). A node given a certificate
+ * and its own private key, instead of its role's private key, signs its records as itself: every
+ * node checks the certificate with the role's public key and the record with the certificate's
+ * key, and refuses a record that names another sender ({@link RecordSigning.Refusal#UNKNOWN_SENDER}).
+ * Whoever takes such a node over can write records in its name only, and cannot make a certificate.
+ *
+ * <p>As text, {@code role:id:public key:signature} (the keys and the signature base64); a node id
+ * holds no colon.
+ */
+public record NodeCertificate(NodeRole role, String id, PublicKey publicKey, byte[] signature) {
+
+    private static final String ALGORITHM = "Ed25519";
+    /** What a node id may be, as nodes take it ({@code stampede.node.id}). */
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** The longest certificate read, in characters: an Ed25519 certificate takes about 200. */
+    static final int MAX_TEXT = 512;
+
+    /** A private key and the certificate of its public key, as a node is given them. */
+    public record Issued(String privateKey, String certificate) {
+
+        /** Names the node, never its key. */
+        @Override
+        public String toString() {
+            return "Issued[" + certificate.substring(0, certificate.indexOf(':', certificate.indexOf(':') + 1)) + "]";
+        }
+    }
+
+    /**
+     * A new key pair for node {@code id} of {@code role}, its public key certified with the role's
+     * private key (base64 of its PKCS#8 form).
+     *
+     * @throws IllegalArgumentException for an id a node cannot have, or a key that is not Ed25519
+     */
+    public static Issued issue(NodeRole role, String id, String rolePrivateKey) {
+        if (!NODE_ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("'" + id + "' is not a node id: letters, digits, dots, dashes and"
+                    + " underscores, 64 at most, starting with a letter or digit");
+        }
+        PrivateKey roleKey = RecordRoles.privateKey(rolePrivateKey);
+        try {
+            KeyPair pair = KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
+            Signature signer = Signature.getInstance(ALGORITHM);
+            signer.initSign(roleKey);
+            signer.update(signed(role, id, pair.getPublic()));
+            NodeCertificate certificate = new NodeCertificate(role, id, pair.getPublic(), signer.sign());
+            return new Issued(Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()), certificate.text());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("Ed25519 is not available", e);
+        }
+    }
+
+    /**
+     * Reads a certificate, without checking its signature ({@link RecordRoles} does).
+     *
+     * @throws IllegalArgumentException when it is not one
+     */
+    public static NodeCertificate parse(String text) {
+        String[] parts = text.strip().split(":", -1);
+        if (text.length() > MAX_TEXT || parts.length != 4) {
+            throw new IllegalArgumentException("not a node certificate (role:id:public key:signature)");
+        }
+        Optional<NodeRole> role = NodeRole.ofLabel(parts[0]);
+        if (role.isEmpty() || !NODE_ID.matcher(parts[1]).matches()) {
+            throw new IllegalArgumentException("not a node certificate: it names no role or no node id");
+        }
+        try {
+            PublicKey key = KeyFactory.getInstance(ALGORITHM).generatePublic(
+                    new X509EncodedKeySpec(Base64.getDecoder().decode(parts[2])));
+            return new NodeCertificate(role.get(), parts[1], key, Base64.getDecoder().decode(parts[3]));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a node certificate: its key is not an Ed25519 public key");
+        }
+    }
+
+    /** The private key a node was given, checked against this certificate's public key. */
+    PrivateKey matching(String privateKey) {
+        PrivateKey key = RecordRoles.privateKey(privateKey);
+        try {
+            byte[] probe = "stampede-node-key-check".getBytes(StandardCharsets.UTF_8);
+            Signature signer = Signature.getInstance(ALGORITHM);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(ALGORITHM);
+            verifier.initVerify(publicKey);
+            verifier.update(probe);
+            if (verifier.verify(signature)) {
+                return key;
+            }
+        } catch (GeneralSecurityException e) {
+            // not the pair's
+        }
+        throw new IllegalArgumentException("is not the private key of the certificate's public key");
+    }
+
+    /** Whether the role's {@code roleKey} signed this certificate. */
+    boolean signedBy(PublicKey roleKey) {
+        try {
+            Signature verifier = Signature.getInstance(ALGORITHM);
+            verifier.initVerify(roleKey);
+            verifier.update(signed(role, id, publicKey));
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** What a role signs: a fixed label, the role, the id and the public key. */
+    private static byte[] signed(NodeRole role, String id, PublicKey key) {
+        return ("stampede-node-certificate/1:" + role.label() + ":" + id + ":"
+                + Base64.getEncoder().encodeToString(key.getEncoded())).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The certificate as nodes are given it and records carry it. */
+    public String text() {
+        return role.label() + ":" + id + ":" + Base64.getEncoder().encodeToString(publicKey.getEncoded()) + ":"
+                + Base64.getEncoder().encodeToString(signature);
+    }
+
+    @Override
+    public String toString() {
+        return "NodeCertificate[" + role.label() + " " + id + "]";
+    }
+}

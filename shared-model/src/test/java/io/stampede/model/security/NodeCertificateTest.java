@@ -1,0 +1,141 @@
+package io.stampede.model.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import io.stampede.model.JobId;
+import io.stampede.model.NodeRole;
+import io.stampede.model.Topics;
+import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.RecordCodec;
+import io.stampede.model.wire.Subject;
+
+/** Records signed by a node's own key, certified by its role: checked to be the named sender's. */
+class NodeCertificateTest {
+
+    private static final Map<NodeRole, List<String>> KEYS = RecordRoles.generate();
+    private static final List<String> PUBLIC = RecordRoles.publicEntries(KEYS);
+    private static final RecordSigning CLUSTER = RecordSigning.of("a-record-key-of-32-characters-00", Optional.empty());
+    private static final RecordSigning CHECKER = CLUSTER.withRoles(RecordRoles.of(PUBLIC, Optional.empty(),
+            Optional.empty()));
+    private static final String DISPATCH = Topics.dispatch("dc1");
+
+    private static RecordSigning node(NodeRole role, String id) {
+        NodeCertificate.Issued issued = NodeCertificate.issue(role, id, KEYS.get(role).get(0));
+        return CLUSTER.withRoles(RecordRoles.ofNode(PUBLIC, issued.certificate(), issued.privateKey()));
+    }
+
+    private static byte[] cancel(String sender) {
+        return RecordCodec.encode(Envelope.of(Subject.job(JobId.of("job-1")), sender, 3, 1, 1L,
+                new Payload.JobCancelRequested("test")));
+    }
+
+    private static Optional<RecordSigning.Refusal> check(String topic, byte[] value, Map<String, byte[]> headers) {
+        return CHECKER.check(topic, "job-1", value, headers::get);
+    }
+
+    @Test
+    void aNodeSigningWithItsOwnCertifiedKeyIsHeardInItsOwnNameOnly() {
+        RecordSigning manager = node(NodeRole.MANAGER, "manager-dc1-1");
+        byte[] own = cancel("manager-dc1-1");
+        Map<String, byte[]> headers = manager.headers(DISPATCH, "job-1", own);
+        assertThat(headers).containsKey(RecordRoles.CERTIFICATE_HEADER);
+        assertThat(new String(headers.get(RecordRoles.ROLE_HEADER), StandardCharsets.UTF_8)).isEqualTo("manager");
+        assertThat(check(DISPATCH, own, headers)).isEmpty();
+        // Twice: the second time the certificate is one already checked.
+        assertThat(check(DISPATCH, own, headers)).isEmpty();
+
+        byte[] other = cancel("manager-dc1-2");
+        assertThat(check(DISPATCH, other, manager.headers(DISPATCH, "job-1", other)))
+                .as("in the name of another manager").contains(RecordSigning.Refusal.UNKNOWN_SENDER);
+        byte[] unknown = cancel("intruder");
+        assertThat(check(DISPATCH, unknown, manager.headers(DISPATCH, "job-1", unknown)))
+                .as("in the name of no node").contains(RecordSigning.Refusal.UNKNOWN_SENDER);
+        byte[] none = "{\"type\":\"job.cancel\"}".getBytes(StandardCharsets.UTF_8);
+        assertThat(check(DISPATCH, none, manager.headers(DISPATCH, "job-1", none)))
+                .as("naming no sender").contains(RecordSigning.Refusal.UNKNOWN_SENDER);
+        byte[] twice = new String(own, StandardCharsets.UTF_8).replaceFirst("\\}$", ",\"sender\":\"manager-dc1-2\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(RecordCodec.sender(twice)).as("the last one, as a reader decodes it").contains("manager-dc1-2");
+        assertThat(check(DISPATCH, twice, manager.headers(DISPATCH, "job-1", twice)))
+                .as("its own name first, another's last").contains(RecordSigning.Refusal.UNKNOWN_SENDER);
+    }
+
+    @Test
+    void aCertificateIsTheRolesOnlyWhenTheRolesKeySignedItAndTheRecordOnlyWhenItsKeyDid() {
+        RecordSigning worker = node(NodeRole.WORKER, "manager-dc1-1");
+        byte[] value = cancel("manager-dc1-1");
+        Map<String, byte[]> claimed = new HashMap<>(worker.headers(DISPATCH, "job-1", value));
+        assertThat(check(DISPATCH, value, claimed)).as("a worker's certificate on a dispatch")
+                .contains(RecordSigning.Refusal.WRONG_ROLE);
+        claimed.put(RecordRoles.ROLE_HEADER, "manager".getBytes(StandardCharsets.UTF_8));
+        assertThat(check(DISPATCH, value, claimed)).as("a worker's certificate under the managers' name")
+                .contains(RecordSigning.Refusal.FORGED);
+
+        // A certificate made with a key that is not the role's, however well formed.
+        Map<NodeRole, List<String>> other = RecordRoles.generate();
+        NodeCertificate.Issued selfMade = NodeCertificate.issue(NodeRole.MANAGER, "manager-dc1-1",
+                other.get(NodeRole.MANAGER).get(0));
+        RecordSigning self = CLUSTER.withRoles(RecordRoles.ofNode(RecordRoles.publicEntries(other),
+                selfMade.certificate(), selfMade.privateKey()));
+        assertThat(check(DISPATCH, value, self.headers(DISPATCH, "job-1", value))).contains(RecordSigning.Refusal.FORGED);
+
+        // A real certificate beside a signature of another key.
+        RecordSigning manager = node(NodeRole.MANAGER, "manager-dc1-1");
+        Map<String, byte[]> swapped = new HashMap<>(manager.headers(DISPATCH, "job-1", value));
+        swapped.put(RecordRoles.CERTIFICATE_HEADER, node(NodeRole.MANAGER, "manager-dc1-1").headers(DISPATCH, "job-1",
+                value).get(RecordRoles.CERTIFICATE_HEADER));
+        assertThat(check(DISPATCH, value, swapped)).as("another certificate of the same node")
+                .contains(RecordSigning.Refusal.FORGED);
+        swapped.put(RecordRoles.CERTIFICATE_HEADER, "manager:manager-dc1-1:bm90:bm90".getBytes(StandardCharsets.UTF_8));
+        assertThat(check(DISPATCH, value, swapped)).contains(RecordSigning.Refusal.FORGED);
+        swapped.put(RecordRoles.CERTIFICATE_HEADER, new byte[NodeCertificate.MAX_TEXT + 1]);
+        assertThat(check(DISPATCH, value, swapped)).contains(RecordSigning.Refusal.FORGED);
+    }
+
+    @Test
+    void aRecordSignedWithTheRolesOwnKeyStillNeedsNoCertificate() {
+        RecordSigning role = CLUSTER.withRoles(RecordRoles.of(PUBLIC, Optional.of(NodeRole.MANAGER),
+                Optional.of(KEYS.get(NodeRole.MANAGER).get(0))));
+        byte[] value = cancel("anyone");
+        Map<String, byte[]> headers = role.headers(DISPATCH, "job-1", value);
+        assertThat(headers).doesNotContainKey(RecordRoles.CERTIFICATE_HEADER);
+        assertThat(check(DISPATCH, value, headers)).as("whoever holds the role's private key speaks for the role")
+                .isEmpty();
+    }
+
+    @Test
+    void aNodeIsGivenOnlyACertificateOfItsRolesKeyAndTheKeyOfItsCertificate() {
+        NodeCertificate.Issued issued = NodeCertificate.issue(NodeRole.WORKER, "worker-dc1-1",
+                KEYS.get(NodeRole.WORKER).get(0));
+        assertThat(NodeCertificate.parse(issued.certificate()).id()).isEqualTo("worker-dc1-1");
+        assertThat(issued.toString()).isEqualTo("Issued[worker:worker-dc1-1]").doesNotContain(issued.privateKey());
+        assertThat(RecordRoles.ofNode(PUBLIC, issued.certificate(), issued.privateKey()).toString())
+                .isEqualTo("RecordRoles[worker worker-dc1-1]");
+
+        NodeCertificate.Issued another = NodeCertificate.issue(NodeRole.WORKER, "worker-dc1-1",
+                KEYS.get(NodeRole.WORKER).get(0));
+        assertThatThrownBy(() -> RecordRoles.ofNode(PUBLIC, issued.certificate(), another.privateKey()))
+                .hasMessage("is not the private key of the certificate's public key")
+                .hasMessageNotContaining(another.privateKey());
+        NodeCertificate.Issued byManagers = NodeCertificate.issue(NodeRole.WORKER, "worker-dc1-1",
+                KEYS.get(NodeRole.MANAGER).get(0));
+        assertThatThrownBy(() -> RecordRoles.ofNode(PUBLIC, byManagers.certificate(), byManagers.privateKey()))
+                .hasMessage("is not signed by the workers' key: it does not verify with the worker's public key");
+        assertThatThrownBy(() -> RecordRoles.ofNode(PUBLIC, "worker:worker-dc1-1", issued.privateKey()))
+                .hasMessage("not a node certificate (role:id:public key:signature)");
+        assertThatThrownBy(() -> NodeCertificate.issue(NodeRole.WORKER, "a:b", KEYS.get(NodeRole.WORKER).get(0)))
+                .hasMessageStartingWith("'a:b' is not a node id");
+        assertThatThrownBy(() -> NodeCertificate.issue(NodeRole.WORKER, "worker-1", "not a key"))
+                .hasMessage("is not an Ed25519 private key (base64 of its PKCS#8 form)");
+    }
+}
