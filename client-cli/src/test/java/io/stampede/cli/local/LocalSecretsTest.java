@@ -55,9 +55,12 @@ class LocalSecretsTest {
                     environment.get("STAMPEDE_SECURITY_RECORD_NODE_KEY")));
             String topic = role == NodeRole.GATE ? Topics.jobs("dc1") : role == NodeRole.MANAGER
                     ? Topics.dispatch("dc1") : Topics.progress("dc1");
+            Payload payload = role == NodeRole.GATE ? new Payload.JobCancelRequested("test")
+                    : role == NodeRole.MANAGER ? new Payload.WorkflowCancelRequested("w", "worker-dc1-1", 0)
+                    : new Payload.ExtensionRequested("w", id, 0, 1, 1, 1);
             for (String sender : List.of(id, "intruder")) {
                 byte[] value = RecordCodec.encode(Envelope.of(Subject.job(JobId.of("job-1")), sender, 1, 1, 1L,
-                        new Payload.JobCancelRequested("test")));
+                        payload));
                 assertThat(read.recordSigning().check(topic, "job-1", value, node.headers(topic, "job-1", value)::get))
                         .as("%s's record in the name of %s", id, sender)
                         .isEqualTo(sender.equals(id) ? Optional.empty() : Optional.of(RecordSigning.Refusal.UNKNOWN_SENDER));

@@ -80,6 +80,11 @@ public class JobCoordinator {
      * it, and so that a worker that stops hearing it (15 s) knows its leader is gone and forgets the fence.
      */
     static final int BACKPRESSURE_EVERY_TICKS = 5;
+    /**
+     * Every manager, leader or not, states its Raft term to the workers every this many ticks, and
+     * at once when it changes ({@link Payload.TermStated}).
+     */
+    static final int TERM_EVERY_TICKS = 5;
     /** The most workers' reports one job holds until their share's dispatch is read. */
     static final int MAX_UNMATCHED = 10_000;
 
@@ -140,6 +145,8 @@ public class JobCoordinator {
     private final String probeAddress;
     /** The level last sent to the workers; null when this leader has sent none yet. */
     private Backpressure sentLevel;
+    /** The term this manager last stated to the workers; −1 before it stated one. */
+    private long statedTerm = -1;
 
     public JobCoordinator(NodeIdentity identity, RecordInbox inbox, @Identifier("dispatch") RecordSender dispatch,
             @Identifier("events") RecordSender events, Clock clock, Vertx vertx, NodeMembership membership,
@@ -227,6 +234,7 @@ public class JobCoordinator {
             return; // lost it again while catching up
         }
         fence = term;
+        stateTerm(false); // before the records under it: the workers apply them once a majority has stated it
         sentLevel = null; // the workers may have been told anything by the last leader: tell them now
         long now = clock.millis();
         LOG.infof("leading datacenter %s (fence %d): taking over %d jobs", datacenter, term, ledger.retained());
@@ -630,6 +638,7 @@ public class JobCoordinator {
                         + " them up", heartbeatSilence.toSeconds());
             }
             ticks++;
+            stateTerm(ticks % TERM_EVERY_TICKS == 0);
             if (fence >= 0 && (level != sentLevel || ticks % BACKPRESSURE_EVERY_TICKS == 0)) {
                 dispatch.send(new Subject.Datacenter(datacenter), fence, new Payload.BackpressureChanged(datacenter, level));
                 sentLevel = level;
@@ -644,6 +653,22 @@ public class JobCoordinator {
         } catch (RuntimeException e) {
             LOG.error("the periodic check failed; it runs again in a second", e);
         }
+    }
+
+    /**
+     * States this manager's Raft term and its group's size to the workers, when the term has changed
+     * since it last did, or {@code again}; nothing before it knows a term, nor while a live worker
+     * does not read statements (a worker of 4.4 or older would refuse each as a type it does not know).
+     */
+    private void stateTerm(boolean again) {
+        long term = leadership.term();
+        if (term <= 0 || (term == statedTerm && !again)
+                || !workers.live().stream().allMatch(worker -> peers.uses(worker.id(), Capabilities.TERM_STATEMENTS))) {
+            return;
+        }
+        dispatch.send(new Subject.Datacenter(datacenter), 0, new Payload.TermStated(datacenter, term,
+                Math.max(1, leadership.members().size())));
+        statedTerm = term;
     }
 
     /** Sends a job's commands under this manager's fence; a follower sends nothing. */

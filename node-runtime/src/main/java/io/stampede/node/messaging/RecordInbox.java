@@ -154,6 +154,17 @@ public class RecordInbox {
         }
     }
 
+    /**
+     * Refuses a record read and judged earlier, for a reader that held it before deciding (a
+     * worker holding a leader's record until its fence is verified): counted as {@code reason},
+     * logged with where it is and {@code why}, copied to the dead-letter topic when that is on.
+     */
+    public void refuse(Source source, byte[] value, String reason, String why) {
+        rejected(source.topic(), reason);
+        LOG.warnf("skipped the record at %s: %s (%s): %s", source, reason, why, RecordCodec.preview(value));
+        deadLetters.copy(source, value, reason);
+    }
+
     private void run(ConsumerRecord<String, byte[]> record, Runnable application) {
         try {
             application.run();

@@ -172,6 +172,14 @@ public class PeerProtocols {
         peers.values().removeIf(known -> known.lastHeardMillis < before);
     }
 
+    /** Whether this node and {@code peer} may use {@code capability} together: false for a peer not heard. */
+    public boolean uses(String peer, String capability) {
+        synchronized (peers) {
+            Known known = peers.get(peer);
+            return known != null && negotiated(known).contains(capability);
+        }
+    }
+
     /** What this node and a peer may use together: nothing with a refused peer. */
     private SortedSet<String> negotiated(Known known) {
         if (known.refused || known.protocol == null) {

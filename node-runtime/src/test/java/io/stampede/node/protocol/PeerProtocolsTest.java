@@ -47,6 +47,9 @@ class PeerProtocolsTest {
         assertThat(negotiated("manager-b")).containsExactly(Capabilities.LOAD_STATES);
         assertThat(negotiated("manager-c")).containsExactly(Capabilities.JOB_QUEUE, Capabilities.LOAD_STATES,
                 Capabilities.PROBE, Capabilities.WORKFLOW_RELEASE);
+        assertThat(peers.uses("manager-a", Capabilities.PROBE)).isTrue();
+        assertThat(peers.uses("manager-c", Capabilities.TERM_STATEMENTS)).as("4.2 had no term statements").isFalse();
+        assertThat(peers.uses("manager-z", Capabilities.PROBE)).as("a peer not heard").isFalse();
     }
 
     @Test

@@ -258,8 +258,8 @@ public final class RecordRoles {
     /**
      * Why a record read from {@code topic} must not be applied, if it must not:
      * {@link RecordSigning.Refusal#WRONG_ROLE} when it names no role, or one that does not write the
-     * topic, or, on a topic that several roles write, one that does not write the record's type
-     * ({@link RecordType#writer}); {@link RecordSigning.Refusal#FORGED} when its signature is not
+     * topic, or one that does not write the record's type ({@link RecordType#writer}: a gate's cancel
+     * on a manager's dispatch topic, a manager's record of the events topic signed by a gate); {@link RecordSigning.Refusal#FORGED} when its signature is not
      * that role's, or, with a certificate, when the certificate is not that role's or the signature
      * not the certificate's key's; {@link RecordSigning.Refusal#UNKNOWN_SENDER} when a certified
      * record names no sender, or one other than the certificate's node. A record whose type cannot
@@ -286,9 +286,10 @@ public final class RecordRoles {
         } else if (signature == null || !verifies(publicKeys.get(signer.get()), topic, kafkaKey, value, signature)) {
             return Optional.of(RecordSigning.Refusal.FORGED);
         }
-        if (writers.size() > 1 && !topic.equals(Topics.DEAD_LETTER)
+        if (!topic.equals(Topics.DEAD_LETTER)
                 && RecordCodec.type(value).map(type -> type.writer() != signer.get()).orElse(false)) {
-            // Gates and managers both write the events topic, but not each other's records there.
+            // Each role writes its own types only: gates and managers both write the events topic, but
+            // not each other's records there, and a manager's dispatch topic takes no gate's cancel.
             return Optional.of(RecordSigning.Refusal.WRONG_ROLE);
         }
         if (node.isPresent() && !RecordCodec.sender(value).equals(Optional.of(node.get().id()))) {

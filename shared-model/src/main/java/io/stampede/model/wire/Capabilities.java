@@ -22,6 +22,11 @@ public final class Capabilities {
     public static final String JOB_QUEUE = "job-queue";
     /** Heartbeats and status records carry load states; managers ask workers for backpressure (4.1). */
     public static final String LOAD_STATES = "load-states";
+    /**
+     * Workers read the managers' terms ({@code datacenter.term}) and check their leader's fences
+     * against them (4.5): managers state their terms only once every worker has it.
+     */
+    public static final String TERM_STATEMENTS = "term-statements";
 
     /** At most this many names from a peer are kept, each at most {@value #MAX_NAME} characters. */
     public static final int MAX_COUNT = 64;
@@ -33,7 +38,8 @@ public final class Capabilities {
     static final SortedSet<String> OF_4_2 = of(List.of(PROBE, WORKFLOW_RELEASE, JOB_QUEUE, LOAD_STATES));
 
     /** What this build speaks. */
-    public static final SortedSet<String> CURRENT = of(List.of(PROBE, WORKFLOW_RELEASE, JOB_QUEUE, LOAD_STATES));
+    public static final SortedSet<String> CURRENT = of(List.of(PROBE, WORKFLOW_RELEASE, JOB_QUEUE, LOAD_STATES,
+            TERM_STATEMENTS));
 
     private Capabilities() {
     }

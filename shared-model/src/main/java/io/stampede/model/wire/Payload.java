@@ -164,6 +164,25 @@ public sealed interface Payload {
     }
 
     /**
+     * Every manager, leader or not → its datacenter's workers, when its Raft term changes and every
+     * 5 s: the term it is in now and how many managers its group has. A worker applies a record on
+     * the dispatch topic only under a fence a majority of the group has stated, once a majority
+     * has stated one (docs/security.md#fences-checked-against-the-groups-term): Raft elects a leader
+     * only with a majority's votes, each then in its term or a later one, so a higher fence is one a
+     * single manager made up. Unfenced: each manager's own word, signed with its own key.
+     *
+     * @param managers the group's members as this manager knows them, 1 or more
+     */
+    record TermStated(String datacenter, long term, int managers) implements Payload {
+        public TermStated {
+            if (term < 0 || term > RecordCodec.MAX_FENCE || managers < 1) {
+                throw new IllegalArgumentException("a term from 0 to " + RecordCodec.MAX_FENCE
+                        + " of a group of 1 manager or more, not term " + term + " of " + managers);
+            }
+        }
+    }
+
+    /**
      * Manager leader → its workers: the job has ended in this datacenter (with {@code status}), so
      * a worker lets go of what it holds for it once its retention has passed.
      */

@@ -32,7 +32,8 @@ public enum RecordType {
     EXTENSION_REQUESTED("workflow.extension-requested", Payload.ExtensionRequested.class, Subject.Kind.JOB,
             NodeRole.WORKER),
     WORKFLOW_RELEASED("workflow.released", Payload.WorkflowReleased.class, Subject.Kind.JOB, NodeRole.GATE),
-    JOB_ARCHIVED("job.archived", Payload.JobArchived.class, Subject.Kind.JOB, NodeRole.GATE);
+    JOB_ARCHIVED("job.archived", Payload.JobArchived.class, Subject.Kind.JOB, NodeRole.GATE),
+    TERM_STATED("datacenter.term", Payload.TermStated.class, Subject.Kind.DATACENTER, NodeRole.MANAGER);
 
     private static final Map<String, RecordType> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(RecordType::wireName, Function.identity()));

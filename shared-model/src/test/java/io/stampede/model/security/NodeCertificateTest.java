@@ -34,9 +34,10 @@ class NodeCertificateTest {
         return CLUSTER.withRoles(RecordRoles.ofNode(PUBLIC, issued.certificate(), issued.privateKey()));
     }
 
+    /** A manager's cancel of one worker's share, in {@code sender}'s name. */
     private static byte[] cancel(String sender) {
         return RecordCodec.encode(Envelope.of(Subject.job(JobId.of("job-1")), sender, 3, 1, 1L,
-                new Payload.JobCancelRequested("test")));
+                new Payload.WorkflowCancelRequested("w", "worker-dc1-1", 0)));
     }
 
     private static Optional<RecordSigning.Refusal> check(String topic, byte[] value, Map<String, byte[]> headers) {
@@ -60,7 +61,7 @@ class NodeCertificateTest {
         byte[] unknown = cancel("intruder");
         assertThat(check(DISPATCH, unknown, manager.headers(DISPATCH, "job-1", unknown)))
                 .as("in the name of no node").contains(RecordSigning.Refusal.UNKNOWN_SENDER);
-        byte[] none = "{\"type\":\"job.cancel\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] none = "{\"type\":\"workflow.cancel-requested\"}".getBytes(StandardCharsets.UTF_8);
         assertThat(check(DISPATCH, none, manager.headers(DISPATCH, "job-1", none)))
                 .as("naming no sender").contains(RecordSigning.Refusal.UNKNOWN_SENDER);
         byte[] twice = new String(own, StandardCharsets.UTF_8).replaceFirst("\\}$", ",\"sender\":\"manager-dc1-2\"}")
@@ -68,6 +69,16 @@ class NodeCertificateTest {
         assertThat(RecordCodec.sender(twice)).as("the last one, as a reader decodes it").contains("manager-dc1-2");
         assertThat(check(DISPATCH, twice, manager.headers(DISPATCH, "job-1", twice)))
                 .as("its own name first, another's last").contains(RecordSigning.Refusal.UNKNOWN_SENDER);
+    }
+
+    @Test
+    void aNodeWritesItsOwnRolesTypesOnlyOnItsOwnTopic() {
+        RecordSigning manager = node(NodeRole.MANAGER, "manager-dc1-1");
+        byte[] gates = RecordCodec.encode(Envelope.of(Subject.job(JobId.of("job-1")), "manager-dc1-1", 3, 1, 1L,
+                new Payload.JobCancelRequested("a gate's record")));
+        assertThat(check(DISPATCH, gates, manager.headers(DISPATCH, "job-1", gates)))
+                .as("a gate's cancel on the dispatch topic, in the manager's own name").contains(
+                        RecordSigning.Refusal.WRONG_ROLE);
     }
 
     @Test

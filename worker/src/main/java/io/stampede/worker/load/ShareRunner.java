@@ -2,7 +2,9 @@ package io.stampede.worker.load;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.cluster.jobs.JobLedger;
+import io.stampede.cluster.leadership.StatedTerms;
 import io.stampede.model.JobId;
 import io.stampede.model.ShareKey;
 import io.stampede.model.Topics;
@@ -71,6 +74,16 @@ public class ShareRunner {
     static final Duration SHUTDOWN_FLUSH = Duration.ofSeconds(3);
     /** How often ended jobs past their retention are released, in milliseconds. */
     static final long EXPIRE_EVERY_MILLIS = 1_000;
+    /**
+     * The longest a record on the dispatch topic waits for a majority of the managers to state a
+     * term as high as its fence, in milliseconds: past it, it is refused ({@value #UNVERIFIED_FENCE}).
+     * Managers state their terms every 5 s and at once when they change.
+     */
+    static final long FENCE_WAIT_MILLIS = 20_000;
+    /** At most this many records wait for their fence; one more is refused at once. */
+    static final int MAX_WAITING = 1_000;
+    /** The rejection reason of a record whose fence no majority of its datacenter's managers has stated. */
+    public static final String UNVERIFIED_FENCE = "UNVERIFIED_FENCE";
     /** A late share asks for more time only this close to the job's timeout, in milliseconds. */
     static final long ASK_BEFORE_MILLIS = 10_000;
     /** And at most this often, in milliseconds. */
@@ -129,6 +142,17 @@ public class ShareRunner {
     private final Set<CompletableFuture<Void>> pendingWindows = ConcurrentHashMap.newKeySet();
     /** Set when this worker shuts down: shares that end then are not reported finished. */
     private volatile boolean shuttingDown;
+    private final String datacenter;
+    /** The terms this datacenter's managers state. Guarded by this object's lock. */
+    private final StatedTerms terms = new StatedTerms();
+    /** What {@link #terms} verifies, for the metrics, which read it without the lock. */
+    private volatile long verified = -1;
+    /** Records whose fence no majority of the managers has stated yet, oldest first. Guarded by this object's lock. */
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+
+    /** A record on the dispatch topic waiting for its fence to be stated by a majority. */
+    private record Waiting(RecordInbox.Source source, byte[] value, Envelope envelope, long since) {
+    }
 
     public ShareRunner(NodeIdentity identity, LoadEngine engine, RecordInbox inbox,
             @Identifier("progress") RecordSender progress, Clock clock, Vertx vertx, NodeConfig config,
@@ -141,9 +165,13 @@ public class ShareRunner {
         this.inbox = inbox;
         this.progress = progress;
         this.vertx = vertx;
-        this.dispatchTopic = Topics.dispatch(identity.datacenter().orElseThrow());
+        this.datacenter = identity.datacenter().orElseThrow();
+        this.dispatchTopic = Topics.dispatch(datacenter);
         this.ledger = new JobLedger<>(LedgerSettings.limits(config.jobs()));
         LedgerGauges.register(registry, this::retained, this::tombstones);
+        io.micrometer.core.instrument.Gauge.builder("stampede.leader.term.verified", this, runner -> runner.verified)
+                .description("The highest Raft term a majority of this datacenter's managers has stated; -1 before one")
+                .tag("datacenter", identity.datacenter().orElseThrow()).register(registry);
     }
 
     void start(@Observes StartupEvent event) {
@@ -237,6 +265,13 @@ public class ShareRunner {
 
     private synchronized void expire() {
         long now = clock.millis();
+        while (!waiting.isEmpty() && now - waiting.peekFirst().since() >= FENCE_WAIT_MILLIS) {
+            Waiting refused = waiting.removeFirst();
+            inbox.refuse(refused.source(), refused.value(), UNVERIFIED_FENCE, "fence " + refused.envelope().fence()
+                    + " from " + refused.envelope().sender() + ", and no majority of datacenter " + datacenter
+                    + "'s managers has stated a term that high in " + FENCE_WAIT_MILLIS / 1000 + " s (they state "
+                    + terms.verified() + ")");
+        }
         ledger.expire(now);
         // Shed again only once a collection has measured what the last shedding freed.
         if (memory.state() == LoadState.OVERLOADED && memory.collections() > collectionsAtLastShed) {
@@ -295,7 +330,49 @@ public class ShareRunner {
      * throws while applied is the caller's to count ({@link RecordInbox#apply}).
      */
     public void onDispatchRecord(RecordInbox.Source source, byte[] value) {
-        inbox.open(source, value).ifPresent(this::apply);
+        inbox.open(source, value).ifPresent(envelope -> receive(source, value, envelope));
+    }
+
+    /**
+     * A record on the dispatch topic, every one of which a manager writes under its leader's term:
+     * applied when a majority of the datacenter's managers has stated a term as high as its fence
+     * (or none has stated one yet: managers of 4.4 and older do not), held otherwise until one
+     * does, at most {@value #FENCE_WAIT_MILLIS} ms, in order.
+     */
+    private synchronized void receive(RecordInbox.Source source, byte[] value, Envelope envelope) {
+        if (envelope.payload() instanceof Payload.TermStated stated) {
+            if (stated.datacenter().equals(datacenter)
+                    && terms.stated(envelope.sender(), stated.term(), stated.managers())) {
+                verified = terms.verified();
+                release();
+            }
+            return;
+        }
+        if (terms.allows(envelope.fence())) {
+            // Past the records that wait: those have a higher fence, so none of them is this one's predecessor.
+            apply(envelope);
+            return;
+        }
+        if (waiting.size() >= MAX_WAITING) {
+            inbox.refuse(source, value, UNVERIFIED_FENCE, MAX_WAITING + " records wait for their fence already");
+            return;
+        }
+        waiting.addLast(new Waiting(source, value, envelope, clock.millis()));
+    }
+
+    /** Applies, in order, the waiting records whose fence a majority has stated now; the others wait on. */
+    private void release() {
+        for (Iterator<Waiting> next = waiting.iterator(); next.hasNext();) {
+            Waiting record = next.next();
+            if (terms.allows(record.envelope().fence())) {
+                next.remove();
+                try {
+                    apply(record.envelope());
+                } catch (RuntimeException e) {
+                    inbox.refuse(record.source(), record.value(), RecordInbox.UNAPPLICABLE, String.valueOf(e));
+                }
+            }
+        }
     }
 
     private synchronized void apply(Envelope envelope) {

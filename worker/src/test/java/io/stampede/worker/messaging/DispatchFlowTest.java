@@ -133,6 +133,57 @@ class DispatchFlowTest {
         assertThat(progress.about("job-earlier-run")).isEmpty();
     }
 
+    /**
+     * A record under a fence no majority of the managers has stated waits for one that has, then
+     * runs. It leaves the managers' stated term at 8, above the fence 7 the other scenarios use.
+     */
+    @Test
+    void aRecordWaitsUntilAMajorityOfTheManagersHasStatedItsFenceAsTheirTerm() {
+        Subject dc1 = new Subject.Datacenter("dc1");
+        kafka.send(DISPATCH, Envelope.of(dc1, "manager-dc1-1", 0, 1, System.currentTimeMillis(),
+                new Payload.TermStated("dc1", 6, 1)));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> verifiedTerm() == 6);
+        try {
+            fencedRecordWaits(dc1);
+        } finally {
+            // Whatever happened above, the other scenarios' fence 7 is one a majority has stated.
+            kafka.send(DISPATCH, Envelope.of(dc1, "manager-dc1-2", 0, 4, System.currentTimeMillis(),
+                    new Payload.TermStated("dc1", 8, 3)));
+            kafka.send(DISPATCH, Envelope.of(dc1, "manager-dc1-1", 0, 5, System.currentTimeMillis(),
+                    new Payload.TermStated("dc1", 8, 3)));
+            await().atMost(10, TimeUnit.SECONDS).until(() -> verifiedTerm() == 8);
+        }
+    }
+
+    private void fencedRecordWaits(Subject dc1) {
+
+        kafka.send(DISPATCH, Envelope.of(Subject.job(JobId.of("job-fenced")), "manager-dc1-1", 8, 1,
+                System.currentTimeMillis(), new Payload.WorkflowDispatched("w", "worker-test",
+                        spec("/delay/3", "vus: 1\n    iterations: 3"), new LoadShare(1, 0, 0, 1), Map.of(), 0)));
+        await().during(2, TimeUnit.SECONDS).atMost(5, TimeUnit.SECONDS)
+                .until(() -> target.requests("/delay/3") == 0 && progress.about("job-fenced").isEmpty());
+
+        // Another manager of a group of three states 8: one of three is no majority; a second one is.
+        kafka.send(DISPATCH, Envelope.of(dc1, "manager-dc1-2", 0, 2, System.currentTimeMillis(),
+                new Payload.TermStated("dc1", 8, 3)));
+        await().during(1, TimeUnit.SECONDS).atMost(5, TimeUnit.SECONDS)
+                .until(() -> progress.about("job-fenced").isEmpty());
+        kafka.send(DISPATCH, Envelope.of(dc1, "manager-dc1-1", 0, 3, System.currentTimeMillis(),
+                new Payload.TermStated("dc1", 8, 3)));
+
+        assertThat(finished("job-fenced").totals().steps().get(0).requests()).isEqualTo(3)
+                .isEqualTo(target.requests("/delay/3"));
+        assertThat(progress.about("job-fenced")).allSatisfy(record -> assertThat(record.fence()).isEqualTo(8));
+    }
+
+    /** The worker's {@code stampede_leader_term_verified}: the term a majority of dc1's managers has stated. */
+    private static long verifiedTerm() {
+        return given().get("/q/metrics").asString().lines()
+                .filter(line -> line.startsWith("stampede_leader_term_verified{"))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst().orElse(Long.MIN_VALUE);
+    }
+
     @Test
     void skipsGarbageCountsItAndCarriesOn() {
         kafka.send(DISPATCH, "garbage", "this is not a record".getBytes(StandardCharsets.UTF_8));
