@@ -838,8 +838,8 @@ class DistributedJobTest {
             gate.sendWithHeaders(Topics.jobs("dc1"), subject.key(), copied,
                     asGate.headers(Topics.JOB_EVENTS, subject.key(), copied));
         }
-        // A manager taken over holds a key of its own, certified as its (the test makes one as the cluster
-        // made dc1's manager's). It writes what managers write, each worker's share cancelled: in the name of a
+        // A manager taken over holds a key of its own, certified as that manager's (the test makes one, as
+        // the cluster made dc1's manager its own). It writes what managers write, each worker's share cancelled: in the name of a
         // manager that does not exist; in its own name under the highest fence a record may carry, a term no
         // majority of the datacenter's managers states (the workers hold those, then refuse them); and a
         // gate's cancel of the job, which no manager writes.

@@ -54,7 +54,8 @@ final class KafkaWatch {
     /** What to add to a message about silence when records about the job were refused. */
     private static String refusedNote(long refused) {
         return refused == 0 ? "" : "; " + refused + " record" + (refused == 1 ? " was" : "s were") + " refused: not"
-                + " signed with the record key this command has (STAMPEDE_SECURITY_RECORD_KEY, or the local cluster's)";
+                + " signed with the record key this command has (STAMPEDE_SECURITY_RECORD_KEY, or the local cluster's),"
+                + " or not by a role, or a node, that writes them";
     }
 
     private KafkaWatch(String id) {

@@ -83,8 +83,9 @@ public final class KeyCommand implements Runnable {
         String id;
 
         @Option(names = "--role-key-file", required = true, paramLabel = "FILE",
-                description = "A file holding the role's private key (its line of `stampede key roles`, with or"
-                        + " without its name), or - for standard input.")
+                description = "A file holding the role's private key: the whole output of `stampede key roles` (then"
+                        + " the certificate is checked against its public-keys), the role's line of it, or the key"
+                        + " alone; - for standard input.")
         String roleKeyFile;
 
         @Override
@@ -105,16 +106,27 @@ public final class KeyCommand implements Runnable {
                 err.println("stampede key node: cannot read --role-key-file " + roleKeyFile + ": " + e.getMessage());
                 return ExitCodes.USAGE;
             }
-            roleKey = roleKey.strip();
-            if (roleKey.startsWith(named.get().label() + "=")) {
-                roleKey = roleKey.substring(named.get().label().length() + 1);
+            // name=value lines (what `stampede key roles` prints), or the key alone.
+            Map<String, String> lines = new java.util.LinkedHashMap<>();
+            roleKey.lines().map(String::strip).filter(line -> line.matches("[a-z-]+=.*"))
+                    .forEach(line -> lines.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1)));
+            String label = named.get().label();
+            if (!lines.isEmpty() && !lines.containsKey(label)) {
+                err.println("stampede key node: the --role-key-file " + roleKeyFile + " has no " + label + "= line (the"
+                        + " output of `stampede key roles`, or the " + label + "s' key alone)");
+                return ExitCodes.USAGE;
             }
+            roleKey = lines.isEmpty() ? roleKey.strip() : lines.get(label);
             NodeCertificate.Issued issued;
             try {
                 issued = NodeCertificate.issue(named.get(), id.strip(), roleKey);
+                if (lines.containsKey("public-keys")) {
+                    io.stampede.model.security.RecordRoles.ofNode(List.of(lines.get("public-keys").split(",")),
+                            issued.certificate(), issued.privateKey());
+                }
             } catch (IllegalArgumentException e) {
-                err.println("stampede key node: " + (e.getMessage().startsWith("is not") ? "the --role-key-file "
-                        : "") + e.getMessage());
+                err.println("stampede key node: " + (e.getMessage().startsWith("is not") ? "the --role-key-file's "
+                        + label + " key " : "") + e.getMessage());
                 return ExitCodes.USAGE;
             }
             out.println("# The record key of " + named.get().label() + " " + id.strip() + " (docs/security.md#node-keys),"

@@ -562,6 +562,9 @@ public final class LocalCluster {
             throws IOException {
         ProcessBuilder builder = new ProcessBuilder(Processes.inOwnSession(command));
         // Secrets go in the environment, which only this user may read, never on the command line.
+        // Never a key from the user's own shell (one for another installation, say), which would
+        // contradict what the node is given here and keep it from starting.
+        builder.environment().keySet().removeIf(name -> name.startsWith("STAMPEDE_SECURITY_RECORD_"));
         builder.environment().putAll(LocalSecrets.read(directory).nodeEnvironment(role, id));
         return builder
                 .directory(directory.toFile())

@@ -84,8 +84,18 @@ class KeyCommandTest {
                 .toString())).isEqualTo(2);
         java.nio.file.Files.writeString(file, "not a key");
         assertThat(run("key", "node", "--role", "worker", "--id", "w", "--role-key-file", file.toString())).isEqualTo(2);
+        // The whole output of `stampede key roles`: the certificate is checked against its public keys.
+        java.nio.file.Files.writeString(file, "public-keys=" + String.join(",", RecordRoles.publicEntries(keys))
+                + "\nmanager=" + keys.get(NodeRole.WORKER).get(0) + "\n");
+        assertThat(run("key", "node", "--role", "manager", "--id", "manager-dc1-2", "--role-key-file",
+                file.toString())).as("a worker's key under the managers' name").isEqualTo(2);
+        java.nio.file.Files.writeString(file, "worker=" + keys.get(NodeRole.WORKER).get(0) + "\n");
+        assertThat(run("key", "node", "--role", "manager", "--id", "manager-dc1-2", "--role-key-file",
+                file.toString())).isEqualTo(2);
         assertThat(err.toString()).contains("'boss' is not a role", "'a:b' is not a node id",
-                "cannot read --role-key-file", "the --role-key-file is not an Ed25519 private key");
+                "cannot read --role-key-file", "the --role-key-file's worker key is not an Ed25519 private key",
+                "the --role-key-file's manager key is not signed by the managers' key",
+                "has no manager= line");
     }
 
     @Test

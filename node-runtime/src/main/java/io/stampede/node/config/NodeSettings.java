@@ -5,7 +5,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
-import java.util.regex.Pattern;
 
 import io.stampede.cluster.net.HostPort;
 import io.stampede.model.DatacenterName;
@@ -18,8 +17,6 @@ import io.stampede.model.NodeRole;
 public record NodeSettings(NodeRole role, Optional<String> id, Optional<String> datacenter, List<String> seeds,
         String kafkaBootstrapServers, int httpPort, int grpcPort, int udpPort) {
 
-    /** Node ids: letters, digits, dots, dashes and underscores, at most 64. */
-    static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     public NodeSettings {
         seeds = List.copyOf(seeds);
@@ -38,7 +35,7 @@ public record NodeSettings(NodeRole role, Optional<String> id, Optional<String> 
      */
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
-        id.filter(value -> !NODE_ID.matcher(value).matches()).ifPresent(value -> problems.add(
+        id.filter(value -> !io.stampede.model.NodeId.valid(value)).ifPresent(value -> problems.add(
                 "stampede.node.id: '" + value + "' is not a node id: use up to 64 letters, digits, '.', '-' and '_'"));
         if (datacenter.isEmpty() && role != NodeRole.GATE) {
             problems.add("stampede.node.datacenter: required for a " + role.label()

@@ -122,15 +122,25 @@ public final class RecordKeys {
                     + " (every role's public key, to check certificates and the records this node reads)");
             return problems;
         }
+        // Each setting on its own first, so that a problem names the setting that has it.
+        int before = problems.size();
+        check(problems, "stampede.security.record-role-public-keys",
+                () -> RecordRoles.of(security.recordRolePublicKeys().get(), Optional.empty(), Optional.empty()));
+        check(problems, "stampede.security.record-node-certificate",
+                () -> NodeCertificate.parse(security.recordNodeCertificate().get()));
+        check(problems, "stampede.security.record-node-key",
+                () -> RecordRoles.privateKey(security.recordNodeKey().get()));
+        if (problems.size() > before) {
+            return problems;
+        }
         RecordRoles roles;
         try {
             roles = RecordRoles.ofNode(security.recordRolePublicKeys().get(), security.recordNodeCertificate().get(),
                     security.recordNodeKey().get());
         } catch (IllegalArgumentException e) {
+            // Each is well formed: the certificate is not its role's, or the key not the certificate's.
             problems.add((e.getMessage().startsWith("is not the private key") ? "stampede.security.record-node-key: "
-                    : e.getMessage().startsWith("entry") || e.getMessage().startsWith("no key for")
-                            ? "stampede.security.record-role-public-keys: "
-                            : "stampede.security.record-node-certificate: ") + e.getMessage());
+                    : "stampede.security.record-node-certificate: ") + e.getMessage());
             return problems;
         }
         NodeCertificate certificate = roles.certificate().orElseThrow();
@@ -139,6 +149,15 @@ public final class RecordKeys {
                     + certificate.id() + "'s, and this node is " + role.label() + " " + id);
         }
         return problems;
+    }
+
+    /** Adds {@code setting}'s problem, when {@code reading} it throws one. */
+    private static void check(List<String> problems, String setting, Runnable reading) {
+        try {
+            reading.run();
+        } catch (IllegalArgumentException e) {
+            problems.add(setting + ": " + e.getMessage());
+        }
     }
 
     /** Every problem with the record keys of a node of {@code role}; the keys themselves are never in a message. */

@@ -66,7 +66,7 @@ class NodeSettingsTest {
                 "localhost:9092", 8280, 0, 0);
         String id = unnamed.resolveId(new Random(7));
         assertThat(id).matches("worker-eu-1-[0-9a-f]{6}");
-        assertThat(NodeSettings.NODE_ID.matcher(id).matches()).isTrue();
+        assertThat(io.stampede.model.NodeId.valid(id)).isTrue();
         assertThat(worker().resolveId(new Random(7))).isEqualTo("worker-1");
     }
 }

@@ -179,6 +179,15 @@ class RecordKeysTest {
         assertThat(RecordKeys.problems(node(null, null, publicKeys, issued.privateKey(), issued.certificate()),
                 NodeRole.WORKER, "worker-dc1-1")).singleElement().asString()
                 .startsWith("stampede.security.record-node-key: set without stampede.security.record-key");
+        assertThat(RecordKeys.problems(node("sixteen-bytes-ok", null, publicKeys, "bm90IGEga2V5",
+                issued.certificate()), NodeRole.WORKER, "worker-dc1-1")).containsExactly(
+                        "stampede.security.record-node-key: is not an Ed25519 private key (base64 of its PKCS#8 form)");
+        assertThat(RecordKeys.problems(node("sixteen-bytes-ok", null, publicKeys, issued.privateKey(),
+                "worker:worker-dc1-1"), NodeRole.WORKER, "worker-dc1-1")).containsExactly(
+                        "stampede.security.record-node-certificate: not a node certificate (role:id:public key:signature)");
+        assertThat(RecordKeys.problems(node("sixteen-bytes-ok", null, publicKeys.subList(0, 2), issued.privateKey(),
+                issued.certificate()), NodeRole.WORKER, "worker-dc1-1")).containsExactly(
+                        "stampede.security.record-role-public-keys: no key for worker: every role's public key is needed");
         assertThat(String.join("\n", mismatched)).doesNotContain(another.privateKey()).doesNotContain(
                 issued.privateKey());
         // Without a node key, a node is checked as before.

@@ -8,12 +8,12 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
+import io.stampede.model.NodeId;
 import io.stampede.model.NodeRole;
 
 /**
@@ -23,16 +23,37 @@ import io.stampede.model.NodeRole;
  * node checks the certificate with the role's public key and the record with the certificate's
  * key, and refuses a record that names another sender ({@link RecordSigning.Refusal#UNKNOWN_SENDER}).
  * Whoever takes such a node over can write records in its name only, and cannot make a certificate.
+ * A certificate is about 170 bytes of text, up to about 230 for a node id of 64 characters.
  *
- * <p>As text, {@code role:id:public key:signature} (the keys and the signature base64); a node id
+ * <p>As text, {@code role:id:public key:signature} (the key and the signature base64); a node id
  * holds no colon.
  */
 public record NodeCertificate(NodeRole role, String id, PublicKey publicKey, byte[] signature) {
 
+    public NodeCertificate {
+        signature = signature.clone();
+    }
+
+    /** The role's signature, a copy. */
+    @Override
+    public byte[] signature() {
+        return signature.clone();
+    }
+
+    /** Equal when every part is, the signature's bytes included. */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof NodeCertificate that && role == that.role && id.equals(that.id)
+                && publicKey.equals(that.publicKey) && Arrays.equals(signature, that.signature);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * java.util.Objects.hash(role, id, publicKey) + Arrays.hashCode(signature);
+    }
+
     private static final String ALGORITHM = "Ed25519";
-    /** What a node id may be, as nodes take it ({@code stampede.node.id}). */
-    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    /** The longest certificate read, in characters: an Ed25519 certificate takes about 200. */
+    /** The longest certificate read, in characters: an Ed25519 certificate takes 230 at most. */
     static final int MAX_TEXT = 512;
 
     /** A private key and the certificate of its public key, as a node is given them. */
@@ -52,7 +73,7 @@ public record NodeCertificate(NodeRole role, String id, PublicKey publicKey, byt
      * @throws IllegalArgumentException for an id a node cannot have, or a key that is not Ed25519
      */
     public static Issued issue(NodeRole role, String id, String rolePrivateKey) {
-        if (!NODE_ID.matcher(id).matches()) {
+        if (!NodeId.valid(id)) {
             throw new IllegalArgumentException("'" + id + "' is not a node id: letters, digits, dots, dashes and"
                     + " underscores, 64 at most, starting with a letter or digit");
         }
@@ -80,7 +101,7 @@ public record NodeCertificate(NodeRole role, String id, PublicKey publicKey, byt
             throw new IllegalArgumentException("not a node certificate (role:id:public key:signature)");
         }
         Optional<NodeRole> role = NodeRole.ofLabel(parts[0]);
-        if (role.isEmpty() || !NODE_ID.matcher(parts[1]).matches()) {
+        if (role.isEmpty() || !NodeId.valid(parts[1])) {
             throw new IllegalArgumentException("not a node certificate: it names no role or no node id");
         }
         try {
@@ -95,20 +116,8 @@ public record NodeCertificate(NodeRole role, String id, PublicKey publicKey, byt
     /** The private key a node was given, checked against this certificate's public key. */
     PrivateKey matching(String privateKey) {
         PrivateKey key = RecordRoles.privateKey(privateKey);
-        try {
-            byte[] probe = "stampede-node-key-check".getBytes(StandardCharsets.UTF_8);
-            Signature signer = Signature.getInstance(ALGORITHM);
-            signer.initSign(key);
-            signer.update(probe);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(ALGORITHM);
-            verifier.initVerify(publicKey);
-            verifier.update(probe);
-            if (verifier.verify(signature)) {
-                return key;
-            }
-        } catch (GeneralSecurityException e) {
-            // not the pair's
+        if (KeyPairs.pair(key, publicKey)) {
+            return key;
         }
         throw new IllegalArgumentException("is not the private key of the certificate's public key");
     }

@@ -13,9 +13,9 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumMap;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -122,8 +122,12 @@ public final class RecordRoles {
         return new RecordRoles(keys, Optional.of(own.role()), own.matching(privateKey), Optional.of(own));
     }
 
-    /** An Ed25519 private key from base64 of its PKCS#8 form. */
-    static PrivateKey privateKey(String base64) {
+    /**
+     * An Ed25519 private key from base64 of its PKCS#8 form.
+     *
+     * @throws IllegalArgumentException when it is not one, never quoting it
+     */
+    public static PrivateKey privateKey(String base64) {
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(decode(base64)));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
@@ -262,7 +266,7 @@ public final class RecordRoles {
      * on a manager's dispatch topic, a manager's record of the events topic signed by a gate); {@link RecordSigning.Refusal#FORGED} when its signature is not
      * that role's, or, with a certificate, when the certificate is not that role's or the signature
      * not the certificate's key's; {@link RecordSigning.Refusal#UNKNOWN_SENDER} when a certified
-     * record names no sender, or one other than the certificate's node. A record whose type cannot
+     * record names a sender other than the certificate's node. A record whose type or sender cannot
      * be read is left to its reader, which counts it as unreadable.
      *
      * @param role        its {@link #ROLE_HEADER}, or null
@@ -292,7 +296,9 @@ public final class RecordRoles {
             // not each other's records there, and a manager's dispatch topic takes no gate's cancel.
             return Optional.of(RecordSigning.Refusal.WRONG_ROLE);
         }
-        if (node.isPresent() && !RecordCodec.sender(value).equals(Optional.of(node.get().id()))) {
+        // A sender that cannot be read is left to the reader, which refuses such a record (MISSING_FIELD and others).
+        Optional<String> certified = node.map(NodeCertificate::id);
+        if (certified.isPresent() && RecordCodec.sender(value).map(sender -> !certified.get().equals(sender)).orElse(false)) {
             return Optional.of(RecordSigning.Refusal.UNKNOWN_SENDER);
         }
         return Optional.empty();

@@ -47,6 +47,11 @@ public final class RecordCodec {
         /** The subject is not one, or not of the kind the record's type is about. */
         WRONG_SUBJECT,
         /**
+         * A worker's record that speaks for another node than its sender: a window, a result, a
+         * request for time or a heartbeat naming another worker (docs/security.md#node-keys).
+         */
+        OTHER_SENDER,
+        /**
          * A number no honest sender writes: a negative or absurd fence (above {@value #MAX_FENCE})
          * or sequence, or a statistics window that cannot be (see {@code WorkflowWindow.problem}).
          */
@@ -149,6 +154,9 @@ public final class RecordCodec {
                 return new Rejected(Rejection.MISSING_FIELD, field);
             }
         }
+        if (!node.get("sender").isTextual()) {
+            return new Rejected(Rejection.MISSING_FIELD, "sender must be a node id");
+        }
         Optional<RecordType> type = RecordType.byName(node.get("type").asText());
         if (type.isEmpty()) {
             return new Rejected(Rejection.UNKNOWN_TYPE, node.get("type").asText());
@@ -180,9 +188,36 @@ public final class RecordCodec {
         if (impossible.isPresent()) {
             return new Rejected(Rejection.OUT_OF_RANGE, type.get().wireName() + ": " + impossible.get());
         }
+        String sender = node.get("sender").asText();
+        Optional<String> other = speaksFor(payload, subject.get()).filter(named -> !named.equals(sender));
+        if (other.isPresent()) {
+            return new Rejected(Rejection.OTHER_SENDER, type.get().wireName() + " from " + sender + " names "
+                    + other.get());
+        }
         return new Accepted(new Envelope(type.get(), subject.get(), node.get("sender").asText(),
                 node.get("fence").asLong(), node.get("sequence").asLong(), protocol, node.get("timestamp").asLong(),
                 payload));
+    }
+
+    /**
+     * The node a worker's record speaks for, which must be its sender: the worker its window,
+     * result, request for time or heartbeat names (a heartbeat's subject too, when it names another).
+     */
+    private static Optional<String> speaksFor(Payload payload, Subject subject) {
+        if (payload instanceof Payload.WorkerHeartbeat heartbeat) {
+            return subject instanceof Subject.Node about && !about.id().equals(heartbeat.worker())
+                    ? Optional.of(about.id()) : Optional.ofNullable(heartbeat.worker());
+        }
+        if (payload instanceof Payload.WorkflowWindowReported window) {
+            return Optional.ofNullable(window.worker());
+        }
+        if (payload instanceof Payload.WorkflowFinished finished) {
+            return Optional.ofNullable(finished.worker());
+        }
+        if (payload instanceof Payload.ExtensionRequested request) {
+            return Optional.ofNullable(request.worker());
+        }
+        return Optional.empty();
     }
 
     /** A statistics window and the workflow it is filed under. */

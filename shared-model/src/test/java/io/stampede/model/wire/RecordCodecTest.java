@@ -60,6 +60,7 @@ class RecordCodecTest {
                         Map.of("browse", WorkflowState.FAILED), Map.of(), Map.of("browse", "worker lost"),
                         new io.stampede.model.stats.Unaccounted(30, List.of("worker-1"), "lost"))),
                 Envelope.of(new Subject.Datacenter("dc1"), "manager-1", 2, 5, 5, new Payload.DatacenterStatus("dc1", "manager-1", 2, 4, 3, 1)),
+                Envelope.of(new Subject.Datacenter("dc1"), "manager-2", 0, 6, 5, new Payload.TermStated("dc1", 7, 3)),
                 Envelope.of(JOB_1, "gate-1", 1, 9, 5, new Payload.JobFinished(JobStatus.COMPLETED,
                         Map.of("dc1", DatacenterJobStatus.COMPLETED),
                         Map.of(), Map.of(), new io.stampede.model.stats.Unaccounted(12, List.of("worker-2"), "lost"))),
@@ -147,6 +148,32 @@ class RecordCodecTest {
         assertThat(RecordCodec.decode(new byte[RecordCodec.MAX_RECORD_BYTES + 1]))
                 .isEqualTo(new RecordCodec.Rejected(Rejection.TOO_LARGE, (RecordCodec.MAX_RECORD_BYTES + 1) + " bytes"));
         assertThat(RecordCodec.decode(null)).isInstanceOf(RecordCodec.Rejected.class);
+    }
+
+    @Test
+    void aWorkersRecordSpeaksForItsSenderOnly() {
+        Envelope request = Envelope.of(JOB_1, "worker-1", 0, 1, 5, new Payload.ExtensionRequested("w", "worker-2", 0,
+                0.5, 1_000, 1));
+        assertThat(RecordCodec.decode(RecordCodec.encode(request))).isInstanceOfSatisfying(RecordCodec.Rejected.class,
+                rejected -> assertThat(rejected.reason()).isEqualTo(RecordCodec.Rejection.OTHER_SENDER));
+        Envelope heartbeat = Envelope.of(new Subject.Node("worker-2"), "worker-1", 0, 2, 5,
+                new Payload.WorkerHeartbeat("worker-1", "dc1", 2, 2, "0.1.0", 1L));
+        assertThat(RecordCodec.decode(RecordCodec.encode(heartbeat))).as("about another node")
+                .isInstanceOfSatisfying(RecordCodec.Rejected.class,
+                        rejected -> assertThat(rejected.reason()).isEqualTo(RecordCodec.Rejection.OTHER_SENDER));
+        Envelope finished = Envelope.of(JOB_1, "worker-1", 0, 3, 5, new Payload.WorkflowFinished("browse", "worker-2",
+                ShareState.COMPLETED, new WorkflowWindow("browse", 1, 2, 0, 0, 0, List.of()), Map.of(), ""));
+        assertThat(RecordCodec.decode(RecordCodec.encode(finished))).isInstanceOfSatisfying(RecordCodec.Rejected.class,
+                rejected -> assertThat(rejected.reason()).isEqualTo(RecordCodec.Rejection.OTHER_SENDER));
+        assertThat(RecordCodec.decode(RecordCodec.encode(window("worker-1", 0, 1)))).as("its own")
+                .isInstanceOf(RecordCodec.Accepted.class);
+
+        String numbered = new String(RecordCodec.encode(request), java.nio.charset.StandardCharsets.UTF_8)
+                .replace("\"sender\":\"worker-1\"", "\"sender\":7");
+        assertThat(RecordCodec.decode(numbered.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isInstanceOfSatisfying(RecordCodec.Rejected.class,
+                        rejected -> assertThat(rejected.reason()).isEqualTo(RecordCodec.Rejection.MISSING_FIELD));
+        assertThat(RecordCodec.sender(numbered.getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEmpty();
     }
 
     @Test
