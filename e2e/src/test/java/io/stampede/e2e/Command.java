@@ -112,13 +112,22 @@ final class Command {
         throw new AssertionError("no node " + id + " in the cluster in " + directory);
     }
 
-    /** POSTs a YAML job to a gate, expects 202, and returns the job's id. */
+    /**
+     * POSTs a YAML job to a gate, expects 202, and returns the job's id. A 503 (no datacenter can
+     * take it now: a manager on this 2-core machine judged overloaded for a moment) is asked again,
+     * as the CLI does, for up to 30 s.
+     */
     static String submit(String gateUrl, String yaml) throws Exception {
-        java.net.http.HttpResponse<String> accepted = HTTP.send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateUrl + "/api/v1/jobs"))
-                        .header("Content-Type", "application/yaml")
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(yaml)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(gateUrl
+                + "/api/v1/jobs")).header("Content-Type", "application/yaml")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(yaml)).build();
+        List<java.net.http.HttpResponse<String>> answers = new ArrayList<>();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    answers.add(HTTP.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()));
+                    return answers.get(answers.size() - 1).statusCode() != 503;
+                });
+        java.net.http.HttpResponse<String> accepted = answers.get(answers.size() - 1);
         if (accepted.statusCode() != 202) {
             throw new AssertionError("expected 202, got " + accepted.statusCode() + ": " + accepted.body());
         }
