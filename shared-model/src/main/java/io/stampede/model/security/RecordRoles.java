@@ -12,8 +12,8 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.EnumMap;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -290,15 +290,19 @@ public final class RecordRoles {
         } else if (signature == null || !verifies(publicKeys.get(signer.get()), topic, kafkaKey, value, signature)) {
             return Optional.of(RecordSigning.Refusal.FORGED);
         }
-        if (!topic.equals(Topics.DEAD_LETTER)
-                && RecordCodec.type(value).map(type -> type.writer() != signer.get()).orElse(false)) {
+        Optional<String> certified = node.map(NodeCertificate::id);
+        boolean typed = !topic.equals(Topics.DEAD_LETTER);
+        if (!typed && certified.isEmpty()) {
+            return Optional.empty();
+        }
+        RecordCodec.Heading heading = RecordCodec.heading(value);
+        if (typed && heading.type().map(type -> type.writer() != signer.get()).orElse(false)) {
             // Each role writes its own types only: gates and managers both write the events topic, but
             // not each other's records there, and a manager's dispatch topic takes no gate's cancel.
             return Optional.of(RecordSigning.Refusal.WRONG_ROLE);
         }
         // A sender that cannot be read is left to the reader, which refuses such a record (MISSING_FIELD and others).
-        Optional<String> certified = node.map(NodeCertificate::id);
-        if (certified.isPresent() && RecordCodec.sender(value).map(sender -> !certified.get().equals(sender)).orElse(false)) {
+        if (certified.isPresent() && heading.sender().map(sender -> !certified.get().equals(sender)).orElse(false)) {
             return Optional.of(RecordSigning.Refusal.UNKNOWN_SENDER);
         }
         return Optional.empty();

@@ -256,7 +256,7 @@ public final class RecordCodec {
      * twice is read as {@link #decode} reads it: the last one.
      */
     public static Optional<RecordType> type(byte[] bytes) {
-        return topLevelText(bytes, "type").flatMap(RecordType::byName);
+        return heading(bytes).type();
     }
 
     /**
@@ -264,31 +264,43 @@ public final class RecordCodec {
      * twice); empty when the record is not a JSON object naming one.
      */
     public static Optional<String> sender(byte[] bytes) {
-        return topLevelText(bytes, "sender");
+        return heading(bytes).sender();
     }
 
-    /** The text of a top-level field of a record, the last when it is given twice. */
-    private static Optional<String> topLevelText(byte[] bytes, String name) {
+    /** A record's type and sender, each as {@link #type} and {@link #sender} read them. */
+    public record Heading(Optional<RecordType> type, Optional<String> sender) {
+        static final Heading NONE = new Heading(Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * A record's type and sender, read in one pass over its top level without building its
+     * payload: the last of each when one is given twice, empty when not text.
+     */
+    public static Heading heading(byte[] bytes) {
         if (bytes == null || bytes.length > MAX_RECORD_BYTES) {
-            return Optional.empty();
+            return Heading.NONE;
         }
-        String text = null;
+        String type = null;
+        String sender = null;
         try (JsonParser parser = JSON.getFactory().createParser(bytes)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return Optional.empty();
+                return Heading.NONE;
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String field = parser.getCurrentName();
                 JsonToken value = parser.nextToken();
-                if (name.equals(field)) {
-                    text = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                String text = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+                if ("type".equals(field)) {
+                    type = text;
+                } else if ("sender".equals(field)) {
+                    sender = text;
                 }
                 parser.skipChildren();
             }
         } catch (IOException e) {
-            return Optional.empty();
+            return Heading.NONE;
         }
-        return Optional.ofNullable(text);
+        return new Heading(Optional.ofNullable(type).flatMap(RecordType::byName), Optional.ofNullable(sender));
     }
 
     /** How many bytes {@code text} takes as a JSON string in a record, quotes and escapes included. */

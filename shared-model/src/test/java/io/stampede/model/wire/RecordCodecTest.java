@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -174,6 +175,15 @@ class RecordCodecTest {
                 .isInstanceOfSatisfying(RecordCodec.Rejected.class,
                         rejected -> assertThat(rejected.reason()).isEqualTo(RecordCodec.Rejection.MISSING_FIELD));
         assertThat(RecordCodec.sender(numbered.getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEmpty();
+        assertThat(RecordCodec.heading(numbered.getBytes(StandardCharsets.UTF_8)))
+                .as("the type and sender in one pass: a sender that is not text is none")
+                .isEqualTo(new RecordCodec.Heading(Optional.of(RecordType.EXTENSION_REQUESTED), Optional.empty()));
+        String twice = new String(RecordCodec.encode(request), StandardCharsets.UTF_8)
+                .replace("{", "{\"type\":\"job.submitted\",\"sender\":\"gate-1\",");
+        assertThat(RecordCodec.heading(twice.getBytes(StandardCharsets.UTF_8))).as("the last of each, as decoded")
+                .isEqualTo(new RecordCodec.Heading(Optional.of(RecordType.EXTENSION_REQUESTED), Optional.of("worker-1")));
+        assertThat(RecordCodec.heading("[]".getBytes(StandardCharsets.UTF_8)))
+                .isEqualTo(new RecordCodec.Heading(Optional.empty(), Optional.empty()));
     }
 
     @Test
