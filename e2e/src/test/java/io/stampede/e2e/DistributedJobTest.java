@@ -855,6 +855,11 @@ class DistributedJobTest {
             }
             taken.send(Topics.dispatch("dc1"), subject.key(), RecordCodec.encode(Envelope.of(subject, manager,
                     1_000_000, Long.MAX_VALUE / 2, now, new Payload.JobCancelRequested("a gate's record"))));
+            // And to the gates, dc1's part of the job failed, under the same fence: applied, it would end the
+            // job and fence the real leader's reports out of it for good. The gates hold it, then refuse it.
+            taken.send(Topics.JOB_EVENTS, subject.key(), RecordCodec.encode(Envelope.of(subject, manager,
+                    RecordCodec.MAX_FENCE, Long.MAX_VALUE / 2, now, new Payload.DatacenterFinished("dc1",
+                            DatacenterJobStatus.FAILED, Map.of(), Map.of(), Map.of("", "a manager taken over")))));
         }
 
         // Every node has refused them while the job still runs: had one been applied, the job would end now.
@@ -883,9 +888,9 @@ class DistributedJobTest {
         assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
         assertThat(job.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(target.requests("/delay/14"));
         // The cancels under an inflated fence, held while no majority states its term, are refused in the end.
-        // (A worker waits 20 s for a majority to state it.)
+        // (A worker, or a gate, waits 20 s for a majority to state it.)
         await().atMost(45, TimeUnit.SECONDS).until(() -> {
-            boolean all = true;
+            boolean all = rejected(get(gateUrl + "/q/metrics"), Topics.JOB_EVENTS, "UNVERIFIED_FENCE") == 1;
             for (JsonNode worker : workers) {
                 all &= rejected(get("http://127.0.0.1:" + worker.get("httpPort").asInt() + "/q/metrics"),
                         Topics.dispatch("dc1"), "UNVERIFIED_FENCE") == workers.size();
@@ -909,7 +914,8 @@ class DistributedJobTest {
                 + " events topic copied to the jobs topic (FORGED), a cancel with an inflated fence in an unknown"
                 + " manager's name signed with dc1's manager's own certified key (UNKNOWN_SENDER), the same in its"
                 + " own name under the fence 2^40 (UNVERIFIED_FENCE, after waiting), a gate's cancel on the dispatch"
-                + " topic signed by it (WRONG_ROLE): all refused and"
+                + " topic signed by it (WRONG_ROLE), dc1's part failed on the events topic under 2^40 (refused by the"
+                + " gate: UNVERIFIED_FENCE): all refused and"
                 + " counted; the job COMPLETED with the target's exact count (%d)%n", unsigned, unsigned - 1,
                 target.requests("/delay/14"));
     }

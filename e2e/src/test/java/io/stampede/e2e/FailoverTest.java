@@ -292,14 +292,14 @@ class FailoverTest {
         assertThat(job.at("/workflows/0/steps/0/requests").asLong()).as("every request, counted once")
                 .isEqualTo(target.requests("/delay/20"));
         assertThat(job.at("/workflows/0/steps/0/failed").asLong()).isZero();
-        // The new leader's records came under a term both survivors stated: the workers applied every one.
+        // The new leader's records came under a term both survivors stated: the workers and the gate applied every one.
         JsonNode nodes = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile()).get("nodes");
         for (JsonNode node : nodes) {
-            if (node.get("role").asText().equals("worker")) {
-                String worker = "http://127.0.0.1:" + node.get("httpPort").asInt();
-                assertThat(Command.metric(worker, "stampede_records_rejected_total", "reason=\"UNVERIFIED_FENCE\""))
+            if (node.get("role").asText().equals("worker") || node.get("role").asText().equals("gate")) {
+                String url = "http://127.0.0.1:" + node.get("httpPort").asInt();
+                assertThat(Command.metric(url, "stampede_records_rejected_total", "reason=\"UNVERIFIED_FENCE\""))
                         .as("%s's records refused for their fence", node.get("id").asText()).isZero();
-                assertThat(Command.metric(worker, "stampede_leader_term_verified", "datacenter=\"dc1\""))
+                assertThat(Command.metric(url, "stampede_leader_term_verified", "datacenter=\"dc1\""))
                         .as("the term a majority stated to %s", node.get("id").asText())
                         .isGreaterThanOrEqualTo(second.getValue());
             }

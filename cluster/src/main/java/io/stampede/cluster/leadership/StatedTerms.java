@@ -22,6 +22,8 @@ public final class StatedTerms {
     private final Map<String, Long> terms = new HashMap<>();
     /** The largest group size stated. */
     private int size;
+    /** The highest term a majority has ever been seen to state; −1 before one has. */
+    private long verified = -1;
 
     /**
      * Takes a member's statement.
@@ -34,6 +36,7 @@ public final class StatedTerms {
         }
         terms.merge(member, term, Math::max);
         size = Math.max(size, Math.min(groupSize, MAX_MEMBERS));
+        verified = Math.max(verified, majorityTerm());
         return true;
     }
 
@@ -44,9 +47,14 @@ public final class StatedTerms {
 
     /**
      * The highest term a majority of the group has stated it is in, or later; −1 until a majority
-     * has stated anything.
+     * has stated anything. It never falls: a member stating a larger group than there is raises the
+     * majority, and holds back fences above what is verified, never lets one through.
      */
     public long verified() {
+        return verified;
+    }
+
+    private long majorityTerm() {
         int majority = majority();
         if (terms.size() < majority) {
             return -1;

@@ -49,7 +49,9 @@ class StatedTermsTest {
         // One claiming a larger group raises the majority: it can hold fences back, never let one through.
         terms.stated("manager-3", 99, 7);
         assertThat(terms.majority()).isEqualTo(4);
-        assertThat(terms.verified()).isEqualTo(-1);
+        assertThat(terms.verified()).as("what a majority stated stays verified: checks are not switched off")
+                .isEqualTo(5);
+        assertThat(terms.allows(6)).isFalse();
     }
 
     @Test

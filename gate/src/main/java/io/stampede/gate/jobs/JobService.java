@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -49,6 +51,7 @@ import io.stampede.node.jobs.LedgerGauges;
 import io.stampede.node.jobs.LedgerSettings;
 import io.stampede.node.leadership.NodeLeadership;
 import io.stampede.node.membership.NodeMembership;
+import io.stampede.node.messaging.FencedRecords;
 import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.RecordSender;
 import io.stampede.node.security.Targets;
@@ -84,6 +87,11 @@ public class JobService {
     private final TargetScreen screen;
     private final PeerProtocols peers;
     private final RecordInbox inbox;
+    /** The datacenters' fences, checked against their managers' terms. Guarded by this object's lock. */
+    private final FencedRecords fenced;
+    /** What {@link #fenced} verifies per datacenter, for the metrics (at most as many as it follows). */
+    private final Map<String, AtomicLong> verifiedTerms = new java.util.concurrent.ConcurrentHashMap<>();
+    private final MeterRegistry registry;
     private final RecordSender out;
     private final Clock clock;
     private final Vertx vertx;
@@ -109,6 +117,8 @@ public class JobService {
         this.membership = membership;
         this.ownership = ownership;
         this.inbox = inbox;
+        this.fenced = new FencedRecords(inbox);
+        this.registry = registry;
         this.out = out;
         this.clock = clock;
         this.vertx = vertx;
@@ -253,7 +263,7 @@ public class JobService {
     }
 
     /** Where to probe each datacenter that answers probes, by name. */
-    public synchronized java.util.Map<String, String> probeTargets() {
+    public synchronized Map<String, String> probeTargets() {
         return core.probeTargets();
     }
 
@@ -291,24 +301,61 @@ public class JobService {
         listeners.remove(listener);
     }
 
-    /** A record from the events topic. */
+    /**
+     * A record from the events topic. A datacenter's records are applied under fences a majority of
+     * its managers has stated ({@link FencedRecords}): a manager taken over cannot fence its
+     * datacenter's leader out of a job here with a number no election gave.
+     */
     public void onEvent(RecordInbox.Source source, byte[] value) {
         Optional<Envelope> opened = inbox.open(source, value);
         if (opened.isEmpty()) {
             return;
         }
-        if (opened.get().payload() instanceof Payload.DatacenterStatus status) {
+        Envelope envelope = opened.get();
+        if (envelope.payload() instanceof Payload.TermStated stated) {
+            List<FencedRecords.Held> released;
+            synchronized (this) {
+                released = fenced.stated(envelope, stated);
+                long verified = fenced.verified(stated.datacenter());
+                if (verified >= 0) {
+                    verifiedTerms.computeIfAbsent(stated.datacenter(), this::verifiedGauge).set(verified);
+                }
+            }
+            fenced.apply(released, held -> apply(held.source(), held.envelope()));
+            return;
+        }
+        String datacenter = envelope.payload() instanceof Payload.DatacenterStatus status ? status.datacenter()
+                : envelope.payload() instanceof Payload.DatacenterReport report ? report.datacenter() : null;
+        synchronized (this) {
+            if (datacenter != null && !fenced.admit(datacenter, source, value, envelope, clock.millis())) {
+                return;
+            }
+        }
+        apply(source, envelope);
+    }
+
+    /** The gauge of the term a majority of a datacenter's managers has stated, registered once it has. */
+    private AtomicLong verifiedGauge(String datacenter) {
+        AtomicLong verified = new AtomicLong(-1);
+        io.micrometer.core.instrument.Gauge.builder("stampede.leader.term.verified", verified, AtomicLong::get)
+                .description("The highest Raft term a majority of the datacenter's managers has stated")
+                .tag("datacenter", datacenter).register(registry);
+        return verified;
+    }
+
+    private void apply(RecordInbox.Source source, Envelope envelope) {
+        if (envelope.payload() instanceof Payload.DatacenterStatus status) {
             peers.told(status.manager(), status.capabilities());
         }
         GateJobs.Applied applied;
         synchronized (this) {
-            applied = core.onEvent(opened.get(), clock.millis());
+            applied = core.onEvent(envelope, clock.millis());
             if (applied instanceof GateJobs.Changed changed) {
                 carryOut(changed.commands());
             }
         }
         if (applied instanceof GateJobs.Dropped dropped) {
-            inbox.dropped(source.topic(), opened.get(), dropped.verdict());
+            inbox.dropped(source.topic(), envelope, dropped.verdict());
         } else if (applied instanceof GateJobs.Changed changed) {
             changed(changed.job());
         }
@@ -322,6 +369,7 @@ public class JobService {
             synchronized (this) {
                 long now = clock.millis();
                 List<GateJobs.Command> commands = new ArrayList<>();
+                fenced.expire(now);
                 closed = core.closeKept(id -> archives.indexes(id.value()), now, commands);
                 commands.addAll(core.tick(now, liveGates(), leadership.leading(), owners));
                 carryOut(commands);

@@ -85,6 +85,10 @@ public class JobCoordinator {
      * at once when it changes ({@link Payload.TermStated}).
      */
     static final int TERM_EVERY_TICKS = 5;
+    /** The gates a manager remembers having heard, to know whether all of them read term statements. */
+    static final int MAX_GATES_HEARD = 64;
+    /** A gate whose last record is older than this, in milliseconds, is not asked whether it reads them. */
+    static final long GATE_HEARD_FOR_MILLIS = 10 * 60_000;
     /** The most workers' reports one job holds until their share's dispatch is read. */
     static final int MAX_UNMATCHED = 10_000;
 
@@ -147,6 +151,15 @@ public class JobCoordinator {
     private Backpressure sentLevel;
     /** The term this manager last stated to the workers; −1 before it stated one. */
     private long statedTerm = -1;
+    /** The term this manager last stated to the gates; −1 before it stated one. */
+    private long statedToGates = -1;
+    /** The gates heard on the jobs topic, with the newest of their records' times, at most {@value #MAX_GATES_HEARD}. */
+    private final Map<String, Long> gatesHeard = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > MAX_GATES_HEARD;
+        }
+    };
 
     public JobCoordinator(NodeIdentity identity, RecordInbox inbox, @Identifier("dispatch") RecordSender dispatch,
             @Identifier("events") RecordSender events, Clock clock, Vertx vertx, NodeMembership membership,
@@ -425,6 +438,9 @@ public class JobCoordinator {
             running().forEach(job -> job.backpressure(told.level()));
             return;
         }
+        if (envelope.type().writer() == NodeRole.GATE) {
+            gatesHeard.merge(envelope.sender(), envelope.timestampMillis(), Math::max);
+        }
         if (!envelope.aboutJob()) {
             return; // heartbeats: read by onHeartbeatRecord
         }
@@ -656,19 +672,30 @@ public class JobCoordinator {
     }
 
     /**
-     * States this manager's Raft term and its group's size to the workers, when the term has changed
-     * since it last did, or {@code again}; nothing before it knows a term, nor while a live worker
-     * does not read statements (a worker of 4.4 or older would refuse each as a type it does not know).
+     * States this manager's Raft term and its group's size, when the term has changed since it last
+     * did, or {@code again}: to the workers on the dispatch topic, and to the gates on the events
+     * topic. Nothing before it knows a term; not to the workers while a live worker does not read
+     * statements, nor to the gates while a gate heard on the jobs topic in the last 10 minutes does
+     * not (a node of 4.4 or older would refuse each as a type it does not know).
      */
     private void stateTerm(boolean again) {
         long term = leadership.term();
-        if (term <= 0 || (term == statedTerm && !again)
-                || !workers.live().stream().allMatch(worker -> peers.uses(worker.id(), Capabilities.TERM_STATEMENTS))) {
+        if (term <= 0) {
             return;
         }
-        dispatch.send(new Subject.Datacenter(datacenter), 0, new Payload.TermStated(datacenter, term,
-                Math.max(1, leadership.members().size())));
-        statedTerm = term;
+        Payload.TermStated statement = new Payload.TermStated(datacenter, term,
+                Math.max(1, leadership.members().size()));
+        if ((term != statedTerm || again)
+                && workers.live().stream().allMatch(worker -> peers.uses(worker.id(), Capabilities.TERM_STATEMENTS))) {
+            dispatch.send(new Subject.Datacenter(datacenter), 0, statement);
+            statedTerm = term;
+        }
+        long heardSince = clock.millis() - GATE_HEARD_FOR_MILLIS;
+        if ((term != statedToGates || again) && gatesHeard.entrySet().stream().filter(gate -> gate.getValue() >= heardSince)
+                .allMatch(gate -> peers.uses(gate.getKey(), Capabilities.TERM_STATEMENTS))) {
+            events.send(new Subject.Datacenter(datacenter), 0, statement);
+            statedToGates = term;
+        }
     }
 
     /** Sends a job's commands under this manager's fence; a follower sends nothing. */

@@ -2,9 +2,7 @@ package io.stampede.worker.load;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +28,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.cluster.jobs.JobLedger;
-import io.stampede.cluster.leadership.StatedTerms;
+import io.stampede.cluster.leadership.FenceCheck;
 import io.stampede.model.JobId;
 import io.stampede.model.ShareKey;
 import io.stampede.model.Topics;
@@ -50,6 +48,7 @@ import io.stampede.node.config.NodeConfig;
 import io.stampede.node.config.NodeIdentity;
 import io.stampede.node.jobs.LedgerGauges;
 import io.stampede.node.jobs.LedgerSettings;
+import io.stampede.node.messaging.FencedRecords;
 import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.RecordSender;
 import io.stampede.worker.engine.LoadEngine;
@@ -74,16 +73,6 @@ public class ShareRunner {
     static final Duration SHUTDOWN_FLUSH = Duration.ofSeconds(3);
     /** How often ended jobs past their retention are released, in milliseconds. */
     static final long EXPIRE_EVERY_MILLIS = 1_000;
-    /**
-     * The longest a record on the dispatch topic waits for a majority of the managers to state a
-     * term as high as its fence, in milliseconds: past it, it is refused ({@value #UNVERIFIED_FENCE}).
-     * Managers state their terms every 5 s and at once when they change.
-     */
-    static final long FENCE_WAIT_MILLIS = 20_000;
-    /** At most this many records wait for their fence; one more is refused at once. */
-    static final int MAX_WAITING = 1_000;
-    /** The rejection reason of a record whose fence no majority of its datacenter's managers has stated. */
-    public static final String UNVERIFIED_FENCE = "UNVERIFIED_FENCE";
     /** A late share asks for more time only this close to the job's timeout, in milliseconds. */
     static final long ASK_BEFORE_MILLIS = 10_000;
     /** And at most this often, in milliseconds. */
@@ -143,16 +132,10 @@ public class ShareRunner {
     /** Set when this worker shuts down: shares that end then are not reported finished. */
     private volatile boolean shuttingDown;
     private final String datacenter;
-    /** The terms this datacenter's managers state. Guarded by this object's lock. */
-    private final StatedTerms terms = new StatedTerms();
-    /** What {@link #terms} verifies, for the metrics, which read it without the lock. */
+    /** The fences of this datacenter's leaders, checked against its managers' terms. Guarded by this object's lock. */
+    private final FencedRecords fenced;
+    /** What {@link #fenced} verifies, for the metrics, which read it without the lock. */
     private volatile long verified = -1;
-    /** Records whose fence no majority of the managers has stated yet, oldest first. Guarded by this object's lock. */
-    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
-
-    /** A record on the dispatch topic waiting for its fence to be stated by a majority. */
-    private record Waiting(RecordInbox.Source source, byte[] value, Envelope envelope, long since) {
-    }
 
     public ShareRunner(NodeIdentity identity, LoadEngine engine, RecordInbox inbox,
             @Identifier("progress") RecordSender progress, Clock clock, Vertx vertx, NodeConfig config,
@@ -168,10 +151,11 @@ public class ShareRunner {
         this.datacenter = identity.datacenter().orElseThrow();
         this.dispatchTopic = Topics.dispatch(datacenter);
         this.ledger = new JobLedger<>(LedgerSettings.limits(config.jobs()));
+        this.fenced = new FencedRecords(inbox);
         LedgerGauges.register(registry, this::retained, this::tombstones);
         io.micrometer.core.instrument.Gauge.builder("stampede.leader.term.verified", this, runner -> runner.verified)
                 .description("The highest Raft term a majority of this datacenter's managers has stated; -1 before one")
-                .tag("datacenter", identity.datacenter().orElseThrow()).register(registry);
+                .tag("datacenter", datacenter).register(registry);
     }
 
     void start(@Observes StartupEvent event) {
@@ -265,13 +249,7 @@ public class ShareRunner {
 
     private synchronized void expire() {
         long now = clock.millis();
-        while (!waiting.isEmpty() && now - waiting.peekFirst().since() >= FENCE_WAIT_MILLIS) {
-            Waiting refused = waiting.removeFirst();
-            inbox.refuse(refused.source(), refused.value(), UNVERIFIED_FENCE, "fence " + refused.envelope().fence()
-                    + " from " + refused.envelope().sender() + ", and no majority of datacenter " + datacenter
-                    + "'s managers has stated a term that high in " + FENCE_WAIT_MILLIS / 1000 + " s (they state "
-                    + terms.verified() + ")");
-        }
+        fenced.expire(now);
         ledger.expire(now);
         // Shed again only once a collection has measured what the last shedding freed.
         if (memory.state() == LoadState.OVERLOADED && memory.collections() > collectionsAtLastShed) {
@@ -337,41 +315,18 @@ public class ShareRunner {
      * A record on the dispatch topic, every one of which a manager writes under its leader's term:
      * applied when a majority of the datacenter's managers has stated a term as high as its fence
      * (or none has stated one yet: managers of 4.4 and older do not), held otherwise until one
-     * does, at most {@value #FENCE_WAIT_MILLIS} ms, in order.
+     * does, at most {@value FenceCheck#WAIT_MILLIS} ms, in order ({@link FencedRecords}).
      */
     private synchronized void receive(RecordInbox.Source source, byte[] value, Envelope envelope) {
         if (envelope.payload() instanceof Payload.TermStated stated) {
-            if (stated.datacenter().equals(datacenter)
-                    && terms.stated(envelope.sender(), stated.term(), stated.managers())) {
-                verified = terms.verified();
-                release();
+            if (stated.datacenter().equals(datacenter)) {
+                fenced.apply(fenced.stated(envelope, stated), held -> apply(held.envelope()));
+                verified = fenced.verified(datacenter);
             }
             return;
         }
-        if (terms.allows(envelope.fence())) {
-            // Past the records that wait: those have a higher fence, so none of them is this one's predecessor.
+        if (fenced.admit(datacenter, source, value, envelope, clock.millis())) {
             apply(envelope);
-            return;
-        }
-        if (waiting.size() >= MAX_WAITING) {
-            inbox.refuse(source, value, UNVERIFIED_FENCE, MAX_WAITING + " records wait for their fence already");
-            return;
-        }
-        waiting.addLast(new Waiting(source, value, envelope, clock.millis()));
-    }
-
-    /** Applies, in order, the waiting records whose fence a majority has stated now; the others wait on. */
-    private void release() {
-        for (Iterator<Waiting> next = waiting.iterator(); next.hasNext();) {
-            Waiting record = next.next();
-            if (terms.allows(record.envelope().fence())) {
-                next.remove();
-                try {
-                    apply(record.envelope());
-                } catch (RuntimeException e) {
-                    inbox.refuse(record.source(), record.value(), RecordInbox.UNAPPLICABLE, String.valueOf(e));
-                }
-            }
         }
     }
 

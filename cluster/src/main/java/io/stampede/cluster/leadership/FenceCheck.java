@@ -1,0 +1,113 @@
+package io.stampede.cluster.leadership;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Records written under a Raft group's fence, applied only when a majority of that group has
+ * stated a term as high ({@link StatedTerms}), held in arrival order until one has, at most
+ * {@value #WAIT_MILLIS} ms and {@value #MAX_WAITING} records. A reader keeps one per topic it
+ * checks, with a group per datacenter whose fences it reads. Pure: the caller passes the time and
+ * guards it with its own lock.
+ *
+ * @param <T> what the caller holds of a waiting record (its bytes and where it was, to refuse it)
+ */
+public final class FenceCheck<T> {
+
+    /**
+     * The longest a record waits for a majority to state a term as high as its fence, in
+     * milliseconds; managers state theirs every 5 s and at once when it changes.
+     */
+    public static final long WAIT_MILLIS = 20_000;
+    /** At most this many records wait; one more is refused at once. */
+    public static final int MAX_WAITING = 1_000;
+    /** At most this many groups are heard: a reader follows a datacenter each. */
+    public static final int MAX_GROUPS = 256;
+    /** The rejection reason of a record whose fence no majority of its group has stated. */
+    public static final String UNVERIFIED_FENCE = "UNVERIFIED_FENCE";
+
+    private final Map<String, StatedTerms> groups = new HashMap<>();
+    private final ArrayDeque<Held<T>> waiting = new ArrayDeque<>();
+
+    /** A record waiting for its fence to be stated. */
+    public record Held<T>(String group, long fence, T record, long sinceMillis) {
+    }
+
+    /** What becomes of a record offered. */
+    public enum Offer {
+        /** Its fence is verified, or its group has not stated a term yet: apply it now. */
+        APPLY,
+        /** It waits for its fence to be stated. */
+        HELD,
+        /** It cannot wait: {@value #MAX_WAITING} records wait already. Refuse it. */
+        FULL
+    }
+
+    /**
+     * Takes a member's statement of its term and its group's size.
+     *
+     * @return the waiting records its group may apply now, in arrival order
+     */
+    public List<T> stated(String group, String member, long term, int groupSize) {
+        StatedTerms terms = groups.get(group);
+        if (terms == null) {
+            if (groups.size() == MAX_GROUPS) {
+                return List.of();
+            }
+            terms = new StatedTerms();
+            groups.put(group, terms);
+        }
+        if (!terms.stated(member, term, groupSize)) {
+            return List.of();
+        }
+        List<T> released = new ArrayList<>();
+        for (Iterator<Held<T>> next = waiting.iterator(); next.hasNext();) {
+            Held<T> held = next.next();
+            if (held.group().equals(group) && terms.allows(held.fence())) {
+                next.remove();
+                released.add(held.record());
+            }
+        }
+        return released;
+    }
+
+    /**
+     * A record of {@code group} under {@code fence}. One applied now passes records that wait: those
+     * have a higher fence, so none of them is its predecessor.
+     */
+    public Offer offer(String group, long fence, T record, long nowMillis) {
+        StatedTerms terms = groups.get(group);
+        if (terms == null || terms.allows(fence)) {
+            return Offer.APPLY;
+        }
+        if (waiting.size() >= MAX_WAITING) {
+            return Offer.FULL;
+        }
+        waiting.addLast(new Held<>(group, fence, record, nowMillis));
+        return Offer.HELD;
+    }
+
+    /** The records that have waited {@value #WAIT_MILLIS} ms or more, taken out: refuse them. */
+    public List<Held<T>> expired(long nowMillis) {
+        List<Held<T>> expired = new ArrayList<>();
+        while (!waiting.isEmpty() && nowMillis - waiting.peekFirst().sinceMillis() >= WAIT_MILLIS) {
+            expired.add(waiting.removeFirst());
+        }
+        return expired;
+    }
+
+    /** The highest term a majority of a group has stated, or −1 before one has. */
+    public long verified(String group) {
+        StatedTerms terms = groups.get(group);
+        return terms == null ? -1 : terms.verified();
+    }
+
+    /** How many records wait. */
+    public int waiting() {
+        return waiting.size();
+    }
+}
