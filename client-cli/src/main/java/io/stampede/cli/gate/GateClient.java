@@ -45,6 +45,12 @@ public final class GateClient {
     /** Rounds over every gate a watch makes before giving up. */
     private static final int WATCH_ROUNDS = 5;
     private static final Duration WATCH_RETRY_PAUSE = Duration.ofMillis(500);
+    /**
+     * How many busy answers in a row (429 or 503 with {@code Retry-After}) a watch takes, each
+     * waited for as long as the gate asked, before it gives up: a gate judged overloaded for a
+     * minute is waited out.
+     */
+    static final int WATCH_BUSY_RETRIES = 30;
     /** How long a job's event stream may stay silent before the gate counts as lost. */
     static final Duration WATCH_IDLE = Duration.ofSeconds(30);
     private static final Duration CHECK_EVERY = Duration.ofMillis(250);
@@ -195,7 +201,9 @@ public final class GateClient {
      * Follows a job's Server-Sent Events, handing each to {@code events} until the job ends. When
      * the gate goes away mid-stream, or its stream is silent for {@link #WATCH_IDLE} (a gate sends
      * the job at least every 5 s), the job is followed through the next gate; after {@value
-     * #WATCH_ROUNDS} rounds over every gate it gives up.
+     * #WATCH_ROUNDS} rounds over every gate it gives up. A gate that answers it is busy (429 or 503
+     * with {@code Retry-After}) is asked again after that long, up to {@value #WATCH_BUSY_RETRIES}
+     * times in a row.
      */
     public void watch(String id, Consumer<JsonNode> events) {
         UnreachableException last = null;
@@ -205,14 +213,33 @@ public final class GateClient {
             return thread;
         });
         try {
+            int busy = 0;
             for (int attempt = 0; attempt < WATCH_ROUNDS * gates.size(); attempt++) {
                 URI gate = base();
                 try {
                     if (follow(gate, id, events, watchdog)) {
                         return;
                     }
+                    busy = 0;
                     last = new UnreachableException(gate, new IOException("the event stream ended before the job"));
+                } catch (Busy e) {
+                    // A gate that asks to be asked again later is not lost: asked again, after its Retry-After.
+                    if (++busy > WATCH_BUSY_RETRIES) {
+                        throw new IllegalStateException("the gate answered " + e.status + " for job " + id + " "
+                                + busy + " times in a row");
+                    }
+                    System.err.printf("the gate answered %d for job %s; asking again in %d s%n", e.status, id,
+                            e.retryAfter.toSeconds());
+                    try {
+                        Thread.sleep(e.retryAfter.toMillis());
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while watching job " + id);
+                    }
+                    attempt--;
+                    continue;
                 } catch (IOException | UncheckedIOException e) {
+                    busy = 0;
                     last = new UnreachableException(gate, e);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -236,6 +263,11 @@ public final class GateClient {
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             response.body().close();
+            Optional<Duration> retryAfter = response.statusCode() == 429 || response.statusCode() == 503
+                    ? response.headers().firstValue("Retry-After").flatMap(GateClient::seconds) : Optional.empty();
+            if (retryAfter.isPresent()) {
+                throw new Busy(response.statusCode(), retryAfter.get());
+            }
             throw new IllegalStateException("the gate answered " + response.statusCode() + " for job " + id);
         }
         AtomicLong lastLine = new AtomicLong(System.nanoTime());
@@ -271,6 +303,18 @@ public final class GateClient {
             } finally {
                 check.cancel(false);
             }
+        }
+    }
+
+    /** A gate's 429 or 503 with {@code Retry-After} to a watch: busy for now, to be asked again. */
+    private static final class Busy extends IOException {
+        final int status;
+        final Duration retryAfter;
+
+        Busy(int status, Duration retryAfter) {
+            super("the gate answered " + status);
+            this.status = status;
+            this.retryAfter = retryAfter;
         }
     }
 

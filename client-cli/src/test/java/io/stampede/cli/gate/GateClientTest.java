@@ -64,6 +64,42 @@ class GateClientTest {
     }
 
     @Test
+    void aWatchThatMeetsABusyGateAsksItAgainAfterItsRetryAfterAndFollowsTheJobToItsEnd() throws IOException {
+        AtomicInteger asked = new AtomicInteger();
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/api/v1/jobs/job-1/events", exchange -> {
+            if (asked.incrementAndGet() <= 2) {
+                exchange.getResponseHeaders().add("Retry-After", "1");
+                exchange.sendResponseHeaders(503, -1);
+                exchange.close();
+                return;
+            }
+            exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            exchange.getResponseBody().write("data:{\"id\":\"job-1\",\"status\":\"COMPLETED\"}\n\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            exchange.close();
+        });
+        server.createContext("/api/v1/jobs/job-2/events", exchange -> {
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        server.start();
+        GateClient client = new GateClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()));
+        List<JsonNode> events = new CopyOnWriteArrayList<>();
+
+        long began = System.nanoTime();
+        client.watch("job-1", events::add);
+        assertThat(events).singleElement().satisfies(event -> assertThat(event.path("status").asText())
+                .isEqualTo("COMPLETED"));
+        assertThat(asked.get()).isEqualTo(3);
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).as("two waits of the 1 s asked")
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+        assertThatThrownBy(() -> client.watch("job-2", events::add)).as("a 503 without Retry-After is no busy gate")
+                .hasMessageContaining("the gate answered 503 for job job-2");
+    }
+
+    @Test
     void aBusyGateIsAskedAgainAfterItsRetryAfterAndAPermanentRefusalIsNot() throws IOException {
         AtomicInteger asked = new AtomicInteger();
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
