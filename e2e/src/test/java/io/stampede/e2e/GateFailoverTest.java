@@ -6,10 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stampede.local.Processes;
-import io.stampede.model.Topics;
-import io.stampede.model.wire.Envelope;
-import io.stampede.model.wire.Payload;
-import io.stampede.testkit.KafkaProbe;
 import io.stampede.testkit.TargetServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -202,15 +197,6 @@ class GateFailoverTest {
             for (String gate : survivors) {
                 assertThat(Command.getJson(gateUrls.get(gate) + "/api/v1/jobs/" + id).get("status").asText()).isEqualTo("COMPLETED");
             }
-            // Both survivors told the datacenter's managers the job's new ownership generation, in their own names.
-            try (KafkaProbe kafka = new KafkaProbe(JSON.readTree(directory.resolve(".stampede/local/cluster.json")
-                    .toFile()).get("bootstrapServers").asText())) {
-                KafkaProbe.Watch jobs = kafka.watch(Topics.jobs("dc1"));
-                await().atMost(30, TimeUnit.SECONDS).until(() -> jobs.about(id).stream()
-                        .filter(record -> record.payload() instanceof Payload.OwnerStated stated
-                                && stated.generation() == 2 && stated.gates() >= 2)
-                        .map(Envelope::sender).collect(Collectors.toSet()).containsAll(survivors));
-            }
             failedOver = new FailedOver(id, owner, newOwner, target.requests("/delay/22"));
         } finally {
             Processes.stop(watch.toHandle(), Duration.ofSeconds(5));
@@ -270,16 +256,6 @@ class GateFailoverTest {
         JsonNode kept = JSON.readTree(directory.resolve("kept.json").toFile());
         assertThat(kept.at("/workflows/0/steps/0/requests").asLong()).isEqualTo(failedOver.requests());
         assertThat(Files.readString(directory.resolve("kept.html"))).contains("\"requestsPerSecond\"", id);
-        // The job the test above moved to another gate: the managers applied the new owner's records under
-        // the generation the surviving gates stated. A record no majority states is refused after 20 s, long
-        // past by now (two restarts), and none was.
-        for (JsonNode node : JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile()).get("nodes")) {
-            if (node.get("role").asText().equals("manager")) {
-                assertThat(Command.metric("http://127.0.0.1:" + node.get("httpPort").asInt(),
-                        "stampede_records_rejected_total", "reason=\"UNVERIFIED_FENCE\"")).as(node.get("id").asText())
-                        .isZero();
-            }
-        }
         System.out.printf("Kept results: after %s and %s restarted, both serve job %s (%d requests), its series and"
                 + " its report from %s%n", failedOver.killed(), failedOver.owner(), id, failedOver.requests(),
                 "stampede.jobs.results");

@@ -6,16 +6,13 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 
 /**
- * Records written under a group's fence, applied only when a majority of that group has stated a
- * term as high ({@link StatedTerms}), held in arrival order until one has, at most
+ * Records written under a Raft group's fence, applied only when a majority of that group has
+ * stated a term as high ({@link StatedTerms}), held in arrival order until one has, at most
  * {@value #WAIT_MILLIS} ms and {@value #MAX_WAITING} records. A reader keeps one per topic it
- * checks, with a group per datacenter whose fences it reads ({@link #FenceCheck()}: nothing is
- * checked before a group states a term), or per job whose gates' fences it reads
- * ({@link #untilStated}: a fence above a floor waits for statements). Pure: the caller passes the
- * time and guards it with its own lock.
+ * checks, with a group per datacenter whose fences it reads. Pure: the caller passes the time and
+ * guards it with its own lock.
  *
  * @param <T> what the caller holds of a waiting record (its bytes and where it was, to refuse it)
  */
@@ -28,34 +25,13 @@ public final class FenceCheck<T> {
     public static final long WAIT_MILLIS = 20_000;
     /** At most this many records wait; one more is refused at once. */
     public static final int MAX_WAITING = 1_000;
-    /** At most this many datacenters are heard: a reader follows a datacenter each. */
+    /** At most this many groups are heard: a reader follows a datacenter each. */
     public static final int MAX_GROUPS = 256;
     /** The rejection reason of a record whose fence no majority of its group has stated. */
     public static final String UNVERIFIED_FENCE = "UNVERIFIED_FENCE";
 
     private final Map<String, StatedTerms> groups = new HashMap<>();
     private final ArrayDeque<Held<T>> waiting = new ArrayDeque<>();
-    /** Fences up to this are applied unstated; −1: every fence, until the group states a term. */
-    private final long floor;
-    private final int maxGroups;
-
-    /** Groups checked once a majority of them has stated a term: datacenters, by their managers. */
-    public FenceCheck() {
-        this(-1, MAX_GROUPS);
-    }
-
-    private FenceCheck(long floor, int maxGroups) {
-        this.floor = floor;
-        this.maxGroups = maxGroups;
-    }
-
-    /**
-     * Groups whose fences above {@code floor} are applied only once a majority has stated as high,
-     * statements or not; at most {@code maxGroups} of them heard at once.
-     */
-    public static <T> FenceCheck<T> untilStated(long floor, int maxGroups) {
-        return new FenceCheck<>(floor, maxGroups);
-    }
 
     /** A record waiting for its fence to be stated. */
     public record Held<T>(String group, long fence, T record, long sinceMillis) {
@@ -79,7 +55,7 @@ public final class FenceCheck<T> {
     public List<T> stated(String group, String member, long term, int groupSize) {
         StatedTerms terms = groups.get(group);
         if (terms == null) {
-            if (groups.size() >= maxGroups) {
+            if (groups.size() == MAX_GROUPS) {
                 return List.of();
             }
             terms = new StatedTerms();
@@ -91,7 +67,7 @@ public final class FenceCheck<T> {
         List<T> released = new ArrayList<>();
         for (Iterator<Held<T>> next = waiting.iterator(); next.hasNext();) {
             Held<T> held = next.next();
-            if (held.group().equals(group) && allows(terms, held.fence())) {
+            if (held.group().equals(group) && terms.allows(held.fence())) {
                 next.remove();
                 released.add(held.record());
             }
@@ -104,7 +80,8 @@ public final class FenceCheck<T> {
      * have a higher fence, so none of them is its predecessor.
      */
     public Offer offer(String group, long fence, T record, long nowMillis) {
-        if (allows(groups.get(group), fence)) {
+        StatedTerms terms = groups.get(group);
+        if (terms == null || terms.allows(fence)) {
             return Offer.APPLY;
         }
         if (waiting.size() >= MAX_WAITING) {
@@ -112,18 +89,6 @@ public final class FenceCheck<T> {
         }
         waiting.addLast(new Held<>(group, fence, record, nowMillis));
         return Offer.HELD;
-    }
-
-    private boolean allows(StatedTerms terms, long fence) {
-        if (floor < 0) {
-            return terms == null || terms.allows(fence);
-        }
-        return fence <= floor || (terms != null && fence <= terms.verified());
-    }
-
-    /** Forgets the groups {@code kept} does not keep (jobs that ended); their waiting records wait on. */
-    public void retain(Predicate<String> kept) {
-        groups.keySet().removeIf(group -> !kept.test(group));
     }
 
     /** The records that have waited {@value #WAIT_MILLIS} ms or more, taken out: refuse them. */

@@ -61,27 +61,4 @@ class FenceCheckTest {
         assertThat(check.verified("one-too-many")).isEqualTo(-1);
         assertThat(check.verified("dc0")).isEqualTo(1);
     }
-
-    @Test
-    void aGroupCheckedUntilStatedTakesItsFloorAloneAndMoreOnlyFromAMajority() {
-        FenceCheck<String> check = FenceCheck.untilStated(1, 2);
-        assertThat(check.offer("job-1", 1, "the first owner's", 0)).isEqualTo(FenceCheck.Offer.APPLY);
-        assertThat(check.offer("job-1", 1L << 40, "made up", 0)).as("no statement: held, not let through")
-                .isEqualTo(FenceCheck.Offer.HELD);
-        assertThat(check.offer("job-1", 2, "the next owner's", 10)).isEqualTo(FenceCheck.Offer.HELD);
-
-        assertThat(check.stated("job-1", "gate-2", 2, 3)).as("one gate of three").isEmpty();
-        assertThat(check.stated("job-1", "gate-3", 2, 3)).containsExactly("the next owner's");
-        assertThat(check.offer("job-1", 2, "again", 20)).isEqualTo(FenceCheck.Offer.APPLY);
-        assertThat(check.expired(FenceCheck.WAIT_MILLIS)).extracting(FenceCheck.Held::record).containsExactly("made up");
-
-        check.stated("job-2", "gate-2", 2, 1);
-        assertThat(check.stated("job-3", "gate-2", 2, 1)).as("past the bound on groups").isEmpty();
-        assertThat(check.verified("job-3")).isEqualTo(-1);
-        check.retain(group -> !group.equals("job-1"));
-        assertThat(check.verified("job-1")).as("forgotten").isEqualTo(-1);
-        assertThat(check.offer("job-1", 2, "after the job", 30)).isEqualTo(FenceCheck.Offer.HELD);
-        check.stated("job-3", "gate-2", 2, 1);
-        assertThat(check.verified("job-3")).as("room again").isEqualTo(2);
-    }
 }

@@ -228,19 +228,7 @@ public class JobService {
             }
             carryOut(commands);
         }
-        changed.stream().filter(entry -> entry.fence() > 1 && !entry.finished()).forEach(this::stateOwner);
         followed.forEach(this::changed);
-    }
-
-    /**
-     * Tells the managers of a job that moved to another gate its ownership generation now, in this
-     * gate's name: each manager applies the new owner's records once a majority of the gates has
-     * (docs/security.md#fences-checked-against-the-groups-term). Every gate does, on the commit that
-     * moved it and again when it starts.
-     */
-    private void stateOwner(Ownership.Entry entry) {
-        Payload.OwnerStated statement = new Payload.OwnerStated(entry.fence(), Math.max(1, leadership.members().size()));
-        entry.shares().keySet().forEach(dc -> out.sendTo(Topics.jobs(dc), entry.id(), 0, statement));
     }
 
     /** This gate and the gates membership has up. */

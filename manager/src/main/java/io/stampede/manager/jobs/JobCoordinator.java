@@ -49,7 +49,6 @@ import io.stampede.node.jobs.LedgerSettings;
 import io.stampede.node.leadership.NodeLeadership;
 import io.stampede.node.load.NodeLoad;
 import io.stampede.node.membership.NodeMembership;
-import io.stampede.node.messaging.FencedRecords;
 import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.RecordSender;
 import io.vertx.core.Vertx;
@@ -107,11 +106,6 @@ public class JobCoordinator {
         final java.util.ArrayDeque<Envelope> unmatched = new java.util.ArrayDeque<>();
         /** When the first record about the job arrived, epoch milliseconds. */
         final long openedAt;
-        /**
-         * Whether the gate that submitted the job states its ownership generations, so the gates'
-         * records about it are applied only under one a majority of them has stated.
-         */
-        boolean ownersStated;
 
         ManagerJob(long openedAt) {
             this.openedAt = openedAt;
@@ -126,8 +120,6 @@ public class JobCoordinator {
     private final Vertx vertx;
     private final WorkerRegistry workers;
     private final JobLedger<ManagerJob> ledger;
-    /** The gates' fences of the running jobs, checked against their ownership statements. Guarded by this object's lock. */
-    private final FencedRecords owners;
     /** The term this manager leads in and issues records under; −1 while it follows. */
     private long fence = -1;
     private long timer = -1;
@@ -190,7 +182,6 @@ public class JobCoordinator {
         this.leadership = leadership;
         this.catchUp = catchUp;
         this.ledger = new JobLedger<>(LedgerSettings.limits(config.jobs()));
-        this.owners = FencedRecords.ofJobs(inbox, ledger.limits().maxJobs());
         this.heartbeatSilence = config.jobs().workerSilence();
         this.queueLimit = config.jobs().queueLimit();
         this.probeAddress = ControlTls.of(config).probeAddress(config.ports().http());
@@ -408,33 +399,7 @@ public class JobCoordinator {
      * and skipped here; what throws while applied is the caller's to count ({@link RecordInbox#apply}).
      */
     public void onRecord(RecordInbox.Source source, byte[] value) {
-        inbox.open(source, value).ifPresent(envelope -> receive(source, value, envelope));
-    }
-
-    /**
-     * A readable record of this datacenter's topics. A gate's record about a job whose submitting
-     * gate states ownership generations is applied only under the job's first generation, 1, or one
-     * a majority of the gates has stated ({@code job.owner-stated}); held otherwise, at most
-     * {@value io.stampede.cluster.leadership.FenceCheck#WAIT_MILLIS} ms ({@link FencedRecords}).
-     */
-    private synchronized void receive(RecordInbox.Source source, byte[] value, Envelope envelope) {
-        if (envelope.payload() instanceof Payload.OwnerStated stated) {
-            if (running(envelope.jobId())) {
-                owners.apply(owners.stated(envelope, stated), held -> apply(held.source().topic(), held.envelope()));
-            }
-            return;
-        }
-        if (envelope.payload() instanceof Payload.FromGates
-                && ledger.get(envelope.jobId()).map(entry -> entry.ownersStated).orElse(false)
-                && !owners.admit(envelope.jobId().toString(), source, value, envelope, clock.millis())) {
-            return;
-        }
-        apply(source.topic(), envelope);
-    }
-
-    /** Whether a job is here and has not ended. */
-    private boolean running(JobId jobId) {
-        return ledger.get(jobId).map(entry -> entry.job == null || !entry.job.finished()).orElse(false);
+        inbox.open(source, value).ifPresent(envelope -> apply(source.topic(), envelope));
     }
 
     /** A record from the progress topic read for heartbeats only (every manager sees every worker). */
@@ -520,9 +485,6 @@ public class JobCoordinator {
         } else if (payload instanceof Payload.JobSubmitted submitted) {
             Set<String> gate = Capabilities.told(submitted.capabilities(), envelope.protocol());
             peers.told(envelope.sender(), gate);
-            if (job == null) {
-                entry.ownersStated = gate.contains(Capabilities.OWNER_STATEMENTS);
-            }
             submit(jobId, entry, submitted, gate);
         } else if (payload instanceof Payload.JobCancelRequested cancel) {
             if (job != null) {
@@ -657,8 +619,6 @@ public class JobCoordinator {
     private synchronized void tick() {
         try {
             long now = clock.millis();
-            owners.expire(now);
-            owners.retain(job -> running(JobId.of(job)));
             Backpressure level = flow.tick();
             ledger.byId().forEach((jobId, entry) -> {
                 DatacenterJob job = entry.job;

@@ -23,16 +23,10 @@ public final class Capabilities {
     /** Heartbeats and status records carry load states; managers ask workers for backpressure (4.1). */
     public static final String LOAD_STATES = "load-states";
     /**
-     * Workers and gates read the managers' terms ({@code datacenter.term}) and check a datacenter
-     * leader's fences against them (4.5): managers state their terms only to readers that have it.
+     * Workers read the managers' terms ({@code datacenter.term}) and check their leader's fences
+     * against them (4.5): managers state their terms only once every worker has it.
      */
     public static final String TERM_STATEMENTS = "term-statements";
-    /**
-     * Managers read the gates' ownership generations ({@code job.owner-stated}) and check a job's
-     * gate records against them (4.6): a manager checks a job's only when the gate that submitted it
-     * has it, so a job of an older gate is taken as before.
-     */
-    public static final String OWNER_STATEMENTS = "owner-statements";
 
     /** At most this many names from a peer are kept, each at most {@value #MAX_NAME} characters. */
     public static final int MAX_COUNT = 64;
@@ -45,7 +39,7 @@ public final class Capabilities {
 
     /** What this build speaks. */
     public static final SortedSet<String> CURRENT = of(List.of(PROBE, WORKFLOW_RELEASE, JOB_QUEUE, LOAD_STATES,
-            TERM_STATEMENTS, OWNER_STATEMENTS));
+            TERM_STATEMENTS));
 
     private Capabilities() {
     }

@@ -164,11 +164,10 @@ public sealed interface Payload {
     }
 
     /**
-     * Every manager, leader or not → its datacenter's workers (on its dispatch topic) and the gates
-     * (on the events topic), when its Raft term changes and every 5 s: the term it is in now and how
-     * many managers its group has. A worker applies a record on the dispatch topic, and a gate a
-     * datacenter's record on the events topic, only under a fence a majority of the group has
-     * stated, once a majority has stated one (docs/security.md#fences-checked-against-the-groups-term): Raft elects a leader
+     * Every manager, leader or not → its datacenter's workers, when its Raft term changes and every
+     * 5 s: the term it is in now and how many managers its group has. A worker applies a record on
+     * the dispatch topic only under a fence a majority of the group has stated, once a majority
+     * has stated one (docs/security.md#fences-checked-against-the-groups-term): Raft elects a leader
      * only with a majority's votes, each then in its term or a later one, so a higher fence is one a
      * single manager made up. Unfenced: each manager's own word, signed with its own key.
      *
@@ -179,27 +178,6 @@ public sealed interface Payload {
             if (term < 0 || term > RecordCodec.MAX_FENCE || managers < 1) {
                 throw new IllegalArgumentException("a term from 0 to " + RecordCodec.MAX_FENCE
                         + " of a group of 1 manager or more, not term " + term + " of " + managers);
-            }
-        }
-    }
-
-    /**
-     * Every gate, in its own name → the managers of a job's datacenters, when the gates' table
-     * gives the job to another gate (its ownership generation rises past 1), and again for every
-     * such job when a gate starts: the generation the table gives the job now, and how many gates
-     * the gates' group has. A manager applies a gate's record about a job whose submission said it
-     * may ({@link Capabilities#OWNER_STATEMENTS}) only under a generation of 1 or one a majority of
-     * the gates has stated (docs/security.md#fences-checked-against-the-groups-term): the table
-     * moves a job on only by a commit a majority of the gates applies, so a higher one is a number
-     * a single gate made up. Unfenced: each gate's own word, signed with its own key.
-     *
-     * @param gates the gates' group as this gate knows it, 1 or more
-     */
-    record OwnerStated(long generation, int gates) implements Payload {
-        public OwnerStated {
-            if (generation < 1 || generation > RecordCodec.MAX_FENCE || gates < 1) {
-                throw new IllegalArgumentException("a generation from 1 to " + RecordCodec.MAX_FENCE
-                        + " of a group of 1 gate or more, not generation " + generation + " of " + gates);
             }
         }
     }

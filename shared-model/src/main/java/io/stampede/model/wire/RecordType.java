@@ -33,8 +33,7 @@ public enum RecordType {
             NodeRole.WORKER),
     WORKFLOW_RELEASED("workflow.released", Payload.WorkflowReleased.class, Subject.Kind.JOB, NodeRole.GATE),
     JOB_ARCHIVED("job.archived", Payload.JobArchived.class, Subject.Kind.JOB, NodeRole.GATE),
-    TERM_STATED("datacenter.term", Payload.TermStated.class, Subject.Kind.DATACENTER, NodeRole.MANAGER),
-    OWNER_STATED("job.owner-stated", Payload.OwnerStated.class, Subject.Kind.JOB, NodeRole.GATE);
+    TERM_STATED("datacenter.term", Payload.TermStated.class, Subject.Kind.DATACENTER, NodeRole.MANAGER);
 
     private static final Map<String, RecordType> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(RecordType::wireName, Function.identity()));
