@@ -11,8 +11,11 @@ import java.util.Map;
  * Records written under a Raft group's fence, applied only when a majority of that group has
  * stated a term as high ({@link StatedTerms}), held in arrival order until one has, at most
  * {@value #WAIT_MILLIS} ms and {@value #MAX_WAITING} records. A reader keeps one per topic it
- * checks, with a group per datacenter whose fences it reads. Pure: the caller passes the time and
- * guards it with its own lock.
+ * checks, with a group per datacenter whose fences it reads. A group that has stated nothing for
+ * {@value #SILENT_MILLIS} ms (its members stopped stating to this reader: a reader of an older
+ * protocol joined them) is not checked until it states again, and its waiting records are applied:
+ * a check kept up against terms no longer stated would refuse every record of the group's next
+ * leader. Pure: the caller passes the time and guards it with its own lock.
  *
  * @param <T> what the caller holds of a waiting record (its bytes and where it was, to refuse it)
  */
@@ -25,12 +28,16 @@ public final class FenceCheck<T> {
     public static final long WAIT_MILLIS = 20_000;
     /** At most this many records wait; one more is refused at once. */
     public static final int MAX_WAITING = 1_000;
+    /** A group that has stated nothing for this long, in milliseconds (three statements missed), is not checked. */
+    public static final long SILENT_MILLIS = 15_000;
     /** At most this many groups are heard: a reader follows a datacenter each. */
     public static final int MAX_GROUPS = 256;
     /** The rejection reason of a record whose fence no majority of its group has stated. */
     public static final String UNVERIFIED_FENCE = "UNVERIFIED_FENCE";
 
     private final Map<String, StatedTerms> groups = new HashMap<>();
+    /** When each group last stated a term, epoch milliseconds. */
+    private final Map<String, Long> lastStated = new HashMap<>();
     private final ArrayDeque<Held<T>> waiting = new ArrayDeque<>();
 
     /** A record waiting for its fence to be stated. */
@@ -47,12 +54,16 @@ public final class FenceCheck<T> {
         FULL
     }
 
+    /** What the time does to the waiting records: some to apply now, others to refuse. */
+    public record Expiry<T>(List<T> apply, List<Held<T>> refuse) {
+    }
+
     /**
      * Takes a member's statement of its term and its group's size.
      *
      * @return the waiting records its group may apply now, in arrival order
      */
-    public List<T> stated(String group, String member, long term, int groupSize) {
+    public List<T> stated(String group, String member, long term, int groupSize, long nowMillis) {
         StatedTerms terms = groups.get(group);
         if (terms == null) {
             if (groups.size() == MAX_GROUPS) {
@@ -64,6 +75,7 @@ public final class FenceCheck<T> {
         if (!terms.stated(member, term, groupSize)) {
             return List.of();
         }
+        lastStated.put(group, nowMillis);
         List<T> released = new ArrayList<>();
         for (Iterator<Held<T>> next = waiting.iterator(); next.hasNext();) {
             Held<T> held = next.next();
@@ -80,8 +92,7 @@ public final class FenceCheck<T> {
      * have a higher fence, so none of them is its predecessor.
      */
     public Offer offer(String group, long fence, T record, long nowMillis) {
-        StatedTerms terms = groups.get(group);
-        if (terms == null || terms.allows(fence)) {
+        if (!holds(group, fence, nowMillis)) {
             return Offer.APPLY;
         }
         if (waiting.size() >= MAX_WAITING) {
@@ -91,13 +102,35 @@ public final class FenceCheck<T> {
         return Offer.HELD;
     }
 
-    /** The records that have waited {@value #WAIT_MILLIS} ms or more, taken out: refuse them. */
-    public List<Held<T>> expired(long nowMillis) {
-        List<Held<T>> expired = new ArrayList<>();
-        while (!waiting.isEmpty() && nowMillis - waiting.peekFirst().sinceMillis() >= WAIT_MILLIS) {
-            expired.add(waiting.removeFirst());
+    /**
+     * Takes out the waiting records of groups that have gone {@linkplain #SILENT_MILLIS silent}, to
+     * apply, and those that have waited {@value #WAIT_MILLIS} ms or more, to refuse; each in order.
+     */
+    public Expiry<T> expire(long nowMillis) {
+        List<T> apply = new ArrayList<>();
+        for (Iterator<Held<T>> next = waiting.iterator(); next.hasNext();) {
+            Held<T> held = next.next();
+            if (silent(held.group(), nowMillis)) {
+                next.remove();
+                apply.add(held.record());
+            }
         }
-        return expired;
+        List<Held<T>> refuse = new ArrayList<>();
+        while (!waiting.isEmpty() && nowMillis - waiting.peekFirst().sinceMillis() >= WAIT_MILLIS) {
+            refuse.add(waiting.removeFirst());
+        }
+        return new Expiry<>(apply, refuse);
+    }
+
+    /** Whether a record of {@code group} under {@code fence} would wait now rather than be applied. */
+    public boolean holds(String group, long fence, long nowMillis) {
+        StatedTerms terms = groups.get(group);
+        return terms != null && !silent(group, nowMillis) && !terms.allows(fence);
+    }
+
+    private boolean silent(String group, long nowMillis) {
+        Long last = lastStated.get(group);
+        return last != null && nowMillis - last >= SILENT_MILLIS;
     }
 
     /** The highest term a majority of a group has stated, or −1 before one has. */

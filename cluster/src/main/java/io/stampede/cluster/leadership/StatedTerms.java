@@ -22,7 +22,7 @@ public final class StatedTerms {
     private final Map<String, Long> terms = new HashMap<>();
     /** The largest group size stated. */
     private int size;
-    /** The highest term a majority has ever been seen to state; −1 before one has. */
+    /** The term the statements last showed a majority reached; −1 before they showed one. */
     private long verified = -1;
 
     /**
@@ -36,7 +36,10 @@ public final class StatedTerms {
         }
         terms.merge(member, term, Math::max);
         size = Math.max(size, Math.min(groupSize, MAX_MEMBERS));
-        verified = Math.max(verified, majorityTerm());
+        long reached = majorityTerm();
+        if (reached >= 0) {
+            verified = reached;
+        }
         return true;
     }
 
@@ -47,8 +50,10 @@ public final class StatedTerms {
 
     /**
      * The highest term a majority of the group has stated it is in, or later; −1 until a majority
-     * has stated anything. It never falls: a member stating a larger group than there is raises the
-     * majority, and holds back fences above what is verified, never lets one through.
+     * has stated anything. When a member states a larger group than there is, out of the members'
+     * reach, it stays what the statements last showed: such a statement holds fences above it back,
+     * it never lets one through. And a member that stated a group of one before the others spoke
+     * is outvoted as soon as they do.
      */
     public long verified() {
         return verified;

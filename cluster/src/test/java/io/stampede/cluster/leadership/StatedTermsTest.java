@@ -70,4 +70,17 @@ class StatedTermsTest {
         assertThat(crowd.majority()).isEqualTo(StatedTerms.MAX_MEMBERS / 2 + 1);
         assertThat(crowd.verified()).isEqualTo(2);
     }
+
+    @Test
+    void aMemberThatSpeaksFirstClaimingAGroupOfOneIsOutvotedOnceTheOthersSpeak() {
+        StatedTerms terms = new StatedTerms();
+        terms.stated("manager-3", 1L << 40, 1);
+        assertThat(terms.verified()).as("alone, before the others: its own word").isEqualTo(1L << 40);
+        terms.stated("manager-1", 6, 3);
+        assertThat(terms.verified()).as("a group of three: two statements, the lower is what a majority reached")
+                .isEqualTo(6);
+        assertThat(terms.allows(1L << 40)).isFalse();
+        terms.stated("manager-2", 6, 3);
+        assertThat(terms.verified()).isEqualTo(6);
+    }
 }

@@ -315,7 +315,7 @@ public class JobService {
         if (envelope.payload() instanceof Payload.TermStated stated) {
             List<FencedRecords.Held> released;
             synchronized (this) {
-                released = fenced.stated(envelope, stated);
+                released = fenced.stated(envelope, stated, clock.millis());
                 long verified = fenced.verified(stated.datacenter());
                 if (verified >= 0) {
                     verifiedTerms.computeIfAbsent(stated.datacenter(), this::verifiedGauge).set(verified);
@@ -366,14 +366,16 @@ public class JobService {
             Set<String> owners = ownership.entries().stream().filter(entry -> !entry.finished())
                     .map(Ownership.Entry::owner).collect(Collectors.toSet());
             List<JobId> closed;
+            List<FencedRecords.Held> unchecked;
             synchronized (this) {
                 long now = clock.millis();
                 List<GateJobs.Command> commands = new ArrayList<>();
-                fenced.expire(now);
+                unchecked = fenced.expire(now);
                 closed = core.closeKept(id -> archives.indexes(id.value()), now, commands);
                 commands.addAll(core.tick(now, liveGates(), leadership.leading(), owners));
                 carryOut(commands);
             }
+            fenced.apply(unchecked, held -> apply(held.source(), held.envelope()));
             closed.forEach(id -> {
                 LOG.infof("job %s ended before this gate followed it (its results are kept): answered from %s", id,
                         Topics.JOB_RESULTS);

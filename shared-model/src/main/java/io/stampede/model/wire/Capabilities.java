@@ -23,8 +23,8 @@ public final class Capabilities {
     /** Heartbeats and status records carry load states; managers ask workers for backpressure (4.1). */
     public static final String LOAD_STATES = "load-states";
     /**
-     * Workers read the managers' terms ({@code datacenter.term}) and check their leader's fences
-     * against them (4.5): managers state their terms only once every worker has it.
+     * Workers and gates read the managers' terms ({@code datacenter.term}) and check a datacenter
+     * leader's fences against them (4.5): managers state their terms only to readers that have it.
      */
     public static final String TERM_STATEMENTS = "term-statements";
 

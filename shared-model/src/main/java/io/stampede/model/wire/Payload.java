@@ -164,10 +164,11 @@ public sealed interface Payload {
     }
 
     /**
-     * Every manager, leader or not → its datacenter's workers, when its Raft term changes and every
-     * 5 s: the term it is in now and how many managers its group has. A worker applies a record on
-     * the dispatch topic only under a fence a majority of the group has stated, once a majority
-     * has stated one (docs/security.md#fences-checked-against-the-groups-term): Raft elects a leader
+     * Every manager, leader or not → its datacenter's workers (on its dispatch topic) and the gates
+     * (on the events topic), when its Raft term changes and every 5 s: the term it is in now and how
+     * many managers its group has. A worker applies a record on the dispatch topic, and a gate a
+     * datacenter's record on the events topic, only under a fence a majority of the group has
+     * stated, once a majority has stated one (docs/security.md#fences-checked-against-the-groups-term): Raft elects a leader
      * only with a majority's votes, each then in its term or a later one, so a higher fence is one a
      * single manager made up. Unfenced: each manager's own word, signed with its own key.
      *

@@ -17,7 +17,7 @@ public record ProtocolVersion(int major, int minor) {
      * 4.0: a job may end {@code PARTIAL}, a status readers of 3.x do not know.
      * 4.3: heartbeats and datacenter status records carry the sender's {@link Capabilities}.
      * 4.4: a finished job's results ({@code job.archived}) on {@code stampede.jobs.results}.
-     * 4.5: every manager states its Raft term to its workers ({@code datacenter.term}).
+     * 4.5: every manager states its Raft term to its workers and the gates ({@code datacenter.term}).
      */
     public static final ProtocolVersion CURRENT = new ProtocolVersion(4, 5);
 

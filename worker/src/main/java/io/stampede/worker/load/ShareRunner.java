@@ -249,7 +249,7 @@ public class ShareRunner {
 
     private synchronized void expire() {
         long now = clock.millis();
-        fenced.expire(now);
+        fenced.apply(fenced.expire(now), held -> apply(held.envelope()));
         ledger.expire(now);
         // Shed again only once a collection has measured what the last shedding freed.
         if (memory.state() == LoadState.OVERLOADED && memory.collections() > collectionsAtLastShed) {
@@ -320,7 +320,7 @@ public class ShareRunner {
     private synchronized void receive(RecordInbox.Source source, byte[] value, Envelope envelope) {
         if (envelope.payload() instanceof Payload.TermStated stated) {
             if (stated.datacenter().equals(datacenter)) {
-                fenced.apply(fenced.stated(envelope, stated), held -> apply(held.envelope()));
+                fenced.apply(fenced.stated(envelope, stated, clock.millis()), held -> apply(held.envelope()));
                 verified = fenced.verified(datacenter);
             }
             return;
