@@ -263,8 +263,7 @@ public final class GateClient {
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             response.body().close();
-            Optional<Duration> retryAfter = response.statusCode() == 429 || response.statusCode() == 503
-                    ? response.headers().firstValue("Retry-After").flatMap(GateClient::seconds) : Optional.empty();
+            Optional<Duration> retryAfter = retryAfter(response);
             if (retryAfter.isPresent()) {
                 throw new Busy(response.statusCode(), retryAfter.get());
             }
@@ -364,9 +363,7 @@ public final class GateClient {
                         HttpResponse.BodyHandlers.ofString());
                 String body = response.body();
                 Answer answer = new Answer(response.statusCode(), body == null || body.isBlank() ? null : parse(body));
-                Optional<Duration> retryAfter = response.statusCode() == 429 || response.statusCode() == 503
-                        ? response.headers().firstValue("Retry-After").flatMap(GateClient::seconds) : Optional.empty();
-                return new Attempt(answer, retryAfter);
+                return new Attempt(answer, retryAfter(response));
             } catch (IOException e) {
                 last = new UnreachableException(gate, e);
                 nextGate();
@@ -376,6 +373,12 @@ public final class GateClient {
             }
         }
         throw last;
+    }
+
+    /** How long a busy gate (429 or 503 with {@code Retry-After}) asked to wait; empty for any other answer. */
+    private static Optional<Duration> retryAfter(HttpResponse<?> response) {
+        return response.statusCode() == 429 || response.statusCode() == 503
+                ? response.headers().firstValue("Retry-After").flatMap(GateClient::seconds) : Optional.empty();
     }
 
     /** A {@code Retry-After} in seconds (the form Stampede's gates send); a date or junk is ignored. */
