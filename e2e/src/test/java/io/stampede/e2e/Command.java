@@ -142,28 +142,48 @@ final class Command {
      */
     static com.fasterxml.jackson.databind.JsonNode ended(String gateUrl, String jobId, Duration within, Path directory)
             throws Exception {
+        return job(gateUrl, jobId, within, directory, "ended",
+                job -> io.stampede.cli.JobStatuses.terminal(job.get("status").asText()));
+    }
+
+    /**
+     * The job as the gate shows it once {@code until} holds of it, waiting at most {@code within};
+     * otherwise the test fails with {@link #described} (what the gate shows and the logs say of it).
+     */
+    static com.fasterxml.jackson.databind.JsonNode job(String gateUrl, String jobId, Duration within, Path directory,
+            String what, java.util.function.Predicate<com.fasterxml.jackson.databind.JsonNode> until) throws Exception {
         try {
-            org.awaitility.Awaitility.await().atMost(within).ignoreExceptions().until(() -> io.stampede.cli.JobStatuses
-                    .terminal(getJson(gateUrl + "/api/v1/jobs/" + jobId).get("status").asText()));
+            org.awaitility.Awaitility.await().atMost(within).ignoreExceptions()
+                    .until(() -> until.test(getJson(gateUrl + "/api/v1/jobs/" + jobId)));
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            StringBuilder why = new StringBuilder("job " + jobId + " had not ended after " + within.toSeconds() + " s: ");
-            try {
-                com.fasterxml.jackson.databind.JsonNode job = getJson(gateUrl + "/api/v1/jobs/" + jobId);
-                why.append("status ").append(job.path("status").asText());
-                job.path("datacenters").fields().forEachRemaining(dc -> why.append(", ").append(dc.getKey()).append(' ')
-                        .append(dc.getValue().path("status").asText()).append(' ').append(dc.getValue().path("workflows")));
-                why.append(", errors ").append(job.path("errors")).append(", last events");
-                com.fasterxml.jackson.databind.JsonNode events = job.path("events");
-                for (int i = Math.max(0, events.size() - 5); i < events.size(); i++) {
-                    why.append(' ').append(events.get(i));
-                }
-            } catch (Exception unreadable) {
-                why.append("the gate did not answer (").append(unreadable).append(')');
-            }
-            why.append(logLines(directory, jobId));
-            throw new AssertionError(why.toString(), e);
+            throw new AssertionError("job " + jobId + " had not " + what + " after " + within.toSeconds() + " s: "
+                    + described(gateUrl, jobId, directory), e);
         }
         return getJson(gateUrl + "/api/v1/jobs/" + jobId);
+    }
+
+    /**
+     * What the gate shows of a job (its status, each datacenter's, why it went there, its errors and
+     * last events) and the last lines naming it in the logs of the local cluster in {@code directory},
+     * on one line.
+     */
+    static String described(String gateUrl, String jobId, Path directory) {
+        StringBuilder why = new StringBuilder();
+        try {
+            com.fasterxml.jackson.databind.JsonNode job = getJson(gateUrl + "/api/v1/jobs/" + jobId);
+            why.append("status ").append(job.path("status").asText());
+            job.path("datacenters").fields().forEachRemaining(dc -> why.append(", ").append(dc.getKey()).append(' ')
+                    .append(dc.getValue().path("status").asText()).append(' ').append(dc.getValue().path("workflows")));
+            why.append(", routing ").append(job.path("routing").path("reason").asText())
+                    .append(", errors ").append(job.path("errors")).append(", last events");
+            com.fasterxml.jackson.databind.JsonNode events = job.path("events");
+            for (int i = Math.max(0, events.size() - 5); i < events.size(); i++) {
+                why.append(' ').append(events.get(i));
+            }
+        } catch (Exception unreadable) {
+            why.append("the gate did not answer (").append(unreadable).append(')');
+        }
+        return why.append(logLines(directory, jobId)).toString();
     }
 
     /** The last three lines naming {@code text} in each log of the local cluster in {@code directory}, on one line. */

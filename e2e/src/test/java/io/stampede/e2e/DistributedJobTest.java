@@ -153,6 +153,7 @@ class DistributedJobTest {
         }
         String spec = """
                 name: deps
+                datacenters: [dc1, dc2]
                 variables: {base: "%s"}
                 workflows:
                   - name: browse
@@ -297,6 +298,7 @@ class DistributedJobTest {
         Path job = directory.resolve("checks.yaml");
         Files.writeString(job, """
                 name: checked
+                datacenters: [dc1, dc2]
                 workflows:
                   - name: ping
                     vus: 2

@@ -75,25 +75,27 @@ class SilentDatacenterTest {
     void aDatacenterWhoseManagersAreAllGoneIsLostAndTheJobEndsWithTheOthersFigures() throws Exception {
         String id = submit("long", """
                 name: long
+                datacenters: [dc1, dc2]
                 workflows:
                   - name: steady
                     vus: 2
                     duration: 5m
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(target.url("/delay/20")));
-        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/jobs/" + id)
-                .at("/datacenters/dc2/status").asText().equals("RUNNING")
-                && Command.getJson(gateUrl + "/api/v1/jobs/" + id).at("/datacenters/dc1/status").asText()
-                        .equals("RUNNING"));
+        JsonNode running = Command.job(gateUrl, id, Duration.ofSeconds(60), directory, "run in both datacenters",
+                job -> JobStatuses.terminal(job.get("status").asText())
+                        || job.at("/datacenters/dc1/status").asText().equals("RUNNING")
+                                && job.at("/datacenters/dc2/status").asText().equals("RUNNING"));
+        assertThat(JobStatuses.terminal(running.get("status").asText()))
+                .as("the job ended before it ran in both datacenters: %s", Command.described(gateUrl, id, directory))
+                .isFalse();
 
         long killedAt = System.nanoTime();
         ProcessHandle.of(dc2ManagerPid).orElseThrow().destroyForcibly();
 
         // Ended within the silence limit and 10 s, not at its 5 minutes.
-        await().atMost(SILENCE.plusSeconds(10)).until(() -> JobStatuses.terminal(
-                Command.getJson(gateUrl + "/api/v1/jobs/" + id).get("status").asText()));
+        JsonNode ended = Command.ended(gateUrl, id, SILENCE.plusSeconds(10), directory);
         double endedAfter = (System.nanoTime() - killedAt) / 1e9;
-        JsonNode ended = Command.getJson(gateUrl + "/api/v1/jobs/" + id);
         System.out.printf("Silent datacenter: dc2's only manager killed; the job ended %s %.1f s later"
                 + " (silence limit %d s)%n", ended.get("status").asText(), endedAfter, SILENCE.toSeconds());
         assertThat(ended.get("status").asText()).isEqualTo("FAILED");
@@ -120,6 +122,7 @@ class SilentDatacenterTest {
                 .findValues("healthy").stream().filter(JsonNode::asBoolean).count() == 2);
         String id = submit("partial", """
                 name: partial
+                datacenters: [dc1, dc2]
                 minDatacenters: 1
                 workflows:
                   - name: steady
@@ -127,14 +130,12 @@ class SilentDatacenterTest {
                     duration: 20s
                     steps: [{name: get, request: {url: "%s"}}]
                 """.formatted(target.url("/delay/26")));
-        await().atMost(60, TimeUnit.SECONDS).until(() -> Command.getJson(gateUrl + "/api/v1/jobs/" + id)
-                .at("/datacenters/dc2/status").asText().equals("RUNNING"));
+        Command.job(gateUrl, id, Duration.ofSeconds(60), directory, "run in dc2",
+                job -> job.at("/datacenters/dc2/status").asText().equals("RUNNING"));
 
         ProcessHandle.of(manager).orElseThrow().destroyForcibly();
 
-        await().atMost(60, TimeUnit.SECONDS).until(() -> JobStatuses.terminal(
-                Command.getJson(gateUrl + "/api/v1/jobs/" + id).get("status").asText()));
-        JsonNode ended = Command.getJson(gateUrl + "/api/v1/jobs/" + id);
+        JsonNode ended = Command.ended(gateUrl, id, Duration.ofSeconds(60), directory);
         System.out.printf("Partial job: dc2 lost mid-job, dc1 ran on: %s, dc1 %s with %d requests%n",
                 ended.get("status").asText(), ended.at("/datacenters/dc1/status").asText(),
                 ended.at("/datacenters/dc1/statistics/0/steps/0/requests").asLong());
