@@ -52,6 +52,17 @@ class NodeConfigurationTest {
     }
 
     @Test
+    void aMinimumProtocolAboveTheNodesOwnIsRefused() {
+        Command.Result result = Command.service("worker", directory, List.of(), Map.of("STAMPEDE_NODE_DATACENTER", "dc1",
+                "STAMPEDE_MEMBERSHIP_BIND_HOST", "127.0.0.1", "STAMPEDE_PROTOCOL_MINIMUM", "4.99"), TIMEOUT);
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
+        assertThat(result.err().lines().filter(line -> !line.isBlank())).containsExactly(
+                "stampede-worker: invalid configuration: stampede.protocol.minimum: 4.99 must be 4.x, no newer than"
+                        + " this node's 4.5 (every node of the cluster runs it at least)");
+    }
+
+    @Test
     void aNodeBindingEveryAddressWithoutAMembershipKeyRefusesToStart() {
         Command.Result result = Command.service("gate", directory, List.of("-Dstampede.ports.http=0"), Map.of(), TIMEOUT);
 

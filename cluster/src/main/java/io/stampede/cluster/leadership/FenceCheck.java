@@ -15,7 +15,10 @@ import java.util.Map;
  * {@value #SILENT_MILLIS} ms (its members stopped stating to this reader: a reader of an older
  * protocol joined them) is not checked until it states again, and its waiting records are applied:
  * a check kept up against terms no longer stated would refuse every record of the group's next
- * leader. Pure: the caller passes the time and guards it with its own lock.
+ * leader. Where every member states to every reader ({@link #FenceCheck(boolean)}: the readers'
+ * {@code stampede.protocol.minimum} guarantees it), a silent group stays checked instead: a node
+ * could otherwise switch the check off by passing for a reader of an older protocol. Pure: the
+ * caller passes the time and guards it with its own lock.
  *
  * @param <T> what the caller holds of a waiting record (its bytes and where it was, to refuse it)
  */
@@ -35,6 +38,8 @@ public final class FenceCheck<T> {
     /** The rejection reason of a record whose fence no majority of its group has stated. */
     public static final String UNVERIFIED_FENCE = "UNVERIFIED_FENCE";
 
+    /** Whether the members state to every reader, so that a silent group is still checked. */
+    private final boolean statedToAll;
     private final Map<String, StatedTerms> groups = new HashMap<>();
     /** When each group last stated a term, epoch milliseconds. */
     private final Map<String, Long> lastStated = new HashMap<>();
@@ -42,6 +47,16 @@ public final class FenceCheck<T> {
 
     /** A record waiting for its fence to be stated. */
     public record Held<T>(String group, long fence, T record, long sinceMillis) {
+    }
+
+    /** A check of groups whose members may stop stating to this reader: a silent group is not checked. */
+    public FenceCheck() {
+        this(false);
+    }
+
+    /** @param statedToAll whether every member states its term to every reader: a silent group is still checked */
+    public FenceCheck(boolean statedToAll) {
+        this.statedToAll = statedToAll;
     }
 
     /** What becomes of a record offered. */
@@ -129,6 +144,9 @@ public final class FenceCheck<T> {
     }
 
     private boolean silent(String group, long nowMillis) {
+        if (statedToAll) {
+            return false;
+        }
         Long last = lastStated.get(group);
         return last != null && nowMillis - last >= SILENT_MILLIS;
     }

@@ -76,6 +76,22 @@ class FenceCheckTest {
     }
 
     @Test
+    void whenEveryMemberStatesToEveryReaderASilentGroupStaysChecked() {
+        FenceCheck<String> check = new FenceCheck<>(true);
+        check.stated("dc1", "manager-dc1-1", 5, 1, 0);
+        assertThat(check.offer("dc1", 6, "an unstated fence", 10_000)).isEqualTo(FenceCheck.Offer.HELD);
+        FenceCheck.Expiry<String> silent = check.expire(FenceCheck.SILENT_MILLIS);
+        assertThat(silent.apply()).as("not applied for the silence").isEmpty();
+        assertThat(silent.refuse()).isEmpty();
+        assertThat(check.offer("dc1", 1L << 40, "a forged fence", FenceCheck.SILENT_MILLIS + 1_000))
+                .isEqualTo(FenceCheck.Offer.HELD);
+
+        FenceCheck.Expiry<String> late = check.expire(10_000 + FenceCheck.WAIT_MILLIS);
+        assertThat(late.refuse()).extracting(FenceCheck.Held::record).containsExactly("an unstated fence");
+        assertThat(check.stated("dc1", "manager-dc1-1", 6, 1, 40_000)).as("the forged record is never released").isEmpty();
+    }
+
+    @Test
     void groupsBeyondTheBoundAreNotHeard() {
         FenceCheck<String> check = new FenceCheck<>();
         for (int i = 0; i < FenceCheck.MAX_GROUPS; i++) {

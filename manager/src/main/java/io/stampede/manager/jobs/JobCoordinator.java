@@ -618,6 +618,9 @@ public class JobCoordinator {
 
     private synchronized void tick() {
         try {
+            // First: what fails below must not stop the statements, which readers may require.
+            ticks++;
+            stateTerm(ticks % TERM_EVERY_TICKS == 0);
             long now = clock.millis();
             Backpressure level = flow.tick();
             ledger.byId().forEach((jobId, entry) -> {
@@ -653,8 +656,6 @@ public class JobCoordinator {
                 LOG.warnf("most workers sent no heartbeat for %d s; none is given up for it while membership has"
                         + " them up", heartbeatSilence.toSeconds());
             }
-            ticks++;
-            stateTerm(ticks % TERM_EVERY_TICKS == 0);
             if (fence >= 0 && (level != sentLevel || ticks % BACKPRESSURE_EVERY_TICKS == 0)) {
                 dispatch.send(new Subject.Datacenter(datacenter), fence, new Payload.BackpressureChanged(datacenter, level));
                 sentLevel = level;
@@ -676,7 +677,8 @@ public class JobCoordinator {
      * did, or {@code again}: to the workers on the dispatch topic, and to the gates on the events
      * topic. Nothing before it knows a term; not to the workers while a live worker does not read
      * statements, nor to the gates while a gate heard on the jobs topic in the last 10 minutes does
-     * not (a node of 4.4 or older would refuse each as a type it does not know).
+     * not (a node of 4.4 or older would refuse each as a type it does not know). With
+     * {@code stampede.protocol.minimum} at 4.5 or later, every peer it reads has them: it states to all.
      */
     private void stateTerm(boolean again) {
         long term = leadership.term();

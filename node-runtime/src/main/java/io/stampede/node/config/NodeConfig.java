@@ -169,6 +169,12 @@ public interface NodeConfig {
 
         /** Capabilities to claim on top of this build's, comma-separated. */
         Optional<List<String>> extraCapabilities();
+
+        /**
+         * The protocol MAJOR.MINOR every node of the cluster runs at least, set once it does
+         * (docs/deployment.md#upgrading): what every node of it speaks is used with every peer.
+         */
+        Optional<String> minimum();
     }
 
     interface Routing {

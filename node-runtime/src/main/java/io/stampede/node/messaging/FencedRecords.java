@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 import io.stampede.cluster.leadership.FenceCheck;
+import io.stampede.model.wire.Capabilities;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 
@@ -22,7 +23,7 @@ public final class FencedRecords {
     public static final long MAX_HELD_BYTES = 64L << 20;
 
     private final RecordInbox inbox;
-    private final FenceCheck<Held> check = new FenceCheck<>();
+    private final FenceCheck<Held> check;
     /** The bytes of the records that wait. */
     private long heldBytes;
 
@@ -30,8 +31,13 @@ public final class FencedRecords {
     public record Held(RecordInbox.Source source, byte[] value, Envelope envelope) {
     }
 
+    /**
+     * A check on what {@code inbox} reads. When its node's minimum protocol guarantees that every
+     * manager states its term to every reader, a datacenter whose managers fall silent stays checked.
+     */
     public FencedRecords(RecordInbox inbox) {
         this.inbox = inbox;
+        this.check = new FenceCheck<>(inbox.guaranteed(Capabilities.TERM_STATEMENTS));
     }
 
     /**

@@ -39,6 +39,7 @@ public class RecordInbox {
     private final MeterRegistry registry;
     private final DeadLetters deadLetters;
     private final ProtocolVersion reader;
+    private final NodeProtocol protocol;
     private final PeerProtocols peers;
     private final RecordSigning signing;
 
@@ -47,6 +48,7 @@ public class RecordInbox {
         this.registry = registry;
         this.deadLetters = deadLetters;
         this.reader = protocol.version();
+        this.protocol = protocol;
         this.peers = peers;
         this.signing = signing;
     }
@@ -92,6 +94,14 @@ public class RecordInbox {
     public Optional<Envelope> peek(byte[] value) {
         return RecordCodec.decode(value, reader) instanceof RecordCodec.Accepted accepted
                 ? Optional.of(accepted.envelope()) : Optional.empty();
+    }
+
+    /**
+     * Whether every node this node reads records from has {@code capability}, as its
+     * {@code stampede.protocol.minimum} says every node of the cluster speaks it.
+     */
+    public boolean guaranteed(String capability) {
+        return protocol.guaranteed().contains(capability);
     }
 
     /**

@@ -11,17 +11,25 @@ import io.stampede.model.wire.ProtocolVersion;
 import io.stampede.node.config.NodeConfig;
 
 /**
- * The protocol this node writes and reads records in, and the capabilities it tells its peers.
- * This build's, unless {@code stampede.protocol.*} makes the node claim another (to rehearse a
- * rolling upgrade: a node of a newer MINOR, or of another MAJOR that must be refused).
+ * The protocol this node writes and reads records in, the capabilities it tells its peers, and the
+ * protocol every node of its cluster runs at least, if it is told one ({@code stampede.protocol.minimum}):
+ * what every node of that protocol speaks is used with every peer, whatever the peer tells. This build's,
+ * unless {@code stampede.protocol.*} makes the node claim another (to rehearse a rolling upgrade: a
+ * node of a newer MINOR, or of another MAJOR that must be refused).
+ *
+ * @param minimum the MINOR of its MAJOR every node of the cluster runs at least; empty: not known
  */
-public record NodeProtocol(ProtocolVersion version, SortedSet<String> capabilities) {
+public record NodeProtocol(ProtocolVersion version, SortedSet<String> capabilities, Optional<ProtocolVersion> minimum) {
 
     public NodeProtocol {
         capabilities = Capabilities.of(capabilities);
     }
 
-    /** This build's protocol and capabilities. */
+    public NodeProtocol(ProtocolVersion version, SortedSet<String> capabilities) {
+        this(version, capabilities, Optional.empty());
+    }
+
+    /** This build's protocol and capabilities, with no minimum. */
     public static NodeProtocol current() {
         return new NodeProtocol(ProtocolVersion.CURRENT, Capabilities.CURRENT);
     }
@@ -31,7 +39,16 @@ public record NodeProtocol(ProtocolVersion version, SortedSet<String> capabiliti
         ProtocolVersion version = config.version().map(ProtocolVersion::parse).orElse(ProtocolVersion.CURRENT);
         SortedSet<String> capabilities = new TreeSet<>(Capabilities.CURRENT);
         capabilities.addAll(config.extraCapabilities().orElse(List.of()));
-        return new NodeProtocol(version, capabilities);
+        return new NodeProtocol(version, capabilities, config.minimum().map(ProtocolVersion::parse));
+    }
+
+    /**
+     * What every node of the minimum protocol speaks and this node too: used with every peer,
+     * whatever it tells (a peer telling less, or writing an older version, is not believed).
+     */
+    public SortedSet<String> guaranteed() {
+        return minimum.map(Capabilities::since).map(since -> Capabilities.negotiate(capabilities, since))
+                .orElse(Capabilities.of(null));
     }
 
     /** Every problem with the protocol settings, each as {@code key: what is wrong}. */
@@ -45,6 +62,17 @@ public record NodeProtocol(ProtocolVersion version, SortedSet<String> capabiliti
                 problems.add("stampede.protocol.version: " + e.getMessage());
             }
         }
+        Optional<String> minimum = config.minimum();
+        if (minimum.isPresent()) {
+            ProtocolVersion own = version.flatMap(NodeProtocol::parsed).orElse(ProtocolVersion.CURRENT);
+            Optional<ProtocolVersion> parsed = parsed(minimum.get());
+            if (parsed.isEmpty()) {
+                problems.add("stampede.protocol.minimum: '" + minimum.get() + "' is not a protocol version MAJOR.MINOR");
+            } else if (parsed.get().major() != own.major() || own.before(parsed.get())) {
+                problems.add("stampede.protocol.minimum: " + parsed.get() + " must be " + own.major()
+                        + ".x, no newer than this node's " + own + " (every node of the cluster runs it at least)");
+            }
+        }
         for (String name : config.extraCapabilities().orElse(List.of())) {
             if (!Capabilities.wellFormed(name)) {
                 problems.add("stampede.protocol.extra-capabilities: '" + name + "' is not a capability name: use up to "
@@ -52,6 +80,14 @@ public record NodeProtocol(ProtocolVersion version, SortedSet<String> capabiliti
             }
         }
         return problems;
+    }
+
+    private static Optional<ProtocolVersion> parsed(String text) {
+        try {
+            return Optional.of(ProtocolVersion.parse(text));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** The capabilities as a list, for records. */

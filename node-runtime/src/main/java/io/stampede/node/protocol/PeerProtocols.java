@@ -22,12 +22,12 @@ import io.stampede.node.config.NodeIdentity;
 /**
  * The protocol of every peer this node has heard from, by the records it sent: its version, the
  * capabilities it told, and whether this node refuses it (another MAJOR). A refused peer is logged
- * once when first refused, counted ({@code stampede_protocol_refused_records_total}, or
- * {@code stampede_protocol_refused_probes_total} for a gate's probe answers, tagged with the
- * peer's major) and shown in {@code GET /api/v1/node}; when it speaks this node's MAJOR again
- * (upgraded or rolled back), it is heard again. A peer not heard from for {@link #FORGET_AFTER}
- * (gone, or replaced by a pod of another name) is forgotten; at most {@value #MAX_PEERS} are kept,
- * the longest unheard going first.
+ * once when first refused, counted
+ * ({@code stampede_protocol_refused_records_total}, or {@code stampede_protocol_refused_probes_total}
+ * for a gate's probe answers, tagged with the peer's major) and shown in {@code GET /api/v1/node};
+ * when it speaks a protocol this node reads again (upgraded or rolled back), it is heard again. A
+ * peer not heard from for {@link #FORGET_AFTER} (gone, or replaced by a pod of another name) is
+ * forgotten; at most {@value #MAX_PEERS} are kept, the longest unheard going first.
  */
 @Singleton
 public class PeerProtocols {
@@ -41,6 +41,8 @@ public class PeerProtocols {
     static final String UNNAMED = "(unnamed)";
 
     private final NodeProtocol self;
+    /** What every peer whose records this node reads speaks, by its minimum protocol. */
+    private final java.util.Set<String> guaranteed;
     private final String selfId;
     private final MeterRegistry registry;
     private final Clock clock;
@@ -68,8 +70,13 @@ public class PeerProtocols {
             boolean refused, long refusedRecords, Instant lastHeard) {
     }
 
-    /** What {@code GET /api/v1/node} shows under {@code protocol}. */
-    public record View(String version, SortedSet<String> capabilities, int refusedPeers, List<Peer> peers) {
+    /**
+     * What {@code GET /api/v1/node} shows under {@code protocol}.
+     *
+     * @param minimum the protocol every peer is taken to speak at least ({@code stampede.protocol.minimum}); null: none
+     */
+    public record View(String version, String minimum, SortedSet<String> capabilities, int refusedPeers,
+            List<Peer> peers) {
     }
 
     @Inject
@@ -79,6 +86,7 @@ public class PeerProtocols {
 
     public PeerProtocols(NodeProtocol self, String selfId, MeterRegistry registry, Clock clock) {
         this.self = self;
+        this.guaranteed = self.guaranteed();
         this.selfId = selfId;
         this.registry = registry;
         this.clock = clock;
@@ -172,8 +180,14 @@ public class PeerProtocols {
         peers.values().removeIf(known -> known.lastHeardMillis < before);
     }
 
-    /** Whether this node and {@code peer} may use {@code capability} together: false for a peer not heard. */
+    /**
+     * Whether this node and {@code peer} may use {@code capability} together: false for a peer not
+     * heard, unless every peer this node reads speaks it ({@link NodeProtocol#guaranteed}).
+     */
     public boolean uses(String peer, String capability) {
+        if (guaranteed.contains(capability)) {
+            return true;
+        }
         synchronized (peers) {
             Known known = peers.get(peer);
             return known != null && negotiated(known).contains(capability);
@@ -185,7 +199,9 @@ public class PeerProtocols {
         if (known.refused || known.protocol == null) {
             return Capabilities.of(null);
         }
-        return Capabilities.negotiate(self.capabilities(), Capabilities.told(known.capabilities, known.protocol));
+        java.util.SortedSet<String> both = new java.util.TreeSet<>(guaranteed);
+        both.addAll(Capabilities.negotiate(self.capabilities(), Capabilities.told(known.capabilities, known.protocol)));
+        return java.util.Collections.unmodifiableSortedSet(both);
     }
 
     public View view() {
@@ -197,7 +213,8 @@ public class PeerProtocols {
                     known.refusedRecords, Instant.ofEpochMilli(known.lastHeardMillis))));
         }
         list.sort(Comparator.comparing(Peer::node));
-        return new View(self.version().toString(), self.capabilities(),
+        return new View(self.version().toString(), self.minimum().map(ProtocolVersion::toString).orElse(null),
+                self.capabilities(),
                 (int) list.stream().filter(Peer::refused).count(), list);
     }
 }

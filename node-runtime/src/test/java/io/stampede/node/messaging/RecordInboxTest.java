@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.stampede.model.NodeRole;
 import io.stampede.model.security.RecordRoles;
 import io.stampede.model.security.RecordSigning;
+import io.stampede.model.wire.Capabilities;
 import io.stampede.model.wire.Envelope;
 import io.stampede.model.wire.Payload;
 import io.stampede.model.wire.ProtocolVersion;
@@ -61,6 +62,16 @@ class RecordInboxTest {
         assertThat(inbox.open(source, "not a record".getBytes(StandardCharsets.UTF_8))).isEmpty();
 
         assertThat(rejected("stampede.dc.dc1.progress", "NOT_JSON")).isEqualTo(1);
+    }
+
+    @Test
+    void withAMinimumProtocolItsCapabilitiesAreGuaranteed() {
+        NodeProtocol strict = new NodeProtocol(ProtocolVersion.CURRENT, Capabilities.CURRENT,
+                Optional.of(ProtocolVersion.CURRENT));
+        RecordInbox strictInbox = new RecordInbox(registry, DeadLetters.none(), strict,
+                new PeerProtocols(strict, "manager-1", registry, Clock.systemUTC()), RecordSigning.off());
+        assertThat(strictInbox.guaranteed(Capabilities.TERM_STATEMENTS)).isTrue();
+        assertThat(inbox.guaranteed(Capabilities.TERM_STATEMENTS)).as("no minimum").isFalse();
     }
 
     @Test

@@ -122,8 +122,55 @@ class PeerProtocolsTest {
                                 + " lower-case letters, digits, '.' and '-'");
     }
 
+    @Test
+    void aMinimumIsAMinorOfTheNodesOwnAtOrBelowIt() {
+        NodeConfig.Protocol strict = config(Optional.empty(), Optional.empty(), Optional.of("4.5"));
+        assertThat(NodeProtocol.problems(strict)).isEmpty();
+        NodeProtocol protocol = NodeProtocol.of(strict);
+        assertThat(protocol.minimum()).contains(new ProtocolVersion(4, 5));
+        assertThat(protocol.guaranteed()).containsExactlyElementsOf(Capabilities.CURRENT);
+        assertThat(NodeProtocol.current().guaranteed()).as("no minimum: nothing taken for granted").isEmpty();
+
+        assertThat(NodeProtocol.problems(config(Optional.empty(), Optional.empty(), Optional.of("latest"))))
+                .containsExactly("stampede.protocol.minimum: 'latest' is not a protocol version MAJOR.MINOR");
+        assertThat(NodeProtocol.problems(config(Optional.empty(), Optional.empty(), Optional.of("4.9"))))
+                .containsExactly("stampede.protocol.minimum: 4.9 must be 4.x, no newer than this node's 4.5 (every"
+                        + " node of the cluster runs it at least)");
+        assertThat(NodeProtocol.problems(config(Optional.empty(), Optional.empty(), Optional.of("3.0")))).hasSize(1);
+        assertThat(NodeProtocol.problems(config(Optional.of("4.9"), Optional.empty(), Optional.of("4.9"))))
+                .as("a node claiming 4.9 may require it").isEmpty();
+    }
+
+    @Test
+    void withAMinimumWhatEveryNodeOfItSpeaksIsUsedWithEveryPeerWhateverItTold() {
+        PeerProtocols strict = new PeerProtocols(NodeProtocol.of(config(Optional.empty(), Optional.empty(),
+                Optional.of("4.5"))), "manager-1", registry, Clock.systemUTC());
+        strict.heard("gate-1", new ProtocolVersion(4, 5));
+        strict.told("gate-1", List.of());
+        assertThat(strict.uses("gate-1", Capabilities.TERM_STATEMENTS)).as("told nothing, taken at 4.5").isTrue();
+        assertThat(strict.uses("worker-never-heard", Capabilities.TERM_STATEMENTS)).isTrue();
+        assertThat(peers.uses("gate-9", Capabilities.TERM_STATEMENTS)).as("no minimum: only a peer that told it").isFalse();
+        assertThat(strict.view().minimum()).isEqualTo("4.5");
+        assertThat(peers.view().minimum()).isNull();
+
+        strict.heard("worker-passing-as-old", new ProtocolVersion(4, 4));
+        assertThat(strict.uses("worker-passing-as-old", Capabilities.TERM_STATEMENTS)).as("not believed").isTrue();
+        assertThat(strict.view().peers()).filteredOn(peer -> peer.node().equals("worker-passing-as-old"))
+                .singleElement().satisfies(peer -> assertThat(peer.negotiated()).contains(Capabilities.TERM_STATEMENTS));
+    }
+
     private static NodeConfig.Protocol config(Optional<String> version, Optional<List<String>> extra) {
+        return config(version, extra, Optional.empty());
+    }
+
+    private static NodeConfig.Protocol config(Optional<String> version, Optional<List<String>> extra,
+            Optional<String> minimum) {
         return new NodeConfig.Protocol() {
+            @Override
+            public Optional<String> minimum() {
+                return minimum;
+            }
+
             @Override
             public Optional<String> version() {
                 return version;

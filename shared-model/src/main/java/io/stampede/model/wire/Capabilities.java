@@ -73,6 +73,28 @@ public final class Capabilities {
         return protocol.minor() >= 2 ? OF_4_2 : protocol.minor() == 1 ? of(List.of(LOAD_STATES)) : of(null);
     }
 
+    /**
+     * What every node of {@code version} or a later MINOR of its MAJOR speaks: each capability of
+     * this build from the MINOR that brought it (4.1 load states; 4.2 probes, queues and released
+     * workflows; 4.5 term statements). Nothing for another MAJOR than this build's.
+     */
+    public static SortedSet<String> since(ProtocolVersion version) {
+        if (version.major() != ProtocolVersion.CURRENT.major()) {
+            return of(null);
+        }
+        List<String> names = new java.util.ArrayList<>();
+        if (version.minor() >= 1) {
+            names.add(LOAD_STATES);
+        }
+        if (version.minor() >= 2) {
+            names.addAll(OF_4_2);
+        }
+        if (version.minor() >= 5) {
+            names.add(TERM_STATEMENTS);
+        }
+        return of(names);
+    }
+
     /** What two peers may use together: the names both have. */
     public static SortedSet<String> negotiate(Set<String> mine, Set<String> theirs) {
         SortedSet<String> both = new TreeSet<>(mine);

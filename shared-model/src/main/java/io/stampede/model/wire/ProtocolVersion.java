@@ -43,6 +43,11 @@ public record ProtocolVersion(int major, int minor) {
         return major == other.major;
     }
 
+    /** Whether this version comes before {@code other}: an earlier MAJOR, or an earlier MINOR of the same. */
+    public boolean before(ProtocolVersion other) {
+        return major < other.major || major == other.major && minor < other.minor;
+    }
+
     @Override
     public String toString() {
         return major + "." + minor;

@@ -55,4 +55,24 @@ class CapabilitiesTest {
                 .containsExactlyElementsOf(Capabilities.CURRENT);
         assertThat(new Payload.JobSubmitted("dc1", "{}", java.util.Map.of(), 0, List.of(), null).capabilities()).isEmpty();
     }
+
+    @Test
+    void aMinimumVersionGuaranteesWhatEveryNodeOfItSpeaks() {
+        assertThat(Capabilities.since(new ProtocolVersion(4, 5))).as("this build's all")
+                .containsExactlyElementsOf(Capabilities.CURRENT);
+        assertThat(Capabilities.since(new ProtocolVersion(4, 4))).doesNotContain(Capabilities.TERM_STATEMENTS)
+                .contains(Capabilities.PROBE, Capabilities.JOB_QUEUE);
+        assertThat(Capabilities.since(new ProtocolVersion(4, 1))).containsExactly(Capabilities.LOAD_STATES);
+        assertThat(Capabilities.since(new ProtocolVersion(4, 0))).isEmpty();
+        assertThat(Capabilities.since(new ProtocolVersion(3, 9))).as("another MAJOR").isEmpty();
+    }
+
+    @Test
+    void versionsAreOrderedByMajorThenMinor() {
+        assertThat(new ProtocolVersion(4, 4).before(new ProtocolVersion(4, 5))).isTrue();
+        assertThat(new ProtocolVersion(3, 9).before(new ProtocolVersion(4, 0))).isTrue();
+        assertThat(new ProtocolVersion(4, 5).before(new ProtocolVersion(4, 5))).isFalse();
+        assertThat(new ProtocolVersion(4, 6).before(new ProtocolVersion(4, 5))).isFalse();
+        assertThat(new ProtocolVersion(5, 0).before(new ProtocolVersion(4, 9))).isFalse();
+    }
 }
