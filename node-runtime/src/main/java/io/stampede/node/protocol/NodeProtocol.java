@@ -54,22 +54,14 @@ public record NodeProtocol(ProtocolVersion version, SortedSet<String> capabiliti
     /** Every problem with the protocol settings, each as {@code key: what is wrong}. */
     public static List<String> problems(NodeConfig.Protocol config) {
         List<String> problems = new ArrayList<>();
-        Optional<String> version = config.version();
-        if (version.isPresent()) {
-            try {
-                ProtocolVersion.parse(version.get());
-            } catch (IllegalArgumentException e) {
-                problems.add("stampede.protocol.version: " + e.getMessage());
-            }
-        }
-        Optional<String> minimum = config.minimum();
+        Optional<ProtocolVersion> version = config.version()
+                .flatMap(text -> parsed("stampede.protocol.version", text, problems));
+        Optional<ProtocolVersion> minimum = config.minimum()
+                .flatMap(text -> parsed("stampede.protocol.minimum", text, problems));
         if (minimum.isPresent()) {
-            ProtocolVersion own = version.flatMap(NodeProtocol::parsed).orElse(ProtocolVersion.CURRENT);
-            Optional<ProtocolVersion> parsed = parsed(minimum.get());
-            if (parsed.isEmpty()) {
-                problems.add("stampede.protocol.minimum: '" + minimum.get() + "' is not a protocol version MAJOR.MINOR");
-            } else if (parsed.get().major() != own.major() || own.before(parsed.get())) {
-                problems.add("stampede.protocol.minimum: " + parsed.get() + " must be " + own.major()
+            ProtocolVersion own = version.orElse(ProtocolVersion.CURRENT);
+            if (minimum.get().major() != own.major() || own.before(minimum.get())) {
+                problems.add("stampede.protocol.minimum: " + minimum.get() + " must be " + own.major()
                         + ".x, no newer than this node's " + own + " (every node of the cluster runs it at least)");
             }
         }
@@ -82,10 +74,12 @@ public record NodeProtocol(ProtocolVersion version, SortedSet<String> capabiliti
         return problems;
     }
 
-    private static Optional<ProtocolVersion> parsed(String text) {
+    /** {@code text} as a protocol version, or empty with the problem added under {@code key}. */
+    private static Optional<ProtocolVersion> parsed(String key, String text, List<String> problems) {
         try {
             return Optional.of(ProtocolVersion.parse(text));
         } catch (IllegalArgumentException e) {
+            problems.add(key + ": " + e.getMessage());
             return Optional.empty();
         }
     }

@@ -79,20 +79,11 @@ public final class Capabilities {
      * workflows; 4.5 term statements). Nothing for another MAJOR than this build's.
      */
     public static SortedSet<String> since(ProtocolVersion version) {
-        if (version.major() != ProtocolVersion.CURRENT.major()) {
-            return of(null);
-        }
-        List<String> names = new java.util.ArrayList<>();
-        if (version.minor() >= 1) {
-            names.add(LOAD_STATES);
-        }
-        if (version.minor() >= 2) {
-            names.addAll(OF_4_2);
-        }
-        if (version.minor() >= 5) {
+        SortedSet<String> names = new TreeSet<>(told(null, version));
+        if (version.major() == ProtocolVersion.CURRENT.major() && version.minor() >= 5) {
             names.add(TERM_STATEMENTS);
         }
-        return of(names);
+        return java.util.Collections.unmodifiableSortedSet(names);
     }
 
     /** What two peers may use together: the names both have. */
