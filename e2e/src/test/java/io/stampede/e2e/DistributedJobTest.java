@@ -785,9 +785,12 @@ class DistributedJobTest {
 
         JsonNode state = new ObjectMapper().readTree(directory.resolve(".stampede/local/cluster.json").toFile());
         List<JsonNode> dc1 = new ArrayList<>();
+        List<JsonNode> dc2Workers = new ArrayList<>();
         state.get("nodes").forEach(node -> {
             if (node.path("datacenter").asText().equals("dc1")) {
                 dc1.add(node);
+            } else if (node.path("datacenter").asText().equals("dc2") && node.get("role").asText().equals("worker")) {
+                dc2Workers.add(node);
             }
         });
         String manager = dc1.stream().filter(node -> node.get("role").asText().equals("manager")).findFirst()
@@ -846,7 +849,7 @@ class DistributedJobTest {
         // majority of the datacenter's managers states (the workers hold those, then refuse them); and a
         // gate's cancel of the job, which no manager writes.
         RecordSigning asTheManager = LocalCluster.recordSigning(directory.resolve(".stampede/local"), NodeRole.MANAGER,
-                manager);
+                manager, "dc1");
         try (KafkaProbe taken = new KafkaProbe(bootstrapServers, KafkaSecurity.PLAINTEXT, asTheManager)) {
             for (JsonNode worker : workers) {
                 Payload cancel = new Payload.WorkflowCancelRequested("ping", worker.get("id").asText(), 0);
@@ -862,6 +865,19 @@ class DistributedJobTest {
             taken.send(Topics.JOB_EVENTS, subject.key(), RecordCodec.encode(Envelope.of(subject, manager,
                     RecordCodec.MAX_FENCE, Long.MAX_VALUE / 2, now, new Payload.DatacenterFinished("dc1",
                             DatacenterJobStatus.FAILED, Map.of(), Map.of(), Map.of("", "a manager taken over")))));
+            // Its certificate names dc1: in its own name, it speaks for dc2, a datacenter it is not of. To the
+            // gates, dc2's part of the job failed, and dc2 has one manager whose term is 2^40; to dc2's workers,
+            // a cancel of their shares.
+            taken.send(Topics.JOB_EVENTS, subject.key(), RecordCodec.encode(Envelope.of(subject, manager,
+                    1_000_000, Long.MAX_VALUE / 2, now, new Payload.DatacenterFinished("dc2",
+                            DatacenterJobStatus.FAILED, Map.of(), Map.of(), Map.of("", "another datacenter's manager")))));
+            taken.send(Topics.JOB_EVENTS, "dc2", RecordCodec.encode(Envelope.of(new Subject.Datacenter("dc2"), manager,
+                    0, Long.MAX_VALUE / 2, now, new Payload.TermStated("dc2", RecordCodec.MAX_FENCE, 1))));
+            for (JsonNode worker : dc2Workers) {
+                taken.send(Topics.dispatch("dc2"), subject.key(), RecordCodec.encode(Envelope.of(subject, manager,
+                        1_000_000, Long.MAX_VALUE / 2, now, new Payload.WorkflowCancelRequested("ping",
+                                worker.get("id").asText(), 0))));
+            }
         }
 
         // Every node has refused them while the job still runs: had one been applied, the job would end now.
@@ -873,7 +889,12 @@ class DistributedJobTest {
             boolean all = rejected(managerMetrics, Topics.jobs("dc1"), "UNSIGNED") >= 1
                     && rejected(managerMetrics, Topics.jobs("dc1"), "FORGED") >= 1
                     && rejected(managerMetrics, Topics.dispatch("dc1"), "WRONG_ROLE") >= 2
-                    && rejected(get(gateUrl + "/q/metrics"), Topics.JOB_EVENTS, "WRONG_ROLE") >= 1;
+                    && rejected(get(gateUrl + "/q/metrics"), Topics.JOB_EVENTS, "WRONG_ROLE") >= 1
+                    && rejected(get(gateUrl + "/q/metrics"), Topics.JOB_EVENTS, "OTHER_DATACENTER") >= 2;
+            for (JsonNode worker : dc2Workers) {
+                all &= rejected(get("http://127.0.0.1:" + worker.get("httpPort").asInt() + "/q/metrics"),
+                        Topics.dispatch("dc2"), "OTHER_DATACENTER") >= dc2Workers.size();
+            }
             for (JsonNode worker : workers) {
                 String metrics = get("http://127.0.0.1:" + worker.get("httpPort").asInt() + "/q/metrics");
                 all &= rejected(metrics, Topics.dispatch("dc1"), "UNSIGNED") >= expected
@@ -917,8 +938,9 @@ class DistributedJobTest {
                 + " manager's name signed with dc1's manager's own certified key (UNKNOWN_SENDER), the same in its"
                 + " own name under the fence 2^40 (UNVERIFIED_FENCE, after waiting), a gate's cancel on the dispatch"
                 + " topic signed by it (WRONG_ROLE), dc1's part failed on the events topic under 2^40 (refused by the"
-                + " gate: UNVERIFIED_FENCE): all refused and"
-                + " counted; the job COMPLETED with the target's exact count (%d)%n", unsigned, unsigned - 1,
+                + " gate: UNVERIFIED_FENCE), and, in the same manager's own name, dc2's part failed and a term of"
+                + " dc2's on the events topic and cancels on dc2's dispatch topic (OTHER_DATACENTER, its certificate"
+                + " naming dc1): all refused and counted; the job COMPLETED with the target's exact count (%d)%n", unsigned, unsigned - 1,
                 target.requests("/delay/14"));
     }
 

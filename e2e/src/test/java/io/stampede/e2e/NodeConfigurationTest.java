@@ -141,7 +141,7 @@ class NodeConfigurationTest {
     void aWorkerGivenAnotherNodesCertificateRefusesToStartWithoutShowingItsKey() {
         Map<NodeRole, List<String>> keys = RecordRoles.generate();
         io.stampede.model.security.NodeCertificate.Issued another = io.stampede.model.security.NodeCertificate.issue(
-                NodeRole.WORKER, "worker-dc1-2", keys.get(NodeRole.WORKER).get(0));
+                NodeRole.WORKER, "worker-dc1-2", "dc1", keys.get(NodeRole.WORKER).get(0));
         Command.Result result = Command.service("worker", directory, List.of("-Dstampede.membership.bind-host=127.0.0.1",
                 "-Dstampede.ports.http=0", "-Dstampede.node.datacenter=dc1", "-Dstampede.node.id=worker-dc1-1"), Map.of(
                         "STAMPEDE_SECURITY_RECORD_KEY", "a-record-key-of-32-characters-00",

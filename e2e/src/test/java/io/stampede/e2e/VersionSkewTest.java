@@ -87,7 +87,8 @@ class VersionSkewTest {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log));
         builder.environment().putAll(io.stampede.cli.local.LocalCluster.nodeEnvironment(directory.resolve(".stampede/local"),
-                io.stampede.model.NodeRole.ofLabel(node.get("role").asText()).orElseThrow(), name));
+                io.stampede.model.NodeRole.ofLabel(node.get("role").asText()).orElseThrow(), name,
+                node.hasNonNull("datacenter") ? node.get("datacenter").asText() : ""));
         Process process = builder.start();
         started.add(process);
         return process;

@@ -69,6 +69,19 @@ public final class Topics {
         return topics;
     }
 
+    /**
+     * The datacenter whose topic {@code topic} is (its jobs, dispatch or progress topic); empty for
+     * a topic of the whole cluster.
+     */
+    public static java.util.Optional<String> datacenter(String topic) {
+        String prefix = "stampede.dc.";
+        int dot = topic.lastIndexOf('.');
+        if (!topic.startsWith(prefix) || dot <= prefix.length()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(topic.substring(prefix.length(), dot));
+    }
+
     private static String datacenterTopic(String datacenter, String kind) {
         DatacenterName.problem(datacenter).ifPresent(problem -> {
             throw new IllegalArgumentException("datacenter name " + problem);

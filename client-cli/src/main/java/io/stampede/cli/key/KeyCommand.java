@@ -82,6 +82,11 @@ public final class KeyCommand implements Runnable {
         @Option(names = "--id", required = true, paramLabel = "ID", description = "The node's id (stampede.node.id).")
         String id;
 
+        @Option(names = "--datacenter", paramLabel = "NAME", description = "A manager's or a worker's datacenter"
+                + " (stampede.node.datacenter), which its certificate names: its records speaking for another are"
+                + " refused. Required for managers and workers; a gate belongs to none.")
+        String datacenter;
+
         @Option(names = "--role-key-file", required = true, paramLabel = "FILE",
                 description = "A file holding the role's private key: the whole output of `stampede key roles` (then"
                         + " the certificate is checked against its public-keys), the role's line of it, or the key"
@@ -95,6 +100,12 @@ public final class KeyCommand implements Runnable {
             java.util.Optional<NodeRole> named = NodeRole.ofLabel(role.strip());
             if (named.isEmpty()) {
                 err.println("stampede key node: '" + role + "' is not a role (gate, manager, worker)");
+                return ExitCodes.USAGE;
+            }
+            String dc = datacenter == null ? "" : datacenter.strip();
+            if (named.get() != NodeRole.GATE && dc.isEmpty()) {
+                err.println("stampede key node: --datacenter is required for a " + named.get().label() + ": its"
+                        + " certificate names its datacenter");
                 return ExitCodes.USAGE;
             }
             String roleKey;
@@ -119,7 +130,7 @@ public final class KeyCommand implements Runnable {
             roleKey = lines.isEmpty() ? roleKey.strip() : lines.get(label);
             NodeCertificate.Issued issued;
             try {
-                issued = NodeCertificate.issue(named.get(), id.strip(), roleKey);
+                issued = NodeCertificate.issue(named.get(), id.strip(), dc, roleKey);
                 if (lines.containsKey("public-keys")) {
                     io.stampede.model.security.RecordRoles.ofNode(List.of(lines.get("public-keys").split(",")),
                             issued.certificate(), issued.privateKey());
@@ -129,7 +140,8 @@ public final class KeyCommand implements Runnable {
                         + label + " key " : "") + e.getMessage());
                 return ExitCodes.USAGE;
             }
-            out.println("# The record key of " + named.get().label() + " " + id.strip() + " (docs/security.md#node-keys),"
+            out.println("# The record key of " + named.get().label() + " " + id.strip() + (dc.isEmpty() ? ""
+                    : " of datacenter " + dc) + " (docs/security.md#node-keys),"
                     + " made " + java.time.Instant.now() + "; the private key is shown only now.");
             out.println("# That node only, with every node's stampede.security.record-role-public-keys; it is not"
                     + " given stampede.security.record-role-key.");

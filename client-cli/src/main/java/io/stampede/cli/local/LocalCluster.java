@@ -148,8 +148,9 @@ public final class LocalCluster {
      * its environment: its secrets (the API key's hash, the membership and record keys, a record key
      * of its own certified by its role). For a process started like one of its nodes, outside this class.
      */
-    public static Map<String, String> nodeEnvironment(Path clusterDirectory, NodeRole role, String id) {
-        return LocalSecrets.read(clusterDirectory).nodeEnvironment(role, id);
+    public static Map<String, String> nodeEnvironment(Path clusterDirectory, NodeRole role, String id,
+            String datacenter) {
+        return LocalSecrets.read(clusterDirectory).nodeEnvironment(role, id, datacenter);
     }
 
     /**
@@ -201,12 +202,13 @@ public final class LocalCluster {
     }
 
     /**
-     * How node {@code id} of {@code role} of the local cluster in {@code clusterDirectory} signs its
-     * records, with a key of its own certified now: for a test that writes records as that node.
+     * How node {@code id} of {@code role} (in {@code datacenter}, empty for a gate) of the local
+     * cluster in {@code clusterDirectory} signs its records, with a key of its own certified now: for
+     * a test that writes records as that node.
      */
     public static io.stampede.model.security.RecordSigning recordSigning(Path clusterDirectory, NodeRole role,
-            String id) {
-        return LocalSecrets.read(clusterDirectory).recordSigning(role, id);
+            String id, String datacenter) {
+        return LocalSecrets.read(clusterDirectory).recordSigning(role, id, datacenter);
     }
 
     /** The address every node of a local cluster listens on. */
@@ -550,7 +552,8 @@ public final class LocalCluster {
         command.add("-jar");
         command.add(jar.toString());
 
-        Process process = spawn(command, node.role(), node.id(), ProcessBuilder.Redirect.to(log.toFile()));
+        Process process = spawn(command, node.role(), node.id(), node.datacenter(),
+                ProcessBuilder.Redirect.to(log.toFile()));
         startUp.recordNode(process.toHandle());
         children.put(node.id(), process);
         return new ClusterState.Node(node.id(), node.role().label(), node.datacenter(),
@@ -558,14 +561,15 @@ public final class LocalCluster {
     }
 
     /** Starts a node's command in a session of its own, in the cluster directory, its output to {@code log}. */
-    private Process spawn(List<String> command, NodeRole role, String id, ProcessBuilder.Redirect log)
-            throws IOException {
+    private Process spawn(List<String> command, NodeRole role, String id, String datacenter,
+            ProcessBuilder.Redirect log) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(Processes.inOwnSession(command));
         // Secrets go in the environment, which only this user may read, never on the command line.
         // Never a key from the user's own shell (one for another installation, say), which would
         // contradict what the node is given here and keep it from starting.
         builder.environment().keySet().removeIf(name -> name.startsWith("STAMPEDE_SECURITY_RECORD_"));
-        builder.environment().putAll(LocalSecrets.read(directory).nodeEnvironment(role, id));
+        builder.environment().putAll(LocalSecrets.read(directory).nodeEnvironment(role, id,
+                datacenter == null ? "" : datacenter));
         return builder
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
@@ -621,7 +625,7 @@ public final class LocalCluster {
         if (!seeds.isEmpty()) {
             command.add(command.indexOf("-jar"), "-Dstampede.node.seeds=" + String.join(",", seeds));
         }
-        Process process = spawn(command, NodeRole.ofLabel(node.role()).orElseThrow(), id,
+        Process process = spawn(command, NodeRole.ofLabel(node.role()).orElseThrow(), id, node.datacenter(),
                 ProcessBuilder.Redirect.appendTo(node.log().toFile()));
         children.put(id, process);
         ClusterState.Node again = node.restartedAs(ClusterState.Started.of(process.toHandle()));

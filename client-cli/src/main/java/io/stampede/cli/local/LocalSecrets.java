@@ -132,20 +132,24 @@ record LocalSecrets(String apiKey, String membershipKey, String recordKey, Map<N
     }
 
     /**
-     * How node {@code id} of {@code role} signs and checks records with a key of its own, certified
-     * now; as {@link #recordSigning(Optional)} for a cluster made before role keys.
+     * How node {@code id} of {@code role}, in {@code datacenter} (empty for a gate), signs and checks
+     * records with a key of its own, certified now; as {@link #recordSigning(Optional)} for a cluster
+     * made before role keys.
      */
-    RecordSigning recordSigning(NodeRole role, String id) {
+    RecordSigning recordSigning(NodeRole role, String id, String datacenter) {
         if (recordKey.isEmpty() || roleKeys.isEmpty()) {
             return recordSigning(Optional.of(role));
         }
-        NodeCertificate.Issued own = NodeCertificate.issue(role, id, roleKeys.get(role).get(0));
+        NodeCertificate.Issued own = NodeCertificate.issue(role, id, datacenter, roleKeys.get(role).get(0));
         return RecordSigning.of(recordKey, Optional.empty()).withRoles(RecordRoles.ofNode(
                 RecordRoles.publicEntries(roleKeys), own.certificate(), own.privateKey()));
     }
 
-    /** What node {@code id} of {@code role} gets in its environment: a new key pair of its own each time. */
-    Map<String, String> nodeEnvironment(NodeRole role, String id) {
+    /**
+     * What node {@code id} of {@code role}, in {@code datacenter} (empty for a gate), gets in its
+     * environment: a new key pair of its own each time, its certificate naming its datacenter.
+     */
+    Map<String, String> nodeEnvironment(NodeRole role, String id, String datacenter) {
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("STAMPEDE_SECURITY_API_KEYS", ApiKeys.entry("local", Set.of(ApiKeys.Role.ADMIN), apiKey));
         environment.put("STAMPEDE_MEMBERSHIP_KEY", membershipKey);
@@ -153,7 +157,7 @@ record LocalSecrets(String apiKey, String membershipKey, String recordKey, Map<N
             environment.put("STAMPEDE_SECURITY_RECORD_KEY", recordKey);
         }
         if (!recordKey.isEmpty() && !roleKeys.isEmpty()) {
-            NodeCertificate.Issued own = NodeCertificate.issue(role, id, roleKeys.get(role).get(0));
+            NodeCertificate.Issued own = NodeCertificate.issue(role, id, datacenter, roleKeys.get(role).get(0));
             environment.put("STAMPEDE_SECURITY_RECORD_NODE_KEY", own.privateKey());
             environment.put("STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE", own.certificate());
             environment.put("STAMPEDE_SECURITY_RECORD_ROLE_PUBLIC_KEYS",

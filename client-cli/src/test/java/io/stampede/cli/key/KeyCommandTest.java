@@ -52,7 +52,7 @@ class KeyCommandTest {
         java.util.Map<NodeRole, List<String>> keys = RecordRoles.generate();
         java.nio.file.Path file = directory.resolve("managers");
         java.nio.file.Files.writeString(file, "manager=" + keys.get(NodeRole.MANAGER).get(0) + "\n");
-        assertThat(run("key", "node", "--role", "manager", "--id", "manager-dc1-2", "--role-key-file", file.toString()))
+        assertThat(run("key", "node", "--role", "manager", "--datacenter", "dc1", "--id", "manager-dc1-2", "--role-key-file", file.toString()))
                 .isZero();
         java.util.Map<String, String> lines = new java.util.LinkedHashMap<>();
         out.toString().lines().filter(line -> !line.startsWith("#")).forEach(line -> {
@@ -63,12 +63,13 @@ class KeyCommandTest {
         RecordRoles node = RecordRoles.ofNode(RecordRoles.publicEntries(keys),
                 lines.get("STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE"), lines.get("STAMPEDE_SECURITY_RECORD_NODE_KEY"));
         assertThat(node.certificate().orElseThrow().id()).isEqualTo("manager-dc1-2");
+        assertThat(node.certificate().orElseThrow().datacenter()).isEqualTo("dc1");
         assertThat(node.role()).contains(NodeRole.MANAGER);
         assertThat(out.toString()).doesNotContain(keys.get(NodeRole.MANAGER).get(0));
 
         // The workers' key cannot make a manager's certificate that checks; a wrong role or id is a usage error.
         java.nio.file.Files.writeString(file, keys.get(NodeRole.WORKER).get(0));
-        assertThat(run("key", "node", "--role", "manager", "--id", "manager-dc1-2", "--role-key-file",
+        assertThat(run("key", "node", "--role", "manager", "--datacenter", "dc1", "--id", "manager-dc1-2", "--role-key-file",
                 file.toString())).isZero();
         String certificate = out.toString().lines().filter(line -> line.startsWith(
                 "STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE=")).reduce((first, last) -> last).orElseThrow();
@@ -77,22 +78,27 @@ class KeyCommandTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> RecordRoles.ofNode(RecordRoles.publicEntries(keys),
                 certificate.substring(certificate.indexOf('=') + 1), key.substring(key.indexOf('=') + 1)))
                 .hasMessageStartingWith("is not signed by the managers' key");
+        assertThat(run("key", "node", "--role", "manager", "--id", "manager-dc1-2", "--role-key-file",
+                file.toString())).as("a manager without its datacenter").isEqualTo(2);
+        assertThat(run("key", "node", "--role", "gate", "--datacenter", "dc1", "--id", "gate-1", "--role-key-file",
+                file.toString())).as("a gate with one").isEqualTo(2);
         assertThat(run("key", "node", "--role", "boss", "--id", "x", "--role-key-file", file.toString())).isEqualTo(2);
-        assertThat(run("key", "node", "--role", "worker", "--id", "a:b", "--role-key-file", file.toString()))
+        assertThat(run("key", "node", "--role", "worker", "--datacenter", "dc1", "--id", "a:b", "--role-key-file", file.toString()))
                 .isEqualTo(2);
-        assertThat(run("key", "node", "--role", "worker", "--id", "w", "--role-key-file", directory.resolve("none")
+        assertThat(run("key", "node", "--role", "worker", "--datacenter", "dc1", "--id", "w", "--role-key-file", directory.resolve("none")
                 .toString())).isEqualTo(2);
         java.nio.file.Files.writeString(file, "not a key");
-        assertThat(run("key", "node", "--role", "worker", "--id", "w", "--role-key-file", file.toString())).isEqualTo(2);
+        assertThat(run("key", "node", "--role", "worker", "--datacenter", "dc1", "--id", "w", "--role-key-file", file.toString())).isEqualTo(2);
         // The whole output of `stampede key roles`: the certificate is checked against its public keys.
         java.nio.file.Files.writeString(file, "public-keys=" + String.join(",", RecordRoles.publicEntries(keys))
                 + "\nmanager=" + keys.get(NodeRole.WORKER).get(0) + "\n");
-        assertThat(run("key", "node", "--role", "manager", "--id", "manager-dc1-2", "--role-key-file",
+        assertThat(run("key", "node", "--role", "manager", "--datacenter", "dc1", "--id", "manager-dc1-2", "--role-key-file",
                 file.toString())).as("a worker's key under the managers' name").isEqualTo(2);
         java.nio.file.Files.writeString(file, "worker=" + keys.get(NodeRole.WORKER).get(0) + "\n");
-        assertThat(run("key", "node", "--role", "manager", "--id", "manager-dc1-2", "--role-key-file",
+        assertThat(run("key", "node", "--role", "manager", "--datacenter", "dc1", "--id", "manager-dc1-2", "--role-key-file",
                 file.toString())).isEqualTo(2);
-        assertThat(err.toString()).contains("'boss' is not a role", "'a:b' is not a node id",
+        assertThat(err.toString()).contains("--datacenter is required for a manager",
+                "a gate belongs to no datacenter", "'boss' is not a role", "'a:b' is not a node id",
                 "cannot read --role-key-file", "the --role-key-file's worker key is not an Ed25519 private key",
                 "the --role-key-file's manager key is not signed by the managers' key",
                 "has no manager= line");

@@ -35,7 +35,7 @@ class LocalSecretsTest {
 
         for (NodeRole role : NodeRole.values()) {
             String id = role.label() + "-dc1-1";
-            Map<String, String> environment = read.nodeEnvironment(role, id);
+            Map<String, String> environment = read.nodeEnvironment(role, id, role == NodeRole.GATE ? "" : "dc1");
             assertThat(environment).doesNotContainKey("STAMPEDE_SECURITY_RECORD_ROLE_KEY");
             for (NodeRole any : NodeRole.values()) {
                 assertThat(String.join("\n", environment.values())).as("%s's environment", role.label())
@@ -47,6 +47,7 @@ class LocalSecretsTest {
                     "STAMPEDE_SECURITY_RECORD_NODE_CERTIFICATE"));
             assertThat(certificate.role()).isEqualTo(role);
             assertThat(certificate.id()).isEqualTo(id);
+            assertThat(certificate.datacenter()).isEqualTo(role == NodeRole.GATE ? "" : "dc1");
 
             // What the node signs, the cluster takes in its own name only.
             RecordSigning node = RecordSigning.of(read.recordKey(), Optional.empty()).withRoles(RecordRoles.ofNode(
@@ -66,9 +67,9 @@ class LocalSecretsTest {
                         .isEqualTo(sender.equals(id) ? Optional.empty() : Optional.of(RecordSigning.Refusal.UNKNOWN_SENDER));
             }
         }
-        assertThat(read.nodeEnvironment(NodeRole.WORKER, "worker-dc1-1").get("STAMPEDE_SECURITY_RECORD_NODE_KEY"))
+        assertThat(read.nodeEnvironment(NodeRole.WORKER, "worker-dc1-1", "dc1").get("STAMPEDE_SECURITY_RECORD_NODE_KEY"))
                 .as("a new key each time a node starts").isNotEqualTo(read.nodeEnvironment(NodeRole.WORKER,
-                        "worker-dc1-1").get("STAMPEDE_SECURITY_RECORD_NODE_KEY"));
+                        "worker-dc1-1", "dc1").get("STAMPEDE_SECURITY_RECORD_NODE_KEY"));
         // What a worker of this cluster signs, a checker of it takes, on the worker's own topic only.
         RecordSigning worker = read.recordSigning(Optional.of(NodeRole.WORKER));
         byte[] value = "{}".getBytes(StandardCharsets.UTF_8);

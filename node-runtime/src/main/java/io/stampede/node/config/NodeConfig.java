@@ -161,6 +161,14 @@ public interface NodeConfig {
          */
         @WithDefault("false")
         boolean recordRoleAcceptUnsigned();
+
+        /**
+         * Whether every record read must carry a node's certificate, a manager's or a worker's naming
+         * its datacenter: records signed with a role's own private key are refused
+         * (docs/security.md#requiring-node-certificates). Needs {@link #recordNodeKey}.
+         */
+        @WithDefault("false")
+        boolean recordRequireNodeCertificate();
     }
 
     interface Protocol {

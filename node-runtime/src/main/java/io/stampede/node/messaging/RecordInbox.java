@@ -158,6 +158,12 @@ public class RecordInbox {
                 return "its MAC or its role signature is not one of a key this node accepts";
             case UNKNOWN_SENDER:
                 return "it is signed by a node's own key, certified by its role, and names another sender";
+            case OTHER_DATACENTER:
+                return "it is signed by a node's own key, whose certificate names another datacenter than the one"
+                        + " the record speaks for";
+            case UNCERTIFIED:
+                return "it carries no node certificate, or a manager's or worker's naming no datacenter, and"
+                        + " stampede.security.record-require-node-certificate is on";
             default:
                 return "it carries no MAC of a record key this node accepts (stampede.security.record-key), or, with"
                         + " role signatures, no role signature (stampede.security.record-role-key)";

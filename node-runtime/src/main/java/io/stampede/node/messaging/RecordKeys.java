@@ -58,9 +58,11 @@ public final class RecordKeys {
                             + " (docs/security.md#role-signatures)");
                 }
                 LOG.infof("Kafka records are signed with the cluster's record key and as a %s's%s, and each record read"
-                        + " must be signed by a role that writes its topic (role signatures on)", identity.role().label(),
+                        + " must be signed by a role that writes its topic (role signatures on)%s", identity.role().label(),
                         signing.roles().flatMap(RecordRoles::certificate).isPresent()
-                                ? ", with this node's own certified key (docs/security.md#node-keys)" : "");
+                                ? ", with this node's own certified key (docs/security.md#node-keys)" : "",
+                        config.security().recordRequireNodeCertificate()
+                                ? ", by a node's certified key (stampede.security.record-require-node-certificate)" : "");
             }
             return signing;
         }
@@ -71,8 +73,9 @@ public final class RecordKeys {
         RecordSigning signing = of(security);
         if (signing.on() && security.recordNodeKey().isPresent() && security.recordNodeCertificate().isPresent()
                 && security.recordRolePublicKeys().isPresent()) {
-            return signing.withRoles(RecordRoles.ofNode(security.recordRolePublicKeys().get(),
-                    security.recordNodeCertificate().get(), security.recordNodeKey().get()),
+            RecordRoles roles = RecordRoles.ofNode(security.recordRolePublicKeys().get(),
+                    security.recordNodeCertificate().get(), security.recordNodeKey().get());
+            return signing.withRoles(security.recordRequireNodeCertificate() ? roles.requiringCertificates() : roles,
                     security.recordRoleAcceptUnsigned());
         }
         if (!signing.on() || security.recordRoleKey().isEmpty() || security.recordRolePublicKeys().isEmpty()) {
@@ -92,14 +95,28 @@ public final class RecordKeys {
     }
 
     /**
-     * Every problem with the record keys of node {@code id} of {@code role}; the keys themselves are
-     * never in a message.
+     * Every problem with the record keys of node {@code id} of {@code role}, in {@code datacenter}
+     * (a manager's or a worker's); the keys themselves are never in a message.
      */
-    public static List<String> problems(NodeConfig.Security security, NodeRole role, String id) {
+    public static List<String> problems(NodeConfig.Security security, NodeRole role, String id,
+            Optional<String> datacenter) {
         if (security.recordNodeKey().isEmpty() && security.recordNodeCertificate().isEmpty()) {
-            return problems(security, role);
+            List<String> problems = problems(security, role);
+            if (security.recordRequireNodeCertificate()) {
+                problems.add("stampede.security.record-require-node-certificate: set without"
+                        + " stampede.security.record-node-key and record-node-certificate: a node that requires"
+                        + " certificates signs with its own certified key (stampede key node)");
+            }
+            return problems;
         }
         List<String> problems = problems(security);
+        if (security.recordRequireNodeCertificate() && (security.recordAcceptUnsigned()
+                || security.recordRoleAcceptUnsigned())) {
+            problems.add("stampede.security.record-require-node-certificate: set with"
+                    + (security.recordAcceptUnsigned() ? " stampede.security.record-accept-unsigned"
+                            : " stampede.security.record-role-accept-unsigned")
+                    + ", which takes records without any signature: remove that first");
+        }
         if (security.recordNodeKey().isEmpty() || security.recordNodeCertificate().isEmpty()) {
             problems.add(security.recordNodeKey().isEmpty()
                     ? "stampede.security.record-node-key: required with stampede.security.record-node-certificate"
@@ -147,6 +164,14 @@ public final class RecordKeys {
         if (certificate.role() != role || !certificate.id().equals(id)) {
             problems.add("stampede.security.record-node-certificate: it is " + certificate.role().label() + " "
                     + certificate.id() + "'s, and this node is " + role.label() + " " + id);
+        } else if (!certificate.datacenter().isEmpty() && !datacenter.equals(Optional.of(certificate.datacenter()))) {
+            problems.add("stampede.security.record-node-certificate: it names datacenter " + certificate.datacenter()
+                    + ", and this node is " + datacenter.map(name -> "of " + name).orElse("of none"));
+        } else if (certificate.datacenter().isEmpty() && role != NodeRole.GATE
+                && security.recordRequireNodeCertificate()) {
+            problems.add("stampede.security.record-node-certificate: it names no datacenter, and"
+                    + " stampede.security.record-require-node-certificate refuses a " + role.label() + "'s records"
+                    + " without one: make it again with stampede key node --datacenter");
         }
         return problems;
     }

@@ -51,7 +51,7 @@ public class SettingsCheck {
         problems.addAll(apiKeys.problems());
         problems.addAll(io.stampede.node.messaging.KafkaClients.of(config.kafka()).problems());
         problems.addAll(io.stampede.node.messaging.RecordKeys.problems(config.security(), identity.role(),
-                identity.id()));
+                identity.id(), identity.datacenter()));
         problems.addAll(io.stampede.node.security.Targets.of(config).problems());
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException(problems);

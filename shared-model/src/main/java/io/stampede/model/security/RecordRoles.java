@@ -62,6 +62,8 @@ public final class RecordRoles {
     /** This process's certificate, when it signs with its own key rather than its role's. */
     private final Optional<NodeCertificate> certificate;
     private final byte[] certificateBytes;
+    /** Whether a record must carry a certificate, a manager's or a worker's naming its datacenter. */
+    private final boolean certificatesRequired;
     private final ThreadLocal<Signature> signatures = ThreadLocal.withInitial(RecordRoles::signature);
     /** Certificates already checked, by their text: most recently used kept. */
     private final Map<String, NodeCertificate> checked = Collections.synchronizedMap(
@@ -73,12 +75,23 @@ public final class RecordRoles {
             });
 
     private RecordRoles(Map<NodeRole, List<PublicKey>> publicKeys, Optional<NodeRole> role, PrivateKey privateKey,
-            Optional<NodeCertificate> certificate) {
+            Optional<NodeCertificate> certificate, boolean certificatesRequired) {
         this.publicKeys = Map.copyOf(publicKeys);
         this.role = role;
         this.privateKey = privateKey;
         this.certificate = certificate;
         this.certificateBytes = certificate.map(own -> own.text().getBytes(StandardCharsets.UTF_8)).orElse(null);
+        this.certificatesRequired = certificatesRequired;
+    }
+
+    /**
+     * These roles, refusing every record that carries no certificate (one signed with a role's own
+     * private key) and every manager's or worker's whose certificate names no datacenter
+     * ({@link RecordSigning.Refusal#UNCERTIFIED}): once every node signs with its own certified key,
+     * a role's private key in the wrong hands writes nothing that is read.
+     */
+    public RecordRoles requiringCertificates() {
+        return new RecordRoles(publicKeys, role, privateKey, certificate, true);
     }
 
     /**
@@ -93,9 +106,9 @@ public final class RecordRoles {
     public static RecordRoles of(List<String> publicKeys, Optional<NodeRole> role, Optional<String> privateKey) {
         Map<NodeRole, List<PublicKey>> keys = publicKeys(publicKeys);
         if (role.isEmpty() || privateKey.isEmpty()) {
-            return new RecordRoles(keys, Optional.empty(), null, Optional.empty());
+            return new RecordRoles(keys, Optional.empty(), null, Optional.empty(), false);
         }
-        RecordRoles roles = new RecordRoles(keys, role, privateKey(privateKey.get()), Optional.empty());
+        RecordRoles roles = new RecordRoles(keys, role, privateKey(privateKey.get()), Optional.empty(), false);
         byte[] probe = "stampede-role-key-check".getBytes(StandardCharsets.UTF_8);
         if (roles.check(Topics.DEAD_LETTER, "probe", probe, role.get().label().getBytes(StandardCharsets.UTF_8),
                 roles.sign(Topics.DEAD_LETTER, "probe", probe), null).isPresent()) {
@@ -119,7 +132,7 @@ public final class RecordRoles {
             throw new IllegalArgumentException("is not signed by the " + own.role().label() + "s' key: it does not"
                     + " verify with the " + own.role().label() + "'s public key");
         }
-        return new RecordRoles(keys, Optional.of(own.role()), own.matching(privateKey), Optional.of(own));
+        return new RecordRoles(keys, Optional.of(own.role()), own.matching(privateKey), Optional.of(own), false);
     }
 
     /**
@@ -266,8 +279,12 @@ public final class RecordRoles {
      * on a manager's dispatch topic, a manager's record of the events topic signed by a gate); {@link RecordSigning.Refusal#FORGED} when its signature is not
      * that role's, or, with a certificate, when the certificate is not that role's or the signature
      * not the certificate's key's; {@link RecordSigning.Refusal#UNKNOWN_SENDER} when a certified
-     * record names a sender other than the certificate's node. A record whose type or sender cannot
-     * be read is left to its reader, which counts it as unreadable.
+     * record names a sender other than the certificate's node;
+     * {@link RecordSigning.Refusal#OTHER_DATACENTER} when the certificate names a datacenter and the
+     * record speaks for another (on that datacenter's topic, or naming it in its payload on the
+     * events topic), and {@link RecordSigning.Refusal#UNCERTIFIED} when certificates are required
+     * and the record carries none. A record whose type or sender cannot be read is left to its
+     * reader, which counts it as unreadable.
      *
      * @param role        its {@link #ROLE_HEADER}, or null
      * @param signature   its {@link #SIGNATURE_HEADER}, or null
@@ -281,6 +298,9 @@ public final class RecordRoles {
             return Optional.of(RecordSigning.Refusal.WRONG_ROLE);
         }
         Optional<NodeCertificate> node = Optional.empty();
+        if (certificate == null && certificatesRequired) {
+            return Optional.of(RecordSigning.Refusal.UNCERTIFIED);
+        }
         if (certificate != null) {
             node = checked(signer.get(), certificate);
             if (node.isEmpty() || signature == null || !verifies(List.of(node.get().publicKey()), topic, kafkaKey,
@@ -289,6 +309,9 @@ public final class RecordRoles {
             }
         } else if (signature == null || !verifies(publicKeys.get(signer.get()), topic, kafkaKey, value, signature)) {
             return Optional.of(RecordSigning.Refusal.FORGED);
+        }
+        if (certificatesRequired && signer.get() != NodeRole.GATE && node.get().datacenter().isEmpty()) {
+            return Optional.of(RecordSigning.Refusal.UNCERTIFIED);
         }
         Optional<String> certified = node.map(NodeCertificate::id);
         boolean typed = !topic.equals(Topics.DEAD_LETTER);
@@ -305,7 +328,19 @@ public final class RecordRoles {
         if (certified.isPresent() && heading.sender().map(sender -> !certified.get().equals(sender)).orElse(false)) {
             return Optional.of(RecordSigning.Refusal.UNKNOWN_SENDER);
         }
+        if (typed && node.isPresent() && !node.get().datacenter().isEmpty()
+                && !node.get().datacenter().equals(spokenFor(topic, heading).orElse(null))) {
+            return Optional.of(RecordSigning.Refusal.OTHER_DATACENTER);
+        }
         return Optional.empty();
+    }
+
+    /**
+     * The datacenter a record of a node of a datacenter speaks for: the one whose topic it is on, or
+     * on the events topic, the one its payload names.
+     */
+    private static Optional<String> spokenFor(String topic, RecordCodec.Heading heading) {
+        return Topics.datacenter(topic).or(heading::datacenter);
     }
 
     /** The certificate a record carries, when it is one of {@code signer}'s, signed by that role's key. */

@@ -46,7 +46,19 @@ public final class RecordSigning {
          * The record is signed by a node's own key ({@link NodeCertificate}) and names another node as
          * its sender: a node writing in another's name, or in the name of one that does not exist.
          */
-        UNKNOWN_SENDER
+        UNKNOWN_SENDER,
+        /**
+         * The record is signed by a node's own key, whose certificate names a datacenter, and speaks
+         * for another: it is on another datacenter's topic, or, on the events topic, names another
+         * datacenter or none.
+         */
+        OTHER_DATACENTER,
+        /**
+         * Certificates are required ({@link RecordRoles#requiringCertificates}) and the record carries
+         * none (it is signed with a role's own key), or a manager's or a worker's that names no
+         * datacenter.
+         */
+        UNCERTIFIED
     }
 
     /** What a MAC or a signature is computed over, fed in parts. */

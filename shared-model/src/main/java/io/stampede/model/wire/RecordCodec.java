@@ -267,14 +267,20 @@ public final class RecordCodec {
         return heading(bytes).sender();
     }
 
-    /** A record's type and sender, each as {@link #type} and {@link #sender} read them. */
-    public record Heading(Optional<RecordType> type, Optional<String> sender) {
-        static final Heading NONE = new Heading(Optional.empty(), Optional.empty());
+    /**
+     * A record's type and sender, each as {@link #type} and {@link #sender} read them.
+     *
+     * @param datacenter the payload's {@code datacenter}: the datacenter a manager's record on the
+     *                   events topic speaks for
+     */
+    public record Heading(Optional<RecordType> type, Optional<String> sender, Optional<String> datacenter) {
+        static final Heading NONE = new Heading(Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /**
-     * A record's type and sender, read in one pass over its top level without building its
-     * payload: the last of each when one is given twice, empty when not text.
+     * A record's type and sender, and its payload's datacenter, read in one pass without building
+     * the payload: the last of each when one is given twice (as {@link #decode} reads them), empty
+     * when not text.
      */
     public static Heading heading(byte[] bytes) {
         if (bytes == null || bytes.length > MAX_RECORD_BYTES) {
@@ -282,6 +288,7 @@ public final class RecordCodec {
         }
         String type = null;
         String sender = null;
+        String datacenter = null;
         try (JsonParser parser = JSON.getFactory().createParser(bytes)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return Heading.NONE;
@@ -294,13 +301,36 @@ public final class RecordCodec {
                     type = text;
                 } else if ("sender".equals(field)) {
                     sender = text;
+                } else if ("payload".equals(field)) {
+                    // A later payload replaces an earlier one as a whole, as decode reads it. An
+                    // object is read to its end here; anything else is skipped below.
+                    datacenter = null;
+                    if (value == JsonToken.START_OBJECT) {
+                        datacenter = payloadDatacenter(parser);
+                        continue;
+                    }
                 }
                 parser.skipChildren();
             }
         } catch (IOException e) {
             return Heading.NONE;
         }
-        return new Heading(Optional.ofNullable(type).flatMap(RecordType::byName), Optional.ofNullable(sender));
+        return new Heading(Optional.ofNullable(type).flatMap(RecordType::byName), Optional.ofNullable(sender),
+                Optional.ofNullable(datacenter));
+    }
+
+    /** The {@code datacenter} text of the object the parser has just entered, the last one; reads to its end. */
+    private static String payloadDatacenter(JsonParser parser) throws IOException {
+        String datacenter = null;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String field = parser.getCurrentName();
+            JsonToken value = parser.nextToken();
+            if ("datacenter".equals(field)) {
+                datacenter = value == JsonToken.VALUE_STRING ? parser.getText() : null;
+            }
+            parser.skipChildren();
+        }
+        return datacenter;
     }
 
     /** How many bytes {@code text} takes as a JSON string in a record, quotes and escapes included. */

@@ -82,7 +82,7 @@ class RecordSigningBenchmark {
     @Test
     void printsTheTimeToCheckARecordSignedByACertifiedNode() {
         Map<NodeRole, List<String>> keys = RecordRoles.generate();
-        NodeCertificate.Issued issued = NodeCertificate.issue(NodeRole.MANAGER, "manager-dc1-1",
+        NodeCertificate.Issued issued = NodeCertificate.issue(NodeRole.MANAGER, "manager-dc1-1", "dc1",
                 keys.get(NodeRole.MANAGER).get(0));
         RecordRoles manager = RecordRoles.ofNode(RecordRoles.publicEntries(keys), issued.certificate(),
                 issued.privateKey());
@@ -99,7 +99,7 @@ class RecordSigningBenchmark {
             }
             byte[] value = io.stampede.model.wire.RecordCodec.encode(io.stampede.model.wire.Envelope.of(
                     io.stampede.model.wire.Subject.job(io.stampede.model.JobId.of("job-1")), "manager-dc1-1", 3, 1, 1L,
-                    new io.stampede.model.wire.Payload.JobCancelRequested(new String(text))));
+                    new io.stampede.model.wire.Payload.WorkflowCancelRequested(new String(text), "worker-dc1-1", 0)));
             int rounds = Math.max(50, 2_000_000 / bytes);
             byte[] signature = manager.sign(topic, "job-1", value);
             int refused = 0;

@@ -177,13 +177,21 @@ class RecordCodecTest {
         assertThat(RecordCodec.sender(numbered.getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEmpty();
         assertThat(RecordCodec.heading(numbered.getBytes(StandardCharsets.UTF_8)))
                 .as("the type and sender in one pass: a sender that is not text is none")
-                .isEqualTo(new RecordCodec.Heading(Optional.of(RecordType.EXTENSION_REQUESTED), Optional.empty()));
+                .isEqualTo(new RecordCodec.Heading(Optional.of(RecordType.EXTENSION_REQUESTED), Optional.empty(),
+                        Optional.empty()));
         String twice = new String(RecordCodec.encode(request), StandardCharsets.UTF_8)
                 .replace("{", "{\"type\":\"job.submitted\",\"sender\":\"gate-1\",");
         assertThat(RecordCodec.heading(twice.getBytes(StandardCharsets.UTF_8))).as("the last of each, as decoded")
-                .isEqualTo(new RecordCodec.Heading(Optional.of(RecordType.EXTENSION_REQUESTED), Optional.of("worker-1")));
+                .isEqualTo(new RecordCodec.Heading(Optional.of(RecordType.EXTENSION_REQUESTED), Optional.of("worker-1"),
+                        Optional.empty()));
         assertThat(RecordCodec.heading("[]".getBytes(StandardCharsets.UTF_8)))
-                .isEqualTo(new RecordCodec.Heading(Optional.empty(), Optional.empty()));
+                .isEqualTo(new RecordCodec.Heading(Optional.empty(), Optional.empty(), Optional.empty()));
+        // A payload that is not an object is skipped whole: what comes after it is still read.
+        String early = new String(RecordCodec.encode(request), StandardCharsets.UTF_8)
+                .replace("{", "{\"type\":\"job.submitted\",\"sender\":\"gate-1\",\"payload\":[[1],{\"datacenter\":\"dc9\"}],");
+        assertThat(RecordCodec.heading(early.getBytes(StandardCharsets.UTF_8))).as("a payload given as an array first")
+                .isEqualTo(new RecordCodec.Heading(Optional.of(RecordType.EXTENSION_REQUESTED), Optional.of("worker-1"),
+                        Optional.empty()));
     }
 
     @Test
