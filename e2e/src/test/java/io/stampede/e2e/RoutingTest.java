@@ -117,9 +117,14 @@ class RoutingTest {
         JsonNode routing = job.get("routing");
         assertThat(routing.get("rule").asText()).isEqualTo("BEST_SCORE");
         assertThat(routing.get("reason").asText()).startsWith("dc1 has the lowest score");
-        assertThat(routing.get("fallback")).extracting(JsonNode::asText).containsExactly("dc1", "dc2", "dc3");
-        assertThat(routing.at("/candidates/0/score").asDouble()).isLessThan(routing.at("/candidates/1/score").asDouble());
-        assertThat(routing.at("/candidates/1/score").asDouble()).isLessThan(routing.at("/candidates/2/score").asDouble());
+        // The fallback chain follows the scores: dc1 first by far (no delay); dc2 before dc3 unless, on
+        // a loaded machine, dc2's estimate deviates enough to score behind it.
+        java.util.List<String> byScore = new java.util.ArrayList<>();
+        routing.get("candidates").forEach(candidate -> byScore.add(candidate.get("name").asText()));
+        byScore.sort(java.util.Comparator.comparingDouble(name -> score(routing, name)));
+        assertThat(routing.get("fallback")).extracting(JsonNode::asText).as(routing.toString())
+                .containsExactlyElementsOf(byScore);
+        assertThat(byScore.get(0)).isEqualTo("dc1");
 
         Command.Result watched = Command.stampede(directory, Duration.ofMinutes(1), "watch", "--gate=" + gateUrl, id);
         assertThat(watched.exitCode()).as(watched.toString()).isZero();
@@ -140,7 +145,17 @@ class RoutingTest {
         System.out.printf("dc1's only worker killed: the gate called dc1 UNHEALTHY after %.1f s (%s); the next"
                 + " job went to %s: %s%n", unhealthyAfter, datacenter("dc1").get("why").asText(),
                 job.get("datacenters").fieldNames().next(), job.at("/routing/reason").asText());
-        assertThat(job.get("datacenters").fieldNames()).toIterable().containsExactly("dc2");
+        // The next nearest by the gate's own figures: the best bucket, then the lowest score (the
+        // probes' upper bound, ×1.0–1.8 for load). dc2 is 40 ms nearer, but on a loaded machine its
+        // estimate's deviation, or a moment of load there, can put it behind dc3; the decision
+        // records the figures it used, and the job must go where they point.
+        JsonNode routing = job.get("routing");
+        String next = nextNearest(routing);
+        assertThat(next).as(routing.toString()).isIn("dc2", "dc3");
+        assertThat(job.get("datacenters").fieldNames()).toIterable().as(routing.toString()).containsExactly(next);
+        if (!next.equals("dc2")) {
+            System.out.printf("  dc3 went first by the gate's figures: %s%n", routing.get("candidates"));
+        }
         assertThat(job.at("/routing/rule").asText()).isEqualTo("FORCED");
         assertThat(job.at("/routing/candidates/0/excluded").asText()).isNotEmpty();
         assertThat(unhealthyAfter).as("the worker's DEAD verdict and one probe period").isLessThan(30);
@@ -272,7 +287,34 @@ class RoutingTest {
         assertThat(waitingRan).as("the queued job ran once the busy one let its cores go").isGreaterThan(cancelledAt);
     }
 
-    /** A job as the gate shows it. */
+    /** A candidate's score in a routing decision. */
+    private static double score(JsonNode routing, String datacenter) {
+        for (JsonNode candidate : routing.get("candidates")) {
+            if (candidate.get("name").asText().equals(datacenter)) {
+                return candidate.get("score").asDouble();
+            }
+        }
+        throw new AssertionError(datacenter + " is not a candidate: " + routing);
+    }
+
+    /** The usable candidate of a routing decision in the best bucket with the lowest score. */
+    private static String nextNearest(JsonNode routing) {
+        java.util.List<String> buckets = java.util.List.of("HEALTHY", "BUSY", "DEGRADED", "UNHEALTHY");
+        JsonNode best = null;
+        for (JsonNode candidate : routing.get("candidates")) {
+            if (!candidate.get("excluded").asText().isEmpty()) {
+                continue;
+            }
+            int bucket = buckets.indexOf(candidate.get("bucket").asText());
+            if (best == null || bucket < buckets.indexOf(best.get("bucket").asText())
+                    || bucket == buckets.indexOf(best.get("bucket").asText())
+                            && candidate.get("score").asDouble() < best.get("score").asDouble()) {
+                best = candidate;
+            }
+        }
+        return best == null ? "" : best.get("name").asText();
+    }
+
     /** A candidate's blended latency in a routing decision. */
     private static double blended(JsonNode routing, String datacenter) {
         for (JsonNode candidate : routing.get("candidates")) {
@@ -283,6 +325,7 @@ class RoutingTest {
         throw new AssertionError(datacenter + " is not a candidate: " + routing);
     }
 
+    /** A job as the gate shows it. */
     private record JobNode(JsonNode json) {
         JobNode(String id) throws Exception {
             this(Command.getJson(gateUrl + "/api/v1/jobs/" + id));
