@@ -85,10 +85,20 @@ class LocalClusterTest {
             }
         }
 
-        // The API wants the cluster's key, which the CLI finds in the credentials file by itself.
-        assertThat(java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build()
-                .send(HttpRequest.newBuilder(URI.create(rows.get(0).url() + "/api/v1/jobs")).build(),
-                        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+        // The API wants the cluster's key, which the CLI finds in the credentials file by itself. A
+        // listing is the gate's lowest-priority work, shed (503, Retry-After) before anything else
+        // while the gate judges itself overloaded, as it can just after starting on a busy machine:
+        // asked again, the answer is 401.
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        int[] unkeyed = new int[1];
+        org.awaitility.Awaitility.await().atMost(30, java.util.concurrent.TimeUnit.SECONDS)
+                .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                    unkeyed[0] = client.send(HttpRequest.newBuilder(URI.create(rows.get(0).url() + "/api/v1/jobs"))
+                            .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                    return unkeyed[0] != 503;
+                });
+        assertThat(unkeyed[0]).as("without a key").isEqualTo(401);
         Path credentials = directory.resolve(".stampede/local/credentials");
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(credentials)))
                 .isEqualTo("rw-------");
