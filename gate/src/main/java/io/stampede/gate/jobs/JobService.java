@@ -344,7 +344,8 @@ public class JobService {
     }
 
     private void apply(RecordInbox.Source source, Envelope envelope) {
-        if (envelope.payload() instanceof Payload.DatacenterStatus status) {
+        if (envelope.payload() instanceof Payload.DatacenterStatus status && status.manager().equals(envelope.sender())) {
+            // Only a manager's own: another's would set what the gates use with that manager.
             peers.told(status.manager(), status.capabilities());
         }
         GateJobs.Applied applied;

@@ -65,6 +65,9 @@ class JobsApiTest {
     @Inject
     NodeLoad load;
 
+    @Inject
+    io.stampede.node.protocol.PeerProtocols peers;
+
     static KafkaProbe kafka;
     static KafkaProbe.Watch dc1Jobs;
     static KafkaProbe.Watch dc2Jobs;
@@ -450,5 +453,26 @@ class JobsApiTest {
         assertThat(last.contentType()).startsWith("application/problem+json");
         given().get("/q/metrics").then().body(containsString(
                 "stampede_gate_requests_refused_total{"));
+    }
+
+    @Test
+    @Order(12)
+    void aDatacenterStatusTellsTheGateWhatItsSenderSpeaksNotWhatAnotherManagerDoes() {
+        // Sent by manager-test: one naming another manager as the datacenter's, then one naming itself.
+        asManager("dc1", statusOf("manager-dc1", "made-up-by-another"));
+        asManager("dc1", statusOf("manager-test", "told-by-itself"));
+        await().atMost(10, TimeUnit.SECONDS).until(() -> told("manager-test").contains("told-by-itself"));
+        assertThat(told("manager-dc1")).doesNotContain("made-up-by-another");
+    }
+
+    private static Payload.DatacenterStatus statusOf(String manager, String capability) {
+        return new Payload.DatacenterStatus("dc1", manager, 2, 4, 4, 0, LoadState.HEALTHY,
+                io.stampede.model.load.Backpressure.NONE, "", 2, 1, 1, 0L, List.of(capability));
+    }
+
+    /** What the gate holds a peer told it speaks; nothing for a peer it does not know. */
+    private java.util.Set<String> told(String peer) {
+        return peers.view().peers().stream().filter(known -> known.node().equals(peer)).findFirst()
+                .map(known -> (java.util.Set<String>) known.capabilities()).orElse(java.util.Set.of());
     }
 }
