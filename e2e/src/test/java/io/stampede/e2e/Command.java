@@ -215,11 +215,11 @@ final class Command {
                 .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
-    /** A node's Prometheus series {@code name}, a line each, as {@code /q/metrics} has them. */
+    /** A node's Prometheus series {@code name} (with labels or none), a line each, as {@code /q/metrics} has them. */
     static List<String> metricLines(String nodeUrl, String name) throws Exception {
         String metrics = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(nodeUrl + "/q/metrics"))
                 .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-        return metrics.lines().filter(line -> line.startsWith(name + "{")).toList();
+        return metrics.lines().filter(line -> line.startsWith(name + "{") || line.startsWith(name + " ")).toList();
     }
 
     /** GETs a URL and reads the answer as JSON. */

@@ -880,6 +880,15 @@ class DistributedJobTest {
             }
         }
 
+        // A gate taken over, in its own name with a key of its own certified as the gate's, cancels the job
+        // under the highest generation a record may carry, which no gate has stated: the manager holds it,
+        // then refuses it.
+        try (KafkaProbe taken = new KafkaProbe(bootstrapServers, KafkaSecurity.PLAINTEXT,
+                LocalCluster.recordSigning(directory.resolve(".stampede/local"), NodeRole.GATE, "gate-1", ""))) {
+            taken.send(Topics.jobs("dc1"), subject.key(), RecordCodec.encode(Envelope.of(subject, "gate-1",
+                    RecordCodec.MAX_FENCE, Long.MAX_VALUE / 2, now, new Payload.JobCancelRequested("a gate taken over"))));
+        }
+
         // Every node has refused them while the job still runs: had one been applied, the job would end now.
         String managerUrl = "http://127.0.0.1:" + dc1.stream().filter(node -> node.get("id").asText().equals(manager))
                 .findFirst().orElseThrow().get("httpPort").asInt() + "/q/metrics";
@@ -913,7 +922,8 @@ class DistributedJobTest {
         // The cancels under an inflated fence, held while no majority states its term, are refused in the end.
         // (A worker, or a gate, waits 20 s for a majority to state it.)
         await().atMost(45, TimeUnit.SECONDS).until(() -> {
-            boolean all = rejected(get(gateUrl + "/q/metrics"), Topics.JOB_EVENTS, "UNVERIFIED_FENCE") == 1;
+            boolean all = rejected(get(gateUrl + "/q/metrics"), Topics.JOB_EVENTS, "UNVERIFIED_FENCE") == 1
+                    && rejected(get(managerUrl), Topics.jobs("dc1"), "UNVERIFIED_FENCE") == 1;
             for (JsonNode worker : workers) {
                 all &= rejected(get("http://127.0.0.1:" + worker.get("httpPort").asInt() + "/q/metrics"),
                         Topics.dispatch("dc1"), "UNVERIFIED_FENCE") == workers.size();
@@ -940,7 +950,8 @@ class DistributedJobTest {
                 + " topic signed by it (WRONG_ROLE), dc1's part failed on the events topic under 2^40 (refused by the"
                 + " gate: UNVERIFIED_FENCE), and, in the same manager's own name, dc2's part failed and a term of"
                 + " dc2's on the events topic and cancels on dc2's dispatch topic (OTHER_DATACENTER, its certificate"
-                + " naming dc1): all refused and counted; the job COMPLETED with the target's exact count (%d)%n", unsigned, unsigned - 1,
+                + " naming dc1), and the gate's cancel under 2^40 in its own name, a generation no gate stated (refused"
+                + " by the manager: UNVERIFIED_FENCE): all refused and counted; the job COMPLETED with the target's exact count (%d)%n", unsigned, unsigned - 1,
                 target.requests("/delay/14"));
     }
 

@@ -5,7 +5,17 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.stampede.cli.local.LocalCluster;
 import io.stampede.local.Processes;
+import io.stampede.model.JobId;
+import io.stampede.model.NodeRole;
+import io.stampede.model.Topics;
+import io.stampede.model.security.KafkaSecurity;
+import io.stampede.model.wire.Envelope;
+import io.stampede.model.wire.Payload;
+import io.stampede.model.wire.RecordCodec;
+import io.stampede.model.wire.Subject;
+import io.stampede.testkit.KafkaProbe;
 import io.stampede.testkit.TargetServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +31,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Gate failover on a real local cluster: three gates (one Raft group holding the job-ownership
  * table; three, because a Raft group of two cannot lose one and keep a majority), one datacenter.
- * The gate that owns a running job is killed with SIGKILL while a client watches through it. Raft
- * runs over mutual TLS ({@code --tls raft}), as a production cluster's should.
+ * The gate that owns a running job is killed with SIGKILL while a client watches through it, after
+ * another gate, taken over, has stated a made-up ownership generation and cancelled the job under
+ * it. Raft runs over mutual TLS ({@code --tls raft}), as a production cluster's should.
  */
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class GateFailoverTest {
@@ -167,6 +178,25 @@ class GateFailoverTest {
                 .redirectOutput(out.toFile()).start();
         try {
             await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/22") > 100);
+            // A gate taken over, one that will survive, in its own name and with a key of its own certified as
+            // that gate's: it states the job's ownership generation is 2^40 (one statement of three gates) and
+            // cancels the job under that generation. The datacenter's manager holds the cancel, since no
+            // majority of the gates states it, and refuses it once it has waited 20 s.
+            String managerUrl = "http://127.0.0.1:" + Command.node(directory, "manager-dc1-1").get("httpPort").asInt();
+            String refusedOnJobs = "topic=\"" + Topics.jobs("dc1") + "\"";
+            long refusedBefore = Command.metric(managerUrl, "stampede_records_rejected_total", refusedOnJobs);
+            String forger = gates.stream().filter(gate -> !gate.equals(owner)).findFirst().orElseThrow();
+            Subject subject = Subject.job(JobId.of(id));
+            JsonNode state = JSON.readTree(directory.resolve(".stampede/local/cluster.json").toFile());
+            try (KafkaProbe taken = new KafkaProbe(state.get("bootstrapServers").asText(), KafkaSecurity.PLAINTEXT,
+                    LocalCluster.recordSigning(directory.resolve(".stampede/local"), NodeRole.GATE, forger, ""))) {
+                long now = System.currentTimeMillis();
+                taken.send(Topics.jobs("dc1"), subject.key(), RecordCodec.encode(Envelope.of(subject, forger, 0, 1, now,
+                        new Payload.OwnershipStated(RecordCodec.MAX_FENCE, 1))));
+                taken.send(Topics.jobs("dc1"), subject.key(), RecordCodec.encode(Envelope.of(subject, forger,
+                        RecordCodec.MAX_FENCE, 2, now, new Payload.JobCancelRequested("a gate taken over"))));
+            }
+            await().atMost(10, TimeUnit.SECONDS).until(() -> Command.metric(managerUrl, "stampede_ownership_waiting", "") == 1);
             // Killed only once the client follows the job through it (its first progress line is out).
             await().atMost(30, TimeUnit.SECONDS).until(() -> Files.readString(out).lines()
                     .anyMatch(line -> line.startsWith("[") && line.contains(" steady ")));
@@ -197,6 +227,18 @@ class GateFailoverTest {
             for (String gate : survivors) {
                 assertThat(Command.getJson(gateUrls.get(gate) + "/api/v1/jobs/" + id).get("status").asText()).isEqualTo("COMPLETED");
             }
+            // The new owner's records under the move's generation waited only until the surviving gates had
+            // stated it (two of three: the forged 2^40 beside the real 2 makes 2), and were applied; the forged
+            // cancel, the only record refused, was not.
+            await().atMost(45, TimeUnit.SECONDS).until(() -> Command.metric(managerUrl, "stampede_ownership_waiting", "") == 0
+                    && Command.metric(managerUrl, "stampede_records_rejected_total", "reason=\"UNVERIFIED_FENCE\"") >= 1);
+            assertThat(Command.metric(managerUrl, "stampede_records_rejected_total", "reason=\"UNVERIFIED_FENCE\""))
+                    .isEqualTo(1);
+            assertThat(Command.metric(managerUrl, "stampede_records_rejected_total", refusedOnJobs) - refusedBefore)
+                    .as("nothing else of the gates' refused").isEqualTo(1);
+            System.out.printf("Gate failover: the cancel %s wrote under generation 2^40, stated by it alone, waited"
+                    + " at the manager and was refused (UNVERIFIED_FENCE); the new owner's records under generation 2"
+                    + " were applied%n", forger);
             failedOver = new FailedOver(id, owner, newOwner, target.requests("/delay/22"));
         } finally {
             Processes.stop(watch.toHandle(), Duration.ofSeconds(5));

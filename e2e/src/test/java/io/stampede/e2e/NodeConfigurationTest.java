@@ -59,7 +59,7 @@ class NodeConfigurationTest {
         assertThat(result.exitCode()).as(result.toString()).isEqualTo(2);
         assertThat(result.err().lines().filter(line -> !line.isBlank())).containsExactly(
                 "stampede-worker: invalid configuration: stampede.protocol.minimum: 4.99 must be 4.x, no newer than"
-                        + " this node's 4.5 (every node of the cluster runs it at least)");
+                        + " this node's 4.6 (every node of the cluster runs it at least)");
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.random.RandomGenerator;
@@ -168,6 +169,8 @@ public final class GateJobs {
     /** When this gate last read anything on the events topic: it judges silence only while it hears. */
     private long lastEventMillis;
     private final DatacenterRouter router;
+    /** How many gates the gates' Raft group has, named in submissions and ownership statements. */
+    private final IntSupplier gates;
     private final JobLedger<GateJob> ledger;
     private final Datacenters datacenters = new Datacenters(new java.util.SplittableRandom(1));
     /** Datacenter status records are fenced per datacenter: a deposed leader's status is not applied. */
@@ -187,10 +190,12 @@ public final class GateJobs {
      * @param maxErrorRate      the error rate at which a job that sets no threshold fails its default one
      * @param released          told of every job the ledger lets go of, to forget it in the ownership
      *                          table too
+     * @param gates             how many gates the gates' Raft group has now (1 or more)
      */
     public GateJobs(String self, DatacenterRouter router, JobLedger.Limits limits, Duration datacenterSilence,
-            Duration stuckAfter, double maxErrorRate, Consumer<JobId> released) {
+            Duration stuckAfter, double maxErrorRate, Consumer<JobId> released, IntSupplier gates) {
         this.self = self;
+        this.gates = gates;
         this.maxErrorRate = maxErrorRate;
         this.datacenterSilence = datacenterSilence;
         this.stuckAfter = stuckAfter;
@@ -356,6 +361,12 @@ public final class GateJobs {
      */
     public Optional<GlobalJob> follow(Ownership.Entry entry, boolean evenIfFinished, long nowMillis,
             List<Command> out) {
+        if (!entry.finished() && entry.fence() > 1) {
+            // Every gate, owner or not, states the job's new generation to its datacenters, where the
+            // new owner's records under it wait until a majority of the gates has (docs/security.md).
+            Payload.OwnershipStated stated = new Payload.OwnershipStated(entry.fence(), groupSize());
+            entry.datacenters().forEach(dc -> out.add(new Publish(Optional.of(Topics.jobs(dc)), entry.id(), 0, stated)));
+        }
         if (entry.finished() && !evenIfFinished && ledger.get(entry.id()).isEmpty()) {
             return Optional.empty();
         }
@@ -409,7 +420,7 @@ public final class GateJobs {
             entry.shares().forEach((dc, shares) -> {
                 out.add(new Publish(Optional.of(Topics.jobs(dc)), entry.id(), entry.fence(),
                         new Payload.JobSubmitted(dc, entry.spec(), shares, entry.deadlineEpochMillis(),
-                                entry.datacenters())));
+                                entry.datacenters(), groupSize())));
                 datacenters.dispatched(dc, entry.id().toString(), nowMillis);
             });
         }
@@ -654,6 +665,10 @@ public final class GateJobs {
         for (String dc : job.datacenters()) {
             out.add(new Publish(Optional.of(Topics.jobs(dc)), job.id(), job.fence(), new Payload.JobCancelRequested(reason)));
         }
+    }
+
+    private int groupSize() {
+        return Math.max(1, gates.getAsInt());
     }
 
     private boolean mine(GlobalJob job) {

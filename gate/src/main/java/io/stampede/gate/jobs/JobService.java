@@ -127,7 +127,7 @@ public class JobService {
                 released -> {
                     ownership.forget(released);
                     metrics.forget(released);
-                });
+                }, () -> leadership.members().size());
         this.screen = new TargetScreen(Targets.of(config).policy(), JobService::resolve);
         LedgerGauges.register(registry, this::retained, this::tombstones);
         config.routing().expectedDatacenters().ifPresent(core::expect);

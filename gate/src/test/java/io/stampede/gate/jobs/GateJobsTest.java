@@ -228,10 +228,11 @@ class GateJobsTest {
         gate.core.follow(new Ownership.Entry(entry.id(), entry.name(), entry.submittedAtMillis(), 0,
                 entry.datacenters(), entry.workflows(), "", "", "gate-2", 2, false, "", Map.of(), 0), false, GateScenario.NOW, out);
 
-        assertThat(out).singleElement().isInstanceOfSatisfying(GateJobs.Publish.class, publish -> {
-            assertThat(publish.fence()).isEqualTo(2);
-            assertThat(publish.payload()).isInstanceOf(Payload.JobFinished.class);
-        });
+        assertThat(out).filteredOn(command -> !(((GateJobs.Publish) command).payload() instanceof Payload.OwnershipStated))
+                .singleElement().isInstanceOfSatisfying(GateJobs.Publish.class, publish -> {
+                    assertThat(publish.fence()).isEqualTo(2);
+                    assertThat(publish.payload()).isInstanceOf(Payload.JobFinished.class);
+                });
     }
 
     @Test
@@ -251,7 +252,7 @@ class GateJobsTest {
         owner.core.follow(entry, false, GateScenario.NOW, byOwner);
         assertThat(byOwner).as("once").containsExactly(new GateJobs.Publish(Optional.of(Topics.jobs("dc1")),
                 entry.id(), 1, new Payload.JobSubmitted("dc1", JOB, entry.shares().get("dc1"),
-                        entry.deadlineEpochMillis(), List.of("dc1"))));
+                        entry.deadlineEpochMillis(), List.of("dc1"), GateScenario.GATES)));
 
         // gate-2 died, perhaps before its record went out: gate-3 takes the job over and publishes it again.
         GateScenario successor = new GateScenario("gate-3");
@@ -261,10 +262,17 @@ class GateJobsTest {
         table.apply(new Ownership.Register(entry));
         Ownership.Entry moved = table.apply(new Ownership.Reassign("gate-2", List.of("gate-3"))).get(0);
         successor.core.follow(moved, false, GateScenario.NOW, bySuccessor);
-        assertThat(bySuccessor).singleElement().isInstanceOfSatisfying(GateJobs.Publish.class, publish -> {
-            assertThat(publish.fence()).isEqualTo(2);
-            assertThat(publish.payload()).isInstanceOf(Payload.JobSubmitted.class);
-        });
+        // It states the job's new generation before it writes under it, as every other gate does.
+        assertThat(bySuccessor).containsExactly(
+                new GateJobs.Publish(Optional.of(Topics.jobs("dc1")), entry.id(), 0,
+                        new Payload.OwnershipStated(2, GateScenario.GATES)),
+                new GateJobs.Publish(Optional.of(Topics.jobs("dc1")), entry.id(), 2, new Payload.JobSubmitted("dc1",
+                        JOB, entry.shares().get("dc1"), entry.deadlineEpochMillis(), List.of("dc1"), GateScenario.GATES)));
+        List<GateJobs.Command> byAnother = new ArrayList<>();
+        new GateScenario("gate-1").core.follow(moved, false, GateScenario.NOW, byAnother);
+        assertThat(byAnother).as("a gate that does not own it states it too").containsExactly(
+                new GateJobs.Publish(Optional.of(Topics.jobs("dc1")), entry.id(), 0,
+                        new Payload.OwnershipStated(2, GateScenario.GATES)));
 
         // A finished job is never published again, and its entry no longer holds it.
         Ownership.Entry done = table.apply(new Ownership.Finished(entry.id())).get(0);
@@ -428,6 +436,8 @@ class GateJobsTest {
         static final JobLedger.Limits LIMITS = new JobLedger.Limits(Duration.ofSeconds(60), 100, 100, 100,
                 Duration.ofHours(1));
 
+        /** The gates' group size each gate of these scenarios knows. */
+        static final int GATES = 3;
         final GateJobs core;
         private long sequence;
 
@@ -440,7 +450,7 @@ class GateJobsTest {
         }
 
         GateScenario(String self, java.util.function.Consumer<JobId> forgotten, JobLedger.Limits limits) {
-            core = new GateJobs(self, new Router(), limits, SILENCE, STUCK, 0.1, forgotten);
+            core = new GateJobs(self, new Router(), limits, SILENCE, STUCK, 0.1, forgotten, () -> GATES);
         }
 
         GateScenario datacenter(String name, int freeCores, long fence) {

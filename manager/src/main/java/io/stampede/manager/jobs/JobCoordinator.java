@@ -18,6 +18,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.stampede.cluster.jobs.JobLedger;
+import io.stampede.cluster.jobs.OwnershipCheck;
 import io.stampede.cluster.leadership.RaftLeadership;
 import io.stampede.cluster.membership.MemberState;
 import io.stampede.cluster.membership.MemberView;
@@ -49,6 +50,7 @@ import io.stampede.node.jobs.LedgerSettings;
 import io.stampede.node.leadership.NodeLeadership;
 import io.stampede.node.load.NodeLoad;
 import io.stampede.node.membership.NodeMembership;
+import io.stampede.node.messaging.FencedRecords;
 import io.stampede.node.messaging.RecordInbox;
 import io.stampede.node.messaging.RecordSender;
 import io.vertx.core.Vertx;
@@ -120,6 +122,10 @@ public class JobCoordinator {
     private final Vertx vertx;
     private final WorkerRegistry workers;
     private final JobLedger<ManagerJob> ledger;
+    /** The gates' fences on each job, checked against the generations a majority of its gates states. */
+    private final OwnershipCheck<FencedRecords.Held> owners;
+    /** The bytes of the records that wait in {@link #owners}; at most {@link FencedRecords#MAX_HELD_BYTES}. */
+    private long heldBytes;
     /** The term this manager leads in and issues records under; −1 while it follows. */
     private long fence = -1;
     private long timer = -1;
@@ -181,11 +187,21 @@ public class JobCoordinator {
         this.membership = membership;
         this.leadership = leadership;
         this.catchUp = catchUp;
-        this.ledger = new JobLedger<>(LedgerSettings.limits(config.jobs()));
+        JobLedger.Limits limits = LedgerSettings.limits(config.jobs());
+        this.owners = new OwnershipCheck<>(limits.maxJobs());
+        this.ledger = new JobLedger<>(limits, (jobId, entry) -> owners.forget(jobId));
         this.heartbeatSilence = config.jobs().workerSilence();
         this.queueLimit = config.jobs().queueLimit();
         this.probeAddress = ControlTls.of(config).probeAddress(config.ports().http());
         LedgerGauges.register(registry, this::retained, this::tombstones);
+        io.micrometer.core.instrument.Gauge.builder("stampede.ownership.waiting", this, JobCoordinator::waitingForGates)
+                .description("The gates' records that wait for a majority of their job's gates to state their generation")
+                .register(registry);
+    }
+
+    /** The gates' records that wait for a majority of their job's gates to state their generation. */
+    synchronized int waitingForGates() {
+        return owners.waiting();
     }
 
     void start(@Observes StartupEvent event) {
@@ -399,7 +415,71 @@ public class JobCoordinator {
      * and skipped here; what throws while applied is the caller's to count ({@link RecordInbox#apply}).
      */
     public void onRecord(RecordInbox.Source source, byte[] value) {
-        inbox.open(source, value).ifPresent(envelope -> apply(source.topic(), envelope));
+        inbox.open(source, value).ifPresent(envelope -> arrive(source, value, envelope));
+    }
+
+    /**
+     * A record read: a gate's statement of a job's ownership generation is taken; a gate's record
+     * under a generation no majority of the job's gates has stated waits ({@link OwnershipCheck}),
+     * and is refused ({@value OwnershipCheck#UNVERIFIED_FENCE}) when none has in
+     * {@value OwnershipCheck#WAIT_MILLIS} ms; the rest is applied.
+     */
+    private synchronized void arrive(RecordInbox.Source source, byte[] value, Envelope envelope) {
+        Payload payload = envelope.payload();
+        if (payload instanceof Payload.OwnershipStated stated) {
+            if (envelope.aboutJob() && !ledger.released(envelope.jobId())) {
+                applyReleased(owners.stated(envelope.jobId(), envelope.sender(), stated.generation(), stated.gates()));
+            }
+            return;
+        }
+        if (!(payload instanceof Payload.FromGates) || !envelope.aboutJob()) {
+            apply(source.topic(), envelope);
+            return;
+        }
+        JobId jobId = envelope.jobId();
+        List<FencedRecords.Held> released = payload instanceof Payload.JobSubmitted submitted
+                ? owners.submitted(jobId, submitted.gates()) : List.of();
+        if (owners.holds(jobId, envelope.fence())) {
+            if (heldBytes + value.length > FencedRecords.MAX_HELD_BYTES) {
+                inbox.refuse(source, value, OwnershipCheck.UNVERIFIED_FENCE,
+                        (FencedRecords.MAX_HELD_BYTES >> 20) + " MiB of records wait for their generation already");
+            } else if (owners.offer(jobId, envelope.fence(), new FencedRecords.Held(source, value, envelope),
+                    clock.millis()) == OwnershipCheck.Offer.FULL) {
+                inbox.refuse(source, value, OwnershipCheck.UNVERIFIED_FENCE,
+                        OwnershipCheck.MAX_WAITING + " records wait for their generation already");
+            } else {
+                heldBytes += value.length;
+                LOG.debugf("job %s: a record of %s under generation %d waits for a majority of the gates to state it",
+                        jobId, envelope.sender(), envelope.fence());
+            }
+        } else {
+            apply(source.topic(), envelope);
+        }
+        applyReleased(released);
+    }
+
+    /** Applies records that waited for their generation, in order; what throws on one is counted against it. */
+    private void applyReleased(List<FencedRecords.Held> released) {
+        for (FencedRecords.Held held : released) {
+            heldBytes -= held.value().length;
+            try {
+                apply(held.source().topic(), held.envelope());
+            } catch (RuntimeException e) {
+                inbox.refuse(held.source(), held.value(), RecordInbox.UNAPPLICABLE, String.valueOf(e));
+            }
+        }
+    }
+
+    /** Refuses the gates' records that have waited too long for a majority to state their generation. */
+    private void expireHeld(long now) {
+        for (OwnershipCheck.Held<FencedRecords.Held> expired : owners.expire(now)) {
+            FencedRecords.Held held = expired.record();
+            heldBytes -= held.value().length;
+            inbox.refuse(held.source(), held.value(), OwnershipCheck.UNVERIFIED_FENCE, "generation "
+                    + expired.generation() + " of job " + expired.job() + " from " + held.envelope().sender()
+                    + ", and no majority of the job's gates (" + owners.majority(expired.job()) + ") has stated it in "
+                    + OwnershipCheck.WAIT_MILLIS / 1000 + " s (they state " + owners.verified(expired.job()) + ")");
+        }
     }
 
     /** A record from the progress topic read for heartbeats only (every manager sees every worker). */
@@ -647,6 +727,7 @@ public class JobCoordinator {
                 }
             });
             ledger.expire(now);
+            expireHeld(now);
             startQueued(now, false);
             boolean heldBefore = workers.silenceHeld();
             for (String silent : workers.silence(heartbeatSilence)) {

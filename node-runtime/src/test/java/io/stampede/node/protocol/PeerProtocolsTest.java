@@ -124,17 +124,17 @@ class PeerProtocolsTest {
 
     @Test
     void aMinimumIsAMinorOfTheNodesOwnAtOrBelowIt() {
-        NodeConfig.Protocol strict = config(Optional.empty(), Optional.empty(), Optional.of("4.5"));
+        NodeConfig.Protocol strict = config(Optional.empty(), Optional.empty(), Optional.of("4.6"));
         assertThat(NodeProtocol.problems(strict)).isEmpty();
         NodeProtocol protocol = NodeProtocol.of(strict);
-        assertThat(protocol.minimum()).contains(new ProtocolVersion(4, 5));
+        assertThat(protocol.minimum()).contains(new ProtocolVersion(4, 6));
         assertThat(protocol.guaranteed()).containsExactlyElementsOf(Capabilities.CURRENT);
         assertThat(NodeProtocol.current().guaranteed()).as("no minimum: nothing taken for granted").isEmpty();
 
         assertThat(NodeProtocol.problems(config(Optional.empty(), Optional.empty(), Optional.of("latest"))))
                 .containsExactly("stampede.protocol.minimum: 'latest' is not a protocol version MAJOR.MINOR");
         assertThat(NodeProtocol.problems(config(Optional.empty(), Optional.empty(), Optional.of("4.9"))))
-                .containsExactly("stampede.protocol.minimum: 4.9 must be 4.x, no newer than this node's 4.5 (every"
+                .containsExactly("stampede.protocol.minimum: 4.9 must be 4.x, no newer than this node's 4.6 (every"
                         + " node of the cluster runs it at least)");
         assertThat(NodeProtocol.problems(config(Optional.empty(), Optional.empty(), Optional.of("3.0")))).hasSize(1);
         assertThat(NodeProtocol.problems(config(Optional.of("4.9"), Optional.empty(), Optional.of("4.9"))))

@@ -27,6 +27,11 @@ public final class Capabilities {
      * leader's fences against them (4.5): managers state their terms only to readers that have it.
      */
     public static final String TERM_STATEMENTS = "term-statements";
+    /**
+     * Gates state a job's ownership generation when it moves ({@code job.ownership}) and name their
+     * group's size in its submission; managers check the gates' fences against them (4.6).
+     */
+    public static final String OWNERSHIP_STATEMENTS = "ownership-statements";
 
     /** At most this many names from a peer are kept, each at most {@value #MAX_NAME} characters. */
     public static final int MAX_COUNT = 64;
@@ -39,7 +44,7 @@ public final class Capabilities {
 
     /** What this build speaks. */
     public static final SortedSet<String> CURRENT = of(List.of(PROBE, WORKFLOW_RELEASE, JOB_QUEUE, LOAD_STATES,
-            TERM_STATEMENTS));
+            TERM_STATEMENTS, OWNERSHIP_STATEMENTS));
 
     private Capabilities() {
     }
@@ -76,12 +81,15 @@ public final class Capabilities {
     /**
      * What every node of {@code version} or a later MINOR of its MAJOR speaks: each capability of
      * this build from the MINOR that brought it (4.1 load states; 4.2 probes, queues and released
-     * workflows; 4.5 term statements). Nothing for another MAJOR than this build's.
+     * workflows; 4.5 term statements; 4.6 ownership statements). Nothing for another MAJOR than this build's.
      */
     public static SortedSet<String> since(ProtocolVersion version) {
         SortedSet<String> names = new TreeSet<>(told(null, version));
         if (version.major() == ProtocolVersion.CURRENT.major() && version.minor() >= 5) {
             names.add(TERM_STATEMENTS);
+        }
+        if (version.major() == ProtocolVersion.CURRENT.major() && version.minor() >= 6) {
+            names.add(OWNERSHIP_STATEMENTS);
         }
         return java.util.Collections.unmodifiableSortedSet(names);
     }

@@ -68,13 +68,27 @@ public sealed interface Payload {
      *
      * @param capabilities what the submitting gate speaks ({@link Capabilities}); empty from a gate
      *                     of protocol 4.2 and older, which speaks what its version implies
+     * @param gates        how many gates the gates' Raft group has, whose majority states each later
+     *                     ownership generation of the job ({@link OwnershipStated}); 0 from a gate of
+     *                     protocol 4.5 and older, which states none
      */
     record JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis,
-            List<String> datacenters, List<String> capabilities) implements FromGates {
+            List<String> datacenters, List<String> capabilities, int gates) implements FromGates {
         public JobSubmitted {
             shares = Map.copyOf(shares);
             datacenters = datacenters == null ? List.of() : List.copyOf(datacenters);
             capabilities = List.copyOf(Capabilities.of(capabilities));
+            gates = Math.max(0, gates);
+        }
+
+        public JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis,
+                List<String> datacenters, List<String> capabilities) {
+            this(datacenter, spec, shares, deadlineEpochMillis, datacenters, capabilities, 0);
+        }
+
+        public JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis,
+                List<String> datacenters, int gates) {
+            this(datacenter, spec, shares, deadlineEpochMillis, datacenters, List.copyOf(Capabilities.CURRENT), gates);
         }
 
         public JobSubmitted(String datacenter, String spec, Map<String, LoadShare> shares, long deadlineEpochMillis,
@@ -179,6 +193,25 @@ public sealed interface Payload {
             if (term < 0 || term > RecordCodec.MAX_FENCE || managers < 1) {
                 throw new IllegalArgumentException("a term from 0 to " + RecordCodec.MAX_FENCE
                         + " of a group of 1 manager or more, not term " + term + " of " + managers);
+            }
+        }
+    }
+
+    /**
+     * Every gate → the managers of each datacenter of a job, in its own name: the gates' replicated
+     * table has given the job to a new owner under ownership generation {@code generation}, the
+     * fence of that owner's records about the job. A manager applies a gate's record under a
+     * generation above the first only once a majority of the job's gates has stated it, so a gate
+     * taken over cannot fence the job's owner out with a number the table never gave. Sent when a
+     * gate applies the move, and again when it starts and reads the table. Under no fence itself.
+     *
+     * @param gates how many gates the gates' Raft group has, as this gate knows it
+     */
+    record OwnershipStated(long generation, int gates) implements Payload {
+        public OwnershipStated {
+            if (generation < 1 || generation > RecordCodec.MAX_FENCE || gates < 1) {
+                throw new IllegalArgumentException("a generation from 1 to " + RecordCodec.MAX_FENCE
+                        + " of a group of 1 gate or more, not generation " + generation + " of " + gates);
             }
         }
     }

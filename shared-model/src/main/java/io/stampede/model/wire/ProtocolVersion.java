@@ -18,8 +18,10 @@ public record ProtocolVersion(int major, int minor) {
      * 4.3: heartbeats and datacenter status records carry the sender's {@link Capabilities}.
      * 4.4: a finished job's results ({@code job.archived}) on {@code stampede.jobs.results}.
      * 4.5: every manager states its Raft term to its workers and the gates ({@code datacenter.term}).
+     * 4.6: every gate states a job's ownership generation to its datacenters when the job moves
+     * ({@code job.ownership}), and a job's submission names the gates' group size ({@code gates}).
      */
-    public static final ProtocolVersion CURRENT = new ProtocolVersion(4, 5);
+    public static final ProtocolVersion CURRENT = new ProtocolVersion(4, 6);
 
     /**
      * Parses {@code MAJOR.MINOR}.

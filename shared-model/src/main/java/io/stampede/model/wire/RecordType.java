@@ -33,7 +33,8 @@ public enum RecordType {
             NodeRole.WORKER),
     WORKFLOW_RELEASED("workflow.released", Payload.WorkflowReleased.class, Subject.Kind.JOB, NodeRole.GATE),
     JOB_ARCHIVED("job.archived", Payload.JobArchived.class, Subject.Kind.JOB, NodeRole.GATE),
-    TERM_STATED("datacenter.term", Payload.TermStated.class, Subject.Kind.DATACENTER, NodeRole.MANAGER);
+    TERM_STATED("datacenter.term", Payload.TermStated.class, Subject.Kind.DATACENTER, NodeRole.MANAGER),
+    OWNERSHIP_STATED("job.ownership", Payload.OwnershipStated.class, Subject.Kind.JOB, NodeRole.GATE);
 
     private static final Map<String, RecordType> BY_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(RecordType::wireName, Function.identity()));

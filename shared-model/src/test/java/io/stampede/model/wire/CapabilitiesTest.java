@@ -58,8 +58,10 @@ class CapabilitiesTest {
 
     @Test
     void aMinimumVersionGuaranteesWhatEveryNodeOfItSpeaks() {
-        assertThat(Capabilities.since(new ProtocolVersion(4, 5))).as("this build's all")
+        assertThat(Capabilities.since(new ProtocolVersion(4, 6))).as("this build's all")
                 .containsExactlyElementsOf(Capabilities.CURRENT);
+        assertThat(Capabilities.since(new ProtocolVersion(4, 5))).contains(Capabilities.TERM_STATEMENTS)
+                .doesNotContain(Capabilities.OWNERSHIP_STATEMENTS);
         assertThat(Capabilities.since(new ProtocolVersion(4, 4))).doesNotContain(Capabilities.TERM_STATEMENTS)
                 .contains(Capabilities.PROBE, Capabilities.JOB_QUEUE);
         assertThat(Capabilities.since(new ProtocolVersion(4, 1))).containsExactly(Capabilities.LOAD_STATES);
