@@ -92,12 +92,12 @@ class FailoverTest {
         return Optional.empty();
     }
 
+    /**
+     * Submits a job, asking again while the gate answers 503 (the datacenter's manager judged
+     * overloaded by a busy machine, as the CLI asks again), and expects it accepted.
+     */
     private static String submit(String spec) throws Exception {
-        HttpResponse<String> accepted = Command.HTTP.send(
-                HttpRequest.newBuilder(URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
-                        .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        return JSON.readTree(accepted.body()).get("id").asText();
+        return Command.submit(gateUrl, spec);
     }
 
     private static JsonNode awaitEnd(String id) {
@@ -262,11 +262,7 @@ class FailoverTest {
                     duration: 15s
                     steps: [{name: get, request: {url: "%s"}, checks: [{status: 200}]}]
                 """.formatted(target.url("/delay/20"));
-        HttpResponse<String> accepted = Command.HTTP.send(
-                HttpRequest.newBuilder(URI.create(gateUrl + "/api/v1/jobs")).header("Content-Type", "application/yaml")
-                        .POST(HttpRequest.BodyPublishers.ofString(spec)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
-        String id = JSON.readTree(accepted.body()).get("id").asText();
+        String id = submit(spec);
         await().atMost(30, TimeUnit.SECONDS).until(() -> target.requests("/delay/20") > 100);
 
         ProcessHandle.of(managerPids.get(first.getKey())).orElseThrow().destroyForcibly();
