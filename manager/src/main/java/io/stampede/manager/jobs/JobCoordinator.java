@@ -439,6 +439,16 @@ public class JobCoordinator {
         JobId jobId = envelope.jobId();
         List<FencedRecords.Held> released = payload instanceof Payload.JobSubmitted submitted
                 ? owners.submitted(jobId, submitted.gates()) : List.of();
+        try {
+            admitFromGates(source, value, envelope, jobId);
+        } finally {
+            // Out of the waiting queue already: applied (or counted) even when this record's own throws.
+            applyReleased(released);
+        }
+    }
+
+    /** Applies a gate's record, or holds it while no majority of its job's gates has stated its generation. */
+    private void admitFromGates(RecordInbox.Source source, byte[] value, Envelope envelope, JobId jobId) {
         if (owners.holds(jobId, envelope.fence())) {
             if (heldBytes + value.length > FencedRecords.MAX_HELD_BYTES) {
                 inbox.refuse(source, value, OwnershipCheck.UNVERIFIED_FENCE,
@@ -455,7 +465,6 @@ public class JobCoordinator {
         } else {
             apply(source.topic(), envelope);
         }
-        applyReleased(released);
     }
 
     /** Applies records that waited for their generation, in order; what throws on one is counted against it. */
