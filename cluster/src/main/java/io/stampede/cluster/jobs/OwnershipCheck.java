@@ -17,17 +17,20 @@ import io.stampede.model.JobId;
  * new owner. A record under generation 1 is applied as it comes. One under a higher generation is
  * applied when a majority of the job's gates has stated that generation, or a later one, each in
  * its own name ({@code job.ownership}); it waits in arrival order until they have, at most
- * {@value #WAIT_MILLIS} ms and {@value #MAX_WAITING} records, and is refused after that. Every gate
- * states a job's generation when it applies the move in the gates' replicated table, so a
- * legitimate new owner's records wait only until the other gates have applied it too; a single gate
- * taken over cannot make a generation up.
+ * {@value #WAIT_MILLIS} ms, and is refused after that. Every gate states a job's generation once it
+ * has applied the move in the gates' replicated table and itself sees the gate the job moved from
+ * down, so a legitimate new owner's records wait only until the other gates have applied it too;
+ * a single gate taken over can neither make a generation up nor move a live gate's job to itself.
  *
- * <p>The gates' group size comes from the job's submission, the largest any of its submissions
- * and statements has given, and never fewer than the gates that have stated: a gate stating a group
- * of one cannot shrink the majority once the job's own submission has named its group. A job whose
- * submission names no group (a gate of protocol 4.5 or older, which states nothing) is not checked
- * until a later submission names one.
- * A record under a higher generation about a job whose submission has not been read waits for it.
+ * <p>The gates' group size is the one named by the job's submission this manager applied (the
+ * first; later ones are duplicates its ledger ignores, so none can grow or shrink it), and never
+ * fewer than the gates that have stated: statements do not set it. A job whose submission names no
+ * group (a gate of protocol 4.5 or older, which states nothing) is not checked. A record under a
+ * higher generation about a job whose submission has not been applied waits for it; statements
+ * that come before the submission are kept, for at most {@value #MAX_EARLY_JOBS} jobs, apart from
+ * the jobs the manager holds, so made-up job ids push out only one another. How many records wait
+ * is bounded three ways: {@value #MAX_WAITING} in all, {@value #MAX_WAITING_PER_JOB} per job, and
+ * {@value #MAX_WAITING_UNSUBMITTED} about jobs not submitted yet.
  * Pure: the caller passes the time and guards it with its own lock.
  *
  * @param <T> what the caller holds of a waiting record (its bytes and where it was, to refuse it)
@@ -40,17 +43,28 @@ public final class OwnershipCheck<T> {
     public static final long WAIT_MILLIS = 20_000;
     /** At most this many records wait; one more is refused at once. */
     public static final int MAX_WAITING = 1_000;
+    /** At most this many records of one job wait. */
+    public static final int MAX_WAITING_PER_JOB = 100;
+    /** At most this many records wait about jobs whose submission has not been applied. */
+    public static final int MAX_WAITING_UNSUBMITTED = 100;
+    /** Statements about jobs not submitted yet are kept for at most this many jobs, the oldest forgotten. */
+    public static final int MAX_EARLY_JOBS = 256;
     /** At most this many gates are heard per job, and a group of more is read as this many. */
     public static final int MAX_GATES = 64;
     /** The rejection reason of a record whose generation no majority of the job's gates has stated. */
     public static final String UNVERIFIED_FENCE = "UNVERIFIED_FENCE";
 
-    /** What the gates have said of one job. */
+    /** What the gates have said of one job its manager holds. */
     private static final class Job {
-        /** The gates' group size: −1 before a submission was read, 0 when the submission named none. */
-        int gates = -1;
+        /** The gates' group size its submission named; 0 when it named none (the job is not checked). */
+        final int gates;
         /** Each gate's highest stated generation. */
-        final Map<String, Long> stated = new HashMap<>();
+        final Map<String, Long> stated;
+
+        Job(int gates, Map<String, Long> stated) {
+            this.gates = gates;
+            this.stated = stated;
+        }
     }
 
     /** What becomes of a record offered. */
@@ -59,61 +73,78 @@ public final class OwnershipCheck<T> {
         APPLY,
         /** It waits for its generation to be stated. */
         HELD,
-        /** It cannot wait: {@value #MAX_WAITING} records wait already. Refuse it. */
+        /** It cannot wait: as many records as may wait (in all, of its job, or before submissions) wait already. */
         FULL
     }
 
-    /** A record waiting for its generation to be stated. */
-    public record Held<T>(JobId job, long generation, T record, long sinceMillis) {
+    /**
+     * A record waiting for its generation to be stated.
+     *
+     * @param unsubmitted whether it came before its job's submission (it counts against
+     *                    {@value #MAX_WAITING_UNSUBMITTED})
+     */
+    public record Held<T>(JobId job, long generation, T record, long sinceMillis, boolean unsubmitted) {
     }
 
     private final int maxJobs;
-    /** By job, oldest first; past {@link #maxJobs} the oldest is forgotten. */
-    private final Map<JobId, Job> jobs;
+    /** The jobs whose submission was applied, until their reader lets them go. */
+    private final Map<JobId, Job> jobs = new HashMap<>();
+    /** Statements about jobs whose submission has not been applied, oldest first. */
+    private final Map<JobId, Map<String, Long>> early = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<JobId, Map<String, Long>> eldest) {
+            return size() > MAX_EARLY_JOBS;
+        }
+    };
     private final ArrayDeque<Held<T>> waiting = new ArrayDeque<>();
+    private final Map<JobId, Integer> waitingByJob = new HashMap<>();
+    private int waitingUnsubmitted;
 
-    /** @param maxJobs how many jobs it remembers at most (the jobs its reader holds); the oldest is forgotten */
+    /**
+     * @param maxJobs how many jobs it holds at most (the jobs its reader holds); a job submitted past
+     *                it is not taken, so its later generations are never verified
+     */
     public OwnershipCheck(int maxJobs) {
         if (maxJobs < 1) {
             throw new IllegalArgumentException("a check of 1 job or more, not " + maxJobs);
         }
         this.maxJobs = maxJobs;
-        this.jobs = new LinkedHashMap<>(16, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<JobId, Job> eldest) {
-                return size() > OwnershipCheck.this.maxJobs;
-            }
-        };
     }
 
     /**
-     * Takes a gate's statement of a job's generation and its group's size.
+     * Takes a gate's statement of a job's generation. It does not name the group: the job's
+     * submission does.
      *
      * @return the waiting records of the job that may be applied now, in arrival order
      */
-    public List<T> stated(JobId job, String gate, long generation, int gates) {
-        Job known = jobs.computeIfAbsent(job, id -> new Job());
-        if (!known.stated.containsKey(gate) && known.stated.size() == MAX_GATES) {
+    public List<T> stated(JobId job, String gate, long generation) {
+        Job known = jobs.get(job);
+        Map<String, Long> stated = known != null ? known.stated : early.computeIfAbsent(job, id -> new HashMap<>());
+        if (!stated.containsKey(gate) && stated.size() == MAX_GATES) {
             return List.of();
         }
-        known.stated.merge(gate, generation, Math::max);
-        if (known.gates > 0 || known.gates == -1 && gates > 0) {
-            known.gates = Math.max(known.gates, Math.min(gates, MAX_GATES));
-        }
-        return released(job);
+        stated.merge(gate, generation, Math::max);
+        return known == null ? List.of() : released(job);
     }
 
     /**
-     * Takes a submission of the job: the gates' group size it names (0: none, from a gate that states
-     * nothing). The largest named counts; a job whose first submission names none is not checked.
+     * Takes the submission of the job its reader applied: the gates' group size it names (0: none,
+     * from a gate that states nothing). Only the first counts; later ones change nothing.
      *
      * @return the waiting records of the job that may be applied now, in arrival order
      */
     public List<T> submitted(JobId job, int gates) {
-        Job known = jobs.computeIfAbsent(job, id -> new Job());
-        int size = Math.min(Math.max(0, gates), MAX_GATES);
-        known.gates = known.gates == -1 ? size : Math.max(known.gates, size);
+        if (jobs.containsKey(job) || jobs.size() >= maxJobs) {
+            return List.of();
+        }
+        Map<String, Long> stated = early.remove(job);
+        jobs.put(job, new Job(Math.min(Math.max(0, gates), MAX_GATES), stated == null ? new HashMap<>() : stated));
         return released(job);
+    }
+
+    /** Whether the job's submission has been taken (its group size is known). */
+    public boolean submitted(JobId job) {
+        return jobs.containsKey(job);
     }
 
     /**
@@ -125,30 +156,45 @@ public final class OwnershipCheck<T> {
         if (!holds(job, generation)) {
             return Offer.APPLY;
         }
-        if (waiting.size() >= MAX_WAITING) {
+        boolean unsubmitted = !jobs.containsKey(job);
+        if (waiting.size() >= MAX_WAITING || waitingByJob.getOrDefault(job, 0) >= MAX_WAITING_PER_JOB
+                || unsubmitted && waitingUnsubmitted >= MAX_WAITING_UNSUBMITTED) {
             return Offer.FULL;
         }
-        waiting.addLast(new Held<>(job, generation, record, nowMillis));
+        waiting.addLast(new Held<>(job, generation, record, nowMillis, unsubmitted));
+        waitingByJob.merge(job, 1, Integer::sum);
+        waitingUnsubmitted += unsubmitted ? 1 : 0;
         return Offer.HELD;
     }
 
     private List<T> released(JobId job) {
         List<T> released = new ArrayList<>();
+        if (!waitingByJob.containsKey(job)) {
+            return released;
+        }
         for (Iterator<Held<T>> next = waiting.iterator(); next.hasNext();) {
             Held<T> held = next.next();
             if (held.job().equals(job) && !holds(job, held.generation())) {
                 next.remove();
+                left(held);
                 released.add(held.record());
             }
         }
         return released;
     }
 
+    private void left(Held<T> held) {
+        waitingByJob.computeIfPresent(held.job(), (job, count) -> count == 1 ? null : count - 1);
+        waitingUnsubmitted -= held.unsubmitted() ? 1 : 0;
+    }
+
     /** Takes out the records that have waited {@value #WAIT_MILLIS} ms or more, to refuse, in order. */
     public List<Held<T>> expire(long nowMillis) {
         List<Held<T>> refuse = new ArrayList<>();
         while (!waiting.isEmpty() && nowMillis - waiting.peekFirst().sinceMillis() >= WAIT_MILLIS) {
-            refuse.add(waiting.removeFirst());
+            Held<T> held = waiting.removeFirst();
+            left(held);
+            refuse.add(held);
         }
         return refuse;
     }
@@ -160,15 +206,15 @@ public final class OwnershipCheck<T> {
         }
         Job known = jobs.get(job);
         if (known == null) {
-            return true; // its submission, which names the gates, has not been read
+            return true; // its submission, which names the gates, has not been applied
         }
         return known.gates != 0 && generation > verified(known);
     }
 
     /**
      * The highest generation a majority of the job's gates has stated; {@value #FIRST_GENERATION}
-     * before one has, and {@link Long#MAX_VALUE} for a job that is not checked (its submission
-     * names no group).
+     * before one has or before its submission was taken, and {@link Long#MAX_VALUE} for a job that
+     * is not checked (its submission names no group).
      */
     public long verified(JobId job) {
         Job known = jobs.get(job);
@@ -176,7 +222,7 @@ public final class OwnershipCheck<T> {
     }
 
     private static long verified(Job job) {
-        int majority = Math.max(job.gates, job.stated.size()) / 2 + 1;
+        int majority = majority(job);
         if (job.stated.size() < majority) {
             return FIRST_GENERATION;
         }
@@ -185,15 +231,20 @@ public final class OwnershipCheck<T> {
         return Math.max(FIRST_GENERATION, reached);
     }
 
-    /** How many gates make a majority of the job's group as known so far. */
+    private static int majority(Job job) {
+        return Math.max(job.gates, job.stated.size()) / 2 + 1;
+    }
+
+    /** How many gates make a majority of the job's group as known so far; 0 before its submission was taken. */
     public int majority(JobId job) {
         Job known = jobs.get(job);
-        return known == null ? 1 : Math.max(known.gates, known.stated.size()) / 2 + 1;
+        return known == null ? 0 : majority(known);
     }
 
     /** Forgets a job (its reader has let go of it); its waiting records stay until they expire. */
     public void forget(JobId job) {
         jobs.remove(job);
+        early.remove(job);
     }
 
     /** How many records wait. */
@@ -201,7 +252,7 @@ public final class OwnershipCheck<T> {
         return waiting.size();
     }
 
-    /** How many jobs it remembers. */
+    /** How many jobs it holds (whose submission was taken). */
     public int jobs() {
         return jobs.size();
     }

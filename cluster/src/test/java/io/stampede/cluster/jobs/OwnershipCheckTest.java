@@ -22,9 +22,9 @@ class OwnershipCheckTest {
         assertThat(check.offer(JOB, 1, "the old owner's, still", 30)).as("a lower generation passes them")
                 .isEqualTo(OwnershipCheck.Offer.APPLY);
 
-        assertThat(check.stated(JOB, "gate-2", 2, 3)).as("the new owner's own statement: one of three").isEmpty();
-        assertThat(check.stated(OTHER, "gate-3", 2, 3)).as("another job's statement releases nothing here").isEmpty();
-        assertThat(check.stated(JOB, "gate-3", 2, 3)).containsExactly("the new owner's submission",
+        assertThat(check.stated(JOB, "gate-2", 2)).as("the new owner's own statement: one of three").isEmpty();
+        assertThat(check.stated(OTHER, "gate-3", 2)).as("another job's statement releases nothing here").isEmpty();
+        assertThat(check.stated(JOB, "gate-3", 2)).containsExactly("the new owner's submission",
                 "the new owner's release");
         assertThat(check.verified(JOB)).isEqualTo(2);
         assertThat(check.offer(JOB, 2, "after", 40)).isEqualTo(OwnershipCheck.Offer.APPLY);
@@ -33,17 +33,19 @@ class OwnershipCheckTest {
     }
 
     @Test
-    void oneGateTakenOverCannotStateAGenerationThroughNorShrinkTheGroup() {
+    void oneGateTakenOverCannotStateAGenerationThroughNorResizeTheGroup() {
         OwnershipCheck<String> check = new OwnershipCheck<>(100);
-        check.submitted(JOB, 3);
         long inflated = 1L << 40;
-        assertThat(check.stated(JOB, "gate-9", inflated, 1)).as("a group of one, stated by the one").isEmpty();
+        assertThat(check.stated(JOB, "gate-9", inflated)).as("before the submission: kept, nothing verified").isEmpty();
+        assertThat(check.verified(JOB)).isEqualTo(OwnershipCheck.FIRST_GENERATION);
         assertThat(check.offer(JOB, inflated, "a cancel under 2^40", 0)).isEqualTo(OwnershipCheck.Offer.HELD);
+        assertThat(check.submitted(JOB, 3)).as("one statement of three").isEmpty();
         assertThat(check.majority(JOB)).isEqualTo(2);
-        assertThat(check.submitted(JOB, 1)).as("nor a later submission naming one").isEmpty();
+        assertThat(check.submitted(JOB, 1)).as("a later submission naming one changes nothing").isEmpty();
+        assertThat(check.submitted(JOB, 64)).as("nor one naming more").isEmpty();
         assertThat(check.majority(JOB)).isEqualTo(2);
 
-        assertThat(check.stated(JOB, "gate-1", 2, 3)).as("the real move").isEmpty();
+        assertThat(check.stated(JOB, "gate-1", 2)).as("the real move").isEmpty();
         assertThat(check.verified(JOB)).as("the second highest of two").isEqualTo(2);
         assertThat(check.expire(OwnershipCheck.WAIT_MILLIS - 1)).isEmpty();
         assertThat(check.expire(OwnershipCheck.WAIT_MILLIS)).singleElement().satisfies(held -> {
@@ -60,45 +62,83 @@ class OwnershipCheckTest {
         assertThat(check.holds(JOB, 1)).isFalse();
         assertThat(check.offer(JOB, 5, "a cancel about a job not submitted here", 0))
                 .as("the group is not known: it waits").isEqualTo(OwnershipCheck.Offer.HELD);
+        assertThat(check.majority(JOB)).isZero();
         assertThat(check.submitted(JOB, 0)).as("a gate of 4.5 submitted it, whose gates state nothing")
                 .containsExactly("a cancel about a job not submitted here");
         assertThat(check.verified(JOB)).isEqualTo(Long.MAX_VALUE);
         assertThat(check.offer(JOB, 9, "unchecked", 0)).isEqualTo(OwnershipCheck.Offer.APPLY);
-        assertThat(check.submitted(JOB, 3)).as("a later submission naming the group checks it from then on").isEmpty();
-        assertThat(check.holds(JOB, 9)).isTrue();
+        assertThat(check.submitted(JOB, 3)).as("only the first submission counts").isEmpty();
+        assertThat(check.holds(JOB, 9)).isFalse();
 
+        check.stated(OTHER, "gate-1", 4);
+        check.stated(OTHER, "gate-2", 4);
         check.submitted(OTHER, 5);
-        check.stated(OTHER, "gate-1", 4, 5);
-        check.stated(OTHER, "gate-2", 4, 5);
-        assertThat(check.holds(OTHER, 4)).as("two of five").isTrue();
-        check.stated(OTHER, "gate-3", 3, 5);
+        assertThat(check.holds(OTHER, 4)).as("two of five, stated before the submission").isTrue();
+        check.stated(OTHER, "gate-3", 3);
         assertThat(check.verified(OTHER)).as("the third highest of three").isEqualTo(3);
-        check.stated(OTHER, "gate-3", 4, 5);
+        check.stated(OTHER, "gate-3", 4);
         assertThat(check.verified(OTHER)).isEqualTo(4);
-        check.stated(OTHER, "gate-3", 2, 5);
+        check.stated(OTHER, "gate-3", 2);
         assertThat(check.verified(OTHER)).as("a statement delivered late lowers nothing").isEqualTo(4);
     }
 
     @Test
-    void theWaitingRecordsAndTheJobsRememberedAreBounded() {
-        OwnershipCheck<Integer> check = new OwnershipCheck<>(2);
+    void theWaitingRecordsAreBoundedInAllPerJobAndBeforeSubmissions() {
+        OwnershipCheck<Integer> check = new OwnershipCheck<>(1_000);
         check.submitted(JOB, 3);
-        for (int i = 0; i < OwnershipCheck.MAX_WAITING; i++) {
+        for (int i = 0; i < OwnershipCheck.MAX_WAITING_PER_JOB; i++) {
             assertThat(check.offer(JOB, 2, i, 0)).isEqualTo(OwnershipCheck.Offer.HELD);
         }
-        assertThat(check.offer(JOB, 2, -1, 0)).isEqualTo(OwnershipCheck.Offer.FULL);
+        assertThat(check.offer(JOB, 2, -1, 0)).as("per job").isEqualTo(OwnershipCheck.Offer.FULL);
         assertThat(check.offer(JOB, 1, -2, 0)).as("the first generation never waits").isEqualTo(OwnershipCheck.Offer.APPLY);
+        for (int i = 0; i < OwnershipCheck.MAX_WAITING_UNSUBMITTED; i++) {
+            assertThat(check.offer(JobId.of("made-up-" + i), 2, i, 0)).isEqualTo(OwnershipCheck.Offer.HELD);
+        }
+        assertThat(check.offer(JobId.of("made-up-x"), 2, -3, 0)).as("before submissions")
+                .isEqualTo(OwnershipCheck.Offer.FULL);
+        int job = 0;
+        while (check.waiting() < OwnershipCheck.MAX_WAITING) {
+            JobId id = JobId.of("submitted-" + job++);
+            check.submitted(id, 3);
+            for (int i = 0; i < OwnershipCheck.MAX_WAITING_PER_JOB && check.waiting() < OwnershipCheck.MAX_WAITING; i++) {
+                assertThat(check.offer(id, 2, i, 0)).isEqualTo(OwnershipCheck.Offer.HELD);
+            }
+        }
+        check.submitted(OTHER, 3);
+        assertThat(check.offer(OTHER, 2, -4, 0)).as("in all").isEqualTo(OwnershipCheck.Offer.FULL);
+        assertThat(check.expire(OwnershipCheck.WAIT_MILLIS)).hasSize(OwnershipCheck.MAX_WAITING);
+        assertThat(check.offer(JOB, 2, 0, OwnershipCheck.WAIT_MILLIS)).as("room again once they expired")
+                .isEqualTo(OwnershipCheck.Offer.HELD);
+        assertThat(check.offer(JobId.of("made-up-y"), 2, 0, OwnershipCheck.WAIT_MILLIS))
+                .isEqualTo(OwnershipCheck.Offer.HELD);
+    }
+
+    @Test
+    void statementsAboutMadeUpJobsPushOutOnlyOneAnotherAndTheJobsHeldAreBounded() {
+        OwnershipCheck<String> check = new OwnershipCheck<>(2);
+        check.stated(JOB, "gate-1", 2);
+        check.stated(JOB, "gate-2", 2);
+        for (int i = 0; i < OwnershipCheck.MAX_EARLY_JOBS; i++) {
+            check.stated(JobId.of("made-up-" + i), "gate-9", 2);
+        }
+        check.submitted(JOB, 3);
+        assertThat(check.holds(JOB, 2)).as("its early statements were pushed out by made-up ones").isTrue();
 
         check.submitted(OTHER, 3);
-        check.submitted(JobId.of("job-3"), 3);
-        assertThat(check.jobs()).as("the oldest forgotten").isEqualTo(2);
+        check.stated(OTHER, "gate-1", 2);
+        for (int i = 0; i < OwnershipCheck.MAX_EARLY_JOBS * 2; i++) {
+            check.stated(JobId.of("made-up-" + i), "gate-9", 2);
+        }
+        check.stated(OTHER, "gate-2", 2);
+        assertThat(check.verified(OTHER)).as("a submitted job's statements are never pushed out").isEqualTo(2);
+        assertThat(check.submitted(JobId.of("job-3"), 3)).isEmpty();
+        assertThat(check.jobs()).as("at most the jobs its reader holds").isEqualTo(2);
         check.forget(OTHER);
         assertThat(check.jobs()).isEqualTo(1);
         for (int gate = 0; gate < OwnershipCheck.MAX_GATES + 10; gate++) {
-            check.stated(OTHER, "gate-" + gate, 2, 1_000);
+            check.stated(JOB, "gate-" + gate, 2);
         }
-        assertThat(check.majority(OTHER)).as("a group read as at most %d", OwnershipCheck.MAX_GATES)
+        assertThat(check.majority(JOB)).as("at most %d gates heard", OwnershipCheck.MAX_GATES)
                 .isEqualTo(OwnershipCheck.MAX_GATES / 2 + 1);
-        assertThat(check.expire(OwnershipCheck.WAIT_MILLIS)).hasSize(OwnershipCheck.MAX_WAITING);
     }
 }

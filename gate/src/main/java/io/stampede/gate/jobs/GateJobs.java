@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -180,6 +181,17 @@ public final class GateJobs {
     private final Set<JobId> changedSinceProgress = new LinkedHashSet<>();
     /** How long an ended job is kept, in milliseconds. */
     private final long retentionMillis;
+    /** Moves of jobs to a new owner this gate has not stated yet: it states one once it sees the gate the job left down. */
+    private final Map<JobId, Move> unstated = new LinkedHashMap<>();
+    /** When this gate last saw each gate that owned a job down (not live), for the moves it states. */
+    private final Map<String, Long> seenDown = new LinkedHashMap<>();
+
+    /** How long after this gate last saw a gate down it states a move of a job from it, in milliseconds. */
+    static final long SEEN_DOWN_MILLIS = 30_000;
+
+    /** A job's move this gate has applied in the table and not stated: its new generation, and the gate it left. */
+    private record Move(long generation, String from, List<String> datacenters) {
+    }
 
     /**
      * @param self              this gate's node id
@@ -206,6 +218,7 @@ public final class GateJobs {
                 idempotencyKeys.remove(entry.idempotencyKey, id);
             }
             changedSinceProgress.remove(id);
+            unstated.remove(id);
             released.accept(id);
         });
     }
@@ -361,12 +374,6 @@ public final class GateJobs {
      */
     public Optional<GlobalJob> follow(Ownership.Entry entry, boolean evenIfFinished, long nowMillis,
             List<Command> out) {
-        if (!entry.finished() && entry.fence() > 1) {
-            // Every gate, owner or not, states the job's new generation to its datacenters, where the
-            // new owner's records under it wait until a majority of the gates has (docs/security.md).
-            Payload.OwnershipStated stated = new Payload.OwnershipStated(entry.fence(), groupSize());
-            entry.datacenters().forEach(dc -> out.add(new Publish(Optional.of(Topics.jobs(dc)), entry.id(), 0, stated)));
-        }
         if (entry.finished() && !evenIfFinished && ledger.get(entry.id()).isEmpty()) {
             return Optional.empty();
         }
@@ -400,6 +407,16 @@ public final class GateJobs {
             });
         }
         String previousOwner = job.owner();
+        if (!entry.finished() && entry.fence() > Math.max(1, job.fence()) && !previousOwner.isEmpty()
+                && !previousOwner.equals(entry.owner())) {
+            // Every gate, owner or not, states the job's new generation to its datacenters, where the
+            // new owner's records under it wait until a majority of the gates has (docs/security.md);
+            // it does once it sees the gate the job moved from down itself.
+            unstated.put(entry.id(), new Move(entry.fence(), previousOwner, entry.datacenters()));
+            if (nowMillis - seenDown.getOrDefault(previousOwner, Long.MIN_VALUE / 2) <= SEEN_DOWN_MILLIS) {
+                state(entry.id(), out);
+            }
+        }
         job.ownedBy(entry.owner(), entry.fence());
         if (previousOwner.equals(self) && !mine(job)) {
             out.add(new StopMeasuring(job.id(), true));
@@ -652,6 +669,7 @@ public final class GateJobs {
                             new Payload.JobProgress(job.status(), job.datacenterStatus(), job.totals()))));
         }
         changedSinceProgress.clear();
+        stateMoves(nowMillis, liveGates, tableOwners, out);
         if (leading) {
             Set<String> gone = new TreeSet<>(tableOwners);
             gone.removeAll(liveGates);
@@ -659,6 +677,36 @@ public final class GateJobs {
         }
         ledger.expire(nowMillis);
         return out;
+    }
+
+    /**
+     * Notes the gates that own jobs, or that jobs moved from, and that this gate sees down; states
+     * the moves from gates it sees down. A gate states a move only from a gate it sees down itself
+     * now or saw down in the last {@value #SEEN_DOWN_MILLIS} ms (it may be back by the time the move
+     * is committed): a gate taken over that moves a live gate's jobs to itself in the table gets no
+     * other gate's statement, so its records under the new generation are refused.
+     */
+    private void stateMoves(long nowMillis, List<String> liveGates, Set<String> tableOwners, List<Command> out) {
+        seenDown.values().removeIf(at -> nowMillis - at > SEEN_DOWN_MILLIS);
+        Set<String> live = new HashSet<>(liveGates);
+        Set<String> owners = new TreeSet<>(tableOwners);
+        unstated.values().forEach(move -> owners.add(move.from()));
+        owners.stream().filter(gate -> !live.contains(gate)).forEach(gate -> seenDown.put(gate, nowMillis));
+        for (Map.Entry<JobId, Move> move : List.copyOf(unstated.entrySet())) {
+            boolean ended = ledger.get(move.getKey()).map(entry -> entry.job.status().terminal()).orElse(true);
+            if (ended) {
+                unstated.remove(move.getKey());
+            } else if (!live.contains(move.getValue().from())) {
+                state(move.getKey(), out);
+            }
+        }
+    }
+
+    /** States a job's move to each of its datacenters. */
+    private void state(JobId id, List<Command> out) {
+        Move move = unstated.remove(id);
+        Payload.OwnershipStated stated = new Payload.OwnershipStated(move.generation(), groupSize());
+        move.datacenters().forEach(dc -> out.add(new Publish(Optional.of(Topics.jobs(dc)), id, 0, stated)));
     }
 
     private void stopEverywhere(GlobalJob job, String reason, List<Command> out) {

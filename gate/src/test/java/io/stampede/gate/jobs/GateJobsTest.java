@@ -257,6 +257,8 @@ class GateJobsTest {
         // gate-2 died, perhaps before its record went out: gate-3 takes the job over and publishes it again.
         GateScenario successor = new GateScenario("gate-3");
         successor.core.follow(entry, false, GateScenario.NOW, new ArrayList<>());
+        assertThat(statements(successor.core.tick(GateScenario.NOW, List.of("gate-3"), false, Set.of("gate-2"))))
+                .as("it sees gate-2 down; nothing has moved yet").isEmpty();
         List<GateJobs.Command> bySuccessor = new ArrayList<>();
         Ownership table = new Ownership();
         table.apply(new Ownership.Register(entry));
@@ -268,11 +270,19 @@ class GateJobsTest {
                         new Payload.OwnershipStated(2, GateScenario.GATES)),
                 new GateJobs.Publish(Optional.of(Topics.jobs("dc1")), entry.id(), 2, new Payload.JobSubmitted("dc1",
                         JOB, entry.shares().get("dc1"), entry.deadlineEpochMillis(), List.of("dc1"), GateScenario.GATES)));
+        GateScenario another = new GateScenario("gate-1");
+        another.core.follow(entry, false, GateScenario.NOW, new ArrayList<>());
         List<GateJobs.Command> byAnother = new ArrayList<>();
-        new GateScenario("gate-1").core.follow(moved, false, GateScenario.NOW, byAnother);
-        assertThat(byAnother).as("a gate that does not own it states it too").containsExactly(
-                new GateJobs.Publish(Optional.of(Topics.jobs("dc1")), entry.id(), 0,
+        another.core.follow(moved, false, GateScenario.NOW, byAnother);
+        assertThat(byAnother).as("a gate that still sees gate-2 up states nothing yet").isEmpty();
+        assertThat(statements(another.core.tick(GateScenario.NOW + 1_000, List.of("gate-1", "gate-2", "gate-3"), false,
+                Set.of("gate-3")))).isEmpty();
+        assertThat(statements(another.core.tick(GateScenario.NOW + 2_000, List.of("gate-1", "gate-3"), false,
+                Set.of("gate-3")))).as("a gate that does not own it states it too, once it sees gate-2 down")
+                .containsExactly(new GateJobs.Publish(Optional.of(Topics.jobs("dc1")), entry.id(), 0,
                         new Payload.OwnershipStated(2, GateScenario.GATES)));
+        assertThat(statements(another.core.tick(GateScenario.NOW + 3_000, List.of("gate-1", "gate-3"), false,
+                Set.of("gate-3")))).as("once").isEmpty();
 
         // A finished job is never published again, and its entry no longer holds it.
         Ownership.Entry done = table.apply(new Ownership.Finished(entry.id())).get(0);
@@ -282,6 +292,57 @@ class GateJobsTest {
         new GateScenario("gate-2").core.follow(done, true, GateScenario.NOW, afterRestart);
         assertThat(afterRestart).noneMatch(command -> command instanceof GateJobs.Publish publish
                 && publish.payload() instanceof Payload.JobSubmitted);
+    }
+
+    @Test
+    void aGateStatesNoMoveOfAJobFromAGateItSeesUpNorOneItOnlyHeardOfAfterStarting() {
+        GateScenario registrar = new GateScenario("gate-1").datacenter("dc1", 2, 1);
+        Ownership.Entry entry = ((GateJobs.Register) registrar.core.prepare(JOB, Optional.empty(), List.of("gate-2"),
+                GateScenario.NOW, new SplittableRandom(3))).entry();
+        Ownership table = new Ownership();
+        table.apply(new Ownership.Register(entry));
+        // gate-9, a member of the gates' group taken over, moves live gate-2's jobs to itself.
+        Ownership.Entry taken = table.apply(new Ownership.Reassign("gate-2", List.of("gate-9"))).get(0);
+        assertThat(taken.owner()).isEqualTo("gate-9");
+
+        GateScenario honest = new GateScenario("gate-3");
+        honest.core.follow(entry, false, GateScenario.NOW, new ArrayList<>());
+        List<GateJobs.Command> out = new ArrayList<>();
+        honest.core.follow(taken, false, GateScenario.NOW, out);
+        for (int second = 1; second <= 60; second++) {
+            out.addAll(honest.core.tick(GateScenario.NOW + second * 1_000L, List.of("gate-3", "gate-2", "gate-9"), false,
+                    Set.of("gate-9")));
+        }
+        assertThat(statements(out)).as("gate-2 is up all along").isEmpty();
+
+        // A gate that saw gate-2 down a moment ago states a move from it, even when gate-2 is back by then.
+        GateScenario recent = new GateScenario("gate-4");
+        recent.core.follow(entry, false, GateScenario.NOW, new ArrayList<>());
+        recent.core.tick(GateScenario.NOW, List.of("gate-4", "gate-9"), false, Set.of("gate-2"));
+        List<GateJobs.Command> stated = new ArrayList<>();
+        recent.core.follow(taken, false, GateScenario.NOW + GateJobs.SEEN_DOWN_MILLIS, stated);
+        assertThat(statements(stated)).hasSize(1);
+        GateScenario late = new GateScenario("gate-5");
+        late.core.follow(entry, false, GateScenario.NOW, new ArrayList<>());
+        late.core.tick(GateScenario.NOW, List.of("gate-5", "gate-9"), false, Set.of("gate-2"));
+        List<GateJobs.Command> notStated = new ArrayList<>();
+        late.core.follow(taken, false, GateScenario.NOW + GateJobs.SEEN_DOWN_MILLIS + 1_000, notStated);
+        late.core.tick(GateScenario.NOW + GateJobs.SEEN_DOWN_MILLIS + 2_000, List.of("gate-5", "gate-2", "gate-9"),
+                false, Set.of("gate-9"));
+        assertThat(statements(notStated)).as("down too long ago, and up now").isEmpty();
+
+        // A gate that first hears of the job after it moved (it started since) cannot tell where from: it states nothing.
+        GateScenario restarted = new GateScenario("gate-6");
+        List<GateJobs.Command> afterStart = new ArrayList<>();
+        restarted.core.follow(taken, true, GateScenario.NOW, afterStart);
+        afterStart.addAll(restarted.core.tick(GateScenario.NOW + 1_000, List.of("gate-6", "gate-9"), false,
+                Set.of("gate-9")));
+        assertThat(statements(afterStart)).isEmpty();
+    }
+
+    private static List<GateJobs.Command> statements(List<GateJobs.Command> commands) {
+        return commands.stream().filter(command -> command instanceof GateJobs.Publish publish
+                && publish.payload() instanceof Payload.OwnershipStated).toList();
     }
 
     @Test

@@ -428,7 +428,7 @@ public class JobCoordinator {
         Payload payload = envelope.payload();
         if (payload instanceof Payload.OwnershipStated stated) {
             if (envelope.aboutJob() && !ledger.released(envelope.jobId())) {
-                applyReleased(owners.stated(envelope.jobId(), envelope.sender(), stated.generation(), stated.gates()));
+                applyReleased(owners.stated(envelope.jobId(), envelope.sender(), stated.generation()));
             }
             return;
         }
@@ -437,13 +437,12 @@ public class JobCoordinator {
             return;
         }
         JobId jobId = envelope.jobId();
-        List<FencedRecords.Held> released = payload instanceof Payload.JobSubmitted submitted
-                ? owners.submitted(jobId, submitted.gates()) : List.of();
-        try {
-            admitFromGates(source, value, envelope, jobId);
-        } finally {
-            // Out of the waiting queue already: applied (or counted) even when this record's own throws.
-            applyReleased(released);
+        admitFromGates(source, value, envelope, jobId);
+        if (payload instanceof Payload.JobSubmitted submitted && !owners.submitted(jobId)
+                && ledger.get(jobId).isPresent()) {
+            // The submission this manager's ledger took names the job's gates; a duplicate, refused
+            // or held one does not.
+            applyReleased(owners.submitted(jobId, submitted.gates()));
         }
     }
 
@@ -455,8 +454,10 @@ public class JobCoordinator {
                         (FencedRecords.MAX_HELD_BYTES >> 20) + " MiB of records wait for their generation already");
             } else if (owners.offer(jobId, envelope.fence(), new FencedRecords.Held(source, value, envelope),
                     clock.millis()) == OwnershipCheck.Offer.FULL) {
-                inbox.refuse(source, value, OwnershipCheck.UNVERIFIED_FENCE,
-                        OwnershipCheck.MAX_WAITING + " records wait for their generation already");
+                inbox.refuse(source, value, OwnershipCheck.UNVERIFIED_FENCE, "as many records as may wait for their"
+                        + " generation wait already (" + OwnershipCheck.MAX_WAITING + " in all, "
+                        + OwnershipCheck.MAX_WAITING_PER_JOB + " per job, " + OwnershipCheck.MAX_WAITING_UNSUBMITTED
+                        + " about jobs not submitted here)");
             } else {
                 heldBytes += value.length;
                 LOG.debugf("job %s: a record of %s under generation %d waits for a majority of the gates to state it",
@@ -484,10 +485,13 @@ public class JobCoordinator {
         for (OwnershipCheck.Held<FencedRecords.Held> expired : owners.expire(now)) {
             FencedRecords.Held held = expired.record();
             heldBytes -= held.value().length;
+            int majority = owners.majority(expired.job());
             inbox.refuse(held.source(), held.value(), OwnershipCheck.UNVERIFIED_FENCE, "generation "
-                    + expired.generation() + " of job " + expired.job() + " from " + held.envelope().sender()
-                    + ", and no majority of the job's gates (" + owners.majority(expired.job()) + ") has stated it in "
-                    + OwnershipCheck.WAIT_MILLIS / 1000 + " s (they state " + owners.verified(expired.job()) + ")");
+                    + expired.generation() + " of job " + expired.job() + " from " + held.envelope().sender() + ", and "
+                    + (majority == 0 ? "the job's submission has not been applied here"
+                            : "no majority of the job's gates (" + majority + ") has stated it (they state "
+                                    + owners.verified(expired.job()) + ")")
+                    + " in " + OwnershipCheck.WAIT_MILLIS / 1000 + " s");
         }
     }
 

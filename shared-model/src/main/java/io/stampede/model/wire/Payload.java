@@ -202,10 +202,11 @@ public sealed interface Payload {
      * table has given the job to a new owner under ownership generation {@code generation}, the
      * fence of that owner's records about the job. A manager applies a gate's record under a
      * generation above the first only once a majority of the job's gates has stated it, so a gate
-     * taken over cannot fence the job's owner out with a number the table never gave. Sent when a
-     * gate applies the move, and again when it starts and reads the table. Under no fence itself.
+     * taken over cannot fence the job's owner out with a number the table never gave. Sent once a
+     * gate has applied the move and sees the gate the job left down. Under no fence itself.
      *
-     * @param gates how many gates the gates' Raft group has, as this gate knows it
+     * @param gates how many gates the gates' Raft group has, as this gate knows it; for reading
+     *              only (a manager takes the group size from the job's submission)
      */
     record OwnershipStated(long generation, int gates) implements Payload {
         public OwnershipStated {
