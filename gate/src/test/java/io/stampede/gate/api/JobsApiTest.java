@@ -135,7 +135,8 @@ class JobsApiTest {
     @Test
     @Order(1)
     void aJobAimedWhereTheTargetPolicyDeniesGets400AtEachStepsPath() {
-        // The tests' gate allows loopback only: metadata, link-local and private targets are refused.
+        // The tests' gate allows loopback only, but for 127.0.0.3 (stampede.targets.deny): metadata,
+        // link-local and private targets and the denied CIDR are refused.
         submit("""
                 name: aimed
                 variables: {cloud: 'http://169.254.169.254'}
@@ -148,14 +149,17 @@ class JobsApiTest {
                       - {name: metadata, request: {url: "{{cloud}}/latest/meta-data/"}}
                       - {name: inside, request: {url: "http://10.0.0.5/api"}}
                       - {name: runtime, request: {url: "http://10.0.0.{{vu}}/api"}}
+                      - {name: denied, request: {url: "http://127.0.0.3:8080/"}}
                 """, "application/yaml", null).then()
                 .statusCode(400)
                 .contentType("application/problem+json")
-                .body("errors", hasSize(2))
+                .body("errors", hasSize(3))
                 .body("errors[0].path", equalTo("workflows[0].steps[1].request.url"))
                 .body("errors[0].message", containsString("169.254.169.254 is a cloud metadata address"))
                 .body("errors[1].path", equalTo("workflows[0].steps[2].request.url"))
-                .body("errors[1].message", containsString("private range"));
+                .body("errors[1].message", containsString("private range"))
+                .body("errors[2].path", equalTo("workflows[0].steps[4].request.url"))
+                .body("errors[2].message", containsString("denied by stampede.targets.deny (127.0.0.3/32)"));
     }
 
     @Test

@@ -2,6 +2,10 @@ package io.stampede.worker.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +25,7 @@ import io.vertx.core.Vertx;
 
 /**
  * A worker's engine under a target policy that denies 127.0.0.2, with two real servers: one it may
- * load, one it may not (reachable at 127.0.0.2). A request, a redirect and a URL extracted at run
+ * load, one it may not (listening on 127.0.0.2). A request, a redirect and a URL extracted at run
  * time that lead to the denied one are counted as {@code denied}, and it receives nothing.
  */
 class TargetPolicyEnforcementTest {
@@ -38,7 +42,7 @@ class TargetPolicyEnforcementTest {
                 TargetPolicy.of(List.of(), List.of("127.0.0.2/32"), true, false).policy(),
                 new WorkerSecrets(Map.of(), Optional.empty()));
         allowed = TargetServer.start();
-        denied = TargetServer.start();
+        denied = TargetServer.start("127.0.0.2");
     }
 
     @AfterAll
@@ -65,7 +69,13 @@ class TargetPolicyEnforcementTest {
     }
 
     @Test
-    void aDeniedTargetARedirectThereAndAUrlFoundAtRunTimeAreCountedAsDeniedAndNeverSent() {
+    void aDeniedTargetARedirectThereAndAUrlFoundAtRunTimeAreCountedAsDeniedAndNeverSent() throws Exception {
+        // The denied server answers whoever reaches it: only the policy keeps the engine's requests away.
+        HttpResponse<Void> reachable = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(denied.url("/ok"))).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(reachable.statusCode()).isEqualTo(200);
+        assertThat(denied.requests()).isEqualTo(1);
+
         Map<String, StepWindow> steps = run("""
                 - {name: direct, request: {url: "{{no}}/ok"}}
                 - {name: metadata, request: {url: "http://169.254.169.254/latest/meta-data/"}}
@@ -77,7 +87,7 @@ class TargetPolicyEnforcementTest {
                 - {name: fine, request: {url: "{{ok}}/ok"}}
                 """);
 
-        assertThat(denied.requests()).as("requests that reached the denied server").isZero();
+        assertThat(denied.requests()).as("requests that reached the denied server, besides the test's own").isEqualTo(1);
         assertThat(steps.get("direct").notSent()).containsOnlyKeys("denied");
         assertThat(steps.get("direct").requests()).isZero();
         assertThat(steps.get("metadata").notSent()).containsOnlyKeys("denied");
