@@ -106,6 +106,25 @@ class LocalClusterTest {
         assertThat(jobs.exitCode()).as(jobs.toString()).isZero();
         assertThat(Command.stampede(directory, COMMAND_TIMEOUT, Command.WITHOUT_API_KEY, "jobs",
                 "--gate", rows.get(0).url()).exitCode()).as("a gate named by --gate gets no key of this folder").isOne();
+        // The key in STAMPEDE_API_KEY alone: a submission through a gate named by --gate, answered 202.
+        Path job = directory.resolve("health.yaml");
+        Files.writeString(job, """
+                name: health
+                workflows:
+                  - name: w
+                    vus: 1
+                    duration: 1s
+                    steps:
+                      - {name: health, request: {url: "%s/q/health/live"}}
+                """.formatted(rows.get(0).url()));
+        Command.Result submitted = Command.stampede(directory, COMMAND_TIMEOUT, java.util.Map.of(), "submit",
+                job.toString(), "--gate", rows.get(0).url());
+        assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
+        assertThat(submitted.toString()).contains("submitted job");
+        Command.Result wrong = Command.stampede(directory, COMMAND_TIMEOUT,
+                java.util.Map.of("STAMPEDE_API_KEY", "stk_not-this-clusters-key-0123456789abcdef0123"), "jobs");
+        assertThat(wrong.exitCode()).as("the environment's key comes before the folder's: " + wrong).isOne();
+        assertThat(wrong.toString()).as("a key is never echoed").doesNotContain("stk_not-this-clusters-key");
         Properties secrets = new Properties();
         try (var in = Files.newInputStream(credentials)) {
             secrets.load(in);

@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.stampede.cli.gate.Credentials;
 import io.stampede.model.JobId;
 import io.stampede.model.NodeRole;
 import io.stampede.model.Topics;
@@ -78,5 +79,24 @@ class LocalSecretsTest {
         assertThat(read.recordSigning().check(Topics.dispatch("dc1"), "job-1", value, headers::get))
                 .contains(RecordSigning.Refusal.WRONG_ROLE);
         assertThat(read.toString()).isEqualTo("LocalSecrets[api key, membership key, record key, role keys]");
+    }
+    @Test
+    void aNewClusterGetsANewApiKeyInAFileOnlyItsOwnerReadsAndItsNodesGetOnlyItsHash(@TempDir Path directory)
+            throws Exception {
+        LocalSecrets made = LocalSecrets.create(directory, null, false, new SecureRandom());
+        assertThat(made.apiKey()).startsWith(io.stampede.model.security.ApiKeys.PREFIX).hasSizeGreaterThan(40);
+        Path file = directory.resolve(Credentials.LOCAL_FILE);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
+        java.util.Properties written = new java.util.Properties();
+        try (var in = java.nio.file.Files.newInputStream(file)) {
+            written.load(in);
+        }
+        assertThat(written.getProperty(Credentials.API_KEY)).isEqualTo(made.apiKey());
+        assertThat(LocalSecrets.create(java.nio.file.Files.createDirectories(directory.resolve("another")), " ", false, new SecureRandom()).apiKey())
+                .as("a blank key given is none: a new one").startsWith(io.stampede.model.security.ApiKeys.PREFIX)
+                .isNotEqualTo(made.apiKey());
+        assertThat(String.join("\n", made.nodeEnvironment(NodeRole.GATE, "gate-1", "").values()))
+                .as("a gate is given the key's hash").doesNotContain(made.apiKey());
     }
 }
