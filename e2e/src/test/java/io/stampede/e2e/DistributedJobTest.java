@@ -63,12 +63,15 @@ class DistributedJobTest {
     static String gateUrl;
     static long workerDc2Pid;
     static String bootstrapServers;
+    /** A secret every worker holds in its environment (as {@code STAMPEDE_SECRET_E2E_TOKEN}); the target takes it. */
+    static final String SECRET = "tok-e2e-" + java.util.HexFormat.of().formatHex(
+            java.security.SecureRandom.getSeed(12));
 
     @BeforeAll
     static void startCluster() throws Exception {
         directory = Files.createTempDirectory("stampede-e2e-");
-        Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), "local", "up",
-                "--datacenters", "2", "--workers-per-dc", "2");
+        Command.Result up = Command.stampede(directory, Duration.ofMinutes(3), Map.of("STAMPEDE_SECRET_E2E_TOKEN", SECRET),
+                "local", "up", "--datacenters", "2", "--workers-per-dc", "2");
         assertThat(up.exitCode()).as(up.toString()).isZero();
         JsonNode state = new ObjectMapper().readTree(directory.resolve(".stampede/local/cluster.json").toFile());
         for (JsonNode node : state.get("nodes")) {
@@ -328,6 +331,89 @@ class DistributedJobTest {
         Command.Result refused = Command.stampede(directory, Duration.ofMinutes(1), "run", gate, invalid.toString());
         assertThat(refused.exitCode()).isEqualTo(3);
         assertThat(refused.err()).contains("Invalid job", "workflows: must have at least one workflow");
+    }
+
+    @Test
+    void aSecretReachesTheTargetOnlyAndNeverKafkaTheApiTheReportsNorTheLogs() throws Exception {
+        try (TargetServer own = TargetServer.start()) { // its own: the other scenarios count the shared one's requests
+            secretReachesOnly(own);
+        }
+    }
+
+    private static void secretReachesOnly(TargetServer target) throws Exception {
+        Path job = directory.resolve("secret.yaml");
+        Files.writeString(job, """
+                name: with a secret
+                datacenters: [dc1, dc2]
+                workflows:
+                  - name: me
+                    vus: 2
+                    iterations: 6
+                    steps:
+                      - name: me
+                        request: {url: "%s", headers: {Authorization: "Bearer {{secret:e2e_token}}"}}
+                        checks: [{status: 200}]
+                """.formatted(target.url("/me")));
+        String gate = "--gate=" + gateUrl;
+
+        Command.Result run = Command.stampede(directory, Duration.ofMinutes(2), "run", gate, "--report=secret.json",
+                job.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(target.authorizations()).as("filled in by the workers, from their environment").hasSize(12)
+                .containsOnly("Bearer " + SECRET);
+        String id = run.err().replaceAll("(?s).*submitted job (job-[0-9a-f]+) .*", "$1");
+        Command.Result html = Command.stampede(directory, Duration.ofMinutes(1), "report", gate, id, "--out=secret.html");
+        assertThat(html.exitCode()).as(html.toString()).isZero();
+        assertThat(run + html.toString() + Files.readString(directory.resolve("secret.json"))
+                + Files.readString(directory.resolve("secret.html")) + get(gateUrl + "/api/v1/jobs/" + id)
+                + get(gateUrl + "/api/v1/jobs/" + id + "/series")).doesNotContain(SECRET);
+
+        // Every record of every topic, whole: the job travelled with the secret's name, never its value.
+        byte[] value = SECRET.getBytes(StandardCharsets.UTF_8);
+        byte[] name = "{{secret:e2e_token}}".getBytes(StandardCharsets.UTF_8);
+        long[] seen = new long[3]; // records read, records naming the secret, records holding its value
+        java.util.Properties properties = new java.util.Properties();
+        properties.put("bootstrap.servers", bootstrapServers);
+        properties.put("key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+        properties.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(properties)) {
+            List<org.apache.kafka.common.TopicPartition> partitions = consumer.listTopics().values().stream()
+                    .flatMap(List::stream).map(info -> new org.apache.kafka.common.TopicPartition(info.topic(),
+                            info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            await().atMost(60, TimeUnit.SECONDS).until(() -> {
+                for (var record : consumer.poll(Duration.ofMillis(200))) {
+                    seen[0]++;
+                    List<byte[]> parts = new ArrayList<>(List.of(record.value() == null ? new byte[0] : record.value(),
+                            record.key() == null ? new byte[0] : record.key()));
+                    record.headers().forEach(header -> parts.add(header.value()));
+                    seen[1] += parts.stream().anyMatch(part -> contains(part, name)) ? 1 : 0;
+                    seen[2] += parts.stream().anyMatch(part -> contains(part, value)) ? 1 : 0;
+                }
+                return partitions.stream().allMatch(partition -> consumer.position(partition) >= ends.get(partition));
+            });
+        }
+        System.out.printf("Secrets: %d records of every topic read, %d name the secret, %d hold its value%n",
+                seen[0], seen[1], seen[2]);
+        assertThat(seen[1]).as("the job's records, which name the secret").isPositive();
+        assertThat(seen[2]).as("records holding the secret's value").isZero();
+        try (var logs = Files.list(directory.resolve(".stampede/local/logs"))) {
+            for (Path log : logs.toList()) {
+                assertThat(Files.readString(log)).as(log.toString()).doesNotContain(SECRET);
+            }
+        }
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        for (int start = 0; start + needle.length <= haystack.length; start++) {
+            if (java.util.Arrays.equals(haystack, start, start + needle.length, needle, 0, needle.length)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test
