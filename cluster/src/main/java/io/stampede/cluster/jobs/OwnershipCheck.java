@@ -143,7 +143,7 @@ public final class OwnershipCheck<T> {
     }
 
     /** Whether the job's submission has been taken (its group size is known). */
-    public boolean submitted(JobId job) {
+    public boolean hasSubmission(JobId job) {
         return jobs.containsKey(job);
     }
 

@@ -422,7 +422,8 @@ public class JobCoordinator {
      * A record read: a gate's statement of a job's ownership generation is taken; a gate's record
      * under a generation no majority of the job's gates has stated waits ({@link OwnershipCheck}),
      * and is refused ({@value OwnershipCheck#UNVERIFIED_FENCE}) when none has in
-     * {@value OwnershipCheck#WAIT_MILLIS} ms; the rest is applied.
+     * {@value OwnershipCheck#WAIT_MILLIS} ms; the rest is applied. The submission of a job the
+     * ledger takes names the gates' group whose majority must state a later generation.
      */
     private synchronized void arrive(RecordInbox.Source source, byte[] value, Envelope envelope) {
         Payload payload = envelope.payload();
@@ -438,7 +439,7 @@ public class JobCoordinator {
         }
         JobId jobId = envelope.jobId();
         admitFromGates(source, value, envelope, jobId);
-        if (payload instanceof Payload.JobSubmitted submitted && !owners.submitted(jobId)
+        if (payload instanceof Payload.JobSubmitted submitted && !owners.hasSubmission(jobId)
                 && ledger.get(jobId).isPresent()) {
             // The submission this manager's ledger took names the job's gates; a duplicate, refused
             // or held one does not.
