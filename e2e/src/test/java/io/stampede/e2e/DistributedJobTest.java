@@ -64,8 +64,7 @@ class DistributedJobTest {
     static long workerDc2Pid;
     static String bootstrapServers;
     /** A secret every worker holds in its environment (as {@code STAMPEDE_SECRET_E2E_TOKEN}); the target takes it. */
-    static final String SECRET = "tok-e2e-" + java.util.HexFormat.of().formatHex(
-            java.security.SecureRandom.getSeed(12));
+    static final String SECRET = "tok-e2e-" + java.util.HexFormat.of().formatHex(randomBytes(12));
 
     @BeforeAll
     static void startCluster() throws Exception {
@@ -405,6 +404,12 @@ class DistributedJobTest {
                 assertThat(Files.readString(log)).as(log.toString()).doesNotContain(SECRET);
             }
         }
+    }
+
+    private static byte[] randomBytes(int count) {
+        byte[] bytes = new byte[count];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return bytes;
     }
 
     private static boolean contains(byte[] haystack, byte[] needle) {

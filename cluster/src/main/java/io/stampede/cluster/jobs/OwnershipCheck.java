@@ -22,15 +22,16 @@ import io.stampede.model.JobId;
  * down, so a legitimate new owner's records wait only until the other gates have applied it too;
  * a single gate taken over can neither make a generation up nor move a live gate's job to itself.
  *
- * <p>The gates' group size is the one named by the job's submission this manager applied (the
- * first; later ones are duplicates its ledger ignores, so none can grow or shrink it), and never
- * fewer than the gates that have stated: statements do not set it. A job whose submission names no
+ * <p>The gates' group size is the one named by the first submission of the job read (later ones
+ * are duplicates its reader ignores, so none can grow or shrink it), and never fewer than the gates
+ * that have stated: statements do not set it. A job whose submission names no
  * group (a gate of protocol 4.5 or older, which states nothing) is not checked. A record under a
- * higher generation about a job whose submission has not been applied waits for it; statements
+ * higher generation about a job whose submission has not been read waits for it; statements
  * that come before the submission are kept, for at most {@value #MAX_EARLY_JOBS} jobs, apart from
  * the jobs the manager holds, so made-up job ids push out only one another. How many records wait
  * is bounded three ways: {@value #MAX_WAITING} in all, {@value #MAX_WAITING_PER_JOB} per job, and
- * {@value #MAX_WAITING_UNSUBMITTED} about jobs not submitted yet.
+ * {@value #MAX_WAITING_UNSUBMITTED} about jobs not submitted yet (a record that came before its job's
+ * submission counts there until it leaves).
  * Pure: the caller passes the time and guards it with its own lock.
  *
  * @param <T> what the caller holds of a waiting record (its bytes and where it was, to refuse it)
@@ -45,7 +46,7 @@ public final class OwnershipCheck<T> {
     public static final int MAX_WAITING = 1_000;
     /** At most this many records of one job wait. */
     public static final int MAX_WAITING_PER_JOB = 100;
-    /** At most this many records wait about jobs whose submission has not been applied. */
+    /** At most this many records wait about jobs whose submission has not been read. */
     public static final int MAX_WAITING_UNSUBMITTED = 100;
     /** Statements about jobs not submitted yet are kept for at most this many jobs, the oldest forgotten. */
     public static final int MAX_EARLY_JOBS = 256;
@@ -87,9 +88,9 @@ public final class OwnershipCheck<T> {
     }
 
     private final int maxJobs;
-    /** The jobs whose submission was applied, until their reader lets them go. */
+    /** The jobs whose submission was read, until their reader lets them go. */
     private final Map<JobId, Job> jobs = new HashMap<>();
-    /** Statements about jobs whose submission has not been applied, oldest first. */
+    /** Statements about jobs whose submission has not been read, oldest first. */
     private final Map<JobId, Map<String, Long>> early = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<JobId, Map<String, Long>> eldest) {
@@ -128,8 +129,9 @@ public final class OwnershipCheck<T> {
     }
 
     /**
-     * Takes the submission of the job its reader applied: the gates' group size it names (0: none,
-     * from a gate that states nothing). Only the first counts; later ones change nothing.
+     * Takes a submission of the job read: the gates' group size it names (0: none, from a gate that
+     * states nothing). Only the first counts; later ones change nothing. The reader
+     * {@linkplain #forget forgets} a job whose submission it did not take.
      *
      * @return the waiting records of the job that may be applied now, in arrival order
      */
@@ -140,6 +142,11 @@ public final class OwnershipCheck<T> {
         Map<String, Long> stated = early.remove(job);
         jobs.put(job, new Job(Math.min(Math.max(0, gates), MAX_GATES), stated == null ? new HashMap<>() : stated));
         return released(job);
+    }
+
+    /** Whether records of the job wait. */
+    public boolean isWaiting(JobId job) {
+        return waitingByJob.containsKey(job);
     }
 
     /** Whether the job's submission has been taken (its group size is known). */
@@ -206,7 +213,7 @@ public final class OwnershipCheck<T> {
         }
         Job known = jobs.get(job);
         if (known == null) {
-            return true; // its submission, which names the gates, has not been applied
+            return true; // its submission, which names the gates, has not been read
         }
         return known.gates != 0 && generation > verified(known);
     }

@@ -141,4 +141,34 @@ class OwnershipCheckTest {
         assertThat(check.majority(JOB)).as("at most %d gates heard", OwnershipCheck.MAX_GATES)
                 .isEqualTo(OwnershipCheck.MAX_GATES / 2 + 1);
     }
+    @Test
+    void aNewOwnersSubmissionToADatacenterTheOldOneNeverReachedWaitsForTheGroupItNamesToStateIt() {
+        OwnershipCheck<String> check = new OwnershipCheck<>(100);
+        assertThat(check.stated(JOB, "gate-2", 2)).as("the new owner's statement, before its submission").isEmpty();
+        // The manager reads the new owner's submission under generation 2 first: it names the group, and waits.
+        assertThat(check.submitted(JOB, 3)).isEmpty();
+        assertThat(check.hasSubmission(JOB)).isTrue();
+        assertThat(check.offer(JOB, 2, "the submission", 0)).isEqualTo(OwnershipCheck.Offer.HELD);
+        assertThat(check.isWaiting(JOB)).isTrue();
+        assertThat(check.stated(JOB, "gate-3", 2)).containsExactly("the submission");
+        assertThat(check.isWaiting(JOB)).isFalse();
+    }
+
+    @Test
+    void aForgottenJobsWaitingRecordsStillLeaveTheCountsWhenTheyExpire() {
+        OwnershipCheck<String> check = new OwnershipCheck<>(100);
+        for (int i = 0; i < OwnershipCheck.MAX_WAITING_UNSUBMITTED; i++) {
+            check.offer(JOB, 2, "before the submission " + i, 0);
+        }
+        check.submitted(JOB, 3);
+        check.forget(JOB);
+        assertThat(check.hasSubmission(JOB)).isFalse();
+        assertThat(check.offer(OTHER, 2, "about another job not submitted", 0)).as("they still count")
+                .isEqualTo(OwnershipCheck.Offer.FULL);
+        assertThat(check.expire(OwnershipCheck.WAIT_MILLIS)).hasSize(OwnershipCheck.MAX_WAITING_UNSUBMITTED);
+        assertThat(check.isWaiting(JOB)).isFalse();
+        assertThat(check.offer(OTHER, 2, "about another job not submitted", OwnershipCheck.WAIT_MILLIS))
+                .isEqualTo(OwnershipCheck.Offer.HELD);
+        assertThat(check.waiting()).isEqualTo(1);
+    }
 }

@@ -189,8 +189,12 @@ public final class GateJobs {
     /** How long after this gate last saw a gate down it states a move of a job from it, in milliseconds. */
     static final long SEEN_DOWN_MILLIS = 30_000;
 
-    /** A job's move this gate has applied in the table and not stated: its new generation, and the gate it left. */
-    private record Move(long generation, String from, List<String> datacenters) {
+    /**
+     * A job's moves this gate has applied in the table and not stated: the job's latest generation,
+     * and every gate it has left since this gate last stated one (a gate taken over could move a
+     * live gate's job to a made-up one, then move it on from there: the live gate stays in the set).
+     */
+    private record Move(long generation, Set<String> from, List<String> datacenters) {
     }
 
     /**
@@ -412,8 +416,12 @@ public final class GateJobs {
             // Every gate, owner or not, states the job's new generation to its datacenters, where the
             // new owner's records under it wait until a majority of the gates has (docs/security.md);
             // it does once it sees the gate the job moved from down itself.
-            unstated.put(entry.id(), new Move(entry.fence(), previousOwner, entry.datacenters()));
-            if (nowMillis - seenDown.getOrDefault(previousOwner, Long.MIN_VALUE / 2) <= SEEN_DOWN_MILLIS) {
+            Set<String> from = new TreeSet<>(Optional.ofNullable(unstated.get(entry.id())).map(Move::from)
+                    .orElse(Set.of()));
+            from.add(previousOwner);
+            unstated.put(entry.id(), new Move(entry.fence(), from, entry.datacenters()));
+            if (from.stream().allMatch(gate -> nowMillis - seenDown.getOrDefault(gate, Long.MIN_VALUE / 2)
+                    <= SEEN_DOWN_MILLIS)) {
                 state(entry.id(), out);
             }
         }
@@ -681,22 +689,23 @@ public final class GateJobs {
 
     /**
      * Notes the gates that own jobs, or that jobs moved from, and that this gate sees down; states
-     * the moves from gates it sees down. A gate states a move only from a gate it sees down itself
-     * now or saw down in the last {@value #SEEN_DOWN_MILLIS} ms (it may be back by the time the move
-     * is committed): a gate taken over that moves a live gate's jobs to itself in the table gets no
-     * other gate's statement, so its records under the new generation are refused.
+     * the moves from gates it sees down. A gate states a move only when every gate the job left
+     * since its last statement is down as this gate sees it, now or in the last
+     * {@value #SEEN_DOWN_MILLIS} ms (one may be back by the time the move is committed): a gate
+     * taken over that moves a live gate's jobs in the table, to itself or through a made-up gate,
+     * gets no other gate's statement, so its records under the new generation are refused.
      */
     private void stateMoves(long nowMillis, List<String> liveGates, Set<String> tableOwners, List<Command> out) {
         seenDown.values().removeIf(at -> nowMillis - at > SEEN_DOWN_MILLIS);
         Set<String> live = new HashSet<>(liveGates);
         Set<String> owners = new TreeSet<>(tableOwners);
-        unstated.values().forEach(move -> owners.add(move.from()));
+        unstated.values().forEach(move -> owners.addAll(move.from()));
         owners.stream().filter(gate -> !live.contains(gate)).forEach(gate -> seenDown.put(gate, nowMillis));
         for (Map.Entry<JobId, Move> move : List.copyOf(unstated.entrySet())) {
             boolean ended = ledger.get(move.getKey()).map(entry -> entry.job.status().terminal()).orElse(true);
             if (ended) {
                 unstated.remove(move.getKey());
-            } else if (!live.contains(move.getValue().from())) {
+            } else if (move.getValue().from().stream().noneMatch(live::contains)) {
                 state(move.getKey(), out);
             }
         }

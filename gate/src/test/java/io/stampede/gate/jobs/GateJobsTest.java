@@ -327,9 +327,34 @@ class GateJobsTest {
         late.core.tick(GateScenario.NOW, List.of("gate-5", "gate-9"), false, Set.of("gate-2"));
         List<GateJobs.Command> notStated = new ArrayList<>();
         late.core.follow(taken, false, GateScenario.NOW + GateJobs.SEEN_DOWN_MILLIS + 1_000, notStated);
-        late.core.tick(GateScenario.NOW + GateJobs.SEEN_DOWN_MILLIS + 2_000, List.of("gate-5", "gate-2", "gate-9"),
-                false, Set.of("gate-9"));
+        notStated.addAll(late.core.tick(GateScenario.NOW + GateJobs.SEEN_DOWN_MILLIS + 2_000,
+                List.of("gate-5", "gate-2", "gate-9"), false, Set.of("gate-9")));
         assertThat(statements(notStated)).as("down too long ago, and up now").isEmpty();
+
+        // Nor through a made-up gate: gate-9 moves live gate-2's job to "ghost", then on from "ghost",
+        // which no gate sees up (the leader of the gates would move it on from there itself).
+        Ownership ghosted = new Ownership();
+        ghosted.apply(new Ownership.Register(entry));
+        Ownership.Entry toGhost = ghosted.apply(new Ownership.Reassign("gate-2", List.of("ghost"))).get(0);
+        Ownership.Entry fromGhost = ghosted.apply(new Ownership.Reassign("ghost", List.of("gate-9"))).get(0);
+        assertThat(fromGhost.fence()).isEqualTo(3);
+        GateScenario watching = new GateScenario("gate-7");
+        watching.core.follow(entry, false, GateScenario.NOW, new ArrayList<>());
+        List<GateJobs.Command> throughGhost = new ArrayList<>();
+        watching.core.follow(toGhost, false, GateScenario.NOW, throughGhost);
+        throughGhost.addAll(watching.core.tick(GateScenario.NOW + 1_000, List.of("gate-7", "gate-2", "gate-9"), false,
+                Set.of("ghost")));
+        watching.core.follow(fromGhost, false, GateScenario.NOW + 1_500, throughGhost);
+        for (int second = 2; second <= 60; second++) {
+            throughGhost.addAll(watching.core.tick(GateScenario.NOW + second * 1_000L,
+                    List.of("gate-7", "gate-2", "gate-9"), false, Set.of("gate-9")));
+        }
+        assertThat(statements(throughGhost)).as("the job left gate-2, which is up").isEmpty();
+        watching.core.tick(GateScenario.NOW + 61_000, List.of("gate-7", "gate-9"), false, Set.of("gate-9"))
+                .forEach(throughGhost::add);
+        assertThat(statements(throughGhost)).as("once gate-2 is down, the job's latest generation")
+                .containsExactly(new GateJobs.Publish(Optional.of(Topics.jobs("dc1")), entry.id(), 0,
+                        new Payload.OwnershipStated(3, GateScenario.GATES)));
 
         // A gate that first hears of the job after it moved (it started since) cannot tell where from: it states nothing.
         GateScenario restarted = new GateScenario("gate-6");

@@ -422,8 +422,8 @@ public class JobCoordinator {
      * A record read: a gate's statement of a job's ownership generation is taken; a gate's record
      * under a generation no majority of the job's gates has stated waits ({@link OwnershipCheck}),
      * and is refused ({@value OwnershipCheck#UNVERIFIED_FENCE}) when none has in
-     * {@value OwnershipCheck#WAIT_MILLIS} ms; the rest is applied. The submission of a job the
-     * ledger takes names the gates' group whose majority must state a later generation.
+     * {@value OwnershipCheck#WAIT_MILLIS} ms; the rest is applied. The first submission of a job
+     * read names the gates' group whose majority must state a later generation.
      */
     private synchronized void arrive(RecordInbox.Source source, byte[] value, Envelope envelope) {
         Payload payload = envelope.payload();
@@ -438,18 +438,31 @@ public class JobCoordinator {
             return;
         }
         JobId jobId = envelope.jobId();
-        admitFromGates(source, value, envelope, jobId);
-        if (payload instanceof Payload.JobSubmitted submitted && !owners.hasSubmission(jobId)
-                && ledger.get(jobId).isPresent()) {
-            // The submission this manager's ledger took names the job's gates; a duplicate, refused
-            // or held one does not.
-            applyReleased(owners.submitted(jobId, submitted.gates()));
+        // The job's first submission read names its gates, also one under a later generation (a new
+        // owner's, to a datacenter the old one never reached), which then waits for their statements.
+        List<FencedRecords.Held> released = payload instanceof Payload.JobSubmitted submitted
+                && !owners.hasSubmission(jobId) && !ledger.released(jobId)
+                        ? owners.submitted(jobId, submitted.gates()) : List.of();
+        try {
+            admitFromGates(source, value, envelope, jobId);
+        } finally {
+            // Out of the waiting queue already: applied (or counted) even when this record's own throws.
+            applyReleased(released);
+            forgetUnheld(jobId);
+        }
+    }
+
+    /** Forgets what the gates said of a job this manager does not hold and holds no record of (its submission refused). */
+    private void forgetUnheld(JobId jobId) {
+        if (ledger.get(jobId).isEmpty() && !owners.isWaiting(jobId)) {
+            owners.forget(jobId);
         }
     }
 
     /** Applies a gate's record, or holds it while no majority of its job's gates has stated its generation. */
     private void admitFromGates(RecordInbox.Source source, byte[] value, Envelope envelope, JobId jobId) {
-        if (owners.holds(jobId, envelope.fence())) {
+        // A job that has ended here takes nothing more, under any generation: applying drops it as such.
+        if (!ledger.released(jobId) && owners.holds(jobId, envelope.fence())) {
             if (heldBytes + value.length > FencedRecords.MAX_HELD_BYTES) {
                 inbox.refuse(source, value, OwnershipCheck.UNVERIFIED_FENCE,
                         (FencedRecords.MAX_HELD_BYTES >> 20) + " MiB of records wait for their generation already");
@@ -479,6 +492,7 @@ public class JobCoordinator {
                 inbox.refuse(held.source(), held.value(), RecordInbox.UNAPPLICABLE, String.valueOf(e));
             }
         }
+        released.stream().map(held -> held.envelope().jobId()).distinct().forEach(this::forgetUnheld);
     }
 
     /** Refuses the gates' records that have waited too long for a majority to state their generation. */
@@ -489,10 +503,11 @@ public class JobCoordinator {
             int majority = owners.majority(expired.job());
             inbox.refuse(held.source(), held.value(), OwnershipCheck.UNVERIFIED_FENCE, "generation "
                     + expired.generation() + " of job " + expired.job() + " from " + held.envelope().sender() + ", and "
-                    + (majority == 0 ? "the job's submission has not been applied here"
+                    + (majority == 0 ? "the job's submission has not been read here"
                             : "no majority of the job's gates (" + majority + ") has stated it (they state "
                                     + owners.verified(expired.job()) + ")")
                     + " in " + OwnershipCheck.WAIT_MILLIS / 1000 + " s");
+            forgetUnheld(expired.job());
         }
     }
 
