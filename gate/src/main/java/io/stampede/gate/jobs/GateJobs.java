@@ -194,7 +194,7 @@ public final class GateJobs {
      * and every gate it has left since this gate last stated one (a gate taken over could move a
      * live gate's job to a made-up one, then move it on from there: the live gate stays in the set).
      */
-    private record Move(long generation, Set<String> from, List<String> datacenters) {
+    private record Move(long generation, Set<String> from) {
     }
 
     /**
@@ -419,7 +419,7 @@ public final class GateJobs {
             Set<String> from = new TreeSet<>(Optional.ofNullable(unstated.get(entry.id())).map(Move::from)
                     .orElse(Set.of()));
             from.add(previousOwner);
-            unstated.put(entry.id(), new Move(entry.fence(), from, entry.datacenters()));
+            unstated.put(entry.id(), new Move(entry.fence(), from));
             if (from.stream().allMatch(gate -> nowMillis - seenDown.getOrDefault(gate, Long.MIN_VALUE / 2)
                     <= SEEN_DOWN_MILLIS)) {
                 state(entry.id(), out);
@@ -711,11 +711,12 @@ public final class GateJobs {
         }
     }
 
-    /** States a job's move to each of its datacenters. */
+    /** States a job's move to each of its datacenters (the job is one this gate follows). */
     private void state(JobId id, List<Command> out) {
         Move move = unstated.remove(id);
         Payload.OwnershipStated stated = new Payload.OwnershipStated(move.generation(), groupSize());
-        move.datacenters().forEach(dc -> out.add(new Publish(Optional.of(Topics.jobs(dc)), id, 0, stated)));
+        ledger.get(id).ifPresent(entry -> entry.job.datacenters()
+                .forEach(dc -> out.add(new Publish(Optional.of(Topics.jobs(dc)), id, 0, stated))));
     }
 
     private void stopEverywhere(GlobalJob job, String reason, List<Command> out) {

@@ -440,9 +440,8 @@ public class JobCoordinator {
         JobId jobId = envelope.jobId();
         // The job's first submission read names its gates, also one under a later generation (a new
         // owner's, to a datacenter the old one never reached), which then waits for their statements.
-        List<FencedRecords.Held> released = payload instanceof Payload.JobSubmitted submitted
-                && !owners.hasSubmission(jobId) && !ledger.released(jobId)
-                        ? owners.submitted(jobId, submitted.gates()) : List.of();
+        List<FencedRecords.Held> released = payload instanceof Payload.JobSubmitted submitted && !ledger.released(jobId)
+                ? owners.submitted(jobId, submitted.gates()) : List.of();
         try {
             admitFromGates(source, value, envelope, jobId);
         } finally {
